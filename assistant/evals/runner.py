@@ -1,0 +1,104 @@
+"""Runs every eval set, compares with evals/thresholds.yaml, writes the reports."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from assistant.errors import ConfigError
+from assistant.knowledge.base import KnowledgeBase
+from assistant.settings import Settings
+
+EVALS_DIR = Path("evals")
+
+
+class MetricRow(BaseModel):
+    eval_set: str
+    metric: str
+    value: float
+    threshold: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.threshold is None or self.value >= self.threshold
+
+
+class EvalReport(BaseModel):
+    rows: list[MetricRow]
+    details: dict[str, Any]
+    seconds: float
+    report_path: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    def table(self) -> str:
+        lines = [f"{'eval set':<16} {'metric':<24} {'value':>8} {'min':>8}  status"]
+        for r in self.rows:
+            thr = f"{r.threshold:.3f}" if r.threshold is not None else "-"
+            status = "" if r.threshold is None else ("ok" if r.ok else "FAIL")
+            value = f"{r.value:.3f}" if r.value < 10 else f"{r.value:.0f}"
+            lines.append(f"{r.eval_set:<16} {r.metric:<24} {value:>8} {thr:>8}  {status}")
+        verdict = "PASSED" if self.passed else "FAILED"
+        lines.append(f"\nevals {verdict} in {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        out = ["| eval set | metric | value | minimum | status |", "|---|---|---:|---:|---|"]
+        for r in self.rows:
+            thr = f"{r.threshold:.3f}" if r.threshold is not None else ""
+            status = "" if r.threshold is None else ("ok" if r.ok else "**FAIL**")
+            out.append(f"| {r.eval_set} | {r.metric} | {r.value:.3f} | {thr} | {status} |")
+        return "# Eval report\n\n" + "\n".join(out) + "\n"
+
+
+def _methodology_qa(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.methodology_qa import evaluate, load_cases
+
+    kb.index_methodology(progress=False)  # incremental: embeds nothing when up to date
+    return evaluate(kb, load_cases(folder / "methodology_qa.yaml"))
+
+
+# Every eval set, registered in one place: name -> function(kb, evals folder).
+EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
+    "methodology_qa": _methodology_qa,
+}
+
+
+def run_evals(
+    settings: Settings, only: list[str] | None = None, folder: Path = EVALS_DIR
+) -> EvalReport:
+    unknown = set(only or []) - set(EVAL_SETS)
+    if unknown:
+        raise ConfigError(f"unknown eval set(s): {', '.join(sorted(unknown))}; known: "
+                          f"{', '.join(EVAL_SETS)}")
+    thresholds_path = folder / "thresholds.yaml"
+    if not thresholds_path.is_file():
+        raise ConfigError(f"{thresholds_path}: missing (run from the repository root)")
+    thresholds = yaml.safe_load(thresholds_path.read_text(encoding="utf-8")) or {}
+    kb = KnowledgeBase.open(settings)
+    start = time.perf_counter()
+    rows: list[MetricRow] = []
+    details: dict[str, Any] = {}
+    for name, func in EVAL_SETS.items():
+        if only and name not in only:
+            continue
+        metrics, cases = func(kb, folder)
+        for metric, value in metrics.items():
+            rows.append(MetricRow(eval_set=name, metric=metric, value=value,
+                                  threshold=thresholds.get(name, {}).get(metric)))
+        details[name] = cases
+    report = EvalReport(rows=rows, details=details, seconds=round(time.perf_counter() - start, 2))
+    out = folder / "report.json"
+    out.write_text(json.dumps(report.model_dump() | {"passed": report.passed}, ensure_ascii=False,
+                              indent=2), encoding="utf-8")
+    (folder / "report.md").write_text(report.markdown(), encoding="utf-8")
+    report.report_path = str(out)
+    return report

