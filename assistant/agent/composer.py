@@ -17,13 +17,31 @@ from assistant.tools.search import Passage, SearchOutput
 _MARKER = re.compile(r"^(?:\d{1,2}[.)]|bước\s+\d{1,2}\s*[:.]?|[-•*–])\s*", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5,
-    "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
 }
+_NOT_LIST = re.compile(r"\b(why|how|vi sao|tai sao|lam sao|nhu the nao|bao nhieu|how many)\b")
 _LIST_WORDS = re.compile(
     r"\b(steps?|questions?|list|dimensions?|levels?|groups?|skills?|misconceptions?|"
-    r"buoc|cau hoi|liet ke|khia canh|cap do|nhom|ky nang|quan niem)\b"
+    r"buoc|cau hoi|liet ke|khia canh|cap do|ky nang|quan niem)\b"
 )
 
 TEXT = {
@@ -68,40 +86,69 @@ def _inline_enumeration(text: str) -> list[str]:
     return []
 
 
-def _list_candidates(p: Passage) -> list[list[str]]:
-    """Lists a passage offers: the list it belongs to, its table rows, an inline enumeration."""
+def _list_candidates(p: Passage) -> list[tuple[str, list[str]]]:
+    """Lists a passage offers, each with the text that states it: the list the passage
+    belongs to (its outline if it has one), its table rows, or an inline enumeration."""
     out = []
     if p.list_outline:
-        out.append(_items_from_lines(p.list_outline))
+        out.append((p.list_outline, _items_from_lines(p.list_outline)))
     elif p.list_items:
-        out.append([item for text in p.list_items for item in _items_from_lines(text)])
+        text = "\n".join(p.list_items)
+        out.append((text, _items_from_lines(text)))
     elif p.role == "table":
-        out.append([line.split("|")[0].strip() for line in p.quote.split("\n") if "|" in line])
+        out.append((p.quote, [ln.split("|")[0].strip() for ln in p.quote.split("\n") if "|" in ln]))
     if inline := _inline_enumeration(p.quote):
-        out.append(inline)
-    return [c for c in out if len(c) >= 2]
+        out.append((p.quote, inline))
+    return [(text, items) for text, items in out if len(items) >= 2]
 
 
-def _pick_list(question: str, passages: list[Passage]) -> tuple[Passage, list[str]] | None:
+def _pick_list(question: str, passages: list[Passage]) -> tuple[Passage, str, list[str]] | None:
+    """The list that answers a 'what are the N steps/questions' question, if any."""
+    folded = fold(question)
     wanted = _asked_number(question)
-    asks_list = wanted is not None or bool(_LIST_WORDS.search(fold(question)))
-    if not asks_list:
+    if _NOT_LIST.search(folded) or not (wanted is not None or _LIST_WORDS.search(folded)):
         return None
-    candidates = [(p, items) for p in passages[:3] for items in _list_candidates(p)]
+    candidates = [(p, text, items) for p in passages[:3] for text, items in _list_candidates(p)]
     if wanted is not None:
-        exact = [(p, items) for p, items in candidates if len(items) == wanted]
-        if exact:
-            return exact[0]
-    return candidates[0] if candidates and candidates[0][0] is passages[0] else None
+        return next((c for c in candidates if len(c[2]) == wanted), None)
+    return candidates[0] if candidates else None
 
 
-def _best_sentences(question: str, text: str, n: int = 3) -> list[str]:
-    q = set(words(fold(expand_query(question))))
-    sentences = [s.strip() for line in text.split("\n") for s in _SENTENCE.split(line) if s.strip()]
-    scored = [(len(q & set(words(fold(s)))) / (1 + len(words(s)) ** 0.5), i) for i, s in
-              enumerate(sentences)]
-    keep = sorted(i for _, i in sorted(scored, reverse=True)[:n])
-    return [sentences[i] for i in keep]
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for line in text.split("\n") for s in _SENTENCE.split(line) if s.strip()]
+
+
+def _sentence_scores(question: str, sentences: list[str]) -> list[float]:
+    """Distinct question words (with glossary terms) found in each sentence."""
+    q = {t for t in words(fold(expand_query(question))) if len(t) > 1}
+    return [float(len(q & set(words(fold(s))))) for s in sentences]
+
+
+def _best_window(question: str, text: str, max_chars: int = 600) -> list[str]:
+    """The run of consecutive sentences (at most `max_chars`) that best matches the question:
+    consecutive, so that a short answer sentence keeps the sentence that asks for it."""
+    sentences = _sentences(text)
+    if len(text) <= max_chars:
+        return sentences
+    scores = _sentence_scores(question, sentences)
+    best, best_score = (0, 1), -1.0
+    for i in range(len(sentences)):
+        size, total = 0, 0.0
+        for j in range(i, len(sentences)):
+            size += len(sentences[j]) + 1
+            if size > max_chars and j > i:
+                break
+            total += scores[j]
+            if total > best_score + 0.5:  # a longer window must add a real match
+                best, best_score = (i, j + 1), total
+    return sentences[best[0] : best[1]]
+
+
+def _best_sentence(question: str, text: str) -> tuple[str, float]:
+    sentences = _sentences(text)
+    scores = _sentence_scores(question, sentences)
+    i = max(range(len(sentences)), key=scores.__getitem__)
+    return sentences[i], scores[i]
 
 
 def _cite(p: Passage) -> Citation:
@@ -126,27 +173,42 @@ def compose_search_answer(question: str, lang: Lang, out: SearchOutput) -> Answe
             f"- [{i}] {p.title}: “{p.quote[:200]}…”" for i, p in enumerate(shown, 1)
         ]
         return Answer(
-            question=question, lang=lang, answer="\n".join(body + ["", _sources(lang, shown)]),
-            citations=[_cite(p) for p in shown], tool="search",
+            question=question,
+            lang=lang,
+            answer="\n".join(body + ["", _sources(lang, shown)]),
+            citations=[_cite(p) for p in shown],
+            tool="search",
         )
 
     picked = _pick_list(question, passages)
+    citations = []
     if picked:
-        main, items = picked
-        cited = [main] + [p for p in passages[:3] if p is not main][:1]
-        intro = main.quote.split("\n")[0] if main.quote.split("\n")[0].endswith(":") else ""
+        main, stated, items = picked
+        # Cite the text that states the list (the outline, when the hit was one of its items).
+        citations.append(
+            Citation(
+                doc_id=main.doc_id, title=main.title, kind=main.kind, quote=stated, score=main.score
+            )
+        )
+        cited = [main]
+        first = stated.split("\n")[0]
         lines = [t["list"].format(title=main.title, n=len(items))]
-        if intro and lang == "vi":
-            lines.append(f"> {intro}")
+        if lang == "vi" and first.endswith(":") and not _MARKER.match(first):
+            lines.append(f"> {first}")
         lines += [f"{i}. {_MARKER.sub('', item)} [1]" for i, item in enumerate(items, 1)]
     else:
-        cited = passages[:2] if len(passages) > 1 and passages[1].doc_id != passages[0].doc_id \
-            else passages[:1]
-        lines = [t["extract"]]
-        for n, p in enumerate(cited, 1):
-            for sentence in _best_sentences(question, p.quote, 3 if n == 1 else 1):
-                lines.append(f"- {sentence} [{n}]")
+        cited = [passages[0]]
+        lines = [t["extract"]] + [f"- {s} [1]" for s in _best_window(question, passages[0].quote)]
+        # One supporting sentence from each of the next passages that speaks to the question.
+        for p in passages[1:3]:
+            sentence, score = _best_sentence(question, p.quote)
+            if score > 0 and p.dense >= passages[0].dense - 0.03:
+                cited.append(p)
+                lines.append(f"- {sentence} [{len(cited)}]")
     return Answer(
-        question=question, lang=lang, answer="\n".join(lines + ["", _sources(lang, cited)]),
-        citations=[_cite(p) for p in cited], tool="search",
+        question=question,
+        lang=lang,
+        answer="\n".join(lines + ["", _sources(lang, cited)]),
+        citations=citations or [_cite(p) for p in cited],
+        tool="search",
     )

@@ -17,9 +17,10 @@ class QACase(BaseModel):
     id: str
     lang: str
     question: str
-    doc_id: str
-    passage: list[str]
-    facts: list[list[str]]
+    answerable: bool = True
+    doc_id: str = ""
+    passage: list[str] = []
+    facts: list[list[str]] = []
 
     @field_validator("passage", mode="before")
     @classmethod
@@ -55,12 +56,14 @@ def evaluate(kb: KnowledgeBase, cases: list[QACase]) -> tuple[dict[str, float], 
             ),
             None,
         )
-        answer = kb_answer = agent.ask(case.question)
+        answer = agent.ask(case.question)
         found = [any(_contains(answer.answer, [f]) for f in alts) for alts in case.facts]
-        cited = any(_contains(c.quote, case.passage) for c in kb_answer.citations)
+        cited = any(_contains(c.quote, case.passage) for c in answer.citations)
         rows.append(
             {
                 "id": case.id,
+                "answerable": case.answerable,
+                "abstained": not out.relevant,
                 "lang": case.lang,
                 "rank": rank,
                 "facts_found": sum(found),
@@ -70,14 +73,20 @@ def evaluate(kb: KnowledgeBase, cases: list[QACase]) -> tuple[dict[str, float], 
                 "answer_lang": answer.lang,
             }
         )
-    n = len(rows) or 1
+    scoring = [r for r in rows if r["answerable"]]
+    n = len(scoring) or 1
     metrics = {
-        "hit_at_1": sum(r["rank"] == 1 for r in rows) / n,
-        "hit_at_5": sum(r["rank"] is not None for r in rows) / n,
-        "mrr": sum(1 / r["rank"] for r in rows if r["rank"]) / n,
-        "fact_recall": sum(r["facts_found"] for r in rows) / max(1, sum(r["facts_total"] for r in rows)),
-        "citation_rate": sum(r["cited"] for r in rows) / n,
-        "answer_language_match": sum(r["answer_lang"] == r["lang"] for r in rows) / n,
+        "hit_at_1": sum(r["rank"] == 1 for r in scoring) / n,
+        "hit_at_5": sum(r["rank"] is not None for r in scoring) / n,
+        "mrr": sum(1 / r["rank"] for r in scoring if r["rank"]) / n,
+        "fact_recall": sum(r["facts_found"] for r in scoring)
+        / max(1, sum(r["facts_total"] for r in scoring)),
+        "citation_rate": sum(r["cited"] for r in scoring) / n,
+        # Answers when it should, says "nothing found" when it should.
+        "abstention_accuracy": sum(r["abstained"] != r["answerable"] for r in rows)
+        / max(1, len(rows)),
+        "answer_language_match": sum(r["answer_lang"] == r["lang"] for r in rows)
+        / max(1, len(rows)),
         "questions": float(len(rows)),
     }
     return metrics, rows

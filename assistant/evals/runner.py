@@ -77,8 +77,9 @@ def run_evals(
 ) -> EvalReport:
     unknown = set(only or []) - set(EVAL_SETS)
     if unknown:
-        raise ConfigError(f"unknown eval set(s): {', '.join(sorted(unknown))}; known: "
-                          f"{', '.join(EVAL_SETS)}")
+        raise ConfigError(
+            f"unknown eval set(s): {', '.join(sorted(unknown))}; known: {', '.join(EVAL_SETS)}"
+        )
     thresholds_path = folder / "thresholds.yaml"
     if not thresholds_path.is_file():
         raise ConfigError(f"{thresholds_path}: missing (run from the repository root)")
@@ -92,13 +93,21 @@ def run_evals(
             continue
         metrics, cases = func(kb, folder)
         for metric, value in metrics.items():
-            rows.append(MetricRow(eval_set=name, metric=metric, value=value,
-                                  threshold=thresholds.get(name, {}).get(metric)))
+            rows.append(
+                MetricRow(
+                    eval_set=name,
+                    metric=metric,
+                    value=value,
+                    threshold=thresholds.get(name, {}).get(metric),
+                )
+            )
         details[name] = cases
     report = EvalReport(rows=rows, details=details, seconds=round(time.perf_counter() - start, 2))
     out = folder / "report.json"
-    out.write_text(json.dumps(report.model_dump() | {"passed": report.passed}, ensure_ascii=False,
-                              indent=2), encoding="utf-8")
+    out.write_text(
+        json.dumps(report.model_dump() | {"passed": report.passed}, ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
     (folder / "report.md").write_text(report.markdown(), encoding="utf-8")
     report.report_path = str(out)
     return report

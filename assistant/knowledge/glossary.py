@@ -13,29 +13,35 @@ from assistant.text import fold
 # (English terms, Vietnamese terms). Longer phrases first inside each tuple is not needed:
 # every matching term of an entry adds all terms of the other language.
 GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("customer journey map", "journey map", "journey mapping", "cjm"),
-     ("bản đồ hành trình khách hàng", "bản đồ hành trình", "lập bản đồ hành trình")),
+    (
+        ("customer journey map", "journey map", "journey mapping", "cjm"),
+        ("bản đồ hành trình khách hàng", "bản đồ hành trình", "lập bản đồ hành trình"),
+    ),
     (("journey atlas", "atlas"), ("atlas hành trình",)),
     (("touchpoint", "touchpoints", "touch point"), ("điểm tiếp xúc", "điểm chạm")),
     (("pain point", "pain points", "pains"), ("nỗi đau", "điểm đau")),
     (("persona", "personas"), ("persona", "chân dung khách hàng")),
     (("roadmap",), ("lộ trình", "roadmap")),
     (("customer experience", "cx"), ("trải nghiệm khách hàng",)),
-    (("journey-centric thinking", "journey-thinking", "journey thinking"),
-     ("tư duy lấy hành trình làm trung tâm",)),
+    (
+        ("journey-centric thinking", "journey-thinking", "journey thinking"),
+        ("tư duy lấy hành trình làm trung tâm",),
+    ),
     (("journey-centric", "jcxm"), ("lấy hành trình làm trung tâm", "jcxm")),
-    (("journey analytics", "customer journey analytics", "cja"),
-     ("phân tích hành trình", "cja")),
+    (("journey analytics", "customer journey analytics", "cja"), ("phân tích hành trình", "cja")),
     (("voice of the customer", "voc"), ("tiếng nói khách hàng", "voc")),
     (("moment of truth", "moments of truth"), ("khoảnh khắc của sự thật",)),
     (("critical moment", "critical moments", "key moments"), ("khoảnh khắc quan trọng",)),
-    (("customer-centric", "customer centric", "customer-centricity", "customer centricity"),
-     ("lấy khách hàng làm trung tâm",)),
-    (("maturity model", "growth model", "maturity", "maturity levels"),
-     ("mô hình tăng trưởng", "mô hình trưởng thành", "cấp độ")),
+    (
+        ("customer-centric", "customer centric", "customer-centricity", "customer centricity"),
+        ("lấy khách hàng làm trung tâm",),
+    ),
+    (
+        ("maturity model", "growth model", "maturity", "maturity levels"),
+        ("mô hình tăng trưởng", "mô hình trưởng thành", "cấp độ"),
+    ),
     (("data quality",), ("chất lượng dữ liệu",)),
-    (("metric", "metrics", "kpi", "kpis", "measure", "measurement"),
-     ("chỉ số", "đo lường", "kpi")),
+    (("metric", "metrics", "kpi", "kpis", "measure", "measurement"), ("chỉ số", "đo lường", "kpi")),
     (("operational metrics", "operational"), ("chỉ số vận hành", "vận hành")),
     (("perception metrics", "perception"), ("chỉ số nhận thức", "nhận thức")),
     (("outcome metrics", "outcome"), ("chỉ số đầu ra", "đầu ra")),
@@ -86,6 +92,9 @@ GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("dimensions", "characteristics"), ("khía cạnh", "đặc điểm")),
     (("report to", "reports to", "where should"), ("báo cáo trực tiếp", "nên ở đâu")),
     (("program", "programme"), ("chương trình",)),
+    (("group", "groups"), ("nhóm",)),
+    (("vietnam", "vietnamese"), ("việt nam",)),
+    (("start", "begin", "emerge"), ("bắt đầu", "nổi lên")),
 )
 
 
@@ -93,9 +102,7 @@ def _pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(fold(term))}(?!\w)")
 
 
-_ENTRIES = [
-    ([_pattern(t) for t in en], [_pattern(t) for t in vi], en, vi) for en, vi in GLOSSARY
-]
+_ENTRIES = [([_pattern(t) for t in en], [_pattern(t) for t in vi], en, vi) for en, vi in GLOSSARY]
 
 
 def expand_query(query: str) -> str:

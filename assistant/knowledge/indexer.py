@@ -22,7 +22,7 @@ from assistant.knowledge.types import Chunk, Document, Embedder
 log = logging.getLogger(__name__)
 
 # Bump when chunking changes, so every document is re-chunked on the next run.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 
 class IndexReport(BaseModel):
@@ -87,7 +87,10 @@ def index_documents(
     report.chunks_deleted = len(stale_ids)
 
     with tqdm(
-        total=len(todo), desc=f"embedding {store.name}", unit="chunk", disable=not progress or not todo
+        total=len(todo),
+        desc=f"embedding {store.name}",
+        unit="chunk",
+        disable=not progress or not todo,
     ) as bar:
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]

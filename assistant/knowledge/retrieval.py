@@ -12,6 +12,10 @@ from assistant.text import has_diacritics
 
 RRF_K = 60
 CANDIDATES = 30
+# Dense ranks weigh more than lexical ones: e5 ranks paraphrases and cross-language
+# questions well, BM25 adds exact terms (names, numbers, rare words).
+DENSE_WEIGHT = 1.5
+LEXICAL_WEIGHT = 1.0
 
 
 def _matches(chunk: Chunk, where: dict[str, Any] | None) -> bool:
@@ -38,7 +42,7 @@ class HybridRetriever:
         self._store = store
         self._embedder = embedder
         self._chunks = store.all_chunks()
-        self._lexical = LexicalIndex([c.embedding_text() for c in self._chunks])
+        self._lexical = LexicalIndex([c.lexical_text() for c in self._chunks])
         self._by_group: dict[str, list[Chunk]] = {}
         for c in self._chunks:
             if c.group:
@@ -65,11 +69,11 @@ class HybridRetriever:
         fused: dict[str, Hit] = {}
         for rank, (chunk, cos) in enumerate(dense):
             hit = fused.setdefault(chunk.id, Hit(chunk=chunk, score=0.0))
-            hit.score += 1.0 / (RRF_K + rank + 1)
+            hit.score += DENSE_WEIGHT / (RRF_K + rank + 1)
             hit.dense = cos
         for rank, (chunk, bm25) in enumerate(lexical):
             hit = fused.setdefault(chunk.id, Hit(chunk=chunk, score=0.0))
-            hit.score += 1.0 / (RRF_K + rank + 1)
+            hit.score += LEXICAL_WEIGHT / (RRF_K + rank + 1)
             hit.lexical = bm25
 
         ranked = sorted(fused.values(), key=lambda h: -h.score)

@@ -115,7 +115,10 @@ class ChunkStore:
         return [
             (_to_chunk(cid, doc, meta), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                res["ids"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                res["distances"][0],
                 strict=True,
             )
         ]

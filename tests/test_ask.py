@@ -1,0 +1,74 @@
+"""`cx-assistant ask` end to end (in process), on the real index of the shipped corpus."""
+
+import json
+import re
+
+from assistant.cli import main
+from conftest import SEEDS
+
+JSON_KEYS = {"question", "lang", "answer", "citations", "tool"}
+CITATION_KEYS = {"doc_id", "title", "kind", "quote", "score"}
+
+
+def _five_questions() -> list[str]:
+    """The five questions as the methodology states them (computed from the article)."""
+    text = (SEEDS / "000_63c02b439667d89c.txt").read_text(encoding="utf-8")
+    sentence = re.search(r"năm câu hỏi sau: (.+)", text).group(1)
+    questions = [q.strip() + "?" for q in sentence.split("?") if q.strip()]
+    assert len(questions) == 5
+    return questions
+
+
+def _ask_json(capsys, question: str) -> dict:
+    assert main(["ask", "--json", question]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_ask_json_shape(cli_env, capsys):
+    out = _ask_json(capsys, "Atlas hành trình là gì?")
+    assert set(out) == JSON_KEYS
+    assert out["tool"] == "search" and out["lang"] == "vi"
+    assert out["citations"] and all(set(c) == CITATION_KEYS for c in out["citations"])
+    assert "kho lưu trữ các bản đồ hành trình được kết nối" in out["citations"][0]["quote"]
+
+
+def test_five_questions_vietnamese(cli_env, capsys):
+    out = _ask_json(capsys, "Năm câu hỏi của tư duy lấy hành trình làm trung tâm là gì?")
+    for q in _five_questions():
+        assert q in out["answer"]
+    assert any("năm câu hỏi sau" in c["quote"] for c in out["citations"])
+    assert out["citations"][0]["doc_id"] == "jcxm-part3"
+
+
+def test_five_questions_english(cli_env, capsys):
+    out = _ask_json(capsys, "What are the five journey-thinking questions?")
+    assert out["lang"] == "en"
+    assert out["answer"].startswith("According to")
+    for q in _five_questions():
+        assert q in out["answer"]
+    assert any("năm câu hỏi sau" in c["quote"] for c in out["citations"])
+
+
+def test_ten_steps_listed_in_order(cli_env, capsys):
+    out = _ask_json(capsys, "What are the 10 steps to start journey-centric CX management?")
+    numbered = re.findall(r"^(\d+)\. ", out["answer"], flags=re.M)
+    assert numbered == [str(i) for i in range(1, 11)]
+    assert "Xác định tầm nhìn của bạn" in out["answer"]
+
+
+def test_out_of_scope_says_so_and_shows_nearest(cli_env, capsys):
+    out = _ask_json(capsys, "What is the capital of France?")
+    assert out["answer"].startswith("I found nothing in the methodology")
+    assert out["citations"]  # the nearest passages, shown as such
+
+
+def test_plain_output_has_sources(cli_env, capsys):
+    assert main(["ask", "Bản đồ hành trình mô tả điều gì?"]) == 0
+    text = capsys.readouterr().out
+    assert "Nguồn:" in text and "[1]" in text
+
+
+def test_missing_index_gives_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "empty"))
+    assert main(["ask", "Atlas là gì?"]) == 2
+    assert "Run `cx-assistant index` first" in capsys.readouterr().err
