@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
@@ -23,16 +24,100 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.knowledge.base import KnowledgeBase
 
     kb = KnowledgeBase.open(settings)
-    report = kb.index_methodology(progress=not args.quiet)
+    parts = args.only or ["methodology", "atlas", "feedback"]
+    progress = not args.quiet
+    out: dict[str, Any] = {}
+    if "methodology" in parts:
+        out["methodology"] = kb.index_methodology(progress=progress).model_dump()
+    if "atlas" in parts:
+        out["atlas"] = kb.index_atlas(progress=progress).model_dump()
+    if "feedback" in parts:
+        out["feedback"] = [
+            kb.ingest(path, progress=progress).model_dump(exclude={"errors"})
+            for path in kb.shipped_feedback_files()
+        ]
     if args.json:
-        _print_json({"methodology": report.model_dump()})
+        _print_json(out)
+        return 0
+    for kind in ("methodology", "atlas"):
+        if kind in out:
+            r = out[kind]
+            print(
+                f"{kind}: {r['documents']} documents ({r['added']} added, {r['updated']} "
+                f"updated, {r['removed']} removed, {r['unchanged']} unchanged); "
+                f"{r['chunks_embedded']} chunks embedded, {r['chunks_deleted']} deleted, "
+                f"{r['chunks_total']} in the index; {r['seconds']:.2f} s"
+            )
+    for r in out.get("feedback", []):
+        print(_ingest_line(r))
+    return 0
+
+
+def _ingest_line(r: dict[str, Any]) -> str:
+    line = (
+        f"feedback {r['file']}: {r['accepted']} accepted, {r['rejected']} rejected, "
+        f"{r['duplicates']} duplicates; {r['indexed']} embedded; {r['redactions']} personal "
+        f"data items redacted; {r['seconds']:.1f} s"
+    )
+    if r.get("undated"):
+        line += f"\n  {r['undated']} accepted rows have no readable date"
+    if r.get("rejects_file"):
+        line += f"\n  rejected rows kept in {r['rejects_file']}"
+    return line
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from assistant.knowledge.base import KnowledgeBase
+
+    columns = {
+        name: getattr(args, f"{name}_column")
+        for name in ("text", "rating", "date", "channel", "segment", "journey", "stage", "id",
+                     "label")
+    }  # fmt: skip
+    reference = date.fromisoformat(args.reference_date) if args.reference_date else None
+    kb = KnowledgeBase.open(settings)
+    report = kb.ingest(
+        Path(args.path), columns=columns, reference=reference, progress=not args.json,
+        embed=not args.no_embed,
+    )  # fmt: skip
+    if args.json:
+        _print_json(report.public())
     else:
-        print(
-            f"methodology: {report.documents} documents ({report.added} added, "
-            f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged); "
-            f"{report.chunks_embedded} chunks embedded, {report.chunks_deleted} deleted, "
-            f"{report.chunks_total} in the index; {report.seconds:.2f} s"
-        )
+        print(_ingest_line(report.model_dump()))
+        for e in report.errors[:20]:
+            print(f"  line {e.line}: {e.field}: {e.message}")
+        if len(report.errors) > 20:
+            print(f"  … {len(report.errors) - 20} more in {report.rejects_file}")
+    return 0
+
+
+def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.knowledge.atlas import load_atlas, validate_atlas
+    from assistant.render.journey_text import render_journey
+
+    if args.atlas_command == "validate":
+        root = Path(args.path) if args.path else settings.atlas_dir
+        atlas, problems = validate_atlas(root)
+        if args.json:
+            _print_json({"ok": not problems, "problems": [p.model_dump() for p in problems]})
+        else:
+            for p in problems:
+                print(p)
+            steps = len(atlas.step_refs())
+            print(
+                f"{root}: {len(problems)} problem(s); {len(atlas.personas)} personas, "
+                f"{len(atlas.journeys)} journeys, {steps} steps, {len(atlas.links)} links, "
+                f"{len(atlas.taxonomy)} aspects"
+            )
+        return 1 if problems else 0
+    atlas = load_atlas(settings.atlas_dir)
+    journey = atlas.find_journey(args.journey)
+    if args.json:
+        _print_json(journey.model_dump(by_alias=True))
+    else:
+        print(render_journey(atlas, journey, args.lang))
     return 0
 
 
@@ -68,10 +153,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="index the corpus (only what changed is embedded)")
+    p = sub.add_parser("index", help="index the corpus: methodology, atlas, shipped feedback")
+    p.add_argument("--only", action="append", choices=["methodology", "atlas", "feedback"],
+                   help="index only this part (repeatable)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ingest", help="ingest a feedback file (CSV or JSONL)")
+    p.add_argument("path", help="the file")
+    for name in ("text", "rating", "date", "channel", "segment", "journey", "stage", "id", "label"):
+        p.add_argument(f"--{name}-column", help=f"column holding the {name} (default: detected)")
+    p.add_argument("--reference-date", help="YYYY-MM-DD that relative dates are counted from "
+                   "(default: the latest absolute date in the file)")  # fmt: skip
+    p.add_argument("--no-embed", action="store_true", help="store the rows without embedding")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("atlas", help="validate or show the journey atlas")
+    atlas_sub = p.add_subparsers(dest="atlas_command", required=True)
+    v = atlas_sub.add_parser("validate", help="report every problem with file, line and field")
+    v.add_argument("path", nargs="?", help="atlas folder (default: CX_CORPUS_DIR/atlas)")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=cmd_atlas)
+    show = atlas_sub.add_parser("show", help="print a journey readably")
+    show.add_argument("journey", help="journey id or name (vi or en)")
+    show.add_argument("--lang", choices=["vi", "en"], default="vi")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_atlas)
 
     p = sub.add_parser("ask", help="ask a question in Vietnamese or English")
     p.add_argument("question", nargs="+", help="the question")

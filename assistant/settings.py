@@ -66,5 +66,21 @@ class Settings(BaseSettings):
         return self.cx_corpus_dir / "methodology"
 
     @property
+    def atlas_dir(self) -> Path:
+        return self.cx_corpus_dir / "atlas"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.cx_corpus_dir / "feedback"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.cx_data_dir / "feedback.sqlite"
+
+    @property
+    def rejects_dir(self) -> Path:
+        return self.cx_data_dir / "rejects"
+
+    @property
     def llm_enabled(self) -> bool:
         return bool(self.openai_api_key or self.openai_base_url)

@@ -7,11 +7,17 @@ created at import time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from assistant.errors import IndexNotReadyError
+from assistant.knowledge.atlas import Atlas, load_atlas
+from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
 from assistant.knowledge.embedders import make_embedder
+from assistant.knowledge.feedback_store import FeedbackStore
 from assistant.knowledge.indexer import IndexReport, index_documents
+from assistant.knowledge.ingest import SUPPORTED, IngestReport, ingest_file
 from assistant.knowledge.loaders import load_methodology
 from assistant.knowledge.retrieval import HybridRetriever
 from assistant.knowledge.store import ChunkStore, collection_name, make_chroma_client
@@ -25,6 +31,8 @@ class KnowledgeBase:
     embedder: Embedder
     client: Any
     _retrievers: dict[str, HybridRetriever] = field(default_factory=dict)
+    _atlas: Atlas | None = None
+    _feedback: FeedbackStore | None = None
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -34,10 +42,32 @@ class KnowledgeBase:
             client=make_chroma_client(settings),
         )
 
+    # -- the parts -----------------------------------------------------------------------
     def store(self, kind: str) -> ChunkStore:
         name = collection_name(self.settings.cx_collection_prefix, kind, self.embedder.name)
         return ChunkStore(self.client, name)
 
+    def atlas(self) -> Atlas:
+        if self._atlas is None:
+            self._atlas = load_atlas(self.settings.atlas_dir)
+        return self._atlas
+
+    def feedback(self) -> FeedbackStore:
+        if self._feedback is None:
+            self._feedback = FeedbackStore(self.settings.feedback_db)
+        return self._feedback
+
+    def retriever(self, kind: str = "methodology") -> HybridRetriever:
+        if kind not in self._retrievers:
+            retriever = HybridRetriever(self.store(kind), self.embedder)
+            if retriever.size == 0:
+                raise IndexNotReadyError(
+                    f"The {kind} index is empty. Run `cx-assistant index` first."
+                )
+            self._retrievers[kind] = retriever
+        return self._retrievers[kind]
+
+    # -- indexing ------------------------------------------------------------------------
     def index_methodology(self, progress: bool = True) -> IndexReport:
         report = index_documents(
             load_methodology(self.settings.methodology_dir),
@@ -49,12 +79,44 @@ class KnowledgeBase:
         self._retrievers.pop("methodology", None)
         return report
 
-    def retriever(self, kind: str = "methodology") -> HybridRetriever:
-        if kind not in self._retrievers:
-            retriever = HybridRetriever(self.store(kind), self.embedder)
-            if retriever.size == 0:
-                raise IndexNotReadyError(
-                    f"The {kind} index is empty. Run `cx-assistant index` first."
-                )
-            self._retrievers[kind] = retriever
-        return self._retrievers[kind]
+    def index_atlas(self, progress: bool = True) -> IndexReport:
+        self._atlas = None
+        report = index_documents(
+            atlas_documents(self.atlas()),
+            self.store("atlas"),
+            self.embedder,
+            batch_size=self.settings.cx_embed_batch_size,
+            progress=progress,
+            chunker=whole_document_chunk,
+        )
+        self._retrievers.pop("atlas", None)
+        return report
+
+    def ingest(
+        self,
+        path: Path,
+        *,
+        columns: dict[str, str | None] | None = None,
+        reference: date | None = None,
+        progress: bool = True,
+        embed: bool = True,
+    ) -> IngestReport:
+        report = ingest_file(
+            path,
+            self.feedback(),
+            self.store("feedback") if embed else None,
+            self.embedder if embed else None,
+            rejects_dir=self.settings.rejects_dir,
+            columns=columns,
+            reference=reference,
+            progress=progress,
+            batch_size=self.settings.cx_embed_batch_size,
+        )
+        self._retrievers.pop("feedback", None)
+        return report
+
+    def shipped_feedback_files(self) -> list[Path]:
+        folder = self.settings.feedback_dir
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
 from tqdm import tqdm
@@ -50,6 +50,7 @@ def index_documents(
     *,
     batch_size: int = 32,
     progress: bool = True,
+    chunker: Callable[[Document], list[Chunk]] = chunk_document,
 ) -> IndexReport:
     """Bring the store in line with `docs`, embedding only what changed."""
     start = time.perf_counter()
@@ -73,7 +74,7 @@ def index_documents(
             stale_ids.extend(current["ids"])
         else:
             report.added += 1
-        chunks = chunk_document(doc)
+        chunks = chunker(doc)
         sizes[digest] = len(chunks)
         todo.extend((chunk, digest) for chunk in chunks)
 

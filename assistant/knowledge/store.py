@@ -60,15 +60,25 @@ class ChunkStore:
     def count(self) -> int:
         return self._col.count()
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, extra: dict[str, Any]) -> None:
+    def upsert(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        extra: dict[str, Any] | Sequence[dict[str, Any]],
+    ) -> None:
+        """Add or replace chunks; `extra` is metadata for all of them, or one dict each."""
         if not chunks:
             return
+        extras = [extra] * len(chunks) if isinstance(extra, dict) else list(extra)
         self._col.upsert(
             ids=[c.id for c in chunks],
             embeddings=np.asarray(vectors, dtype=np.float32).tolist(),
             documents=[c.text for c in chunks],
-            metadatas=[{**c.metadata(), **extra} for c in chunks],
+            metadatas=[{**c.metadata(), **x} for c, x in zip(chunks, extras, strict=True)],
         )
+
+    def ids(self) -> list[str]:
+        return self._col.get(include=[])["ids"]
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:

@@ -1,0 +1,506 @@
+"""The journey atlas: schema, loading with file/line/field problems, and navigation.
+
+Layout of an atlas folder (`corpus/atlas/` ships a sample):
+    personas.yaml      a list of personas
+    taxonomy.yaml      the feedback aspects and the steps they speak about
+    links.yaml         links from a step of one journey into a step of another
+    journeys/*.yaml    one journey per file: stages in order, steps in order
+Steps are referred to as JOURNEY.STEP everywhere (links, taxonomy, tools).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assistant.errors import AssistantError
+from assistant.text import fold
+
+INDIVIDUAL_DIMENSIONS = (
+    "demographics", "technology", "psychographics", "ethnography", "behaviour", "transactions",
+)  # fmt: skip
+ORGANIZATION_DIMENSIONS = (
+    "company", "technology", "psychographics", "business_situation", "business",
+    "organizational_model", "resources",
+)  # fmt: skip
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Bi(_Strict):
+    """A text in Vietnamese and English."""
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+class Sourced(Bi):
+    """A persona fact: where it comes from, or that it is an assumption still to check."""
+
+    source: str = ""
+    assumption: bool = False
+
+    @model_validator(mode="after")
+    def _source_or_assumption(self) -> Sourced:
+        if bool(self.source) == self.assumption:
+            raise ValueError("give either a source or `assumption: true` (exactly one)")
+        return self
+
+
+class Persona(_Strict):
+    id: str
+    name: Bi
+    customer_type: Literal["individual", "organization"]
+    dimensions: dict[str, Sourced] = Field(default_factory=dict)
+    goals: list[Sourced] = Field(default_factory=list)
+    needs: list[Sourced] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dimensions_fit_type(self) -> Persona:
+        allowed = (
+            INDIVIDUAL_DIMENSIONS if self.customer_type == "individual" else ORGANIZATION_DIMENSIONS
+        )
+        wrong = [d for d in self.dimensions if d not in allowed]
+        if wrong:
+            raise ValueError(
+                f"dimension(s) {', '.join(wrong)} do not apply to a {self.customer_type} "
+                f"customer; allowed: {', '.join(allowed)}"
+            )
+        return self
+
+
+class Metrics(_Strict):
+    """The three metric groups of the methodology (article cx-team)."""
+
+    operational: list[str] = Field(default_factory=list)
+    perception: list[str] = Field(default_factory=list)
+    outcome: list[str] = Field(default_factory=list)
+
+
+class Step(_Strict):
+    id: str
+    name: Bi
+    intent: Bi
+    touchpoints: list[str] = Field(default_factory=list)
+    channel: str
+    actions: list[Bi] = Field(default_factory=list)
+    thoughts: list[Bi] = Field(default_factory=list)
+    emotion: int = Field(ge=-2, le=2, description="-2 (very negative) .. +2 (very positive)")
+    expectations: list[Bi] = Field(default_factory=list)
+    pain_points: list[Bi] = Field(default_factory=list)
+    moment_of_truth: bool = False
+    metrics: Metrics = Field(default_factory=Metrics)
+    aspects: list[str] = Field(default_factory=list)
+
+
+class Stage(_Strict):
+    id: str
+    name: Bi
+    steps: list[Step] = Field(min_length=1)
+
+
+class Journey(_Strict):
+    id: str
+    name: Bi
+    personas: list[str] = Field(min_length=1)
+    goal: Bi
+    trigger: Bi
+    end: Bi
+    stages: list[Stage] = Field(min_length=1)
+
+    def steps(self) -> Iterator[tuple[Stage, Step]]:
+        for stage in self.stages:
+            for step in stage.steps:
+                yield stage, step
+
+
+class Link(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+    note: Bi | None = None
+
+
+class Aspect(_Strict):
+    id: str
+    name: Bi
+    description: Bi
+    steps: list[str] = Field(default_factory=list)
+    touchpoints: list[str] = Field(default_factory=list)
+
+
+class StepRef(BaseModel):
+    """A step located in the atlas."""
+
+    ref: str
+    journey: Journey
+    stage: Stage
+    step: Step
+
+
+class Problem(BaseModel):
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+class AtlasError(AssistantError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:20])
+        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"the atlas has {len(problems)} problem(s):\n{shown}{more}")
+
+
+class UnknownNameError(AssistantError):
+    """A journey, step or persona name that the atlas does not have; lists the closest."""
+
+    def __init__(self, what: str, name: str, closest: list[str]) -> None:
+        self.closest = closest
+        hint = f" Closest: {', '.join(closest)}." if closest else ""
+        super().__init__(f"No {what} named {name!r} in the atlas.{hint}")
+
+
+def _closest(name: str, candidates: dict[str, str]) -> list[str]:
+    """Ids whose id or name is closest to `name` (accent-insensitive)."""
+    by_key = {fold(k): v for k, v in candidates.items()}
+    wanted = fold(name)
+    contains = [k for k in by_key if wanted in k or k in wanted]
+    keys = contains + difflib.get_close_matches(wanted, list(by_key), n=6, cutoff=0.4)
+    return list(dict.fromkeys(by_key[k] for k in keys))[:3]
+
+
+class Atlas(BaseModel):
+    personas: list[Persona] = Field(default_factory=list)
+    journeys: list[Journey] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    taxonomy: list[Aspect] = Field(default_factory=list)
+
+    # -- lookup --------------------------------------------------------------------------
+    def persona(self, pid: str) -> Persona | None:
+        return next((p for p in self.personas if p.id == pid), None)
+
+    def journey(self, jid: str) -> Journey | None:
+        return next((j for j in self.journeys if j.id == jid), None)
+
+    def aspect(self, aid: str) -> Aspect | None:
+        return next((a for a in self.taxonomy if a.id == aid), None)
+
+    def find_journey(self, name: str) -> Journey:
+        """A journey by id or by its Vietnamese or English name (case and accents ignored)."""
+        wanted = fold(name.strip())
+        for j in self.journeys:
+            if wanted in (fold(j.id), fold(j.name.vi), fold(j.name.en)):
+                return j
+        names = {j.id: j.id for j in self.journeys}
+        names |= {j.name.vi: j.id for j in self.journeys} | {j.name.en: j.id for j in self.journeys}
+        raise UnknownNameError("journey", name, _closest(name, names))
+
+    def find_step(self, journey: Journey, name: str) -> StepRef:
+        """A step of a journey by id, JOURNEY.STEP ref, or name in either language."""
+        wanted = fold(name.strip())
+        refs = [r for r in self.step_refs() if r.journey.id == journey.id]
+        for r in refs:
+            if wanted in (fold(r.step.id), fold(r.ref), fold(r.step.name.vi), fold(r.step.name.en)):
+                return r
+        names = {r.step.id: r.step.id for r in refs}
+        names |= {r.step.name.vi: r.step.id for r in refs} | {
+            r.step.name.en: r.step.id for r in refs
+        }
+        raise UnknownNameError(f"step in journey {journey.id!r}", name, _closest(name, names))
+
+    def step_refs(self) -> list[StepRef]:
+        return [
+            StepRef(ref=f"{j.id}.{step.id}", journey=j, stage=stage, step=step)
+            for j in self.journeys
+            for stage, step in j.steps()
+        ]
+
+    def locate(self, ref: str) -> StepRef | None:
+        return next((s for s in self.step_refs() if s.ref == ref), None)
+
+    # -- navigation ----------------------------------------------------------------------
+    def next_steps(self, ref: str) -> list[str]:
+        """Steps that follow: the next step of the journey, or where its links lead."""
+        located = self.locate(ref)
+        if located is None:
+            return []
+        order = [f"{located.journey.id}.{s.id}" for _, s in located.journey.steps()]
+        i = order.index(ref)
+        linked = [link.to for link in self.links if link.from_ == ref]
+        return [order[i + 1]] if i + 1 < len(order) else linked
+
+    def previous_steps(self, ref: str) -> list[str]:
+        """Steps that come before: the previous step of the journey, or links leading in."""
+        located = self.locate(ref)
+        if located is None:
+            return []
+        order = [f"{located.journey.id}.{s.id}" for _, s in located.journey.steps()]
+        i = order.index(ref)
+        linked = [link.from_ for link in self.links if link.to == ref]
+        return [order[i - 1]] if i > 0 else linked
+
+    def walk(self, ref: str, direction: Literal["before", "after"], n: int = 3) -> list[str]:
+        """Up to n steps back or on, crossing into linked journeys (the first link when a
+        step has several); nearest first. Stops early where the atlas has nothing more."""
+        out: list[str] = []
+        seen = {ref}
+        current = ref
+        for _ in range(n):
+            options = (
+                self.previous_steps(current) if direction == "before" else self.next_steps(current)
+            )
+            options = [o for o in options if o not in seen]
+            if not options:
+                break
+            current = options[0]
+            seen.add(current)
+            out.append(current)
+        return out
+
+
+# -- loading with line numbers ---------------------------------------------------------------
+
+
+def _node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at a pydantic error location (or its nearest parent)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                key = next((k for k, _ in node.value if k.value == str(part)), None)
+                return key.start_mark.line + 1 if key is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.nodes: dict[str, yaml.Node] = {}
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path) -> Any:
+        name = self.rel(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(
+                Problem(
+                    file=name,
+                    line=None,
+                    field="",
+                    message=f"not UTF-8 ({exc.reason} at byte {exc.start})",
+                )
+            )
+            return None
+        try:
+            node = yaml.compose(text)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            self.problems.append(
+                Problem(
+                    file=name,
+                    line=mark.line + 1 if mark else None,
+                    field="",
+                    message=f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
+                )
+            )
+            return None
+        self.nodes[name] = node
+        return data
+
+    def validate(self, model: type[BaseModel], data: Any, file: str, base: tuple = ()) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = base + tuple(p for p in err["loc"] if p not in ("function-after",))
+                msg = err["msg"].removeprefix("Value error, ")
+                if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+                    shown = repr(err["input"])
+                    msg += f" (got {shown[:60]})" if len(shown) < 200 else ""
+                self.problems.append(
+                    Problem(
+                        file=file,
+                        line=_node_line(self.nodes.get(file), loc),
+                        field=_field(loc),
+                        message=msg,
+                    )
+                )
+            return None
+
+    def problem(self, file: str, loc: tuple, message: str) -> None:
+        self.problems.append(
+            Problem(file=file, line=_node_line(self.nodes.get(file), loc), field=_field(loc),
+                    message=message)
+        )  # fmt: skip
+
+    def read_list(
+        self, path: Path, model: type[BaseModel], data: Any
+    ) -> list[tuple[Any, str, tuple]]:
+        """Validate each item of a YAML list on its own: one bad item keeps the others."""
+        name = self.rel(path)
+        if not path.is_file():
+            self.problems.append(Problem(file=name, line=None, field="", message="missing file"))
+            return []
+        if data is None:
+            return []
+        if not isinstance(data, list):
+            self.problem(name, (), "expected a list")
+            return []
+        out = []
+        for i, item in enumerate(data):
+            obj = self.validate(model, item, name, (i,))
+            if obj is not None:
+                out.append((obj, name, (i,)))
+        return out
+
+
+def _ids(items: list[Any]) -> set[str]:
+    return {str(i["id"]) for i in items if isinstance(i, dict) and "id" in i}
+
+
+def _raw_steps(data: dict[str, Any]) -> Iterator[tuple[int, int, dict, dict]]:
+    """(stage index, step index, stage, step) of a journey as written, however malformed."""
+    stages = data.get("stages")
+    for si, stage in enumerate(stages if isinstance(stages, list) else []):
+        steps = stage.get("steps") if isinstance(stage, dict) else None
+        for ti, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, dict):
+                yield si, ti, stage, step
+
+
+def validate_atlas(root: Path) -> tuple[Atlas, list[Problem]]:
+    """Read an atlas folder; return what is valid and every problem found (file, line, field).
+
+    Cross-references are checked on the data as written, so one invalid field does not hide
+    an unknown persona next to it, nor turn every link into its journey into a false alarm.
+    """
+    r = _Reader(root)
+    if not root.is_dir():
+        return Atlas(), [Problem(file=str(root), line=None, field="", message="no such folder")]
+    raw: dict[str, Any] = {}
+
+    def read_list(name: str, model: type[BaseModel]) -> list[tuple[Any, str, tuple]]:
+        path = root / name
+        raw[name] = r.read(path) if path.is_file() else None
+        return r.read_list(path, model, raw[name])
+
+    personas = read_list("personas.yaml", Persona)
+    taxonomy = read_list("taxonomy.yaml", Aspect)
+    links = read_list("links.yaml", Link) if (root / "links.yaml").exists() else []
+    journeys: list[tuple[Journey, str, tuple]] = []
+    raw_journeys: list[tuple[dict[str, Any], str]] = []
+    files = sorted((root / "journeys").glob("*.yaml")) if (root / "journeys").is_dir() else []
+    if not files:
+        r.problems.append(
+            Problem(file=r.rel(root / "journeys"), line=None, field="", message="no journey files")
+        )
+    for path in files:
+        data = r.read(path)
+        if data is None:
+            continue
+        if isinstance(data, dict):
+            raw_journeys.append((data, r.rel(path)))
+        journey = r.validate(Journey, data, r.rel(path))
+        if journey is not None:
+            journeys.append((journey, r.rel(path), ()))
+
+    def unique(items: list[tuple[Any, str, tuple]], what: str) -> list[Any]:
+        seen: dict[str, str] = {}
+        kept = []
+        for obj, file, loc in items:
+            if obj.id in seen:
+                msg = f"duplicate {what} id {obj.id!r} (first in {seen[obj.id]})"
+                r.problem(file, (*loc, "id"), msg)
+                continue
+            seen[obj.id] = file
+            kept.append(obj)
+        return kept
+
+    atlas = Atlas(
+        personas=unique(personas, "persona"),
+        taxonomy=unique(taxonomy, "aspect"),
+        journeys=unique(journeys, "journey"),
+    )
+    persona_ids = _ids(raw.get("personas.yaml") or [])
+    aspect_ids = _ids(raw.get("taxonomy.yaml") or [])
+    refs: set[str] = set()
+    for data, file in raw_journeys:
+        for i, pid in enumerate(data.get("personas") or []):
+            if persona_ids and pid not in persona_ids:
+                r.problem(file, ("personas", i), f"unknown persona {pid!r}")
+        seen_steps: set[str] = set()
+        for si, ti, _stage, step in _raw_steps(data):
+            loc = ("stages", si, "steps", ti)
+            if step.get("id") in seen_steps:
+                msg = f"duplicate step id {step['id']!r} in journey {data.get('id')!r}"
+                r.problem(file, (*loc, "id"), msg)
+            seen_steps.add(step.get("id"))
+            refs.add(f"{data.get('id')}.{step.get('id')}")
+            for ai, aspect in enumerate(step.get("aspects") or []):
+                if aspect_ids and aspect not in aspect_ids:
+                    r.problem(file, (*loc, "aspects", ai), f"unknown aspect {aspect!r}")
+    for link, file, loc in links:
+        ok = True
+        for key, ref in (("from", link.from_), ("to", link.to)):
+            if ref not in refs:
+                r.problem(file, (*loc, key), f"dangling link: no step {ref!r}")
+                ok = False
+        if ok:
+            atlas.links.append(link)
+    for aspect, file, loc in taxonomy:
+        for i, ref in enumerate(aspect.steps):
+            if ref not in refs:
+                r.problem(file, (*loc, "steps", i), f"unknown step {ref!r}")
+    # Links into journeys that failed validation are kept out of the usable atlas.
+    usable = {s.ref for s in atlas.step_refs()}
+    atlas.links = [lk for lk in atlas.links if lk.from_ in usable and lk.to in usable]
+    return atlas, r.problems
+
+
+def load_atlas(root: Path) -> Atlas:
+    """The atlas, or AtlasError listing every problem."""
+    atlas, problems = validate_atlas(root)
+    if problems:
+        raise AtlasError(problems)
+    return atlas

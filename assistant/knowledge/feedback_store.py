@@ -1,0 +1,102 @@
+"""The tabular copy of feedback: SQLite beside the Chroma folder, for fast aggregation."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from assistant.knowledge.feedback import AspectLabel, FeedbackRecord
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    rating INTEGER,
+    date TEXT,
+    date_raw TEXT,
+    channel TEXT,
+    segment TEXT,
+    journey TEXT,
+    stage TEXT,
+    lang TEXT,
+    labels TEXT NOT NULL DEFAULT '[]',
+    redactions INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS feedback_date ON feedback(date);
+CREATE INDEX IF NOT EXISTS feedback_source ON feedback(source);
+"""
+
+_COLUMNS = (
+    "id", "content_hash", "source", "line", "text", "rating", "date", "date_raw", "channel",
+    "segment", "journey", "stage", "lang", "labels", "redactions",
+)  # fmt: skip
+
+
+class FeedbackStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path)
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add(self, records: Iterable[FeedbackRecord]) -> tuple[list[FeedbackRecord], int]:
+        """Insert new records; return those inserted and how many were already there."""
+        inserted: list[FeedbackRecord] = []
+        duplicates = 0
+        with self._db:
+            for r in records:
+                cur = self._db.execute(
+                    f"INSERT OR IGNORE INTO feedback ({', '.join(_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
+                    (
+                        r.id, r.content_hash, r.source, r.line, r.text, r.rating,
+                        r.date.isoformat() if r.date else None, r.date_raw, r.channel, r.segment,
+                        r.journey, r.stage, r.lang,
+                        json.dumps([lbl.model_dump() for lbl in r.labels]), r.redactions,
+                    ),
+                )  # fmt: skip
+                if cur.rowcount:
+                    inserted.append(r)
+                else:
+                    duplicates += 1
+        return inserted, duplicates
+
+    def count(self, source: str | None = None) -> int:
+        if source:
+            return self._db.execute(
+                "SELECT COUNT(*) FROM feedback WHERE source=?", (source,)
+            ).fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+
+    def sources(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM feedback ORDER BY 1")]
+
+    def _select(self, where: str = "", args: tuple = ()) -> Iterator[FeedbackRecord]:
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM feedback {where} ORDER BY source, line"
+        for row in self._db.execute(sql, args):
+            d = dict(zip(_COLUMNS, row, strict=True))
+            d.pop("content_hash")
+            d["date"] = date.fromisoformat(d["date"]) if d["date"] else None
+            d["labels"] = [AspectLabel(**x) for x in json.loads(d["labels"])]
+            yield FeedbackRecord(**d)
+
+    def records(self, source: str | None = None) -> Iterator[FeedbackRecord]:
+        return self._select("WHERE source=?", (source,)) if source else self._select()
+
+    def get(self, ids: Iterable[str]) -> dict[str, FeedbackRecord]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, FeedbackRecord] = {}
+        for i in range(0, len(wanted), 500):  # SQLite caps the number of parameters
+            part = wanted[i : i + 500]
+            where = f"WHERE id IN ({', '.join('?' for _ in part)})"
+            out.update((r.id, r) for r in self._select(where, tuple(part)))
+        return out

@@ -1,0 +1,180 @@
+"""Feedback ingestion: file -> validated, redacted records -> SQLite + Chroma.
+
+Bad rows never stop the good ones: they are reported with line, field and reason, and
+written to a rejects file beside the index. Re-ingesting a file adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from assistant.errors import AssistantError
+from assistant.knowledge.feedback import (
+    ColumnMapping,
+    FeedbackRecord,
+    RowError,
+    header_of,
+    read_rows,
+    reference_date_of,
+    to_record,
+)
+from assistant.knowledge.feedback_store import FeedbackStore
+from assistant.knowledge.redaction import redact
+from assistant.knowledge.store import ChunkStore
+from assistant.knowledge.types import Chunk, Embedder
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = (".csv", ".jsonl", ".ndjson")
+
+
+class IngestError(AssistantError):
+    pass
+
+
+class ErrorItem(BaseModel):
+    line: int
+    field: str
+    message: str
+
+
+class IngestReport(BaseModel):
+    file: str
+    source: str
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    errors: list[ErrorItem] = Field(default_factory=list)
+    indexed: int = Field(0, description="Records embedded into Chroma in this run.")
+    redactions: int = Field(0, description="Personal data items replaced in accepted rows.")
+    undated: int = Field(0, description="Accepted rows whose date could not be read.")
+    reference_date: date | None = None
+    rejects_file: str | None = None
+    seconds: float = 0.0
+
+    def public(self) -> dict:
+        """The --json shape."""
+        return {
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "errors": [e.model_dump() for e in self.errors],
+        }
+
+
+def feedback_chunk(record: FeedbackRecord) -> tuple[Chunk, dict]:
+    """A record as a Chroma entry, with the metadata that filters need."""
+    chunk = Chunk(
+        id=record.id,
+        doc_id=record.id,
+        kind="feedback",
+        title=record.source,
+        text=record.text,
+        position=record.line,
+    )
+    extra = {
+        "source": record.source,
+        "rating": record.rating,
+        "date": int(record.date.strftime("%Y%m%d")) if record.date else None,
+        "lang": record.lang,
+        "channel": record.channel,
+        "segment": record.segment,
+        "journey": record.journey,
+        "stage": record.stage,
+    }
+    return chunk, {k: v for k, v in extra.items() if v is not None}
+
+
+def embed_records(
+    records: list[FeedbackRecord],
+    store: ChunkStore,
+    embedder: Embedder,
+    batch_size: int = 64,
+    progress: bool = True,
+) -> int:
+    with tqdm(total=len(records), desc="embedding feedback", unit="rec",
+              disable=not progress or not records) as bar:  # fmt: skip
+        for i in range(0, len(records), batch_size):
+            batch = records[i : i + batch_size]
+            vectors = embedder.embed_passages([r.text for r in batch])
+            pairs = [feedback_chunk(r) for r in batch]
+            store.upsert([c for c, _ in pairs], vectors, [x for _, x in pairs])
+            bar.update(len(batch))
+    return len(records)
+
+
+def ingest_file(
+    path: Path,
+    feedback: FeedbackStore,
+    chroma: ChunkStore | None,
+    embedder: Embedder | None,
+    *,
+    rejects_dir: Path,
+    columns: dict[str, str | None] | None = None,
+    reference: date | None = None,
+    progress: bool = True,
+    batch_size: int = 64,
+) -> IngestReport:
+    """Ingest one CSV/JSONL file. `chroma`/`embedder` None: tabular copy only."""
+    start = time.perf_counter()
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    if path.suffix.lower() not in SUPPORTED:
+        raise IngestError(f"{path}: unsupported file type (use {', '.join(SUPPORTED)})")
+    mapping = ColumnMapping.detect(header_of(path), columns)
+    if not mapping.text:
+        raise IngestError(
+            f"{path}: no text column found in the header; name it with --text-column "
+            f"(recognised: comment, text, verbatim, feedback, review, message, content)"
+        )
+    source = path.stem
+    report = IngestReport(file=str(path), source=source)
+    report.reference_date = reference or reference_date_of(path, mapping)
+    records: list[FeedbackRecord] = []
+    rejects: list[RowError] = []
+    seen: set[str] = set()
+    for line, row, raw in tqdm(read_rows(path), desc=f"reading {path.name}", unit="row",
+                               disable=not progress):  # fmt: skip
+        if row is None:
+            rejects.append(RowError(line=line, field="row", message="not a JSON object", raw=raw))
+            continue
+        result = to_record(row, line, source, mapping, report.reference_date)
+        if isinstance(result, RowError):
+            result.raw = raw
+            rejects.append(result)
+        elif result.content_hash in seen:
+            report.duplicates += 1
+        else:
+            seen.add(result.content_hash)
+            records.append(result)
+    inserted, already = feedback.add(records)
+    report.duplicates += already
+    report.accepted = len(inserted)
+    report.rejected = len(rejects)
+    report.redactions = sum(r.redactions for r in inserted)
+    report.undated = sum(1 for r in inserted if r.date is None)
+    report.errors = [ErrorItem(line=e.line, field=e.field, message=e.message) for e in rejects]
+    if rejects:
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        out = rejects_dir / f"{source}.rejects.jsonl"
+        with out.open("w", encoding="utf-8") as f:
+            for e in rejects:
+                # Rejected rows are kept aside, redacted like everything else we store.
+                raw = redact(e.raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))[0]
+                f.write(json.dumps(e.model_dump() | {"raw": raw}, ensure_ascii=False) + "\n")
+        report.rejects_file = str(out)
+    if chroma is not None and embedder is not None:
+        # Embed what Chroma lacks (new rows, or rows stored before an interrupted run).
+        have = set(chroma.ids())
+        missing = [r for r in feedback.records(source) if r.id not in have]
+        report.indexed = embed_records(missing, chroma, embedder, batch_size, progress)
+    report.seconds = round(time.perf_counter() - start, 3)
+    log.info("ingested %s: %s", path, report.model_dump(exclude={"errors"}))
+    return report

@@ -1,0 +1,69 @@
+from datetime import date
+
+import pytest
+
+from assistant.knowledge.dates import parse_date
+from assistant.knowledge.redaction import redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail nguyen.van.a@gmail.com nhé", "mail [EMAIL] nhé"),
+        ("gọi 0912345678 giúp", "gọi [PHONE] giúp"),
+        ("gọi 0912 345 678", "gọi [PHONE]"),
+        ("gọi +84 912 345 678", "gọi [PHONE]"),
+        ("gọi 091.234.5678", "gọi [PHONE]"),
+        ("bàn 028 3812 3456", "bàn [PHONE]"),
+        ("thẻ 4111 1111 1111 1111 bị trừ", "thẻ [CARD] bị trừ"),
+        ("thẻ 5500-0000-0000-0004", "thẻ [CARD]"),
+        ("CCCD 079123456789", "CCCD [ID]"),
+        ("CMND 123456789", "CMND [ID]"),
+    ],
+)
+def test_each_kind_of_personal_data_is_redacted(text, expected):
+    assert redact(text) == (expected, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "máy giá 7.990.000đ, giảm 500.000 đ",
+        "giá 5990000đ mua ngày 14/09/2019",
+        "giá 199000000 đ",
+        "iphone 11 pro max 256gb, pin 4000mAh",
+        "số thẻ 1234 5678 9012 3456",  # fails the Luhn check: not a card number
+        "hotline 1800 1060",
+    ],
+)
+def test_prices_dates_and_specs_are_not_redacted(text):
+    assert redact(text) == (text, 0)
+
+
+REF = date(2020, 8, 17)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2 tuần trước", date(2020, 8, 3)),
+        ("1 ngày trước", date(2020, 8, 16)),
+        ("3 giờ trước", REF),
+        ("2 tuan truoc", date(2020, 8, 3)),
+        ("1 tháng trước", date(2020, 7, 18)),
+        ("5 days ago", date(2020, 8, 12)),
+        ("hôm qua", date(2020, 8, 16)),
+        ("14/09/2019", date(2019, 9, 14)),
+        ("1/1/2019", date(2019, 1, 1)),
+        ("2020-02-29", date(2020, 2, 29)),
+        ("31/02/2020", None),
+        ("tuần trước nữa", None),
+        ("", None),
+    ],
+)
+def test_dates(raw, expected):
+    assert parse_date(raw, REF) == expected
+
+
+def test_relative_date_without_reference_is_unknown():
+    assert parse_date("2 tuần trước") is None
