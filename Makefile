@@ -35,7 +35,6 @@ lint: install
 	@$(BIN)/ruff check assistant tests
 
 eval: install
-	@$(BIN)/cx-assistant index --quiet
 	@$(BIN)/cx-assistant eval
 
 test: lint eval

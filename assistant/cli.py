@@ -36,6 +36,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             kb.ingest(path, progress=progress).model_dump(exclude={"errors"})
             for path in kb.shipped_feedback_files()
         ]
+        out["tagging"] = kb.tag_feedback(progress=progress)
     if args.json:
         _print_json(out)
         return 0
@@ -50,6 +51,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             )
     for r in out.get("feedback", []):
         print(_ingest_line(r))
+    if "tagging" in out:
+        print("tagged: " + ", ".join(f"{n} by {how}" for how, n in out["tagging"].items()))
     return 0
 
 
@@ -82,6 +85,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         Path(args.path), columns=columns, reference=reference, progress=not args.json,
         embed=not args.no_embed,
     )  # fmt: skip
+    kb.tag_feedback(progress=not args.json)
     if args.json:
         _print_json(report.public())
     else:
@@ -90,6 +94,53 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  line {e.line}: {e.field}: {e.message}")
         if len(report.errors) > 20:
             print(f"  … {len(report.errors) - 20} more in {report.rejects_file}")
+    return 0
+
+
+def cmd_tagger(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase.open(settings)
+    model = kb.train_tagger(progress=not args.json)
+    retagged = kb.tag_feedback(retag=True, progress=not args.json)
+    info = {"trained_on": model.trained_on, "aspects": model.aspects, "retagged": retagged,
+            "model": str(settings.cx_data_dir / "tagger.joblib")}  # fmt: skip
+    if args.json:
+        _print_json(info)
+    else:
+        print(f"tagger trained on {model.trained_on} labelled comments; saved to {info['model']}")
+        print("re-tagged: " + ", ".join(f"{n} by {how}" for how, n in retagged.items()))
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.knowledge.base import KnowledgeBase
+    from assistant.knowledge.feedback import ColumnMapping, header_of, read_rows, to_record
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {path}: no such file", file=sys.stderr)
+        return 2
+    mapping = ColumnMapping.detect(header_of(path), {"text": args.text_column})
+    kb = KnowledgeBase.open(settings)
+    tagger = kb.tagger()
+    rows = []
+    for n, (line, row, _raw) in enumerate(read_rows(path)):
+        rec = to_record(row or {"__error__": "not a JSON object"}, line, path.stem, mapping, None)
+        rows.append((n, rec))
+    good = [(n, r) for n, r in rows if not hasattr(r, "field")]
+    tags = dict(zip([n for n, _ in good],
+                    tagger.tag([r.text for _, r in good], [r.rating for _, r in good]),
+                    strict=True))  # fmt: skip
+    for n, rec in rows:
+        obj: dict[str, Any] = {"row": n, "aspects": [t.model_dump() for t in tags.get(n, [])]}
+        if n not in tags:
+            obj["error"] = f"line {rec.line}: {rec.field}: {rec.message}"
+        if args.json:
+            print(json.dumps(obj, ensure_ascii=False))
+        else:
+            shown = ", ".join(f"{t['aspect']}:{t['sentiment']}" for t in obj["aspects"]) or "-"
+            print(f"{n}\t{shown}" + (f"\t({obj['error']})" if "error" in obj else ""))
     return 0
 
 
@@ -170,6 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("tagger", help="train the feedback tagger on labelled feedback")
+    tsub = p.add_subparsers(dest="tagger_command", required=True)
+    t = tsub.add_parser("train", help="fit on every labelled record; save beside the index")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_tagger)
+
+    p = sub.add_parser("tag", help="tag each row of a feedback file with aspects and sentiment")
+    p.add_argument("file", help="CSV or JSONL file")
+    p.add_argument("--text-column", help="column with the text (default: detected)")
+    p.add_argument("--json", action="store_true", help="one JSON object per row")
+    p.set_defaults(func=cmd_tag)
+
     p = sub.add_parser("atlas", help="validate or show the journey atlas")
     atlas_sub = p.add_subparsers(dest="atlas_command", required=True)
     v = atlas_sub.add_parser("validate", help="report every problem with file, line and field")
@@ -207,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

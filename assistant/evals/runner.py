@@ -40,12 +40,12 @@ class EvalReport(BaseModel):
         return all(r.ok for r in self.rows)
 
     def table(self) -> str:
-        lines = [f"{'eval set':<16} {'metric':<24} {'value':>8} {'min':>8}  status"]
+        lines = [f"{'eval set':<16} {'metric':<30} {'value':>8} {'min':>8}  status"]
         for r in self.rows:
             thr = f"{r.threshold:.3f}" if r.threshold is not None else "-"
             status = "" if r.threshold is None else ("ok" if r.ok else "FAIL")
             value = f"{r.value:.3f}" if r.value < 10 else f"{r.value:.0f}"
-            lines.append(f"{r.eval_set:<16} {r.metric:<24} {value:>8} {thr:>8}  {status}")
+            lines.append(f"{r.eval_set:<16} {r.metric:<30} {value:>8} {thr:>8}  {status}")
         verdict = "PASSED" if self.passed else "FAILED"
         lines.append(f"\nevals {verdict} in {self.seconds:.1f} s")
         return "\n".join(lines)
@@ -66,9 +66,17 @@ def _methodology_qa(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], 
     return evaluate(kb, load_cases(folder / "methodology_qa.yaml"))
 
 
+def _tagging(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.tagging import evaluate
+
+    train = kb.settings.feedback_dir / "uit-visfd-train.csv"
+    return evaluate(kb, folder / "data" / "uit-visfd-dev.csv", train)
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
+    "tagging": _tagging,
 }
 
 

@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from assistant.errors import IndexNotReadyError
 from assistant.knowledge.atlas import Atlas, load_atlas
 from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
@@ -21,6 +23,7 @@ from assistant.knowledge.ingest import SUPPORTED, IngestReport, ingest_file
 from assistant.knowledge.loaders import load_methodology
 from assistant.knowledge.retrieval import HybridRetriever
 from assistant.knowledge.store import ChunkStore, collection_name, make_chroma_client
+from assistant.knowledge.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
 from assistant.knowledge.types import Embedder
 from assistant.settings import Settings
 
@@ -114,6 +117,51 @@ class KnowledgeBase:
         )
         self._retrievers.pop("feedback", None)
         return report
+
+    def tagger(self) -> Tagger:
+        return load_tagger(self.settings.cx_data_dir, self.atlas().taxonomy)
+
+    def tag_feedback(self, retag: bool = False, progress: bool = True) -> dict[str, int]:
+        """Tag what is not tagged yet (with `retag`, also what a model tagged before).
+
+        Records that came with human labels keep them as their tags; the others get the
+        tagger's output (learned if a model was trained, zero-shot otherwise).
+        """
+        store = self.feedback()
+        tagger = self.tagger()
+        todo = list(store.untagged(("learned", "zero-shot") if retag else ()))
+        labelled = [(r.id, r.labels) for r in todo if r.labelled]
+        store.set_tags(labelled, "label")
+        rest = [r for r in todo if not r.labelled]
+        done = {"label": len(labelled), tagger.name: 0}
+        with tqdm(total=len(rest), desc=f"tagging ({tagger.name})", unit="rec",
+                  disable=not progress or not rest) as bar:  # fmt: skip
+            for i in range(0, len(rest), 2000):
+                batch = rest[i : i + 2000]
+                tags = tagger.tag([r.text for r in batch], [r.rating for r in batch])
+                done[tagger.name] += store.set_tags(
+                    zip([r.id for r in batch], tags, strict=True), tagger.name
+                )
+                bar.update(len(batch))
+        return done
+
+    def train_tagger(self, progress: bool = True) -> LearnedTagger:
+        """Fit the learned tagger on every labelled record and save it beside the index."""
+        labelled = [r for r in self.feedback().records() if r.labelled]
+        if not labelled:
+            raise IndexNotReadyError(
+                "No labelled feedback to train on: ingest a file with a label column first "
+                "(the shipped UIT-ViSFD sample has one: `cx-assistant index`)."
+            )
+        model = LearnedTagger.train(
+            [r.text for r in labelled],
+            [r.rating for r in labelled],
+            [r.labels for r in labelled],
+            [a.id for a in self.atlas().taxonomy],
+            progress=progress,
+        )
+        model.save(self.settings.cx_data_dir / MODEL_FILE)
+        return model
 
     def shipped_feedback_files(self) -> list[Path]:
         folder = self.settings.feedback_dir

@@ -62,6 +62,7 @@ class FeedbackRecord(BaseModel):
     stage: str | None = None
     lang: str = "vi"
     labels: list[AspectLabel] = Field(default_factory=list)
+    labelled: bool = Field(False, description="The row had human labels ({OTHERS} = none).")
     redactions: int = 0
 
     @property
@@ -104,7 +105,9 @@ class ColumnMapping(BaseModel):
 
 
 def parse_labels(raw: str) -> list[AspectLabel]:
-    """UIT-ViSFD labels: '{BATTERY#Negative};{GENERAL#Positive};' ({OTHERS} = no aspect)."""
+    """UIT-ViSFD labels: '{BATTERY#Negative};{GENERAL#Positive};' ({OTHERS} = no aspect).
+
+    A comment labelled only {OTHERS} is labelled with no aspect (`labelled` stays true)."""
     out: list[AspectLabel] = []
     for aspect, polarity in _LABEL.findall(raw or ""):
         label = AspectLabel(aspect=aspect.strip().upper(), sentiment=polarity.lower())
@@ -260,6 +263,7 @@ def to_record(
         stage=_optional(row, mapping.stage),
         lang=detect_lang(redacted),
         labels=parse_labels(str(row.get(mapping.label) or "")) if mapping.label else [],
+        labelled=bool(mapping.label and str(row.get(mapping.label) or "").strip()),
         redactions=n,
     )
     record.id = f"{source}:{given_id}" if given_id else f"{source}:{record.content_hash}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
 from assistant.knowledge.feedback import AspectLabel, FeedbackRecord
+
+TaggedRow = tuple[str, int | None, str | None, str | None, str | None, str | None, str | None]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -26,15 +28,24 @@ CREATE TABLE IF NOT EXISTS feedback (
     stage TEXT,
     lang TEXT,
     labels TEXT NOT NULL DEFAULT '[]',
-    redactions INTEGER NOT NULL DEFAULT 0
+    labelled INTEGER NOT NULL DEFAULT 0,
+    redactions INTEGER NOT NULL DEFAULT 0,
+    tagged_by TEXT
 );
+CREATE TABLE IF NOT EXISTS tags (
+    record_id TEXT NOT NULL REFERENCES feedback(id),
+    aspect TEXT NOT NULL,
+    sentiment TEXT NOT NULL,
+    PRIMARY KEY (record_id, aspect)
+);
+CREATE INDEX IF NOT EXISTS tags_aspect ON tags(aspect, sentiment);
 CREATE INDEX IF NOT EXISTS feedback_date ON feedback(date);
 CREATE INDEX IF NOT EXISTS feedback_source ON feedback(source);
 """
 
 _COLUMNS = (
     "id", "content_hash", "source", "line", "text", "rating", "date", "date_raw", "channel",
-    "segment", "journey", "stage", "lang", "labels", "redactions",
+    "segment", "journey", "stage", "lang", "labels", "labelled", "redactions",
 )  # fmt: skip
 
 
@@ -61,7 +72,8 @@ class FeedbackStore:
                         r.id, r.content_hash, r.source, r.line, r.text, r.rating,
                         r.date.isoformat() if r.date else None, r.date_raw, r.channel, r.segment,
                         r.journey, r.stage, r.lang,
-                        json.dumps([lbl.model_dump() for lbl in r.labels]), r.redactions,
+                        json.dumps([lbl.model_dump() for lbl in r.labels]), r.labelled,
+                        r.redactions,
                     ),
                 )  # fmt: skip
                 if cur.rowcount:
@@ -87,6 +99,7 @@ class FeedbackStore:
             d.pop("content_hash")
             d["date"] = date.fromisoformat(d["date"]) if d["date"] else None
             d["labels"] = [AspectLabel(**x) for x in json.loads(d["labels"])]
+            d["labelled"] = bool(d["labelled"])
             yield FeedbackRecord(**d)
 
     def records(self, source: str | None = None) -> Iterator[FeedbackRecord]:
@@ -99,4 +112,51 @@ class FeedbackStore:
             part = wanted[i : i + 500]
             where = f"WHERE id IN ({', '.join('?' for _ in part)})"
             out.update((r.id, r) for r in self._select(where, tuple(part)))
+        return out
+
+    # -- tags ----------------------------------------------------------------------------
+    def untagged(self, include_origins: Sequence[str] = ()) -> Iterator[FeedbackRecord]:
+        """Records not tagged yet, plus those tagged by the given origins (to re-tag)."""
+        marks = ", ".join("?" for _ in include_origins)
+        where = "WHERE tagged_by IS NULL" + (f" OR tagged_by IN ({marks})" if marks else "")
+        return self._select(where, tuple(include_origins))
+
+    def set_tags(self, tagged: Iterable[tuple[str, list[AspectLabel]]], origin: str) -> int:
+        n = 0
+        with self._db:
+            for record_id, tags in tagged:
+                self._db.execute("DELETE FROM tags WHERE record_id=?", (record_id,))
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO tags (record_id, aspect, sentiment) VALUES (?, ?, ?)",
+                    [(record_id, t.aspect, t.sentiment) for t in tags],
+                )
+                self._db.execute("UPDATE feedback SET tagged_by=? WHERE id=?", (origin, record_id))
+                n += 1
+        return n
+
+    def tag_origins(self) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT COALESCE(tagged_by, 'untagged'), COUNT(*) FROM feedback GROUP BY 1"
+        )
+        return dict(rows.fetchall())
+
+    def rows_for_aggregation(self) -> list[TaggedRow]:
+        """(id, rating, date, segment, journey, stage, channel) of every record."""
+        return self._db.execute(
+            "SELECT id, rating, date, segment, journey, stage, channel FROM feedback"
+        ).fetchall()
+
+    def all_tags(self) -> list[tuple[str, str, str]]:
+        """(record id, aspect, sentiment) of every stored tag."""
+        return self._db.execute("SELECT record_id, aspect, sentiment FROM tags").fetchall()
+
+    def texts(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ", ".join("?" for _ in part)
+            out.update(
+                self._db.execute(f"SELECT id, text FROM feedback WHERE id IN ({marks})", part)
+            )
         return out

@@ -1,0 +1,88 @@
+"""Tagging eval: the taggers against the human labels of UIT-ViSFD Dev.
+
+Averaging, stated: `micro` pools every (comment, aspect) decision of all aspects; `macro` is
+the mean of the ten per-aspect F1 scores. Aspect F1 scores detection of (comment, aspect);
+sentiment F1 scores (comment, aspect, polarity): a right aspect with the wrong polarity is
+both a false positive and a false negative. The published figures (Bi-LSTM + fastText,
+Phan et al. 2021) are printed beside ours for reference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.feedback import (
+    ColumnMapping,
+    FeedbackRecord,
+    header_of,
+    read_rows,
+    to_record,
+)
+from assistant.knowledge.tagger import MODEL_FILE, Tag, Tagger, ZeroShotTagger
+
+PUBLISHED = {"published_aspect_f1": 0.8448, "published_sentiment_f1": 0.6306}
+
+
+def load_labelled(path: Path) -> list[FeedbackRecord]:
+    mapping = ColumnMapping.detect(header_of(path))
+    out = []
+    for line, row, _ in read_rows(path):
+        rec = to_record(row or {"__error__": "x"}, line, path.stem, mapping, None)
+        if isinstance(rec, FeedbackRecord) and rec.labelled:
+            out.append(rec)
+    return out
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def score(gold: list[list[Tag]], pred: list[list[Tag]], aspects: list[str]) -> dict[str, float]:
+    counts = {k: {a: [0, 0, 0] for a in aspects} for k in ("aspect", "sentiment")}
+    for g, p in zip(gold, pred, strict=True):
+        ga = {t.aspect: t.sentiment for t in g}
+        pa = {t.aspect: t.sentiment for t in p}
+        for a in aspects:
+            for kind, gv, pv in (
+                ("aspect", a in ga, a in pa),
+                ("sentiment", (a, ga[a]) if a in ga else None, (a, pa[a]) if a in pa else None),
+            ):
+                c = counts[kind][a]
+                if gv and pv and gv == pv:
+                    c[0] += 1
+                else:
+                    c[1] += bool(pv)
+                    c[2] += bool(gv)
+    out = {}
+    for kind, per in counts.items():
+        total = [sum(c[i] for c in per.values()) for i in range(3)]
+        out[f"{kind}_f1_micro"] = _f1(*total)
+        out[f"{kind}_f1_macro"] = sum(_f1(*c) for c in per.values()) / len(per)
+    return out
+
+
+def learned_tagger(kb: KnowledgeBase, train_file: Path) -> Tagger:
+    """The saved model, or one trained now on the shipped labelled file."""
+    if not (kb.settings.cx_data_dir / MODEL_FILE).is_file():
+        kb.ingest(train_file, progress=False, embed=False)
+        kb.train_tagger(progress=False)
+    return kb.tagger()
+
+
+def evaluate(
+    kb: KnowledgeBase, dev_file: Path, train_file: Path
+) -> tuple[dict[str, float], list[dict]]:
+    records = load_labelled(dev_file)
+    aspects = [a.id for a in kb.atlas().taxonomy]
+    gold = [r.labels for r in records]
+    texts, ratings = [r.text for r in records], [r.rating for r in records]
+    metrics: dict[str, float] = {"comments": float(len(records))}
+    for name, tagger in (
+        ("learned", learned_tagger(kb, train_file)),
+        ("zero_shot", ZeroShotTagger(kb.atlas().taxonomy)),
+    ):
+        for key, value in score(gold, tagger.tag(texts, ratings), aspects).items():
+            metrics[f"{name}_{key}"] = value
+    metrics.update(PUBLISHED)
+    return metrics, []
