@@ -144,6 +144,24 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_pains(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.knowledge.base import KnowledgeBase
+    from assistant.render.pain_points_md import render_pain_points
+    from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
+
+    inp = PainPointsInput(
+        journey=args.journey, stage=args.stage, touchpoint=args.touchpoint, aspect=args.aspect,
+        segment=args.segment, start=args.start, end=args.end, min_rating=args.min_rating,
+        max_rating=args.max_rating, top=args.top, lang=args.lang,
+    )  # fmt: skip
+    out = summarize_pain_points(inp, KnowledgeBase.open(settings))
+    if args.json:
+        _print_json(out.model_dump(mode="json"))
+    else:
+        print(render_pain_points(out, args.lang))
+    return 0
+
+
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.knowledge.atlas import load_atlas, validate_atlas
     from assistant.render.journey_text import render_journey
@@ -232,6 +250,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-column", help="column with the text (default: detected)")
     p.add_argument("--json", action="store_true", help="one JSON object per row")
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("pains", help="summarize pain points (and delights) of the feedback")
+    p.add_argument("--journey", help="journey id or name")
+    p.add_argument("--stage", help="stage id or name (with --journey)")
+    p.add_argument("--touchpoint", help="touchpoint id, e.g. hotline")
+    p.add_argument("--aspect", help="feedback aspect, e.g. BATTERY")
+    p.add_argument("--segment", help="customer segment")
+    p.add_argument("--from", dest="start", help="period start YYYY-MM-DD")
+    p.add_argument("--to", dest="end", help="period end YYYY-MM-DD")
+    p.add_argument("--min-rating", type=int, help="lowest star rating kept")
+    p.add_argument("--max-rating", type=int, help="highest star rating kept")
+    p.add_argument("--top", type=int, default=5, help="how many pains and delights")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_pains)
 
     p = sub.add_parser("atlas", help="validate or show the journey atlas")
     atlas_sub = p.add_subparsers(dest="atlas_command", required=True)

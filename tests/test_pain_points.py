@@ -1,0 +1,112 @@
+"""The pain-point summary: counts against a direct count, filters, trend, redacted quotes."""
+
+import csv
+import json
+import re
+import sqlite3
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from assistant.cli import main
+from assistant.errors import AssistantError
+from assistant.knowledge.base import KnowledgeBase
+from assistant.settings import Settings
+from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
+from conftest import REPO
+
+TRAIN = REPO / "corpus" / "feedback" / "uit-visfd-train.csv"
+
+
+def _kb(tmp_path, embedder):
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "data", cx_corpus_dir=REPO / "corpus")
+    return KnowledgeBase.open(s, embedder)
+
+
+@pytest.fixture
+def small_kb(tmp_path, embedder):
+    rows = [
+        ("Pin tụt nhanh quá, gọi 0912345678", 1, "5/3/2020", "{BATTERY#Negative};"),
+        ("Pin hao, máy nóng", 2, "10/3/2020", "{BATTERY#Negative};{PERFORMANCE#Negative};"),
+        ("Pin yếu", 2, "20/3/2020", "{BATTERY#Negative};"),
+        ("Pin kém", 3, "15/2/2020", "{BATTERY#Negative};"),
+        ("Giao hàng chậm", 1, "12/3/2020", "{SER&ACC#Negative};"),
+        ("Nhân viên nhiệt tình", 5, "13/3/2020", "{SER&ACC#Positive};"),
+        ("Camera đẹp", 5, "1/1/2019", "{CAMERA#Positive};"),
+        ("Máy ổn", 4, "2/3/2020", "{OTHERS};"),
+    ]
+    path = tmp_path / "small.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["comment", "n_star", "date_time", "label"])
+        w.writerows(rows)
+    kb = _kb(tmp_path, embedder)
+    kb.ingest(path, progress=False, embed=False)
+    kb.tag_feedback(progress=False)
+    return kb
+
+
+def test_counts_severity_and_ranking(small_kb):
+    out = summarize_pain_points(PainPointsInput(), small_kb)
+    assert out.total == 8
+    top = out.pain_points[0]
+    assert (top.aspect, top.count) == ("BATTERY", 4)
+    assert top.mean_rating == pytest.approx(2.0) and top.low_rating_share == pytest.approx(0.75)
+    assert top.impact == pytest.approx(4 * (5 - 2.0) / 4)
+    assert top.share == pytest.approx(4 / 8)
+    assert [p.aspect for p in out.delights] == ["CAMERA", "SER&ACC"]  # equal impact: by id
+    assert "daily-use.battery-life" in top.steps
+
+
+def test_trend_against_previous_period_of_equal_length(small_kb):
+    inp = PainPointsInput(aspect="BATTERY", start=date(2020, 3, 1), end=date(2020, 3, 31))
+    top = summarize_pain_points(inp, small_kb).pain_points[0]
+    # March (31 days) against 30 Jan - 29 Feb: 3 against 1.
+    assert top.trend.previous_period == (date(2020, 1, 30), date(2020, 2, 29))
+    assert (top.trend.current, top.trend.previous) == (3, 1)
+    assert top.trend.change == pytest.approx(2.0) and top.trend.direction == "up"
+    assert top.count == 3  # the period is a filter
+
+
+def test_filters(small_kb):
+    low = summarize_pain_points(PainPointsInput(max_rating=1), small_kb)
+    assert low.total == 2 and {p.aspect for p in low.pain_points} == {"BATTERY", "SER&ACC"}
+    delivery = summarize_pain_points(PainPointsInput(journey="delivery"), small_kb)
+    # Only aspects of the delivery journey's steps count; CAMERA belongs to none of them.
+    assert "CAMERA" not in {p.aspect for p in delivery.pain_points + delivery.delights}
+    store = summarize_pain_points(PainPointsInput(touchpoint="store-staff"), small_kb)
+    assert {p.aspect for p in store.pain_points} == {"SER&ACC"}
+    with pytest.raises(AssistantError, match="Closest: delivery"):
+        summarize_pain_points(PainPointsInput(journey="giao hang"), small_kb)
+
+
+def test_quotes_are_redacted_and_carry_record_ids(small_kb):
+    top = summarize_pain_points(PainPointsInput(aspect="BATTERY"), small_kb).pain_points[0]
+    texts = " ".join(q.text for q in top.quotes)
+    assert "0912345678" not in texts
+    assert all(q.record_id.startswith("small:") for q in top.quotes)
+
+
+def test_shipped_data_counts_match_an_independent_count(tmp_path, embedder, monkeypatch, capsys):
+    kb = _kb(tmp_path, embedder)
+    kb.ingest(TRAIN, progress=False, embed=False)
+    kb.tag_feedback(progress=False)
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CX_CORPUS_DIR", str(REPO / "corpus"))
+    assert main(["pains", "--json", "--top", "10"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # Recount straight from the CSV labels, with the csv module and a regex only.
+    with TRAIN.open(encoding="utf-8", newline="") as f:
+        labels = [row["label"] for row in csv.DictReader(f)]
+    negative = Counter(a for lbl in labels for a in set(re.findall(r"\{([^#}]+)#Negative\}", lbl)))
+    assert out["total"] == len(labels) == 7786
+    assert {p["aspect"]: p["count"] for p in out["pain_points"]} == dict(negative)
+    impacts = [p["impact"] for p in out["pain_points"]]
+    assert impacts == sorted(impacts, reverse=True)
+    # And against the stored tags, with SQL.
+    db = sqlite3.connect(tmp_path / "data" / "feedback.sqlite")
+    by_sql = dict(
+        db.execute("SELECT aspect, COUNT(*) FROM tags WHERE sentiment='negative' GROUP BY 1")
+    )
+    assert by_sql == dict(negative)
