@@ -162,6 +162,52 @@ def cmd_pains(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_tool(args: argparse.Namespace, settings: Settings, func, inp, render) -> int:  # noqa: ANN001
+    from assistant.knowledge.base import KnowledgeBase
+
+    out = func(inp, KnowledgeBase.open(settings))
+    if args.json:
+        _print_json(out.model_dump(mode="json"))
+    else:
+        print(render(out, inp.lang))
+    return 0
+
+
+def cmd_five(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.render.tools_md import render_five
+    from assistant.tools.five_questions import FiveQuestionsInput, answer_five_questions
+
+    situation = " ".join(args.situation) if args.situation else None
+    inp = FiveQuestionsInput(journey=args.journey, step=args.step, situation=situation,
+                             lang=args.lang)  # fmt: skip
+    return _run_tool(args, settings, answer_five_questions, inp, render_five)
+
+
+def cmd_persona(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.render.tools_md import render_persona
+    from assistant.tools.persona import PersonaInput, draft_persona
+
+    inp = PersonaInput(journey=args.journey, segment=args.segment, aspect=args.aspect,
+                       lang=args.lang)  # fmt: skip
+    return _run_tool(args, settings, draft_persona, inp, render_persona)
+
+
+def cmd_roadmap(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.render.tools_md import render_roadmap
+    from assistant.tools.roadmap import RoadmapInput, propose_roadmap
+
+    inp = RoadmapInput(journey=args.journey, persona=args.persona, lang=args.lang)
+    return _run_tool(args, settings, propose_roadmap, inp, render_roadmap)
+
+
+def cmd_journey(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.render.tools_md import render_journey_summary
+    from assistant.tools.journey_summary import JourneySummaryInput, summarize_journey
+
+    inp = JourneySummaryInput(journey=args.journey, chart=args.chart, lang=args.lang)
+    return _run_tool(args, settings, summarize_journey, inp, render_journey_summary)
+
+
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.knowledge.atlas import load_atlas, validate_atlas
     from assistant.render.journey_text import render_journey
@@ -265,6 +311,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_pains)
+
+    p = sub.add_parser("five", help="the five journey-thinking questions for a step")
+    p.add_argument("situation", nargs="*", help="free-text situation, e.g. 'changing the "
+                   "return policy' (or use --journey and --step)")  # fmt: skip
+    p.add_argument("--journey", help="journey id or name")
+    p.add_argument("--step", help="step id or name")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_five)
+
+    p = sub.add_parser("persona", help="draft a persona from the feedback and the atlas")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--journey", help="journey id or name")
+    group.add_argument("--segment", help="customer segment")
+    group.add_argument("--aspect", help="feedback aspect, e.g. BATTERY")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_persona)
+
+    p = sub.add_parser("roadmap", help="propose a CX roadmap for a journey")
+    p.add_argument("--journey", required=True, help="journey id or name")
+    p.add_argument("--persona", help="persona id")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_roadmap)
+
+    p = sub.add_parser("journey", help="summarize a journey for managers")
+    p.add_argument("journey", help="journey id or name")
+    p.add_argument("--chart", help="write the emotion curve and pain bars to this PNG file")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_journey)
 
     p = sub.add_parser("atlas", help="validate or show the journey atlas")
     atlas_sub = p.add_subparsers(dest="atlas_command", required=True)

