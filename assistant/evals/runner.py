@@ -73,10 +73,22 @@ def _tagging(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
     return evaluate(kb, folder / "data" / "uit-visfd-dev.csv", train)
 
 
+def _journey_tools(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.journey_tools import evaluate
+
+    kb.index_methodology(progress=False)
+    kb.index_atlas(progress=False)
+    for path in kb.shipped_feedback_files():
+        kb.ingest(path, progress=False, embed=False)  # the tabular copy is what tools read
+    kb.tag_feedback(progress=False)
+    return evaluate(kb, folder / "journey_tools.yaml")
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
     "tagging": _tagging,
+    "journey_tools": _journey_tools,
 }
 
 
