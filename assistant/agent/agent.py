@@ -1,21 +1,135 @@
-"""The agent: takes a question, picks the capability that answers it, composes the answer."""
+"""The agent: a request -> the tool that answers it -> an answer in the request's language.
+
+Offline (default): the deterministic router picks the tool and the offline composer writes
+the answer. With an OpenAI-compatible endpoint configured, an LLM with the same tools
+writes it; any LLM failure falls back to the offline answer with a note.
+"""
 
 from __future__ import annotations
 
-from assistant.agent.composer import compose_search_answer
+import logging
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.agent.composer import HELP, compose_search_answer, compose_tool_answer
+from assistant.agent.router import Route, Router
 from assistant.agent.types import Answer
+from assistant.errors import AssistantError
 from assistant.knowledge.base import KnowledgeBase
-from assistant.text import detect_lang
+from assistant.text import Lang, detect_lang, fold
+from assistant.tools.registry import TOOLS, run_tool
 from assistant.tools.search import SearchInput, search_methodology
+
+log = logging.getLogger(__name__)
+
+MEMORY_TURNS = 10  # messages kept per conversation
+FALLBACK_NOTE = {
+    "vi": "_(Mô hình ngôn ngữ không phản hồi; đây là câu trả lời ngoại tuyến.)_",
+    "en": "_(The language model did not answer; this is the offline answer.)_",
+}
+_FOLLOW_UP = re.compile(r"^(and|what about|how about|con|the con|va|thi sao|con voi)\b")
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str
+    tool: str
+    args: dict[str, Any]
+
+
+@dataclass
+class ConversationMemory:
+    """The last turns of each conversation (a Slack thread, a CLI session), bounded."""
+
+    window: int = MEMORY_TURNS
+    _turns: dict[str, deque[Turn]] = field(default_factory=dict)
+
+    def add(self, conversation: str, turn: Turn) -> None:
+        self._turns.setdefault(conversation, deque(maxlen=self.window)).append(turn)
+
+    def turns(self, conversation: str) -> list[Turn]:
+        return list(self._turns.get(conversation, ()))
 
 
 class Agent:
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, memory: ConversationMemory | None = None) -> None:
         self.kb = kb
+        self.memory = memory or ConversationMemory()
+        self._router: Router | None = None
 
-    def ask(self, question: str) -> Answer:
-        lang = detect_lang(question)
-        out = search_methodology(
-            SearchInput(question=question, k=self.kb.settings.cx_top_k), self.kb
-        )
-        return compose_search_answer(question, lang, out)
+    @property
+    def router(self) -> Router:
+        if self._router is None:
+            self._router = Router(self.kb.atlas())
+        return self._router
+
+    def route(self, question: str, conversation: str | None = None) -> Route:
+        route = self.router.route(question)
+        history = self.memory.turns(conversation) if conversation else []
+        if (
+            history
+            and route.reason == "no tool intent"
+            and history[-1].tool not in ("search", "help")
+        ):
+            # A follow-up such as "and for warranty?" keeps the previous tool.
+            ents = self.router.entities(question)
+            if ents and (_FOLLOW_UP.search(fold(question)) or len(question.split()) <= 6):
+                previous = history[-1]
+                again = self.router._with_args(previous.tool, question, question, "follow-up")  # type: ignore[arg-type]
+                merged = {**previous.args, **again.args}
+                return Route(
+                    tool=again.tool, args=merged, clarify=again.clarify, reason="follow-up"
+                )
+        return route
+
+    def ask(self, question: str, conversation: str | None = None) -> Answer:
+        lang: Lang = detect_lang(question)
+        if self.kb.settings.llm_enabled:
+            from assistant.agent.llm import LLMUnavailable, ask_llm
+
+            try:
+                answer = ask_llm(self, question, lang, conversation)
+            except LLMUnavailable as exc:
+                log.warning("LLM unavailable, answering offline: %s", exc.detail)
+                answer = self.ask_offline(question, lang, conversation)
+                note = FALLBACK_NOTE[lang]
+                answer.answer = f"{note}\n\n{answer.answer}"
+            self._remember(conversation, question, answer, {})
+            return answer
+        return self.ask_offline(question, lang, conversation)
+
+    def ask_offline(self, question: str, lang: Lang, conversation: str | None = None) -> Answer:
+        route = self.route(question, conversation)
+        if route.clarify:
+            answer = Answer(question=question, lang=lang, answer=route.clarify, citations=[],
+                            tool=route.tool, result={"clarify": route.clarify})  # fmt: skip
+        elif route.tool == "help":
+            answer = Answer(question=question, lang=lang, answer=HELP[lang], citations=[],
+                            tool="help")  # fmt: skip
+        elif route.tool == "search":
+            q = route.args.get("question") or question
+            out = search_methodology(SearchInput(question=q, k=self.kb.settings.cx_top_k), self.kb)
+            answer = compose_search_answer(question, lang, out)
+        else:
+            try:
+                out = run_tool(route.tool, {**route.args, "lang": lang}, self.kb)
+            except AssistantError as exc:
+                error = {"error": str(exc), "args": route.args}
+                answer = Answer(question=question, lang=lang, answer=str(exc), citations=[],
+                                tool=route.tool, result=error)  # fmt: skip
+            else:
+                render = TOOLS[route.tool].render
+                answer = compose_tool_answer(
+                    question, lang, route.tool, out, render, self.kb.titles()
+                )
+        self._remember(conversation, question, answer, route.args)
+        return answer
+
+    def _remember(
+        self, conversation: str | None, question: str, answer: Answer, args: dict
+    ) -> None:
+        if conversation:
+            self.memory.add(conversation, Turn(question, answer.answer, answer.tool, args))

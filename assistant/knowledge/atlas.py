@@ -60,6 +60,9 @@ class Sourced(Bi):
 class Persona(_Strict):
     id: str
     name: Bi
+    keywords: list[str] = Field(
+        default_factory=list, description="Other words people use for it (vi or en)."
+    )
     customer_type: Literal["individual", "organization"]
     dimensions: dict[str, Sourced] = Field(default_factory=dict)
     goals: list[Sourced] = Field(default_factory=list)
@@ -112,6 +115,9 @@ class Stage(_Strict):
 class Journey(_Strict):
     id: str
     name: Bi
+    keywords: list[str] = Field(
+        default_factory=list, description="Other words people use for it (vi or en)."
+    )
     personas: list[str] = Field(min_length=1)
     goal: Bi
     trigger: Bi
@@ -133,6 +139,9 @@ class Link(_Strict):
 class Aspect(_Strict):
     id: str
     name: Bi
+    keywords: list[str] = Field(
+        default_factory=list, description="Other words people use for it (vi or en)."
+    )
     description: Bi
     steps: list[str] = Field(default_factory=list)
     touchpoints: list[str] = Field(default_factory=list)

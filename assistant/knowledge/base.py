@@ -163,6 +163,12 @@ class KnowledgeBase:
         model.save(self.settings.cx_data_dir / MODEL_FILE)
         return model
 
+    def titles(self) -> dict[str, str]:
+        """Methodology document id -> title, for citations."""
+        from assistant.knowledge.loaders import read_catalog
+
+        return {e.id: e.title for e in read_catalog(self.settings.methodology_dir)}
+
     def shipped_feedback_files(self) -> list[Path]:
         folder = self.settings.feedback_dir
         if not folder.is_dir():

@@ -108,6 +108,9 @@ class PersonaInput(BaseModel):
     journey: str | None = Field(None, description="Journey id or name.")
     segment: str | None = Field(None, description="Customer segment, as in the feedback data.")
     aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
+    persona: str | None = Field(
+        None, description="Atlas persona id: draft from the feedback of its journeys."
+    )
     lang: Lang = "vi"
 
 
@@ -143,10 +146,17 @@ class PersonaOutput(BaseModel):
 
 def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
     """Draft a persona from data: dimensions only where feedback shows them, gaps named."""
-    if not (inp.journey or inp.segment or inp.aspect):
-        raise AssistantError("Say which journey, segment or aspect the persona is for.")
+    if not (inp.journey or inp.segment or inp.aspect or inp.persona):
+        raise AssistantError("Say which journey, segment, aspect or persona it is for.")
     lang = inp.lang
     atlas = kb.atlas()
+    if inp.persona:
+        known = atlas.persona(inp.persona)
+        if known is None:
+            ids = ", ".join(p.id for p in atlas.personas)
+            raise AssistantError(f"No persona {inp.persona!r}; personas: {ids}.")
+        first = next((j for j in atlas.journeys if known.id in j.personas), None)
+        inp = inp.model_copy(update={"journey": first.id if first else None})
     journey = atlas.find_journey(inp.journey) if inp.journey else None
     summary = summarize_pain_points(
         PainPointsInput(
@@ -154,13 +164,11 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
         ),
         kb,
     )
-    in_scope = set()
-    for p in summary.pain_points + summary.delights:
-        in_scope.update(p.record_ids)
     # The comments behind the draft: every record the filters keep.
     texts = _filtered_texts(kb, summary.total, inp)
 
-    personas = [atlas.persona(p) for p in (journey.personas if journey else [])]
+    ids = [inp.persona] if inp.persona else (journey.personas if journey else [])
+    personas = [atlas.persona(p) for p in ids]
     personas = [p for p in personas if p]
     types = {p.customer_type for p in personas}
     ctype = types.pop() if len(types) == 1 else "individual"
@@ -228,7 +236,7 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
             )
         )
 
-    def section(points, sentiment_claims: bool) -> Section:  # noqa: ANN001
+    def section(points) -> Section:  # noqa: ANN001
         claims = [
             Claim(
                 text=f"{p.label.get(lang)}: {p.count} ({p.share:.0%})",
@@ -245,15 +253,13 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
         SearchInput(question="persona phải bắt nguồn từ dữ liệu và sự kiện", k=3), kb
     )
     top = next((p for p in found.passages if "persona" in p.quote.lower()), found.passages[0])
-    based_on = {
-        k: v
-        for k, v in {
-            "journey": journey.id if journey else None,
-            "segment": inp.segment,
-            "aspect": inp.aspect,
-        }.items()
-        if v
+    basis = {
+        "persona": inp.persona,
+        "journey": journey.id if journey else None,
+        "segment": inp.segment,
+        "aspect": inp.aspect,
     }
+    based_on = {k: v for k, v in basis.items() if v}
     return PersonaOutput(
         name="[Tên persona]" if lang == "vi" else "[Persona name]",
         based_on=based_on,
@@ -265,8 +271,8 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
             claims=needs,
             confidence=confidence_from(sum(c.count or 0 for c in needs), atlas_only=bool(needs)),
         ),
-        pains=section(summary.pain_points[:3], False),
-        delights=section(summary.delights[:3], True),
+        pains=section(summary.pain_points[:3]),
+        delights=section(summary.delights[:3]),
         gaps=gaps,
         methodology=Evidence(kind="methodology", ref=top.chunk_id, quote=top.quote),
     )

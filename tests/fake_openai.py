@@ -1,0 +1,95 @@
+"""An OpenAI-compatible chat server on 127.0.0.1 that plays scripted turns.
+
+It speaks the real wire protocol of POST /v1/chat/completions (tool calls included), so the
+real `openai` client inside LangChain's ChatOpenAI talks to it unchanged. Each request
+takes the next turn of the script: a callable(request) -> response body, an HTTP status
+(int), or ("sleep", seconds) to provoke a client timeout. Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Turn = Callable[[dict], dict] | int | tuple[str, float]
+
+
+def tool_call(
+    name: str, arguments: dict[str, Any], call_id: str = "call_1"
+) -> Callable[[dict], dict]:
+    def turn(_request: dict) -> dict:
+        return _completion({"role": "assistant", "content": None, "tool_calls": [{
+            "id": call_id, "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments)},
+        }]}, "tool_calls")  # fmt: skip
+
+    return turn
+
+
+def final(text_from: Callable[[dict], str]) -> Callable[[dict], dict]:
+    def turn(request: dict) -> dict:
+        return _completion({"role": "assistant", "content": text_from(request)}, "stop")
+
+    return turn
+
+
+def _completion(message: dict, finish: str) -> dict:
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+        "model": "scripted", "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }  # fmt: skip
+
+
+class ScriptedOpenAI:
+    def __init__(self, script: list[Turn]) -> None:
+        self.script = list(script)
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append(body)
+                turn = server.script.pop(0) if server.script else 500
+                if isinstance(turn, tuple):
+                    time.sleep(turn[1])
+                    turn = final(lambda r: "too late")
+                if isinstance(turn, int):
+                    payload, status = (
+                        {"error": {"message": "scripted failure", "type": "server"}},
+                        turn,
+                    )
+                else:
+                    payload, status = turn(body), 200
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> ScriptedOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def tool_messages(self, request_index: int) -> list[dict]:
+        return [m for m in self.requests[request_index]["messages"] if m["role"] == "tool"]
