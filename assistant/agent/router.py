@@ -58,6 +58,9 @@ INTENTS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 # Cues that the five-questions tool needs a situation or a step, not the methodology.
+_DEFINITION = re.compile(
+    r"^(why|what is|what are|how (do|does|should|to)|vi sao|tai sao)\b|\bla gi\b"
+)
 _METHOD_CUES = ("tu duy", "journey thinking", "journey-thinking", "la gi", "what are", "what is")
 
 
@@ -112,6 +115,8 @@ def _fuzzy_contains(tokens: list[str], phrase: str) -> float:
     if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
         return 1.0
     n = len(ptoks)
+    if n == 1 and len(phrase) >= 4 and any(t.startswith(phrase) for t in tokens):
+        return 0.9  # "unboxing" names the "unbox" step
     best = 0.0
     for i in range(len(tokens) - n + 1):
         window = " ".join(tokens[i : i + n])
@@ -179,6 +184,9 @@ class Router:
                              reason="asks what the five questions are")  # fmt: skip
         if intent is None:
             return Route(tool="search", args={"question": raw}, reason="no tool intent")
+        if intent in ("persona", "roadmap") and not ents and _DEFINITION.search(folded):
+            # "Why must a persona be built from data?" asks the methodology.
+            return Route(tool="search", args={"question": raw}, reason="asks about the method")
         return self._with_args(intent, raw, raw, reason="intent")  # type: ignore[arg-type]
 
     def _with_args(self, tool: ToolName, rest: str, original: str, reason: str) -> Route:

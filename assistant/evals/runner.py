@@ -84,11 +84,18 @@ def _journey_tools(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], l
     return evaluate(kb, folder / "journey_tools.yaml")
 
 
+def _routing(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.routing import evaluate
+
+    return evaluate(kb, folder / "routing.yaml")
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
     "tagging": _tagging,
     "journey_tools": _journey_tools,
+    "routing": _routing,
 }
 
 

@@ -1,0 +1,40 @@
+"""The offline router: commands, free text in both languages, fuzzy names, clarification."""
+
+import pytest
+
+from assistant.agent.router import Router
+from assistant.knowledge.atlas import load_atlas
+from conftest import REPO
+
+ROUTER = Router(load_atlas(REPO / "corpus" / "atlas"))
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "args"),
+    [
+        ("pains warranty", "pain_points", {"journey": "warranty"}),
+        ("/cx roadmap giao hàng", "roadmap", {"journey": "delivery"}),
+        ("tom tat hanh trinh bao hanh", "journey_summary", {"journey": "warranty"}),
+        ("sumarize the warrenty jorney", "journey_summary", {"journey": "warranty"}),
+        ("khách phàn nàn gì về màn hình?", "pain_points", {"aspect": "SCREEN"}),
+        ("five delivery unbox", "five_questions", {"journey": "delivery", "step": "unbox"}),
+        ("What is a journey atlas?", "search", {}),
+    ],
+)
+def test_routes(text, tool, args):
+    route = ROUTER.route(text)
+    assert route.tool == tool
+    assert {k: route.args.get(k) for k in args} == args
+
+
+def test_two_journeys_named_equally_ask_which_one():
+    en = ROUTER.route("summarize delivery and warranty")
+    vi = ROUTER.route("tóm tắt hành trình giao hàng và bảo hành")
+    assert en.clarify and "Delivery and setup" in en.clarify and "Warranty and repair" in en.clarify
+    assert vi.clarify and vi.clarify.startswith("Bạn muốn nói hành trình nào")
+
+
+def test_short_vietnamese_words_do_not_match_english_ones():
+    # "đơ" (freezes, PERFORMANCE) folds to "do"; an English "do" must not match it.
+    assert ROUTER.route("what do customers complain about?").args == {}
+    assert ROUTER.route("máy bị đơ, khách phàn nàn nhiều không?").args == {"aspect": "PERFORMANCE"}
