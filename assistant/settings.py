@@ -55,6 +55,24 @@ class Settings(BaseSettings):
         0.83, description="Dense cosine under which a passage counts as not relevant."
     )
 
+    # Slack
+    slack_bot_token: str | None = Field(None, description="Bot token (xoxb-…).")
+    slack_signing_secret: str | None = Field(None, description="Signing secret (HTTP mode).")
+    slack_app_token: str | None = Field(None, description="App token (xapp-…): Socket Mode.")
+    slack_api_url: str | None = Field(
+        None, description="Slack Web API base URL (default Slack's; tests point it locally)."
+    )
+    cx_slack_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on.")
+    cx_slack_port: int = Field(3000, description="HTTP mode: port to listen on.")
+    cx_slack_allowed_users: str = Field(
+        "",
+        description="Comma-separated Slack user ids allowed the feedback-derived tools "
+        "(pains, persona, roadmap, journey); empty = every user, in channels only.",
+    )
+    cx_slack_contact: str = Field(
+        "the CX team", description="Who to ask for access, named in refusals."
+    )
+
     cx_log_level: str = Field("WARNING", description="Log level (DEBUG, INFO, WARNING, ...).")
 
     @property
@@ -80,6 +98,14 @@ class Settings(BaseSettings):
     @property
     def rejects_dir(self) -> Path:
         return self.cx_data_dir / "rejects"
+
+    @property
+    def ratings_db(self) -> Path:
+        return self.cx_data_dir / "ratings.sqlite"
+
+    @property
+    def slack_allowed_users(self) -> set[str]:
+        return {u.strip() for u in self.cx_slack_allowed_users.split(",") if u.strip()}
 
     @property
     def llm_enabled(self) -> bool:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant.agent.composer import HELP, compose_search_answer, compose_tool_answer
@@ -25,6 +27,14 @@ from assistant.tools.search import SearchInput, search_methodology
 log = logging.getLogger(__name__)
 
 MEMORY_TURNS = 10  # messages kept per conversation
+# Tools built on customer feedback: only in channels, for allowed users (Slack decides who).
+FEEDBACK_TOOLS = {"pain_points", "persona", "roadmap", "journey_summary"}
+REFUSAL = {
+    "vi": "Xin lỗi, tôi chỉ trả lời câu hỏi dựa trên phản hồi khách hàng ({tool}) trong kênh "
+    "chung và cho người được cấp quyền. Hãy liên hệ {contact} để được cấp quyền.",
+    "en": "Sorry, answers built on customer feedback ({tool}) are only available in channels "
+    "and to permitted users. Please ask {contact} for access.",
+}
 FALLBACK_NOTE = {
     "vi": "_(Mô hình ngôn ngữ không phản hồi; đây là câu trả lời ngoại tuyến.)_",
     "en": "_(The language model did not answer; this is the offline answer.)_",
@@ -85,8 +95,28 @@ class Agent:
                 )
         return route
 
-    def ask(self, question: str, conversation: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        conversation: str | None = None,
+        *,
+        feedback_tools_allowed: bool = True,
+        chart_dir: Path | None = None,
+    ) -> Answer:
+        """Answer a request. `feedback_tools_allowed=False` refuses the feedback-derived
+        tools politely; `chart_dir` makes a journey summary draw its chart there."""
         lang: Lang = detect_lang(question)
+        if not feedback_tools_allowed or chart_dir:
+            route = self.route(question, conversation)
+            if route.tool in FEEDBACK_TOOLS and not feedback_tools_allowed:
+                text = REFUSAL[lang].format(
+                    tool=route.tool, contact=self.kb.settings.cx_slack_contact
+                )
+                return Answer(question=question, lang=lang, answer=text, citations=[],
+                              tool=route.tool, result={"refused": True})  # fmt: skip
+            if route.tool == "journey_summary" and chart_dir and not route.clarify:
+                chart = chart_dir / f"journey-{uuid.uuid4().hex[:8]}.png"
+                return self._run(question, lang, conversation, route, {"chart": str(chart)})
         if self.kb.settings.llm_enabled:
             from assistant.agent.llm import LLMUnavailable, ask_llm
 
@@ -102,7 +132,11 @@ class Agent:
         return self.ask_offline(question, lang, conversation)
 
     def ask_offline(self, question: str, lang: Lang, conversation: str | None = None) -> Answer:
-        route = self.route(question, conversation)
+        return self._run(question, lang, conversation, self.route(question, conversation), {})
+
+    def _run(
+        self, question: str, lang: Lang, conversation: str | None, route: Route, extra: dict
+    ) -> Answer:
         if route.clarify:
             answer = Answer(question=question, lang=lang, answer=route.clarify, citations=[],
                             tool=route.tool, result={"clarify": route.clarify})  # fmt: skip
@@ -115,7 +149,7 @@ class Agent:
             answer = compose_search_answer(question, lang, out)
         else:
             try:
-                out = run_tool(route.tool, {**route.args, "lang": lang}, self.kb)
+                out = run_tool(route.tool, {**route.args, **extra, "lang": lang}, self.kb)
             except AssistantError as exc:
                 error = {"error": str(exc), "args": route.args}
                 answer = Answer(question=question, lang=lang, answer=str(exc), citations=[],

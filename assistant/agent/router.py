@@ -61,6 +61,10 @@ INTENTS: dict[str, tuple[str, ...]] = {
 _DEFINITION = re.compile(
     r"^(why|what is|what are|how (do|does|should|to)|vi sao|tai sao)\b|\bla gi\b"
 )
+_ACTION = re.compile(
+    r"\b(draft|create|make|build|propose|write|generate|give me|suggest|tao|lap|soan|de xuat|"
+    r"xay dung|phac thao|viet|goi y)\b"
+)
 _METHOD_CUES = ("tu duy", "journey thinking", "journey-thinking", "la gi", "what are", "what is")
 
 
@@ -119,11 +123,15 @@ def _fuzzy_contains(tokens: list[str], phrase: str) -> float:
         return 0.9  # "unboxing" names the "unbox" step
     best = 0.0
     for i in range(len(tokens) - n + 1):
-        window = " ".join(tokens[i : i + n])
-        if len(window) < 5:  # short words must match exactly
+        window = tokens[i : i + n]
+        if len("".join(window)) < 5:  # short words must match exactly
             continue
-        ratio = difflib.SequenceMatcher(None, window, phrase).ratio()
-        best = max(best, ratio)
+        # Word by word: a typo in a word is tolerated, a different word is not.
+        ratios = [
+            difflib.SequenceMatcher(None, w, p).ratio() for w, p in zip(window, ptoks, strict=True)
+        ]
+        if min(ratios) >= 0.75:
+            best = max(best, sum(ratios) / n)
     return best if best >= 0.86 else 0.0
 
 
@@ -184,8 +192,13 @@ class Router:
                              reason="asks what the five questions are")  # fmt: skip
         if intent is None:
             return Route(tool="search", args={"question": raw}, reason="no tool intent")
-        if intent in ("persona", "roadmap") and not ents and _DEFINITION.search(folded):
-            # "Why must a persona be built from data?" asks the methodology.
+        if (
+            intent in ("persona", "roadmap")
+            and not ents
+            and (_DEFINITION.search(folded) or not _ACTION.search(folded))
+        ):
+            # "Why must a persona be built from data?", "What should a roadmap show?" ask
+            # the methodology; a request to make one says so or names what it is for.
             return Route(tool="search", args={"question": raw}, reason="asks about the method")
         return self._with_args(intent, raw, raw, reason="intent")  # type: ignore[arg-type]
 

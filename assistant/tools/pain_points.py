@@ -46,6 +46,7 @@ class PainPointsInput(BaseModel):
     touchpoint: str | None = Field(None, description="Touchpoint id, e.g. hotline, store-staff.")
     aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
     segment: str | None = Field(None, description="Customer segment, as in the feedback data.")
+    source: str | None = Field(None, description="Only the feedback of this ingested file.")
     start: date | None = Field(None, description="First day of the period (inclusive).")
     end: date | None = Field(None, description="Last day of the period (inclusive).")
     min_rating: int | None = Field(None, ge=1, le=5, description="Lowest star rating kept.")
@@ -218,6 +219,8 @@ def summarize_pain_points(inp: PainPointsInput, kb: KnowledgeBase) -> PainPoints
     meta: dict[str, tuple[int | None, date | None]] = {}
     for rid, rating, day, segment, journey, _stage, _channel in store.rows_for_aggregation():
         if inp.segment and (segment or "").lower() != inp.segment.lower():
+            continue
+        if inp.source and not rid.startswith(f"{inp.source}:"):
             continue
         if journey_id and journey and journey != journey_id:
             continue

@@ -1,0 +1,72 @@
+"""Answers given and the 👍/👎 votes on them, in SQLite beside the index.
+
+Slack stores every answer it posts (so a button can share or rate it later) and every
+vote; `cx-assistant feedback export` writes the rated answers as eval candidates.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+from assistant.agent.types import Answer
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY, created REAL, user_id TEXT, channel TEXT, conversation TEXT,
+    question TEXT, tool TEXT, answer_json TEXT
+);
+CREATE TABLE IF NOT EXISTS votes (
+    answer_id TEXT REFERENCES answers(id), user_id TEXT, vote INTEGER, created REAL,
+    PRIMARY KEY (answer_id, user_id)
+);
+"""
+
+
+class RatingsStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Slack listeners run in worker threads: one connection, serialised by SQLite.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.executescript(SCHEMA)
+
+    def save_answer(self, answer: Answer, user: str, channel: str, conversation: str) -> str:
+        answer_id = uuid.uuid4().hex[:16]
+        self._db.execute(
+            "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (answer_id, time.time(), user, channel, conversation, answer.question, answer.tool,
+             answer.model_dump_json()),
+        )  # fmt: skip
+        return answer_id
+
+    def answer(self, answer_id: str) -> Answer | None:
+        row = self._db.execute(
+            "SELECT answer_json FROM answers WHERE id=?", (answer_id,)
+        ).fetchone()
+        return Answer.model_validate_json(row[0]) if row else None
+
+    def vote(self, answer_id: str, user: str, up: bool) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?)",
+            (answer_id, user, 1 if up else -1, time.time()),
+        )
+
+    def export(self, out: Path) -> int:
+        """Rated answers as JSONL eval candidates: question, answer, tool, votes."""
+        rows = self._db.execute(
+            "SELECT a.question, a.tool, a.answer_json, v.user_id, v.vote FROM votes v "
+            "JOIN answers a ON a.id = v.answer_id ORDER BY v.created"
+        ).fetchall()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as f:
+            for question, tool, answer_json, user, vote in rows:
+                answer = json.loads(answer_json)
+                f.write(json.dumps({
+                    "question": question, "tool": tool, "answer": answer["answer"],
+                    "citations": [c["doc_id"] for c in answer["citations"]],
+                    "user_id": user, "vote": "up" if vote > 0 else "down",
+                }, ensure_ascii=False) + "\n")  # fmt: skip
+        return len(rows)

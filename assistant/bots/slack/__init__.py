@@ -1,0 +1,1 @@
+"""The Slack bot. Listeners parse, acknowledge, call the agent and render: no computation."""

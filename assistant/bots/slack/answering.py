@@ -1,0 +1,56 @@
+"""Posting an answer: a 'working…' message first, then the answer in its place (split
+across messages when long), its chart as an image, and every error as a short message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from assistant.bots.slack.blocks import LABELS, answer_messages
+from assistant.bots.slack.context import BotContext
+from assistant.text import detect_lang
+
+log = logging.getLogger(__name__)
+
+
+def answer_in_thread(
+    ctx: BotContext,
+    client: Any,
+    *,
+    channel: str,
+    thread_ts: str,
+    user: str,
+    text: str,
+    is_channel: bool,
+    note: str = "",
+) -> None:
+    lang = detect_lang(text) if text.strip() else "en"
+    working = client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, text=LABELS[lang]["working"]
+    )
+    try:
+        conversation = f"{channel}:{thread_ts}"
+        answer = ctx.agent.ask(
+            text,
+            conversation,
+            feedback_tools_allowed=ctx.feedback_tools_allowed(user, is_channel),
+            chart_dir=ctx.chart_dir,
+        )
+        if note:
+            answer.answer = f"{note}\n\n{answer.answer}"
+        answer_id = ctx.ratings.save_answer(answer, user, channel, conversation)
+        messages = answer_messages(answer, answer_id)
+        client.chat_update(channel=channel, ts=working["ts"], **messages[0])
+        for extra in messages[1:]:
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, **extra)
+        chart = (answer.result or {}).get("chart")
+        if chart:
+            client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                file=chart,
+                title=(answer.result or {}).get("name", "chart"),
+            )
+    except Exception:
+        log.exception("answering %r in %s failed", text[:200], channel)
+        client.chat_update(channel=channel, ts=working["ts"], text=LABELS[lang]["error"])

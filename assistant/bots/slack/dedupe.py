@@ -1,0 +1,32 @@
+"""Slack retries an event it thinks went unanswered (X-Slack-Retry-Num); answer it once."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from slack_bolt import BoltResponse
+
+
+class Deduplicator:
+    def __init__(self, capacity: int = 5000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.capacity = capacity
+
+    def first_time(self, key: str) -> bool:
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen[key] = None
+            if len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+            return True
+
+    def middleware(self, body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002
+        """Global Bolt middleware: a repeated event id is acknowledged and dropped."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.first_time(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
