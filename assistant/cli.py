@@ -208,6 +208,44 @@ def cmd_journey(args: argparse.Namespace, settings: Settings) -> int:
     return _run_tool(args, settings, summarize_journey, inp, render_journey_summary)
 
 
+def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.agent.agent import Agent
+    from assistant.answer_ratings import RatingsStore
+    from assistant.bots.slack.app import build_app
+    from assistant.bots.slack.context import BotContext
+    from assistant.bots.slack.http_server import PATH, make_server
+    from assistant.knowledge.base import KnowledgeBase
+
+    ctx = BotContext(
+        agent=Agent(KnowledgeBase.open(settings)),
+        settings=settings,
+        ratings=RatingsStore(settings.ratings_db),
+    )
+    app = build_app(ctx)
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        print("Slack: Socket Mode", file=sys.stderr)
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return 0
+    server = make_server(app, settings.cx_slack_host, settings.cx_slack_port)
+    where = f"http://{settings.cx_slack_host}:{settings.cx_slack_port}{PATH}"
+    print(f"Slack: listening on {where}", file=sys.stderr)
+    server.serve_forever()
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.answer_ratings import RatingsStore
+
+    n = RatingsStore(settings.ratings_db).export(Path(args.out))
+    if args.json:
+        _print_json({"exported": n, "file": args.out})
+    else:
+        print(f"{n} rated answers written to {args.out}")
+    return 0
+
+
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.knowledge.atlas import load_atlas, validate_atlas
     from assistant.render.journey_text import render_journey
@@ -343,6 +381,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_journey)
+
+    p = sub.add_parser("slack", help="run the Slack bot (Socket Mode or HTTP)")
+    p.set_defaults(func=cmd_slack)
+
+    p = sub.add_parser("feedback", help="answer ratings from Slack")
+    fsub = p.add_subparsers(dest="feedback_command", required=True)
+    e = fsub.add_parser("export", help="write rated answers as eval candidates (JSONL)")
+    e.add_argument("--out", default="evals/candidates.jsonl", help="output file")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("atlas", help="validate or show the journey atlas")
     atlas_sub = p.add_subparsers(dest="atlas_command", required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -53,11 +54,23 @@ class FeedbackStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path)
+        # One connection per thread: the Slack app answers on several worker threads.
+        self._local = threading.local()
         self._db.executescript(SCHEMA)
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30)
+            self._local.db = db
+        return db
+
     def close(self) -> None:
-        self._db.close()
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
 
     def add(self, records: Iterable[FeedbackRecord]) -> tuple[list[FeedbackRecord], int]:
         """Insert new records; return those inserted and how many were already there."""
