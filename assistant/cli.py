@@ -209,29 +209,9 @@ def cmd_journey(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.agent.agent import Agent
-    from assistant.answer_ratings import RatingsStore
-    from assistant.bots.slack.app import build_app
-    from assistant.bots.slack.context import BotContext
-    from assistant.bots.slack.http_server import PATH, make_server
-    from assistant.knowledge.base import KnowledgeBase
+    from assistant.bots.slack.run import run
 
-    ctx = BotContext(
-        agent=Agent(KnowledgeBase.open(settings)),
-        settings=settings,
-        ratings=RatingsStore(settings.ratings_db),
-    )
-    app = build_app(ctx)
-    if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        print("Slack: Socket Mode", file=sys.stderr)
-        SocketModeHandler(app, settings.slack_app_token).start()
-        return 0
-    server = make_server(app, settings.cx_slack_host, settings.cx_slack_port)
-    where = f"http://{settings.cx_slack_host}:{settings.cx_slack_port}{PATH}"
-    print(f"Slack: listening on {where}", file=sys.stderr)
-    server.serve_forever()
+    run(settings)
     return 0
 
 
