@@ -32,7 +32,7 @@ demo: install
 	@$(BIN)/cx-assistant ask "$(QUESTION)"
 
 lint: install
-	@$(BIN)/ruff check assistant tests
+	@$(BIN)/ruff check assistant tests benchmarks
 
 eval: install
 	@$(BIN)/cx-assistant eval

@@ -19,6 +19,7 @@ from assistant.agent.composer import HELP, compose_search_answer, compose_tool_a
 from assistant.agent.router import Route, Router
 from assistant.agent.types import Answer
 from assistant.errors import AssistantError
+from assistant.knowledge.atlas import Atlas
 from assistant.knowledge.base import KnowledgeBase
 from assistant.text import Lang, detect_lang, fold
 from assistant.tools.registry import TOOLS, run_tool
@@ -73,7 +74,13 @@ class Agent:
     @property
     def router(self) -> Router:
         if self._router is None:
-            self._router = Router(self.kb.atlas())
+            try:
+                atlas = self.kb.atlas()
+            except AssistantError as exc:
+                # Without an atlas the methodology still answers; journey names don't resolve.
+                log.warning("no usable atlas, routing without it: %s", exc)
+                atlas = Atlas()
+            self._router = Router(atlas)
         return self._router
 
     def route(self, question: str, conversation: str | None = None) -> Route:

@@ -48,7 +48,14 @@ class KnowledgeBase:
     # -- the parts -----------------------------------------------------------------------
     def store(self, kind: str) -> ChunkStore:
         name = collection_name(self.settings.cx_collection_prefix, kind, self.embedder.name)
-        return ChunkStore(self.client, name)
+        try:
+            return ChunkStore(self.client, name)
+        except Exception as exc:  # a damaged folder, or a Chroma server that went away
+            where = self.settings.chroma_host or self.settings.chroma_path
+            raise IndexNotReadyError(
+                f"The {kind} index in {where} cannot be read ({type(exc).__name__}). Rebuild "
+                f"it with `cx-assistant index` (for a local folder, delete it first)."
+            ) from exc
 
     def atlas(self) -> Atlas:
         if self._atlas is None:

@@ -25,6 +25,9 @@ from assistant.text import detect_lang, nfc
 Sentiment = Literal["positive", "negative", "neutral"]
 MAX_TEXT_CHARS = 20_000
 MAX_ROW_LINES = 50  # physical lines one quoted CSV row may span
+# Read over-long fields (a 10 MB comment) so that they are reported as too long by name,
+# not as a CSV syntax error.
+csv.field_size_limit(256 * 1024 * 1024)
 _NOT_UTF8 = "not valid UTF-8 (re-export the file as UTF-8)"
 _LABEL = re.compile(r"\{([^#}]+)#(Positive|Negative|Neutral)\}", re.IGNORECASE)
 
@@ -64,11 +67,16 @@ class FeedbackRecord(BaseModel):
     labels: list[AspectLabel] = Field(default_factory=list)
     labelled: bool = Field(False, description="The row had human labels ({OTHERS} = none).")
     redactions: int = 0
+    content_hash: str = Field(
+        "",
+        description="Digest of the row as written (before redaction), to find duplicates: "
+        "two comments that differ only in a phone number are two comments.",
+    )
 
-    @property
-    def content_hash(self) -> str:
-        key = f"{self.text.strip().lower()}\x1f{self.rating}\x1f{self.date_raw.strip()}"
-        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+def content_hash(text: str, rating: int | None, date_raw: str) -> str:
+    key = f"{text.strip().lower()}\x1f{rating}\x1f{date_raw.strip()}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
 
 
 class RowError(BaseModel):
@@ -172,10 +180,11 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
             yield line, dict(zip(header, values, strict=True)), buf
         elif buf.count('"') % 2:
             yield line, {"__error__": "malformed CSV: a quote is not closed"}, buf
+        elif values is None:
+            yield line, {"__error__": "malformed CSV row"}, buf
         else:
-            found = len(_parse_csv(buf) or [])
-            yield line, {"__error__": f"expected {width} fields, found {found} "
-                         "(a stray comma or quote?)"}, buf  # fmt: skip
+            msg = f"expected {width} fields, found {len(values)} (a stray comma or quote?)"
+            yield line, {"__error__": msg}, buf  # fmt: skip
 
 
 def _parse_csv(text: str) -> list[str] | None:
@@ -265,6 +274,7 @@ def to_record(
         labels=parse_labels(str(row.get(mapping.label) or "")) if mapping.label else [],
         labelled=bool(mapping.label and str(row.get(mapping.label) or "").strip()),
         redactions=n,
+        content_hash=content_hash(text, rating, date_raw),
     )
     record.id = f"{source}:{given_id}" if given_id else f"{source}:{record.content_hash}"
     return record

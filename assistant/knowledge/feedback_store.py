@@ -109,7 +109,6 @@ class FeedbackStore:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM feedback {where} ORDER BY source, line"
         for row in self._db.execute(sql, args):
             d = dict(zip(_COLUMNS, row, strict=True))
-            d.pop("content_hash")
             d["date"] = date.fromisoformat(d["date"]) if d["date"] else None
             d["labels"] = [AspectLabel(**x) for x in json.loads(d["labels"])]
             d["labelled"] = bool(d["labelled"])
