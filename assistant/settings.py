@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         description="Comma-separated Slack user ids allowed the feedback-derived tools "
         "(pains, persona, roadmap, journey); empty = every user, in channels only.",
     )
+    cx_slack_stream_interval_s: float = Field(
+        1.0, gt=0, description="LLM mode: seconds between updates of the streamed answer."
+    )
     cx_slack_contact: str = Field(
         "the CX team", description="Who to ask for access, named in refusals."
     )

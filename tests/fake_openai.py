@@ -69,6 +69,9 @@ class ScriptedOpenAI:
                     )
                 else:
                     payload, status = turn(body), 200
+                    if body.get("stream"):
+                        self._stream(payload)
+                        return
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
@@ -78,6 +81,47 @@ class ScriptedOpenAI:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
+
+            def _stream(self, completion: dict) -> None:
+                """The completion as server-sent chunks, the text in a few slow pieces."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                message = completion["choices"][0]["message"]
+                deltas: list[dict] = [{"role": "assistant", "content": ""}]
+                if message.get("tool_calls"):
+                    deltas.append(
+                        {
+                            "tool_calls": [
+                                {"index": i, **call} for i, call in enumerate(message["tool_calls"])
+                            ]
+                        }
+                    )
+                else:
+                    text = message["content"]
+                    step = max(1, len(text) // 5)
+                    deltas += [{"content": text[i : i + step]} for i in range(0, len(text), step)]
+                for delta in deltas:
+                    chunk = {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": "scripted",
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.1)
+                finish = completion["choices"][0]["finish_reason"]
+                end = {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "scripted",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
+                }
+                self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"

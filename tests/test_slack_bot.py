@@ -261,3 +261,41 @@ def test_long_answers_split_within_slack_limits():
             len(b["text"]["text"]) <= MAX_SECTION for b in m["blocks"] if b["type"] == "section"
         )
     assert messages[-1]["blocks"][-1]["type"] == "actions"
+
+
+def test_llm_answer_streams_into_the_message(full_kb, tmp_path):
+    from fake_openai import ScriptedOpenAI, final, tool_call
+
+    slack = FakeSlack()
+    script = [tool_call("search", {"question": "atlas hành trình"}),
+              final(lambda r: "Atlas hành trình là một kho lưu trữ các bản đồ hành trình được "
+                              "kết nối với nhau [jcxm-part3#009].")]  # fmt: skip
+    with ScriptedOpenAI(script) as llm:
+        settings = full_kb.settings.model_copy(update={
+            "slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET,
+            "slack_api_url": slack.api_url, "openai_base_url": llm.url,
+            "openai_api_key": "k", "cx_slack_stream_interval_s": 0.05,
+        })  # fmt: skip
+        kb = type(full_kb)(settings=settings, embedder=full_kb.embedder, client=full_kb.client)
+        ctx = BotContext(agent=Agent(kb), settings=settings, ratings=RatingsStore(tmp_path / "r"))
+        app = build_app(ctx)
+        body = _event(
+            "app_mention.json", event_id="Ev0LLM", text="<@U0BOT> Atlas hành trình là gì?"
+        )
+        from slack_bolt import BoltRequest
+
+        resp = app.dispatch(
+            BoltRequest(body=body, headers={k.lower(): [v] for k, v in _sign(body).items()})
+        )
+        assert resp.status == 200
+        deadline = time.monotonic() + 60
+        while not any("blocks" in u for u in slack.of("chat.update")):
+            assert time.monotonic() < deadline, "the final answer never arrived"
+            time.sleep(0.1)
+    updates = slack.of("chat.update")
+    partial = [u for u in updates if "blocks" not in u]
+    assert partial and partial[0]["text"].endswith(" …")
+    assert len(partial[0]["text"]) < len("Atlas hành trình là một kho lưu trữ") + 60
+    final_update = next(u for u in updates if "blocks" in u)
+    assert "[jcxm-part3#009]" in json.dumps(final_update["blocks"], ensure_ascii=False)
+    slack.close()

@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,9 +110,11 @@ class Agent:
         *,
         feedback_tools_allowed: bool = True,
         chart_dir: Path | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer a request. `feedback_tools_allowed=False` refuses the feedback-derived
-        tools politely; `chart_dir` makes a journey summary draw its chart there."""
+        tools politely; `chart_dir` makes a journey summary draw its chart there; in LLM
+        mode `on_text` receives the answer as it is written (for streaming)."""
         lang: Lang = detect_lang(question)
         if not feedback_tools_allowed or chart_dir:
             route = self.route(question, conversation)
@@ -128,7 +131,7 @@ class Agent:
             from assistant.agent.llm import LLMUnavailable, ask_llm
 
             try:
-                answer = ask_llm(self, question, lang, conversation)
+                answer = ask_llm(self, question, lang, conversation, on_text)
             except LLMUnavailable as exc:
                 log.warning("LLM unavailable, answering offline: %s", exc.detail)
                 answer = self.ask_offline(question, lang, conversation)

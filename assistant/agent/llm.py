@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -66,7 +67,27 @@ def _search_citations(out: SearchOutput, titles: dict[str, str]) -> list[Citatio
     ]  # fmt: skip
 
 
-def ask_llm(agent: Agent, question: str, lang: Lang, conversation: str | None) -> Answer:
+def _call(model, messages: list, on_text: Callable[[str], None] | None):  # noqa: ANN001, ANN202
+    """One model turn; with `on_text`, streamed, reporting the text written so far."""
+    if on_text is None:
+        return model.invoke(messages)
+    full = None
+    for chunk in model.stream(messages):
+        full = chunk if full is None else full + chunk
+        if isinstance(full.content, str) and full.content and not full.tool_call_chunks:
+            on_text(full.content)
+    if full is None:
+        raise LLMUnavailable("empty stream")
+    return full
+
+
+def ask_llm(
+    agent: Agent,
+    question: str,
+    lang: Lang,
+    conversation: str | None,
+    on_text: Callable[[str], None] | None = None,
+) -> Answer:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
     kb = agent.kb
@@ -85,7 +106,7 @@ def ask_llm(agent: Agent, question: str, lang: Lang, conversation: str | None) -
     reply = None
     for _ in range(MAX_TOOL_ROUNDS + 1):
         try:
-            reply = model.invoke(messages)
+            reply = _call(model, messages, on_text)
         except Exception as exc:  # timeouts, HTTP errors, bad responses
             raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
         messages.append(reply)

@@ -4,6 +4,7 @@ across messages when long), its chart as an image, and every error as a short me
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from assistant.bots.slack.blocks import LABELS, answer_messages
@@ -30,11 +31,21 @@ def answer_in_thread(
     )
     try:
         conversation = f"{channel}:{thread_ts}"
+        last = [0.0]
+
+        def stream(partial: str) -> None:
+            # LLM mode: show the answer as it is written, at most once per interval.
+            now = time.monotonic()
+            if now - last[0] >= ctx.settings.cx_slack_stream_interval_s:
+                last[0] = now
+                client.chat_update(channel=channel, ts=working["ts"], text=partial[:3000] + " …")
+
         answer = ctx.agent.ask(
             text,
             conversation,
             feedback_tools_allowed=ctx.feedback_tools_allowed(user, is_channel),
             chart_dir=ctx.chart_dir,
+            on_text=stream,
         )
         if note:
             answer.answer = f"{note}\n\n{answer.answer}"
