@@ -13,102 +13,18 @@ _WORD = re.compile(r"[\w]+", re.UNICODE)
 # Common Vietnamese syllables that survive without diacritics; they tell Vietnamese typed
 # without accents ("pin trau giao hang nhanh") from English.
 _VI_PLAIN = frozenset(
-    [
-        "la",
-        "gi",
-        "cua",
-        "nhung",
-        "cac",
-        "khong",
-        "nao",
-        "nhu",
-        "va",
-        "voi",
-        "cho",
-        "trong",
-        "mot",
-        "nguoi",
-        "khach",
-        "hang",
-        "hanh",
-        "trinh",
-        "buoc",
-        "ban",
-        "do",
-        "toi",
-        "minh",
-        "co",
-        "duoc",
-        "dung",
-        "rat",
-        "qua",
-        "thi",
-        "nay",
-        "sao",
-        "ai",
-        "muon",
-        "hay",
-        "tot",
-        "xau",
-        "nhanh",
-        "cham",
-        "pin",
-        "mua",
-        "giao",
-        "dien",
-        "thoai",
-    ]
+    "la gi cua nhung cac khong nao nhu va voi cho trong mot nguoi khach hang hanh trinh buoc "
+    "ban do toi minh co duoc dung rat qua thi nay sao ai muon hay tot xau nhanh cham pin mua "
+    "giao dien thoai".split()
 )
-_EN_STOP = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "is",
-        "are",
-        "was",
-        "what",
-        "which",
-        "who",
-        "how",
-        "why",
-        "when",
-        "where",
-        "of",
-        "to",
-        "in",
-        "for",
-        "on",
-        "and",
-        "or",
-        "do",
-        "does",
-        "did",
-        "with",
-        "from",
-        "by",
-        "about",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "be",
-        "should",
-        "can",
-        "i",
-        "we",
-        "you",
-        "they",
-        "my",
-        "our",
-        "your",
-        "their",
-        "me",
-        "us",
-        "them",
-    ]
+EN_STOP = frozenset(
+    "the a an is are was what which who how why when where of to in for on and or do does "
+    "did with from by about this that these those it its be should can i we you they my our "
+    "your their me us them".split()
+)
+# Vietnamese function words (diacritic-free) that say nothing about a question's topic.
+VI_STOP = frozenset(
+    "la gi cua va cac nhung mot co duoc cho trong voi the nao nhu khong nay do ai".split()
 )
 
 
@@ -148,5 +64,5 @@ def detect_lang(text: str) -> Lang:
         return "vi"
     toks = words(text)
     vi = sum(t in _VI_PLAIN for t in toks)
-    en = sum(t in _EN_STOP for t in toks)
+    en = sum(t in EN_STOP for t in toks)
     return "vi" if vi > en else "en"

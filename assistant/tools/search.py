@@ -7,60 +7,10 @@ from pydantic import BaseModel, Field
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.glossary import expand_query
 from assistant.knowledge.types import Hit
-from assistant.text import fold, words
+from assistant.text import EN_STOP, VI_STOP, fold, words
 
-# Frequent Vietnamese/English words that say nothing about the topic of a question.
-_STOP = frozenset(
-    fold(w)
-    for w in [
-        "là",
-        "gì",
-        "của",
-        "và",
-        "các",
-        "những",
-        "một",
-        "có",
-        "được",
-        "cho",
-        "trong",
-        "với",
-        "thế",
-        "nào",
-        "như",
-        "nào",
-        "không",
-        "này",
-        "đó",
-        "ai",
-        "the",
-        "a",
-        "an",
-        "is",
-        "are",
-        "what",
-        "which",
-        "who",
-        "how",
-        "why",
-        "of",
-        "to",
-        "in",
-        "for",
-        "on",
-        "and",
-        "or",
-        "do",
-        "does",
-        "it",
-        "be",
-        "about",
-        "should",
-        "can",
-        "when",
-        "where",
-    ]
-)
+# Words that say nothing about the topic of a question.
+_STOP = EN_STOP | VI_STOP
 
 
 class SearchInput(BaseModel):
