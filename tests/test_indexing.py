@@ -99,3 +99,13 @@ def test_chroma_round_trip_on_a_temp_folder(small, embedder):
     hits = store.query(embedder.embed_query("atlas hành trình là gì"), 1)
     assert hits[0][0].doc_id == "b" and hits[0][1] > 0.8
     assert kb.retriever().search("kho lưu trữ", k=1)[0].chunk.doc_id == "b"
+
+
+def test_metadata_filters_apply_to_both_dense_and_lexical_results(methodology_kb):
+    retriever = methodology_kb.retriever("methodology")
+    hits = retriever.search("bản đồ hành trình", k=5, where={"doc_id": "cx-team"})
+    assert hits and {h.chunk.doc_id for h in hits} == {"cx-team"}
+    either = {"doc_id": {"$in": ["cx-team", "cx-program-7-steps"]}}
+    assert {h.chunk.doc_id for h in retriever.search("KPI", k=8, where=either)} <= {
+        "cx-team", "cx-program-7-steps",
+    }  # fmt: skip

@@ -38,3 +38,7 @@ def test_short_vietnamese_words_do_not_match_english_ones():
     # "đơ" (freezes, PERFORMANCE) folds to "do"; an English "do" must not match it.
     assert ROUTER.route("what do customers complain about?").args == {}
     assert ROUTER.route("máy bị đơ, khách phàn nàn nhiều không?").args == {"aspect": "PERFORMANCE"}
+
+
+def test_pains_of_one_ingested_file():
+    assert ROUTER.route("pains source:store-survey").args == {"source": "store-survey"}

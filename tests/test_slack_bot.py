@@ -245,6 +245,72 @@ def test_rate_limited_calls_are_retried_after_retry_after(bot):
     assert len(slack.of("chat.postMessage")) == 2  # the 429, then the retry
 
 
+def test_summarize_button_answers_for_the_shared_file_only(bot):
+    slack, post, ctx = bot
+    slack.files["shop.csv"] = "comment,n_star\nPin yếu quá,1\nPin tụt nhanh,2\n".encode()
+    post(
+        _event("file_share_im.json", event_id="Ev0SUM")
+        .replace("URL_PRIVATE", f"{slack.base}/files/shop.csv")
+        .replace("store-survey.csv", "shop.csv")
+    )
+    slack.wait_for("chat.postMessage")
+    payload = (
+        (FIXTURES / "block_action.json")
+        .read_text()
+        .replace("ACTION_ID", "summarize_file")
+        .replace("ANSWER_ID", "shop")
+        .replace("RESPONSE_URL", f"{slack.base}/response/x")
+    )
+    post("payload=" + urllib.parse.quote(payload), content_type="application/x-www-form-urlencoded")
+    update = slack.wait_for("chat.update")[0]
+    blocks = json.dumps(update.get("blocks"), ensure_ascii=False)
+    assert "(2 " in blocks or "2 feedback records" in blocks or "2 phản hồi" in blocks
+
+
+def test_errors_are_short_for_the_user_and_logged_in_full(bot, caplog):
+    slack, post, ctx = bot
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database exploded: secret internals")
+
+    ctx.agent.ask = broken
+    post(_event("app_mention.json", event_id="Ev0ERR"))
+    update = slack.wait_for("chat.update")[0]
+    assert update["text"].startswith("Sorry, something went wrong")
+    assert "secret internals" not in json.dumps(update)
+    deadline = time.monotonic() + 5
+    while "database exploded" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "database exploded" in caplog.text
+
+
+def test_assistant_container_suggests_prompts(bot):
+    slack, post, _ = bot
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "Ev0AST",
+            "team_id": "T0CX",
+            "api_app_id": "A0CX",
+            "event": {
+                "type": "assistant_thread_started",
+                "event_ts": "1700000005.000500",
+                "assistant_thread": {
+                    "user_id": "U0ALLOWED",
+                    "channel_id": "D0DIRECT",
+                    "thread_ts": "1700000005.000500",
+                    "context": {},
+                },
+            },
+            "authorizations": [{"team_id": "T0CX", "user_id": "U0BOT", "is_bot": True}],
+        }
+    )
+    assert post(body)[0].status_code == 200
+    prompts = slack.wait_for("assistant.threads.setSuggestedPrompts")[0]
+    titles = [p["title"] for p in prompts["prompts"]]
+    assert "Draft a persona" in titles and "Summarize the delivery journey" in titles
+
+
 def test_long_answers_split_within_slack_limits():
     answer = Answer(
         question="q",

@@ -96,7 +96,8 @@ class Agent:
             ents = self.router.entities(question)
             if ents and (_FOLLOW_UP.search(fold(question)) or len(question.split()) <= 6):
                 previous = history[-1]
-                again = self.router._with_args(previous.tool, question, question, "follow-up")  # type: ignore[arg-type]
+                tool = previous.tool
+                again = self.router.with_args(tool, question, question, "follow-up")  # type: ignore[arg-type]
                 merged = {**previous.args, **again.args}
                 return Route(
                     tool=again.tool, args=merged, clarify=again.clarify, reason="follow-up"

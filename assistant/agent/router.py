@@ -179,7 +179,7 @@ class Router:
         if command == "search":
             return Route(tool="search", args={"question": rest.strip()}, reason="command")
         if command:
-            return self._with_args(command, rest, text, reason="command")
+            return self.with_args(command, rest, text, reason="command")
         intent, _ = self.intent(raw)
         ents = self.entities(raw)
         folded = fold(raw)
@@ -200,9 +200,12 @@ class Router:
             # "Why must a persona be built from data?", "What should a roadmap show?" ask
             # the methodology; a request to make one says so or names what it is for.
             return Route(tool="search", args={"question": raw}, reason="asks about the method")
-        return self._with_args(intent, raw, raw, reason="intent")  # type: ignore[arg-type]
+        return self.with_args(intent, raw, raw, reason="intent")  # type: ignore[arg-type]
 
-    def _with_args(self, tool: ToolName, rest: str, original: str, reason: str) -> Route:
+    def with_args(self, tool: ToolName, rest: str, original: str, reason: str) -> Route:
+        source = re.search(r"\bsource:(\S+)", rest)
+        if source:  # a file name is not a journey name: resolve names without it
+            rest = rest.replace(source.group(0), " ")
         ents = self.entities(rest)
         journeys = ents.get("journey", [])
         steps = ents.get("step", [])
@@ -245,6 +248,8 @@ class Router:
                 seg = _strip_command_words(rest)
                 args = {"segment": seg} if seg else {}
         elif tool == "pain_points":
+            if source:
+                args["source"] = source.group(1)  # the feedback of one ingested file
             if journey:
                 args["journey"] = journey
             if aspect and not (journey and aspect == "SER&ACC" and _only_journey_word(rest)):

@@ -256,6 +256,12 @@ def summarize_pain_points(inp: PainPointsInput, kb: KnowledgeBase) -> PainPoints
             if sentiment in ("negative", "positive") and (aspects is None or aspect in aspects):
                 groups[(aspect, sentiment)].append(rid)
 
+    # The trend's previous period lies outside an explicit period filter: count it apart.
+    groups_all: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for rid in in_prev | scope:
+        for aspect, sentiment in tags.get(rid, []):
+            groups_all[(aspect, sentiment)].append(rid)
+
     def build(aspect: str, sentiment: str, ids: list[str]) -> PainPoint:
         ratings = [meta[r][0] for r in ids if meta[r][0] is not None]
         mean = sum(ratings) / len(ratings) if ratings else None
@@ -307,12 +313,6 @@ def summarize_pain_points(inp: PainPointsInput, kb: KnowledgeBase) -> PainPoints
             themes=[],
             record_ids=sorted(ids)[:50],
         )
-
-    # The trend's previous period lies outside an explicit period filter: count it apart.
-    groups_all: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for rid in in_prev | scope:
-        for aspect, sentiment in tags.get(rid, []):
-            groups_all[(aspect, sentiment)].append(rid)
 
     built = [build(a, s, ids) for (a, s), ids in groups.items()]
     pains = sorted(
