@@ -102,9 +102,6 @@ class FeedbackStore:
             ).fetchone()[0]
         return self._db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
 
-    def sources(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM feedback ORDER BY 1")]
-
     def _select(self, where: str = "", args: tuple = ()) -> Iterator[FeedbackRecord]:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM feedback {where} ORDER BY source, line"
         for row in self._db.execute(sql, args):
@@ -116,15 +113,6 @@ class FeedbackStore:
 
     def records(self, source: str | None = None) -> Iterator[FeedbackRecord]:
         return self._select("WHERE source=?", (source,)) if source else self._select()
-
-    def get(self, ids: Iterable[str]) -> dict[str, FeedbackRecord]:
-        wanted = list(dict.fromkeys(ids))
-        out: dict[str, FeedbackRecord] = {}
-        for i in range(0, len(wanted), 500):  # SQLite caps the number of parameters
-            part = wanted[i : i + 500]
-            where = f"WHERE id IN ({', '.join('?' for _ in part)})"
-            out.update((r.id, r) for r in self._select(where, tuple(part)))
-        return out
 
     # -- tags ----------------------------------------------------------------------------
     def untagged(self, include_origins: Sequence[str] = ()) -> Iterator[FeedbackRecord]:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from pydantic import BaseModel
 
 from assistant.knowledge.atlas import Aspect
 from assistant.knowledge.feedback import AspectLabel
@@ -195,12 +194,6 @@ class ZeroShotTagger:
                     tags.append(Tag(aspect=aspect, sentiment=self._sentiment(window, rating)))
             out.append(tags)
         return out
-
-
-class TaggerInfo(BaseModel):
-    mode: str
-    path: str | None = None
-    trained_on: int = 0
 
 
 def load_tagger(data_dir: Path, taxonomy: list[Aspect]) -> Tagger:
