@@ -189,6 +189,20 @@ def test_feedback_tools_are_refused_in_dms(bot):
     assert "#cx-team" in json.dumps(update.get("blocks"))
 
 
+def test_direct_messages_outside_threads_are_one_conversation(bot):
+    slack, post, _ = bot
+    first = json.loads(_event("message_im.json", event_id="Ev0D1", text="five warranty drop-off"))
+    post(json.dumps(first))
+    slack.wait_for("chat.update")
+    second = _event("message_im.json", event_id="Ev0D2", text="còn giao hàng thì sao?",
+                    ts="1700000002.000500")  # fmt: skip
+    post(second)
+    updates = slack.wait_for("chat.update", 2)
+    assert "thread_ts" not in slack.of("chat.postMessage")[0]  # answered in place
+    text = json.dumps(updates[-1], ensure_ascii=False)
+    assert "Theo dõi đơn hàng" in text  # the five questions again, now for delivery
+
+
 def test_follow_up_in_a_channel_thread_without_a_mention(bot):
     slack, post, _ = bot
     post(_event("app_mention.json", event_id="Ev0F1", text="<@U0BOT> tóm tắt hành trình giao hàng"))

@@ -98,7 +98,11 @@ class Agent:
                 previous = history[-1]
                 tool = previous.tool
                 again = self.router.with_args(tool, question, question, "follow-up")  # type: ignore[arg-type]
-                merged = {**previous.args, **again.args}
+                kept = dict(previous.args)
+                if again.args.get("journey", kept.get("journey")) != kept.get("journey"):
+                    kept.pop("step", None)  # a step belongs to the journey it was named in
+                    kept.pop("situation", None)
+                merged = {**kept, **again.args}
                 return Route(
                     tool=again.tool, args=merged, clarify=again.clarify, reason="follow-up"
                 )

@@ -19,7 +19,7 @@ def answer_in_thread(
     client: Any,
     *,
     channel: str,
-    thread_ts: str,
+    thread_ts: str | None,
     user: str,
     text: str,
     is_channel: bool,
@@ -30,7 +30,8 @@ def answer_in_thread(
         channel=channel, thread_ts=thread_ts, text=LABELS[lang]["working"]
     )
     try:
-        conversation = f"{channel}:{thread_ts}"
+        # A thread is a conversation; a DM written outside threads is one conversation too.
+        conversation = f"{channel}:{thread_ts}" if thread_ts else channel
         last = [0.0]
 
         def stream(partial: str) -> None:

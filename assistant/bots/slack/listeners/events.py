@@ -61,11 +61,12 @@ def register(app: App, ctx: BotContext) -> None:
             _offer_ingest(ctx, client, event)
             return
         if is_dm:
+            # Outside a thread a DM is answered in place and stays one conversation.
             answer_in_thread(
                 ctx,
                 client,
                 channel=channel,
-                thread_ts=event.get("thread_ts") or event["ts"],
+                thread_ts=event.get("thread_ts"),
                 user=user,
                 text=text,
                 is_channel=False,
