@@ -278,6 +278,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.passed else 1
 
 
+def _lang_and_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the output")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cx-assistant",
@@ -326,8 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-rating", type=int, help="lowest star rating kept")
     p.add_argument("--max-rating", type=int, help="highest star rating kept")
     p.add_argument("--top", type=int, default=5, help="how many pains and delights")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.add_argument("--json", action="store_true")
+    _lang_and_json(p)
     p.set_defaults(func=cmd_pains)
 
     p = sub.add_parser("five", help="the five journey-thinking questions for a step")
@@ -335,8 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "return policy' (or use --journey and --step)")  # fmt: skip
     p.add_argument("--journey", help="journey id or name")
     p.add_argument("--step", help="step id or name")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.add_argument("--json", action="store_true")
+    _lang_and_json(p)
     p.set_defaults(func=cmd_five)
 
     p = sub.add_parser("persona", help="draft a persona from the feedback and the atlas")
@@ -344,22 +347,19 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--journey", help="journey id or name")
     group.add_argument("--segment", help="customer segment")
     group.add_argument("--aspect", help="feedback aspect, e.g. BATTERY")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.add_argument("--json", action="store_true")
+    _lang_and_json(p)
     p.set_defaults(func=cmd_persona)
 
     p = sub.add_parser("roadmap", help="propose a CX roadmap for a journey")
     p.add_argument("--journey", required=True, help="journey id or name")
     p.add_argument("--persona", help="persona id")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.add_argument("--json", action="store_true")
+    _lang_and_json(p)
     p.set_defaults(func=cmd_roadmap)
 
     p = sub.add_parser("journey", help="summarize a journey for managers")
     p.add_argument("journey", help="journey id or name")
     p.add_argument("--chart", help="write the emotion curve and pain bars to this PNG file")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.add_argument("--json", action="store_true")
+    _lang_and_json(p)
     p.set_defaults(func=cmd_journey)
 
     p = sub.add_parser("slack", help="run the Slack bot (Socket Mode or HTTP)")
@@ -380,8 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_atlas)
     show = atlas_sub.add_parser("show", help="print a journey readably")
     show.add_argument("journey", help="journey id or name (vi or en)")
-    show.add_argument("--lang", choices=["vi", "en"], default="vi")
-    show.add_argument("--json", action="store_true")
+    _lang_and_json(show)
     show.set_defaults(func=cmd_atlas)
 
     p = sub.add_parser("ask", help="ask a question in Vietnamese or English")

@@ -57,12 +57,17 @@ class Sourced(Bi):
         return self
 
 
-class Persona(_Strict):
+class _Named(_Strict):
+    """Something people refer to by id, by its name in either language, or by keywords."""
+
     id: str
     name: Bi
     keywords: list[str] = Field(
         default_factory=list, description="Other words people use for it (vi or en)."
     )
+
+
+class Persona(_Named):
     customer_type: Literal["individual", "organization"]
     dimensions: dict[str, Sourced] = Field(default_factory=dict)
     goals: list[Sourced] = Field(default_factory=list)
@@ -112,12 +117,7 @@ class Stage(_Strict):
     steps: list[Step] = Field(min_length=1)
 
 
-class Journey(_Strict):
-    id: str
-    name: Bi
-    keywords: list[str] = Field(
-        default_factory=list, description="Other words people use for it (vi or en)."
-    )
+class Journey(_Named):
     personas: list[str] = Field(min_length=1)
     goal: Bi
     trigger: Bi
@@ -136,12 +136,7 @@ class Link(_Strict):
     note: Bi | None = None
 
 
-class Aspect(_Strict):
-    id: str
-    name: Bi
-    keywords: list[str] = Field(
-        default_factory=list, description="Other words people use for it (vi or en)."
-    )
+class Aspect(_Named):
     description: Bi
     steps: list[str] = Field(default_factory=list)
     touchpoints: list[str] = Field(default_factory=list)
