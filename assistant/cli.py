@@ -115,7 +115,13 @@ def cmd_tagger(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.knowledge.base import KnowledgeBase
-    from assistant.knowledge.feedback import ColumnMapping, header_of, read_rows, to_record
+    from assistant.knowledge.feedback import (
+        ColumnMapping,
+        RowError,
+        header_of,
+        read_rows,
+        to_record,
+    )
 
     path = Path(args.file)
     if not path.is_file():
@@ -128,7 +134,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     for n, (line, row, _raw) in enumerate(read_rows(path)):
         rec = to_record(row or {"__error__": "not a JSON object"}, line, path.stem, mapping, None)
         rows.append((n, rec))
-    good = [(n, r) for n, r in rows if not hasattr(r, "field")]
+    good = [(n, r) for n, r in rows if not isinstance(r, RowError)]
     tags = dict(zip([n for n, _ in good],
                     tagger.tag([r.text for _, r in good], [r.rating for _, r in good]),
                     strict=True))  # fmt: skip

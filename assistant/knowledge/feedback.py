@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -124,8 +124,11 @@ def parse_labels(raw: str) -> list[AspectLabel]:
     return out
 
 
+_BAD_BYTE = re.compile("[\udc80-\udcff]")  # undecodable bytes, kept by surrogateescape
+
+
 def _has_bad_bytes(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return _BAD_BYTE.search(value) is not None
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
@@ -205,13 +208,15 @@ def header_of(path: Path) -> list[str]:
         return next(csv.reader(f), [])
 
 
-def reference_date_of(path: Path, mapping: ColumnMapping) -> dt.date | None:
-    """The collection date of a file: the latest absolute date in it (relative dates such
-    as '2 tuần trước' were written relative to about then)."""
+def reference_date_of(
+    rows: Iterable[tuple[int, dict[str, Any] | None, str]], mapping: ColumnMapping
+) -> dt.date | None:
+    """The collection date of a file's rows: the latest absolute date among them (relative
+    dates such as '2 tuần trước' were written relative to about then)."""
     if not mapping.date:
         return None
     latest: dt.date | None = None
-    for _, row, _ in read_rows(path):
+    for _, row, _ in rows:
         if row and "__error__" not in row:
             raw = str(row.get(mapping.date) or "")
             if not is_relative(raw) and (d := parse_date(raw)) and (latest is None or d > latest):
@@ -226,10 +231,23 @@ def _optional(row: dict[str, Any], column: str | None) -> str | None:
     return nfc(str(value)).strip() or None if value is not None else None
 
 
+class KnownRow(BaseModel):
+    """A valid row already stored (same content hash): nothing more to compute for it."""
+
+    line: int
+    content_hash: str
+
+
 def to_record(
-    row: dict[str, Any], line: int, source: str, mapping: ColumnMapping, reference: dt.date | None
-) -> FeedbackRecord | RowError:
-    """Validate and normalise one row."""
+    row: dict[str, Any],
+    line: int,
+    source: str,
+    mapping: ColumnMapping,
+    reference: dt.date | None,
+    known: Container[str] = (),
+) -> FeedbackRecord | RowError | KnownRow:
+    """Validate and normalise one row; a valid row whose content hash is in `known` comes
+    back as KnownRow before the costly steps (redaction, language, labels)."""
     if "__error__" in row:
         return RowError(line=line, field="row", message=row["__error__"])
     if not mapping.text:
@@ -256,6 +274,9 @@ def to_record(
             return RowError(line=line, field=mapping.rating, message=msg)
         rating = int(value)
     date_raw = str(row.get(mapping.date) or "").strip() if mapping.date else ""
+    digest = content_hash(text, rating, date_raw)
+    if digest in known:
+        return KnownRow(line=line, content_hash=digest)
     redacted, n = redact(text)
     given_id = _optional(row, mapping.id)
     record = FeedbackRecord(
@@ -274,7 +295,7 @@ def to_record(
         labels=parse_labels(str(row.get(mapping.label) or "")) if mapping.label else [],
         labelled=bool(mapping.label and str(row.get(mapping.label) or "").strip()),
         redactions=n,
-        content_hash=content_hash(text, rating, date_raw),
+        content_hash=digest,
     )
     record.id = f"{source}:{given_id}" if given_id else f"{source}:{record.content_hash}"
     return record

@@ -102,6 +102,11 @@ class FeedbackStore:
             ).fetchone()[0]
         return self._db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
 
+    def hashes(self, source: str) -> set[str]:
+        """Content hashes of a source's stored rows (to skip them when it is re-ingested)."""
+        rows = self._db.execute("SELECT content_hash FROM feedback WHERE source=?", (source,))
+        return {r[0] for r in rows}
+
     def _select(self, where: str = "", args: tuple = ()) -> Iterator[FeedbackRecord]:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM feedback {where} ORDER BY source, line"
         for row in self._db.execute(sql, args):

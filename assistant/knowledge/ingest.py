@@ -19,6 +19,7 @@ from assistant.errors import AssistantError
 from assistant.knowledge.feedback import (
     ColumnMapping,
     FeedbackRecord,
+    KnownRow,
     RowError,
     header_of,
     read_rows,
@@ -136,26 +137,31 @@ def ingest_file(
         )
     source = path.stem
     report = IngestReport(file=str(path), source=source)
-    report.reference_date = reference or reference_date_of(path, mapping)
+    rows = list(read_rows(path))  # read once: the reference date needs every row first
+    known = feedback.hashes(source)  # rows stored by an earlier run are only counted
+    already_stored = 0
+    report.reference_date = reference or reference_date_of(rows, mapping)
     records: list[FeedbackRecord] = []
     rejects: list[RowError] = []
     seen: set[str] = set()
-    for line, row, raw in tqdm(read_rows(path), desc=f"reading {path.name}", unit="row",
+    for line, row, raw in tqdm(rows, desc=f"reading {path.name}", unit="row",
                                disable=not progress):  # fmt: skip
         if row is None:
             rejects.append(RowError(line=line, field="row", message="not a JSON object", raw=raw))
             continue
-        result = to_record(row, line, source, mapping, report.reference_date)
+        result = to_record(row, line, source, mapping, report.reference_date, known)
         if isinstance(result, RowError):
             result.raw = raw
             rejects.append(result)
+        elif isinstance(result, KnownRow):
+            already_stored += 1
         elif result.content_hash in seen:
             report.duplicates += 1
         else:
             seen.add(result.content_hash)
             records.append(result)
     inserted, already = feedback.add(records)
-    report.duplicates += already
+    report.duplicates += already + already_stored
     report.accepted = len(inserted)
     report.rejected = len(rejects)
     report.redactions = sum(r.redactions for r in inserted)
