@@ -102,6 +102,9 @@ class FeedbackStore:
             ).fetchone()[0]
         return self._db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
 
+    def ids(self, source: str) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM feedback WHERE source=?", (source,))]
+
     def hashes(self, source: str) -> set[str]:
         """Content hashes of a source's stored rows (to skip them when it is re-ingested)."""
         rows = self._db.execute("SELECT content_hash FROM feedback WHERE source=?", (source,))

@@ -178,8 +178,8 @@ def ingest_file(
         report.rejects_file = str(out)
     if chroma is not None and embedder is not None:
         # Embed what Chroma lacks (new rows, or rows stored before an interrupted run).
-        have = set(chroma.ids())
-        missing = [r for r in feedback.records(source) if r.id not in have]
+        lacking = set(feedback.ids(source)) - set(chroma.ids())
+        missing = [r for r in feedback.records(source) if r.id in lacking] if lacking else []
         report.indexed = embed_records(missing, chroma, embedder, batch_size, progress)
     report.seconds = round(time.perf_counter() - start, 3)
     log.info("ingested %s: %s", path, report.model_dump(exclude={"errors"}))

@@ -139,10 +139,13 @@ def answer_five_questions(inp: FiveQuestionsInput, kb: KnowledgeBase) -> FiveQue
 
     happy = [Claim(text=e.get(lang), evidence=[step_ev]) for e in step.expectations]
     if step.aspects and kb.feedback().count():
-        summary = summarize_pain_points(PainPointsInput(top=20, lang=lang), kb)
-        for p in summary.delights + summary.pain_points:
-            if p.aspect not in step.aspects:
-                continue
+        # Only the step's aspects: themes and quotes are computed for nothing else.
+        found = [summarize_pain_points(PainPointsInput(aspect=a, top=1, lang=lang), kb)
+                 for a in step.aspects]  # fmt: skip
+        rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
+        delights = sorted((p for out in found for p in out.delights), key=rank)
+        pains = sorted((p for out in found for p in out.pain_points), key=rank)
+        for p in delights + pains:
             verb = (
                 ("Khách khen", "Praised")
                 if p.sentiment == "positive"

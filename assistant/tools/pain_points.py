@@ -110,7 +110,9 @@ class NoFeedbackError(AssistantError):
     pass
 
 
-def _scope(atlas: Atlas, inp: PainPointsInput) -> tuple[set[str] | None, set[str], str | None]:
+def filter_scope(
+    atlas: Atlas, inp: PainPointsInput
+) -> tuple[set[str] | None, set[str], str | None]:
     """Aspects in scope (None = all), steps in scope, and the journey id filter."""
     refs = atlas.step_refs()
     journey_id = None
@@ -209,7 +211,7 @@ def summarize_pain_points(inp: PainPointsInput, kb: KnowledgeBase) -> PainPoints
     """
     atlas = kb.atlas()
     store = kb.feedback()
-    aspects, steps, journey_id = _scope(atlas, inp)
+    aspects, steps, journey_id = filter_scope(atlas, inp)
     origins = store.tag_origins()
     if not store.count():
         raise NoFeedbackError("No feedback is indexed yet. Run `cx-assistant index` first.")

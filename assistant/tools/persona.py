@@ -16,7 +16,7 @@ from assistant.errors import AssistantError
 from assistant.knowledge.atlas import INDIVIDUAL_DIMENSIONS, ORGANIZATION_DIMENSIONS
 from assistant.knowledge.base import KnowledgeBase
 from assistant.text import fold
-from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
+from assistant.tools.pain_points import PainPointsInput, filter_scope, summarize_pain_points
 from assistant.tools.search import SearchInput, search_methodology
 from assistant.tools.types import Claim, Confidence, Evidence, Lang, confidence_from
 
@@ -284,16 +284,8 @@ def _filtered_texts(kb: KnowledgeBase, total: int, inp: PersonaInput) -> dict[st
         return {}
     store = kb.feedback()
     atlas = kb.atlas()
-    keep: set[str] | None = None
-    if inp.journey or inp.aspect:
-        aspects: set[str] = set()
-        if inp.aspect:
-            aspects = {inp.aspect.upper()}
-        else:
-            journey = atlas.find_journey(inp.journey or "")
-            steps = {f"{journey.id}.{s.id}" for _, s in journey.steps()}
-            aspects = {a.id for a in atlas.taxonomy if steps & set(a.steps)}
-        keep = {rid for rid, aspect, _ in store.all_tags() if aspect in aspects}
+    aspects, _, _ = filter_scope(atlas, PainPointsInput(journey=inp.journey, aspect=inp.aspect))
+    keep = None if aspects is None else {r for r, a, _ in store.all_tags() if a in aspects}
     rows = store.rows_for_aggregation()
     ids = [
         r[0]
