@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.knowledge.dates import parse_date
+from assistant.registry import Registry
 from assistant.settings import Settings
+from assistant.tools.types import ToolSpec
 
 log = logging.getLogger("assistant")
 
@@ -150,68 +153,78 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_pains(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.knowledge.base import KnowledgeBase
-    from assistant.render.pain_points_md import render_pain_points
-    from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
+def _tool_value(spec: ToolSpec, name: str, raw: Any) -> Any:
+    """A CLI value as the input model expects it: dates read like the data's own formats."""
+    field = spec.input_model.model_fields[name]
+    if isinstance(raw, list):
+        raw = " ".join(raw) or None
+    if raw is not None and "date" in str(field.annotation):
+        day = parse_date(str(raw))
+        if day is None:
+            raise AssistantError(f"--{name}: {raw!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        return day
+    return raw
 
-    inp = PainPointsInput(
-        journey=args.journey, stage=args.stage, touchpoint=args.touchpoint, aspect=args.aspect,
-        segment=args.segment, start=args.start, end=args.end, min_rating=args.min_rating,
-        max_rating=args.max_rating, top=args.top, lang=args.lang,
-    )  # fmt: skip
-    out = summarize_pain_points(inp, KnowledgeBase.open(settings))
+
+def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
+    """Any registered tool: options from its input model, validated by it."""
+    from pydantic import ValidationError
+
+    from assistant.knowledge.base import KnowledgeBase
+    from assistant.tools.types import ToolContext
+
+    spec: ToolSpec = args.spec
+    fields = spec.input_model.model_fields
+    values = {n: _tool_value(spec, n, getattr(args, n, None)) for n in fields}
+    values = {k: v for k, v in values.items() if v is not None}
+    chart = Path(args.chart) if getattr(args, "chart", None) else None
+    ctx = ToolContext(kb=KnowledgeBase.open(settings), lang=args.lang,
+                      chart_dir=chart.parent if chart else None, requester="cli")  # fmt: skip
+    try:
+        out = spec.run(values, ctx)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors()
+        )
+        raise AssistantError(f"{spec.commands[0]}: {problems}") from None
+    if chart and getattr(out, "chart", None):
+        Path(out.chart).replace(chart)  # type: ignore[attr-defined]
+        out.chart = str(chart)  # type: ignore[attr-defined]
     if args.json:
         _print_json(out.model_dump(mode="json"))
+    elif spec.render is not None:
+        print(spec.render(out, args.lang))
     else:
-        print(render_pain_points(out, args.lang))
+        _print_json(out.model_dump(mode="json"))
+    if chart and getattr(out, "chart", None) and not args.json:
+        print(f"\nchart written to {chart}")
     return 0
 
 
-def _run_tool(args: argparse.Namespace, settings: Settings, func, inp, render) -> int:  # noqa: ANN001
-    from assistant.knowledge.base import KnowledgeBase
-
-    out = func(inp, KnowledgeBase.open(settings))
-    if args.json:
-        _print_json(out.model_dump(mode="json"))
-    else:
-        print(render(out, inp.lang))
-    return 0
-
-
-def cmd_five(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.render.tools_md import render_five
-    from assistant.tools.five_questions import FiveQuestionsInput, answer_five_questions
-
-    situation = " ".join(args.situation) if args.situation else None
-    inp = FiveQuestionsInput(journey=args.journey, step=args.step, situation=situation,
-                             lang=args.lang)  # fmt: skip
-    return _run_tool(args, settings, answer_five_questions, inp, render_five)
-
-
-def cmd_persona(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.render.tools_md import render_persona
-    from assistant.tools.persona import PersonaInput, draft_persona
-
-    inp = PersonaInput(journey=args.journey, segment=args.segment, aspect=args.aspect,
-                       lang=args.lang)  # fmt: skip
-    return _run_tool(args, settings, draft_persona, inp, render_persona)
-
-
-def cmd_roadmap(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.render.tools_md import render_roadmap
-    from assistant.tools.roadmap import RoadmapInput, propose_roadmap
-
-    inp = RoadmapInput(journey=args.journey, persona=args.persona, lang=args.lang)
-    return _run_tool(args, settings, propose_roadmap, inp, render_roadmap)
-
-
-def cmd_journey(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.render.tools_md import render_journey_summary
-    from assistant.tools.journey_summary import JourneySummaryInput, summarize_journey
-
-    inp = JourneySummaryInput(journey=args.journey, chart=args.chart, lang=args.lang)
-    return _run_tool(args, settings, summarize_journey, inp, render_journey_summary)
+def add_tool_commands(sub: Any, registry: Registry) -> None:
+    """One subcommand per registered tool (but `search`, which `ask` covers), its options
+    built from the tool's input model: the same names, descriptions and validation."""
+    for spec in registry:
+        if spec.name == "search":
+            continue
+        line = spec.help.get("en", spec.name)
+        p = sub.add_parser(spec.commands[0], help=line.split("`: ", 1)[-1],
+                           description=spec.description)  # fmt: skip
+        for name, field in spec.input_model.model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            kind = int if field.annotation in (int, int | None) else str
+            if name == spec.positional:
+                p.add_argument(name, nargs="+" if field.is_required() else "*",
+                               help=field.description)  # fmt: skip
+                continue
+            flags = list(extra.get("cli", [])) or [f"--{name.replace('_', '-')}"]
+            default = None if field.is_required() else field.default
+            p.add_argument(*flags, dest=name, type=kind, required=field.is_required(),
+                           default=default, help=field.description)  # fmt: skip
+        if spec.charts:
+            p.add_argument("--chart", help="write the chart to this PNG file")
+        _lang_and_json(p)
+        p.set_defaults(func=cmd_tool, spec=spec)
 
 
 def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
@@ -224,21 +237,31 @@ def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.answer_ratings import RatingsStore
 
-    n = RatingsStore(settings.ratings_db).export(Path(args.out))
+    out = Path(args.out) if args.out else settings.cx_data_dir / "candidates.jsonl"
+    n = RatingsStore(settings.ratings_db).export(out)
     if args.json:
-        _print_json({"exported": n, "file": args.out})
+        _print_json({"exported": n, "file": str(out)})
     else:
-        print(f"{n} rated answers written to {args.out}")
+        print(f"{n} rated answers written to {out}")
     return 0
 
 
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.knowledge.atlas import load_atlas, validate_atlas
+    from assistant.knowledge.loaders import load_methodology
+    from assistant.knowledge.playbook import validate_playbook
     from assistant.render.journey_text import render_journey
 
     if args.atlas_command == "validate":
         root = Path(args.path) if args.path else settings.atlas_dir
         atlas, problems = validate_atlas(root)
+        # The playbook beside the atlas is checked with it: aspects against the taxonomy,
+        # pinned citations against the articles.
+        articles = {d.id: d.text for d in load_methodology(settings.methodology_dir)}
+        playbook_dir = root.parent / "playbook"
+        if playbook_dir.is_dir():
+            _, more = validate_playbook(playbook_dir, {a.id for a in atlas.taxonomy}, articles)
+            problems += more
         if args.json:
             _print_json({"ok": not problems, "problems": [p.model_dump() for p in problems]})
         else:
@@ -260,15 +283,85 @@ def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+def _conversations(settings: Settings, registry: Registry, chart_dir: Path | None = None):  # noqa: ANN202
     from assistant.agent.agent import Agent
+    from assistant.conversation import Conversations
     from assistant.knowledge.base import KnowledgeBase
 
-    answer = Agent(KnowledgeBase.open(settings)).ask(" ".join(args.question))
+    conv = Conversations.open(Agent(KnowledgeBase.open(settings), registry), settings,
+                              ratings=False)  # fmt: skip
+    if chart_dir is not None:
+        chart_dir.mkdir(parents=True, exist_ok=True)
+        conv.chart_dir = chart_dir
+    return conv
+
+
+OPERATOR = {"user": "operator", "surface": "cli", "operator": True}
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.conversation import Requester
+
+    conv = _conversations(settings, args.registry, Path(args.charts) if args.charts else None)
+    answer = conv.ask(" ".join(args.question), "cli", Requester(**OPERATOR)).answer
     if args.json:
         _print_json(answer.to_json_dict())
     else:
         print(answer.answer)
+        for a in answer.attachments:
+            print(f"\n{a.kind} written to {a.path}")
+    return 0
+
+
+CHAT_HELP = {
+    "en": "/help this text · /reset forget the conversation · /lang vi|en answer language · "
+    "/quit leave",
+    "vi": "/help trợ giúp · /reset quên cuộc trò chuyện · /lang vi|en ngôn ngữ trả lời · "
+    "/quit thoát",
+}
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """An interactive session on the conversation layer: memory, follow-ups, the policy."""
+    from assistant.conversation import Requester
+
+    conv = _conversations(settings, args.registry, Path(args.charts))
+    who = Requester(**OPERATOR)
+    lang: Any = args.lang
+    tty = sys.stdin.isatty()
+    print("CX Assistant chat — " + CHAT_HELP[lang or "en"], flush=True)
+    while True:
+        try:
+            line = input("> " if tty else "")
+        except EOFError:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit"):
+            break
+        if text == "/help":
+            print(CHAT_HELP[lang or "en"])
+            print(conv.agent.registry.help(lang or "en"))
+            continue
+        if text == "/reset":
+            conv.reset("chat")
+            print("(reset)" if lang != "vi" else "(đã bắt đầu lại)")
+            continue
+        if text.startswith("/lang"):
+            choice = text.split()[1:2]
+            lang = choice[0] if choice and choice[0] in ("vi", "en") else None
+            print(f"(lang: {lang or 'auto'})")
+            continue
+        try:
+            answer = conv.ask(text, "chat", who, lang=lang).answer
+        except AssistantError as exc:
+            print(f"error: {exc}")
+            continue
+        print(answer.answer)
+        for a in answer.attachments:
+            print(f"({a.kind} written to {a.path})")
+        print(flush=True)
     return 0
 
 
@@ -289,12 +382,14 @@ def _lang_and_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
+    registry = registry or default_registry()
     parser = argparse.ArgumentParser(
         prog="cx-assistant",
         description="CX Assistant: cited answers from the CX methodology, journey atlas and "
         "customer feedback.",
     )
+    parser.set_defaults(registry=registry)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index the corpus: methodology, atlas, shipped feedback")
@@ -326,47 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per row")
     p.set_defaults(func=cmd_tag)
 
-    p = sub.add_parser("pains", help="summarize pain points (and delights) of the feedback")
-    p.add_argument("--journey", help="journey id or name")
-    p.add_argument("--stage", help="stage id or name (with --journey)")
-    p.add_argument("--touchpoint", help="touchpoint id, e.g. hotline")
-    p.add_argument("--aspect", help="feedback aspect, e.g. BATTERY")
-    p.add_argument("--segment", help="customer segment")
-    p.add_argument("--from", dest="start", help="period start YYYY-MM-DD")
-    p.add_argument("--to", dest="end", help="period end YYYY-MM-DD")
-    p.add_argument("--min-rating", type=int, help="lowest star rating kept")
-    p.add_argument("--max-rating", type=int, help="highest star rating kept")
-    p.add_argument("--top", type=int, default=5, help="how many pains and delights")
-    _lang_and_json(p)
-    p.set_defaults(func=cmd_pains)
-
-    p = sub.add_parser("five", help="the five journey-thinking questions for a step")
-    p.add_argument("situation", nargs="*", help="free-text situation, e.g. 'changing the "
-                   "return policy' (or use --journey and --step)")  # fmt: skip
-    p.add_argument("--journey", help="journey id or name")
-    p.add_argument("--step", help="step id or name")
-    _lang_and_json(p)
-    p.set_defaults(func=cmd_five)
-
-    p = sub.add_parser("persona", help="draft a persona from the feedback and the atlas")
-    group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--journey", help="journey id or name")
-    group.add_argument("--segment", help="customer segment")
-    group.add_argument("--aspect", help="feedback aspect, e.g. BATTERY")
-    _lang_and_json(p)
-    p.set_defaults(func=cmd_persona)
-
-    p = sub.add_parser("roadmap", help="propose a CX roadmap for a journey")
-    p.add_argument("--journey", required=True, help="journey id or name")
-    p.add_argument("--persona", help="persona id")
-    _lang_and_json(p)
-    p.set_defaults(func=cmd_roadmap)
-
-    p = sub.add_parser("journey", help="summarize a journey for managers")
-    p.add_argument("journey", help="journey id or name")
-    p.add_argument("--chart", help="write the emotion curve and pain bars to this PNG file")
-    _lang_and_json(p)
-    p.set_defaults(func=cmd_journey)
+    add_tool_commands(sub, registry)
 
     p = sub.add_parser("slack", help="run the Slack bot (Socket Mode or HTTP)")
     p.set_defaults(func=cmd_slack)
@@ -374,7 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feedback", help="answer ratings from Slack")
     fsub = p.add_subparsers(dest="feedback_command", required=True)
     e = fsub.add_parser("export", help="write rated answers as eval candidates (JSONL)")
-    e.add_argument("--out", default="evals/candidates.jsonl", help="output file")
+    e.add_argument("--out", help="output file (default: CX_DATA_DIR/candidates.jsonl, "
+                   "outside the repository)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_feedback)
 
@@ -392,7 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ask a question in Vietnamese or English")
     p.add_argument("question", nargs="+", help="the question")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--charts", help="folder for charts (default: a temporary folder)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="an interactive conversation (memory, follow-ups, /help)")
+    p.add_argument("--lang", choices=["vi", "en"], help="answer language (default: as asked)")
+    p.add_argument("--charts", default="cx-charts", help="folder for charts (default: cx-charts)")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("eval", help="run the eval sets; exit 1 under any threshold")
     p.add_argument("--only", action="append", help="run only this eval set (repeatable)")
@@ -401,8 +463,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def default_registry() -> Registry:
+    registry = Registry()
+    registry.load_plugins()
+    return registry
+
+
+def main(argv: list[str] | None = None, registry: Registry | None = None) -> int:
+    args = build_parser(registry).parse_args(argv)
     settings = Settings()
     logging.basicConfig(
         level=settings.cx_log_level.upper(),

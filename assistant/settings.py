@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     # Where things live
     cx_corpus_dir: Path = Field(Path("corpus"), description="Root of the corpus folders.")
@@ -48,11 +48,32 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible API.")
     cx_llm_model: str = Field("gpt-4o-mini", description="Chat model name in LLM mode.")
     cx_llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call, seconds.")
+    cx_llm_deadline_s: float = Field(
+        90.0, gt=0, description="Deadline of a whole LLM answer (every call and tool), seconds."
+    )
 
     # Retrieval
     cx_top_k: int = Field(5, ge=1, le=50, description="Passages cited in an answer.")
     cx_min_relevance: float = Field(
         0.83, description="Dense cosine under which a passage counts as not relevant."
+    )
+
+    # Access policy, for every chat surface (Slack, `cx-assistant chat`, …)
+    cx_allowed_users: str = Field(
+        "",
+        validation_alias=AliasChoices("cx_allowed_users", "cx_slack_allowed_users"),
+        description="Comma-separated user ids allowed the feedback-derived tools (pains, "
+        "persona, roadmap, journey) and file ingest; empty = every user, in shared "
+        "conversations only. CX_SLACK_ALLOWED_USERS is a deprecated alias.",
+    )
+    cx_contact: str = Field(
+        "the CX team",
+        validation_alias=AliasChoices("cx_contact", "cx_slack_contact"),
+        description="Who to ask for access, named in refusals. CX_SLACK_CONTACT is a "
+        "deprecated alias.",
+    )
+    cx_memory_conversations: int = Field(
+        1000, ge=1, description="Conversations kept in memory (least recently used dropped)."
     )
 
     # Slack
@@ -64,16 +85,8 @@ class Settings(BaseSettings):
     )
     cx_slack_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on.")
     cx_slack_port: int = Field(3000, description="HTTP mode: port to listen on.")
-    cx_slack_allowed_users: str = Field(
-        "",
-        description="Comma-separated Slack user ids allowed the feedback-derived tools "
-        "(pains, persona, roadmap, journey); empty = every user, in channels only.",
-    )
     cx_slack_stream_interval_s: float = Field(
         1.0, gt=0, description="LLM mode: seconds between updates of the streamed answer."
-    )
-    cx_slack_contact: str = Field(
-        "the CX team", description="Who to ask for access, named in refusals."
     )
 
     cx_log_level: str = Field("WARNING", description="Log level (DEBUG, INFO, WARNING, ...).")
@@ -107,8 +120,12 @@ class Settings(BaseSettings):
         return self.cx_data_dir / "ratings.sqlite"
 
     @property
-    def slack_allowed_users(self) -> set[str]:
-        return {u.strip() for u in self.cx_slack_allowed_users.split(",") if u.strip()}
+    def allowed_users(self) -> set[str]:
+        return {u.strip() for u in self.cx_allowed_users.split(",") if u.strip()}
+
+    @property
+    def playbook_dir(self) -> Path:
+        return self.cx_corpus_dir / "playbook"
 
     @property
     def llm_enabled(self) -> bool:

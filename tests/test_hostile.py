@@ -69,7 +69,7 @@ def test_planted_instructions_do_not_change_routing_or_answers(hostile_kb):
     agent = Agent(hostile_kb)
     answer = agent.ask("khách hàng phàn nàn gì về pin?")
     assert answer.tool == "pain_points"
-    battery = answer.result["pain_points"][0]
+    battery = answer.result.pain_points[0]
     assert battery["aspect"] == "BATTERY" and battery["count"] == 8
     # The instructions are quoted as data, never acted on: no roadmap, no prompt.
     assert "Roadmap" not in answer.answer and "system prompt" not in answer.answer.lower()

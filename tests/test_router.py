@@ -4,9 +4,10 @@ import pytest
 
 from assistant.agent.router import Router
 from assistant.knowledge.atlas import load_atlas
+from assistant.registry import Registry
 from conftest import REPO
 
-ROUTER = Router(load_atlas(REPO / "corpus" / "atlas"))
+ROUTER = Router(load_atlas(REPO / "corpus" / "atlas"), Registry())
 
 
 @pytest.mark.parametrize(

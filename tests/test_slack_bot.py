@@ -22,6 +22,8 @@ from assistant.bots.slack.app import build_app
 from assistant.bots.slack.blocks import MAX_BLOCKS, MAX_SECTION, answer_messages
 from assistant.bots.slack.context import BotContext
 from assistant.bots.slack.http_server import make_server
+from assistant.conversation import AccessPolicy, Conversations
+from assistant.registry import Registry
 from conftest import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
@@ -42,14 +44,15 @@ def bot(full_kb, tmp_path):
             "slack_bot_token": "xoxb-test",
             "slack_signing_secret": SECRET,
             "slack_api_url": slack.api_url,
-            "cx_slack_allowed_users": "U0ALLOWED",
-            "cx_slack_contact": "#cx-team",
+            "cx_allowed_users": "U0ALLOWED",
+            "cx_contact": "#cx-team",
         }
     )
     kb = type(full_kb)(settings=settings, embedder=full_kb.embedder, client=full_kb.client)
-    ctx = BotContext(
-        agent=Agent(kb), settings=settings, ratings=RatingsStore(tmp_path / "r.sqlite")
+    conversations = Conversations(
+        Agent(kb), AccessPolicy(settings, Registry()), RatingsStore(tmp_path / "r.sqlite")
     )
+    ctx = BotContext(conversations=conversations, settings=settings)
     app = build_app(ctx)
     port = free_port()
     server = make_server(app, "127.0.0.1", port)
@@ -236,7 +239,7 @@ def test_csv_shared_in_a_dm_is_ingested_and_reported(bot):
     text = msg["text"]
     assert "2 accepted, 1 rejected" in text and "line 3" in text
     assert "0912345678" not in " ".join(
-        r.text for r in ctx.agent.kb.feedback().records("store-survey")
+        r.text for r in ctx.conversations.agent.kb.feedback().records("store-survey")
     )
 
 
@@ -287,7 +290,7 @@ def test_errors_are_short_for_the_user_and_logged_in_full(bot, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("database exploded: secret internals")
 
-    ctx.agent.ask = broken
+    ctx.conversations.agent.ask = broken
     post(_event("app_mention.json", event_id="Ev0ERR"))
     update = slack.wait_for("chat.update")[0]
     assert update["text"].startswith("Sorry, something went wrong")
@@ -357,7 +360,10 @@ def test_llm_answer_streams_into_the_message(full_kb, tmp_path):
             "openai_api_key": "k", "cx_slack_stream_interval_s": 0.05,
         })  # fmt: skip
         kb = type(full_kb)(settings=settings, embedder=full_kb.embedder, client=full_kb.client)
-        ctx = BotContext(agent=Agent(kb), settings=settings, ratings=RatingsStore(tmp_path / "r"))
+        conversations = Conversations(
+            Agent(kb), AccessPolicy(settings, Registry()), RatingsStore(tmp_path / "r")
+        )
+        ctx = BotContext(conversations=conversations, settings=settings)
         app = build_app(ctx)
         body = _event(
             "app_mention.json", event_id="Ev0LLM", text="<@U0BOT> Atlas hành trình là gì?"

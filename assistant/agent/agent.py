@@ -2,46 +2,52 @@
 
 Offline (default): the deterministic router picks the tool and the offline composer writes
 the answer. With an OpenAI-compatible endpoint configured, an LLM with the same tools
-writes it; any LLM failure falls back to the offline answer with a note.
+writes it; any LLM failure falls back to the offline answer with a note. In both modes the
+tools a request may use are decided by the caller (the access policy) and enforced where
+the tools run: a refused tool is never executed, whoever asked for it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.agent.composer import HELP, compose_search_answer, compose_tool_answer
-from assistant.agent.router import Route, Router
-from assistant.agent.types import Answer
+from assistant.agent.composer import compose_search_answer, compose_tool_answer
+from assistant.agent.router import HELP, OUT_OF_SCOPE, Route, Router, is_follow_up
+from assistant.agent.types import Answer, Attachment
 from assistant.errors import AssistantError
 from assistant.knowledge.atlas import Atlas
 from assistant.knowledge.base import KnowledgeBase
-from assistant.text import Lang, detect_lang, fold
-from assistant.tools.registry import TOOLS, run_tool
-from assistant.tools.search import SearchInput, search_methodology
+from assistant.registry import Registry
+from assistant.text import Lang, detect_lang
+from assistant.tools.types import ToolContext
 
 log = logging.getLogger(__name__)
 
 MEMORY_TURNS = 10  # messages kept per conversation
-# Tools built on customer feedback: only in channels, for allowed users (Slack decides who).
-FEEDBACK_TOOLS = {"pain_points", "persona", "roadmap", "journey_summary"}
 REFUSAL = {
-    "vi": "Xin lỗi, tôi chỉ trả lời câu hỏi dựa trên phản hồi khách hàng ({tool}) trong kênh "
-    "chung và cho người được cấp quyền. Hãy liên hệ {contact} để được cấp quyền.",
-    "en": "Sorry, answers built on customer feedback ({tool}) are only available in channels "
-    "and to permitted users. Please ask {contact} for access.",
+    "vi": "Xin lỗi, bạn chưa được dùng công cụ dựa trên phản hồi khách hàng ({tool}) ở đây. "
+    "Các công cụ này chỉ dùng trong kênh chung và cho người được cấp quyền. Hãy liên hệ "
+    "{contact} để được cấp quyền.",
+    "en": "Sorry, answers built on customer feedback ({tool}) are not available to you here: "
+    "they are only for shared channels and permitted users. Please ask {contact} for access.",
+}
+OUT_OF_SCOPE_TEXT = {
+    "vi": "Việc này nằm ngoài những gì tôi làm. Tôi trả lời câu hỏi về phương pháp CX, năm câu "
+    "hỏi của tư duy hành trình, persona nháp, điểm đau từ phản hồi khách hàng, lộ trình và tóm "
+    "tắt hành trình. Gõ `help` để xem cách hỏi.",
+    "en": "That is outside what I do. I answer questions about the CX methodology, the five "
+    "journey-thinking questions, draft personas, pain points from customer feedback, roadmaps "
+    "and journey summaries. Type `help` to see how to ask.",
 }
 FALLBACK_NOTE = {
     "vi": "_(Mô hình ngôn ngữ không phản hồi; đây là câu trả lời ngoại tuyến.)_",
     "en": "_(The language model did not answer; this is the offline answer.)_",
 }
-_FOLLOW_UP = re.compile(r"^(and|what about|how about|con|the con|va|thi sao|con voi)\b")
 
 
 @dataclass
@@ -54,22 +60,58 @@ class Turn:
 
 @dataclass
 class ConversationMemory:
-    """The last turns of each conversation (a Slack thread, a CLI session), bounded."""
+    """The last turns of each conversation (a Slack thread, a CLI session), bounded per
+    conversation and in the number of conversations (least recently used dropped)."""
 
     window: int = MEMORY_TURNS
-    _turns: dict[str, deque[Turn]] = field(default_factory=dict)
+    max_conversations: int = 1000
+    _turns: OrderedDict[str, deque[Turn]] = field(default_factory=OrderedDict)
 
     def add(self, conversation: str, turn: Turn) -> None:
-        self._turns.setdefault(conversation, deque(maxlen=self.window)).append(turn)
+        turns = self._turns.pop(conversation, None) or deque(maxlen=self.window)
+        turns.append(turn)
+        self._turns[conversation] = turns
+        while len(self._turns) > self.max_conversations:
+            self._turns.popitem(last=False)
 
     def turns(self, conversation: str) -> list[Turn]:
-        return list(self._turns.get(conversation, ()))
+        turns = self._turns.get(conversation)
+        if turns is None:
+            return []
+        self._turns.move_to_end(conversation)
+        return list(turns)
+
+    def forget(self, conversation: str) -> None:
+        self._turns.pop(conversation, None)
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+
+@dataclass
+class Request:
+    """What the caller decided about one request: the tools it may use, where charts go."""
+
+    allowed: frozenset[str] | None = None  # None: every tool
+    feedback_allowed: bool = True
+    chart_dir: Path | None = None
+    contact: str = "the CX team"
+    requester: str = ""
+    lang: Lang | None = None  # None: the question's own language
 
 
 class Agent:
-    def __init__(self, kb: KnowledgeBase, memory: ConversationMemory | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        registry: Registry | None = None,
+        memory: ConversationMemory | None = None,
+    ) -> None:
         self.kb = kb
-        self.memory = memory or ConversationMemory()
+        self.registry = registry or Registry()
+        self.memory = memory or ConversationMemory(
+            max_conversations=kb.settings.cx_memory_conversations
+        )
         self._router: Router | None = None
 
     @property
@@ -81,7 +123,7 @@ class Agent:
                 # Without an atlas the methodology still answers; journey names don't resolve.
                 log.warning("no usable atlas, routing without it: %s", exc)
                 atlas = Atlas()
-            self._router = Router(atlas)
+            self._router = Router(atlas, self.registry)
         return self._router
 
     def route(self, question: str, conversation: str | None = None) -> Route:
@@ -90,14 +132,14 @@ class Agent:
         if (
             history
             and route.reason == "no tool intent"
-            and history[-1].tool not in ("search", "help")
+            and history[-1].tool in self.registry
+            and history[-1].tool != "search"
         ):
             # A follow-up such as "and for warranty?" keeps the previous tool.
             ents = self.router.entities(question)
-            if ents and (_FOLLOW_UP.search(fold(question)) or len(question.split()) <= 6):
+            if ents and is_follow_up(question):
                 previous = history[-1]
-                tool = previous.tool
-                again = self.router.with_args(tool, question, question, "follow-up")  # type: ignore[arg-type]
+                again = self.router.with_args(previous.tool, question, question, "follow-up")
                 kept = dict(previous.args)
                 if again.args.get("journey", kept.get("journey")) != kept.get("journey"):
                     kept.pop("step", None)  # a step belongs to the journey it was named in
@@ -108,77 +150,75 @@ class Agent:
                 )
         return route
 
+    def context(self, request: Request, lang: Lang) -> ToolContext:
+        return ToolContext(
+            kb=self.kb, lang=lang, chart_dir=request.chart_dir, requester=request.requester,
+            allowed=request.allowed, feedback_allowed=request.feedback_allowed,
+        )  # fmt: skip
+
     def ask(
         self,
         question: str,
         conversation: str | None = None,
-        *,
-        feedback_tools_allowed: bool = True,
-        chart_dir: Path | None = None,
+        request: Request | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer a request. `feedback_tools_allowed=False` refuses the feedback-derived
-        tools politely; `chart_dir` makes a journey summary draw its chart there; in LLM
-        mode `on_text` receives the answer as it is written (for streaming)."""
-        lang: Lang = detect_lang(question)
-        if not feedback_tools_allowed or chart_dir:
-            route = self.route(question, conversation)
-            if route.tool in FEEDBACK_TOOLS and not feedback_tools_allowed:
-                text = REFUSAL[lang].format(
-                    tool=route.tool, contact=self.kb.settings.cx_slack_contact
-                )
-                return Answer(question=question, lang=lang, answer=text, citations=[],
-                              tool=route.tool, result={"refused": True})  # fmt: skip
-            if route.tool == "journey_summary" and chart_dir and not route.clarify:
-                chart = chart_dir / f"journey-{uuid.uuid4().hex[:8]}.png"
-                return self._run(question, lang, conversation, route, {"chart": str(chart)})
-        if self.kb.settings.llm_enabled:
+        """Answer a request; in LLM mode `on_text` receives the answer as it is written."""
+        request = request or Request()
+        lang: Lang = request.lang or detect_lang(question)
+        ctx = self.context(request, lang)
+        route = self.route(question, conversation)
+        if route.tool in self.registry and not ctx.may_use(route.tool):
+            return self._remember(conversation, self.refusal(question, lang, route.tool, request),
+                                  route.args)  # fmt: skip
+        if self.kb.settings.llm_enabled and route.tool not in (HELP, OUT_OF_SCOPE):
             from assistant.agent.llm import LLMUnavailable, ask_llm
 
+            history = self.memory.turns(conversation) if conversation else []
             try:
-                answer = ask_llm(self, question, lang, conversation, on_text)
+                answer = ask_llm(self.kb, self.registry, ctx, question, history, on_text)
             except LLMUnavailable as exc:
                 log.warning("LLM unavailable, answering offline: %s", exc.detail)
-                answer = self.ask_offline(question, lang, conversation)
-                note = FALLBACK_NOTE[lang]
-                answer.answer = f"{note}\n\n{answer.answer}"
-            self._remember(conversation, question, answer, {})
-            return answer
-        return self.ask_offline(question, lang, conversation)
+                answer = self._run(question, ctx, route, request)
+                answer.answer = f"{FALLBACK_NOTE[lang]}\n\n{answer.answer}"
+            return self._remember(conversation, answer, {})
+        return self._remember(conversation, self._run(question, ctx, route, request), route.args)
 
-    def ask_offline(self, question: str, lang: Lang, conversation: str | None = None) -> Answer:
-        return self._run(question, lang, conversation, self.route(question, conversation), {})
+    def refusal(self, question: str, lang: Lang, tool: str, request: Request) -> Answer:
+        text = REFUSAL[lang].format(tool=tool, contact=request.contact)
+        return Answer(question=question, lang=lang, answer=text, citations=[], tool=tool,
+                      status="refused")  # fmt: skip
 
-    def _run(
-        self, question: str, lang: Lang, conversation: str | None, route: Route, extra: dict
-    ) -> Answer:
+    def _run(self, question: str, ctx: ToolContext, route: Route, request: Request) -> Answer:
+        lang = ctx.lang
         if route.clarify:
-            answer = Answer(question=question, lang=lang, answer=route.clarify, citations=[],
-                            tool=route.tool, result={"clarify": route.clarify})  # fmt: skip
-        elif route.tool == "help":
-            answer = Answer(question=question, lang=lang, answer=HELP[lang], citations=[],
-                            tool="help")  # fmt: skip
-        elif route.tool == "search":
-            q = route.args.get("question") or question
-            out = search_methodology(SearchInput(question=q, k=self.kb.settings.cx_top_k), self.kb)
-            answer = compose_search_answer(question, lang, out)
-        else:
-            try:
-                out = run_tool(route.tool, {**route.args, **extra, "lang": lang}, self.kb)
-            except AssistantError as exc:
-                error = {"error": str(exc), "args": route.args}
-                answer = Answer(question=question, lang=lang, answer=str(exc), citations=[],
-                                tool=route.tool, result=error)  # fmt: skip
-            else:
-                render = TOOLS[route.tool].render
-                answer = compose_tool_answer(
-                    question, lang, route.tool, out, render, self.kb.titles()
-                )
-        self._remember(conversation, question, answer, route.args)
+            return Answer(question=question, lang=lang, answer=route.clarify, citations=[],
+                          tool=route.tool, status="clarify")  # fmt: skip
+        if route.tool == HELP:
+            return Answer(question=question, lang=lang, citations=[], tool=HELP, status="help",
+                          answer=self.registry.help(lang, ctx.allowed))  # fmt: skip
+        if route.tool == OUT_OF_SCOPE:
+            return Answer(question=question, lang=lang, answer=OUT_OF_SCOPE_TEXT[lang],
+                          citations=[], tool=OUT_OF_SCOPE, status="out_of_scope")  # fmt: skip
+        spec = self.registry.get(route.tool)
+        try:
+            if route.tool == "search":
+                q = route.args.get("question") or question
+                out = spec.run({"question": q, "k": self.kb.settings.cx_top_k}, ctx)
+                return compose_search_answer(question, lang, out)  # type: ignore[arg-type]
+            out = spec.run(route.args, ctx)
+        except AssistantError as exc:
+            return Answer(question=question, lang=lang, answer=str(exc), citations=[],
+                          tool=route.tool, status="error")  # fmt: skip
+        answer = compose_tool_answer(question, lang, route.tool, out, spec.render,
+                                     self.kb.titles())  # fmt: skip
+        chart = getattr(out, "chart", None)
+        if chart:
+            answer.attachments.append(Attachment(path=chart, title=getattr(out, "name", "")))
         return answer
 
-    def _remember(
-        self, conversation: str | None, question: str, answer: Answer, args: dict
-    ) -> None:
+    def _remember(self, conversation: str | None, answer: Answer, args: dict) -> Answer:
         if conversation:
-            self.memory.add(conversation, Turn(question, answer.answer, answer.tool, args))
+            self.memory.add(conversation, Turn(answer.question, answer.answer, answer.tool, args))
+        return answer
+

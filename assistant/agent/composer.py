@@ -214,28 +214,6 @@ def compose_search_answer(question: str, lang: Lang, out: SearchOutput) -> Answe
     )
 
 
-HELP = {
-    "en": (
-        "**CX Assistant** — ask in Vietnamese or English, or use a command:\n"
-        "- a question about the CX methodology: “What is a journey atlas?”\n"
-        "- `five <situation or journey step>`: the five journey-thinking questions\n"
-        "- `persona <journey, segment, aspect or persona>`: a draft persona from the data\n"
-        "- `pains [journey / aspect]`: ranked pain points with counts and quotes\n"
-        "- `roadmap <journey>`: a roadmap proposal\n"
-        "- `journey <journey>`: a journey summary with its emotion curve"
-    ),
-    "vi": (
-        "**Trợ lý CX** — hỏi bằng tiếng Việt hoặc tiếng Anh, hoặc dùng lệnh:\n"
-        "- câu hỏi về phương pháp CX: “Atlas hành trình là gì?”\n"
-        "- `five <tình huống hoặc bước>`: năm câu hỏi của tư duy hành trình\n"
-        "- `persona <hành trình, phân khúc, khía cạnh hoặc persona>`: persona nháp từ dữ liệu\n"
-        "- `pains [hành trình / khía cạnh]`: các điểm đau, có số liệu và trích dẫn\n"
-        "- `roadmap <hành trình>`: đề xuất lộ trình\n"
-        "- `journey <hành trình>`: tóm tắt hành trình và đường cảm xúc"
-    ),
-}
-
-
 def _evidence(node: object) -> list[dict]:
     """Every piece of evidence inside a tool output, in order: Evidence objects (kind, ref,
     quote) and feedback quotes (record_id, text)."""
@@ -278,8 +256,7 @@ def compose_tool_answer(
     titles: dict[str, str],  # noqa: ANN001
 ) -> Answer:
     """A tool's output rendered in the question's language, with its evidence cited."""
-    data = output.model_dump(mode="json") if hasattr(output, "model_dump") else output
     return Answer(
         question=question, lang=lang, answer=render(output, lang),
-        citations=tool_citations(output, titles), tool=tool, result=data,
+        citations=tool_citations(output, titles), tool=tool, result=output,
     )  # fmt: skip

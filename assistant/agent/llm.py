@@ -9,23 +9,27 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from assistant.agent.composer import tool_citations
-from assistant.agent.types import Answer, Citation
+from assistant.agent.types import Answer, Attachment, Citation
 from assistant.errors import AssistantError
-from assistant.text import Lang
-from assistant.tools.registry import langchain_tools
 from assistant.tools.search import SearchOutput
+from assistant.tools.types import ToolContext
 
 if TYPE_CHECKING:
-    from assistant.agent.agent import Agent
+    from assistant.agent.agent import Turn
+    from assistant.knowledge.base import KnowledgeBase
+    from assistant.registry import Registry
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
+MAX_TOOL_CALLS = 8  # per answer: a model that calls tools in a loop is stopped, not served
+MAX_ANSWER_CHARS = 12_000  # a runaway answer is cut, not posted as dozens of messages
 
 SYSTEM_PROMPT = """You are the CX Assistant for customer-experience practitioners of a \
 Vietnamese phone and electronics retailer.
@@ -67,55 +71,106 @@ def _search_citations(out: SearchOutput, titles: dict[str, str]) -> list[Citatio
     ]  # fmt: skip
 
 
-def _call(model, messages: list, on_text: Callable[[str], None] | None):  # noqa: ANN001, ANN202
-    """One model turn; with `on_text`, streamed, reporting the text written so far."""
-    if on_text is None:
-        return model.invoke(messages)
+def _call(  # noqa: ANN202 - returns the model's message
+    model,  # noqa: ANN001
+    messages: list,
+    on_text: Callable[[str], None] | None,
+    deadline: float,
+):
+    """One model turn, streamed so that a trickling or endless stream is cut at the answer's
+    deadline; `on_text` (if any) sees the text written so far."""
     full = None
     for chunk in model.stream(messages):
         full = chunk if full is None else full + chunk
-        if isinstance(full.content, str) and full.content and not full.tool_call_chunks:
-            on_text(full.content)
+        if time.monotonic() > deadline:
+            raise LLMUnavailable("the answer's deadline passed while the model was writing")
+        text = full.content if isinstance(full.content, str) else ""
+        if len(text) > MAX_ANSWER_CHARS:
+            raise LLMUnavailable(f"the answer grew past {MAX_ANSWER_CHARS} characters")
+        if on_text is not None and text and not full.tool_call_chunks:
+            on_text(text)
     if full is None:
         raise LLMUnavailable("empty stream")
+    if getattr(full, "invalid_tool_calls", None):
+        raise LLMUnavailable("the model sent tool-call arguments that are not JSON")
     return full
 
 
+def langchain_tools(
+    registry: Registry, ctx: ToolContext, on_result: Callable[[str, BaseModel], None]
+) -> list:
+    """The tools this request may use, as LangChain tools (the input model is the args
+    schema, the function's docstring the description). Results go back to the model as JSON
+    marked as untrusted data; `on_result` sees every typed result (for the citations)."""
+    from langchain_core.tools import StructuredTool
+
+    def make(spec):  # noqa: ANN001, ANN202
+        def call(**kwargs: Any) -> str:
+            out = spec.run(kwargs, ctx)
+            on_result(spec.name, out)
+            return json.dumps(
+                {"untrusted_data": True, "tool": spec.name, "result": out.model_dump(mode="json")},
+                ensure_ascii=False,
+            )
+
+        return StructuredTool.from_function(
+            func=call, name=spec.name, description=spec.description, args_schema=spec.input_model
+        )
+
+    return [make(spec) for spec in registry if ctx.may_use(spec.name)]
+
+
 def ask_llm(
-    agent: Agent,
+    kb: KnowledgeBase,
+    registry: Registry,
+    ctx: ToolContext,
     question: str,
-    lang: Lang,
-    conversation: str | None,
+    history: list[Turn],
     on_text: Callable[[str], None] | None = None,
 ) -> Answer:
+    """Answer with the LLM and the tools `ctx` allows. A call to any other tool is refused
+    where it would run, and nothing of it reaches the model, the log or the answer."""
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-    kb = agent.kb
+    lang = ctx.lang
     results: list[tuple[str, BaseModel]] = []
-    tools = {t.name: t for t in langchain_tools(kb, lambda n, o: results.append((n, o)))}
+    tools = {t.name: t for t in langchain_tools(registry, ctx, lambda n, o: results.append((n, o)))}
     try:
         model = make_chat_model(kb.settings).bind_tools(list(tools.values()))
     except Exception as exc:  # bad settings: fall back like any other failure
         raise LLMUnavailable(f"cannot build the chat model: {exc}") from exc
     language = "Vietnamese" if lang == "vi" else "English"
     messages: list[Any] = [SystemMessage(SYSTEM_PROMPT.format(language=language))]
-    for turn in agent.memory.turns(conversation) if conversation else []:
+    for turn in history:
         messages += [HumanMessage(turn.question), AIMessage(turn.answer)]
     messages.append(HumanMessage(question))
 
+    deadline = time.monotonic() + kb.settings.cx_llm_deadline_s
+    calls = 0
     reply = None
     for _ in range(MAX_TOOL_ROUNDS + 1):
         try:
-            reply = _call(model, messages, on_text)
+            reply = _call(model, messages, on_text, deadline)
+        except LLMUnavailable:
+            raise
         except Exception as exc:  # timeouts, HTTP errors, bad responses
             raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
         messages.append(reply)
         if not reply.tool_calls:
             break
         for call in reply.tool_calls:
+            calls += 1
+            if calls > MAX_TOOL_CALLS:
+                raise LLMUnavailable(f"more than {MAX_TOOL_CALLS} tool calls for one answer")
             tool = tools.get(call["name"])
             if tool is None:
-                content = json.dumps({"error": f"no tool named {call['name']!r}"})
+                # Not given to this request (refused by the policy) or not a tool at all.
+                refused = call["name"] in registry and not ctx.may_use(call["name"])
+                log.info("LLM asked for tool %r: %s", call["name"][:40],  # noqa: E501
+                         "refused by the access policy" if refused else "unknown")  # fmt: skip
+                error = ("this tool is not available for this request" if refused
+                         else f"no tool named {call['name'][:40]!r}")  # fmt: skip
+                content = json.dumps({"error": error})
             else:
                 try:
                     content = tool.invoke(call["args"])
@@ -137,6 +192,8 @@ def ask_llm(
         # The model dropped the references: keep them anyway.
         text += "\n\n" + "\n".join(f"[{i}] {c.title}" for i, c in enumerate(citations[:5], 1))
     tool = results[0][0] if results else "search"
-    result = results[-1][1].model_dump(mode="json") if results else None
+    result = results[-1][1] if results else None
+    charts = [Attachment(path=o.chart, title=getattr(o, "name", ""))  # type: ignore[attr-defined]
+              for _, o in results if getattr(o, "chart", None)]  # fmt: skip
     return Answer(question=question, lang=lang, answer=text.strip(), citations=citations,
-                  tool=tool, result=result)  # fmt: skip
+                  tool=tool, result=result, attachments=charts)  # fmt: skip

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializeAsAny
 
 from assistant.text import Lang
+
+Status = Literal["answered", "refused", "clarify", "error", "out_of_scope", "help"]
 
 
 class Citation(BaseModel):
@@ -17,13 +19,25 @@ class Citation(BaseModel):
     score: float
 
 
+class Attachment(BaseModel):
+    """A file that goes with the answer (a chart): a surface uploads or names it."""
+
+    kind: Literal["chart"] = "chart"
+    path: str
+    title: str = ""
+
+
 class Answer(BaseModel):
     question: str
     lang: Lang
     answer: str = Field(description="Markdown text; every point refers to a citation [n].")
     citations: list[Citation]
     tool: str = Field(description="The capability that answered.")
-    result: dict[str, Any] | None = Field(None, description="The tool's own output, if any.")
+    status: Status = "answered"
+    result: SerializeAsAny[BaseModel] | None = Field(
+        None, description="The tool's own typed output, if a tool answered."
+    )
+    attachments: list[Attachment] = Field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        return self.model_dump(mode="json", exclude_none=True)

@@ -9,19 +9,8 @@ from typing import Any
 import yaml
 
 from assistant.knowledge.base import KnowledgeBase
-from assistant.tools.five_questions import FiveQuestionsInput, answer_five_questions
-from assistant.tools.journey_summary import JourneySummaryInput, summarize_journey
-from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
-from assistant.tools.persona import PersonaInput, draft_persona
-from assistant.tools.roadmap import RoadmapInput, propose_roadmap
-
-TOOLS = {
-    "five_questions": (FiveQuestionsInput, answer_five_questions),
-    "pain_points": (PainPointsInput, summarize_pain_points),
-    "persona": (PersonaInput, draft_persona),
-    "roadmap": (RoadmapInput, propose_roadmap),
-    "journey_summary": (JourneySummaryInput, summarize_journey),
-}
+from assistant.registry import Registry
+from assistant.tools.types import ToolContext
 
 
 def get_path(data: Any, path: str) -> Any:
@@ -35,12 +24,16 @@ def get_path(data: Any, path: str) -> Any:
     return data
 
 
-def evaluate(kb: KnowledgeBase, cases_file: Path) -> tuple[dict[str, float], list[dict]]:
+def evaluate(
+    kb: KnowledgeBase, cases_file: Path, registry: Registry | None = None
+) -> tuple[dict[str, float], list[dict]]:
+    registry = registry or Registry()
     cases = yaml.safe_load(cases_file.read_text(encoding="utf-8"))
     rows = []
     for case in cases:
-        model, func = TOOLS[case["tool"]]
-        out = func(model(**case["input"]), kb).model_dump(mode="json")
+        args = dict(case["input"])
+        ctx = ToolContext(kb=kb, lang=args.pop("lang", "vi"))
+        out = registry.get(case["tool"]).run(args, ctx).model_dump(mode="json")
         failures = []
         for path, want in (case.get("expect") or {}).items():
             got = get_path(out, path)
@@ -53,7 +46,7 @@ def evaluate(kb: KnowledgeBase, cases_file: Path) -> tuple[dict[str, float], lis
         rows.append({"id": case["id"], "tool": case["tool"], "ok": not failures,
                      "failures": failures})  # fmt: skip
     metrics: dict[str, float] = {"cases": float(len(rows))}
-    for tool in TOOLS:
+    for tool in dict.fromkeys(r["tool"] for r in rows):
         mine = [r for r in rows if r["tool"] == tool]
         if mine:
             metrics[f"{tool}_accuracy"] = sum(r["ok"] for r in mine) / len(mine)

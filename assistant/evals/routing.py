@@ -8,12 +8,16 @@ import yaml
 
 from assistant.agent.router import Router
 from assistant.knowledge.base import KnowledgeBase
+from assistant.registry import Registry
 
 
-def evaluate(kb: KnowledgeBase, cases_file: Path) -> tuple[dict[str, float], list[dict]]:
-    router = Router(kb.atlas())
+def evaluate(
+    kb: KnowledgeBase, cases_files: list[Path], registry: Registry | None = None
+) -> tuple[dict[str, float], list[dict]]:
+    router = Router(kb.atlas(), registry or Registry())
+    cases = [c for f in cases_files for c in yaml.safe_load(f.read_text(encoding="utf-8"))]
     rows = []
-    for case in yaml.safe_load(cases_file.read_text(encoding="utf-8")):
+    for case in cases:
         route = router.route(case["text"])
         tool_ok = route.tool == case["tool"]
         want = case.get("args") or {}

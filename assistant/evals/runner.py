@@ -87,7 +87,7 @@ def _journey_tools(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], l
 def _routing(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.routing import evaluate
 
-    return evaluate(kb, folder / "routing.yaml")
+    return evaluate(kb, sorted(folder.glob("routing*.yaml")))
 
 
 # Every eval set, registered in one place: name -> function(kb, evals folder).
@@ -97,6 +97,16 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "journey_tools": _journey_tools,
     "routing": _routing,
 }
+
+
+def eval_settings(settings: Settings) -> Settings:
+    """The evals' own data folder (and Chroma collections): built from `corpus/` only, so
+    what a user ingests or trains never changes an eval result. It persists, so later runs
+    embed nothing that has not changed."""
+    return settings.model_copy(update={
+        "cx_data_dir": settings.cx_data_dir / "eval",
+        "cx_collection_prefix": f"{settings.cx_collection_prefix}-eval",
+    })  # fmt: skip
 
 
 def run_evals(
@@ -111,7 +121,7 @@ def run_evals(
     if not thresholds_path.is_file():
         raise ConfigError(f"{thresholds_path}: missing (run from the repository root)")
     thresholds = yaml.safe_load(thresholds_path.read_text(encoding="utf-8")) or {}
-    kb = KnowledgeBase.open(settings)
+    kb = KnowledgeBase.open(eval_settings(settings))
     start = time.perf_counter()
     rows: list[MetricRow] = []
     details: dict[str, Any] = {}

@@ -13,13 +13,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from assistant.errors import AssistantError
 from assistant.text import fold
+
+if TYPE_CHECKING:
+    from assistant.knowledge.atlas_names import AtlasNames
 
 INDIVIDUAL_DIMENSIONS = (
     "demographics", "technology", "psychographics", "ethnography", "behaviour", "transactions",
@@ -195,6 +198,7 @@ class Atlas(BaseModel):
     journeys: list[Journey] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     taxonomy: list[Aspect] = Field(default_factory=list)
+    _names: AtlasNames | None = PrivateAttr(None)
 
     # -- lookup --------------------------------------------------------------------------
     def persona(self, pid: str) -> Persona | None:
@@ -212,6 +216,9 @@ class Atlas(BaseModel):
         for j in self.journeys:
             if wanted in (fold(j.id), fold(j.name.vi), fold(j.name.en)):
                 return j
+        found = self.names().resolve("journey", name)  # keywords, partial names, typos
+        if found:
+            return self.journey(found)  # type: ignore[return-value]
         names = {j.id: j.id for j in self.journeys}
         names |= {j.name.vi: j.id for j in self.journeys} | {j.name.en: j.id for j in self.journeys}
         raise UnknownNameError("journey", name, _closest(name, names))
@@ -223,11 +230,30 @@ class Atlas(BaseModel):
         for r in refs:
             if wanted in (fold(r.step.id), fold(r.ref), fold(r.step.name.vi), fold(r.step.name.en)):
                 return r
+        found = self.names().resolve("step", name, within=journey.id)
+        if found:
+            return next(r for r in refs if r.ref == found)
         names = {r.step.id: r.step.id for r in refs}
         names |= {r.step.name.vi: r.step.id for r in refs} | {
             r.step.name.en: r.step.id for r in refs
         }
         raise UnknownNameError(f"step in journey {journey.id!r}", name, _closest(name, names))
+
+    def find_persona(self, name: str) -> Persona:
+        """A persona by id, by name in either language or by its keywords."""
+        found = self.persona(name) or self.persona(self.names().resolve("persona", name) or "")
+        if found is None:
+            names = {p.id: p.id for p in self.personas} | {p.name.en: p.id for p in self.personas}
+            raise UnknownNameError("persona", name, _closest(name, names))
+        return found
+
+    def names(self) -> AtlasNames:
+        """The matcher of every entity's names (built once: the atlas is immutable)."""
+        if self._names is None:
+            from assistant.knowledge.atlas_names import AtlasNames
+
+            self._names = AtlasNames(self)
+        return self._names
 
     def step_refs(self) -> list[StepRef]:
         return [

@@ -13,7 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from assistant.errors import IndexNotReadyError
+from assistant.errors import ConfigError, IndexNotReadyError
 from assistant.knowledge.atlas import Atlas, load_atlas
 from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
 from assistant.knowledge.embedders import make_embedder
@@ -21,10 +21,11 @@ from assistant.knowledge.feedback_store import FeedbackStore
 from assistant.knowledge.indexer import IndexReport, index_documents
 from assistant.knowledge.ingest import SUPPORTED, IngestReport, ingest_file
 from assistant.knowledge.loaders import load_methodology
+from assistant.knowledge.playbook import Playbook, load_playbook
 from assistant.knowledge.retrieval import HybridRetriever
 from assistant.knowledge.store import ChunkStore, collection_name, make_chroma_client
 from assistant.knowledge.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
-from assistant.knowledge.types import Embedder
+from assistant.knowledge.types import Chunk, Embedder
 from assistant.settings import Settings
 
 
@@ -36,6 +37,7 @@ class KnowledgeBase:
     _retrievers: dict[str, HybridRetriever] = field(default_factory=dict)
     _atlas: Atlas | None = None
     _feedback: FeedbackStore | None = None
+    _playbook: Playbook | None = None
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -61,6 +63,28 @@ class KnowledgeBase:
         if self._atlas is None:
             self._atlas = load_atlas(self.settings.atlas_dir)
         return self._atlas
+
+    def playbook(self) -> Playbook:
+        """The domain rules in `corpus/playbook/`, checked against the atlas taxonomy."""
+        if self._playbook is None:
+            aspects = {a.id for a in self.atlas().taxonomy}
+            self._playbook = load_playbook(self.settings.playbook_dir, aspects)
+        return self._playbook
+
+    def pinned_passage(self, key: str) -> Chunk:
+        """The methodology unit a tool cites for its method (`corpus/playbook/citations.yaml`):
+        the first chunk of the pinned article that contains the pinned phrase."""
+        pin = self.playbook().citations.get(key)
+        if pin is None:
+            raise ConfigError(f"corpus/playbook/citations.yaml: no citation named {key!r}")
+        chunks = self.retriever("methodology").chunks
+        found = [c for c in chunks if c.doc_id == pin.doc and pin.anchor in c.text]
+        if not found:
+            raise IndexNotReadyError(
+                f"The methodology index has no passage of {pin.doc} with “{pin.anchor}”: "
+                "run `cx-assistant index`."
+            )
+        return min(found, key=lambda c: len(c.text))  # the tightest unit that holds it
 
     def feedback(self) -> FeedbackStore:
         if self._feedback is None:

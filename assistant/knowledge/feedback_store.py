@@ -8,10 +8,21 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from assistant.knowledge.feedback import AspectLabel, FeedbackRecord
 
-TaggedRow = tuple[str, int | None, str | None, str | None, str | None, str | None, str | None]
+
+class AggregationRow(NamedTuple):
+    """One record's fields that tools aggregate on (named, so no code reads `r[3]`)."""
+
+    id: str
+    rating: int | None
+    date: str | None
+    segment: str | None
+    journey: str | None
+    stage: str | None
+    channel: str | None
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -148,11 +159,12 @@ class FeedbackStore:
         )
         return dict(rows.fetchall())
 
-    def rows_for_aggregation(self) -> list[TaggedRow]:
-        """(id, rating, date, segment, journey, stage, channel) of every record."""
-        return self._db.execute(
+    def rows_for_aggregation(self) -> list[AggregationRow]:
+        """The aggregation fields of every record."""
+        rows = self._db.execute(
             "SELECT id, rating, date, segment, journey, stage, channel FROM feedback"
         ).fetchall()
+        return [AggregationRow(*r) for r in rows]
 
     def all_tags(self) -> list[tuple[str, str, str]]:
         """(record id, aspect, sentiment) of every stored tag."""

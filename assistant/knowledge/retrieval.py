@@ -38,6 +38,11 @@ def _matches(chunk: Chunk, where: dict[str, Any] | None) -> bool:
 class HybridRetriever:
     """Searches one ChunkStore. The lexical index is built once from the stored chunks."""
 
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every stored chunk, in reading order."""
+        return self._chunks
+
     def __init__(self, store: ChunkStore, embedder: Embedder) -> None:
         self._store = store
         self._embedder = embedder

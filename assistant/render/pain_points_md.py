@@ -58,12 +58,16 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
     t = T[lang]
     if not out.total:
         return t["none"]
-    lines = [f"## {t['title']} ({out.total} {t['records']})"]
-    for n, p in enumerate(out.pain_points, 1):
-        lines += _item(n, p, lang)
-    if out.delights:
-        lines.append(f"\n## {t['delights']}")
-        for n, p in enumerate(out.delights, 1):
+    sections = [(t["title"], out.pain_points), (t["delights"], out.delights)]
+    if out.lead == "positive":  # "what do customers love?": delights first
+        sections.reverse()
+    lines: list[str] = []
+    for title, points in sections:
+        if not points:
+            continue
+        lines.append(f"{chr(10) if lines else ''}## {title}" + (
+            "" if lines else f" ({out.total} {t['records']})"))
+        for n, p in enumerate(points, 1):
             lines += _item(n, p, lang)
     lines.append(f"\n_{out.impact_formula}_")
     return "\n".join(lines)

@@ -14,10 +14,7 @@ from assistant.errors import AssistantError
 from assistant.knowledge.atlas import Atlas, StepRef
 from assistant.knowledge.base import KnowledgeBase
 from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
-from assistant.tools.search import SearchInput, search_methodology
-from assistant.tools.types import Claim, Evidence, Lang
-
-DEFINITION_QUERY = "năm câu hỏi tư duy lấy hành trình làm trung tâm"
+from assistant.tools.types import Claim, Evidence, ToolContext
 
 
 class FiveQuestionsInput(BaseModel):
@@ -28,7 +25,6 @@ class FiveQuestionsInput(BaseModel):
     situation: str | None = Field(
         None, description="Free text, e.g. 'changing the return policy', matched to a step."
     )
-    lang: Lang = "vi"
 
 
 class StepBrief(BaseModel):
@@ -104,11 +100,12 @@ def _locate(inp: FiveQuestionsInput, kb: KnowledgeBase) -> tuple[StepRef, list[s
     return located, refs[1:3]
 
 
-def answer_five_questions(inp: FiveQuestionsInput, kb: KnowledgeBase) -> FiveQuestionsOutput:
-    """Answer the five journey-thinking questions for a journey step, with evidence."""
+def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQuestionsOutput:
+    """Answer the five journey-thinking questions (who, real goal, three steps before, three
+    steps after, what would make them happy) for a journey step or a planned change."""
+    kb, lang = ctx.kb, ctx.lang
     atlas = kb.atlas()
     at, others = _locate(inp, kb)
-    lang = inp.lang
     step, journey = at.step, at.journey
     step_ev = Evidence(kind="atlas", ref=at.ref)
 
@@ -138,9 +135,10 @@ def answer_five_questions(inp: FiveQuestionsInput, kb: KnowledgeBase) -> FiveQue
     ]
 
     happy = [Claim(text=e.get(lang), evidence=[step_ev]) for e in step.expectations]
-    if step.aspects and kb.feedback().count():
+    # Feedback-derived claims only for a request the access policy allows them.
+    if step.aspects and ctx.feedback_allowed and kb.feedback().count():
         # Only the step's aspects: themes and quotes are computed for nothing else.
-        found = [summarize_pain_points(PainPointsInput(aspect=a, top=1, lang=lang), kb)
+        found = [summarize_pain_points(PainPointsInput(aspect=a, top=1), ctx)
                  for a in step.aspects]  # fmt: skip
         rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
         delights = sorted((p for out in found for p in out.delights), key=rank)
@@ -164,8 +162,7 @@ def answer_five_questions(inp: FiveQuestionsInput, kb: KnowledgeBase) -> FiveQue
                 )
             )
 
-    found = search_methodology(SearchInput(question=DEFINITION_QUERY, k=3), kb)
-    top = next((p for p in found.passages if "năm câu hỏi" in p.quote), found.passages[0])
+    method = kb.pinned_passage("five_questions")
     return FiveQuestionsOutput(
         step=_brief(atlas, at.ref, lang, journey.id),
         matched_from=inp.situation,
@@ -175,5 +172,5 @@ def answer_five_questions(inp: FiveQuestionsInput, kb: KnowledgeBase) -> FiveQue
         before=_neighbours(atlas, at, "before", lang),
         after=_neighbours(atlas, at, "after", lang),
         happy=happy,
-        methodology=Evidence(kind="methodology", ref=top.chunk_id, quote=top.quote),
+        methodology=Evidence(kind="methodology", ref=method.id, quote=method.text),
     )

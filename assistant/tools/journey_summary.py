@@ -4,23 +4,21 @@ and three recommended next steps; optionally a PNG chart of the curve and the pa
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from assistant.knowledge.base import KnowledgeBase
 from assistant.tools.journey_stats import StageStats, stage_stats
 from assistant.tools.pain_points import PainPoint, PainPointsInput, summarize_pain_points
 from assistant.tools.roadmap import Initiative, initiatives_for
-from assistant.tools.types import Evidence, Lang
+from assistant.tools.types import Evidence, ToolContext
 
 
 class JourneySummaryInput(BaseModel):
-    """Summarize one journey; give `chart` to also draw it as a PNG."""
+    """Summarize one journey (a chart is drawn when the request has a chart folder)."""
 
     journey: str = Field(description="Journey id or name.")
-    chart: str | None = Field(None, description="Path of a PNG file to write the chart to.")
-    lang: Lang = "vi"
 
 
 class StepLine(BaseModel):
@@ -52,12 +50,13 @@ class JourneySummaryOutput(BaseModel):
     evidence: list[Evidence]
 
 
-def summarize_journey(inp: JourneySummaryInput, kb: KnowledgeBase) -> JourneySummaryOutput:
-    """Summarize a journey from the atlas and the feedback, for a manager."""
+def summarize_journey(inp: JourneySummaryInput, ctx: ToolContext) -> JourneySummaryOutput:
+    """Summarize a journey for a manager: stages, emotion curve, moments of truth, top pains
+    and delights from the feedback, metrics and three next steps."""
+    kb, lang = ctx.kb, ctx.lang
     atlas = kb.atlas()
-    lang = inp.lang
     journey = atlas.find_journey(inp.journey)
-    summary = summarize_pain_points(PainPointsInput(journey=journey.id, top=3, lang=lang), kb)
+    summary = summarize_pain_points(PainPointsInput(journey=journey.id, top=3), ctx)
     stats = stage_stats(kb, journey)
     stages = [
         StageLine(
@@ -90,11 +89,12 @@ def summarize_journey(inp: JourneySummaryInput, kb: KnowledgeBase) -> JourneySum
         delights=summary.delights,
         volume=summary.total,
         metrics=metrics,
-        next_steps=initiatives_for(atlas, journey, summary.pain_points, lang)[:3],
+        next_steps=initiatives_for(kb.playbook(), journey, summary.pain_points, lang)[:3],
         evidence=[Evidence(kind="atlas", ref=f"journey.{journey.id}")],
     )
-    if inp.chart:
-        out.chart = str(draw_chart(out, Path(inp.chart), lang))
+    if ctx.chart_dir is not None:
+        path = ctx.chart_dir / f"journey-{journey.id}-{uuid.uuid4().hex[:8]}.png"
+        out.chart = str(draw_chart(out, path, lang))
     return out
 
 

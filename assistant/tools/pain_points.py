@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError
 from assistant.knowledge.atlas import Atlas, Bi
-from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.redaction import redact
 from assistant.text import nfc, words
+from assistant.tools.types import ToolContext
 
 DEFAULT_WINDOW_DAYS = 90
 THEME_SAMPLE = 1500
@@ -47,12 +47,16 @@ class PainPointsInput(BaseModel):
     aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
     segment: str | None = Field(None, description="Customer segment, as in the feedback data.")
     source: str | None = Field(None, description="Only the feedback of this ingested file.")
-    start: date | None = Field(None, description="First day of the period (inclusive).")
-    end: date | None = Field(None, description="Last day of the period (inclusive).")
+    start: date | None = Field(None, description="First day of the period (inclusive).",
+                               json_schema_extra={"cli": ["--from"]})  # fmt: skip
+    end: date | None = Field(None, description="Last day of the period (inclusive).",
+                             json_schema_extra={"cli": ["--to"]})  # fmt: skip
     min_rating: int | None = Field(None, ge=1, le=5, description="Lowest star rating kept.")
     max_rating: int | None = Field(None, ge=1, le=5, description="Highest star rating kept.")
     top: int = Field(5, ge=1, le=20, description="How many pains and delights to return.")
-    lang: Literal["vi", "en"] = "vi"
+    sentiment: Literal["negative", "positive"] = Field(
+        "negative", description="What to lead with: pains (negative) or delights (positive)."
+    )
 
 
 class Quote(BaseModel):
@@ -99,6 +103,9 @@ class PainPoint(BaseModel):
 
 class PainPointsOutput(BaseModel):
     filters: dict[str, str | int | None]
+    lead: Literal["negative", "positive"] = Field(
+        "negative", description="What the request asked about first: pains or delights."
+    )
     total: int = Field(description="Feedback records left after the filters.")
     pain_points: list[PainPoint]
     delights: list[PainPoint]
@@ -203,12 +210,11 @@ def _themes(ids: list[str], texts: dict[str, str], meta: dict, k_max: int = 3) -
     return sorted(themes, key=lambda t: -t.count)
 
 
-def summarize_pain_points(inp: PainPointsInput, kb: KnowledgeBase) -> PainPointsOutput:
-    """Rank the pain points (and delights) of the feedback that matches the filters.
-
-    Counts, shares, severity, trend, themes and quotes are computed from the stored tags;
-    the ranking is by impact = count × (5 − mean rating) / 4.
-    """
+def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsOutput:
+    """Rank the pain points (and delights) of the customer feedback that matches the filters
+    (journey, stage, touchpoint, aspect, segment, source file, period, ratings), with counts,
+    severity, trend, themes and redacted quotes. Impact = count × (5 − mean rating) / 4."""
+    kb = ctx.kb
     atlas = kb.atlas()
     store = kb.feedback()
     aspects, steps, journey_id = filter_scope(atlas, inp)
@@ -337,10 +343,11 @@ def summarize_pain_points(inp: PainPointsInput, kb: KnowledgeBase) -> PainPoints
                 quotes.append(Quote(record_id=rid, text=_short(texts[rid]), rating=meta[rid][0],
                                     date=meta[rid][1]))  # fmt: skip
         p.quotes = quotes[:3]
-    filters = inp.model_dump(exclude={"top", "lang"}, exclude_none=True)
+    filters = inp.model_dump(exclude={"top", "sentiment"}, exclude_none=True)
     return PainPointsOutput(
         filters={k: str(v) if isinstance(v, date) else v for k, v in filters.items()},
         total=total,
+        lead=inp.sentiment,
         pain_points=pains[: inp.top],
         delights=delights[: inp.top],
         tag_origins={k: v for k, v in origins.items()},

@@ -17,89 +17,7 @@ from assistant.knowledge.atlas import INDIVIDUAL_DIMENSIONS, ORGANIZATION_DIMENS
 from assistant.knowledge.base import KnowledgeBase
 from assistant.text import fold
 from assistant.tools.pain_points import PainPointsInput, filter_scope, summarize_pain_points
-from assistant.tools.search import SearchInput, search_methodology
-from assistant.tools.types import Claim, Confidence, Evidence, Lang, confidence_from
-
-MIN_RECORDS = 5  # a signal seen in fewer comments is not evidence of a dimension
-
-# (dimension, English label, Vietnamese label, pattern over diacritic-free text)
-SIGNALS: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "demographics",
-        "buys for parents or older relatives",
-        "mua cho bố mẹ, người lớn tuổi",
-        r"\b(bo me|ba me|cho me|cho bo|nguoi gia|lon tuoi|ong ba|ba noi|ong noi)\b",
-    ),
-    ("demographics", "students", "học sinh, sinh viên", r"\b(sinh vien|hoc sinh)\b"),
-    ("demographics", "buys for children", "mua cho con", r"\b(cho con|be con|con gai|con trai)\b"),
-    (
-        "technology",
-        "social and video apps (Facebook, Zalo, YouTube, TikTok)",
-        "ứng dụng mạng xã hội, video (Facebook, Zalo, YouTube, TikTok)",
-        r"\b(facebook|fb|zalo|youtube|tiktok|messenger)\b",
-    ),
-    (
-        "technology",
-        "mobile games (Liên Quân, PUBG, Free Fire)",
-        "game di động (Liên Quân, PUBG)",
-        r"\b(lien quan|pubg|free fire|lmht)\b",
-    ),
-    ("technology", "4G and wifi connectivity", "kết nối 4G, wifi", r"\b(4g|wifi|wi fi|song)\b"),
-    (
-        "psychographics",
-        "value for money matters",
-        "coi trọng đáng đồng tiền",
-        r"\b(tam gia|dang tien|gia re|hop ly|dat qua)\b",
-    ),
-    (
-        "psychographics",
-        "swayed by staff attitude",
-        "chịu ảnh hưởng thái độ nhân viên",
-        r"\b(nhan vien|tu van|nhiet tinh)\b",
-    ),
-    ("behaviour", "heavy gaming", "chơi game nhiều", r"\b(choi game|game nang)\b"),
-    (
-        "behaviour",
-        "takes many photos",
-        "chụp ảnh nhiều",
-        r"\b(chup anh|chup hinh|selfie|chup dem)\b",
-    ),
-    (
-        "behaviour",
-        "compares before buying",
-        "so sánh trước khi mua",
-        r"\b(so sanh|tham khao|phan van|dan gia)\b",
-    ),
-    ("transactions", "buys on instalments", "mua trả góp", r"\b(tra gop)\b"),
-    ("transactions", "trades in the old phone", "thu cũ đổi mới", r"\b(thu cu|doi moi|len doi)\b"),
-    (
-        "transactions",
-        "buys in store",
-        "mua tại cửa hàng",
-        r"\b(cua hang|chi nhanh|tgdd|the gioi di dong|thegioididong|dmx)\b",
-    ),
-    ("transactions", "buys online", "mua online", r"\b(online|dat hang|dat mua|giao hang)\b"),
-)
-
-HOW_TO_FILL = {
-    "demographics": ("khảo sát, dữ liệu CRM", "survey, CRM data"),
-    "technology": ("phân tích web/app, khảo sát", "web/app analytics, survey"),
-    "psychographics": ("phỏng vấn sâu, khảo sát thái độ", "in-depth interviews, attitude survey"),
-    "ethnography": (
-        "quan sát tại cửa hàng, nhật ký khách hàng",
-        "store observation, diary studies",
-    ),
-    "behaviour": ("phân tích hành vi web/app, CJA", "web/app behaviour analytics, CJA"),
-    "transactions": ("dữ liệu bán hàng (POS, CRM)", "sales data (POS, CRM)"),
-    "company": ("dữ liệu doanh nghiệp, CRM B2B", "firmographics, B2B CRM"),
-    "business_situation": (
-        "phỏng vấn khách hàng doanh nghiệp",
-        "interviews with business customers",
-    ),
-    "business": ("phỏng vấn, dữ liệu hợp đồng", "interviews, contract data"),
-    "organizational_model": ("phỏng vấn người ra quyết định", "interviews with decision makers"),
-    "resources": ("khảo sát doanh nghiệp", "business survey"),
-}
+from assistant.tools.types import Claim, Confidence, Evidence, ToolContext, confidence_from
 
 
 class PersonaInput(BaseModel):
@@ -109,9 +27,8 @@ class PersonaInput(BaseModel):
     segment: str | None = Field(None, description="Customer segment, as in the feedback data.")
     aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
     persona: str | None = Field(
-        None, description="Atlas persona id: draft from the feedback of its journeys."
+        None, description="Atlas persona id or name: draft from the feedback of its journeys."
     )
-    lang: Lang = "vi"
 
 
 class Dimension(BaseModel):
@@ -144,25 +61,26 @@ class PersonaOutput(BaseModel):
     methodology: Evidence
 
 
-def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
-    """Draft a persona from data: dimensions only where feedback shows them, gaps named."""
+def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
+    """Draft a persona from customer feedback and the atlas for a journey, a segment, a
+    feedback aspect or an atlas persona: Table 2 dimensions only where the comments show
+    them, goals, needs, pains and delights with evidence, and the data gaps named."""
+    kb, lang = ctx.kb, ctx.lang
+    rules = kb.playbook().persona
     if not (inp.journey or inp.segment or inp.aspect or inp.persona):
         raise AssistantError("Say which journey, segment, aspect or persona it is for.")
-    lang = inp.lang
     atlas = kb.atlas()
     if inp.persona:
-        known = atlas.persona(inp.persona)
-        if known is None:
-            ids = ", ".join(p.id for p in atlas.personas)
-            raise AssistantError(f"No persona {inp.persona!r}; personas: {ids}.")
+        known = atlas.find_persona(inp.persona)
+        inp = inp.model_copy(update={"persona": known.id})
         first = next((j for j in atlas.journeys if known.id in j.personas), None)
         inp = inp.model_copy(update={"journey": first.id if first else None})
     journey = atlas.find_journey(inp.journey) if inp.journey else None
     summary = summarize_pain_points(
         PainPointsInput(
-            journey=inp.journey, segment=inp.segment, aspect=inp.aspect, top=5, lang=lang
+            journey=inp.journey, segment=inp.segment, aspect=inp.aspect, top=5
         ),
-        kb,
+        ctx,
     )
     # The comments behind the draft: every record the filters keep.
     texts = _filtered_texts(kb, summary.total, inp)
@@ -180,15 +98,15 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
 
     allowed = INDIVIDUAL_DIMENSIONS if ctype == "individual" else ORGANIZATION_DIMENSIONS
     dims: dict[str, list[Claim]] = {}
-    for dim, en, vi, pattern in SIGNALS:
-        if dim not in allowed:
+    for signal in rules.signals:
+        if signal.dimension not in allowed:
             continue
-        rx = re.compile(pattern)
+        rx = re.compile(signal.pattern)
         ids = [rid for rid, t in texts.items() if rx.search(t)]
-        if len(ids) >= MIN_RECORDS:
+        if len(ids) >= rules.min_records:
             share = len(ids) / max(1, len(texts))
-            label = vi if lang == "vi" else en
-            dims.setdefault(dim, []).append(
+            label = signal.label.get(lang)
+            dims.setdefault(signal.dimension, []).append(
                 Claim(
                     text=f"{label}: {len(ids)} ({share:.0%})",
                     count=len(ids),
@@ -200,7 +118,7 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
         for d, c in dims.items()
     ]
     gaps = [
-        Gap(dimension=d, how_to_fill=HOW_TO_FILL[d][0 if lang == "vi" else 1])
+        Gap(dimension=d, how_to_fill=rules.how_to_fill[d].get(lang))
         for d in allowed
         if d not in dims
     ]
@@ -249,10 +167,7 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
         ]
         return Section(claims=claims, confidence=confidence_from(sum(p.count for p in points)))
 
-    found = search_methodology(
-        SearchInput(question="persona phải bắt nguồn từ dữ liệu và sự kiện", k=3), kb
-    )
-    top = next((p for p in found.passages if "persona" in p.quote.lower()), found.passages[0])
+    method = kb.pinned_passage("persona")
     basis = {
         "persona": inp.persona,
         "journey": journey.id if journey else None,
@@ -274,7 +189,7 @@ def draft_persona(inp: PersonaInput, kb: KnowledgeBase) -> PersonaOutput:
         pains=section(summary.pain_points[:3]),
         delights=section(summary.delights[:3]),
         gaps=gaps,
-        methodology=Evidence(kind="methodology", ref=top.chunk_id, quote=top.quote),
+        methodology=Evidence(kind="methodology", ref=method.id, quote=method.text),
     )
 
 
@@ -286,11 +201,10 @@ def _filtered_texts(kb: KnowledgeBase, total: int, inp: PersonaInput) -> dict[st
     atlas = kb.atlas()
     aspects, _, _ = filter_scope(atlas, PainPointsInput(journey=inp.journey, aspect=inp.aspect))
     keep = None if aspects is None else {r for r, a, _ in store.all_tags() if a in aspects}
-    rows = store.rows_for_aggregation()
     ids = [
-        r[0]
-        for r in rows
-        if (keep is None or r[0] in keep)
-        and (not inp.segment or (r[3] or "").lower() == inp.segment.lower())
+        r.id
+        for r in store.rows_for_aggregation()
+        if (keep is None or r.id in keep)
+        and (not inp.segment or (r.segment or "").lower() == inp.segment.lower())
     ]
     return {rid: fold(t) for rid, t in store.texts(ids).items()}

@@ -3,8 +3,9 @@ KPIs in the three metric groups, horizons, and the JCXM steps each part serves.
 
 Initiatives come from the journey's measured pain points: impact is the pain's impact score
 (count × severity, see pain_points), scaled to the largest; effort is a documented rule by
-aspect and touchpoint (what the retailer controls directly is cheaper to change than what
-depends on the phone makers). Quick wins (high impact, low effort) come first.
+aspect kind and touchpoint, read from the playbook (corpus/playbook/roadmap.yaml: what the
+retailer controls directly is cheaper to change than what depends on the phone makers).
+Quick wins (high impact, low effort) come first.
 """
 
 from __future__ import annotations
@@ -13,60 +14,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.knowledge.atlas import Atlas, Journey
-from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.atlas import Journey
+from assistant.knowledge.playbook import Playbook, RoadmapRules
 from assistant.tools.journey_stats import StageStats, stage_stats
 from assistant.tools.pain_points import PainPoint, PainPointsInput, summarize_pain_points
-from assistant.tools.search import SearchInput, search_methodology
-from assistant.tools.types import Claim, Evidence, Lang
+from assistant.tools.types import Claim, Evidence, Lang, ToolContext
 
 Level = Literal["high", "medium", "low"]
 
-# What the retailer can do about each aspect (vi, en).
-ACTIONS: dict[str, tuple[str, str]] = {
-    "BATTERY": (
-        "Tư vấn thời lượng pin đúng nhu cầu khi bán; kiểm tra pin miễn phí; đổi nhanh khi pin lỗi",
-        "Advise on battery life at sale; free battery checks; fast swap for faulty batteries",
-    ),
-    "CAMERA": (
-        "Cho chụp thử thực tế tại cửa hàng; hướng dẫn cài đặt camera sau mua",
-        "Real test shots in store; camera set-up tips after purchase",
-    ),
-    "DESIGN": (
-        "Trưng bày đủ màu và phụ kiện bảo vệ; kiểm tra ngoại quan khi giao",
-        "Show every colour and protective accessories; check the finish at delivery",
-    ),
-    "FEATURES": (
-        "Cài đặt và cập nhật phần mềm miễn phí; hướng dẫn vân tay, wifi, chuyển dữ liệu",
-        "Free set-up and software updates; help with fingerprint, wifi and data transfer",
-    ),
-    "GENERAL": (
-        "Gọi hỏi thăm sau 7 ngày; xử lý ngay phản hồi 1-2 sao",
-        "Call customers 7 days after purchase; act at once on 1-2 star feedback",
-    ),
-    "PERFORMANCE": (
-        "Tư vấn cấu hình theo nhu cầu (game, đa nhiệm); đổi mới nhanh khi máy lỗi sớm",
-        "Match specs to use (gaming, multitasking); fast replacement for early faults",
-    ),
-    "PRICE": (
-        "Minh bạch giá và khuyến mãi; cam kết hoàn chênh lệch khi giảm giá",
-        "Transparent prices and promotions; refund the difference after a price drop",
-    ),
-    "SCREEN": (
-        "Kiểm tra màn hình khi giao; bảo hành màn hình nhanh, có máy dùng tạm",
-        "Screen check at handover; fast screen warranty with a loan phone",
-    ),
-    "SER&ACC": (
-        "Chuẩn hóa tư vấn và giao hàng; cập nhật trạng thái chủ động; có máy dùng tạm khi bảo hành",
-        "Standard advice and delivery; proactive status updates; loan phones during repairs",
-    ),
-    "STORAGE": (
-        "Tư vấn dung lượng theo nhu cầu; gợi ý thẻ nhớ, lưu trữ đám mây",
-        "Storage advice by use; suggest memory cards and cloud storage",
-    ),
-}
-_DIGITAL = {"website", "mobile-app", "order-sms", "live-chat", "promotions", "payment-gateway"}
-_PRODUCT = {"BATTERY", "CAMERA", "DESIGN", "FEATURES", "PERFORMANCE", "SCREEN", "STORAGE"}
 # The JCXM steps (article jcxm-part3) each part of the roadmap serves.
 JCXM = {
     "current_state": [4, 5],
@@ -82,8 +37,7 @@ class RoadmapInput(BaseModel):
     """Propose a CX roadmap for one journey (optionally through one persona's eyes)."""
 
     journey: str = Field(description="Journey id or name.")
-    persona: str | None = Field(None, description="Persona id, to focus on.")
-    lang: Lang = "vi"
+    persona: str | None = Field(None, description="Persona id or name, to focus on.")
 
 
 class Initiative(BaseModel):
@@ -119,18 +73,16 @@ class RoadmapOutput(BaseModel):
     methodology: list[Evidence]
 
 
-def _effort(pain: PainPoint) -> tuple[Level, str]:
-    if pain.aspect == "SER&ACC" and set(pain.touchpoints) & _DIGITAL:
-        return "low", "service change on a digital touchpoint the retailer owns"
-    if pain.aspect == "SER&ACC":
-        return "medium", "staff and process change in stores or partners"
-    if pain.aspect in _PRODUCT:
-        return "medium", "the retailer can advise, check and replace, not redesign the phone"
-    return "medium", "commercial or policy change"
+def _effort(rules: RoadmapRules, pain: PainPoint, lang: Lang) -> tuple[Level, str]:
+    """Effort by the playbook's rules (corpus/playbook/roadmap.yaml)."""
+    rule = rules.effort_for(pain.aspect, pain.touchpoints)
+    if rule is None:
+        return "medium", "no effort rule for this aspect in the playbook"
+    return rule.level, rule.rule.get(lang)
 
 
 def initiatives_for(
-    atlas: Atlas, journey: Journey, pains: list[PainPoint], lang: Lang
+    playbook: Playbook, journey: Journey, pains: list[PainPoint], lang: Lang
 ) -> list[Initiative]:
     """One initiative per pain point, ranked: quick wins first, then by impact."""
     if not pains:
@@ -140,7 +92,8 @@ def initiatives_for(
     for p in pains:
         share = p.impact / top
         impact: Level = "high" if share >= 0.66 else "medium" if share >= 0.33 else "low"
-        effort, rule = _effort(p)
+        effort, rule = _effort(playbook.roadmap, p, lang)
+        action = playbook.roadmap.aspect(p.aspect)
         quick = impact != "low" and effort == "low"
         horizon = (
             "0-3 months"
@@ -152,7 +105,7 @@ def initiatives_for(
         steps = [s for s in p.steps if s.startswith(f"{journey.id}.")] or p.steps[:2]
         out.append(
             Initiative(
-                title=ACTIONS.get(p.aspect, (p.aspect, p.aspect))[0 if lang == "vi" else 1],
+                title=action.action.get(lang) if action else p.aspect,
                 aspect=p.aspect,
                 steps=steps,
                 impact=impact,
@@ -171,13 +124,14 @@ def initiatives_for(
     return sorted(out, key=lambda i: (not i.quick_win, order[i.impact], -i.impact_score))
 
 
-def propose_roadmap(inp: RoadmapInput, kb: KnowledgeBase) -> RoadmapOutput:
-    """Propose a roadmap for a journey, from its measured pains and the atlas."""
+def propose_roadmap(inp: RoadmapInput, ctx: ToolContext) -> RoadmapOutput:
+    """Propose a CX roadmap for a journey: current and future state, initiatives ranked by
+    impact and effort, a pilot, KPIs in the three metric groups, from measured pains."""
+    kb, lang = ctx.kb, ctx.lang
     atlas = kb.atlas()
-    lang = inp.lang
     journey = atlas.find_journey(inp.journey)
-    persona = atlas.persona(inp.persona) if inp.persona else None
-    summary = summarize_pain_points(PainPointsInput(journey=journey.id, top=5, lang=lang), kb)
+    persona = atlas.find_persona(inp.persona) if inp.persona else None
+    summary = summarize_pain_points(PainPointsInput(journey=journey.id, top=5), ctx)
     stats = stage_stats(kb, journey)
 
     current = [
@@ -203,7 +157,7 @@ def propose_roadmap(inp: RoadmapInput, kb: KnowledgeBase) -> RoadmapOutput:
         )
         for d in summary.delights[:3]
     ]
-    initiatives = initiatives_for(atlas, journey, summary.pain_points, lang)
+    initiatives = initiatives_for(kb.playbook(), journey, summary.pain_points, lang)
 
     # Pilot (JCXM step 8): the critical moment with the heaviest pain, and the team at it.
     pain_by_aspect = {p.aspect: p.impact for p in summary.pain_points}
@@ -262,15 +216,9 @@ def propose_roadmap(inp: RoadmapInput, kb: KnowledgeBase) -> RoadmapOutput:
                         )
                     )
 
-    steps_list = search_methodology(SearchInput(question="10 bước triển khai JCXM", k=3), kb)
-    groups = search_methodology(
-        SearchInput(question="Team CX phải biết áp dụng 03 nhóm chỉ số", k=5), kb
-    )
-    jcxm = next((p for p in steps_list.passages if p.list_outline), steps_list.passages[0])
-    three = next((p for p in groups.passages if "Chỉ số đầu ra" in p.quote), groups.passages[0])
     cites = [
-        Evidence(kind="methodology", ref=jcxm.chunk_id, quote=jcxm.list_outline or jcxm.quote),
-        Evidence(kind="methodology", ref=three.chunk_id, quote=three.quote),
+        Evidence(kind="methodology", ref=c.id, quote=c.text)
+        for c in (kb.pinned_passage("roadmap_steps"), kb.pinned_passage("metric_groups"))
     ]
     return RoadmapOutput(
         journey=journey.id,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from assistant.knowledge.base import KnowledgeBase
 
 Lang = Literal["vi", "en"]
 Confidence = Literal["high", "medium", "low", "none"]
@@ -34,3 +40,66 @@ def confidence_from(records: int, atlas_only: bool = False) -> Confidence:
     if records > 0 or atlas_only:
         return "low"
     return "none"
+
+
+@dataclass
+class ToolContext:
+    """The request a tool runs for, passed to every tool beside its input: not a tool
+    argument, so the LLM never sets it (nor sees a file path).
+
+    `kb` is the knowledge; `lang` the answer language; `chart_dir` where a chart may be
+    drawn (None: draw none); `requester` who asks (for logs and ratings); `allowed` the tools
+    the access policy grants this request; `feedback_allowed` whether feedback-derived facts
+    may be shown at all (a tool that mixes atlas and feedback leaves the feedback out)."""
+
+    kb: KnowledgeBase
+    lang: Lang = "vi"
+    chart_dir: Path | None = None
+    requester: str = ""
+    allowed: frozenset[str] | None = None  # None: every tool
+    feedback_allowed: bool = True
+
+    def may_use(self, tool: str) -> bool:
+        return self.allowed is None or tool in self.allowed
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """The one definition of a tool. The router, `help`, the CLI subcommand, the LangChain
+    tool given to an LLM and the evals are all derived from it.
+
+    - `func(input, ctx) -> output`, whose docstring is the tool's description;
+    - `render(output, lang) -> Markdown` (None: the agent composes the answer itself);
+    - `commands`: words that name the tool as a command (`pains`, `/cx pains`); the first is
+      the CLI subcommand;
+    - `cues`: intent words in free text, diacritic-free, vi and en;
+    - `help`: one line per language; `uses_feedback`: built on customer feedback, so the
+      access policy may refuse it; `examples`: requests that must route to it;
+    - `shape_args(args, text) -> args`: optional; adjusts the arguments the router resolved
+      (which of several is meant), kept beside the tool rather than in the router;
+    - `free_text`: the input field that takes the rest of the request when nothing else
+      does (a situation, a segment, a question);
+    - `positional`: the input field given as the CLI's positional argument."""
+
+    name: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    func: Callable[[Any, ToolContext], BaseModel]
+    render: Callable[[Any, str], str] | None
+    commands: tuple[str, ...]
+    cues: tuple[str, ...] = ()
+    help: dict[str, str] = field(default_factory=dict)
+    uses_feedback: bool = False
+    examples: tuple[str, ...] = ()
+    shape_args: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    free_text: str | None = None
+    positional: str | None = None
+    charts: bool = False  # draws a chart when the request has a chart folder
+
+    @property
+    def description(self) -> str:
+        return " ".join((self.func.__doc__ or self.name).split())
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> BaseModel:
+        fields = self.input_model.model_fields
+        return self.func(self.input_model(**{k: v for k, v in args.items() if k in fields}), ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 from assistant.bots.slack.blocks import LABELS, answer_messages
@@ -41,28 +42,26 @@ def answer_in_thread(
                 last[0] = now
                 client.chat_update(channel=channel, ts=working["ts"], text=partial[:3000] + " …")
 
-        answer = ctx.agent.ask(
-            text,
-            conversation,
-            feedback_tools_allowed=ctx.feedback_tools_allowed(user, is_channel),
-            chart_dir=ctx.chart_dir,
-            on_text=stream,
+        reply = ctx.conversations.ask(
+            text, conversation, ctx.requester(user, channel, is_channel), on_text=stream
         )
+        answer, answer_id = reply.answer, reply.answer_id or ""
         if note:
             answer.answer = f"{note}\n\n{answer.answer}"
-        answer_id = ctx.ratings.save_answer(answer, user, channel, conversation)
         messages = answer_messages(answer, answer_id)
         client.chat_update(channel=channel, ts=working["ts"], **messages[0])
         for extra in messages[1:]:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, **extra)
-        chart = (answer.result or {}).get("chart")
-        if chart:
-            client.files_upload_v2(
-                channel=channel,
-                thread_ts=thread_ts,
-                file=chart,
-                title=(answer.result or {}).get("name", "chart"),
-            )
+        for attachment in answer.attachments:
+            try:
+                client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    file=attachment.path,
+                    title=attachment.title or "chart",
+                )
+            finally:
+                Path(attachment.path).unlink(missing_ok=True)  # charts never pile up
     except Exception:
         log.exception("answering %r in %s failed", text[:200], channel)
         client.chat_update(channel=channel, ts=working["ts"], text=LABELS[lang]["error"])

@@ -1,26 +1,29 @@
-"""What the listeners share: the agent, the settings, the answer store, the de-duplicator."""
+"""What the listeners share: the conversation layer, the settings, the de-duplicator."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from assistant.agent.agent import Agent
 from assistant.answer_ratings import RatingsStore
 from assistant.bots.slack.dedupe import Deduplicator
+from assistant.conversation import Conversations, Requester
 from assistant.settings import Settings
 
 
 @dataclass
 class BotContext:
-    agent: Agent
+    conversations: Conversations
     settings: Settings
-    ratings: RatingsStore
     dedupe: Deduplicator = field(default_factory=Deduplicator)
-    chart_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="cx-charts-")))
 
-    def feedback_tools_allowed(self, user: str, is_channel: bool) -> bool:
-        """Feedback-derived tools: in channels only, and for the allowed users if listed."""
-        allowed = self.settings.slack_allowed_users
-        return is_channel and (not allowed or user in allowed)
+    @property
+    def ratings(self) -> RatingsStore:
+        assert self.conversations.ratings is not None
+        return self.conversations.ratings
+
+    @staticmethod
+    def requester(user: str, channel: str, is_channel: bool) -> Requester:
+        """A Slack requester: public and private channels are shared; DMs (D…), group DMs
+        (G… from the legacy API, mpim) and assistant threads are private."""
+        shared = is_channel and not channel.startswith(("D", "G"))
+        return Requester(user=user, surface="slack", shared=shared)

@@ -5,20 +5,20 @@ from __future__ import annotations
 import sys
 
 from assistant.agent.agent import Agent
-from assistant.answer_ratings import RatingsStore
 from assistant.bots.slack.app import build_app
 from assistant.bots.slack.context import BotContext
 from assistant.bots.slack.http_server import PATH, make_server
+from assistant.conversation import Conversations
 from assistant.knowledge.base import KnowledgeBase
+from assistant.registry import Registry
 from assistant.settings import Settings
 
 
 def run(settings: Settings) -> None:
-    ctx = BotContext(
-        agent=Agent(KnowledgeBase.open(settings)),
-        settings=settings,
-        ratings=RatingsStore(settings.ratings_db),
-    )
+    registry = Registry()
+    registry.load_plugins()
+    agent = Agent(KnowledgeBase.open(settings), registry)
+    ctx = BotContext(conversations=Conversations.open(agent, settings), settings=settings)
     app = build_app(ctx)
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -26,14 +26,10 @@ def register(app: App, ctx: BotContext) -> None:
         ack(text=LABELS[lang]["working"])
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
         try:
-            is_channel = not channel.startswith("D")
-            answer = ctx.agent.ask(
-                text,
-                f"{channel}:cmd:{user}",
-                feedback_tools_allowed=ctx.feedback_tools_allowed(user, is_channel),
+            reply = ctx.conversations.ask(
+                text, f"{channel}:cmd:{user}", ctx.requester(user, channel, is_channel=True)
             )
-            answer_id = ctx.ratings.save_answer(answer, user, channel, f"{channel}:cmd:{user}")
-            for message in answer_messages(answer, answer_id, shareable=True):
+            for message in answer_messages(reply.answer, reply.answer_id or "", shareable=True):
                 respond(response_type="ephemeral", replace_original=False, **message)
         except Exception:
             log.exception("/cx %r failed", text[:200])

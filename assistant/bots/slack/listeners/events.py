@@ -79,7 +79,7 @@ def register(app: App, ctx: BotContext) -> None:
         if (
             thread_ts
             and not _MENTION.search(text)
-            and ctx.agent.memory.turns(f"{channel}:{thread_ts}")
+            and ctx.conversations.has_history(f"{channel}:{thread_ts}")
         ):
             answer_in_thread(
                 ctx,
@@ -107,11 +107,12 @@ def _offer_ingest(ctx: BotContext, client: Any, event: dict[str, Any]) -> None:
             follow_redirects=True,
         )
         data.raise_for_status()
-        folder = Path(tempfile.mkdtemp(prefix="cx-upload-"))
-        path = folder / Path(f["name"]).name
-        path.write_bytes(data.content)
-        report = ctx.agent.kb.ingest(path, progress=False, embed=False)
-        ctx.agent.kb.tag_feedback(progress=False)
+        with tempfile.TemporaryDirectory(prefix="cx-upload-") as folder:
+            # The raw upload may hold personal data: it lives only while it is ingested.
+            path = Path(folder) / Path(f["name"]).name
+            path.write_bytes(data.content)
+            who = ctx.requester(event.get("user", ""), channel, is_channel=False)
+            outcome = ctx.conversations.ingest_file(path, who, lang)
     except Exception:
         log.exception("ingesting shared file %s failed", f.get("name"))
         client.chat_postMessage(
@@ -120,6 +121,10 @@ def _offer_ingest(ctx: BotContext, client: Any, event: dict[str, Any]) -> None:
             text=f"Sorry, I could not read {f.get('name')} as CSV or JSONL.",
         )
         return
+    if outcome.report is None:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome.refused)
+        return
+    report = outcome.report
     errors = "\n".join(f"• line {e.line}: {e.field}: {e.message}" for e in report.errors[:10])
     summary = (
         f"*{f['name']}*: {report.accepted} accepted, {report.rejected} rejected, "

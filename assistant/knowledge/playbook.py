@@ -1,0 +1,168 @@
+"""The playbook: domain rules a company adapts as data (`corpus/playbook/*.yaml`), not code.
+
+- `roadmap.yaml`: the action for each feedback aspect, its kind (product, service, policy),
+  the digital touchpoints, and the effort rules;
+- `persona.yaml`: the signals that show a Table 2 dimension in comments, and how to fill
+  the dimensions the data cannot show;
+- `citations.yaml`: the methodology passage each tool cites, pinned by article and phrase.
+
+Validated like the atlas: every problem with file, line and field, the valid parts kept.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.knowledge.atlas import (
+    INDIVIDUAL_DIMENSIONS,
+    ORGANIZATION_DIMENSIONS,
+    AtlasError,
+    Bi,
+    Problem,
+    _Reader,
+)
+
+AspectKind = Literal["product", "service", "policy"]
+Level = Literal["high", "medium", "low"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AspectRule(_Strict):
+    aspect: str
+    kind: AspectKind
+    action: Bi
+
+
+class EffortRule(_Strict):
+    kind: AspectKind
+    digital: bool | None = Field(None, description="Needs a digital touchpoint (true) or not.")
+    level: Level
+    rule: Bi
+
+
+class RoadmapRules(_Strict):
+    aspects: list[AspectRule]
+    digital_touchpoints: list[str] = Field(default_factory=list)
+    effort: list[EffortRule]
+
+    def aspect(self, aspect_id: str) -> AspectRule | None:
+        return next((a for a in self.aspects if a.aspect == aspect_id), None)
+
+    def effort_for(self, aspect_id: str, touchpoints: list[str]) -> EffortRule | None:
+        rule = self.aspect(aspect_id)
+        kind = rule.kind if rule else "policy"
+        digital = bool(set(touchpoints) & set(self.digital_touchpoints))
+        return next(
+            (e for e in self.effort if e.kind == kind and e.digital in (None, digital)), None
+        )
+
+
+class Signal(_Strict):
+    dimension: str
+    label: Bi
+    pattern: str
+
+    @field_validator("dimension")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        known = set(INDIVIDUAL_DIMENSIONS) | set(ORGANIZATION_DIMENSIONS)
+        if v not in known:
+            raise ValueError(f"unknown dimension {v!r}; known: {', '.join(sorted(known))}")
+        return v
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return v
+
+
+class PersonaRules(_Strict):
+    min_records: int = Field(5, ge=1)
+    signals: list[Signal]
+    how_to_fill: dict[str, Bi]
+
+
+class Citation(_Strict):
+    doc: str
+    anchor: str = Field(min_length=3)
+
+
+class Playbook(BaseModel):
+    roadmap: RoadmapRules
+    persona: PersonaRules
+    citations: dict[str, Citation]
+
+    @property
+    def service_aspects(self) -> set[str]:
+        return {a.aspect for a in self.roadmap.aspects if a.kind == "service"}
+
+
+def validate_playbook(
+    root: Path, aspects: set[str] | None = None, articles: dict[str, str] | None = None
+) -> tuple[Playbook | None, list[Problem]]:
+    """Read `root` (corpus/playbook); check aspects against the taxonomy and citation
+    anchors against the article texts (doc id -> text) when given."""
+    reader = _Reader(root)
+    parts: dict[str, BaseModel | None] = {}
+    for name, model in (("roadmap", RoadmapRules), ("persona", PersonaRules)):
+        path = root / f"{name}.yaml"
+        if not path.is_file():
+            reader.problems.append(
+                Problem(file=reader.rel(path), line=None, field="", message="missing file")
+            )
+            parts[name] = None
+            continue
+        parts[name] = reader.validate(model, reader.read(path), reader.rel(path))
+    cites_path = root / "citations.yaml"
+    citations: dict[str, Citation] = {}
+    if cites_path.is_file():
+        file = reader.rel(cites_path)
+        raw = reader.read(cites_path) or {}
+        if not isinstance(raw, dict):
+            reader.problem(file, (), "expected a mapping: name -> {doc, anchor}")
+            raw = {}
+        for key, value in raw.items():
+            c = reader.validate(Citation, value, file, (key,))
+            if c is None:
+                continue
+            text = (articles or {}).get(c.doc)
+            if articles is not None and text is None:
+                reader.problem(file, (key, "doc"), f"no methodology article {c.doc!r}")
+            elif text is not None and c.anchor not in text:
+                reader.problem(file, (key, "anchor"), f"phrase not found in {c.doc}")
+            else:
+                citations[key] = c
+    roadmap = parts["roadmap"]
+    if aspects is not None and isinstance(roadmap, RoadmapRules):
+        file = reader.rel(root / "roadmap.yaml")
+        for i, a in enumerate(roadmap.aspects):
+            if a.aspect not in aspects:
+                reader.problem(file, ("aspects", i, "aspect"),
+                               f"aspect {a.aspect!r} is not in the atlas taxonomy")  # fmt: skip
+    persona = parts["persona"]
+    if isinstance(persona, PersonaRules):
+        file = reader.rel(root / "persona.yaml")
+        for dim in sorted(set(INDIVIDUAL_DIMENSIONS) | set(ORGANIZATION_DIMENSIONS)):
+            if dim not in persona.how_to_fill:
+                reader.problem(file, ("how_to_fill",), f"no way to fill dimension {dim!r}")
+    if not isinstance(roadmap, RoadmapRules) or not isinstance(persona, PersonaRules):
+        return None, reader.problems
+    return Playbook(roadmap=roadmap, persona=persona, citations=citations), reader.problems
+
+
+def load_playbook(root: Path, aspects: set[str] | None = None) -> Playbook:
+    playbook, problems = validate_playbook(root, aspects)
+    if playbook is None:
+        raise AtlasError(problems)
+    return playbook
