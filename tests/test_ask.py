@@ -6,7 +6,7 @@ import re
 from assistant.cli import main
 from conftest import SEEDS
 
-JSON_KEYS = {"question", "lang", "answer", "citations", "tool"}
+JSON_KEYS = {"question", "lang", "answer", "citations", "tool", "status"}
 CITATION_KEYS = {"doc_id", "title", "kind", "quote", "score"}
 
 
@@ -57,9 +57,14 @@ def test_ten_steps_listed_in_order(cli_env, capsys):
 
 
 def test_out_of_scope_says_so_and_shows_nearest(cli_env, capsys):
-    out = _ask_json(capsys, "What is the capital of France?")
+    out = _ask_json(capsys, "What is the boiling point of mercury?")
+    assert out["tool"] == "search" and out["status"] == "answered"
     assert out["answer"].startswith("I found nothing in the methodology")
     assert out["citations"]  # the nearest passages, shown as such
+    # A request outside the assistant's jobs is told what it can do instead.
+    out = _ask_json(capsys, "Write an email to apologise to a customer for a late delivery")
+    assert out["tool"] == "out_of_scope" and out["citations"] == []
+    assert "journey" in out["answer"] and "help" in out["answer"]
 
 
 def test_plain_output_has_sources(cli_env, capsys):

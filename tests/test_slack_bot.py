@@ -188,7 +188,7 @@ def test_feedback_tools_are_refused_in_dms(bot):
     slack, post, _ = bot
     post(_event("message_im.json"))
     update = slack.wait_for("chat.update")[0]
-    assert "only available in channels" in update["text"] + json.dumps(update.get("blocks"))
+    assert "not available to you here" in update["text"] + json.dumps(update.get("blocks"))
     assert "#cx-team" in json.dumps(update.get("blocks"))
 
 

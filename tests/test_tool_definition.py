@@ -136,3 +136,30 @@ def test_chat_session_on_stdin_keeps_memory_and_commands(full_kb, cli_env, tmp_p
     assert "(reset)" in out
     charts = list((tmp_path / "charts").glob("*.png"))
     assert len(charts) == 2 and all(str(c) in out for c in charts)
+
+
+def test_eval_results_do_not_depend_on_what_the_user_ingested(full_kb, embedder, tmp_path):
+    import shutil
+
+    from assistant.evals.runner import run_evals
+    from assistant.knowledge.base import KnowledgeBase
+
+    data = tmp_path / "data"
+    shutil.copytree(full_kb.settings.cx_data_dir, data / "eval")  # a warm eval folder
+    settings = full_kb.settings.model_copy(update={"cx_data_dir": data})
+    folder = tmp_path / "evals"
+    folder.mkdir()
+    for name in ("thresholds.yaml", "journey_tools.yaml", "routing.yaml"):
+        shutil.copy(REPO / "evals" / name, folder / name)
+    before = run_evals(settings, only=["journey_tools"], folder=folder)
+    # The user ingests feedback that would change the battery counts if evals read it.
+    extra = tmp_path / "mine.csv"
+    extra.write_text("comment,n_star,label\n" + "".join(
+        f"Pin hết nhanh quá lần {i},1,{{BATTERY#Negative}};\n" for i in range(300)
+    ), encoding="utf-8")  # fmt: skip
+    user_kb = KnowledgeBase.open(settings, embedder)
+    assert user_kb.ingest(extra, progress=False, embed=False).accepted == 300
+    user_kb.tag_feedback(progress=False)
+    after = run_evals(settings, only=["journey_tools"], folder=folder)
+    assert [(r.metric, r.value) for r in before.rows] == [(r.metric, r.value) for r in after.rows]
+    assert before.details == after.details and before.passed

@@ -40,4 +40,7 @@ class Answer(BaseModel):
     attachments: list[Attachment] = Field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
+        data = self.model_dump(mode="json", exclude_none=True)
+        if not self.attachments:
+            data.pop("attachments")
+        return data

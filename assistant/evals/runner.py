@@ -103,10 +103,10 @@ def eval_settings(settings: Settings) -> Settings:
     """The evals' own data folder (and Chroma collections): built from `corpus/` only, so
     what a user ingests or trains never changes an eval result. It persists, so later runs
     embed nothing that has not changed."""
-    return settings.model_copy(update={
-        "cx_data_dir": settings.cx_data_dir / "eval",
-        "cx_collection_prefix": f"{settings.cx_collection_prefix}-eval",
-    })  # fmt: skip
+    update: dict[str, Any] = {"cx_data_dir": settings.cx_data_dir / "eval"}
+    if settings.chroma_host:  # a shared server: the eval's own collections
+        update["cx_collection_prefix"] = f"{settings.cx_collection_prefix}-eval"
+    return settings.model_copy(update=update)
 
 
 def run_evals(

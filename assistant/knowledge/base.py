@@ -152,6 +152,14 @@ class KnowledgeBase:
     def tagger(self) -> Tagger:
         return load_tagger(self.settings.cx_data_dir, self.atlas().taxonomy)
 
+    def ensure_tagger(self, progress: bool = True) -> Tagger:
+        """The tagger to use: the learned one, trained now when it is missing and labelled
+        feedback exists (so the first `index` leaves it in place), else zero-shot."""
+        model = self.settings.cx_data_dir / MODEL_FILE
+        if not model.is_file() and any(r.labelled for r in self.feedback().records()):
+            self.train_tagger(progress=progress)
+        return self.tagger()
+
     def tag_feedback(self, retag: bool = False, progress: bool = True) -> dict[str, int]:
         """Tag what is not tagged yet (with `retag`, also what a model tagged before).
 

@@ -1,0 +1,30 @@
+"""Small statistics the tools need, so that a trend or a ranking never claims more than the
+counts support."""
+
+from __future__ import annotations
+
+import math
+
+
+def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided p-value of the z-test that x1/n1 and x2/n2 are the same proportion
+    (pooled variance). 1.0 when either sample is empty or the pooled share is 0 or 1."""
+    if n1 <= 0 or n2 <= 0:
+        return 1.0
+    pooled = (x1 + x2) / (n1 + n2)
+    var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    if var <= 0:
+        return 1.0
+    z = (x1 / n1 - x2 / n2) / math.sqrt(var)
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def wilson_interval(x: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a share x/n (0..1); (0, 1) when n is 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = x / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
