@@ -171,9 +171,12 @@ def test_accented_syllables_must_match_the_cue_accents():
     # "màn hình" is not "man" and "tính năng" not "tỉnh"; unaccented "khach nu" still matches.
     assert parsed("màn hình và tính năng") == {}
     assert parsed("khach nu danh gia the nao") == {"unsupported": ["gender"]}
-    matcher = CueMatcher({"location": ["tỉnh lẻ"]})
-    assert matcher.labels("khách ở tinh le") == ["location"]
+    matcher = CueMatcher({"location": ["tỉnh lẻ"], "return": ["trả lại"]})
+    assert matcher.labels("khách ở tinh le") == ["location"]  # the phrase has no accents
     assert matcher.labels("khách ở tính lẻ") == []
+    # A phrase typed with accents is read as written: "tra lại" is not "trả lại".
+    assert matcher.labels("mang ra kiểm tra lại thì bình thường") == []
+    assert matcher.labels("mang ra kiem tra lai") == ["return"]  # unaccented: ambiguous
 
 
 def test_date_words_are_not_read_as_cues():

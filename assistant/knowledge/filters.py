@@ -32,12 +32,12 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.errors import CorpusError
+from assistant.knowledge.yaml_files import YamlData
 from assistant.text import fold, has_diacritics, nfc
 
 Unsupported = Literal["location", "gender", "age", "channel"]
@@ -186,67 +186,21 @@ class SegmentsFileError(CorpusError):
     """The segments file is missing or invalid; the message lists file:line: field: problem."""
 
 
-def _yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at a pydantic error location (or its nearest parent)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if pair is None:
-                return line
-            node = pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-        else:
-            return line
-        line = node.start_mark.line + 1
-    return line
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def validate_segments(path: Path) -> tuple[SegmentBook | None, list[str]]:
     """Read and check a segments file: the book, or None and every problem as
     'file:line: field: message'. Ids must be unique and each segment needs a cue."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{path}: cannot be read ({exc})"]
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        return None, [f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"]
-    problems: list[str] = []
-
-    def report(loc: tuple[Any, ...], message: str) -> None:
-        line = _yaml_line(node, loc)
-        where = f"{path}:{line}" if line else str(path)
-        problems.append(f"{where}: {_field_path(loc) or '(file)'}: {message}")
-
-    try:
-        book = SegmentBook.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        for err in exc.errors():
-            report(tuple(err["loc"]), err["msg"].removeprefix("Value error, "))
-        return None, problems
+    data = YamlData(path)
+    book = data.validate(SegmentBook)
+    if book is None:
+        return None, data.problems
     seen: set[str] = set()
     for i, seg in enumerate(book.segments):
         if seg.id in seen:
-            report(("segments", i, "id"), f"duplicate segment id {seg.id!r}")
+            data.report(("segments", i, "id"), f"duplicate segment id {seg.id!r}")
         seen.add(seg.id)
         if not seg.cues.all():
-            report(("segments", i, "cues"), "a segment needs at least one cue word")
-    return (None, problems) if problems else (book, [])
+            data.report(("segments", i, "cues"), "a segment needs at least one cue word")
+    return (None, data.problems) if data.problems else (book, [])
 
 
 def load_segments(path: Path | None = None) -> SegmentBook:
@@ -288,12 +242,23 @@ def fold_aligned(text: str) -> str:
     return "".join(out).translate(_DASHES)
 
 
+class CueHit(NamedTuple):
+    """A cue found in a text: its label, the cue as written in the data (NFC, lower case)
+    and the offsets of the words that matched it."""
+
+    label: str
+    cue: str
+    start: int
+    end: int
+
+
 class CueMatcher:
     """Finds cue phrases in texts: case- and diacritic-insensitive, on word boundaries.
 
-    One guard keeps accent-insensitivity from confusing words: a syllable the text writes
-    WITH diacritics must match the cue's diacritics ("tỉnh" is not "tính"); a syllable
-    written without them matches whatever the cue has ("tinh" matches both).
+    Accents are ignored only where the text was typed without them: a phrase written with
+    diacritics on any of its syllables must match the cue exactly ("tỉnh" is not "tính";
+    "tra lại" in "kiểm tra lại" is not "trả lại"), while a phrase typed with none matches
+    whatever accents the cue has ("tinh le" matches "tỉnh lẻ"). Texts often mix both.
     """
 
     def __init__(self, cues: dict[str, list[str]]) -> None:
@@ -306,12 +271,14 @@ class CueMatcher:
             for _, f, _ in self._cues
         ]
 
-    def find(self, text: str, folded: str | None = None) -> Iterator[tuple[str, int, int]]:
-        """(label, start, end) of each cue found in NFC `text`, longest cues first, without
-        overlaps. `folded` is fold_aligned(text), possibly with consumed parts blanked."""
+    def find(self, text: str, folded: str | None = None) -> Iterator[CueHit]:
+        """Each cue found in NFC `text`, longest cues first, without overlaps. `folded` is
+        fold_aligned(text), possibly with consumed parts blanked."""
         folded = fold_aligned(text) if folded is None else folded
         taken: list[tuple[int, int]] = []
-        for (cue, _, label), pattern in zip(self._cues, self._patterns, strict=True):
+        for (cue, fcue, label), pattern in zip(self._cues, self._patterns, strict=True):
+            if fcue.split(" ", 1)[0] not in folded:  # a cheap test first: most cues are absent
+                continue
             for m in pattern.finditer(folded):
                 s, e = m.span()
                 if any(s < te and ts < e for ts, te in taken):
@@ -319,19 +286,20 @@ class CueMatcher:
                 if not _accents_agree(text[s:e], cue):
                     continue
                 taken.append((s, e))
-                yield label, s, e
+                yield CueHit(label, cue, s, e)
 
     def labels(self, text: str) -> list[str]:
         """The labels whose cues occur in `text`, in order of first occurrence."""
-        hits = sorted(self.find(nfc(text)), key=lambda h: h[1])
-        return list(dict.fromkeys(label for label, _, _ in hits))
+        hits = sorted(self.find(nfc(text)), key=lambda h: h.start)
+        return list(dict.fromkeys(h.label for h in hits))
 
 
 def _accents_agree(written: str, cue: str) -> bool:
-    got, want = nfc(written).lower().split(), cue.split()
-    if len(got) != len(want):  # punctuation inside the phrase; compare the whole
-        return not has_diacritics(written) or fold(written) == fold(cue)
-    return all(not has_diacritics(g) or g == w for g, w in zip(got, want, strict=True))
+    """A phrase typed without diacritics matches any accents; one typed with them (on any
+    syllable) must match the cue as written, syllable by syllable."""
+    if not has_diacritics(written):
+        return True
+    return nfc(written).lower().split() == cue.split()
 
 
 # -- the parser --------------------------------------------------------------------------------
@@ -644,7 +612,7 @@ def parse_filters(
         out.matched.append(Matched(kind="period", text=scan.text[s:e], span=(s, e), value=shown))
     _ratings(scan, out)
     segments = CueMatcher({s.id: s.cues.all() for s in book.segments})
-    for label, s, e in sorted(segments.find(scan.text, scan.free), key=lambda h: h[1]):
+    for label, _, s, e in sorted(segments.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
         if out.segment in (None, label):
             out.segment = label
@@ -652,7 +620,7 @@ def parse_filters(
                                        value=label))  # fmt: skip
     unsupported = CueMatcher({u.kind: u.cues.all() for u in book.unsupported})
     kinds: set[str] = set()
-    for label, s, e in sorted(unsupported.find(scan.text, scan.free), key=lambda h: h[1]):
+    for label, _, s, e in sorted(unsupported.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
         kinds.add(label)
         out.matched.append(Matched(kind="unsupported", text=scan.text[s:e], span=(s, e),
