@@ -98,6 +98,12 @@ def _filters(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
     return evaluate(folder / "filters.yaml", book)
 
 
+def _linking(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.linking import evaluate
+
+    return evaluate(kb, folder / "journey_links.yaml", folder / "data" / "uit-visfd-dev.csv")
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
@@ -105,6 +111,7 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "journey_tools": _journey_tools,
     "routing": _routing,
     "filters": _filters,
+    "linking": _linking,
 }
 
 
