@@ -260,3 +260,10 @@ def test_segments_file_yaml_error_has_a_line(tmp_path):
     path.write_text("segments:\n  - id: [unclosed\n", encoding="utf-8")
     (problem,) = validate_segments(path)[1]
     assert problem.startswith(f"{path}:") and "YAML syntax error" in problem
+
+
+def test_segment_cues_find_who_wrote_a_comment():
+    comment = "Mình là sinh viên nên chọn máy rẻ, mua thêm 1 cái cho bố mẹ dùng"
+    assert BOOK.segments_mentioned(comment) == ["students", "elderly"]
+    assert BOOK.segments_mentioned("hay choi game nen can may manh") == ["gamers"]
+    assert BOOK.segments_mentioned("chơi game mượt") == []  # a topic, not a person

@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from assistant.errors import CorpusError
 from assistant.knowledge.yaml_files import YamlData
@@ -178,8 +178,27 @@ class SegmentBook(_Strict):
     segments: list[Segment] = Field(default_factory=list)
     unsupported: list[UnsupportedCue] = Field(default_factory=list)
 
+    _matchers: dict[str, CueMatcher] = PrivateAttr(default_factory=dict)
+
     def segment(self, sid: str) -> Segment | None:
         return next((s for s in self.segments if s.id == sid), None)
+
+    def segment_matcher(self) -> CueMatcher:
+        """Finds segment cues in a request or in a comment ("mình là sinh viên" -> students)."""
+        if "segments" not in self._matchers:
+            self._matchers["segments"] = CueMatcher({s.id: s.cues.all() for s in self.segments})
+        return self._matchers["segments"]
+
+    def unsupported_matcher(self) -> CueMatcher:
+        """Finds cues of the filters the data has no field for (location, gender, ...)."""
+        if "unsupported" not in self._matchers:
+            cues = {u.kind: u.cues.all() for u in self.unsupported}
+            self._matchers["unsupported"] = CueMatcher(cues)
+        return self._matchers["unsupported"]
+
+    def segments_mentioned(self, text: str) -> list[str]:
+        """Ids of the segments whose cue words occur in `text`, in order of appearance."""
+        return self.segment_matcher().labels(text)
 
 
 class SegmentsFileError(CorpusError):
@@ -611,14 +630,14 @@ def parse_filters(
         shown = f"{s0.isoformat() if s0 else ''}..{e0.isoformat() if e0 else ''}"
         out.matched.append(Matched(kind="period", text=scan.text[s:e], span=(s, e), value=shown))
     _ratings(scan, out)
-    segments = CueMatcher({s.id: s.cues.all() for s in book.segments})
+    segments = book.segment_matcher()
     for label, _, s, e in sorted(segments.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
         if out.segment in (None, label):
             out.segment = label
             out.matched.append(Matched(kind="segment", text=scan.text[s:e], span=(s, e),
                                        value=label))  # fmt: skip
-    unsupported = CueMatcher({u.kind: u.cues.all() for u in book.unsupported})
+    unsupported = book.unsupported_matcher()
     kinds: set[str] = set()
     for label, _, s, e in sorted(unsupported.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
