@@ -90,12 +90,28 @@ def _routing(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
     return evaluate(kb, sorted(folder.glob("routing*.yaml")))
 
 
+def _filters(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.filters import evaluate
+    from assistant.knowledge.filters import load_segments
+
+    book = load_segments(kb.settings.cx_corpus_dir / "playbook" / "segments.yaml")
+    return evaluate(folder / "filters.yaml", book)
+
+
+def _linking(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.linking import evaluate
+
+    return evaluate(kb, folder / "journey_links.yaml", folder / "data" / "uit-visfd-dev.csv")
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
     "tagging": _tagging,
     "journey_tools": _journey_tools,
     "routing": _routing,
+    "filters": _filters,
+    "linking": _linking,
 }
 
 

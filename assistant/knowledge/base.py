@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -28,6 +28,9 @@ from assistant.knowledge.tagger import MODEL_FILE, LearnedTagger, Tagger, load_t
 from assistant.knowledge.types import Chunk, Embedder
 from assistant.settings import Settings
 
+if TYPE_CHECKING:
+    from assistant.knowledge.linking import Linker
+
 
 @dataclass
 class KnowledgeBase:
@@ -38,6 +41,7 @@ class KnowledgeBase:
     _atlas: Atlas | None = None
     _feedback: FeedbackStore | None = None
     _playbook: Playbook | None = None
+    _linker: Linker | None = None
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -213,3 +217,58 @@ class KnowledgeBase:
         if not folder.is_dir():
             return []
         return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED)
+
+    # -- journey links -------------------------------------------------------------------
+    def linker(self) -> Linker:
+        """The journey linker: the atlas, the journey cue file, and this base's embedder."""
+        from assistant.knowledge.linking import Linker, load_link_cues
+
+        atlas = self.atlas()
+        # Built once per atlas: the linker embeds the step descriptions on first use.
+        if self._linker is None or self._linker.atlas is not atlas:
+            path = self.settings.cx_corpus_dir / "playbook" / "journey_cues.yaml"
+            self._linker = Linker(atlas, load_link_cues(atlas, path), self.embedder)
+        return self._linker
+
+    def link_feedback(
+        self, relink: bool = False, progress: bool = True, batch: int = 1000
+    ) -> dict[str, int]:
+        """Link the feedback records that are not linked yet to the journeys they talk about.
+
+        Records whose vectors Chroma holds are linked by cue words and semantic similarity
+        ("cue+semantic"), the others by cue words only ("cue"); records linked by cue words
+        earlier are linked again once their vectors are stored. `relink` links every record
+        again (after the atlas or the cue file changed). Returns records linked per mode.
+        """
+        import numpy as np
+
+        from assistant.knowledge.store import stored_vectors
+
+        store = self.feedback()
+        linker = self.linker()
+        todo = list(store.to_link(include_modes=("cue", "cue+semantic") if relink else ("cue",)))
+        cue_linked = set() if relink else store.linked_ids("cue")
+        done = {"cue": 0, "cue+semantic": 0}
+        chroma = self.store("feedback") if todo else None
+        with tqdm(total=len(todo), desc="linking feedback", unit="rec",
+                  disable=not progress or not todo) as bar:  # fmt: skip
+            for i in range(0, len(todo), batch):
+                part = todo[i : i + batch]
+                vectors = stored_vectors(chroma, [r.id for r in part]) if chroma else {}
+                with_vec = [r for r in part if r.id in vectors]
+                # Cue-linked before and still without vectors: nothing new to learn.
+                without = [r for r in part if r.id not in vectors and r.id not in cue_linked]
+                if with_vec:
+                    links = linker.link(
+                        [r.text for r in with_vec], np.stack([vectors[r.id] for r in with_vec])
+                    )
+                    done["cue+semantic"] += store.set_links(
+                        zip([r.id for r in with_vec], links, strict=True), "cue+semantic"
+                    )
+                if without:
+                    links = linker.link([r.text for r in without])
+                    done["cue"] += store.set_links(
+                        zip([r.id for r in without], links, strict=True), "cue"
+                    )
+                bar.update(len(part))
+        return done

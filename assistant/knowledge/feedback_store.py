@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from assistant.knowledge.feedback import AspectLabel, FeedbackRecord
+from assistant.knowledge.linking import Link
 
 
 class AggregationRow(NamedTuple):
@@ -180,3 +181,95 @@ class FeedbackStore:
                 self._db.execute(f"SELECT id, text FROM feedback WHERE id IN ({marks})", part)
             )
         return out
+
+    # -- journey links (assistant/knowledge/linking.py) -----------------------------------
+    # Kept in their own tables, created on first use, so stores made before links existed
+    # gain them without a migration.
+    def _links(self) -> sqlite3.Connection:
+        """The connection, with the link tables created once per thread."""
+        db = self._db
+        if not getattr(self._local, "links_ready", False):
+            db.executescript(LINKS_SCHEMA)
+            self._local.links_ready = True
+        return db
+
+    def set_links(self, linked: Iterable[tuple[str, Sequence[Link]]], mode: str) -> int:
+        """Replace the links of each record; `mode` says how they were made ("cue" or
+        "cue+semantic"). A record given no link is still marked as linked."""
+        n = 0
+        db = self._links()
+        with db:
+            for record_id, links in linked:
+                db.execute("DELETE FROM links WHERE record_id=?", (record_id,))
+                db.executemany(
+                    "INSERT OR REPLACE INTO links (record_id, journey, step, score, method) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(record_id, lk.journey, lk.step, lk.score, lk.why) for lk in links],
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO linked (record_id, mode) VALUES (?, ?)",
+                    (record_id, mode),
+                )
+                n += 1
+        return n
+
+    def links_for(self, record_id: str) -> list[Link]:
+        """The journeys a record was linked to (none when it talks about no journey)."""
+        rows = self._links().execute(
+            "SELECT journey, step, score, method FROM links WHERE record_id=? ORDER BY journey",
+            (record_id,),
+        )
+        return [Link(journey=j, step=s, score=sc, why=m) for j, s, sc, m in rows]
+
+    def records_linked_to(self, journey: str, step: str | None = None) -> list[str]:
+        """Ids of the records linked to a journey (or to one of its steps)."""
+        sql, args = "SELECT record_id FROM links WHERE journey=?", (journey,)
+        if step is not None:
+            sql, args = sql + " AND step=?", (journey, step)
+        return [r[0] for r in self._links().execute(sql + " ORDER BY record_id", args)]
+
+    def to_link(self, include_modes: Sequence[str] = ()) -> Iterator[FeedbackRecord]:
+        """Records never linked, plus those linked in the given modes (to link again)."""
+        self._links()  # the query reads the link tables
+        marks = ", ".join("?" for _ in include_modes)
+        where = "WHERE id NOT IN (SELECT record_id FROM linked)" + (
+            f" OR id IN (SELECT record_id FROM linked WHERE mode IN ({marks}))" if marks else ""
+        )
+        return self._select(where, tuple(include_modes))
+
+    def linked_ids(self, mode: str | None = None) -> set[str]:
+        """Ids of the records linked (in `mode`, when given)."""
+        sql, args = "SELECT record_id FROM linked", ()
+        if mode is not None:
+            sql, args = sql + " WHERE mode=?", (mode,)
+        return {r[0] for r in self._links().execute(sql, args)}
+
+    def link_modes(self) -> dict[str, int]:
+        """How many records were linked in each mode, and how many are not linked yet."""
+        rows = self._links().execute(
+            "SELECT COALESCE(l.mode, 'unlinked'), COUNT(*) FROM feedback f "
+            "LEFT JOIN linked l ON l.record_id = f.id GROUP BY 1"
+        )
+        return dict(rows.fetchall())
+
+    def link_counts(self) -> dict[str, int]:
+        """Records linked to each journey."""
+        rows = self._links().execute("SELECT journey, COUNT(*) FROM links GROUP BY journey")
+        return dict(rows.fetchall())
+
+
+LINKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS links (
+    record_id TEXT NOT NULL REFERENCES feedback(id),
+    journey TEXT NOT NULL,
+    step TEXT,
+    score REAL NOT NULL,
+    method TEXT NOT NULL,
+    PRIMARY KEY (record_id, journey)
+);
+CREATE INDEX IF NOT EXISTS links_journey ON links(journey, step);
+CREATE TABLE IF NOT EXISTS linked (
+    record_id TEXT PRIMARY KEY REFERENCES feedback(id),
+    mode TEXT NOT NULL
+);
+"""

@@ -146,3 +146,17 @@ def _to_chunk(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
         group=meta.get("group", ""),
         role=meta.get("role", "text"),
     )
+
+
+def stored_vectors(
+    store: ChunkStore, ids: Sequence[str], batch: int = 500
+) -> dict[str, np.ndarray]:
+    """The vectors Chroma holds for these ids (ids it lacks are left out), read back so that
+    nothing already embedded is embedded again."""
+    out: dict[str, np.ndarray] = {}
+    wanted = list(dict.fromkeys(ids))
+    for i in range(0, len(wanted), batch):
+        got = store._col.get(ids=wanted[i : i + batch], include=["embeddings"])
+        for cid, vec in zip(got["ids"], got["embeddings"], strict=True):
+            out[cid] = np.asarray(vec, dtype=np.float32)
+    return out

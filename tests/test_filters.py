@@ -1,0 +1,269 @@
+"""The request filter parser: periods, ratings, segments, unsupported filters, parse_date."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.knowledge.filters import (
+    CueMatcher,
+    DateFormatError,
+    SegmentsFileError,
+    load_segments,
+    parse_date,
+    parse_filters,
+    validate_segments,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+BOOK = load_segments(REPO / "corpus" / "playbook" / "segments.yaml")
+R = date(2020, 6, 30)
+
+
+def parsed(text: str, reference: date | None = R) -> dict:
+    """The filters that are set, as plain values."""
+    out = parse_filters(text, reference, book=BOOK).model_dump(exclude={"matched", "unresolved"})
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in out.items() if v}
+
+
+# -- parse_date (the CLI's --from/--to) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw", ["2020-03-31", "31/03/2020", "31/3/2020", "31-03-2020", "31.03.2020", " 31/03/2020 "]
+)
+def test_parse_date_accepts_iso_and_day_first_formats(raw):
+    assert parse_date(raw) == date(2020, 3, 31)
+
+
+def test_parse_date_reads_day_first():
+    assert parse_date("01/02/2020") == date(2020, 2, 1)
+
+
+@pytest.mark.parametrize("raw", ["31/13/2020", "2020-02-30", "March 31", "2020/31/03", "", "31/03"])
+def test_parse_date_error_names_the_value_and_the_accepted_formats(raw):
+    with pytest.raises(ValueError) as info:
+        parse_date(raw)
+    assert isinstance(info.value, DateFormatError)
+    msg = str(info.value)
+    assert repr(raw) in msg
+    assert "YYYY-MM-DD" in msg and "DD/MM/YYYY" in msg and "DD-MM-YYYY" in msg
+
+
+def test_parse_date_error_says_when_the_day_does_not_exist():
+    with pytest.raises(DateFormatError, match="not a calendar day"):
+        parse_date("30/02/2020")
+
+
+# -- periods -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("ngày 5 tháng 3 năm 2020", {"start": "2020-03-05", "end": "2020-03-05"}),
+        ("between Jan 5, 2020 and Feb 10, 2020", {"start": "2020-01-05", "end": "2020-02-10"}),
+        ("--from 2020-01-01 --to 2020-03-31", {"start": "2020-01-01", "end": "2020-03-31"}),
+        ("trước tháng 3/2020", {"end": "2020-02-29"}),
+        ("sau 15/03/2020", {"start": "2020-03-16"}),
+        ("before 2020", {"end": "2019-12-31"}),
+        ("since Q1 2020", {"start": "2020-01-01"}),
+        ("quý I/2020", {"start": "2020-01-01", "end": "2020-03-31"}),
+        ("2020-Q3", {"start": "2020-07-01", "end": "2020-09-30"}),
+        ("từ tháng 3 đến tháng 5 năm 2020", {"start": "2020-03-01", "end": "2020-05-31"}),
+        ("March to May 2020", {"start": "2020-03-01", "end": "2020-05-31"}),
+        ("Q1-Q2 2020", {"start": "2020-01-01", "end": "2020-06-30"}),
+        ("tháng 02-2019", {"start": "2019-02-01", "end": "2019-02-28"}),
+    ],
+)
+def test_absolute_periods(text, want):
+    assert parsed(text, None) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("this year", {"start": "2020-01-01", "end": "2020-06-30"}),
+        ("quý này", {"start": "2020-04-01", "end": "2020-06-30"}),
+        ("tuần trước", {"start": "2020-06-22", "end": "2020-06-28"}),  # Monday to Sunday
+        ("hôm qua", {"start": "2020-06-29", "end": "2020-06-29"}),
+        ("in the past year", {"start": "2019-07-01", "end": "2020-06-30"}),
+        ("hai tuần gần đây", {"start": "2020-06-17", "end": "2020-06-30"}),
+        ("past month", {"start": "2020-06-01", "end": "2020-06-30"}),
+    ],
+)
+def test_relative_periods_count_from_the_reference(text, want):
+    assert parsed(text) == want
+
+
+def test_months_back_are_counted_from_the_day_after_the_reference():
+    # 2020-05-31 + 1 day = 2020-06-01; 3 months earlier = 2020-03-01.
+    assert parsed("3 tháng qua", date(2020, 5, 31)) == {"start": "2020-03-01", "end": "2020-05-31"}
+    # A month end that the earlier month lacks is clamped (no 2019-11-31).
+    assert parsed("past 3 months", date(2020, 2, 29))["start"] == "2019-12-01"
+
+
+def test_last_quarter_in_the_first_quarter_is_the_previous_years_fourth():
+    assert parsed("last quarter", date(2020, 2, 10)) == {"start": "2019-10-01", "end": "2019-12-31"}
+
+
+def test_relative_period_without_reference_is_reported_not_guessed():
+    got = parse_filters("what did customers say last month?", None, book=BOOK)
+    assert got.start is None and got.end is None
+    assert [m.text for m in got.unresolved] == ["last month"]
+
+
+@pytest.mark.parametrize("text", ["3 tháng trước khách nói gì", "vài tháng qua", "past few weeks"])
+def test_ambiguous_or_vague_periods_set_nothing(text):
+    got = parse_filters(text, R, book=BOOK)
+    assert got.start is None and got.end is None and got.unresolved
+
+
+@pytest.mark.parametrize("text", ["recently", "gần đây", "dạo này khách chê gì"])
+def test_recently_alone_is_no_period(text):
+    assert parsed(text) == {}
+
+
+# -- ratings -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("rated 4 or above", {"min_rating": 4}),
+        ("rating below 3", {"max_rating": 2}),
+        ("4+ stars", {"min_rating": 4}),
+        ("reviews with 1 or 2 stars", {"min_rating": 1, "max_rating": 2}),
+        ("five-star reviews", {"min_rating": 5, "max_rating": 5}),
+        ("2 sao trở xuống", {"max_rating": 2}),
+        ("it nhat 4 sao", {"min_rating": 4}),
+        ("không quá 3 sao", {"max_rating": 3}),
+        ("more than 5 stars", {}),  # no rating is above 5: nothing to filter on
+    ],
+)
+def test_ratings(text, want):
+    assert parsed(text) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["top 5 pain points", "iphone 11 pro max 256gb", "giá 7.990.000đ", "pin 4000 mAh", "sao vậy?"],
+)
+def test_numbers_that_are_not_ratings_or_dates(text):
+    assert parsed(text) == {}
+
+
+# -- segments and unsupported filters ----------------------------------------------------------
+
+
+def test_segment_words_are_consumed_before_unsupported_cues():
+    # "tuổi" is an age cue, but "người cao tuổi" is the elderly segment.
+    assert parsed("người cao tuổi khen gì?") == {"segment": "elderly"}
+
+
+def test_first_segment_named_wins():
+    assert parsed("sinh viên và game thủ")["segment"] == "students"
+
+
+def test_accented_syllables_must_match_the_cue_accents():
+    # "màn hình" is not "man" and "tính năng" not "tỉnh"; unaccented "khach nu" still matches.
+    assert parsed("màn hình và tính năng") == {}
+    assert parsed("khach nu danh gia the nao") == {"unsupported": ["gender"]}
+    matcher = CueMatcher({"location": ["tỉnh lẻ"], "return": ["trả lại"]})
+    assert matcher.labels("khách ở tinh le") == ["location"]  # the phrase has no accents
+    assert matcher.labels("khách ở tính lẻ") == []
+    # A phrase typed with accents is read as written: "tra lại" is not "trả lại".
+    assert matcher.labels("mang ra kiểm tra lại thì bình thường") == []
+    assert matcher.labels("mang ra kiem tra lai") == ["return"]  # unaccented: ambiguous
+
+
+def test_date_words_are_not_read_as_cues():
+    # "khach nam" would be a gender cue; here "nam ngoai" is "last year".
+    assert parsed("khach nam ngoai noi gi") == {"start": "2019-01-01", "end": "2019-12-31"}
+
+
+def test_matched_phrases_and_remainder():
+    text = "Sinh viên đánh giá 1-2 sao về pin trong quý 2 năm 2020 nói gì?"
+    got = parse_filters(text, None, book=BOOK)
+    assert [(m.kind, m.text) for m in got.matched] == [
+        ("segment", "Sinh viên"),
+        ("rating", "1-2 sao"),
+        ("period", "trong quý 2 năm 2020"),
+    ]
+    assert all(text[m.span[0] : m.span[1]] == m.text for m in got.matched)
+    assert got.remainder(text) == "đánh giá về pin nói gì?"
+    assert not got.is_empty()
+
+
+def test_text_in_nfd_is_read_like_nfc():
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", "người lớn tuổi tháng trước")
+    assert parsed(text) == {"segment": "elderly", "start": "2020-05-01", "end": "2020-05-31"}
+
+
+# -- the segments file -------------------------------------------------------------------------
+
+
+def test_shipped_segments_file_is_valid():
+    book, problems = validate_segments(REPO / "corpus" / "playbook" / "segments.yaml")
+    assert problems == [] and book is not None
+    assert {s.id for s in book.segments} == {
+        "students", "elderly", "gamers", "office-workers", "photographers",
+    }  # fmt: skip
+    assert {u.kind for u in book.unsupported} == {"location", "gender", "age", "channel"}
+
+
+def test_segments_file_problems_name_file_line_and_field(tmp_path):
+    path = tmp_path / "segments.yaml"
+    path.write_text(
+        "segments:\n"
+        "  - id: students\n"
+        "    name: {vi: Sinh viên, en: Students}\n"
+        "    cues: {vi: [sinh viên], en: [students]}\n"
+        "  - id: students\n"
+        "    name: {vi: Học sinh, en: Pupils}\n"
+        "    cues: {vi: [học sinh]}\n"
+        "  - id: gamers\n"
+        "    name: {vi: Game thủ}\n"
+        "    cues: {vi: ['']}\n"
+        "unsupported:\n"
+        "  - kind: weather\n"
+        "    cues: {en: [rain]}\n",
+        encoding="utf-8",
+    )
+    book, problems = validate_segments(path)
+    assert book is None
+    text = "\n".join(problems)
+    assert f"{path}:9: segments[2].name.en: Field required" in text
+    assert f"{path}:10: segments[2].cues.vi: a cue must be a non-empty text" in text
+    assert f"{path}:12: unsupported[0].kind:" in text
+    with pytest.raises(SegmentsFileError, match="problem"):
+        load_segments(path)
+
+
+def test_duplicate_segment_ids_are_reported_with_their_line(tmp_path):
+    path = tmp_path / "segments.yaml"
+    path.write_text(
+        "segments:\n"
+        "  - {id: a, name: {vi: A, en: A}, cues: {vi: [x]}}\n"
+        "  - {id: a, name: {vi: B, en: B}, cues: {vi: [y]}}\n",
+        encoding="utf-8",
+    )
+    assert validate_segments(path)[1] == [f"{path}:3: segments[1].id: duplicate segment id 'a'"]
+
+
+def test_segments_file_yaml_error_has_a_line(tmp_path):
+    path = tmp_path / "segments.yaml"
+    path.write_text("segments:\n  - id: [unclosed\n", encoding="utf-8")
+    (problem,) = validate_segments(path)[1]
+    assert problem.startswith(f"{path}:") and "YAML syntax error" in problem
+
+
+def test_segment_cues_find_who_wrote_a_comment():
+    comment = "Mình là sinh viên nên chọn máy rẻ, mua thêm 1 cái cho bố mẹ dùng"
+    assert BOOK.segments_mentioned(comment) == ["students", "elderly"]
+    assert BOOK.segments_mentioned("hay choi game nen can may manh") == ["gamers"]
+    assert BOOK.segments_mentioned("chơi game mượt") == []  # a topic, not a person
