@@ -41,6 +41,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         ]
         out["tagger"] = kb.ensure_tagger(progress=progress).name
         out["tagging"] = kb.tag_feedback(progress=progress)
+        out["linking"] = kb.link_feedback(progress=progress)
     if args.json:
         _print_json(out)
         return 0
@@ -91,6 +92,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         embed=not args.no_embed,
     )  # fmt: skip
     kb.tag_feedback(progress=not args.json)
+    kb.link_feedback(progress=not args.json)
     if args.json:
         _print_json(report.public())
     else:

@@ -141,6 +141,7 @@ class Conversations:
         kb = self.agent.kb
         report = kb.ingest(path, progress=False, embed=False)
         kb.tag_feedback(progress=False)
+        kb.link_feedback(progress=False)
         return IngestOutcome(report=report)
 
     def language(self, text: str) -> Lang:

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         description="Who to ask for access, named in refusals. CX_SLACK_CONTACT is a "
         "deprecated alias.",
     )
+    cx_min_evidence: int = Field(
+        30, ge=1, description="Feedback records a tool needs before it ranks or concludes."
+    )
     cx_memory_conversations: int = Field(
         1000, ge=1, description="Conversations kept in memory (least recently used dropped)."
     )

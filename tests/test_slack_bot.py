@@ -184,12 +184,17 @@ def test_feedback_buttons_are_stored_and_share_posts_to_channel(bot, tmp_path):
     assert row["vote"] == "up" and row["question"] == "q?" and row["user_id"] == "U0ALLOWED"
 
 
-def test_feedback_tools_are_refused_in_dms(bot):
+def test_feedback_tools_in_dms_follow_the_allow_list(bot):
     slack, post, _ = bot
-    post(_event("message_im.json"))
+    # A user outside CX_ALLOWED_USERS is refused, and told whom to ask.
+    post(_event("message_im.json", user="U0OTHER"))
     update = slack.wait_for("chat.update")[0]
     assert "not available to you here" in update["text"] + json.dumps(update.get("blocks"))
     assert "#cx-team" in json.dumps(update.get("blocks"))
+    # A listed user may use them in a DM too (the allow-list is explicit permission).
+    post(_event("message_im.json", event_id="Ev0DM2", ts="1700000009.000100"))
+    update = slack.wait_for("chat.update", 2)[-1]
+    assert "not available" not in update["text"] and update.get("blocks")
 
 
 def test_direct_messages_outside_threads_are_one_conversation(bot):

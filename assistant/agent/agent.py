@@ -127,8 +127,57 @@ class Agent:
         return self._router
 
     def route(self, question: str, conversation: str | None = None) -> Route:
-        route = self.router.route(question)
         history = self.memory.turns(conversation) if conversation else []
+        route = self._with_filters(self._route(question, history), question, history)
+        return route
+
+    def _with_filters(self, route: Route, question: str, history: list[Turn]) -> Route:
+        """Add the filters the request names (period, stars, segment) to a feedback tool's
+        arguments; those the data cannot apply are kept to be said, never dropped."""
+        if route.tool not in self.registry or route.clarify:
+            return route
+        fields = self.registry.get(route.tool).input_model.model_fields
+        if not {"start", "segment"} & set(fields):
+            return route
+        from assistant.knowledge.filters import parse_filters
+
+        try:
+            reference = self.kb.feedback().latest_date()
+            parsed = parse_filters(question, reference, book=self.kb.segments())
+        except AssistantError as exc:  # a broken segments file: route without filters
+            log.warning("filters not read: %s", exc)
+            return route
+        args = dict(route.args)
+        for key in ("start", "end", "min_rating", "max_rating"):
+            value = getattr(parsed, key)
+            if value is not None and key in fields:
+                args[key] = value
+        if parsed.segment and "segment" in fields:
+            args["segment"] = parsed.segment
+            if route.tool == "persona":  # the segment is the persona's basis
+                args = {k: v for k, v in args.items() if k not in ("journey", "aspect")}
+        unapplied = [f"{kind} ({'; '.join(m.text for m in parsed.matched if m.kind == kind)})"
+                     if any(m.kind == kind for m in parsed.matched) else kind
+                     for kind in parsed.unsupported]  # fmt: skip
+        unapplied += [f"{m.text} (no reference date)" if reference is None else m.text
+                      for m in parsed.unresolved]  # fmt: skip
+        # "persona cho nhóm này", "chỉ lấy 1-2 sao": a follow-up keeps the previous scope.
+        previous = history[-1] if history else None
+        if previous and previous.tool in self.registry and route.reason in (
+            "follow-up", "no tool intent"
+        ) and not parsed.is_empty():
+            route = Route(tool=previous.tool, args=dict(previous.args), reason="refines scope")
+            fields = self.registry.get(previous.tool).input_model.model_fields
+            args = {**previous.args, **{k: v for k, v in args.items() if k in fields}}
+        if previous and route.tool == "persona" and not (
+            {"segment", "journey", "aspect", "persona"} & set(args)
+        ):
+            args.update({k: v for k, v in previous.args.items()
+                         if k in ("segment", "journey", "aspect", "start", "end")})  # fmt: skip
+        return route.model_copy(update={"args": args, "unapplied": unapplied})
+
+    def _route(self, question: str, history: list[Turn]) -> Route:
+        route = self.router.route(question)
         if (
             history
             and route.reason == "no tool intent"
@@ -201,6 +250,11 @@ class Agent:
             return Answer(question=question, lang=lang, answer=OUT_OF_SCOPE_TEXT[lang],
                           citations=[], tool=OUT_OF_SCOPE, status="out_of_scope")  # fmt: skip
         spec = self.registry.get(route.tool)
+        note = ""
+        if route.unapplied:
+            note = ("_Không áp dụng được (dữ liệu không có trường này): " if lang == "vi"
+                    else "_Not applied (the data has no such field): ")  # fmt: skip
+            note += "; ".join(route.unapplied) + "._\n\n"
         try:
             if route.tool == "search":
                 q = route.args.get("question") or question
@@ -212,6 +266,7 @@ class Agent:
                           tool=route.tool, status="error")  # fmt: skip
         answer = compose_tool_answer(question, lang, route.tool, out, spec.render,
                                      self.kb.titles())  # fmt: skip
+        answer.answer = note + answer.answer
         chart = getattr(out, "chart", None)
         if chart:
             answer.attachments.append(Attachment(path=chart, title=getattr(out, "name", "")))

@@ -73,6 +73,9 @@ class Route(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     clarify: str | None = Field(None, description="A short question when the request is ambiguous.")
     reason: str = ""
+    unapplied: list[str] = Field(
+        default_factory=list, description="Filters the request names that cannot be applied."
+    )
 
 
 class Router:

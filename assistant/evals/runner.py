@@ -81,6 +81,7 @@ def _journey_tools(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], l
     for path in kb.shipped_feedback_files():
         kb.ingest(path, progress=False, embed=False)  # the tabular copy is what tools read
     kb.tag_feedback(progress=False)
+    kb.link_feedback(progress=False)
     return evaluate(kb, folder / "journey_tools.yaml")
 
 

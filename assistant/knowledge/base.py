@@ -29,6 +29,7 @@ from assistant.knowledge.types import Chunk, Embedder
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.knowledge.filters import SegmentBook
     from assistant.knowledge.linking import Linker
 
 
@@ -42,6 +43,7 @@ class KnowledgeBase:
     _feedback: FeedbackStore | None = None
     _playbook: Playbook | None = None
     _linker: Linker | None = None
+    _segment_records: dict[tuple[int, str], set[str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -186,6 +188,10 @@ class KnowledgeBase:
                     zip([r.id for r in batch], tags, strict=True), tagger.name
                 )
                 bar.update(len(batch))
+        # Themes are clustered here, once per change of a group, never while someone waits.
+        from assistant.knowledge.themes import compute_themes
+
+        compute_themes(store, progress=progress)
         return done
 
     def train_tagger(self, progress: bool = True) -> LearnedTagger:
@@ -219,6 +225,26 @@ class KnowledgeBase:
         return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED)
 
     # -- journey links -------------------------------------------------------------------
+    def segments(self) -> SegmentBook:
+        """The customer segments and their cue words (corpus/playbook/segments.yaml)."""
+        from assistant.knowledge.filters import load_segments
+
+        return load_segments(self.settings.playbook_dir / "segments.yaml")
+
+    def records_of_segment(self, segment_id: str) -> set[str]:
+        """Records whose text names the segment ("mình là sinh viên" -> students), found once
+        per state of the store and kept."""
+        store = self.feedback()
+        key = (store.count(), segment_id)
+        if key not in self._segment_records:
+            book = self.segments()
+            by_segment: dict[str, set[str]] = {s.id: set() for s in book.segments}
+            for rid, text in store.id_texts():
+                for sid in book.segments_mentioned(text):
+                    by_segment.setdefault(sid, set()).add(rid)
+            self._segment_records = {(key[0], sid): ids for sid, ids in by_segment.items()}
+        return self._segment_records.get(key, set())
+
     def linker(self) -> Linker:
         """The journey linker: the atlas, the journey cue file, and this base's embedder."""
         from assistant.knowledge.linking import Linker, load_link_cues

@@ -18,6 +18,7 @@ class AggregationRow(NamedTuple):
     """One record's fields that tools aggregate on (named, so no code reads `r[3]`)."""
 
     id: str
+    source: str
     rating: int | None
     date: str | None
     segment: str | None
@@ -163,9 +164,68 @@ class FeedbackStore:
     def rows_for_aggregation(self) -> list[AggregationRow]:
         """The aggregation fields of every record."""
         rows = self._db.execute(
-            "SELECT id, rating, date, segment, journey, stage, channel FROM feedback"
+            "SELECT id, source, rating, date, segment, journey, stage, channel FROM feedback"
         ).fetchall()
         return [AggregationRow(*r) for r in rows]
+
+    # -- themes (computed when tagging, see themes.py) -------------------------------------
+    def _themes_db(self) -> sqlite3.Connection:
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS themes (aspect TEXT, sentiment TEXT, theme INTEGER, "
+            "label TEXT, representative TEXT, PRIMARY KEY (aspect, sentiment, theme));"
+            "CREATE TABLE IF NOT EXISTS theme_members (record_id TEXT, aspect TEXT, "
+            "sentiment TEXT, theme INTEGER, PRIMARY KEY (record_id, aspect, sentiment));"
+            "CREATE TABLE IF NOT EXISTS theme_groups (aspect TEXT, sentiment TEXT, size INTEGER, "
+            "PRIMARY KEY (aspect, sentiment));"
+        )
+        return self._db
+
+    def theme_group_sizes(self) -> dict[tuple[str, str], int]:
+        rows = self._themes_db().execute("SELECT aspect, sentiment, size FROM theme_groups")
+        return {(a, s): n for a, s, n in rows}
+
+    def set_themes(
+        self, aspect: str, sentiment: str, size: int, themes: list[tuple[str, str, list[str]]]
+    ) -> None:
+        """Replace one group's themes: (label, representative id, member ids) each."""
+        db = self._themes_db()
+        with db:
+            key = (aspect, sentiment)
+            db.execute("DELETE FROM themes WHERE aspect=? AND sentiment=?", key)
+            db.execute("DELETE FROM theme_members WHERE aspect=? AND sentiment=?", key)
+            for n, (label, rep, members) in enumerate(themes):
+                db.execute("INSERT INTO themes VALUES (?, ?, ?, ?, ?)", (*key, n, label, rep))
+                db.executemany("INSERT INTO theme_members VALUES (?, ?, ?, ?)",
+                               [(m, aspect, sentiment, n) for m in members])  # fmt: skip
+            db.execute("INSERT OR REPLACE INTO theme_groups VALUES (?, ?, ?)", (*key, size))
+
+    def themes_of(self, aspect: str, sentiment: str) -> tuple[dict[int, tuple[str, str]],
+                                                              dict[str, int]]:
+        """A group's themes: {theme: (label, representative)} and {record id: theme}."""
+        db = self._themes_db()
+        key = (aspect, sentiment)
+        labels = {n: (label, rep) for n, label, rep in db.execute(
+            "SELECT theme, label, representative FROM themes WHERE aspect=? AND sentiment=?",
+            key)}  # fmt: skip
+        members = dict(db.execute(
+            "SELECT record_id, theme FROM theme_members WHERE aspect=? AND sentiment=?", key))
+        return labels, members
+
+    def latest_date(self) -> date | None:
+        """The latest feedback date: relative periods ("last month") count from it."""
+        row = self._db.execute("SELECT MAX(date) FROM feedback").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def ids_with_segment_column(self, segment: str) -> set[str]:
+        """Records whose own segment column names this segment (case-insensitive)."""
+        rows = self._db.execute(
+            "SELECT id FROM feedback WHERE lower(segment) = lower(?)", (segment.strip(),)
+        )
+        return {r[0] for r in rows}
+
+    def id_texts(self) -> Iterator[tuple[str, str]]:
+        """(id, text) of every record, in storage order."""
+        yield from self._db.execute("SELECT id, text FROM feedback")
 
     def all_tags(self) -> list[tuple[str, str, str]]:
         """(record id, aspect, sentiment) of every stored tag."""

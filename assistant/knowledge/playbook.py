@@ -37,6 +37,7 @@ class _Strict(BaseModel):
 class AspectRule(_Strict):
     aspect: str
     kind: AspectKind
+    need: Bi = Field(description="What a complaint about the aspect says customers need.")
     action: Bi
 
 

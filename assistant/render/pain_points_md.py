@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from assistant.render.scope_md import scope_line
 from assistant.tools.pain_points import PainPoint, PainPointsOutput
 
 T = {
     "vi": {
         "title": "Điểm đau hàng đầu", "delights": "Điều làm khách hàng hài lòng",
-        "of": "trong", "records": "phản hồi", "mean": "sao trung bình", "low": "1-2 sao",
-        "trend": "xu hướng", "themes": "Chủ đề", "none": "Không có phản hồi nào khớp bộ lọc.",
-        "vs": "so với", "impact": "tác động", "steps": "Bước",
-        "up": "tăng", "down": "giảm", "flat": "ổn định", "new": "mới xuất hiện",
-        "none_t": "không có dữ liệu",
+        "records": "phản hồi", "mean": "sao trung bình", "low": "1-2 sao",
+        "trend": "xu hướng (tỷ trọng)", "themes": "Chủ đề", "vs": "so với", "impact": "tác động",
+        "steps": "Bước", "up": "tăng", "down": "giảm", "flat": "không đổi rõ rệt",
+        "too few": "quá ít dữ liệu để so sánh", "what": "Những gì có trong dữ liệu",
+        "examples": "Ví dụ", "collect": "Cần thu thập",
+        "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
     },
     "en": {
         "title": "Top pain points", "delights": "What delights customers",
-        "of": "of", "records": "feedback records", "mean": "mean rating", "low": "1-2 stars",
-        "trend": "trend", "themes": "Themes", "none": "No feedback matches the filters.",
-        "vs": "vs", "impact": "impact", "steps": "Steps",
-        "up": "up", "down": "down", "flat": "flat", "new": "new", "none_t": "no data",
+        "records": "comments", "mean": "mean rating", "low": "1-2 stars",
+        "trend": "trend (share)", "themes": "Themes", "vs": "vs", "impact": "impact",
+        "steps": "Steps", "up": "up", "down": "down", "flat": "no clear change",
+        "too few": "too few to compare", "what": "What the data holds",
+        "examples": "Examples", "collect": "To collect",
+        "formula": "impact = count × (5 − mean rating) / 4",
     },
 }  # fmt: skip
 
@@ -27,21 +31,23 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     t = T[lang]
     sev = []
     if p.mean_rating is not None:
-        sev.append(f"{t['mean']} {p.mean_rating:.2f}")
+        sev.append(f"{t['mean']} {p.mean_rating:.1f}")
     if p.low_rating_share is not None:
         sev.append(f"{p.low_rating_share:.0%} {t['low']}")
     lines = [
-        f"{n}. **{p.label.get(lang)}** ({p.aspect}) — {p.count} {t['records']} "
-        f"({p.share:.1%}), {', '.join(sev)}; {t['impact']} {p.impact:.0f}"
+        f"{n}. **{p.label.get(lang)}** — {p.count} {t['records']} "
+        f"({p.share:.0%}), {', '.join(sev)}; {t['impact']} {p.impact:.0f}"
     ]
     if p.trend:
         tr = p.trend
-        change = f" {tr.change:+.0%}" if tr.change is not None else ""
         lines.append(
-            f"   {t['trend']}: {t[tr.direction if tr.direction != 'none' else 'none_t']}{change} "
-            f"({tr.current} {t['vs']} {tr.previous}; {tr.period[0]}–{tr.period[1]} {t['vs']} "
+            f"   {t['trend']}: {t[tr.direction]} — {tr.current_share:.0%} ({tr.current}/"
+            f"{tr.current_total}, {tr.period[0]}–{tr.period[1]}) {t['vs']} "
+            f"{tr.previous_share:.0%} ({tr.previous}/{tr.previous_total}, "
             f"{tr.previous_period[0]}–{tr.previous_period[1]})"
-        )
+            + (f", p={tr.p_value:.3f}" if tr.p_value is not None and tr.direction != "too few"
+               else "")
+        )  # fmt: skip
     if p.steps:
         lines.append(f"   {t['steps']}: {', '.join(p.steps[:4])}")
     if p.themes:
@@ -56,18 +62,25 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
 
 def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
     t = T[lang]
-    if not out.total:
-        return t["none"]
+    lines = [scope_line(out.scope, lang)]
+    if not out.enough_evidence:
+        if out.counts:
+            lines.append(f"\n**{t['what']}**")
+            lines += [f"- {c.aspect} ({c.sentiment}): {c.count}" for c in out.counts]
+        if out.quotes:
+            lines.append(f"\n**{t['examples']}**")
+            lines += [f"> “{q.text}” — {q.rating or ''}★ [{q.record_id}]" for q in out.quotes]
+        if out.collect:
+            lines.append(f"\n**{t['collect']}**: {out.collect.get(lang)}")
+        return "\n".join(lines)
     sections = [(t["title"], out.pain_points), (t["delights"], out.delights)]
     if out.lead == "positive":  # "what do customers love?": delights first
         sections.reverse()
-    lines: list[str] = []
     for title, points in sections:
         if not points:
             continue
-        lines.append(f"{chr(10) if lines else ''}## {title}" + (
-            "" if lines else f" ({out.total} {t['records']})"))
+        lines.append(f"\n## {title}")
         for n, p in enumerate(points, 1):
             lines += _item(n, p, lang)
-    lines.append(f"\n_{out.impact_formula}_")
+    lines.append(f"\n_{t['formula']}_")
     return "\n".join(lines)

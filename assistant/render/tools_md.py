@@ -7,6 +7,7 @@ claim keeps its evidence in brackets: atlas ids, feedback record ids, methodolog
 from __future__ import annotations
 
 from assistant.render.pain_points_md import render_pain_points
+from assistant.render.scope_md import scope_line
 from assistant.tools.five_questions import FiveQuestionsOutput, Neighbours
 from assistant.tools.journey_summary import JourneySummaryOutput
 from assistant.tools.persona import PersonaOutput, Section
@@ -29,6 +30,15 @@ L = {
         "next": "Ba bước tiếp theo", "volume": "Số phản hồi", "chart": "Biểu đồ",
         "quick": "thắng nhanh", "impact": "tác động", "effort": "công sức", "metrics": "Chỉ số",
         "stage_metrics": "Chỉ số theo giai đoạn", "none": "không có",
+        "behaviours": "Hành vi và kênh", "collect": "Cần thu thập",
+        "levels": {"high": "cao", "medium": "trung bình", "low": "thấp", "none": "không có"},
+        "dim_names": {
+            "demographics": "Nhân khẩu học", "technology": "Công nghệ",
+            "psychographics": "Tâm lý học", "ethnography": "Dân tộc học", "behaviour": "Hành vi",
+            "transactions": "Giao dịch", "company": "Công ty",
+            "business_situation": "Tình hình doanh nghiệp", "business": "Kinh doanh",
+            "organizational_model": "Mô hình của tổ chức", "resources": "Nguồn lực",
+        },
     },
     "en": {
         "who": "1. Who is this person?", "goal": "2. What is their real goal?",
@@ -44,6 +54,15 @@ L = {
         "next": "Three next steps", "volume": "Feedback volume", "chart": "Chart",
         "quick": "quick win", "impact": "impact", "effort": "effort", "metrics": "Metrics",
         "stage_metrics": "Metrics per stage", "none": "none",
+        "behaviours": "Behaviours and channels", "collect": "To collect",
+        "levels": {"high": "high", "medium": "medium", "low": "low", "none": "none"},
+        "dim_names": {
+            "demographics": "Demographics", "technology": "Technology",
+            "psychographics": "Psychographics", "ethnography": "Ethnography",
+            "behaviour": "Behaviour", "transactions": "Transactions", "company": "Company",
+            "business_situation": "Business situation", "business": "Business",
+            "organizational_model": "Organizational model", "resources": "Resources",
+        },
     },
 }  # fmt: skip
 
@@ -83,26 +102,32 @@ def render_five(o: FiveQuestionsOutput, lang: str) -> str:
 
 
 def _section(title: str, s: Section, t: dict) -> list[str]:
-    lines = [f"\n**{title}** ({t['conf']}: {s.confidence})"]
+    lines = [f"\n**{title}** ({t['conf']}: {t['levels'][s.confidence]})"]
     return lines + (_claims(s.claims) or [f"- {t['none']}"])
 
 
 def render_persona(o: PersonaOutput, lang: str) -> str:
     t = L[lang]
-    basis = ", ".join(f"{k}={v}" for k, v in o.based_on.items())
-    lines = [f"**{t['persona']}: {o.name}** ({basis}; {o.records} {t['records']})",
-             f"{t['type']}: {o.customer_type.text}{_ev(o.customer_type.evidence)}",
-             f"\n**{t['dims']}**"]  # fmt: skip
+    lines = [scope_line(o.scope, lang),
+             f"\n## {t['persona']}: {o.name}", f"_{o.description}_",
+             f"{t['type']}: {o.customer_type.text}{_ev(o.customer_type.evidence)}"]  # fmt: skip
+    if o.quote is not None:
+        lines.append(f"> “{o.quote.text}” [{o.quote.record_id}]")
+    for key, sec in (("goals", o.goals), ("needs", o.needs), ("pains", o.pains),
+                     ("delights", o.delights), ("behaviours", o.behaviours)):  # fmt: skip
+        lines += _section(t[key], sec, t)
+    lines.append(f"\n**{t['dims']}**")
     for d in o.dimensions:
-        lines.append(f"- {d.name} ({t['conf']}: {d.confidence})")
+        level = t["levels"][d.confidence]
+        lines.append(f"- {t['dim_names'].get(d.name, d.name)} ({t['conf']}: {level})")
         lines += [f"  {line}" for line in _claims(d.claims)]
     if not o.dimensions:
         lines.append(f"- {t['none']}")
-    for key, sec in (("goals", o.goals), ("needs", o.needs), ("pains", o.pains),
-                     ("delights", o.delights)):  # fmt: skip
-        lines += _section(t[key], sec, t)
     lines.append(f"\n**{t['gaps']}**")
-    lines += [f"- {g.dimension}: {g.how_to_fill}" for g in o.gaps] or [f"- {t['none']}"]
+    lines += [f"- {t['dim_names'].get(g.dimension, g.dimension)}: {g.how_to_fill}"
+              for g in o.gaps] or [f"- {t['none']}"]  # fmt: skip
+    if o.collect is not None:
+        lines.append(f"\n**{t['collect']}**: {o.collect.get(lang)}")
     lines.append(f"\n_{t['source']}: [{o.methodology.ref}]_")
     return "\n".join(lines)
 

@@ -1,58 +1,53 @@
-"""Pain-point summary: ranked pains (and delights) of the filtered feedback, from stored tags.
+"""Pain-point summary: ranked pains (and delights) of the feedback in scope, from stored tags.
 
-Every number is computed from the stored tags and ratings (no re-embedding):
-- count: feedback records with a negative tag for the aspect; share = count / filtered total.
-- severity: mean star rating of those records and the share of 1-2 star ratings.
+Every number is computed from the stored tags and ratings of the records in scope
+(assistant/tools/scope.py: a journey is what comments talk about, not a product aspect):
+- count: records in scope with a negative tag for the aspect; share = count / records in
+  scope, so no count exceeds the scope.
+- severity: mean star rating of those records (one decimal) and the share of 1-2 stars.
 - impact = count × (5 − mean rating) / 4: volume times severity (a 1-star pain weighs 1 per
   record, a 5-star one 0; records without ratings weigh 0.5). Pains are ranked by it.
-- trend: count and share in the period against the previous period of equal length (no
-  period given: the last 90 days of the data against the 90 days before).
-- themes: k-means over TF-IDF of the comments' syllables and bigrams inside one pain; each
-  theme is named by its most characteristic terms, and every record is counted in one.
+- trend: the pain's share of all feedback in the period against its share in the previous
+  period of equal length (no period given: the last 90 days of the data against the 90 days
+  before), with the counts; "up" or "down" only when a two-proportion test gives p < 0.05
+  with at least `CX_MIN_EVIDENCE` records in each period, else "flat".
+- themes: stored when the feedback was tagged (assistant/knowledge/themes.py); here only
+  counted among the records in scope.
 Delights are the same for positive tags, ranked by count × (mean rating − 1) / 4.
+Under `CX_MIN_EVIDENCE` records in scope nothing is ranked: the answer says the data cannot
+speak to the question, shows what there is, and what to collect.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.errors import AssistantError
 from assistant.knowledge.atlas import Atlas, Bi
 from assistant.knowledge.redaction import redact
-from assistant.text import nfc, words
-from assistant.tools.types import ToolContext
+from assistant.tools.scope import (
+    FeedbackFilters,
+    NoFeedbackError,
+    Scope,
+    Selection,
+    confidence_from_coverage,
+    select,
+)
+from assistant.tools.stats import two_proportion_p
+from assistant.tools.types import Confidence, ToolContext
 
 DEFAULT_WINDOW_DAYS = 90
-THEME_SAMPLE = 1500
 QUOTE_CHARS = 280
-_THEME_STOP = set(
-    "máy mình là và có thì không mà của cho với được nhưng cũng rất này nó em anh ạ nha "
-    "như lắm quá hơi đã đang sẽ để khi còn ra vào lại thấy dùng mua ko k đc thế gì bị"
-    .split()
-)  # fmt: skip
+__all__ = ["NoFeedbackError", "PainPoint", "PainPointsInput", "PainPointsOutput",
+           "summarize_pain_points"]  # fmt: skip
 
 
-class PainPointsInput(BaseModel):
-    """Filters for the pain-point summary; every filter is optional."""
+class PainPointsInput(FeedbackFilters):
+    """Summarize the pain points (and delights) of the feedback that matches the filters."""
 
-    journey: str | None = Field(None, description="Journey id or name (vi or en).")
-    stage: str | None = Field(None, description="Stage id or name inside the journey.")
-    touchpoint: str | None = Field(None, description="Touchpoint id, e.g. hotline, store-staff.")
-    aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
-    segment: str | None = Field(None, description="Customer segment, as in the feedback data.")
-    source: str | None = Field(None, description="Only the feedback of this ingested file.")
-    start: date | None = Field(None, description="First day of the period (inclusive).",
-                               json_schema_extra={"cli": ["--from"]})  # fmt: skip
-    end: date | None = Field(None, description="Last day of the period (inclusive).",
-                             json_schema_extra={"cli": ["--to"]})  # fmt: skip
-    min_rating: int | None = Field(None, ge=1, le=5, description="Lowest star rating kept.")
-    max_rating: int | None = Field(None, ge=1, le=5, description="Highest star rating kept.")
     top: int = Field(5, ge=1, le=20, description="How many pains and delights to return.")
     sentiment: Literal["negative", "positive"] = Field(
         "negative", description="What to lead with: pains (negative) or delights (positive)."
@@ -68,7 +63,7 @@ class Quote(BaseModel):
 
 class Theme(BaseModel):
     label: str = Field(description="The theme's most characteristic terms.")
-    count: int
+    count: int = Field(description="Records of this pain in scope that belong to the theme.")
     quote: Quote
 
 
@@ -77,10 +72,12 @@ class Trend(BaseModel):
     previous_period: tuple[date, date]
     current: int
     previous: int
+    current_total: int = Field(description="All records in scope in the period.")
+    previous_total: int
     current_share: float
     previous_share: float
-    change: float | None = Field(description="Relative change of the count; None if 0 before.")
-    direction: Literal["up", "down", "flat", "new", "none"]
+    p_value: float | None = Field(description="Two-proportion test of the two shares.")
+    direction: Literal["up", "down", "flat", "too few"]
 
 
 class PainPoint(BaseModel):
@@ -92,7 +89,7 @@ class PainPoint(BaseModel):
     touchpoints: list[str]
     count: int
     share: float
-    mean_rating: float | None
+    mean_rating: float | None = Field(description="Mean star rating, one decimal.")
     low_rating_share: float | None = Field(description="Share of 1-2 star ratings.")
     impact: float
     trend: Trend | None
@@ -101,174 +98,137 @@ class PainPoint(BaseModel):
     record_ids: list[str] = Field(description="Evidence: ids of up to 50 of the records.")
 
 
+class AspectCount(BaseModel):
+    aspect: str
+    sentiment: Literal["negative", "positive"]
+    count: int
+
+
 class PainPointsOutput(BaseModel):
-    filters: dict[str, str | int | None]
-    lead: Literal["negative", "positive"] = Field(
-        "negative", description="What the request asked about first: pains or delights."
+    filters: dict[str, str | int | None] = Field(description="Every filter; None = not applied.")
+    total: int = Field(description="Feedback records in scope.")
+    corpus_total: int = Field(description="Feedback records in the whole corpus.")
+    unapplied: list[str] = Field(default_factory=list, description="Filters not applied.")
+    filter_names: dict[str, Bi] = Field(
+        default_factory=dict, description="Display names of the filters' values."
     )
-    total: int = Field(description="Feedback records left after the filters.")
+    enough_evidence: bool
+    min_evidence: int
+    confidence: Confidence = Field(description="From the number of records in scope.")
+    lead: Literal["negative", "positive"] = "negative"
     pain_points: list[PainPoint]
     delights: list[PainPoint]
+    counts: list[AspectCount] = Field(
+        default_factory=list, description="Under the minimum of evidence: what there is."
+    )
+    quotes: list[Quote] = Field(default_factory=list, description="Under the minimum: examples.")
+    collect: Bi | None = Field(None, description="What data to collect when there is too little.")
     impact_formula: str = "impact = count × (5 − mean rating) / 4"
     tag_origins: dict[str, int] = Field(description="How the records were tagged.")
 
-
-class NoFeedbackError(AssistantError):
-    pass
-
-
-def filter_scope(
-    atlas: Atlas, inp: PainPointsInput
-) -> tuple[set[str] | None, set[str], str | None]:
-    """Aspects in scope (None = all), steps in scope, and the journey id filter."""
-    refs = atlas.step_refs()
-    journey_id = None
-    if inp.journey:
-        journey = atlas.find_journey(inp.journey)
-        journey_id = journey.id
-        refs = [r for r in refs if r.journey.id == journey.id]
-        if inp.stage:
-            stage = next(
-                (s for s in journey.stages if inp.stage.lower() in
-                 (s.id, s.name.vi.lower(), s.name.en.lower())), None,
-            )  # fmt: skip
-            if stage is None:
-                known = ", ".join(s.id for s in journey.stages)
-                raise AssistantError(f"No stage {inp.stage!r} in journey {journey.id!r}; "
-                                     f"stages: {known}.")  # fmt: skip
-            refs = [r for r in refs if r.stage.id == stage.id]
-    if inp.touchpoint:
-        refs = [r for r in refs if inp.touchpoint in r.step.touchpoints]
-        if not refs:
-            known = sorted({t for r in atlas.step_refs() for t in r.step.touchpoints})
-            raise AssistantError(f"No step has touchpoint {inp.touchpoint!r}; known: "
-                                 f"{', '.join(known)}.")  # fmt: skip
-    steps = {r.ref for r in refs}
-    aspects: set[str] | None = None
-    if inp.journey or inp.touchpoint:
-        aspects = {a.id for a in atlas.taxonomy if steps & set(a.steps)}
-    if inp.aspect:
-        wanted = inp.aspect.upper()
-        if atlas.aspect(wanted) is None:
-            known = ", ".join(a.id for a in atlas.taxonomy)
-            raise AssistantError(f"No aspect {inp.aspect!r}; aspects: {known}.")
-        aspects = {wanted} if aspects is None or wanted in aspects else set()
-    return aspects, steps, journey_id
+    @property
+    def scope(self) -> Scope:
+        return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
+                     unapplied=self.unapplied, min_evidence=self.min_evidence,
+                     names=self.filter_names)  # fmt: skip
 
 
-def _short(text: str) -> str:
+def short_quote(text: str) -> str:
     text = redact(" ".join(text.split()))[0]  # stored text is redacted; shown text is too
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _themes(ids: list[str], texts: dict[str, str], meta: dict, k_max: int = 3) -> list[Theme]:
-    """Cluster one pain's comments; name each cluster by its top terms."""
-    from sklearn.cluster import KMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def _label(atlas: Atlas, aspect: str, sentiment: str) -> Bi:
+    a = atlas.aspect(aspect)
+    name = a.name if a else Bi(vi=aspect, en=aspect)
+    if sentiment == "negative":
+        return Bi(vi=f"Phàn nàn về {name.vi.lower()}", en=f"{name.en} complaints")
+    return Bi(vi=f"Khen {name.vi.lower()}", en=f"Praise for {name.en.lower()}")
 
-    docs = [i for i in ids if i in texts]
-    if len(docs) < 12:
-        return []
 
-    def analyzer(text: str) -> list[str]:
-        toks = [t for t in words(nfc(text).lower()) if t not in _THEME_STOP and not t.isdigit()]
-        return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
-
-    # A deterministic sample fits the model; every record is then assigned to a theme.
-    sample = sorted(docs, key=lambda i: hashlib.md5(i.encode()).hexdigest())[:THEME_SAMPLE]
-    vec = TfidfVectorizer(analyzer=analyzer, min_df=3, max_df=0.5, sublinear_tf=True)
-    try:
-        x_sample = vec.fit_transform([texts[i] for i in sample])
-    except ValueError:  # vocabulary empty after pruning
-        return []
-    k = max(2, min(k_max, len(sample) // 40))
-    km = KMeans(n_clusters=k, n_init=4, random_state=0).fit(x_sample)
-    x_all = vec.transform([texts[i] for i in docs])
-    assign = km.predict(x_all)
-    terms = np.array(vec.get_feature_names_out())
-    themes = []
-    for c in range(k):
-        members = np.flatnonzero(assign == c)
-        if len(members) == 0:
-            continue
-        center = km.cluster_centers_[c]
-        order = np.argsort(-center)
-        top = [t for t in terms[order[:12]] if " " in t][:2] or list(terms[order[:2]])
-        closeness = np.asarray(x_all[members] @ center).ravel()
-        # Of the five comments closest to the theme's centre, quote the shortest.
-        near = members[np.argsort(-closeness)[:5]]
-        rep = min((docs[i] for i in near), key=lambda r: len(texts[r]))
-        themes.append(
-            Theme(
-                label=", ".join(top),
-                count=len(members),
-                quote=Quote(
-                    record_id=rep, text=_short(texts[rep]), rating=meta[rep][0], date=meta[rep][1]
-                ),
-            )  # fmt: skip
+def _period(sel: Selection, inp: PainPointsInput) -> tuple[date, date]:
+    dates = [d for _, d in sel.undated_scope.values() if d]
+    if inp.start or inp.end:
+        return inp.start or min(dates, default=date.today()), inp.end or max(
+            dates, default=date.today()
         )
-    return sorted(themes, key=lambda t: -t.count)
+    end = max(dates, default=date.today())
+    return end - timedelta(days=DEFAULT_WINDOW_DAYS - 1), end
 
 
 def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsOutput:
     """Rank the pain points (and delights) of the customer feedback that matches the filters
-    (journey, stage, touchpoint, aspect, segment, source file, period, ratings), with counts,
-    severity, trend, themes and redacted quotes. Impact = count × (5 − mean rating) / 4."""
+    (journey, step, stage, touchpoint, aspect, segment, source file, period, ratings), with
+    counts, severity, trend, themes and redacted quotes; says so when the data in scope is
+    too thin to rank. Impact = count × (5 − mean rating) / 4."""
     kb = ctx.kb
     atlas = kb.atlas()
     store = kb.feedback()
-    aspects, steps, journey_id = filter_scope(atlas, inp)
-    origins = store.tag_origins()
-    if not store.count():
-        raise NoFeedbackError("No feedback is indexed yet. Run `cx-assistant index` first.")
-    if origins.get("untagged") == store.count():
-        raise NoFeedbackError("The feedback is not tagged yet. Run `cx-assistant index`.")
+    sel = select(kb, inp)
+    scope = sel.scope
+    meta = sel.meta
+    wanted_aspect = scope.filters.get("aspect")
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for rid in meta:
+        for aspect, sentiment in sel.tags.get(rid, []):
+            if sentiment in ("negative", "positive") and wanted_aspect in (None, aspect):
+                groups[(aspect, sentiment)].append(rid)
+    common = {
+        "filters": scope.filters, "total": scope.total, "corpus_total": scope.corpus_total,
+        "unapplied": scope.unapplied, "min_evidence": scope.min_evidence,
+        "filter_names": scope.names,
+        "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
+        "lead": inp.sentiment, "tag_origins": store.tag_origins(),
+    }  # fmt: skip
+    if not scope.enough:
+        examples = sorted(meta, key=lambda r: (meta[r][0] or 3, r))[:3]
+        texts = store.texts(examples)
+        return PainPointsOutput(
+            **common, enough_evidence=False, pain_points=[], delights=[],
+            counts=sorted((AspectCount(aspect=a, sentiment=s, count=len(ids))
+                           for (a, s), ids in groups.items()),
+                          key=lambda c: (c.aspect, c.sentiment)),
+            quotes=[Quote(record_id=r, text=short_quote(texts[r]), rating=meta[r][0],
+                          date=meta[r][1]) for r in examples if r in texts],
+            collect=Bi(
+                vi=f"Cần ít nhất {scope.min_evidence} phản hồi trong phạm vi này để xếp hạng: "
+                   "thu thập khảo sát sau tương tác (CSAT/CES) ở các bước của hành trình, hoặc "
+                   "mở rộng khoảng thời gian / bỏ bớt bộ lọc.",
+                en=f"At least {scope.min_evidence} comments in this scope are needed to rank: "
+                   "collect post-interaction surveys (CSAT/CES) at the journey's steps, or "
+                   "widen the period / drop a filter.",
+            ),
+        )  # fmt: skip
 
-    meta: dict[str, tuple[int | None, date | None]] = {}
-    for rid, rating, day, segment, journey, _stage, _channel in store.rows_for_aggregation():
-        if inp.segment and (segment or "").lower() != inp.segment.lower():
-            continue
-        if inp.source and not rid.startswith(f"{inp.source}:"):
-            continue
-        if journey_id and journey and journey != journey_id:
-            continue
-        if inp.min_rating and (rating is None or rating < inp.min_rating):
-            continue
-        if inp.max_rating and (rating is None or rating > inp.max_rating):
-            continue
-        meta[rid] = (rating, date.fromisoformat(day) if day else None)
-    tags: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for rid, aspect, sentiment in store.all_tags():
-        if rid in meta:
-            tags[rid].append((aspect, sentiment))
-    if aspects is not None:
-        meta = {r: m for r, m in meta.items() if any(a in aspects for a, _ in tags.get(r, []))}
-
-    dates = [d for _, d in meta.values() if d]
-    if inp.start or inp.end:
-        start = inp.start or min(dates, default=date.today())
-        end = inp.end or max(dates, default=date.today())
-    else:
-        end = max(dates, default=date.today())
-        start = end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    start, end = _period(sel, inp)
     prev_end = start - timedelta(days=1)
     prev_start = prev_end - (end - start)
-    in_period = {r for r, (_, d) in meta.items() if d and start <= d <= end}
-    in_prev = {r for r, (_, d) in meta.items() if d and prev_start <= d <= prev_end}
-    scope = in_period if inp.start or inp.end else set(meta)  # a given period is a filter too
-    total = len(scope)
+    undated = sel.undated_scope
+    in_period = {r for r, (_, d) in undated.items() if d and start <= d <= end}
+    in_prev = {r for r, (_, d) in undated.items() if d and prev_start <= d <= prev_end}
+    tags_all: dict[str, list[tuple[str, str]]] = sel.tags
 
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for rid in scope:
-        for aspect, sentiment in tags.get(rid, []):
-            if sentiment in ("negative", "positive") and (aspects is None or aspect in aspects):
-                groups[(aspect, sentiment)].append(rid)
+    def trend(aspect: str, sentiment: str) -> Trend:
+        def hits(ids: set[str]) -> int:
+            return sum(1 for r in ids if (aspect, sentiment) in tags_all.get(r, []))
 
-    # The trend's previous period lies outside an explicit period filter: count it apart.
-    groups_all: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for rid in in_prev | scope:
-        for aspect, sentiment in tags.get(rid, []):
-            groups_all[(aspect, sentiment)].append(rid)
+        cur, prev = hits(in_period), hits(in_prev)
+        n_cur, n_prev = len(in_period), len(in_prev)
+        p = two_proportion_p(cur, n_cur, prev, n_prev) if n_cur and n_prev else None
+        minimum = scope.min_evidence
+        if n_cur < minimum or n_prev < minimum:
+            direction = "too few"
+        elif p is not None and p < 0.05:
+            direction = "up" if cur / n_cur > prev / n_prev else "down"
+        else:
+            direction = "flat"
+        return Trend(
+            period=(start, end), previous_period=(prev_start, prev_end), current=cur,
+            previous=prev, current_total=n_cur, previous_total=n_prev,
+            current_share=round(cur / n_cur, 4) if n_cur else 0.0,
+            previous_share=round(prev / n_prev, 4) if n_prev else 0.0,
+            p_value=round(p, 4) if p is not None else None, direction=direction,
+        )  # fmt: skip
 
     def build(aspect: str, sentiment: str, ids: list[str]) -> PainPoint:
         ratings = [meta[r][0] for r in ids if meta[r][0] is not None]
@@ -279,76 +239,57 @@ def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsO
         else:
             weight = (mean - 1) / 4 if mean is not None else 0.5
         a = atlas.aspect(aspect)
-        name = a.name if a else Bi(vi=aspect, en=aspect)
-        label = (
-            Bi(vi=f"Phàn nàn về {name.vi.lower()}", en=f"{name.en} complaints")
-            if sentiment == "negative"
-            else Bi(vi=f"Khen {name.vi.lower()}", en=f"Praise for {name.en.lower()}")
-        )
-        a_steps = [s for s in (a.steps if a else []) if not steps or s in steps or not journey_id]
+        a_steps = [s for s in (a.steps if a else []) if not sel.steps or s in sel.steps]
         located = [atlas.locate(s) for s in a_steps]
-        cur = sum(1 for r in ids if r in in_period)
-        prev = sum(1 for r in groups_all[(aspect, sentiment)] if r in in_prev)
-        cur_total, prev_total = len(in_period) or 1, len(in_prev) or 1
-        change = (cur - prev) / prev if prev else None
-        direction = (
-            "none" if not cur and not prev else "new" if not prev
-            else "up" if change > 0.1 else "down" if change < -0.1 else "flat"
-        )  # fmt: skip
         return PainPoint(
-            aspect=aspect,
-            sentiment=sentiment,
-            label=label,
+            aspect=aspect, sentiment=sentiment, label=_label(atlas, aspect, sentiment),
             steps=a_steps,
             stages=list(dict.fromkeys(f"{x.journey.id}.{x.stage.id}" for x in located if x)),
             touchpoints=sorted({t for x in located if x for t in x.step.touchpoints}),
-            count=len(ids),
-            share=round(len(ids) / total, 4) if total else 0.0,
-            mean_rating=round(mean, 3) if mean is not None else None,
+            count=len(ids), share=round(len(ids) / scope.total, 4),
+            mean_rating=round(mean, 1) if mean is not None else None,
             low_rating_share=round(low, 4) if low is not None else None,
-            impact=round(len(ids) * weight, 2),
-            trend=Trend(
-                period=(start, end),
-                previous_period=(prev_start, prev_end),
-                current=cur,
-                previous=prev,
-                current_share=round(cur / cur_total, 4),
-                previous_share=round(prev / prev_total, 4),
-                change=round(change, 4) if change is not None else None,
-                direction=direction,
-            ),  # fmt: skip
-            quotes=[],
-            themes=[],
-            record_ids=sorted(ids)[:50],
-        )
+            impact=round(len(ids) * weight, 1), trend=trend(aspect, sentiment),
+            quotes=[], themes=[], record_ids=sorted(ids)[:50],
+        )  # fmt: skip
 
     built = [build(a, s, ids) for (a, s), ids in groups.items()]
-    pains = sorted(
-        (p for p in built if p.sentiment == "negative"), key=lambda p: (-p.impact, p.aspect)
-    )
-    delights = sorted(
-        (p for p in built if p.sentiment == "positive"), key=lambda p: (-p.impact, p.aspect)
-    )
+    rank = lambda p: (-p.impact, p.aspect)  # noqa: E731
+    pains = sorted((p for p in built if p.sentiment == "negative"), key=rank)
+    delights = sorted((p for p in built if p.sentiment == "positive"), key=rank)
     shown = pains[: inp.top] + delights[: inp.top]
-    wanted_ids = [r for p in shown for r in groups[(p.aspect, p.sentiment)]]
-    texts = store.texts(wanted_ids)
     for p in shown:
-        ids = groups[(p.aspect, p.sentiment)]
-        p.themes = _themes(ids, texts, meta)
-        quotes = [t.quote for t in p.themes]
-        for rid in sorted(ids, key=lambda r: (meta[r][0] or 3, len(texts.get(r, ""))))[:3]:
-            if len(quotes) >= 3:
-                break
-            if rid in texts and all(q.record_id != rid for q in quotes):
-                quotes.append(Quote(record_id=rid, text=_short(texts[rid]), rating=meta[rid][0],
-                                    date=meta[rid][1]))  # fmt: skip
-        p.quotes = quotes[:3]
-    filters = inp.model_dump(exclude={"top", "sentiment"}, exclude_none=True)
+        _add_themes_and_quotes(p, groups[(p.aspect, p.sentiment)], meta, store)
     return PainPointsOutput(
-        filters={k: str(v) if isinstance(v, date) else v for k, v in filters.items()},
-        total=total,
-        lead=inp.sentiment,
-        pain_points=pains[: inp.top],
-        delights=delights[: inp.top],
-        tag_origins={k: v for k, v in origins.items()},
+        **common, enough_evidence=True, pain_points=pains[: inp.top], delights=delights[: inp.top]
     )
+
+
+def _add_themes_and_quotes(p: PainPoint, ids: list[str], meta: dict, store) -> None:  # noqa: ANN001
+    """The stored themes of this pain counted over its records in scope, and up to three
+    redacted quotes (each theme's representative first)."""
+    labels, members = store.themes_of(p.aspect, p.sentiment)
+    counts = Counter(members[r] for r in ids if r in members)
+    in_scope = set(ids)
+    reps: dict[int, str] = {}
+    for theme, (_, rep) in labels.items():
+        if rep in in_scope:
+            reps[theme] = rep
+        elif counts.get(theme):  # the representative is outside the scope: a member inside it
+            reps[theme] = min((r for r in ids if members.get(r) == theme), key=len)
+    wanted = list(reps.values()) + sorted(ids, key=lambda r: (meta[r][0] or 3, r))[:6]
+    texts = store.texts(wanted)
+    themes = [
+        Theme(label=labels[t][0], count=n, quote=Quote(record_id=reps[t],
+              text=short_quote(texts[reps[t]]), rating=meta[reps[t]][0], date=meta[reps[t]][1]))
+        for t, n in counts.most_common() if t in reps and reps[t] in texts
+    ]  # fmt: skip
+    p.themes = themes
+    quotes = [t.quote for t in themes]
+    for rid in sorted(ids, key=lambda r: (meta[r][0] or 3, len(texts.get(r, "")), r)):
+        if len(quotes) >= 3:
+            break
+        if rid in texts and all(q.record_id != rid for q in quotes):
+            quotes.append(Quote(record_id=rid, text=short_quote(texts[rid]),
+                                rating=meta[rid][0], date=meta[rid][1]))  # fmt: skip
+    p.quotes = quotes[:3]

@@ -1,0 +1,223 @@
+"""The scope of a feedback-derived answer: which records the filters keep, said plainly.
+
+Every feedback tool selects its records here, so `pains`, `persona`, `roadmap`, `journey`
+and `five` agree on what "the delivery journey" or "students" means: a journey is the
+records linked to it by what they talk about (assistant/knowledge/linking.py), a segment
+the records whose text names it (or whose segment column says so), a period and ratings
+what they say. A filter that cannot be applied is reported, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.errors import AssistantError
+from assistant.knowledge.atlas import Bi
+from assistant.knowledge.base import KnowledgeBase
+from assistant.text import fold
+from assistant.tools.types import Confidence
+
+FILTER_KEYS = (
+    "journey", "step", "aspect", "segment", "source", "start", "end", "min_rating", "max_rating",
+)  # fmt: skip
+
+
+class NoFeedbackError(AssistantError):
+    pass
+
+
+class FeedbackFilters(BaseModel):
+    """The filters every feedback tool accepts (all optional)."""
+
+    journey: str | None = Field(None, description="Journey id or name (vi or en).")
+    step: str | None = Field(None, description="Step id or name inside the journey.")
+    stage: str | None = Field(None, description="Stage id or name inside the journey.")
+    touchpoint: str | None = Field(None, description="Touchpoint id, e.g. hotline, store-staff.")
+    aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
+    segment: str | None = Field(
+        None, description="Customer segment in words (sinh viên, game thủ…) or its id."
+    )
+    source: str | None = Field(None, description="Only the feedback of this ingested file.")
+    start: date | None = Field(None, description="First day of the period (inclusive).",
+                               json_schema_extra={"cli": ["--from"]})  # fmt: skip
+    end: date | None = Field(None, description="Last day of the period (inclusive).",
+                             json_schema_extra={"cli": ["--to"]})  # fmt: skip
+    min_rating: int | None = Field(None, ge=1, le=5, description="Lowest star rating kept.")
+    max_rating: int | None = Field(None, ge=1, le=5, description="Highest star rating kept.")
+
+
+class Scope(BaseModel):
+    """What an answer is about, for its first line: filters applied and N of M comments."""
+
+    filters: dict[str, Any] = Field(description="Every filter key; None when not applied.")
+    total: int = Field(description="Records in scope.")
+    corpus_total: int = Field(description="Records in the whole feedback corpus.")
+    unapplied: list[str] = Field(
+        default_factory=list, description="Filters that were asked for but cannot be applied."
+    )
+    min_evidence: int = Field(description="Records needed before a tool ranks or concludes.")
+    names: dict[str, Bi] = Field(
+        default_factory=dict, description="Display names of the filters' values (vi, en)."
+    )
+
+    @property
+    def enough(self) -> bool:
+        return self.total >= self.min_evidence
+
+
+class Selection(BaseModel):
+    """The records in scope with what the tools aggregate on."""
+
+    scope: Scope
+    journey: str | None = None
+    steps: list[str] = Field(default_factory=list)
+    meta: dict[str, tuple[int | None, date | None]] = Field(default_factory=dict)
+    # Records kept by every filter but the period (trends compare with the period before).
+    undated_scope: dict[str, tuple[int | None, date | None]] = Field(default_factory=dict)
+    tags: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)
+
+
+def confidence_from_coverage(records: int, minimum: int) -> Confidence:
+    """Confidence from how many records stand behind a claim, against the minimum of
+    evidence: none without records, low under the minimum, medium up to 4× it, high above."""
+    if records <= 0:
+        return "none"
+    if records < minimum:
+        return "low"
+    return "medium" if records < 4 * minimum else "high"
+
+
+def ensure_links(kb: KnowledgeBase) -> None:
+    """Link records that were never linked (a file ingested since the last index)."""
+    store = kb.feedback()
+    if len(store.linked_ids()) < store.count():
+        kb.link_feedback(progress=False)
+
+
+def select(kb: KnowledgeBase, f: FeedbackFilters) -> Selection:
+    """The records the filters keep, with ratings, dates and tags, and the scope line."""
+    atlas = kb.atlas()
+    store = kb.feedback()
+    corpus_total = store.count()
+    if not corpus_total:
+        raise NoFeedbackError("No feedback is indexed yet. Run `cx-assistant index` first.")
+    if store.tag_origins().get("untagged") == corpus_total:
+        raise NoFeedbackError("The feedback is not tagged yet. Run `cx-assistant index`.")
+    unapplied: list[str] = []
+
+    # Journey, step, stage, touchpoint: the records linked to those steps.
+    journey_id, steps, keep = None, [], None
+    if f.journey or f.touchpoint:
+        ensure_links(kb)
+    if f.journey:
+        journey = atlas.find_journey(f.journey)
+        journey_id = journey.id
+        refs = [r for r in atlas.step_refs() if r.journey.id == journey.id]
+        if f.step:
+            refs = [atlas.find_step(journey, f.step)]
+        elif f.stage:
+            wanted = fold(f.stage)
+            stage = next((s for s in journey.stages if wanted in
+                          (fold(s.id), fold(s.name.vi), fold(s.name.en))), None)  # fmt: skip
+            if stage is None:
+                known = ", ".join(s.id for s in journey.stages)
+                raise AssistantError(f"No stage {f.stage!r} in journey {journey.id!r}; "
+                                     f"stages: {known}.")  # fmt: skip
+            refs = [r for r in refs if r.stage.id == stage.id]
+        steps = [r.ref for r in refs]
+        if f.step or f.stage:
+            keep = {rid for ref in refs
+                    for rid in store.records_linked_to(journey.id, ref.step.id)}  # fmt: skip
+        else:
+            keep = set(store.records_linked_to(journey.id))
+    if f.touchpoint:
+        refs = [r for r in atlas.step_refs() if f.touchpoint in r.step.touchpoints]
+        if not refs:
+            known = sorted({t for r in atlas.step_refs() for t in r.step.touchpoints})
+            raise AssistantError(f"No step has touchpoint {f.touchpoint!r}; known: "
+                                 f"{', '.join(known)}.")  # fmt: skip
+        steps = [r.ref for r in refs if not journey_id or r.journey.id == journey_id]
+        touched = {rid for r in refs for rid in store.records_linked_to(r.journey.id, r.step.id)}
+        keep = touched if keep is None else keep & touched
+
+    aspect = None
+    if f.aspect:
+        found = atlas.aspect(f.aspect.upper()) or atlas.aspect(
+            atlas.names().resolve("aspect", f.aspect) or ""
+        )
+        if found is None:
+            known = ", ".join(a.id for a in atlas.taxonomy)
+            raise AssistantError(f"No aspect {f.aspect!r}; aspects: {known}.")
+        aspect = found.id
+
+    segment_id, segment_ids = None, None
+    if f.segment:
+        book = kb.segments()
+        segment_id = f.segment if book.segment(f.segment) else next(
+            iter(book.segments_mentioned(f.segment)), None
+        )
+        # Who wrote it: the comment names the segment, or the file's segment column does.
+        segment_ids = kb.records_of_segment(segment_id) if segment_id else set()
+        segment_ids |= store.ids_with_segment_column(f.segment)
+        if segment_id is None and not segment_ids:
+            unapplied.append(f"segment “{f.segment}” (no cue words for it; add it to "
+                             "corpus/playbook/segments.yaml)")  # fmt: skip
+
+    rows = store.rows_for_aggregation()
+    tags: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rid, a, s in store.all_tags():
+        tags[rid].append((a, s))
+    undated: dict[str, tuple[int | None, date | None]] = {}
+    for r in rows:
+        if keep is not None and r.id not in keep:
+            continue
+        if segment_ids is not None and r.id not in segment_ids:
+            continue
+        if f.source and r.source != f.source:
+            continue
+        if f.min_rating and (r.rating is None or r.rating < f.min_rating):
+            continue
+        if f.max_rating and (r.rating is None or r.rating > f.max_rating):
+            continue
+        if aspect and not any(a == aspect for a, _ in tags.get(r.id, ())):
+            continue
+        undated[r.id] = (r.rating, date.fromisoformat(r.date) if r.date else None)
+    if f.start or f.end:
+        lo, hi = f.start or date.min, f.end or date.max
+        meta = {k: v for k, v in undated.items() if v[1] and lo <= v[1] <= hi}
+    else:
+        meta = undated
+    filters: dict[str, Any] = dict.fromkeys(FILTER_KEYS)
+    filters.update({
+        "journey": journey_id, "step": steps[0] if f.step and steps else None, "aspect": aspect,
+        "segment": segment_id or f.segment, "source": f.source,
+        "start": f.start.isoformat() if f.start else None,
+        "end": f.end.isoformat() if f.end else None,
+        "min_rating": f.min_rating, "max_rating": f.max_rating,
+    })  # fmt: skip
+    if f.stage:
+        filters["stage"] = f.stage
+    if f.touchpoint:
+        filters["touchpoint"] = f.touchpoint
+    names: dict[str, Bi] = {}
+    if journey_id:
+        names["journey"] = atlas.find_journey(journey_id).name
+    if filters["step"]:
+        located = atlas.locate(filters["step"])
+        if located:
+            names["step"] = located.step.name
+    if aspect:
+        names["aspect"] = atlas.aspect(aspect).name  # type: ignore[union-attr]
+    if segment_id and kb.segments().segment(segment_id):
+        seg_name = kb.segments().segment(segment_id).name  # type: ignore[union-attr]
+        names["segment"] = Bi(vi=seg_name.vi, en=seg_name.en)
+    scope = Scope(filters=filters, total=len(meta), corpus_total=corpus_total,
+                  unapplied=unapplied, min_evidence=kb.settings.cx_min_evidence,
+                  names=names)  # fmt: skip
+    kept_tags = {k: v for k, v in tags.items() if k in undated}
+    return Selection(scope=scope, journey=journey_id, steps=steps, meta=meta,
+                     undated_scope=undated, tags=kept_tags)  # fmt: skip
