@@ -36,7 +36,8 @@ def hostile_kb(tmp_path, embedder):
     rows = [(f"Pin tụt nhanh, liên hệ {p}", 1, "1/3/2020", "{BATTERY#Negative};") for p in PLANTED]
     rows += [(f"Máy nóng. {i}", 2, "2/3/2020", "{BATTERY#Negative};") for i in INSTRUCTIONS]
     rows += [("Pin yếu quá", 2, "3/3/2020", "{BATTERY#Negative};")] * 1
-    s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=REPO / "corpus")
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=REPO / "corpus",
+                 cx_min_evidence=1)  # eight comments: rank them anyway
     kb = KnowledgeBase.open(s, embedder)
     kb.index_methodology(progress=False)
     kb.index_atlas(progress=False)
@@ -89,7 +90,7 @@ def test_damaged_index_folder_names_the_fix(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "cannot be opened" in err and "cx-assistant index" in err
     with pytest.raises(IndexNotReadyError):
-        KnowledgeBase.open(Settings(_env_file=None, cx_data_dir=tmp_path / "d"))
+        KnowledgeBase.open(Settings(_env_file=None, cx_data_dir=tmp_path / "d")).store("atlas")
 
 
 def test_empty_corpus_indexes_nothing_and_ask_says_what_to_do(tmp_path, embedder):

@@ -82,7 +82,7 @@ def comment_vectors(kb: KnowledgeBase, records: Sequence[FeedbackRecord]) -> np.
     """Passage vectors of these comments, embedded once and kept in a Chroma collection of
     the eval's own (keyed by content, so an edited comment is embedded again)."""
     name = collection_name(kb.settings.cx_collection_prefix, "eval-links", kb.embedder.name)
-    store = ChunkStore(kb.client, name)
+    store = ChunkStore(kb.chroma(), name)
     keys = [f"{r.source}:{hashlib.sha1(r.text.encode('utf-8')).hexdigest()[:20]}" for r in records]
     have = stored_vectors(store, keys)
     todo = [(k, r) for k, r in zip(keys, records, strict=True) if k not in have]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm import tqdm
 
 from assistant.errors import ConfigError, IndexNotReadyError
-from assistant.knowledge.atlas import Atlas, load_atlas
+from assistant.knowledge.atlas import Atlas
 from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
 from assistant.knowledge.embedders import make_embedder
 from assistant.knowledge.feedback_store import FeedbackStore
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 class KnowledgeBase:
     settings: Settings
     embedder: Embedder
-    client: Any
+    client: Any = None  # the Chroma client, made on first use (answers from SQLite need none)
     _retrievers: dict[str, HybridRetriever] = field(default_factory=dict)
     _atlas: Atlas | None = None
     _feedback: FeedbackStore | None = None
@@ -47,17 +47,21 @@ class KnowledgeBase:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
-        return cls(
-            settings=settings,
-            embedder=embedder or make_embedder(settings),
-            client=make_chroma_client(settings),
-        )
+        return cls(settings=settings, embedder=embedder or make_embedder(settings))
+
+    def chroma(self) -> Any:
+        """The Chroma client (embedded or HTTP), made on first use: importing and opening
+        Chroma costs a second or more, and the feedback tools read SQLite only."""
+        if self.client is None:
+            self.client = make_chroma_client(self.settings)
+        return self.client
 
     # -- the parts -----------------------------------------------------------------------
     def store(self, kind: str) -> ChunkStore:
         name = collection_name(self.settings.cx_collection_prefix, kind, self.embedder.name)
+        client = self.chroma()  # its own clear error when the folder cannot be opened
         try:
-            return ChunkStore(self.client, name)
+            return ChunkStore(client, name)
         except Exception as exc:  # a damaged folder, or a Chroma server that went away
             where = self.settings.chroma_host or self.settings.chroma_path
             raise IndexNotReadyError(
@@ -67,7 +71,9 @@ class KnowledgeBase:
 
     def atlas(self) -> Atlas:
         if self._atlas is None:
-            self._atlas = load_atlas(self.settings.atlas_dir)
+            from assistant.knowledge.atlas_cache import load_atlas_cached
+
+            self._atlas = load_atlas_cached(self.settings.atlas_dir, self.settings.cx_data_dir)
         return self._atlas
 
     def playbook(self) -> Playbook:
