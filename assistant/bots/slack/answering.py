@@ -61,13 +61,23 @@ class AskJob:
 
 
 def submit(ctx: BotContext, client: Any, job: AskJob) -> None:
-    """Queue an answer (called from a listener: returns at once). A request that has waited
-    QUEUE_NOTE_AFTER_S without starting gets a note with its place in the queue; its answer
-    then replaces that note."""
+    """Queue an answer (called from a listener: returns at once). Choosing its lane means
+    routing the text (up to a tenth of a second of CPU), so that happens on the intake
+    threads, never on the threads that acknowledge."""
+    ctx.intake.submit(_enqueue, ctx, client, job)
+
+
+def _enqueue(ctx: BotContext, client: Any, job: AskJob) -> None:
+    """A request that has waited QUEUE_NOTE_AFTER_S without starting gets a note with its
+    place in the queue; its answer then replaces that note."""
     assert ctx.work is not None
-    who = ctx.requester(job.user, job.channel, job.shared, job.place)
-    job.lane = ctx.conversations.lane(job.text, job.conversation, who)
     labels = LABELS[job.lang or "en"]
+    try:
+        who = ctx.requester(job.user, job.channel, job.shared, job.place)
+        job.lane = ctx.conversations.lane(job.text, job.conversation, who)
+    except Exception:  # routing is retried by the answer itself, which reports errors
+        log.exception("choosing the lane of %r failed", job.text[:200])
+        job.lane = "light"
     queued = QueueNote(client, job)
 
     def on_queued(ahead: int) -> None:
@@ -78,8 +88,11 @@ def submit(ctx: BotContext, client: Any, job: AskJob) -> None:
         answer(ctx, client, job, queued.started())
 
     if ctx.work.submit(job.user, job.lane, run, on_queued).refused:
-        busy = note(labels["busy"])
-        client.chat_postMessage(channel=job.channel, thread_ts=job.thread_ts, **busy)
+        try:
+            busy = note(labels["busy"])
+            client.chat_postMessage(channel=job.channel, thread_ts=job.thread_ts, **busy)
+        except Exception:
+            log.exception("telling %s the queue is full failed", job.channel)
 
 
 class QueueNote:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -52,6 +53,10 @@ class BotContext:
     settings: Settings
     dedupe: Deduplicator = field(default_factory=Deduplicator)
     work: WorkQueue | None = None
+    # Routes a request to its lane before it is queued (CPU the acknowledging threads skip).
+    intake: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-in")
+    )
     # Threads checked after a restart: True when the bot has answered in them.
     threads: Bounded[str, bool] = field(default_factory=Bounded)
     # Conversation -> the people who asked the bot something in it.

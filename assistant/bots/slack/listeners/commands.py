@@ -49,7 +49,14 @@ def register(app: App, ctx: BotContext) -> None:
             queued = labels["queued"].format(n=ahead) if ahead else labels["next"]
             respond(response_type="ephemeral", replace_original=False, **note(queued))
 
-        assert ctx.work is not None
-        lane = ctx.conversations.lane(text, conversation, who)
-        if ctx.work.submit(user, lane, run, on_queued).refused:
-            respond(response_type="ephemeral", **note(labels["busy"]))
+        def enqueue() -> None:  # on the intake threads: routing costs CPU
+            assert ctx.work is not None
+            try:
+                lane = ctx.conversations.lane(text, conversation, who)
+                if ctx.work.submit(user, lane, run, on_queued).refused:
+                    respond(response_type="ephemeral", **note(labels["busy"]))
+            except Exception:
+                log.exception("queueing /cx %r failed", text[:200])
+                respond(response_type="ephemeral", **note(labels["error"]))
+
+        ctx.intake.submit(enqueue)
