@@ -20,7 +20,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 _BULLET = re.compile(r"^(\s*)[-*]\s+")
 _FENCE = re.compile(r"^\s*```")
-_URL = re.compile(r"https?://[^\s<>`]+")
+_URL = re.compile(r"https?://[^\s<>`()]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
