@@ -104,6 +104,7 @@ class Bot:
         self.server.server_close()
         assert self.ctx.work is not None
         self.ctx.work.close()
+        self.ctx.intake.shutdown(wait=False)
         self.slack.close()
 
 

@@ -64,7 +64,7 @@ def submit(ctx: BotContext, client: Any, job: AskJob) -> None:
     """Queue an answer (called from a listener: returns at once). Choosing its lane means
     routing the text (up to a tenth of a second of CPU), so that happens on the intake
     threads, never on the threads that acknowledge."""
-    ctx.intake.submit(_enqueue, ctx, client, job)
+    ctx.background(_enqueue, ctx, client, job)
 
 
 def _enqueue(ctx: BotContext, client: Any, job: AskJob) -> None:
@@ -171,18 +171,18 @@ def answer(ctx: BotContext, client: Any, job: AskJob, placeholder: str | None = 
         reply = ctx.conversations.ask(
             job.text, job.conversation, who, on_text=stream.write if stream else None
         )
-        answer, answer_id = reply.answer, reply.answer_id or ""
+        result, answer_id = reply.answer, reply.answer_id or ""
         if job.note:
-            answer.answer = f"{job.note}\n\n{answer.answer}"
+            result.answer = f"{job.note}\n\n{result.answer}"
         links = ctx.conversations.source_links()
         shareable = bool(job.place)
-        if stream is not None and stream.finish(answer, answer_id, shareable, links, placeholder):
+        if stream is not None and stream.finish(result, answer_id, shareable, links, placeholder):
             cleared = True  # a new message clears the status
         else:
-            messages = answer_messages(answer, answer_id, shareable, links)
+            messages = answer_messages(result, answer_id, shareable, links)
             post(client, job, messages, placeholder)
             cleared = placeholder is None
-        upload(client, job, answer)
+        upload(client, job, result)
     except Exception:
         log.exception("answering %r in %s failed", job.text[:200], job.channel)
         if stream is not None:
@@ -329,7 +329,7 @@ class Streamer:
         final = answer.answer
         if placeholder:
             self._delete(placeholder)
-        streamed = text[:sent]
+        streamed = text[:sent].lstrip()  # the final answer is stripped
         rest = final[len(streamed) :] if final.startswith(streamed) else None
         if rest is not None and len(rest) <= MAX_STREAM_TEXT:
             try:

@@ -4,8 +4,10 @@ is looking at, users' languages)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -16,6 +18,7 @@ from assistant.conversation import Conversations, Requester
 from assistant.settings import Settings
 from assistant.work_queue import WorkQueue
 
+log = logging.getLogger(__name__)
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -75,6 +78,18 @@ class BotContext:
                 queue_limit=s.cx_slack_queue_limit,
                 name="slack",
             )
+
+    def background(self, fn: Callable[..., None], *args: object) -> None:
+        """Run `fn` on the intake threads (work a listener must not do: routing, reading a
+        thread back); its errors are logged, never lost."""
+
+        def run() -> None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("background step %s failed", getattr(fn, "__name__", fn))
+
+        self.intake.submit(run)
 
     @property
     def ratings(self) -> RatingsStore:

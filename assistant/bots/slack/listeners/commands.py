@@ -51,12 +51,8 @@ def register(app: App, ctx: BotContext) -> None:
 
         def enqueue() -> None:  # on the intake threads: routing costs CPU
             assert ctx.work is not None
-            try:
-                lane = ctx.conversations.lane(text, conversation, who)
-                if ctx.work.submit(user, lane, run, on_queued).refused:
-                    respond(response_type="ephemeral", **note(labels["busy"]))
-            except Exception:
-                log.exception("queueing /cx %r failed", text[:200])
-                respond(response_type="ephemeral", **note(labels["error"]))
+            lane = ctx.conversations.lane(text, conversation, who)
+            if ctx.work.submit(user, lane, run, on_queued).refused:
+                respond(response_type="ephemeral", **note(labels["busy"]))
 
-        ctx.intake.submit(enqueue)
+        ctx.background(enqueue)

@@ -59,7 +59,6 @@ def register(app: App, ctx: BotContext) -> None:
             return
         bot = context.bot_user_id
         raw = event.get("text", "")
-        channel, user = event["channel"], event.get("user", "")
         if event.get("channel_type") != "im" and bot and f"<@{bot}>" in raw:
             return  # a mention: on_mention answers it
         if not first_time(ctx, event):
@@ -73,20 +72,8 @@ def register(app: App, ctx: BotContext) -> None:
         thread_ts = event.get("thread_ts")
         if not thread_ts:
             return
-        conversation = f"{channel}:{thread_ts}"
-        inside = bot_in_thread(ctx, client, channel, thread_ts, bot_user=bot,
-                               bot_id=context.bot_id, before=event["ts"])  # fmt: skip
-        if not inside or mentions_others(raw, bot):
-            return
-        if not is_asker(ctx, conversation, user) and not ctx.conversations.addressed_to_assistant(
-            text, conversation
-        ):
-            return  # talk between people in the thread
-        add_asker(ctx, conversation, user)
-        submit(ctx, client, AskJob(
-            channel=channel, thread_ts=thread_ts, user=user, text=text, shared=True,
-            team=context.team_id or "", note=unreadable_note(event, lang_of(text)),
-        ))  # fmt: skip
+        # Deciding needs Slack (the thread, after a restart) and routing (CPU): not here.
+        ctx.background(reply_in_thread, ctx, client, context, event, text)
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: Any) -> None:
@@ -115,4 +102,27 @@ def on_direct_message(
     submit(ctx, client, AskJob(
         channel=channel, thread_ts=event.get("thread_ts"), user=user, text=text, shared=False,
         team=context.team_id or "", note=unreadable_note(event, lang), status=False,
+    ))  # fmt: skip
+
+
+def reply_in_thread(
+    ctx: BotContext, client: Any, context: BoltContext, event: dict[str, Any], text: str
+) -> None:
+    """A reply without a mention in a channel thread: answered only in a thread the bot is
+    in, from someone who asked it something there or as a question for the assistant."""
+    channel, user, thread_ts = event["channel"], event.get("user", ""), event["thread_ts"]
+    bot = context.bot_user_id
+    conversation = f"{channel}:{thread_ts}"
+    inside = bot_in_thread(ctx, client, channel, thread_ts, bot_user=bot,
+                           bot_id=context.bot_id, before=event["ts"])  # fmt: skip
+    if not inside or mentions_others(event.get("text", ""), bot):
+        return
+    if not is_asker(ctx, conversation, user) and not ctx.conversations.addressed_to_assistant(
+        text, conversation
+    ):
+        return  # talk between people in the thread
+    add_asker(ctx, conversation, user)
+    submit(ctx, client, AskJob(
+        channel=channel, thread_ts=thread_ts, user=user, text=text, shared=True,
+        team=context.team_id or "", note=unreadable_note(event, lang_of(text)),
     ))  # fmt: skip
