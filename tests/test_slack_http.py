@@ -107,7 +107,7 @@ def test_a_shared_file_over_the_limit_is_refused_and_nothing_is_left_on_disk(bot
     bot.post(body)
     told = bot.slack.wait_for("chat.postMessage")[0]["text"]
     assert "too large" in told
-    small = b"comment,n_star\nPin yeu,1\n"
+    small = 'comment,n_star\n"Pin yếu, sạc chậm (kiểm thử giới hạn tệp)",1\n'.encode()
     bot.slack.files["ok.csv"] = small
     body = (
         event("file_share_im.json", "Ev0OK", ts="1700000002.000400")
