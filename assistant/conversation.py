@@ -2,8 +2,8 @@
 terminal's `cx-assistant chat`, any later one), so a bot is only an adapter.
 
 - `Requester`: who asks and from where (a shared conversation or a private one).
-- `AccessPolicy`: decides per request which tools are allowed and who may ingest files;
-  the agent enforces it where the tools run (router and LLM alike).
+- `AccessPolicy`: decides per request which tools are allowed, who may ingest files, share
+  an answer or vote on it; the agent enforces the tools where they run (router and LLM).
 - `Conversations`: ask with memory and the policy, store the answer for ratings (the
   question redacted), ingest a file shared in a chat, and hand back typed attachments; also
   what any chat surface shows around answers: starter prompts the requester may run, a

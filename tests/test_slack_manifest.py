@@ -6,6 +6,7 @@ import re
 import yaml
 
 from assistant.agent.router import Router
+from assistant.conversation import STARTER_PROMPTS
 from assistant.knowledge.atlas import load_atlas
 from assistant.registry import Registry
 from conftest import REPO
@@ -35,3 +36,10 @@ def test_static_prompts_are_ones_anyone_may_run():
     router = Router(load_atlas(REPO / "corpus" / "atlas"), registry)
     for prompt in MANIFEST["features"]["agent_view"]["suggested_prompts"]:
         assert router.route(prompt["message"]).tool not in registry.feedback_tools, prompt
+
+
+def test_starter_prompts_run_the_tool_the_policy_filters_them_by():
+    router = Router(load_atlas(REPO / "corpus" / "atlas"), Registry())
+    for prompts in STARTER_PROMPTS.values():
+        for prompt in prompts:
+            assert router.route(prompt.message).tool == prompt.tool, prompt

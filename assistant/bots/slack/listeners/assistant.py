@@ -84,7 +84,9 @@ def register(app: App, ctx: BotContext) -> None:
     ) -> None:  # fmt: skip
         thread = payload["assistant_thread"]
         user, channel = thread.get("user_id", ""), thread["channel_id"]
-        ctx.viewing[f"{channel}:{thread['thread_ts']}"] = dict(thread.get("context") or {})
+        conversation = f"{channel}:{thread['thread_ts']}"
+        ctx.viewing[conversation] = dict(thread.get("context") or {})
+        ctx.threads[conversation] = True  # started here: nothing to read back from Slack
         who = ctx.requester(user, channel, is_channel=False)
         lang = user_lang(ctx, client, user)
         greetings = [ctx.conversations.greeting(who, lang)] if lang else [
