@@ -137,17 +137,21 @@ class QueueNote:
             return self.ts
 
 
-def set_status(client: Any, job: AskJob, text: str, loading: list[str] | None = None) -> bool:
-    """assistant.threads.setStatus; False (logged, never raised) when Slack refuses it."""
-    if not job.thread_ts:
+def set_status(
+    ctx: BotContext, client: Any, job: AskJob, text: str, loading: list[str] | None = None
+) -> bool:
+    """assistant.threads.setStatus; False (logged, never raised) when Slack refuses it. A
+    channel where Slack refused it is not asked again (a note is posted there instead)."""
+    if not job.thread_ts or ctx.no_status.get(job.channel):
         return False
     try:
         client.assistant_threads_setStatus(
             channel_id=job.channel, thread_ts=job.thread_ts, status=text, loading_messages=loading
         )
         return True
-    except Exception as exc:  # not an AI app, not allowed here, rate limited…
+    except Exception as exc:  # not an AI app, not allowed here…
         log.info("setStatus in %s failed: %s", job.channel, str(exc)[:200])
+        ctx.no_status[job.channel] = True
         return False
 
 
@@ -156,7 +160,7 @@ def answer(ctx: BotContext, client: Any, job: AskJob, placeholder: str | None = 
     lang: Lang = job.lang or "en"
     labels = LABELS[lang]
     loading = labels["loading_heavy" if job.lane == "heavy" else "loading"]
-    status = job.status and set_status(client, job, labels["thinking"], loading)
+    status = job.status and set_status(ctx, client, job, labels["thinking"], loading)
     if placeholder is None and not status:
         working = client.chat_postMessage(
             channel=job.channel, thread_ts=job.thread_ts, **note(labels["working"])
@@ -191,7 +195,7 @@ def answer(ctx: BotContext, client: Any, job: AskJob, placeholder: str | None = 
         cleared = placeholder is None
     finally:
         if status and not cleared:
-            set_status(client, job, "")  # a chat.update does not clear it; a new message does
+            set_status(ctx, client, job, "")  # a chat.update does not clear it; a new message does
 
 
 def post(client: Any, job: AskJob, messages: list[dict], placeholder: str | None) -> None:

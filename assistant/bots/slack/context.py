@@ -66,6 +66,8 @@ class BotContext:
     askers: Bounded[str, frozenset[str]] = field(default_factory=Bounded)
     # Assistant threads: the channel the user is viewing (Slack's thread context).
     viewing: Bounded[str, str] = field(default_factory=Bounded)
+    # Channels where Slack refused assistant.threads.setStatus: a note is posted instead.
+    no_status: Bounded[str, bool] = field(default_factory=Bounded)
     # User id -> "vi"/"en" from the Slack locale (users.info), "" when unknown.
     locales: Bounded[str, str] = field(default_factory=Bounded)
 
