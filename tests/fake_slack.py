@@ -1,9 +1,10 @@
 """A Slack Web API stand-in on 127.0.0.1 that records every call.
 
-It answers the methods the bot uses with Slack's response shapes (auth.test, chat.*,
-files.* for files_upload_v2, assistant.threads.*), serves files for download, receives
-response_url posts, and can answer a method with HTTP 429 + Retry-After a given number of
-times to exercise the client's retry handler.
+It answers the methods the bot uses with Slack's response shapes (auth.test, chat.*
+including the streaming methods, files.* for files_upload_v2, assistant.threads.*,
+conversations.replies, users.info), serves files for download, receives response_url posts,
+and can answer a method with HTTP 429 + Retry-After, or with a Slack error ("ok": false), a
+given number of times.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the bot makes many calls at once under load
+
+
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.files: dict[str, bytes] = {}
         self.rate_limit: dict[str, int] = {}
+        self.errors: dict[str, list[str]] = {}  # method -> errors to answer, one per call
+        self.replies: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (channel, ts) -> thread
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> users.info's "user"
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -41,6 +50,10 @@ class FakeSlack:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:  # noqa: N802
+                path = urllib.parse.urlparse(self.path).path
+                if path.startswith("/api/"):  # methods the SDK calls with GET
+                    self._method(path, b"")
+                    return
                 name = self.path.rsplit("/", 1)[-1]
                 if name in fake.files:
                     self._send(200, fake.files[name])
@@ -56,6 +69,9 @@ class FakeSlack:
                     )
                     self._send(200, {"ok": True})
                     return
+                self._method(path, raw)
+
+            def _method(self, path: str, raw: bytes) -> None:
                 method = path.removeprefix("/api/")
                 ctype = self.headers.get("Content-Type", "")
                 if "json" in ctype and raw:
@@ -68,13 +84,21 @@ class FakeSlack:
                     limited = fake.rate_limit.get(method, 0)
                     if limited:
                         fake.rate_limit[method] = limited - 1
+                    errors = fake.errors.get(method) or []
+                    error = errors.pop(0) if errors else None
                 fake.record(method, params)
                 if limited:
                     self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
                     return
-                self._send(200, fake.reply(method, params))
+                if error:
+                    self._send(200, {"ok": False, "error": error})
+                    return
+                reply = fake.reply(method, params)
+                if "ts" in reply:
+                    params["_ts"] = reply["ts"]  # the ts Slack gave the message
+                self._send(200, reply)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.api_url = f"{self.base}/api/"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
@@ -94,9 +118,15 @@ class FakeSlack:
                 "team": "cx",
                 "user": "cx-bot",
             }
-        if method in ("chat.postMessage", "chat.update"):
+        if method in ("chat.postMessage", "chat.update", "chat.startStream", "chat.stopStream"):
             ts = params.get("ts") or f"1800000000.{next(self._ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {}}
+        if method == "conversations.replies":
+            thread = self.replies.get((params.get("channel", ""), params.get("ts", "")), [])
+            return {"ok": True, "messages": thread, "has_more": False}
+        if method == "users.info":
+            user = self.users.get(params.get("user", ""))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method == "files.getUploadURLExternal":
             return {"ok": True, "upload_url": f"{self.base}/upload/F0CHART", "file_id": "F0CHART"}
         if method == "files.completeUploadExternal":

@@ -37,7 +37,8 @@ def test_every_setting_is_documented_in_the_readme():
 
 # knowledge ← tools ← render ← registry ← agent ← conversation/evals ← bots/cli
 LAYERS = {
-    "settings": 0, "errors": 0, "text": 0, "knowledge": 0, "tools": 1, "render": 2,
+    "settings": 0, "errors": 0, "text": 0, "work_queue": 0, "knowledge": 0, "tools": 1,
+    "render": 2,
     "registry": 3, "agent": 4, "answer_ratings": 4, "conversation": 5, "evals": 5,
     "bots": 6, "cli": 6,
 }  # fmt: skip

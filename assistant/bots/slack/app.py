@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -41,6 +43,11 @@ def build_app(ctx: BotContext) -> App:
         signing_secret=settings.slack_signing_secret or "socket-mode",
         # HTTP mode acknowledges first and runs the listener after (Slack wants a reply in 3 s).
         process_before_response=False,
+        # Listeners only parse, acknowledge and queue (answers run on ctx.work), so this pool
+        # is never busy for long; Bolt's default of 5 threads is shared with nothing else.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.cx_slack_listener_threads, thread_name_prefix="slack-listener"
+        ),
     )
     app.use(ctx.dedupe.middleware)
     register(app, ctx)

@@ -7,7 +7,7 @@ import sys
 from assistant.agent.agent import Agent
 from assistant.bots.slack.app import build_app
 from assistant.bots.slack.context import BotContext
-from assistant.bots.slack.http_server import PATH, make_server
+from assistant.bots.slack.http_server import PATH, cap_logs, make_server
 from assistant.conversation import Conversations
 from assistant.knowledge.base import KnowledgeBase
 from assistant.registry import Registry
@@ -19,14 +19,16 @@ def run(settings: Settings) -> None:
     registry.load_plugins()
     agent = Agent(KnowledgeBase.open(settings), registry)
     ctx = BotContext(conversations=Conversations.open(agent, settings), settings=settings)
+    ctx.conversations.warm_up()
     app = build_app(ctx)
+    cap_logs()
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         print("Slack: Socket Mode", file=sys.stderr)
         SocketModeHandler(app, settings.slack_app_token).start()
         return
-    server = make_server(app, settings.cx_slack_host, settings.cx_slack_port)
+    server = make_server(app, settings.cx_slack_host, settings.cx_slack_port, settings)
     print(
         f"Slack: listening on http://{settings.cx_slack_host}:{settings.cx_slack_port}{PATH}",
         file=sys.stderr,

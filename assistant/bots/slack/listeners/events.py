@@ -1,150 +1,128 @@
-"""Mentions in channels, direct messages, thread follow-ups, and files shared in a DM."""
+"""Mentions in channels, direct messages outside threads, replies in channel threads, files
+shared in a DM, and the Messages tab of the agent view (app_home_opened).
+
+Thread etiquette: a reply in a channel thread without a mention is answered only when the
+bot is in that thread and the reply comes from someone who asked it something there, or is a
+question for the assistant (not talk between people, not addressed to someone else). A
+message is answered once per channel and ts: an edited mention is not answered again.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import httpx
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
-from assistant.bots.slack.answering import answer_in_thread
-from assistant.bots.slack.blocks import SUMMARIZE_FILE
+from assistant.bots.slack.answering import AskJob, submit
 from assistant.bots.slack.context import BotContext
-from assistant.text import detect_lang
+from assistant.bots.slack.files import readable_file, run_ingest, unreadable_note
+from assistant.bots.slack.incoming import mentions_others, plain_text
+from assistant.bots.slack.listeners.assistant import prompts_for
+from assistant.bots.slack.threads import add_asker, bot_in_thread, is_asker
+from assistant.text import Lang, detect_lang
 
 log = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@[A-Z0-9]+>")
-READABLE = (".csv", ".jsonl", ".ndjson")
-NOTE = {
-    "vi": "_Tôi không đọc được ảnh hay tệp đính kèm ({names}); câu trả lời chỉ dựa trên lời nhắn._",
-    "en": "_I can't read images or other attachments ({names}); I answered from the text only._",
-}
+HANDLED_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 
-def _unreadable(event: dict[str, Any], text: str) -> str:
-    files = [f for f in event.get("files", []) if not f.get("name", "").lower().endswith(READABLE)]
-    if not files:
-        return ""
-    names = ", ".join(f.get("name", "file") for f in files)
-    return NOTE[detect_lang(text) if text.strip() else "en"].format(names=names)
+def first_time(ctx: BotContext, event: dict[str, Any]) -> bool:
+    """Slack sends a mention again when it is edited (same channel and ts): answer once."""
+    return ctx.dedupe.first_time(f"msg:{event.get('channel')}:{event.get('ts')}")
+
+
+def lang_of(text: str) -> Lang:
+    return detect_lang(text) if text.strip() else "en"
 
 
 def register(app: App, ctx: BotContext) -> None:
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], client: Any) -> None:
-        text = _MENTION.sub("", event.get("text", "")).strip()
-        answer_in_thread(
-            ctx,
-            client,
-            channel=event["channel"],
-            thread_ts=event.get("thread_ts") or event["ts"],
-            user=event.get("user", ""),
-            text=text,
-            is_channel=True,
-            note=_unreadable(event, text),
-        )
+    def on_mention(event: dict[str, Any], client: Any, context: BoltContext) -> None:
+        if not first_time(ctx, event):
+            return
+        bot = context.bot_user_id
+        channel, user = event["channel"], event.get("user", "")
+        text = plain_text(event.get("text", ""), bot)
+        thread_ts = event.get("thread_ts") or event["ts"]
+        if event.get("thread_ts"):  # rebuild the thread's memory if a restart lost it
+            bot_in_thread(ctx, client, channel, thread_ts, bot_user=bot,
+                          bot_id=context.bot_id, before=event["ts"])  # fmt: skip
+        add_asker(ctx, f"{channel}:{thread_ts}", user)
+        submit(ctx, client, AskJob(
+            channel=channel, thread_ts=thread_ts, user=user, text=text, shared=True,
+            team=context.team_id or "", note=unreadable_note(event, lang_of(text)),
+        ))  # fmt: skip
 
     @app.event("message")
-    def on_message(event: dict[str, Any], client: Any) -> None:
-        if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+    def on_message(event: dict[str, Any], client: Any, context: BoltContext) -> None:
+        if event.get("bot_id") or event.get("subtype") not in HANDLED_SUBTYPES:
             return
-        text = event.get("text", "")
-        channel, user = event["channel"], event.get("user", "")
-        is_dm = event.get("channel_type") == "im"
-        if is_dm and any(
-            f.get("name", "").lower().endswith(READABLE) for f in event.get("files", [])
-        ):
-            _offer_ingest(ctx, client, event)
+        bot = context.bot_user_id
+        raw = event.get("text", "")
+        if event.get("channel_type") != "im" and bot and f"<@{bot}>" in raw:
+            return  # a mention: on_mention answers it
+        if not first_time(ctx, event):
             return
-        if is_dm:
-            # Outside a thread a DM is answered in place and stays one conversation.
-            answer_in_thread(
-                ctx,
-                client,
-                channel=channel,
-                thread_ts=event.get("thread_ts"),
-                user=user,
-                text=text,
-                is_channel=False,
-                note=_unreadable(event, text),
-            )
+        text = plain_text(raw, bot)
+        if event.get("channel_type") == "im":
+            # DM threads belong to the assistant listener; this is a DM outside threads,
+            # answered in place as one conversation.
+            on_direct_message(ctx, client, context, event, text)
             return
-        # In a channel: a reply in a thread the bot answers in, without a new mention (a
-        # mention is handled by on_mention).
         thread_ts = event.get("thread_ts")
-        if (
-            thread_ts
-            and not _MENTION.search(text)
-            and ctx.conversations.has_history(f"{channel}:{thread_ts}")
-        ):
-            answer_in_thread(
-                ctx,
-                client,
-                channel=channel,
-                thread_ts=thread_ts,
-                user=user,
-                text=text,
-                is_channel=True,
-                note=_unreadable(event, text),
+        if not thread_ts:
+            return
+        # Deciding needs Slack (the thread, after a restart) and routing (CPU): not here.
+        ctx.background(reply_in_thread, ctx, client, context, event, text)
+
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any], client: Any) -> None:
+        # Agent view: opening the Messages tab (the agent DM) shows the starter prompts.
+        if event.get("tab") != "messages" or not event.get("channel"):
+            return
+        prompts, title = prompts_for(ctx, client, event.get("user", ""), event["channel"])
+        try:
+            client.assistant_threads_setSuggestedPrompts(
+                channel_id=event["channel"], prompts=prompts, title=title
             )
+        except Exception as exc:
+            log.info("setting suggested prompts failed: %s", str(exc)[:200])
 
 
-def _offer_ingest(ctx: BotContext, client: Any, event: dict[str, Any]) -> None:
-    """Validate and ingest a feedback file shared in a DM; offer its pain-point summary."""
-    f = next(f for f in event["files"] if f.get("name", "").lower().endswith(READABLE))
-    channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
-    lang = detect_lang(event.get("text", "")) if event.get("text") else "en"
-    try:
-        headers = {"Authorization": f"Bearer {ctx.settings.slack_bot_token}"}
-        data = httpx.get(
-            f["url_private_download"] if "url_private_download" in f else f["url_private"],
-            headers=headers,
-            timeout=30,
-            follow_redirects=True,
-        )
-        data.raise_for_status()
-        with tempfile.TemporaryDirectory(prefix="cx-upload-") as folder:
-            # The raw upload may hold personal data: it lives only while it is ingested.
-            path = Path(folder) / Path(f["name"]).name
-            path.write_bytes(data.content)
-            who = ctx.requester(event.get("user", ""), channel, is_channel=False)
-            outcome = ctx.conversations.ingest_file(path, who, lang)
-    except Exception:
-        log.exception("ingesting shared file %s failed", f.get("name"))
-        client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            text=f"Sorry, I could not read {f.get('name')} as CSV or JSONL.",
-        )
+def on_direct_message(
+    ctx: BotContext, client: Any, context: BoltContext, event: dict[str, Any], text: str
+) -> None:
+    channel, user = event["channel"], event.get("user", "")
+    lang = lang_of(text)
+    f = readable_file(event)
+    if f is not None:
+        run_ingest(ctx, client, f=f, channel=channel, thread_ts=event.get("thread_ts")
+                   or event["ts"], user=user, lang=lang)  # fmt: skip
         return
-    if outcome.report is None:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome.refused)
+    submit(ctx, client, AskJob(
+        channel=channel, thread_ts=event.get("thread_ts"), user=user, text=text, shared=False,
+        team=context.team_id or "", note=unreadable_note(event, lang), status=False,
+    ))  # fmt: skip
+
+
+def reply_in_thread(
+    ctx: BotContext, client: Any, context: BoltContext, event: dict[str, Any], text: str
+) -> None:
+    """A reply without a mention in a channel thread: answered only in a thread the bot is
+    in, from someone who asked it something there or as a question for the assistant."""
+    channel, user, thread_ts = event["channel"], event.get("user", ""), event["thread_ts"]
+    bot = context.bot_user_id
+    conversation = f"{channel}:{thread_ts}"
+    inside = bot_in_thread(ctx, client, channel, thread_ts, bot_user=bot,
+                           bot_id=context.bot_id, before=event["ts"])  # fmt: skip
+    if not inside or mentions_others(event.get("text", ""), bot):
         return
-    report = outcome.report
-    errors = "\n".join(f"• line {e.line}: {e.field}: {e.message}" for e in report.errors[:10])
-    summary = (
-        f"*{f['name']}*: {report.accepted} accepted, {report.rejected} rejected, "
-        f"{report.duplicates} duplicates." + (f"\n{errors}" if errors else "")
-    )
-    button = {
-        "type": "button",
-        "action_id": SUMMARIZE_FILE,
-        "value": report.source,
-        "text": {
-            "type": "plain_text",
-            "text": "Tóm tắt điểm đau" if lang == "vi" else "Summarize pain points",
-        },
-    }
-    client.chat_postMessage(
-        channel=channel,
-        thread_ts=thread_ts,
-        text=summary,
-        blocks=[
-            {"type": "section", "text": {"type": "mrkdwn", "text": summary[:3000]}},
-            {"type": "actions", "elements": [button]},
-        ],
-    )
+    if not is_asker(ctx, conversation, user) and not ctx.conversations.addressed_to_assistant(
+        text, conversation
+    ):
+        return  # talk between people in the thread
+    add_asker(ctx, conversation, user)
+    submit(ctx, client, AskJob(
+        channel=channel, thread_ts=thread_ts, user=user, text=text, shared=True,
+        team=context.team_id or "", note=unreadable_note(event, lang_of(text)),
+    ))  # fmt: skip

@@ -1,0 +1,165 @@
+"""Files shared in a private chat (a DM or an assistant thread): a CSV/JSONL of feedback is
+downloaded (within CX_SLACK_MAX_UPLOAD_BYTES), ingested if the policy allows it, deleted,
+and reported with a button to summarize its pains; other files get a note that they cannot
+be read."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assistant.bots.slack.blocks import SUMMARIZE_FILE, note
+from assistant.bots.slack.context import BotContext
+from assistant.bots.slack.mrkdwn import escape
+from assistant.text import Lang
+
+log = logging.getLogger(__name__)
+READABLE = (".csv", ".jsonl", ".ndjson")
+NOTE = {
+    "vi": "_Tôi không đọc được ảnh hay tệp đính kèm ({names}); câu trả lời chỉ dựa trên lời nhắn._",
+    "en": "_I can't read images or other attachments ({names}); I answered from the text only._",
+}
+TEXT = {
+    "en": {
+        "too_large": "Sorry, {name} is too large ({size:.1f} MB); I read files up to "
+        "{limit:.1f} MB.",
+        "unreadable": "Sorry, I could not read {name} as CSV or JSONL.",
+        "report": "*{name}*: {accepted} accepted, {rejected} rejected, {duplicates} duplicates.",
+        "line": "• line {line}: {field}: {message}",
+        "summarize": "Summarize pain points",
+    },
+    "vi": {
+        "too_large": "Xin lỗi, tệp {name} quá lớn ({size:.1f} MB); tôi chỉ đọc tệp đến "
+        "{limit:.1f} MB.",
+        "unreadable": "Xin lỗi, tôi không đọc được {name} dưới dạng CSV hay JSONL.",
+        "report": "*{name}*: {accepted} dòng nhận, {rejected} dòng loại, {duplicates} trùng lặp.",
+        "line": "• dòng {line}: {field}: {message}",
+        "summarize": "Tóm tắt điểm đau",
+    },
+}  # fmt: skip
+
+
+class TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def readable_file(event: dict[str, Any]) -> dict[str, Any] | None:
+    return next(
+        (f for f in event.get("files", []) if f.get("name", "").lower().endswith(READABLE)), None
+    )
+
+
+def unreadable_note(event: dict[str, Any], lang: Lang) -> str:
+    files = [f for f in event.get("files", []) if not f.get("name", "").lower().endswith(READABLE)]
+    if not files:
+        return ""
+    names = ", ".join(f.get("name", "file") for f in files)
+    return NOTE[lang].format(names=names)
+
+
+def download(url: str, token: str, limit: int) -> bytes:
+    """The file's bytes, refused past `limit` (by its declared size, then as it streams)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.stream("GET", url, headers=headers, timeout=30, follow_redirects=True) as resp:
+        resp.raise_for_status()
+        declared = int(resp.headers.get("Content-Length", "0") or 0)
+        if declared > limit:
+            raise TooLarge(declared)
+        data = bytearray()
+        for chunk in resp.iter_bytes():
+            data += chunk
+            if len(data) > limit:
+                raise TooLarge(len(data))
+        return bytes(data)
+
+
+def ingest_shared_file(
+    ctx: BotContext,
+    client: Any,
+    *,
+    f: dict[str, Any],
+    channel: str,
+    thread_ts: str | None,
+    user: str,
+    lang: Lang,
+) -> None:
+    """Validate and ingest a feedback file shared in a private chat; offer its summary.
+    Runs on a worker (download and ingest take seconds)."""
+    t = TEXT[lang]
+    name = Path(f.get("name") or "file").name
+    limit = ctx.settings.cx_slack_max_upload_bytes
+
+    def say(text: str, blocks: list | None = None) -> None:
+        msg = note(text) if blocks is None else {"text": text, "blocks": blocks}
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **msg)
+
+    who = ctx.requester(user, channel, is_channel=False)
+    if not ctx.conversations.policy.may_ingest(who):
+        outcome = ctx.conversations.ingest_file(Path(name), who, lang)  # the refusal text
+        say(escape(outcome.refused))
+        return
+    size = int(f.get("size") or 0)
+    try:
+        if size > limit:
+            raise TooLarge(size)
+        url = f.get("url_private_download") or f["url_private"]
+        data = download(url, ctx.settings.slack_bot_token or "", limit)
+        with tempfile.TemporaryDirectory(prefix="cx-upload-") as folder:
+            # The raw upload may hold personal data: it lives only while it is ingested.
+            path = Path(folder) / name
+            path.write_bytes(data)
+            outcome = ctx.conversations.ingest_file(path, who, lang)
+    except TooLarge as exc:
+        mb = 1024 * 1024
+        say(escape(t["too_large"].format(name=name, size=exc.size / mb, limit=limit / mb)))
+        return
+    except Exception:
+        log.exception("ingesting shared file %s failed", name[:100])
+        say(escape(t["unreadable"].format(name=name)))
+        return
+    if outcome.report is None:
+        say(escape(outcome.refused))
+        return
+    report = outcome.report
+    errors = "\n".join(
+        t["line"].format(line=e.line, field=escape(str(e.field)), message=escape(str(e.message)))
+        for e in report.errors[:10]
+    )
+    summary = t["report"].format(
+        name=escape(name), accepted=report.accepted, rejected=report.rejected,
+        duplicates=report.duplicates,
+    ) + (f"\n{errors}" if errors else "")  # fmt: skip
+    button = {
+        "type": "button",
+        "action_id": SUMMARIZE_FILE,
+        "value": report.source,
+        "text": {"type": "plain_text", "text": t["summarize"]},
+    }
+    say(
+        summary[:3000],
+        [
+            {"type": "section", "text": {"type": "mrkdwn", "text": summary[:3000],
+                                         "verbatim": True}},
+            {"type": "actions", "elements": [button]},
+        ],
+    )  # fmt: skip
+
+
+def run_ingest(
+    ctx: BotContext, client: Any, *, f: dict, channel: str, thread_ts: str | None, user: str,
+    lang: Lang,
+) -> None:  # fmt: skip
+    """Ingest on the heavy lane: downloading and indexing take seconds."""
+    assert ctx.work is not None
+
+    def job() -> None:
+        ingest_shared_file(ctx, client, f=f, channel=channel, thread_ts=thread_ts, user=user,
+                           lang=lang)  # fmt: skip
+
+    ctx.work.submit(user, "heavy", job)
