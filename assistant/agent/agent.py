@@ -10,6 +10,7 @@ the tools run: a refused tool is never executed, whoever asked for it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,23 +67,28 @@ class ConversationMemory:
     window: int = MEMORY_TURNS
     max_conversations: int = 1000
     _turns: OrderedDict[str, deque[Turn]] = field(default_factory=OrderedDict)
+    # Several workers answer at once (Slack): every change of the order holds the lock.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, conversation: str, turn: Turn) -> None:
-        turns = self._turns.pop(conversation, None) or deque(maxlen=self.window)
-        turns.append(turn)
-        self._turns[conversation] = turns
-        while len(self._turns) > self.max_conversations:
-            self._turns.popitem(last=False)
+        with self._lock:
+            turns = self._turns.pop(conversation, None) or deque(maxlen=self.window)
+            turns.append(turn)
+            self._turns[conversation] = turns
+            while len(self._turns) > self.max_conversations:
+                self._turns.popitem(last=False)
 
     def turns(self, conversation: str) -> list[Turn]:
-        turns = self._turns.get(conversation)
-        if turns is None:
-            return []
-        self._turns.move_to_end(conversation)
-        return list(turns)
+        with self._lock:
+            turns = self._turns.get(conversation)
+            if turns is None:
+                return []
+            self._turns.move_to_end(conversation)
+            return list(turns)
 
     def forget(self, conversation: str) -> None:
-        self._turns.pop(conversation, None)
+        with self._lock:
+            self._turns.pop(conversation, None)
 
     def __len__(self) -> int:
         return len(self._turns)

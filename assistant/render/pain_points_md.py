@@ -66,7 +66,7 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
     if not out.enough_evidence:
         if out.counts:
             lines.append(f"\n**{t['what']}**")
-            lines += [f"- {c.aspect} ({c.sentiment}): {c.count}" for c in out.counts]
+            lines += [f"- {c.label.get(lang)}: {c.count}" for c in out.counts]
         if out.quotes:
             lines.append(f"\n**{t['examples']}**")
             lines += [f"> “{q.text}” — {q.rating or ''}★ [{q.record_id}]" for q in out.quotes]

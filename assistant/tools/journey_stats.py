@@ -36,7 +36,7 @@ def stage_stats(kb: KnowledgeBase, journey: Journey) -> list[StageStats]:
             if located and located.journey.id == journey.id:
                 stage_aspects[located.stage.id].add(a.id)
     store = kb.feedback()
-    ratings = {rid: rating for rid, rating, *_ in store.rows_for_aggregation()}
+    ratings = {r.id: r.rating for r in store.rows_for_aggregation()}
     by_aspect: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for rid, aspect, sentiment in store.all_tags():
         by_aspect[aspect].append((rid, sentiment))

@@ -101,6 +101,7 @@ class PainPoint(BaseModel):
 class AspectCount(BaseModel):
     aspect: str
     sentiment: Literal["negative", "positive"]
+    label: Bi
     count: int
 
 
@@ -185,7 +186,8 @@ def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsO
         texts = store.texts(examples)
         return PainPointsOutput(
             **common, enough_evidence=False, pain_points=[], delights=[],
-            counts=sorted((AspectCount(aspect=a, sentiment=s, count=len(ids))
+            counts=sorted((AspectCount(aspect=a, sentiment=s, count=len(ids),
+                                       label=_label(atlas, a, s))
                            for (a, s), ids in groups.items()),
                           key=lambda c: (c.aspect, c.sentiment)),
             quotes=[Quote(record_id=r, text=short_quote(texts[r]), rating=meta[r][0],
