@@ -13,7 +13,7 @@ import pytest
 from assistant.agent.agent import Agent
 from assistant.cli import main
 from assistant.knowledge.atlas import UnknownNameError
-from assistant.render.manager_md import render_journey_summary, render_roadmap
+from assistant.render.manager_md import render_journey_summary, render_roadmap, signed
 from assistant.tools.five_questions import FiveQuestionsInput, answer_five_questions
 from assistant.tools.journey_summary import JourneySummaryInput, summarize_journey
 from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
@@ -222,7 +222,7 @@ def test_journey_chart_with_a_caption_in_the_answer_language(full_kb, tmp_path, 
     assert caption in text and str(chart) in text
     for s in out.emotion_curve:
         if s.net_sentiment is not None:
-            assert f"{s.net_sentiment:+.1f}".replace("-", "−") + f" (n={s.records})" in text
+            assert f"{signed(s.net_sentiment, 1)} (n={s.records})" in text
 
 
 # Letters only Vietnamese uses; an English answer has none outside quotes.

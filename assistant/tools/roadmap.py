@@ -19,7 +19,7 @@ Under the minimum of evidence nothing is ranked and no pilot is proposed.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -262,7 +262,7 @@ def journey_scope(
     return sel, summarize_pain_points(PainPointsInput(**filters, top=top), ctx, sel)
 
 
-def scope_fields(summary: PainPointsOutput) -> dict:
+def scope_fields(summary: PainPointsOutput) -> dict[str, Any]:
     """The scope of an answer, as every feedback tool's output carries it."""
     return {"filters": summary.filters, "total": summary.total,
             "corpus_total": summary.corpus_total, "unapplied": summary.unapplied,
