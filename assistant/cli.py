@@ -277,7 +277,12 @@ def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
         articles = {d.id: d.text for d in load_methodology(settings.methodology_dir)}
         playbook_dir = root.parent / "playbook"
         if playbook_dir.is_dir():
-            _, more = validate_playbook(playbook_dir, {a.id for a in atlas.taxonomy}, articles)
+            atlas_steps = [s for j in atlas.journeys for _, s in j.steps()]
+            metrics = {m for s in atlas_steps
+                       for m in s.metrics.operational + s.metrics.perception + s.metrics.outcome}
+            touchpoints = {t for s in atlas_steps for t in s.touchpoints}
+            _, more = validate_playbook(playbook_dir, {a.id for a in atlas.taxonomy}, articles,
+                                        metrics, touchpoints)  # fmt: skip
             problems += more
         texts = _stored_texts(settings)
         warnings = drift_warnings(atlas, texts)

@@ -35,6 +35,7 @@ from assistant.settings import Settings
 from assistant.text import Lang, detect_lang, fold
 
 log = logging.getLogger(__name__)
+CHART_SURFACES = frozenset({"slack"})  # surfaces that show pictures inline
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,13 @@ class AccessPolicy:
         return bool(who.user) and (conversation == chat or conversation.startswith(f"{chat}:"))
 
     def request(self, who: Requester, chart_dir: Path | None = None) -> Request:
+        # Slack shows a journey summary's chart in the thread: always drawn there; a
+        # terminal gets one only when the request asks for a chart ("kèm biểu đồ").
         return Request(
             allowed=self.allowed_tools(who),
             feedback_allowed=self.feedback_allowed(who),
             chart_dir=chart_dir,
+            charts="always" if who.surface in CHART_SURFACES else "on_request",
             contact=self.settings.cx_contact,
             requester=who.user,
         )

@@ -15,13 +15,9 @@ from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
+from assistant.render.manager_md import render_journey_summary, render_roadmap
 from assistant.render.pain_points_md import render_pain_points
-from assistant.render.tools_md import (
-    render_five,
-    render_journey_summary,
-    render_persona,
-    render_roadmap,
-)
+from assistant.render.tools_md import render_five, render_persona
 from assistant.text import Lang, fold
 from assistant.tools.five_questions import (
     FiveQuestionsInput,

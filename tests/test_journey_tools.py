@@ -1,12 +1,19 @@
-"""The journey tools on the shipped sample: five questions, persona, roadmap, summary."""
+"""The journey tools on the shipped sample: five questions, persona, roadmap, summary.
+
+Roadmap and summary figures are checked against the store read directly (the records linked
+to the journey), so a number larger than the records in scope, or a stage figure the chart
+and the text disagree on, fails here."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from assistant.agent.agent import Agent
 from assistant.cli import main
 from assistant.knowledge.atlas import UnknownNameError
+from assistant.render.manager_md import render_journey_summary, render_roadmap, signed
 from assistant.tools.five_questions import FiveQuestionsInput, answer_five_questions
 from assistant.tools.journey_summary import JourneySummaryInput, summarize_journey
 from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
@@ -66,23 +73,26 @@ def test_names_with_typos_resolve_and_unknown_ones_list_the_closest(full_kb):
         answer_five_questions(FiveQuestionsInput(journey="delivery", step="recieve x"), ctx)
 
 
-def test_persona_with_almost_no_data_names_gaps_and_invents_nothing(full_kb):
+def test_persona_with_too_little_data_names_gaps_and_ranks_nothing(full_kb):
     out = draft_persona(PersonaInput(segment="students"), ToolContext(full_kb, "en"))
-    assert out.records == 0 and out.dimensions == []
+    # 24 comments name a student writer: under the minimum of evidence (30).
+    assert (out.records, out.enough_evidence, out.min_evidence) == (24, False, 30)
+    assert out.dimensions == [] and out.quote is None and out.name == "Students"
     assert {g.dimension for g in out.gaps} == {
         "demographics", "technology", "psychographics", "ethnography", "behaviour", "transactions",
     }  # fmt: skip
-    for section in (out.goals, out.needs, out.pains, out.delights):
+    for section in (out.needs, out.pains, out.delights, out.behaviours):
         assert section.claims == [] and section.confidence == "none"
-    assert out.name == "[Persona name]"
+    assert out.collect is not None and "30" in out.collect.en
 
 
 def test_persona_dimensions_only_with_evidence(full_kb):
     out = draft_persona(PersonaInput(journey="warranty"), ToolContext(full_kb))
-    assert out.records > 1000
+    linked = set(full_kb.feedback().records_linked_to("warranty"))
+    assert out.records == len(linked) > 100 and out.enough_evidence
     for d in out.dimensions:
         for c in d.claims:
-            assert c.count >= 5 and all(e.kind == "feedback" for e in c.evidence)
+            assert 5 <= c.count <= out.records and all(e.kind == "feedback" for e in c.evidence)
     names = {d.name for d in out.dimensions} | {g.dimension for g in out.gaps}
     assert len(names) == 6 and not {d.name for d in out.dimensions} & {
         g.dimension for g in out.gaps
@@ -90,34 +100,220 @@ def test_persona_dimensions_only_with_evidence(full_kb):
     assert "dữ liệu và sự kiện" in out.methodology.quote
 
 
+def _direct(full_kb, journey: str) -> tuple[list[int], dict[str, set[str]]]:
+    """Ratings and tags of the records linked to a journey, read straight from the store."""
+    store = full_kb.feedback()
+    ids = set(store.records_linked_to(journey))
+    ratings = [r.rating for r in store.rows_for_aggregation() if r.id in ids and r.rating]
+    tags: dict[str, set[str]] = {}
+    for rid, aspect, sentiment in store.all_tags():
+        if rid in ids:
+            tags.setdefault(rid, set()).add(f"{aspect}#{sentiment}")
+    return ratings, tags
+
+
+def test_roadmap_baselines_never_exceed_the_records_in_scope(full_kb):
+    out = propose_roadmap(RoadmapInput(journey="warranty"), ToolContext(full_kb, "en"))
+    ratings, tags = _direct(full_kb, "warranty")
+    assert out.total == len(set(full_kb.feedback().records_linked_to("warranty"))) > 100
+    # Before, stages overlapped through the taxonomy and the baseline read n=11420 > 7,786.
+    assert all(k.n <= out.total for k in out.kpis)
+    assert sum(s.records for s in out.stage_metrics) <= out.total
+    assert all(i.complaints <= out.total for i in out.initiatives)
+    mean = next(k for k in out.brief.kpis if k.id == "mean_rating")
+    assert mean.n == len(ratings) and mean.baseline == round(sum(ratings) / len(ratings), 1)
+    service = next(k for k in out.brief.kpis if k.id == "service_complaints")
+    complaints = sum("SER&ACC#negative" in t for t in tags.values())
+    assert service.baseline == round(complaints / out.total, 4)
+    assert service.target == pytest.approx(service.baseline * 0.75, abs=1e-4)
+    assert [k.group for k in out.brief.kpis] == ["operational", "perception", "outcome"]
+    assert len(out.brief.top_issues) == 3 and len(out.brief.actions) == 3
+    # Ratings to one decimal, in the data and the text.
+    for s in out.stage_metrics:
+        assert s.mean_rating is None or s.mean_rating == round(s.mean_rating, 1)
+    text = render_roadmap(out, "en")
+    assert not re.search(r"\d\.\d{2,}★", text)
+    assert f"(n={out.total})" in text and text.startswith("_Scope: journey Warranty and repair")
+
+
 def test_roadmap_ranks_and_grounds_initiatives(full_kb):
-    out = propose_roadmap(RoadmapInput(journey="delivery"), ToolContext(full_kb, "en"))
+    out = propose_roadmap(RoadmapInput(journey="warranty"), ToolContext(full_kb, "en"))
     quick = [i.quick_win for i in out.initiatives]
     assert quick == sorted(quick, reverse=True)  # quick wins first
-    assert all(i.evidence for i in out.initiatives)
+    assert all(i.evidence and i.confidence != "none" for i in out.initiatives)
     assert {k.group for k in out.kpis} == {"operational", "perception", "outcome"}
-    n = sum(s.records for s in out.stage_metrics if s.mean_rating is not None)
-    assert out.kpis[0].baseline.endswith(f"(n={n})")
-    assert out.pilot.evidence[0].ref.startswith("delivery.")
+    assert out.confidence == "high"  # from coverage: 521 records, over 4 × 30
+    # The pilot: the moment of truth with the heaviest complaints and enough records.
+    assert out.pilot.step is not None and out.pilot.moment_of_truth
+    assert out.pilot.records >= out.min_evidence and out.pilot.impact > 0
     assert [m.ref.split("#")[0] for m in out.methodology] == ["jcxm-part3", "cx-team"]
 
 
-def test_journey_summary_and_chart(full_kb, tmp_path):
-    out = summarize_journey(
-        JourneySummaryInput(journey="delivery"), ToolContext(full_kb, chart_dir=tmp_path)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_pilot_and_no_ranking_without_evidence(full_kb, lang):
+    # Trade-in: 25 comments in scope, under the minimum of 30.
+    thin = propose_roadmap(RoadmapInput(journey="trade-in"), ToolContext(full_kb, lang))
+    assert thin.total < thin.min_evidence and not thin.enough_evidence
+    assert thin.initiatives == [] and thin.brief.top_issues == [] and thin.brief.actions == []
+    assert thin.pilot.step is None and thin.pilot.impact is None and thin.pilot.evidence
+    assert all(k.baseline is None and k.target is None for k in thin.kpis)
+    assert thin.collect and thin.confidence == "low"
+    text = render_roadmap(thin, lang)
+    assert ("Chưa đề xuất thí điểm" if lang == "vi" else "No pilot proposed") in text
+    assert ("Cần thu thập" if lang == "vi" else "To collect") in text
+    # Delivery: enough comments to rank, but no step with 30 of them: still no pilot.
+    out = propose_roadmap(RoadmapInput(journey="delivery"), ToolContext(full_kb, lang))
+    assert out.enough_evidence and out.initiatives
+    assert out.pilot.step is None and all(
+        s.records < out.min_evidence for s in _steps_of(full_kb, "delivery")
     )
-    chart = tmp_path / Path(out.chart or "missing").name
+    assert out.collect
+
+
+def _steps_of(full_kb, journey: str) -> list:
+    from assistant.tools.journey_stats import journey_stats
+    from assistant.tools.scope import FeedbackFilters, select
+
+    sel = select(full_kb, FeedbackFilters(journey=journey))
+    return journey_stats(full_kb, full_kb.atlas().find_journey(journey), sel)[1]
+
+
+def test_journey_summary_stage_figures_come_from_the_scope(full_kb):
+    out = summarize_journey(JourneySummaryInput(journey="warranty"), ToolContext(full_kb))
+    store = full_kb.feedback()
+    journey = full_kb.atlas().find_journey("warranty")
+    for stage, stats in zip(journey.stages, out.emotion_curve, strict=True):
+        ids = {r for s in stage.steps for r in store.records_linked_to("warranty", s.id)}
+        assert stats.records == len(ids)
+        if stats.records >= out.min_evidence:
+            _, tags = _direct(full_kb, "warranty")
+            pos = sum(any(t.endswith("#positive") for t in tags.get(r, ())) for r in ids)
+            neg = sum(any(t.endswith("#negative") for t in tags.get(r, ())) for r in ids)
+            assert stats.net_sentiment == round(2 * (pos - neg) / len(ids), 1)
+            assert -2 <= stats.net_sentiment <= 2
+        else:
+            assert stats.net_sentiment is None and not stats.enough_evidence
+    assert sum(s.records for s in out.emotion_curve) <= out.total
+    assert [m.ref for m in out.moments_of_truth][-1] == "warranty.pick-up"
+    # The same three actions as the roadmap's brief.
+    roadmap = propose_roadmap(RoadmapInput(journey="warranty"), ToolContext(full_kb))
+    assert [a.title for a in out.brief.actions] == [a.title for a in roadmap.brief.actions]
+    assert out.chart is None and out.chart_caption is None  # no chart folder, no chart
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_journey_chart_with_a_caption_in_the_answer_language(full_kb, tmp_path, lang):
+    out = summarize_journey(
+        JourneySummaryInput(journey="warranty"), ToolContext(full_kb, lang, chart_dir=tmp_path)
+    )
+    chart = Path(out.chart or "missing")
+    assert chart.parent == tmp_path
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 20_000
-    assert len(out.next_steps) == 3
-    assert [m.ref for m in out.moments_of_truth] == ["delivery.receive", "delivery.unbox"]
-    assert [c.stage for c in out.emotion_curve] == ["wait", "receive", "setup"]
+    caption = out.chart_caption or ""
+    assert "−2" in caption and f"{out.min_evidence}" in caption
+    if lang == "vi":
+        assert "Đường xanh" in caption and "cảm xúc ròng" in caption
+        assert not _english_labels(caption)
+    else:
+        assert "Blue line" in caption and "net sentiment" in caption
+        assert not VI_LETTERS.search(caption)
+    # The text shows the chart's numbers: each stage's net sentiment as plotted.
+    text = render_journey_summary(out, lang)
+    assert caption in text and str(chart) in text
+    for s in out.emotion_curve:
+        if s.net_sentiment is not None:
+            assert f"{signed(s.net_sentiment, 1)} (n={s.records})" in text
+
+
+# Letters only Vietnamese uses; an English answer has none outside quotes.
+VI_LETTERS = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
+                        re.IGNORECASE)  # fmt: skip
+
+
+def _english_label_words() -> set[str]:
+    """Every English label the manager renderer emits, except those Vietnamese shares
+    (KPI, JCXM, figures)."""
+    from assistant.render.manager_md import T
+
+    def flat(d: dict) -> list[str]:
+        return [x for v in d.values() for x in (flat(v) if isinstance(v, dict) else [v])]
+
+    vi = set(flat(T["vi"]))
+    words = set()
+    for label in flat(T["en"]):
+        if label not in vi:
+            words |= {w.lower() for w in re.findall(r"[A-Za-z]{3,}", label)} - {"kpis"}
+    return words
+
+
+def _english_labels(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]{3,}", text.lower())) & _english_label_words()
+
+
+def _without_data(text: str) -> str:
+    """The text without what is quoted as written (comments, names in quotes) and without
+    the evidence ids in brackets and the chart's file path."""
+    text = re.sub(r"“[^”]*”", "", text)
+    text = re.sub(r"\[[^\]]*\]", "", text)
+    return re.sub(r"\S+\.png", "", text)
+
+
+@pytest.mark.parametrize("journey", ["warranty", "trade-in"])
+def test_labels_stay_in_the_answer_language(full_kb, tmp_path, journey):
+    rendered = {}
+    for lang in ("vi", "en"):
+        ctx = ToolContext(full_kb, lang, chart_dir=tmp_path)
+        rendered[lang] = [
+            render_roadmap(propose_roadmap(RoadmapInput(journey=journey), ctx), lang),
+            render_journey_summary(summarize_journey(JourneySummaryInput(journey=journey), ctx),
+                                   lang),
+        ]  # fmt: skip
+    words = _english_label_words()
+    assert {"impact", "effort", "months", "pilot", "stage"} <= {w for w in words}
+    for text in rendered["vi"]:
+        leaked = set(re.findall(r"[a-z]{3,}", _without_data(text).lower())) & words
+        assert not leaked, leaked
+        assert "3-6 months" not in text and "warranty-center" not in text
+    for text in rendered["en"]:
+        assert not VI_LETTERS.search(_without_data(text)), VI_LETTERS.findall(
+            _without_data(text))
+
+
+def test_ask_draws_the_chart_only_when_asked_and_always_in_slack(full_kb, tmp_path):
+    from assistant.conversation import Conversations, Requester
+
+    conv = Conversations.open(Agent(full_kb), full_kb.settings, ratings=False)
+    conv.chart_dir = tmp_path
+    who = Requester(user="U1", surface="cli", operator=True)
+    plain = conv.ask("tóm tắt hành trình bảo hành cho sếp", "c1", who).answer
+    assert plain.tool == "journey_summary" and plain.attachments == []
+    asked = conv.ask("tóm tắt hành trình bảo hành cho sếp, kèm biểu đồ", "c2", who).answer
+    assert asked.tool == "journey_summary" and len(asked.attachments) == 1
+    assert Path(asked.attachments[0].path).is_file()
+    assert "Biểu đồ" in asked.answer and "Đường xanh" in asked.answer
+    english = conv.ask("summarize the warranty journey with a chart", "c3", who).answer
+    assert english.lang == "en" and len(english.attachments) == 1
+    assert "Blue line" in english.answer
+    slack = Requester(user="U1", surface="slack", shared=True)
+    assert len(conv.ask("tóm tắt hành trình giao hàng", "c4", slack).answer.attachments) == 1
+
+
+def test_shares_move_only_with_a_significant_test_and_enough_records():
+    from assistant.tools.stats import share_direction
+
+    assert share_direction(40, 100, 20, 100, 30)[1] == "up"  # p ≈ 0.002
+    assert share_direction(20, 100, 40, 100, 30)[1] == "down"
+    assert share_direction(25, 100, 20, 100, 30)[1] == "flat"  # p ≈ 0.4
+    assert share_direction(9, 10, 1, 10, 30)[1] == "too few"  # 10 records a period
+    p, direction = share_direction(30, 300, 10, 100, 30)  # same share, more records
+    assert direction == "flat" and p == pytest.approx(1.0)
 
 
 HEADINGS = {
     "five": {"vi": "Người này là ai?", "en": "Who is this person?"},
     "persona": {"vi": "Persona nháp", "en": "Draft persona"},
-    "roadmap": {"vi": "Hiện trạng", "en": "Current state"},
-    "journey": {"vi": "Ba bước tiếp theo", "en": "Three next steps"},
+    "roadmap": {"vi": "Ba hành động", "en": "Three actions"},
+    "journey": {"vi": "Ba vấn đề lớn nhất", "en": "Top three issues"},
 }
 
 

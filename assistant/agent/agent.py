@@ -15,10 +15,17 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from assistant.agent.composer import compose_search_answer, compose_tool_answer
-from assistant.agent.router import HELP, OUT_OF_SCOPE, Route, Router, is_follow_up
+from assistant.agent.router import (
+    HELP,
+    OUT_OF_SCOPE,
+    Route,
+    Router,
+    asks_for_chart,
+    is_follow_up,
+)
 from assistant.agent.types import Answer, Attachment
 from assistant.errors import AssistantError
 from assistant.knowledge.atlas import Atlas
@@ -96,11 +103,15 @@ class ConversationMemory:
 
 @dataclass
 class Request:
-    """What the caller decided about one request: the tools it may use, where charts go."""
+    """What the caller decided about one request: the tools it may use, where charts go, and
+    when to draw them: "on_request" (a terminal: only when the request asks for a chart, so
+    `ask` writes no file nobody asked for) or "always" (a surface that shows pictures inline,
+    such as Slack)."""
 
     allowed: frozenset[str] | None = None  # None: every tool
     feedback_allowed: bool = True
     chart_dir: Path | None = None
+    charts: Literal["always", "on_request"] = "on_request"
     contact: str = "the CX team"
     requester: str = ""
     lang: Lang | None = None  # None: the question's own language
@@ -205,10 +216,13 @@ class Agent:
                 )
         return route
 
-    def context(self, request: Request, lang: Lang) -> ToolContext:
+    def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
+        """The tools' context: a chart folder only when this request is to get a chart."""
+        draw = request.charts == "always" or asks_for_chart(question)
         return ToolContext(
-            kb=self.kb, lang=lang, chart_dir=request.chart_dir, requester=request.requester,
-            allowed=request.allowed, feedback_allowed=request.feedback_allowed,
+            kb=self.kb, lang=lang, chart_dir=request.chart_dir if draw else None,
+            requester=request.requester, allowed=request.allowed,
+            feedback_allowed=request.feedback_allowed,
         )  # fmt: skip
 
     def ask(
@@ -221,7 +235,7 @@ class Agent:
         """Answer a request; in LLM mode `on_text` receives the answer as it is written."""
         request = request or Request()
         lang: Lang = request.lang or detect_lang(question)
-        ctx = self.context(request, lang)
+        ctx = self.context(request, lang, question)
         route = self.route(question, conversation)
         if route.tool in self.registry and not ctx.may_use(route.tool):
             return self._remember(conversation, self.refusal(question, lang, route.tool, request),

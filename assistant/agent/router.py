@@ -66,6 +66,12 @@ _HELP = re.compile(
 )
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|con|the con|va|thi sao|con voi)\b")
+# A request that asks for a picture ("kèm biểu đồ", "with a chart", "vẽ đường cảm xúc"),
+# matched diacritic-free: the journey summary then draws its chart on every surface.
+_CHART = re.compile(
+    r"\b(bieu do|do thi|ve (?:duong|bieu do|do thi)|hinh ve|chart|charts|graph|graphs|plot|"
+    r"diagram|visuali[sz]e|visual|picture|image)\b"
+)
 
 
 class Route(BaseModel):
@@ -229,3 +235,8 @@ def _typo_free(folded: str) -> list[str]:
 
 def is_follow_up(text: str) -> bool:
     return bool(_FOLLOW_UP.search(fold(text))) or len(text.split()) <= 6
+
+
+def asks_for_chart(text: str) -> bool:
+    """Whether a request asks for a chart (vi or en, with or without diacritics)."""
+    return bool(_CHART.search(" ".join(words(fold(text)))))

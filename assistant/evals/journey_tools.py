@@ -1,4 +1,12 @@
-"""Journey-tool eval: each case runs a tool and checks paths of its JSON output."""
+"""Journey-tool eval: each case runs a tool and checks paths of its JSON output.
+
+A case may say:
+- `expect: {path: value}`: the value at the path ('a.b[0].c', 'a[*].b' for a list);
+- `one_of: {path: [values]}`: one of those;
+- `at_most: {path: bound}`: every number at the path (a list's elements; None skipped) is at
+  most the bound, a number or another path ('kpis[*].n': total). A path written 'sum:PATH'
+  stands for the sum of the numbers there ('sum:emotion_curve[*].records': total).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +32,18 @@ def get_path(data: Any, path: str) -> Any:
     return data
 
 
+def _numbers(data: Any, path: str) -> list[float]:
+    if path.startswith("sum:"):
+        return [sum(_numbers(data, path[4:]))]
+    got = get_path(data, path)
+    items = got if isinstance(got, list) else [got]
+    return [x for x in items if x is not None]
+
+
+def _bound(data: Any, bound: Any) -> float:
+    return bound if isinstance(bound, int | float) else _numbers(data, str(bound))[0]
+
+
 def evaluate(
     kb: KnowledgeBase, cases_file: Path, registry: Registry | None = None
 ) -> tuple[dict[str, float], list[dict]]:
@@ -43,6 +63,11 @@ def evaluate(
             got = get_path(out, path)
             if got not in options:
                 failures.append(f"{path}: got {got!r}, want one of {options!r}")
+        for path, bound in (case.get("at_most") or {}).items():
+            limit = _bound(out, bound)
+            over = [x for x in _numbers(out, path) if x > limit]
+            if over:
+                failures.append(f"{path}: {over} over {bound} = {limit}")
         rows.append({"id": case["id"], "tool": case["tool"], "ok": not failures,
                      "failures": failures})  # fmt: skip
     metrics: dict[str, float] = {"cases": float(len(rows))}

@@ -1,7 +1,8 @@
 """The playbook: domain rules a company adapts as data (`corpus/playbook/*.yaml`), not code.
 
 - `roadmap.yaml`: the action for each feedback aspect, its kind (product, service, policy),
-  the digital touchpoints, and the effort rules;
+  the digital touchpoints, the effort rules, and the headline KPIs with their targets;
+- `names.yaml`: names for what the atlas writes in English or as ids (metrics, touchpoints);
 - `persona.yaml`: the signals that show a Table 2 dimension in comments, and how to fill
   the dimensions the data cannot show;
 - `citations.yaml`: the methodology passage each tool cites, pinned by article and phrase.
@@ -28,6 +29,9 @@ from assistant.knowledge.atlas import (
 
 AspectKind = Literal["product", "service", "policy"]
 Level = Literal["high", "medium", "low"]
+MetricGroup = Literal["operational", "perception", "outcome"]
+# What each headline KPI measures is code (assistant/tools/kpis.py); its name and target data.
+KpiId = Literal["service_complaints", "mean_rating", "net_stars"]
 
 
 class _Strict(BaseModel):
@@ -48,10 +52,22 @@ class EffortRule(_Strict):
     rule: Bi
 
 
+class KpiRule(_Strict):
+    """A headline KPI measured on the feedback, and the change a roadmap cycle aims for."""
+
+    id: KpiId
+    group: MetricGroup
+    name: Bi
+    definition: Bi
+    change: float = Field(description="Target change, in the KPI's unit or relative.")
+    relative: bool = Field(False, description="`change` is a fraction of the baseline.")
+
+
 class RoadmapRules(_Strict):
     aspects: list[AspectRule]
     digital_touchpoints: list[str] = Field(default_factory=list)
     effort: list[EffortRule]
+    kpis: list[KpiRule] = Field(default_factory=list)
 
     def aspect(self, aspect_id: str) -> AspectRule | None:
         return next((a for a in self.aspects if a.aspect == aspect_id), None)
@@ -99,10 +115,25 @@ class Citation(_Strict):
     anchor: str = Field(min_length=3)
 
 
+class Names(_Strict):
+    metrics: dict[str, str] = Field(default_factory=dict, description="English -> Vietnamese.")
+    touchpoints: dict[str, Bi] = Field(default_factory=dict, description="Id -> names.")
+
+
 class Playbook(BaseModel):
     roadmap: RoadmapRules
     persona: PersonaRules
     citations: dict[str, Citation]
+    names: Names = Field(default_factory=Names)
+
+    def metric_name(self, name: str, lang: str) -> str:
+        """An atlas metric's name in `lang` (the atlas writes them in English)."""
+        return self.names.metrics.get(name, name) if lang == "vi" else name
+
+    def touchpoint_name(self, touchpoint: str, lang: str) -> str:
+        """A touchpoint's name in `lang` (the atlas names them by id)."""
+        found = self.names.touchpoints.get(touchpoint)
+        return found.get(lang) if found else touchpoint
 
     @property
     def service_aspects(self) -> set[str]:
@@ -110,10 +141,15 @@ class Playbook(BaseModel):
 
 
 def validate_playbook(
-    root: Path, aspects: set[str] | None = None, articles: dict[str, str] | None = None
+    root: Path,
+    aspects: set[str] | None = None,
+    articles: dict[str, str] | None = None,
+    metrics: set[str] | None = None,
+    touchpoints: set[str] | None = None,
 ) -> tuple[Playbook | None, list[Problem]]:
-    """Read `root` (corpus/playbook); check aspects against the taxonomy and citation
-    anchors against the article texts (doc id -> text) when given."""
+    """Read `root` (corpus/playbook); check aspects against the taxonomy, citation anchors
+    against the article texts (doc id -> text), and that every atlas metric and touchpoint
+    has its names, when those are given."""
     reader = _Reader(root)
     parts: dict[str, BaseModel | None] = {}
     for name, model in (("roadmap", RoadmapRules), ("persona", PersonaRules)):
@@ -144,6 +180,17 @@ def validate_playbook(
                 reader.problem(file, (key, "anchor"), f"phrase not found in {c.doc}")
             else:
                 citations[key] = c
+    names = Names()
+    names_path = root / "names.yaml"
+    if names_path.is_file():  # optional: without it the atlas's own text is shown
+        file = reader.rel(names_path)
+        found = reader.validate(Names, reader.read(names_path) or {}, file)
+        if isinstance(found, Names):
+            names = found
+            for name in sorted((metrics or set()) - set(found.metrics)):
+                reader.problem(file, ("metrics",), f"no Vietnamese name for metric {name!r}")
+            for name in sorted((touchpoints or set()) - set(found.touchpoints)):
+                reader.problem(file, ("touchpoints",), f"no names for touchpoint {name!r}")
     roadmap = parts["roadmap"]
     if aspects is not None and isinstance(roadmap, RoadmapRules):
         file = reader.rel(root / "roadmap.yaml")
@@ -159,7 +206,8 @@ def validate_playbook(
                 reader.problem(file, ("how_to_fill",), f"no way to fill dimension {dim!r}")
     if not isinstance(roadmap, RoadmapRules) or not isinstance(persona, PersonaRules):
         return None, reader.problems
-    return Playbook(roadmap=roadmap, persona=persona, citations=citations), reader.problems
+    return Playbook(roadmap=roadmap, persona=persona, citations=citations,
+                    names=names), reader.problems  # fmt: skip
 
 
 def load_playbook(root: Path, aspects: set[str] | None = None) -> Playbook:

@@ -1,4 +1,5 @@
-"""Markdown for the journey tools' outputs, in Vietnamese or English.
+"""Markdown for the five questions and the persona, in Vietnamese or English (the roadmap
+and the journey summary: manager_md.py).
 
 The same text serves the CLI, the offline composer and (converted to mrkdwn) Slack. Every
 claim keeps its evidence in brackets: atlas ids, feedback record ids, methodology chunks.
@@ -6,12 +7,9 @@ claim keeps its evidence in brackets: atlas ids, feedback record ids, methodolog
 
 from __future__ import annotations
 
-from assistant.render.pain_points_md import render_pain_points
 from assistant.render.scope_md import scope_line
 from assistant.tools.five_questions import FiveQuestionsOutput, Neighbours
-from assistant.tools.journey_summary import JourneySummaryOutput
 from assistant.tools.persona import PersonaOutput, Section
-from assistant.tools.roadmap import RoadmapOutput
 from assistant.tools.types import Claim, Evidence
 
 L = {
@@ -24,12 +22,7 @@ L = {
         "goals": "Mục tiêu", "needs": "Nhu cầu", "pains": "Nỗi đau",
         "delights": "Điều làm hài lòng",
         "gaps": "Thiếu dữ liệu (cần bổ sung)", "conf": "độ tin cậy", "records": "phản hồi",
-        "current": "Hiện trạng", "future": "Trạng thái mong muốn", "inits": "Sáng kiến",
-        "pilot": "Thí điểm (bước 8 JCXM)", "kpis": "KPI", "jcxm": "Các bước JCXM",
-        "stages": "Giai đoạn và bước", "curve": "Đường cảm xúc", "mot": "Khoảnh khắc của sự thật",
-        "next": "Ba bước tiếp theo", "volume": "Số phản hồi", "chart": "Biểu đồ",
-        "quick": "thắng nhanh", "impact": "tác động", "effort": "công sức", "metrics": "Chỉ số",
-        "stage_metrics": "Chỉ số theo giai đoạn", "none": "không có",
+        "none": "không có",
         "behaviours": "Hành vi và kênh", "collect": "Cần thu thập",
         "levels": {"high": "cao", "medium": "trung bình", "low": "thấp", "none": "không có"},
         "dim_names": {
@@ -48,12 +41,7 @@ L = {
         "persona": "Draft persona", "type": "Customer type", "dims": "Dimensions with data",
         "goals": "Goals", "needs": "Needs", "pains": "Pains", "delights": "Delights",
         "gaps": "Data gaps (to fill)", "conf": "confidence", "records": "feedback records",
-        "current": "Current state", "future": "Desired future state", "inits": "Initiatives",
-        "pilot": "Pilot (JCXM step 8)", "kpis": "KPIs", "jcxm": "JCXM steps served",
-        "stages": "Stages and steps", "curve": "Emotion curve", "mot": "Moments of truth",
-        "next": "Three next steps", "volume": "Feedback volume", "chart": "Chart",
-        "quick": "quick win", "impact": "impact", "effort": "effort", "metrics": "Metrics",
-        "stage_metrics": "Metrics per stage", "none": "none",
+        "none": "none",
         "behaviours": "Behaviours and channels", "collect": "To collect",
         "levels": {"high": "high", "medium": "medium", "low": "low", "none": "none"},
         "dim_names": {
@@ -130,73 +118,3 @@ def render_persona(o: PersonaOutput, lang: str) -> str:
         lines.append(f"\n**{t['collect']}**: {o.collect.get(lang)}")
     lines.append(f"\n_{t['source']}: [{o.methodology.ref}]_")
     return "\n".join(lines)
-
-
-def render_roadmap(o: RoadmapOutput, lang: str) -> str:
-    t = L[lang]
-    lines = [f"**Roadmap: {o.journey}**" + (f" (persona {o.persona})" if o.persona else "")]
-    lines += [
-        f"\n**{t['current']}** (JCXM {o.jcxm_steps['current_state']})",
-        *_claims(o.current_state),
-    ]
-    lines.append(f"\n**{t['stage_metrics']}**")
-    for s in o.stage_metrics:
-        if s.mean_rating is not None:
-            lines.append(f"- {s.stage}: {s.records} {t['records']}, {s.mean_rating:.2f}★, "
-                         f"{s.low_rating_share:.0%} 1-2★")  # fmt: skip
-    lines += [
-        f"\n**{t['future']}** (JCXM {o.jcxm_steps['future_state']})",
-        *_claims(o.future_state),
-    ]
-    lines.append(f"\n**{t['inits']}** (JCXM {o.jcxm_steps['initiatives']})")
-    for n, i in enumerate(o.initiatives, 1):
-        quick = f" — **{t['quick']}**" if i.quick_win else ""
-        lines.append(f"{n}. {i.title} ({i.aspect}; {t['impact']} {i.impact}, {t['effort']} "
-                     f"{i.effort}; {i.horizon}){quick}{_ev(i.evidence, 2)}")  # fmt: skip
-    lines += [f"\n**{t['pilot']}**", *_claims([o.pilot])]
-    lines.append(f"\n**{t['kpis']}** (JCXM {o.jcxm_steps['kpis']})")
-    for group in ("operational", "perception", "outcome"):
-        names = [
-            k.name + (f" = {k.baseline}" if k.baseline else "") for k in o.kpis if k.group == group
-        ]
-        lines.append(f"- {group}: {'; '.join(names) or t['none']}")
-    lines.append(f"\n_{t['source']}: " + ", ".join(f"[{e.ref}]" for e in o.methodology) + "_")
-    return "\n".join(lines)
-
-
-def render_journey_summary(o: JourneySummaryOutput, lang: str) -> str:
-    t = L[lang]
-    lines = [f"**{o.name}** ({o.journey}) — {o.goal}", f"{t['volume']}: {o.volume}",
-             f"\n**{t['stages']}**"]  # fmt: skip
-    for st in o.stages:
-        steps = " → ".join(f"{s.name} ({s.emotion:+d}{'★' if s.moment_of_truth else ''})"
-                           for s in st.steps)  # fmt: skip
-        lines.append(f"- {st.name}: {steps}")
-    lines.append(f"\n**{t['curve']}**")
-    for c in o.emotion_curve:
-        fb = f"{c.net_sentiment:+.2f}" if c.net_sentiment is not None else "–"
-        lines.append(f"- {c.stage}: atlas {c.atlas_emotion:+.2f}, feedback {fb} ({c.records})")
-    lines.append(
-        f"\n**{t['mot']}**: " + ", ".join(f"{s.name} [{s.ref}]" for s in o.moments_of_truth)
-    )
-    lines.append("\n" + render_pain_points(_as_pains(o), lang))
-    lines.append(f"\n**{t['metrics']}**")
-    lines += [f"- {g}: {', '.join(names) or t['none']}" for g, names in o.metrics.items()]
-    lines.append(f"\n**{t['next']}**")
-    lines += [f"{n}. {i.title} ({i.aspect}; {i.horizon}){_ev(i.evidence, 2)}"
-              for n, i in enumerate(o.next_steps, 1)]  # fmt: skip
-    if o.chart:
-        lines.append(f"\n{t['chart']}: {o.chart}")
-    return "\n".join(lines)
-
-
-def _as_pains(o: JourneySummaryOutput):  # noqa: ANN202
-    from assistant.tools.pain_points import PainPointsOutput
-
-    return PainPointsOutput(
-        filters={"journey": o.journey},
-        total=o.volume,
-        pain_points=o.pain_points,
-        delights=o.delights,
-        tag_origins={},
-    )

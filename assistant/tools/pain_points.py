@@ -36,7 +36,7 @@ from assistant.tools.scope import (
     confidence_from_coverage,
     select,
 )
-from assistant.tools.stats import two_proportion_p
+from assistant.tools.stats import Direction, share_direction
 from assistant.tools.types import Confidence, ToolContext
 
 DEFAULT_WINDOW_DAYS = 90
@@ -77,7 +77,22 @@ class Trend(BaseModel):
     current_share: float
     previous_share: float
     p_value: float | None = Field(description="Two-proportion test of the two shares.")
-    direction: Literal["up", "down", "flat", "too few"]
+    direction: Direction
+
+
+def share_trend(
+    cur: int, n_cur: int, prev: int, n_prev: int,
+    period: tuple[date, date], previous_period: tuple[date, date], minimum: int,
+) -> Trend:
+    """A share in a period against the period before, with the counts and the test."""
+    p, direction = share_direction(cur, n_cur, prev, n_prev, minimum)
+    return Trend(
+        period=period, previous_period=previous_period, current=cur, previous=prev,
+        current_total=n_cur, previous_total=n_prev,
+        current_share=round(cur / n_cur, 4) if n_cur else 0.0,
+        previous_share=round(prev / n_prev, 4) if n_prev else 0.0,
+        p_value=round(p, 4) if p is not None else None, direction=direction,
+    )  # fmt: skip
 
 
 class PainPoint(BaseModel):
@@ -147,17 +162,24 @@ def _label(atlas: Atlas, aspect: str, sentiment: str) -> Bi:
     return Bi(vi=f"Khen {name.vi.lower()}", en=f"Praise for {name.en.lower()}")
 
 
-def _period(sel: Selection, inp: PainPointsInput) -> tuple[date, date]:
+def trend_periods(
+    sel: Selection, start: date | None, end: date | None
+) -> tuple[tuple[date, date], tuple[date, date]]:
+    """The period a trend looks at and the one of equal length before it: the filter's
+    period, or the last 90 days of the data in scope."""
     dates = [d for _, d in sel.undated_scope.values() if d]
-    if inp.start or inp.end:
-        return inp.start or min(dates, default=date.today()), inp.end or max(
-            dates, default=date.today()
-        )
-    end = max(dates, default=date.today())
-    return end - timedelta(days=DEFAULT_WINDOW_DAYS - 1), end
+    if start or end:
+        lo, hi = start or min(dates, default=date.today()), end or max(dates, default=date.today())
+    else:
+        hi = max(dates, default=date.today())
+        lo = hi - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    prev_end = lo - timedelta(days=1)
+    return (lo, hi), (prev_end - (hi - lo), prev_end)
 
 
-def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsOutput:
+def summarize_pain_points(
+    inp: PainPointsInput, ctx: ToolContext, sel: Selection | None = None
+) -> PainPointsOutput:
     """Rank the pain points (and delights) of the customer feedback that matches the filters
     (journey, step, stage, touchpoint, aspect, segment, source file, period, ratings), with
     counts, severity, trend, themes and redacted quotes; says so when the data in scope is
@@ -165,7 +187,7 @@ def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsO
     kb = ctx.kb
     atlas = kb.atlas()
     store = kb.feedback()
-    sel = select(kb, inp)
+    sel = sel or select(kb, inp)  # a caller that selected the same filters passes it on
     scope = sel.scope
     meta = sel.meta
     wanted_aspect = scope.filters.get("aspect")
@@ -202,9 +224,7 @@ def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsO
             ),
         )  # fmt: skip
 
-    start, end = _period(sel, inp)
-    prev_end = start - timedelta(days=1)
-    prev_start = prev_end - (end - start)
+    (start, end), (prev_start, prev_end) = trend_periods(sel, inp.start, inp.end)
     undated = sel.undated_scope
     in_period = {r for r, (_, d) in undated.items() if d and start <= d <= end}
     in_prev = {r for r, (_, d) in undated.items() if d and prev_start <= d <= prev_end}
@@ -214,23 +234,8 @@ def summarize_pain_points(inp: PainPointsInput, ctx: ToolContext) -> PainPointsO
         def hits(ids: set[str]) -> int:
             return sum(1 for r in ids if (aspect, sentiment) in tags_all.get(r, []))
 
-        cur, prev = hits(in_period), hits(in_prev)
-        n_cur, n_prev = len(in_period), len(in_prev)
-        p = two_proportion_p(cur, n_cur, prev, n_prev) if n_cur and n_prev else None
-        minimum = scope.min_evidence
-        if n_cur < minimum or n_prev < minimum:
-            direction = "too few"
-        elif p is not None and p < 0.05:
-            direction = "up" if cur / n_cur > prev / n_prev else "down"
-        else:
-            direction = "flat"
-        return Trend(
-            period=(start, end), previous_period=(prev_start, prev_end), current=cur,
-            previous=prev, current_total=n_cur, previous_total=n_prev,
-            current_share=round(cur / n_cur, 4) if n_cur else 0.0,
-            previous_share=round(prev / n_prev, 4) if n_prev else 0.0,
-            p_value=round(p, 4) if p is not None else None, direction=direction,
-        )  # fmt: skip
+        return share_trend(hits(in_period), len(in_period), hits(in_prev), len(in_prev),
+                           (start, end), (prev_start, prev_end), scope.min_evidence)  # fmt: skip
 
     def build(aspect: str, sentiment: str, ids: list[str]) -> PainPoint:
         ratings = [meta[r][0] for r in ids if meta[r][0] is not None]

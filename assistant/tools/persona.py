@@ -159,6 +159,8 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
     # The comments behind the draft.
     sel = select(kb, filters) if not org_without_data else None
     ids = sorted(sel.meta) if sel else []
+    if persona is None and ids:  # assumed from who writes these comments: cite some of them
+        customer_type.evidence = [Evidence(kind="feedback", ref=r) for r in ids[:3]]
     texts = kb.feedback().texts(ids) if ids else {}
     folded = {rid: fold(t) for rid, t in texts.items()}
 

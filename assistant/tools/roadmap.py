@@ -1,26 +1,50 @@
-"""Roadmap proposal for a journey: current state, future state, ranked initiatives, a pilot,
-KPIs in the three metric groups, horizons, and the JCXM steps each part serves.
+"""Roadmap proposal for a journey: a one-screen brief (top three issues with counts, three
+actions, a KPI per metric group with baseline and target), then the current state, the
+figures per stage, the future state, ranked initiatives, a pilot, every KPI, and the JCXM
+steps each part serves.
 
-Initiatives come from the journey's measured pain points: impact is the pain's impact score
-(count × severity, see pain_points), scaled to the largest; effort is a documented rule by
-aspect kind and touchpoint, read from the playbook (corpus/playbook/roadmap.yaml: what the
-retailer controls directly is cheaper to change than what depends on the phone makers).
-Quick wins (high impact, low effort) come first.
+Every number comes from the records in scope (assistant/tools/scope.py: the comments linked
+to the journey, narrowed by the filters), stated in the answer's first line:
+- initiatives come from the journey's measured pain points: impact is the pain's impact
+  score (count × severity, see pain_points) scaled to the largest; effort is a documented
+  rule by aspect kind and touchpoint, read from the playbook (corpus/playbook/roadmap.yaml:
+  what the retailer controls directly is cheaper to change than what depends on the phone
+  makers). Quick wins (high or medium impact, low effort) come first.
+- the pilot (JCXM step 8) is the step with the heaviest complaints (impact, see
+  journey_stats) among those with at least `CX_MIN_EVIDENCE` records in scope, a moment of
+  truth first; without such a step there is no pilot, and the answer says what to collect.
+- KPIs: see kpis.py (baselines from the scope, targets from the playbook).
+Under the minimum of evidence nothing is ranked and no pilot is proposed.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.knowledge.atlas import Journey
+from assistant.knowledge.atlas import Bi, Journey
 from assistant.knowledge.playbook import Playbook, RoadmapRules
-from assistant.tools.journey_stats import StageStats, stage_stats
-from assistant.tools.pain_points import PainPoint, PainPointsInput, summarize_pain_points
-from assistant.tools.types import Claim, Evidence, Lang, ToolContext
+from assistant.tools.journey_stats import StageStats, StepStats, journey_stats
+from assistant.tools.kpis import Kpi, atlas_kpis, headline_kpis
+from assistant.tools.pain_points import (
+    PainPoint,
+    PainPointsInput,
+    PainPointsOutput,
+    summarize_pain_points,
+)
+from assistant.tools.scope import (
+    FeedbackFilters,
+    RecordFilters,
+    Scope,
+    Selection,
+    confidence_from_coverage,
+    select,
+)
+from assistant.tools.types import Claim, Confidence, Evidence, Lang, ToolContext
 
 Level = Literal["high", "medium", "low"]
+Horizon = Literal["0-3 months", "3-6 months", "6-12 months"]
 
 # The JCXM steps (article jcxm-part3) each part of the roadmap serves.
 JCXM = {
@@ -33,8 +57,9 @@ JCXM = {
 }
 
 
-class RoadmapInput(BaseModel):
-    """Propose a CX roadmap for one journey (optionally through one persona's eyes)."""
+class RoadmapInput(RecordFilters):
+    """Propose a CX roadmap for one journey (optionally through one persona's eyes), from the
+    feedback about it that matches the filters."""
 
     journey: str = Field(description="Journey id or name.")
     persona: str | None = Field(None, description="Persona id or name, to focus on.")
@@ -43,46 +68,93 @@ class RoadmapInput(BaseModel):
 class Initiative(BaseModel):
     title: str
     aspect: str
+    aspect_name: str = Field(description="The aspect's name in the answer's language.")
     steps: list[str]
+    complaints: int = Field(description="Records in scope behind the pain it answers.")
     impact: Level
     impact_score: float
     effort: Level
     effort_rule: str
     quick_win: bool
-    horizon: Literal["0-3 months", "3-6 months", "6-12 months"]
+    horizon: Horizon
+    confidence: Confidence
     evidence: list[Evidence]
 
 
-class Kpi(BaseModel):
-    group: Literal["operational", "perception", "outcome"]
-    name: str
-    baseline: str | None
+class Issue(BaseModel):
+    """One of the top issues of the brief: a pain point in a line."""
+
+    aspect: str
+    label: str
+    count: int
+    share: float
+    mean_rating: float | None
+    trend: str | None = Field(description="up, down, flat or too few (shares, tested).")
+    evidence: list[Evidence]
+
+
+class Brief(BaseModel):
+    """What a manager reads first: three issues, three actions, a KPI per metric group."""
+
+    top_issues: list[Issue]
+    actions: list[Initiative]
+    kpis: list[Kpi]
+
+
+class Pilot(BaseModel):
+    step: str | None = Field(description="JOURNEY.STEP; None when no step has the evidence.")
+    name: str | None
+    moment_of_truth: bool
+    records: int = Field(description="Records in scope linked to the step.")
+    complaints: int
+    impact: float | None
+    teams: list[str] = Field(description="The touchpoints (teams) that run the step, named.")
+    confidence: Confidence
+    text: str
     evidence: list[Evidence]
 
 
 class RoadmapOutput(BaseModel):
     journey: str
+    name: str
     persona: str | None
+    filters: dict[str, str | int | None] = Field(description="Every filter; None = not applied.")
+    total: int = Field(description="Feedback records in scope.")
+    corpus_total: int
+    unapplied: list[str] = Field(default_factory=list)
+    filter_names: dict[str, Bi] = Field(default_factory=dict)
+    enough_evidence: bool
+    min_evidence: int
+    confidence: Confidence = Field(description="From the number of records in scope.")
+    brief: Brief
     current_state: list[Claim]
     stage_metrics: list[StageStats]
     future_state: list[Claim]
     initiatives: list[Initiative]
-    pilot: Claim
+    pilot: Pilot
     kpis: list[Kpi]
+    collect: str | None = Field(None, description="What data to collect when there is too little.")
     jcxm_steps: dict[str, list[int]]
     methodology: list[Evidence]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
+                     unapplied=self.unapplied, min_evidence=self.min_evidence,
+                     names=self.filter_names)  # fmt: skip
 
 
 def _effort(rules: RoadmapRules, pain: PainPoint, lang: Lang) -> tuple[Level, str]:
     """Effort by the playbook's rules (corpus/playbook/roadmap.yaml)."""
     rule = rules.effort_for(pain.aspect, pain.touchpoints)
     if rule is None:
-        return "medium", "no effort rule for this aspect in the playbook"
+        return "medium", ("playbook không có quy tắc công sức cho khía cạnh này" if lang == "vi"
+                          else "no effort rule for this aspect in the playbook")  # fmt: skip
     return rule.level, rule.rule.get(lang)
 
 
 def initiatives_for(
-    playbook: Playbook, journey: Journey, pains: list[PainPoint], lang: Lang
+    playbook: Playbook, journey: Journey, pains: list[PainPoint], lang: Lang, minimum: int
 ) -> list[Initiative]:
     """One initiative per pain point, ranked: quick wins first, then by impact."""
     if not pains:
@@ -95,140 +167,155 @@ def initiatives_for(
         effort, rule = _effort(playbook.roadmap, p, lang)
         action = playbook.roadmap.aspect(p.aspect)
         quick = impact != "low" and effort == "low"
-        horizon = (
-            "0-3 months"
-            if quick or effort == "low"
-            else "3-6 months"
-            if impact == "high"
-            else "6-12 months"
-        )
+        horizon: Horizon = ("0-3 months" if quick or effort == "low"
+                            else "3-6 months" if impact == "high" else "6-12 months")  # fmt: skip
         steps = [s for s in p.steps if s.startswith(f"{journey.id}.")] or p.steps[:2]
-        out.append(
-            Initiative(
-                title=action.action.get(lang) if action else p.aspect,
-                aspect=p.aspect,
-                steps=steps,
-                impact=impact,
-                impact_score=p.impact,
-                effort=effort,
-                effort_rule=rule,
-                quick_win=quick,
-                horizon=horizon,  # type: ignore[arg-type]
-                evidence=[
-                    Evidence(kind="feedback", ref=q.record_id, quote=q.text) for q in p.quotes
-                ]
-                + [Evidence(kind="atlas", ref=s) for s in steps],
-            )
-        )
+        name = p.label.get(lang)
+        out.append(Initiative(
+            title=action.action.get(lang) if action else name, aspect=p.aspect,
+            aspect_name=name, steps=steps, complaints=p.count, impact=impact,
+            impact_score=p.impact, effort=effort, effort_rule=rule, quick_win=quick,
+            horizon=horizon, confidence=confidence_from_coverage(p.count, minimum),
+            evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text) for q in p.quotes]
+            + [Evidence(kind="atlas", ref=s) for s in steps],
+        ))  # fmt: skip
     order = {"high": 0, "medium": 1, "low": 2}
     return sorted(out, key=lambda i: (not i.quick_win, order[i.impact], -i.impact_score))
 
 
+def severity(p: PainPoint, lang: Lang) -> str:
+    """', mean rating 2.1, 67% 1-2★' (what is known of it)."""
+    out = ""
+    if p.mean_rating is not None:
+        out += f", {'sao TB' if lang == 'vi' else 'mean rating'} {p.mean_rating:.1f}"
+    if p.low_rating_share is not None:
+        out += f", {p.low_rating_share:.0%} 1-2★"
+    return out
+
+
+def top_issues(summary: PainPointsOutput, lang: Lang, n: int = 3) -> list[Issue]:
+    """The heaviest pains (by impact) as one-line issues."""
+    return [
+        Issue(aspect=p.aspect, label=p.label.get(lang), count=p.count, share=p.share,
+              mean_rating=p.mean_rating, trend=p.trend.direction if p.trend else None,
+              evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text)
+                        for q in p.quotes[:1]])
+        for p in summary.pain_points[:n]
+    ]  # fmt: skip
+
+
+def choose_pilot(
+    playbook: Playbook, journey: Journey, steps: list[StepStats], scope: Scope, lang: Lang
+) -> tuple[Pilot, Bi | None]:
+    """The step to pilot at, or why there is none (and then what to collect)."""
+    vi = lang == "vi"
+    mots = [s for s in steps if s.moment_of_truth]
+    mot_refs = [Evidence(kind="atlas", ref=s.step) for s in mots]
+    none = {"step": None, "name": None, "moment_of_truth": False, "records": 0, "complaints": 0,
+            "impact": None, "teams": [], "confidence": "none", "evidence": mot_refs}  # fmt: skip
+    minimum = scope.min_evidence
+    if not scope.enough:
+        return Pilot(**none, text=(
+            f"Chưa đề xuất thí điểm: chỉ có {scope.total} phản hồi trong phạm vi (cần ít nhất "
+            f"{minimum})." if vi else
+            f"No pilot proposed: only {scope.total} comments in scope (at least {minimum} "
+            "needed).")), None  # fmt: skip
+    ready = [s for s in steps if s.records >= minimum and s.complaints > 0]
+    best = max(ready, key=lambda s: (s.moment_of_truth, s.impact, s.step), default=None)
+    if best is None:
+        seen = ", ".join(f"{s.name.get(lang)} ({s.records})" for s in mots) or "—"
+        return Pilot(**none, text=(
+            f"Chưa đề xuất thí điểm: không bước nào có ít nhất {minimum} phản hồi trong phạm vi "
+            f"kèm phàn nàn (khoảnh khắc của sự thật: {seen})." if vi else
+            f"No pilot proposed: no step has at least {minimum} comments in scope with "
+            f"complaints among them (moments of truth: {seen}).")), Bi(
+            vi="Thu thập khảo sát ngay sau tương tác (CSAT/CES) tại các khoảnh khắc của sự thật "
+               "để đủ dữ liệu chọn nơi thí điểm.",
+            en="Collect post-interaction surveys (CSAT/CES) at the moments of truth to have "
+               "enough data to choose where to pilot.")  # fmt: skip
+    step = next(s for _, s in journey.steps() if f"{journey.id}.{s.id}" == best.step)
+    teams = [playbook.touchpoint_name(t, lang) for t in step.touchpoints]
+    kind = ("khoảnh khắc của sự thật" if best.moment_of_truth else "không phải khoảnh khắc của "
+            "sự thật") if vi else ("a moment of truth" if best.moment_of_truth
+                                   else "not a moment of truth")  # fmt: skip
+    text = (f"Thí điểm tại bước “{best.name.vi}” ({kind}; {best.complaints} trên {best.records} "
+            f"phản hồi có phàn nàn, tác động {best.impact:.0f}) cùng các đội phụ trách: "
+            f"{', '.join(teams)}" if vi else
+            f"Pilot at “{best.name.en}” ({kind}; {best.complaints} of {best.records} comments "
+            f"complain, impact {best.impact:.0f}) with the teams that run it: "
+            f"{', '.join(teams)}")  # fmt: skip
+    return Pilot(
+        step=best.step, name=best.name.get(lang), moment_of_truth=best.moment_of_truth,
+        records=best.records, complaints=best.complaints, impact=best.impact, teams=teams,
+        confidence=confidence_from_coverage(best.records, minimum), text=text,
+        evidence=[Evidence(kind="atlas", ref=best.step)]
+        + [Evidence(kind="feedback", ref=r) for r in best.record_ids[:3]],
+    ), None  # fmt: skip
+
+
+def journey_scope(
+    ctx: ToolContext, journey: Journey, inp: RecordFilters, top: int
+) -> tuple[Selection, PainPointsOutput]:
+    """The records in scope for a journey-wide tool, and their pain summary."""
+    filters = {"journey": journey.id, **inp.record_filters()}
+    sel = select(ctx.kb, FeedbackFilters(**filters))
+    return sel, summarize_pain_points(PainPointsInput(**filters, top=top), ctx, sel)
+
+
+def scope_fields(summary: PainPointsOutput) -> dict[str, Any]:
+    """The scope of an answer, as every feedback tool's output carries it."""
+    return {"filters": summary.filters, "total": summary.total,
+            "corpus_total": summary.corpus_total, "unapplied": summary.unapplied,
+            "filter_names": summary.filter_names, "enough_evidence": summary.enough_evidence,
+            "min_evidence": summary.min_evidence, "confidence": summary.confidence}  # fmt: skip
+
+
 def propose_roadmap(inp: RoadmapInput, ctx: ToolContext) -> RoadmapOutput:
-    """Propose a CX roadmap for a journey: current and future state, initiatives ranked by
-    impact and effort, a pilot, KPIs in the three metric groups, from measured pains."""
+    """Propose a CX roadmap for a journey from the feedback about it (filters: segment,
+    period, ratings, source file): a one-screen brief, current and future state, initiatives
+    ranked by impact and effort, a pilot where the evidence allows, KPIs in the three metric
+    groups with baselines and targets; says what to collect when the data is too thin."""
     kb, lang = ctx.kb, ctx.lang
     atlas = kb.atlas()
     journey = atlas.find_journey(inp.journey)
     persona = atlas.find_persona(inp.persona) if inp.persona else None
-    summary = summarize_pain_points(PainPointsInput(journey=journey.id, top=5), ctx)
-    stats = stage_stats(kb, journey)
+    sel, summary = journey_scope(ctx, journey, inp, top=5)
+    enough = summary.enough_evidence
+    minimum = summary.min_evidence
+    stages, steps = journey_stats(kb, journey, sel)
+    playbook = kb.playbook()
 
     current = [
-        Claim(
-            text=f"{p.label.get(lang)}: {p.count} ({p.share:.0%}), "
-            f"{'sao TB' if lang == 'vi' else 'mean rating'} {p.mean_rating}, "
-            f"{p.low_rating_share:.0%} 1-2★",
-            count=p.count,
-            evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text) for q in p.quotes],
-        )
+        Claim(text=f"{p.label.get(lang)}: {p.count} ({p.share:.0%}){severity(p, lang)}",
+              count=p.count,
+              evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text)
+                        for q in p.quotes])
         for p in summary.pain_points
-    ]
+    ]  # fmt: skip
     future = [
         Claim(text=e.get(lang), evidence=[Evidence(kind="atlas", ref=f"{journey.id}.{s.id}")])
-        for _, s in journey.steps()
-        if s.moment_of_truth
-        for e in s.expectations
+        for _, s in journey.steps() if s.moment_of_truth for e in s.expectations
     ] + [
-        Claim(
-            text=f"{d.label.get(lang)} ({d.count})",
-            count=d.count,
-            evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text) for q in d.quotes],
-        )
+        Claim(text=f"{d.label.get(lang)} ({d.count})", count=d.count,
+              evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text)
+                        for q in d.quotes])
         for d in summary.delights[:3]
-    ]
-    initiatives = initiatives_for(kb.playbook(), journey, summary.pain_points, lang)
-
-    # Pilot (JCXM step 8): the critical moment with the heaviest pain, and the team at it.
-    pain_by_aspect = {p.aspect: p.impact for p in summary.pain_points}
-    mots = [
-        (s, sum(pain_by_aspect.get(a, 0) for a in s.aspects))
-        for _, s in journey.steps()
-        if s.moment_of_truth
-    ]
-    if mots:
-        step, weight = max(mots, key=lambda x: x[1])
-        team = ", ".join(step.touchpoints)
-        pilot = Claim(
-            text=(
-                f"Thí điểm tại bước “{step.name.vi}” (khoảnh khắc của sự thật, tác động "
-                f"{weight:.0f}) cùng đội phụ trách: {team}"
-            )
-            if lang == "vi"
-            else (
-                f"Pilot at “{step.name.en}” (a moment of truth, pain impact {weight:.0f}) "
-                f"with the team that runs: {team}"
-            ),
-            evidence=[Evidence(kind="atlas", ref=f"{journey.id}.{step.id}")],
-        )
-    else:
-        pilot = Claim(text="—", evidence=[])
-
-    kpis: list[Kpi] = []
-    scoped = [r for st in stats for r in st.record_ids]
-    rated = [st for st in stats if st.mean_rating is not None]
-    baseline = None
-    if rated:
-        n = sum(st.records for st in rated)
-        mean = sum(st.mean_rating * st.records for st in rated) / n  # type: ignore[operator]
-        low = sum(st.low_rating_share * st.records for st in rated) / n  # type: ignore[operator]
-        baseline = f"{mean:.2f}★ / {low:.0%} 1-2★ (n={n})"
-    kpis.append(
-        Kpi(
-            group="perception",
-            name="mean rating / share of 1-2 stars (feedback)",
-            baseline=baseline,
-            evidence=[Evidence(kind="feedback", ref=r) for r in scoped[:5]],
-        )
-    )
-    seen = set()
-    for _, s in journey.steps():
-        for group in ("operational", "perception", "outcome"):
-            for name in getattr(s.metrics, group):
-                if name not in seen:
-                    seen.add(name)
-                    kpis.append(
-                        Kpi(
-                            group=group,
-                            name=name,
-                            baseline=None,
-                            evidence=[Evidence(kind="atlas", ref=f"{journey.id}.{s.id}")],
-                        )
-                    )
-
+    ]  # fmt: skip
+    initiatives = initiatives_for(playbook, journey, summary.pain_points, lang, minimum)
+    pilot, pilot_collect = choose_pilot(playbook, journey, steps, sel.scope, lang)
+    headline = headline_kpis(playbook, sel, lang)
+    collect = summary.collect or pilot_collect
     cites = [
         Evidence(kind="methodology", ref=c.id, quote=c.text)
         for c in (kb.pinned_passage("roadmap_steps"), kb.pinned_passage("metric_groups"))
     ]
     return RoadmapOutput(
-        journey=journey.id,
-        persona=persona.id if persona else None,
-        current_state=current,
-        stage_metrics=stats,
-        future_state=future,
-        initiatives=initiatives,
-        pilot=pilot,
-        kpis=kpis,
-        jcxm_steps=JCXM,
-        methodology=cites,
-    )
+        journey=journey.id, name=journey.name.get(lang),
+        persona=persona.id if persona else None, **scope_fields(summary),
+        brief=Brief(top_issues=top_issues(summary, lang), actions=initiatives[:3],
+                    kpis=headline),
+        current_state=current, stage_metrics=stages, future_state=future,
+        initiatives=initiatives, pilot=pilot, kpis=headline + atlas_kpis(playbook, journey, lang),
+        collect=collect.get(lang) if collect and (not enough or pilot.step is None) else None,
+        jcxm_steps=JCXM, methodology=cites,
+    )  # fmt: skip

@@ -30,14 +30,10 @@ class NoFeedbackError(AssistantError):
     pass
 
 
-class FeedbackFilters(BaseModel):
-    """The filters every feedback tool accepts (all optional)."""
+class RecordFilters(BaseModel):
+    """The filters on who wrote a comment, where it came from, when, and its stars: what a
+    journey-wide tool (roadmap, summary) accepts beside its journey."""
 
-    journey: str | None = Field(None, description="Journey id or name (vi or en).")
-    step: str | None = Field(None, description="Step id or name inside the journey.")
-    stage: str | None = Field(None, description="Stage id or name inside the journey.")
-    touchpoint: str | None = Field(None, description="Touchpoint id, e.g. hotline, store-staff.")
-    aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
     segment: str | None = Field(
         None, description="Customer segment in words (sinh viên, game thủ…) or its id."
     )
@@ -48,6 +44,20 @@ class FeedbackFilters(BaseModel):
                              json_schema_extra={"cli": ["--to"]})  # fmt: skip
     min_rating: int | None = Field(None, ge=1, le=5, description="Lowest star rating kept.")
     max_rating: int | None = Field(None, ge=1, le=5, description="Highest star rating kept.")
+
+    def record_filters(self) -> dict[str, Any]:
+        """These filters' values, to pass on to another tool's input."""
+        return {k: getattr(self, k) for k in RecordFilters.model_fields}
+
+
+class FeedbackFilters(RecordFilters):
+    """The filters every feedback tool accepts (all optional)."""
+
+    journey: str | None = Field(None, description="Journey id or name (vi or en).")
+    step: str | None = Field(None, description="Step id or name inside the journey.")
+    stage: str | None = Field(None, description="Stage id or name inside the journey.")
+    touchpoint: str | None = Field(None, description="Touchpoint id, e.g. hotline, store-staff.")
+    aspect: str | None = Field(None, description="Feedback aspect id, e.g. BATTERY.")
 
 
 class Scope(BaseModel):

@@ -4,6 +4,9 @@ counts support."""
 from __future__ import annotations
 
 import math
+from typing import Literal
+
+Direction = Literal["up", "down", "flat", "too few"]
 
 
 def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -17,6 +20,20 @@ def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
         return 1.0
     z = (x1 / n1 - x2 / n2) / math.sqrt(var)
     return math.erfc(abs(z) / math.sqrt(2))
+
+
+def share_direction(
+    x1: int, n1: int, x2: int, n2: int, minimum: int
+) -> tuple[float | None, Direction]:
+    """Whether the share x1/n1 (this period) moved from x2/n2 (the one before): "too few"
+    under `minimum` records in either period, "up" or "down" only when the two-proportion
+    test gives p < 0.05, else "flat". Returns (p-value or None, direction)."""
+    p = two_proportion_p(x1, n1, x2, n2) if n1 and n2 else None
+    if n1 < minimum or n2 < minimum:
+        return p, "too few"
+    if p is not None and p < 0.05:
+        return p, "up" if x1 / n1 > x2 / n2 else "down"
+    return p, "flat"
 
 
 def wilson_interval(x: int, n: int, z: float = 1.96) -> tuple[float, float]:
