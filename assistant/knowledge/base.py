@@ -59,7 +59,9 @@ class KnowledgeBase:
 
     def atlas(self) -> Atlas:
         if self._atlas is None:
-            self._atlas = load_atlas(self.settings.atlas_dir)
+            self._atlas = load_atlas(
+                self.settings.atlas_dir, max_file_bytes=self.settings.cx_max_atlas_file_bytes
+            )
         return self._atlas
 
     def feedback(self) -> FeedbackStore:
