@@ -13,7 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from assistant.errors import IndexNotReadyError
+from assistant.errors import AssistantError, IndexNotReadyError
 from assistant.knowledge.atlas import Atlas, load_atlas
 from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
 from assistant.knowledge.embedders import make_embedder
@@ -49,8 +49,10 @@ class KnowledgeBase:
     def store(self, kind: str) -> ChunkStore:
         name = collection_name(self.settings.cx_collection_prefix, kind, self.embedder.name)
         try:
-            return ChunkStore(self.client, name)
-        except Exception as exc:  # a damaged folder, or a Chroma server that went away
+            return ChunkStore(self.client, name, timeout_s=self.settings.cx_chroma_timeout_s)
+        except AssistantError:  # a Chroma server that does not answer: its own message
+            raise
+        except Exception as exc:  # a damaged folder
             where = self.settings.chroma_host or self.settings.chroma_path
             raise IndexNotReadyError(
                 f"The {kind} index in {where} cannot be read ({type(exc).__name__}). Rebuild "
