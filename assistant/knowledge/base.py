@@ -17,9 +17,9 @@ from assistant.errors import AssistantError, IndexNotReadyError
 from assistant.knowledge.atlas import Atlas, load_atlas
 from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
 from assistant.knowledge.embedders import make_embedder
-from assistant.knowledge.feedback_store import FeedbackStore
+from assistant.knowledge.feedback_store import FeedbackStore, source_slug
 from assistant.knowledge.indexer import IndexReport, index_documents
-from assistant.knowledge.ingest import SUPPORTED, IngestReport, ingest_file
+from assistant.knowledge.ingest import SUPPORTED, IngestReport, ingest_file, source_location
 from assistant.knowledge.loaders import load_methodology
 from assistant.knowledge.retrieval import HybridRetriever
 from assistant.knowledge.store import ChunkStore, collection_name, make_chroma_client
@@ -115,6 +115,14 @@ class KnowledgeBase:
         progress: bool = True,
         embed: bool = True,
     ) -> IngestReport:
+        # Files shipped in the corpus own their names; any other file with one of those
+        # names gets a source of its own (never rows added into the shipped set).
+        location = source_location(path, self.settings.feedback_dir)
+        reserved = (
+            set() if location.startswith("corpus:")
+            else {source_slug(p.stem) for p in self.shipped_feedback_files()}
+        )  # fmt: skip
+        source = self.feedback().source_for(location, path.stem, reserved)
         report = ingest_file(
             path,
             self.feedback(),
@@ -125,6 +133,8 @@ class KnowledgeBase:
             reference=reference,
             progress=progress,
             batch_size=self.settings.cx_embed_batch_size,
+            source=source,
+            max_cell_chars=self.settings.cx_max_cell_chars,
         )
         self._retrievers.pop("feedback", None)
         return report
