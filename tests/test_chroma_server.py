@@ -174,3 +174,20 @@ def test_nothing_listening_and_not_chroma_are_clear_errors(tmp_path, embedder):
         server.shutdown()
     assert isinstance(wrong, ChromaUnavailableError)
     assert "it did not answer as a Chroma server" in str(wrong)
+
+
+def test_a_stopped_server_fails_calls_within_the_deadline(chroma_process, embedder, tmp_path):
+    port, proc = chroma_process
+    kb = KnowledgeBase.open(_settings(tmp_path, port), embedder)
+    store = kb.store("methodology")
+    assert kb.index_health(["methodology"]).parts[0].status in ("ok", "empty")
+    proc.send_signal(signal.SIGSTOP)  # as `kill -STOP`: the port accepts, nothing answers
+    try:
+        exc = _within(30, store.count)
+        health = _within(30, lambda: kb.index_health(["methodology"]))
+    finally:
+        proc.send_signal(signal.SIGCONT)
+    assert isinstance(exc, ChromaUnavailableError) and "no answer within 1 s" in str(exc)
+    part = health.parts[0]  # the cheap check reports it instead of raising
+    assert part.status == "unreadable" and "CHROMA_HOST" in part.message
+    assert store.count() >= 0  # answers again once the server runs

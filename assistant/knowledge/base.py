@@ -6,10 +6,11 @@ created at import time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -19,13 +20,28 @@ from assistant.knowledge.atlas_documents import atlas_documents, whole_document_
 from assistant.knowledge.embedders import make_embedder
 from assistant.knowledge.feedback_store import FeedbackStore, source_slug
 from assistant.knowledge.indexer import IndexReport, index_documents
-from assistant.knowledge.ingest import SUPPORTED, IngestReport, ingest_file, source_location
+from assistant.knowledge.ingest import (
+    SUPPORTED,
+    IngestReport,
+    SyncReport,
+    ingest_file,
+    source_location,
+    sync_feedback_vectors,
+)
 from assistant.knowledge.loaders import load_methodology
 from assistant.knowledge.retrieval import HybridRetriever
-from assistant.knowledge.store import ChunkStore, collection_name, make_chroma_client
+from assistant.knowledge.store import (
+    CheckVectors,
+    ChunkStore,
+    collection_name,
+    make_chroma_client,
+)
 from assistant.knowledge.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
 from assistant.knowledge.types import Embedder
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.knowledge.doctor import IndexHealth, Part
 
 
 @dataclass
@@ -82,18 +98,23 @@ class KnowledgeBase:
         return self._retrievers[kind]
 
     # -- indexing ------------------------------------------------------------------------
-    def index_methodology(self, progress: bool = True) -> IndexReport:
+    def index_methodology(
+        self, progress: bool = True, check_vectors: CheckVectors = "sample"
+    ) -> IndexReport:
         report = index_documents(
             load_methodology(self.settings.methodology_dir),
             self.store("methodology"),
             self.embedder,
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
+            check_vectors=check_vectors,
         )
         self._retrievers.pop("methodology", None)
         return report
 
-    def index_atlas(self, progress: bool = True) -> IndexReport:
+    def index_atlas(
+        self, progress: bool = True, check_vectors: CheckVectors = "sample"
+    ) -> IndexReport:
         self._atlas = None
         report = index_documents(
             atlas_documents(self.atlas()),
@@ -102,6 +123,7 @@ class KnowledgeBase:
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
             chunker=whole_document_chunk,
+            check_vectors=check_vectors,
         )
         self._retrievers.pop("atlas", None)
         return report
@@ -138,6 +160,28 @@ class KnowledgeBase:
         )
         self._retrievers.pop("feedback", None)
         return report
+
+    def sync_feedback_index(
+        self, progress: bool = True, check_vectors: CheckVectors = "sample", missing: bool = False
+    ) -> SyncReport:
+        """Embed again the stored records whose vectors were lost (and, with `missing`, those
+        never embedded); delete what SQLite does not hold."""
+        report = sync_feedback_vectors(
+            self.feedback(), self.store("feedback"), self.embedder, check_vectors=check_vectors,
+            batch_size=self.settings.cx_embed_batch_size, progress=progress, missing=missing,
+        )  # fmt: skip
+        self._retrievers.pop("feedback", None)
+        return report
+
+    def index_health(
+        self, parts: Sequence[Part] = ("methodology", "atlas", "feedback")
+    ) -> IndexHealth:
+        """The cheap check for the answer path (milliseconds): is each part there, complete
+        (no indexing run died half-way) and are a few of its records found by their own
+        vectors? `cx-assistant doctor` checks everything and repairs."""
+        from assistant.knowledge.doctor import index_health
+
+        return index_health(self, parts)
 
     def tagger(self) -> Tagger:
         return load_tagger(self.settings.cx_data_dir, self.atlas().taxonomy)
