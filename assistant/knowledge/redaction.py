@@ -29,9 +29,9 @@ from collections.abc import Callable
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
 
 # Between two digits of one number: up to three spaces, or one dot or dash.
-_SEP = r"(?:[ \u00a0]{1,3}|[.\-])?"
+_SEP = r"(?:[ \u00a0]{1,3}+|[.\-])?+"
 # Phones may also close a parenthesis there: "(028) 3812 3456".
-_PSEP = r"\)?(?:[ \u00a0]{1,3}|[.\-])?"
+_PSEP = r"\)?+(?:[ \u00a0]{1,3}+|[.\-])?+"
 # Not inside a longer number, nor right after "#" (an order number): no digit (or digit
 # and separator) before. A comma then a digit is a CSV field.
 _START = r"(?<![\d#])(?<!\d[.,/])"
