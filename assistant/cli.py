@@ -397,6 +397,18 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.knowledge.base import KnowledgeBase
+    from assistant.knowledge.doctor import run_doctor
+
+    report = run_doctor(KnowledgeBase.open(settings), repair=not args.check, progress=not args.json)
+    if args.json:
+        _print_json(report.model_dump(mode="json") | {"ok": report.ok})
+    else:
+        print(report.text())
+    return 0 if report.ok else 1
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evals.runner import run_evals
 
@@ -487,6 +499,11 @@ def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["vi", "en"], help="answer language (default: as asked)")
     p.add_argument("--charts", default="cx-charts", help="folder for charts (default: cx-charts)")
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("doctor", help="check the index thoroughly and repair what is lost")
+    p.add_argument("--check", action="store_true", help="only report; exit 1 on a problem")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("eval", help="run the eval sets; exit 1 under any threshold")
     p.add_argument("--only", action="append", help="run only this eval set (repeatable)")

@@ -13,5 +13,17 @@ class IndexNotReadyError(AssistantError):
     """The index is missing, empty or unreadable; the message names the fix."""
 
 
+class FeedbackDatabaseError(IndexNotReadyError):
+    """The tabular copy of the feedback (SQLite) cannot be read; the message names the file."""
+
+
+class ChromaUnavailableError(AssistantError):
+    """The Chroma server did not answer (in time, or as a Chroma server); names the settings."""
+
+
+class IngestError(AssistantError):
+    """A feedback file cannot be read at all (rows with problems are reported, not raised)."""
+
+
 class ConfigError(AssistantError):
     """A setting is missing or inconsistent."""

@@ -126,6 +126,20 @@ class Settings(BaseSettings):
 
     cx_log_level: str = Field("WARNING", description="Log level (DEBUG, INFO, WARNING, ...).")
 
+    # Limits and safety
+    cx_chroma_timeout_s: float = Field(
+        10.0, gt=0, description="Deadline of one call to the Chroma server, seconds."
+    )
+    cx_max_cell_chars: int = Field(
+        20_000,
+        ge=100,
+        description="Longest feedback cell, characters; a row with a longer one is rejected "
+        "(and kept aside) before any other processing.",
+    )
+    cx_max_atlas_file_bytes: int = Field(
+        1_000_000, ge=1_000, description="Largest atlas YAML file read, bytes."
+    )
+
     @property
     def chroma_path(self) -> Path:
         return self.cx_data_dir / "chroma"

@@ -1,5 +1,6 @@
 """The journey atlas: the shipped sample, validation problems with lines, navigation."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,65 @@ def test_atlas_show_cli(capsys, monkeypatch):
     assert "Comes from: buy-online.confirm-call" in out and "moment of truth" in out
     assert main(["atlas", "show", "nowhere"]) == 2
     assert "No journey named 'nowhere'" in capsys.readouterr().err
+
+
+# -- hostile files: problems with file, line and field, in bounded time and memory -------------
+
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "field", "message"),
+    [
+        (lambda t: t.replace("id: delivery\n", "id: [a, x]\n", 1), 1, "id",
+         "Input should be a valid string (got a list of 2 items)"),
+        (lambda t: re.sub(r"^personas: .*$", "personas: 5", t, count=1, flags=re.M), 4,
+         "personas", "Input should be a valid list (got 5)"),
+        (lambda t: t.replace("      - id: track-order", "      - id: [a, b]", 1), 12,
+         "stages[0].steps[0].id", "Input should be a valid string (got a list of 2 items)"),
+        (lambda t: "id: x\nstages: " + "[" * 20_000 + "]" * 20_000 + "\n", 2, "",
+         "nested deeper than 64 levels"),
+        (lambda t: ALIAS_BOMB, 2, "",
+         "YAML aliases are not allowed in the atlas (*a): write the value out"),
+        (lambda t: "id: x\nname: " + "9" * 5000 + "\n", None, "", "a number is too long to read"),
+        (lambda t: "id: x\nname: {vi: '" + "a" * 2_000_000 + "', en: b}\n", None, "",
+         "the file is 2,000,028 bytes; the limit is 1,000,000 (CX_MAX_ATLAS_FILE_BYTES)"),
+    ],
+)  # fmt: skip
+def test_hostile_journey_files_are_problems_not_crashes(tmp_path, edit, line, field, message):
+    root = tmp_path / "atlas"
+    shutil.copytree(ATLAS, root)
+    delivery = root / "journeys" / "delivery.yaml"
+    delivery.write_text(edit(delivery.read_text(encoding="utf-8")), encoding="utf-8")
+    atlas, problems = validate_atlas(root)
+    mine = [p for p in problems if p.file == "atlas/journeys/delivery.yaml"]
+    assert (mine[0].line, mine[0].field, mine[0].message) == (line, field, message)
+    assert all(len(str(p)) < 300 for p in problems)  # values are quoted short
+    assert {j.id for j in atlas.journeys} >= {"research", "warranty"}  # the rest still loads
+
+
+def test_problems_per_file_are_capped_and_counted(tmp_path):
+    root = tmp_path / "atlas"
+    shutil.copytree(ATLAS, root)
+    many = "".join(f"k{i}: {i}\n" for i in range(5000))
+    (root / "journeys" / "delivery.yaml").write_text(f"id: x\n{many}", encoding="utf-8")
+    _, problems = validate_atlas(root)
+    mine = [p for p in problems if p.file.endswith("delivery.yaml")]
+    assert len(mine) == 201
+    assert mine[-1].message == "4,806 more problems in this file are not listed"
+
+
+def test_the_file_size_limit_is_a_setting(tmp_path, embedder):
+    from assistant.knowledge.atlas import AtlasError
+    from assistant.knowledge.base import KnowledgeBase
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ATLAS, corpus / "atlas")
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=corpus,
+                 cx_max_atlas_file_bytes=5_000)  # fmt: skip
+    with pytest.raises(AtlasError, match=r"research.yaml: the file is [\d,]+ bytes; the limit"):
+        KnowledgeBase.open(s, embedder).atlas()

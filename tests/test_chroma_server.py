@@ -1,16 +1,23 @@
 """The scale-out path: a real `chroma run` server on 127.0.0.1, reached through HttpClient,
 gives the same answers as the embedded store."""
 
+import http.server
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from assistant.agent.agent import Agent
+from assistant.cli import main
+from assistant.errors import ChromaUnavailableError
 from assistant.knowledge.base import KnowledgeBase
+from assistant.settings import Settings
 from conftest import free_port
 
 QUESTIONS = [
@@ -22,7 +29,7 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
+def chroma_process(tmp_path_factory):
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
@@ -43,9 +50,15 @@ def chroma_server(tmp_path_factory):
                 proc.kill()
                 pytest.fail("chroma run did not start")
             time.sleep(0.3)
-    yield port
+    yield port, proc
+    proc.send_signal(signal.SIGCONT)
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(chroma_process):
+    return chroma_process[0]
 
 
 def test_server_mode_gives_the_same_answers(chroma_server, methodology_kb, tmp_path):
@@ -67,3 +80,114 @@ def test_server_mode_gives_the_same_answers(chroma_server, methodology_kb, tmp_p
         a, b = local.ask(q), server.ask(q)
         assert a.answer == b.answer
         assert [c.quote for c in a.citations] == [c.quote for c in b.citations]
+
+
+# -- a server that is stopped, silent, absent or not Chroma: a clear error within the deadline --
+
+
+def _settings(tmp_path, port: int, **kw) -> Settings:
+    return Settings(_env_file=None, cx_data_dir=tmp_path / "d", chroma_host="127.0.0.1",
+                    chroma_port=port, cx_chroma_timeout_s=1, **kw)  # fmt: skip
+
+
+def _within(seconds: float, fn):  # noqa: ANN001, ANN202
+    """fn's result or exception, from a thread that must end in time: a guard against a hang,
+    not a timing (the deadline under test is 1 s)."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting for Chroma after {seconds} s"
+    return box.get("error") or box.get("result")
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP server on 127.0.0.1 that accepts connections and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(sock.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield sock.getsockname()[1]
+    stop.set()
+    for conn in held:
+        conn.close()
+    sock.close()
+
+
+def test_a_silent_server_is_a_clear_error_not_a_hang(tmp_path, embedder, silent_server):
+    exc = _within(30, lambda: KnowledgeBase.open(_settings(tmp_path, silent_server), embedder))
+    assert isinstance(exc, ChromaUnavailableError)
+    assert f"127.0.0.1:{silent_server}: no answer within 1 s" in str(exc)
+    assert "CHROMA_HOST" in str(exc) and "CHROMA_PORT" in str(exc)
+
+
+def test_the_cli_says_which_server_and_which_settings(tmp_path, monkeypatch, capsys, silent_server):
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHROMA_PORT", str(silent_server))
+    monkeypatch.setenv("CX_CHROMA_TIMEOUT_S", "1")
+    assert _within(30, lambda: main(["ask", "What is a journey atlas?"])) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: Cannot use the Chroma server at 127.0.0.1:{silent_server}")
+    assert "Traceback" not in err
+
+
+def test_nothing_listening_and_not_chroma_are_clear_errors(tmp_path, embedder):
+    refused = _within(30, lambda: KnowledgeBase.open(_settings(tmp_path, free_port()), embedder))
+    assert isinstance(refused, ChromaUnavailableError)
+    assert "the connection was refused" in str(refused)
+
+    class NotChroma(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(404)
+            self.end_headers()
+            self.wfile.write(b"<html>nothing here</html>")
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotChroma)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        wrong = _within(30, lambda: KnowledgeBase.open(_settings(tmp_path, port), embedder))
+    finally:
+        server.shutdown()
+    assert isinstance(wrong, ChromaUnavailableError)
+    assert "it did not answer as a Chroma server" in str(wrong)
+
+
+def test_a_stopped_server_fails_calls_within_the_deadline(chroma_process, embedder, tmp_path):
+    port, proc = chroma_process
+    kb = KnowledgeBase.open(_settings(tmp_path, port), embedder)
+    store = kb.store("methodology")
+    assert kb.index_health(["methodology"]).parts[0].status in ("ok", "empty")
+    proc.send_signal(signal.SIGSTOP)  # as `kill -STOP`: the port accepts, nothing answers
+    try:
+        exc = _within(30, store.count)
+        health = _within(30, lambda: kb.index_health(["methodology"]))
+    finally:
+        proc.send_signal(signal.SIGCONT)
+    assert isinstance(exc, ChromaUnavailableError) and "no answer within 1 s" in str(exc)
+    part = health.parts[0]  # the cheap check reports it instead of raising
+    assert part.status == "unreadable" and "CHROMA_HOST" in part.message
+    assert store.count() >= 0  # answers again once the server runs

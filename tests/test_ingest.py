@@ -123,3 +123,209 @@ def test_ingest_cli_json(tmp_path, monkeypatch, capsys):
     assert set(out) == {"accepted", "rejected", "duplicates", "errors"}
     assert (out["accepted"], out["rejected"], out["duplicates"]) == (5, 5, 1)
     assert {"line": 9, "field": "n_star"}.items() <= out["errors"][3].items()
+
+
+# -- sources, ids and duplicates ------------------------------------------------------------
+
+
+def _csv(path: Path, header: str, rows: list[str], encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\n".join([header, *rows]) + "\n").encode(encoding))
+    return path
+
+
+def test_files_with_the_same_name_keep_their_own_rows(kb, tmp_path):
+    jan = _csv(tmp_path / "jan" / "export.csv", "id,comment,n_star",
+               ["1,Giao hàng chậm,2", "2,Pin yếu,2", "3,Màn hình đẹp,5"])  # fmt: skip
+    feb = _csv(tmp_path / "feb" / "export.csv", "id,comment,n_star",
+               ["1,Nhân viên nhiệt tình,5", "2,Máy nóng,2", "3,Camera mờ,3"])  # fmt: skip
+    a = kb.ingest(jan, progress=False, embed=False)
+    b = kb.ingest(feb, progress=False, embed=False)
+    assert (a.accepted, b.accepted, b.duplicates) == (3, 3, 0)
+    assert a.source != b.source and kb.feedback().count() == 6
+    assert {r.text for r in kb.feedback().records(b.source)} == {
+        "Nhân viên nhiệt tình", "Máy nóng", "Camera mờ",
+    }  # fmt: skip
+    again = kb.ingest(feb, progress=False, embed=False)  # same file, same place: nothing new
+    assert (again.source, again.accepted, again.duplicates) == (b.source, 0, 3)
+    # A copy of rows already stored, from anywhere, is a duplicate by content.
+    copy = _csv(tmp_path / "copy.csv", "comment,n_star", ["Máy nóng,2"])
+    assert kb.ingest(copy, progress=False, embed=False).duplicates == 1
+
+
+def test_a_file_named_like_a_shipped_one_never_adds_to_the_shipped_set(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shipped = _csv(corpus / "feedback" / "uit-visfd-train.csv", "comment,n_star",
+                   ["Pin trâu,5", "Giao nhanh,4"])  # fmt: skip
+    foreign = _csv(tmp_path / "downloads" / "uit-visfd-train.csv", "comment,n_star",
+                   ["Máy lag,1", "Pin trâu,5"])  # fmt: skip
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "data", cx_corpus_dir=corpus)
+    kb = KnowledgeBase.open(s, embedder)
+    # The foreign file comes first: the shipped name stays reserved for the shipped file.
+    other = kb.ingest(foreign, progress=False, embed=False)
+    own = kb.ingest(shipped, progress=False, embed=False)
+    assert own.source == "uit-visfd-train" and other.source.startswith("uit-visfd-train-")
+    assert own.duplicates == 1  # "Pin trâu,5" was stored from the other file first
+    assert [r.text for r in kb.feedback().records("uit-visfd-train")] == ["Giao nhanh"]
+    assert [r.text for r in kb.feedback().records(other.source)] == ["Máy lag", "Pin trâu"]
+
+
+SECRETS = ("kh.0987654324@mail.vn", "0987654324", "0912345678", "0909123456", "079123456789")
+
+
+def test_every_stored_field_and_every_message_is_redacted(tmp_path, embedder, monkeypatch, capsys):
+    path = _csv(
+        tmp_path / "kh.0987654324@mail.vn.csv",
+        "id,comment,n_star,date,segment,channel,label",
+        [
+            "kh.0987654324@mail.vn,Pin tốt,5,0912345678,VIP 0909123456,zalo 0912345678,"
+            "{0912345678#Positive}",
+            "079123456789,Giao chậm,0987654324,1/1/2020,,,",  # rating holds a phone number
+        ],
+    )
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
+    assert main(["ingest", str(path)]) == 0
+    # The first line echoes the file name as typed; the row errors are what is checked.
+    out = "\n".join(capsys.readouterr().out.split("\n")[1:])
+    assert "line 3: n_star: rating '[PHONE]' is not a whole number" in out
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "data", cx_corpus_dir=REPO / "corpus")
+    kb = KnowledgeBase.open(s, embedder)
+    db = sqlite3.connect(s.feedback_db)
+    stored = json.dumps([list(r) for r in db.execute("SELECT * FROM feedback")])
+    stored += json.dumps([list(r) for r in db.execute("SELECT * FROM tags")])
+    stored += json.dumps([list(r) for r in db.execute("SELECT * FROM sources")])
+    got = kb.store("feedback")._col.get(include=["documents", "metadatas"])
+    chroma = {k: got[k] for k in ("ids", "documents", "metadatas")}
+    rejects = "".join(p.read_text(encoding="utf-8") for p in s.rejects_dir.iterdir())
+    for secret in SECRETS:
+        for where in (stored, json.dumps(chroma, ensure_ascii=False), rejects, out):
+            assert secret not in where
+    rec = next(kb.feedback().records())
+    assert (rec.segment, rec.channel, rec.date_raw, rec.external_id) == (
+        "VIP [PHONE]", "zalo [PHONE]", "[PHONE]", "[EMAIL]",
+    )  # fmt: skip
+    assert rec.labels[0].aspect == "[PHONE]" and rec.redactions == 4
+    assert rec.id == f"{rec.source}:{rec.content_hash}"  # never a value of the row
+
+
+# -- bad rows: reported with line, field and reason; the others kept ---------------------------
+
+
+def test_duplicate_header_names_are_never_silently_merged(kb, tmp_path):
+    path = _csv(tmp_path / "dup.csv", "comment,n_star,comment",
+                ["Pin tốt,5,Pin tốt", "Pin yếu,2,Giao chậm", "Máy đẹp,5,"])  # fmt: skip
+    report = kb.ingest(path, progress=False, embed=False)
+    assert (report.accepted, report.rejected) == (2, 1)
+    e = report.errors[0]
+    assert (e.line, e.field) == (3, "comment") and "columns 1, 3" in e.message
+    assert sorted(r.text for r in kb.feedback().records()) == ["Máy đẹp", "Pin tốt"]
+
+
+def test_bad_jsonl_values_are_row_errors(kb, tmp_path):
+    lines = [
+        json.dumps({"text": "Pin tốt", "rating": 5}, ensure_ascii=False),
+        '{"text": "Số quá dài", "rating": ' + "9" * 5000 + "}",  # over Python's int limit
+        json.dumps({"text": {"vi": "lồng", "en": "nested"}, "rating": 4}, ensure_ascii=False),
+        json.dumps({"text": "\u0000", "rating": 3}),  # NUL only
+        json.dumps({"text": "Giao nhanh", "rating": True}, ensure_ascii=False),
+        '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        json.dumps({"text": ["a", "b"]}),
+        json.dumps({"text": "Máy ổn", "rating": 4, "channel": "app"}, ensure_ascii=False),
+    ]
+    path = tmp_path / "chats.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = kb.ingest(path, progress=False, embed=False)
+    assert (report.accepted, report.rejected) == (2, 6)
+    errors = {e.line: (e.field, e.message) for e in report.errors}
+    assert errors[2] == ("row", "a number is too long to read")
+    assert errors[3] == ("text", "a JSON object where text or a number is expected")
+    assert errors[4][0] == "text" and "NUL" in errors[4][1]
+    assert errors[5] == ("rating", "true/false where text or a number is expected")
+    assert errors[6] == ("row", "values are nested too deeply")
+    assert errors[7] == ("text", "a JSON list where text or a number is expected")
+    assert [r.text for r in kb.feedback().records()] == ["Pin tốt", "Máy ổn"]
+
+
+def test_a_long_cell_in_any_column_is_rejected_before_it_is_read(tmp_path, embedder):
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_max_cell_chars=1000)
+    path = _csv(tmp_path / "long.csv", "comment,n_star,segment",
+                ["Pin tốt,5,VIP", "Pin yếu,2," + "x" * 5000, "a" * 1001 + ",3,",
+                 "Giao nhanh,5,"])  # fmt: skip
+    report = KnowledgeBase.open(s, embedder).ingest(path, progress=False, embed=False)
+    assert (report.accepted, report.rejected) == (2, 2)
+    assert [(e.line, e.field) for e in report.errors] == [(3, "segment"), (4, "comment")]
+    assert "the limit is 1,000 (CX_MAX_CELL_CHARS)" in report.errors[0].message
+    # A 200k-character cell under the default limit: rejected, kept aside redacted.
+    big = _csv(tmp_path / "big.csv", "comment,n_star", ["a" * 200_000 + "@x.vn 0912345678,1"])
+    report = KnowledgeBase.open(s, embedder).ingest(big, progress=False, embed=False)
+    kept = Path(report.rejects_file).read_text(encoding="utf-8")
+    assert report.rejected == 1 and "[EMAIL] [PHONE]" in kept
+
+
+# -- encodings and delimiters ------------------------------------------------------------------
+
+
+def test_excel_exports_are_read(kb, tmp_path):
+    rows = ["Pin tốt,5", "Giao chậm,2"]
+    bom = tmp_path / "excel-utf8.csv"  # Excel's "CSV UTF-8": a byte-order mark first
+    bom.write_bytes(b"\xef\xbb\xbf" + b"comment,n_star\n" + "\n".join(rows).encode())
+    semi = _csv(tmp_path / "semicolon.csv", "comment;n_star;date_time",
+                ["Máy đẹp, pin ổn;4;1/2/2020", "Lag;1;2/2/2020"])  # fmt: skip
+    utf16 = tmp_path / "unicode-text.csv"  # Excel's "Unicode text": UTF-16, tabs
+    utf16.write_bytes("comment\tn_star\r\nCamera mờ\t3\r\n".encode("utf-16"))
+    counts = [kb.ingest(p, progress=False, embed=False).accepted for p in (bom, semi, utf16)]
+    assert counts == [2, 2, 1]
+    texts = {r.text: r.rating for r in kb.feedback().records()}
+    assert texts["Máy đẹp, pin ổn"] == 4 and texts["Camera mờ"] == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("comment,n_star\nPin tốt,5\n".encode("utf-16-le"), "UTF-16 without a byte-order mark"),
+        ("commentaire_é,n_star\nTrès bon,5\n".encode("latin-1"), "the header is not UTF-8"),
+    ],
+)
+def test_an_unreadable_encoding_is_named(kb, tmp_path, data, expected):
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    with pytest.raises(IngestError, match=expected):
+        kb.ingest(path, progress=False, embed=False)
+
+
+def test_a_damaged_feedback_database_names_the_file_and_the_fix(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "feedback.sqlite").write_bytes(b"not a database" * 500)
+    monkeypatch.setenv("CX_DATA_DIR", str(data))
+    path = _csv(tmp_path / "a.csv", "comment,n_star", ["Pin tốt,5"])
+    assert main(["ingest", str(path), "--no-embed"]) == 2
+    err = capsys.readouterr().err
+    assert str(data / "feedback.sqlite") in err and "cx-assistant index" in err
+    assert "Traceback" not in err
+
+
+def test_a_database_of_the_first_scheme_is_migrated(tmp_path, embedder):
+    from assistant.knowledge.feedback_store import SCHEMA
+
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=REPO / "corpus")
+    s.cx_data_dir.mkdir()
+    db = sqlite3.connect(s.feedback_db)
+    db.executescript(SCHEMA.replace(",\n    external_id TEXT", ""))
+    db.execute(
+        "INSERT INTO feedback (id, content_hash, source, line, text, rating, date_raw, segment,"
+        " lang, labels) VALUES ('shop:kh.0987654324@mail.vn', 'h1', 'shop', 2,"
+        " 'Gọi (+84) 912 345 678', 1, '1/1/2020', 'VIP 0909123456', 'vi', '[]')"
+    )
+    db.execute("INSERT INTO tags VALUES ('shop:kh.0987654324@mail.vn', 'BATTERY', 'negative')")
+    db.commit()
+    db.close()
+    kb = KnowledgeBase.open(s, embedder)
+    (rec,) = kb.feedback().records()
+    assert (rec.id, rec.external_id, rec.text, rec.segment) == (
+        "shop:h1", "[EMAIL]", "Gọi [PHONE]", "VIP [PHONE]",
+    )  # fmt: skip
+    assert kb.feedback().all_tags() == [("shop:h1", "BATTERY", "negative")]
+    # The file of that name, ingested again, takes its rows over: nothing is stored twice.
+    path = _csv(tmp_path / "shop.csv", "comment,n_star", ["Pin yếu,2"])
+    assert kb.ingest(path, progress=False, embed=False).source == "shop"

@@ -279,7 +279,12 @@ class Agent:
             if route.tool == "search":
                 q = route.args.get("question") or question
                 out = spec.run({"question": q, "k": self.kb.settings.cx_top_k}, ctx)
-                return compose_search_answer(question, lang, out)  # type: ignore[arg-type]
+                answer = compose_search_answer(question, lang, out)  # type: ignore[arg-type]
+                # A run killed half-way or lost vectors: say the answer may miss passages.
+                health = self.kb.index_health(("methodology",))
+                if not health.ok:
+                    answer.answer = "_" + " ".join(health.problems()) + "_\n\n" + answer.answer
+                return answer
             out = spec.run(route.args, ctx)
         except AssistantError as exc:
             return Answer(question=question, lang=lang, answer=str(exc), citations=[],

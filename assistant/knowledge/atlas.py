@@ -6,6 +6,11 @@ Layout of an atlas folder (`corpus/atlas/` ships a sample):
     links.yaml         links from a step of one journey into a step of another
     journeys/*.yaml    one journey per file: stages in order, steps in order
 Steps are referred to as JOURNEY.STEP everywhere (links, taxonomy, tools).
+
+Reading is bounded: a file over CX_MAX_ATLAS_FILE_BYTES is refused, YAML aliases (`*name`,
+`<<: *name`) are refused (a few hundred bytes of them expand to gigabytes), nesting deeper
+than MAX_DEPTH is refused, at most MAX_PROBLEMS_PER_FILE problems are listed per file, and
+messages quote values cut short. Each refusal is a problem with file, line and field.
 """
 
 from __future__ import annotations
@@ -20,6 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from assistant.errors import AssistantError
 from assistant.text import fold
+
+# libyaml's parser when PyYAML was built with it: the atlas is read on every CLI call.
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_FILE_BYTES = 1_000_000  # default of CX_MAX_ATLAS_FILE_BYTES
+MAX_DEPTH = 64  # the sample atlas nests about 10 levels
+MAX_PROBLEMS_PER_FILE = 200
 
 if TYPE_CHECKING:
     from assistant.knowledge.atlas_names import AtlasNames
@@ -331,15 +342,70 @@ def _node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 def _field(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        text = str(part)
+        text = text[:40] + "…" if len(text) > 40 else text  # a key may be any long string
+        out += f"[{part}]" if isinstance(part, int) else (f".{text}" if out else text)
     return out
 
 
+def _preview(value: Any, limit: int = 60) -> str:
+    """A value quoted in a message, never the whole of a large one (nor its repr)."""
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("…" if len(value) > limit else "")
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if abs(value) < 10**limit else "a very large number"
+    if isinstance(value, dict):
+        return f"a mapping of {len(value)} keys"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
+def _screen(text: str, max_depth: int) -> tuple[int | None, str] | None:
+    """One pass over the YAML events before anything is built: (line, problem) for the
+    first alias or the first nesting deeper than max_depth."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark.line + 1, (
+                f"YAML aliases are not allowed in the atlas (*{_preview(event.anchor, 40)[1:-1]}):"
+                f" write the value out"
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                return event.start_mark.line + 1, f"nested deeper than {max_depth} levels"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 class _Reader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_file_bytes: int, max_depth: int) -> None:
         self.root = root
+        self.max_file_bytes = max_file_bytes
+        self.max_depth = max_depth
         self.problems: list[Problem] = []
         self.nodes: dict[str, yaml.Node] = {}
+        self._listed: dict[str, int] = {}
+        self._unlisted: dict[str, int] = {}
+
+    def add(self, problem: Problem) -> None:
+        """Record a problem; past MAX_PROBLEMS_PER_FILE in one file they are only counted."""
+        n = self._listed.get(problem.file, 0)
+        if n >= MAX_PROBLEMS_PER_FILE:
+            self._unlisted[problem.file] = self._unlisted.get(problem.file, 0) + 1
+            return
+        self._listed[problem.file] = n + 1
+        self.problems.append(problem)
+
+    def finish(self) -> list[Problem]:
+        for file, n in self._unlisted.items():
+            msg = f"{n:,} more problems in this file are not listed"
+            self.problems.append(Problem(file=file, line=None, field="", message=msg))
+        return self.problems
 
     def rel(self, path: Path) -> str:
         try:
@@ -349,10 +415,18 @@ class _Reader:
 
     def read(self, path: Path) -> Any:
         name = self.rel(path)
+        size = path.stat().st_size
+        if size > self.max_file_bytes:
+            msg = (
+                f"the file is {size:,} bytes; the limit is {self.max_file_bytes:,} "
+                f"(CX_MAX_ATLAS_FILE_BYTES)"
+            )
+            self.add(Problem(file=name, line=None, field="", message=msg))
+            return None
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            self.problems.append(
+            self.add(
                 Problem(
                     file=name,
                     line=None,
@@ -362,18 +436,32 @@ class _Reader:
             )
             return None
         try:
-            node = yaml.compose(text)
-            data = yaml.safe_load(text)
+            refused = _screen(text, self.max_depth)
+            if refused:
+                self.add(Problem(file=name, line=refused[0], field="", message=refused[1]))
+                return None
+            # One parse: the nodes (for line numbers) and the data built from them.
+            loader = _Loader(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            self.problems.append(
+            problem = str(getattr(exc, "problem", None) or exc)[:200]
+            self.add(
                 Problem(
                     file=name,
                     line=mark.line + 1 if mark else None,
                     field="",
-                    message=f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
+                    message=f"YAML syntax error: {problem}",
                 )
             )
+            return None
+        except ValueError:  # an integer of more than 4,300 digits
+            msg = "a number is too long to read"
+            self.add(Problem(file=name, line=None, field="", message=msg))
             return None
         self.nodes[name] = node
         return data
@@ -382,13 +470,16 @@ class _Reader:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
+            errors = exc.errors(include_url=False)
+            room = max(MAX_PROBLEMS_PER_FILE - self._listed.get(file, 0), 0)
+            if len(errors) > room:
+                self._unlisted[file] = self._unlisted.get(file, 0) + len(errors) - room
+            for err in errors[:room]:
                 loc = base + tuple(p for p in err["loc"] if p not in ("function-after",))
-                msg = err["msg"].removeprefix("Value error, ")
+                msg = err["msg"].removeprefix("Value error, ")[:200]
                 if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
-                    shown = repr(err["input"])
-                    msg += f" (got {shown[:60]})" if len(shown) < 200 else ""
-                self.problems.append(
+                    msg += f" (got {_preview(err['input'])})"
+                self.add(
                     Problem(
                         file=file,
                         line=_node_line(self.nodes.get(file), loc),
@@ -399,7 +490,10 @@ class _Reader:
             return None
 
     def problem(self, file: str, loc: tuple, message: str) -> None:
-        self.problems.append(
+        if self._listed.get(file, 0) >= MAX_PROBLEMS_PER_FILE:  # not listed: skip the lookup
+            self._unlisted[file] = self._unlisted.get(file, 0) + 1
+            return
+        self.add(
             Problem(file=file, line=_node_line(self.nodes.get(file), loc), field=_field(loc),
                     message=message)
         )  # fmt: skip
@@ -410,7 +504,7 @@ class _Reader:
         """Validate each item of a YAML list on its own: one bad item keeps the others."""
         name = self.rel(path)
         if not path.is_file():
-            self.problems.append(Problem(file=name, line=None, field="", message="missing file"))
+            self.add(Problem(file=name, line=None, field="", message="missing file"))
             return []
         if data is None:
             return []
@@ -425,8 +519,12 @@ class _Reader:
         return out
 
 
-def _ids(items: list[Any]) -> set[str]:
-    return {str(i["id"]) for i in items if isinstance(i, dict) and "id" in i}
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _ids(items: Any) -> set[str]:
+    return {i["id"] for i in _list(items) if isinstance(i, dict) and isinstance(i.get("id"), str)}
 
 
 def _raw_steps(data: dict[str, Any]) -> Iterator[tuple[int, int, dict, dict]]:
@@ -439,13 +537,16 @@ def _raw_steps(data: dict[str, Any]) -> Iterator[tuple[int, int, dict, dict]]:
                 yield si, ti, stage, step
 
 
-def validate_atlas(root: Path) -> tuple[Atlas, list[Problem]]:
+def validate_atlas(
+    root: Path, *, max_file_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH
+) -> tuple[Atlas, list[Problem]]:
     """Read an atlas folder; return what is valid and every problem found (file, line, field).
 
     Cross-references are checked on the data as written, so one invalid field does not hide
     an unknown persona next to it, nor turn every link into its journey into a false alarm.
+    Values of the wrong type there are skipped: validation has reported them already.
     """
-    r = _Reader(root)
+    r = _Reader(root, max_file_bytes, max_depth)
     if not root.is_dir():
         return Atlas(), [Problem(file=str(root), line=None, field="", message="no such folder")]
     raw: dict[str, Any] = {}
@@ -462,7 +563,7 @@ def validate_atlas(root: Path) -> tuple[Atlas, list[Problem]]:
     raw_journeys: list[tuple[dict[str, Any], str]] = []
     files = sorted((root / "journeys").glob("*.yaml")) if (root / "journeys").is_dir() else []
     if not files:
-        r.problems.append(
+        r.add(
             Problem(file=r.rel(root / "journeys"), line=None, field="", message="no journey files")
         )
     for path in files:
@@ -480,7 +581,7 @@ def validate_atlas(root: Path) -> tuple[Atlas, list[Problem]]:
         kept = []
         for obj, file, loc in items:
             if obj.id in seen:
-                msg = f"duplicate {what} id {obj.id!r} (first in {seen[obj.id]})"
+                msg = f"duplicate {what} id {_preview(obj.id)} (first in {seen[obj.id]})"
                 r.problem(file, (*loc, "id"), msg)
                 continue
             seen[obj.id] = file
@@ -492,45 +593,50 @@ def validate_atlas(root: Path) -> tuple[Atlas, list[Problem]]:
         taxonomy=unique(taxonomy, "aspect"),
         journeys=unique(journeys, "journey"),
     )
-    persona_ids = _ids(raw.get("personas.yaml") or [])
-    aspect_ids = _ids(raw.get("taxonomy.yaml") or [])
+    persona_ids = _ids(raw.get("personas.yaml"))
+    aspect_ids = _ids(raw.get("taxonomy.yaml"))
     refs: set[str] = set()
     for data, file in raw_journeys:
-        for i, pid in enumerate(data.get("personas") or []):
-            if persona_ids and pid not in persona_ids:
-                r.problem(file, ("personas", i), f"unknown persona {pid!r}")
+        jid = data.get("id")
+        for i, pid in enumerate(_list(data.get("personas"))):
+            if persona_ids and isinstance(pid, str) and pid not in persona_ids:
+                r.problem(file, ("personas", i), f"unknown persona {_preview(pid)}")
         seen_steps: set[str] = set()
         for si, ti, _stage, step in _raw_steps(data):
             loc = ("stages", si, "steps", ti)
-            if step.get("id") in seen_steps:
-                msg = f"duplicate step id {step['id']!r} in journey {data.get('id')!r}"
+            sid = step.get("id")
+            if not isinstance(sid, str):
+                continue
+            if sid in seen_steps:
+                msg = f"duplicate step id {_preview(sid)} in journey {_preview(jid)}"
                 r.problem(file, (*loc, "id"), msg)
-            seen_steps.add(step.get("id"))
-            refs.add(f"{data.get('id')}.{step.get('id')}")
-            for ai, aspect in enumerate(step.get("aspects") or []):
-                if aspect_ids and aspect not in aspect_ids:
-                    r.problem(file, (*loc, "aspects", ai), f"unknown aspect {aspect!r}")
+            seen_steps.add(sid)
+            if isinstance(jid, str):
+                refs.add(f"{jid}.{sid}")
+            for ai, aspect in enumerate(_list(step.get("aspects"))):
+                if aspect_ids and isinstance(aspect, str) and aspect not in aspect_ids:
+                    r.problem(file, (*loc, "aspects", ai), f"unknown aspect {_preview(aspect)}")
     for link, file, loc in links:
         ok = True
         for key, ref in (("from", link.from_), ("to", link.to)):
             if ref not in refs:
-                r.problem(file, (*loc, key), f"dangling link: no step {ref!r}")
+                r.problem(file, (*loc, key), f"dangling link: no step {_preview(ref)}")
                 ok = False
         if ok:
             atlas.links.append(link)
     for aspect, file, loc in taxonomy:
         for i, ref in enumerate(aspect.steps):
             if ref not in refs:
-                r.problem(file, (*loc, "steps", i), f"unknown step {ref!r}")
+                r.problem(file, (*loc, "steps", i), f"unknown step {_preview(ref)}")
     # Links into journeys that failed validation are kept out of the usable atlas.
     usable = {s.ref for s in atlas.step_refs()}
     atlas.links = [lk for lk in atlas.links if lk.from_ in usable and lk.to in usable]
-    return atlas, r.problems
+    return atlas, r.finish()
 
 
-def load_atlas(root: Path) -> Atlas:
+def load_atlas(root: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Atlas:
     """The atlas, or AtlasError listing every problem."""
-    atlas, problems = validate_atlas(root)
+    atlas, problems = validate_atlas(root, max_file_bytes=max_file_bytes)
     if problems:
         raise AtlasError(problems)
     return atlas

@@ -6,6 +6,7 @@ created at import time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,22 +14,35 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from assistant.errors import ConfigError, IndexNotReadyError
-from assistant.knowledge.atlas import Atlas
+from assistant.errors import AssistantError, ConfigError, IndexNotReadyError
+from assistant.knowledge.atlas import Atlas, load_atlas
 from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
 from assistant.knowledge.embedders import make_embedder
-from assistant.knowledge.feedback_store import FeedbackStore
+from assistant.knowledge.feedback_store import FeedbackStore, source_slug
 from assistant.knowledge.indexer import IndexReport, index_documents
-from assistant.knowledge.ingest import SUPPORTED, IngestReport, ingest_file
+from assistant.knowledge.ingest import (
+    SUPPORTED,
+    IngestReport,
+    SyncReport,
+    ingest_file,
+    source_location,
+    sync_feedback_vectors,
+)
 from assistant.knowledge.loaders import load_methodology
 from assistant.knowledge.playbook import Playbook, load_playbook
 from assistant.knowledge.retrieval import HybridRetriever
-from assistant.knowledge.store import ChunkStore, collection_name, make_chroma_client
+from assistant.knowledge.store import (
+    CheckVectors,
+    ChunkStore,
+    collection_name,
+    make_chroma_client,
+)
 from assistant.knowledge.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
 from assistant.knowledge.types import Chunk, Embedder
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.knowledge.doctor import IndexHealth, Part
     from assistant.knowledge.filters import SegmentBook
     from assistant.knowledge.linking import Linker
 
@@ -61,8 +75,10 @@ class KnowledgeBase:
         name = collection_name(self.settings.cx_collection_prefix, kind, self.embedder.name)
         client = self.chroma()  # its own clear error when the folder cannot be opened
         try:
-            return ChunkStore(client, name)
-        except Exception as exc:  # a damaged folder, or a Chroma server that went away
+            return ChunkStore(client, name, timeout_s=self.settings.cx_chroma_timeout_s)
+        except AssistantError:  # a Chroma server that does not answer: its own message
+            raise
+        except Exception as exc:  # a damaged folder
             where = self.settings.chroma_host or self.settings.chroma_path
             raise IndexNotReadyError(
                 f"The {kind} index in {where} cannot be read ({type(exc).__name__}). Rebuild "
@@ -71,9 +87,9 @@ class KnowledgeBase:
 
     def atlas(self) -> Atlas:
         if self._atlas is None:
-            from assistant.knowledge.atlas_cache import load_atlas_cached
-
-            self._atlas = load_atlas_cached(self.settings.atlas_dir, self.settings.cx_data_dir)
+            self._atlas = load_atlas(
+                self.settings.atlas_dir, max_file_bytes=self.settings.cx_max_atlas_file_bytes
+            )
         return self._atlas
 
     def playbook(self) -> Playbook:
@@ -114,18 +130,23 @@ class KnowledgeBase:
         return self._retrievers[kind]
 
     # -- indexing ------------------------------------------------------------------------
-    def index_methodology(self, progress: bool = True) -> IndexReport:
+    def index_methodology(
+        self, progress: bool = True, check_vectors: CheckVectors = "sample"
+    ) -> IndexReport:
         report = index_documents(
             load_methodology(self.settings.methodology_dir),
             self.store("methodology"),
             self.embedder,
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
+            check_vectors=check_vectors,
         )
         self._retrievers.pop("methodology", None)
         return report
 
-    def index_atlas(self, progress: bool = True) -> IndexReport:
+    def index_atlas(
+        self, progress: bool = True, check_vectors: CheckVectors = "sample"
+    ) -> IndexReport:
         self._atlas = None
         report = index_documents(
             atlas_documents(self.atlas()),
@@ -134,6 +155,7 @@ class KnowledgeBase:
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
             chunker=whole_document_chunk,
+            check_vectors=check_vectors,
         )
         self._retrievers.pop("atlas", None)
         return report
@@ -147,6 +169,14 @@ class KnowledgeBase:
         progress: bool = True,
         embed: bool = True,
     ) -> IngestReport:
+        # Files shipped in the corpus own their names; any other file with one of those
+        # names gets a source of its own (never rows added into the shipped set).
+        location = source_location(path, self.settings.feedback_dir)
+        reserved = (
+            set() if location.startswith("corpus:")
+            else {source_slug(p.stem) for p in self.shipped_feedback_files()}
+        )  # fmt: skip
+        source = self.feedback().source_for(location, path.stem, reserved)
         report = ingest_file(
             path,
             self.feedback(),
@@ -157,9 +187,33 @@ class KnowledgeBase:
             reference=reference,
             progress=progress,
             batch_size=self.settings.cx_embed_batch_size,
+            source=source,
+            max_cell_chars=self.settings.cx_max_cell_chars,
         )
         self._retrievers.pop("feedback", None)
         return report
+
+    def sync_feedback_index(
+        self, progress: bool = True, check_vectors: CheckVectors = "sample", missing: bool = False
+    ) -> SyncReport:
+        """Embed again the stored records whose vectors were lost (and, with `missing`, those
+        never embedded); delete what SQLite does not hold."""
+        report = sync_feedback_vectors(
+            self.feedback(), self.store("feedback"), self.embedder, check_vectors=check_vectors,
+            batch_size=self.settings.cx_embed_batch_size, progress=progress, missing=missing,
+        )  # fmt: skip
+        self._retrievers.pop("feedback", None)
+        return report
+
+    def index_health(
+        self, parts: Sequence[Part] = ("methodology", "atlas", "feedback")
+    ) -> IndexHealth:
+        """The cheap check for the answer path (milliseconds): is each part there, complete
+        (no indexing run died half-way) and are a few of its records found by their own
+        vectors? `cx-assistant doctor` checks everything and repairs."""
+        from assistant.knowledge.doctor import index_health
+
+        return index_health(self, parts)
 
     def tagger(self) -> Tagger:
         return load_tagger(self.settings.cx_data_dir, self.atlas().taxonomy)

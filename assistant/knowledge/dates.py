@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from assistant.text import fold
 
+MAX_DATE_CHARS = 64  # a longer cell is not a date: it is not folded or matched at all
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
 _RELATIVE = re.compile(
@@ -20,7 +21,7 @@ _DAYS = {
 
 
 def is_relative(raw: str) -> bool:
-    return bool(_RELATIVE.match(fold(raw.strip())))
+    return len(raw) <= MAX_DATE_CHARS and bool(_RELATIVE.match(fold(raw.strip())))
 
 
 def parse_date(raw: str, reference: date | None = None) -> date | None:
@@ -30,7 +31,7 @@ def parse_date(raw: str, reference: date | None = None) -> date | None:
     they cannot be resolved and give None.
     """
     raw = raw.strip()
-    if not raw:
+    if not raw or len(raw) > MAX_DATE_CHARS:
         return None
     if m := _DMY.match(raw):
         d, mth, y = (int(g) for g in m.groups())

@@ -1,17 +1,34 @@
-"""The tabular copy of feedback: SQLite beside the Chroma folder, for fast aggregation."""
+"""The tabular copy of feedback: SQLite beside the Chroma folder, for fast aggregation.
+
+Record ids are "{source}:{content hash}". A source is named once per file location (the
+`sources` table): the file's name when no other location has taken it, otherwise the name
+and 8 characters of a digest of the location, so two files called export.csv never share
+ids or rows. A database written before this scheme (user_version 0, ids built from the
+file name and the id column) is migrated in place: new ids, every field redacted again.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import logging
+import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
+from assistant.errors import FeedbackDatabaseError
 from assistant.knowledge.feedback import AspectLabel, FeedbackRecord
 from assistant.knowledge.linking import Link
+from assistant.knowledge.redaction import redact_text
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+VERSION = 1
 
 
 class AggregationRow(NamedTuple):
@@ -44,7 +61,12 @@ CREATE TABLE IF NOT EXISTS feedback (
     labels TEXT NOT NULL DEFAULT '[]',
     labelled INTEGER NOT NULL DEFAULT 0,
     redactions INTEGER NOT NULL DEFAULT 0,
-    tagged_by TEXT
+    tagged_by TEXT,
+    external_id TEXT
+);
+CREATE TABLE IF NOT EXISTS sources (
+    location TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS tags (
     record_id TEXT NOT NULL REFERENCES feedback(id),
@@ -59,8 +81,42 @@ CREATE INDEX IF NOT EXISTS feedback_source ON feedback(source);
 
 _COLUMNS = (
     "id", "content_hash", "source", "line", "text", "rating", "date", "date_raw", "channel",
-    "segment", "journey", "stage", "lang", "labels", "labelled", "redactions",
+    "segment", "journey", "stage", "lang", "labels", "labelled", "redactions", "external_id",
 )  # fmt: skip
+
+
+def source_slug(name: str) -> str:
+    """A file name as a source name: redacted (a file may be named after a customer), no
+    spaces (sources are typed in `source:NAME`)."""
+    slug = re.sub(r"[^\w.-]+", "-", redact_text(name)).strip("-.")[:60]
+    return slug or "feedback"
+
+
+def _unreadable(path: Path, exc: sqlite3.Error) -> FeedbackDatabaseError:
+    log.warning("feedback database %s: %r", path, exc)
+    if "locked" in str(exc):
+        return FeedbackDatabaseError(
+            f"The feedback copy {path} is locked by another process (an ingest still "
+            f"running?). Try again when it has finished."
+        )
+    return FeedbackDatabaseError(
+        f"The feedback copy {path} cannot be read (damaged, or not a SQLite database). Move it "
+        f"away and run `cx-assistant index` to rebuild it from the corpus; files you ingested "
+        f"yourself must be ingested again with `cx-assistant ingest`."
+    )
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """SQLite errors become FeedbackDatabaseError naming the file and the fix."""
+
+    @functools.wraps(method)
+    def wrapper(self: FeedbackStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise _unreadable(self.path, exc) from exc
+
+    return wrapper
 
 
 class FeedbackStore:
@@ -69,7 +125,50 @@ class FeedbackStore:
         self.path = path
         # One connection per thread: the Slack app answers on several worker threads.
         self._local = threading.local()
-        self._db.executescript(SCHEMA)
+        self._open()
+
+    @_guarded
+    def _open(self) -> None:
+        db = self._db
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "feedback" in tables and version < VERSION:
+            self._migrate_v0()
+        db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version = {VERSION}")
+
+    def _migrate_v0(self) -> None:
+        """Ids of the first scheme were "{file stem}:{id column or hash}" (raw values in ids,
+        rows of same-named files mixed): give every row "{source}:{hash}" and redact every
+        field again with the current rules. Tags follow their record."""
+        db = self._db
+        rows = db.execute(
+            "SELECT id, source, content_hash, text, date_raw, channel, segment, journey, stage,"
+            " labels FROM feedback"
+        ).fetchall()
+        columns = {r[1] for r in db.execute("PRAGMA table_info(feedback)")}
+        if "external_id" not in columns:
+            db.execute("ALTER TABLE feedback ADD COLUMN external_id TEXT")
+        with db:
+            for old, source, digest, text, date_raw, *rest in rows:
+                *fields, labels = rest
+                new_source = source_slug(source)
+                suffix = old.split(":", 1)[1] if ":" in old else ""
+                external = redact_text(suffix) if suffix and suffix != digest else None
+                labels = json.dumps(
+                    [x | {"aspect": redact_text(x["aspect"])} for x in json.loads(labels)]
+                )
+                new = f"{new_source}:{digest}"
+                db.execute(
+                    "UPDATE feedback SET id=?, source=?, text=?, date_raw=?, channel=?, segment=?,"
+                    " journey=?, stage=?, labels=?, external_id=? WHERE id=?",
+                    (new, new_source, redact_text(text), redact_text(date_raw or ""),
+                     *(redact_text(f) if f else f for f in fields), labels, external, old),
+                )  # fmt: skip
+                db.execute("UPDATE tags SET record_id=? WHERE record_id=?", (new, old))
+        log.warning(
+            "feedback database %s: %d records migrated to the new ids", self.path, len(rows)
+        )
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -85,6 +184,33 @@ class FeedbackStore:
             db.close()
             self._local.db = None
 
+    @_guarded
+    def source_for(self, location: str, name: str, reserved: Container[str] = ()) -> str:
+        """The source name of the file at `location` (the same on every ingest of it). Only a
+        digest of the location is stored: a path may name a customer."""
+        db = self._db
+        location = hashlib.sha256(location.encode("utf-8", "surrogateescape")).hexdigest()
+        row = db.execute("SELECT source FROM sources WHERE location=?", (location,)).fetchone()
+        if row:
+            return row[0]
+        source = source_slug(name)
+        # Rows stored before sources had locations have none here: the first file of their
+        # name to come back takes them over.
+        taken = db.execute("SELECT 1 FROM sources WHERE source=?", (source,)).fetchone()
+        if taken or source in reserved:
+            source = f"{source}-{location[:8]}"
+        with db:
+            db.execute("INSERT INTO sources (location, source) VALUES (?, ?)",
+                       (location, source))  # fmt: skip
+        return source
+
+    @_guarded
+    def quick_check(self) -> list[str]:
+        """SQLite's own consistency check: empty when the file is sound."""
+        rows = [r[0] for r in self._db.execute("PRAGMA quick_check")]
+        return [] if rows == ["ok"] else rows
+
+    @_guarded
     def add(self, records: Iterable[FeedbackRecord]) -> tuple[list[FeedbackRecord], int]:
         """Insert new records; return those inserted and how many were already there."""
         inserted: list[FeedbackRecord] = []
@@ -99,7 +225,7 @@ class FeedbackStore:
                         r.date.isoformat() if r.date else None, r.date_raw, r.channel, r.segment,
                         r.journey, r.stage, r.lang,
                         json.dumps([lbl.model_dump() for lbl in r.labels]), r.labelled,
-                        r.redactions,
+                        r.redactions, r.external_id,
                     ),
                 )  # fmt: skip
                 if cur.rowcount:
@@ -108,6 +234,7 @@ class FeedbackStore:
                     duplicates += 1
         return inserted, duplicates
 
+    @_guarded
     def count(self, source: str | None = None) -> int:
         if source:
             return self._db.execute(
@@ -115,25 +242,43 @@ class FeedbackStore:
             ).fetchone()[0]
         return self._db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
 
-    def ids(self, source: str) -> list[str]:
+    @_guarded
+    def ids(self, source: str | None = None) -> list[str]:
+        if source is None:
+            return [r[0] for r in self._db.execute("SELECT id FROM feedback")]
         return [r[0] for r in self._db.execute("SELECT id FROM feedback WHERE source=?", (source,))]
 
-    def hashes(self, source: str) -> set[str]:
-        """Content hashes of a source's stored rows (to skip them when it is re-ingested)."""
+    @_guarded
+    def hashes(self, source: str | None = None) -> set[str]:
+        """Content hashes of stored rows (of one source, or all): rows already stored are
+        only counted when a file comes again."""
+        if source is None:
+            return {r[0] for r in self._db.execute("SELECT content_hash FROM feedback")}
         rows = self._db.execute("SELECT content_hash FROM feedback WHERE source=?", (source,))
         return {r[0] for r in rows}
 
-    def _select(self, where: str = "", args: tuple = ()) -> Iterator[FeedbackRecord]:
+    def _select(self, where: str = "", args: Sequence[Any] = ()) -> Iterator[FeedbackRecord]:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM feedback {where} ORDER BY source, line"
-        for row in self._db.execute(sql, args):
-            d = dict(zip(_COLUMNS, row, strict=True))
-            d["date"] = date.fromisoformat(d["date"]) if d["date"] else None
-            d["labels"] = [AspectLabel(**x) for x in json.loads(d["labels"])]
-            d["labelled"] = bool(d["labelled"])
-            yield FeedbackRecord(**d)
+        try:
+            for row in self._db.execute(sql, tuple(args)):
+                d = dict(zip(_COLUMNS, row, strict=True))
+                d["date"] = date.fromisoformat(d["date"]) if d["date"] else None
+                d["labels"] = [AspectLabel(**x) for x in json.loads(d["labels"])]
+                d["labelled"] = bool(d["labelled"])
+                yield FeedbackRecord(**d)
+        except sqlite3.DatabaseError as exc:
+            raise _unreadable(self.path, exc) from exc
 
     def records(self, source: str | None = None) -> Iterator[FeedbackRecord]:
         return self._select("WHERE source=?", (source,)) if source else self._select()
+
+    def records_by_id(self, ids: Iterable[str]) -> list[FeedbackRecord]:
+        wanted = list(dict.fromkeys(ids))
+        out: list[FeedbackRecord] = []
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            out += self._select(f"WHERE id IN ({', '.join('?' for _ in part)})", part)
+        return out
 
     # -- tags ----------------------------------------------------------------------------
     def untagged(self, include_origins: Sequence[str] = ()) -> Iterator[FeedbackRecord]:
@@ -142,6 +287,7 @@ class FeedbackStore:
         where = "WHERE tagged_by IS NULL" + (f" OR tagged_by IN ({marks})" if marks else "")
         return self._select(where, tuple(include_origins))
 
+    @_guarded
     def set_tags(self, tagged: Iterable[tuple[str, list[AspectLabel]]], origin: str) -> int:
         n = 0
         with self._db:
@@ -155,12 +301,14 @@ class FeedbackStore:
                 n += 1
         return n
 
+    @_guarded
     def tag_origins(self) -> dict[str, int]:
         rows = self._db.execute(
             "SELECT COALESCE(tagged_by, 'untagged'), COUNT(*) FROM feedback GROUP BY 1"
         )
         return dict(rows.fetchall())
 
+    @_guarded
     def rows_for_aggregation(self) -> list[AggregationRow]:
         """The aggregation fields of every record."""
         rows = self._db.execute(
@@ -227,10 +375,12 @@ class FeedbackStore:
         """(id, text) of every record, in storage order."""
         yield from self._db.execute("SELECT id, text FROM feedback")
 
+    @_guarded
     def all_tags(self) -> list[tuple[str, str, str]]:
         """(record id, aspect, sentiment) of every stored tag."""
         return self._db.execute("SELECT record_id, aspect, sentiment FROM tags").fetchall()
 
+    @_guarded
     def texts(self, ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(ids))
         out: dict[str, str] = {}

@@ -1,7 +1,12 @@
 """Feedback ingestion: file -> validated, redacted records -> SQLite + Chroma.
 
 Bad rows never stop the good ones: they are reported with line, field and reason, and
-written to a rejects file beside the index. Re-ingesting a file adds nothing.
+written to a rejects file beside the index. Re-ingesting a file adds nothing; a row is a
+duplicate when its content (text, rating, date as written) is already stored, whatever the
+file it came from. Each file location is its own source (see FeedbackStore.source_for).
+
+After the tabular copy, Chroma is brought in line with it: records it lacks or whose
+vectors were lost are embedded, records it holds that SQLite does not are deleted.
 """
 
 from __future__ import annotations
@@ -15,29 +20,28 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.errors import AssistantError
+from assistant.errors import IngestError
 from assistant.knowledge.feedback import (
+    MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
     KnownRow,
     RowError,
-    header_of,
-    read_rows,
+    decode_file,
+    header_from,
+    iter_rows,
     reference_date_of,
     to_record,
 )
 from assistant.knowledge.feedback_store import FeedbackStore
-from assistant.knowledge.redaction import redact
-from assistant.knowledge.store import ChunkStore
+from assistant.knowledge.redaction import redact_text
+from assistant.knowledge.store import CheckVectors, ChunkStore
 from assistant.knowledge.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
 
 SUPPORTED = (".csv", ".jsonl", ".ndjson")
-
-
-class IngestError(AssistantError):
-    pass
+__all__ = ["IngestError", "IngestReport", "SyncReport", "ingest_file", "sync_feedback_vectors"]
 
 
 class ErrorItem(BaseModel):
@@ -54,6 +58,7 @@ class IngestReport(BaseModel):
     duplicates: int = 0
     errors: list[ErrorItem] = Field(default_factory=list)
     indexed: int = Field(0, description="Records embedded into Chroma in this run.")
+    repaired: int = Field(0, description="Of those, records whose vectors had been lost.")
     redactions: int = Field(0, description="Personal data items replaced in accepted rows.")
     undated: int = Field(0, description="Accepted rows whose date could not be read.")
     reference_date: date | None = None
@@ -111,6 +116,54 @@ def embed_records(
     return len(records)
 
 
+class SyncReport(BaseModel):
+    embedded: int = Field(0, description="Records embedded: Chroma lacked them.")
+    repaired: int = Field(0, description="Records embedded again: their vectors were lost.")
+    deleted: int = Field(0, description="Chroma entries with no record in SQLite, deleted.")
+
+
+def sync_feedback_vectors(
+    feedback: FeedbackStore,
+    chroma: ChunkStore,
+    embedder: Embedder,
+    *,
+    sources: set[str] | None = None,
+    check_vectors: CheckVectors = "sample",
+    batch_size: int = 64,
+    progress: bool = True,
+    missing: bool = True,
+) -> SyncReport:
+    """Bring Chroma in line with SQLite: embed the records (of these sources, or all) whose
+    vectors were lost, and with `missing` those it lacks; delete what SQLite does not hold."""
+    report = SyncReport()
+    stored = set(feedback.ids())
+    indexed = set(chroma.ids())
+    orphans = sorted(indexed - stored)
+    chroma.delete(orphans)
+    report.deleted = len(orphans)
+    wanted = stored if sources is None else {i for s in sources for i in feedback.ids(s)}
+    present = sorted(wanted & indexed)
+    lost = set(chroma.check_vectors(present, check_vectors))
+    if lost:
+        log.warning("%s: %d feedback vectors are lost; embedding them again", chroma.name,
+                    len(lost))  # fmt: skip
+    todo = ((wanted - indexed) if missing else set()) | lost
+    records = feedback.records_by_id(sorted(todo)) if todo else []
+    embed_records(records, chroma, embedder, batch_size, progress)
+    report.repaired = len(lost)
+    report.embedded = len(records) - len(lost)
+    return report
+
+
+def source_location(path: Path, shipped_dir: Path | None) -> str:
+    """Where a file comes from, as the key of its source: files shipped in the corpus by
+    their name (the same in every checkout), others by their absolute path."""
+    resolved = path.resolve()
+    if shipped_dir is not None and resolved.parent == shipped_dir.resolve():
+        return f"corpus:{resolved.name}"
+    return str(resolved)
+
+
 def ingest_file(
     path: Path,
     feedback: FeedbackStore,
@@ -122,23 +175,31 @@ def ingest_file(
     reference: date | None = None,
     progress: bool = True,
     batch_size: int = 64,
+    source: str | None = None,
+    max_cell_chars: int = MAX_CELL_CHARS,
+    check_vectors: CheckVectors = "sample",
 ) -> IngestReport:
-    """Ingest one CSV/JSONL file. `chroma`/`embedder` None: tabular copy only."""
+    """Ingest one CSV/JSONL file. `chroma`/`embedder` None: tabular copy only. `source`:
+    the source name (default: FeedbackStore.source_for the file's absolute path)."""
     start = time.perf_counter()
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     if path.suffix.lower() not in SUPPORTED:
         raise IngestError(f"{path}: unsupported file type (use {', '.join(SUPPORTED)})")
-    mapping = ColumnMapping.detect(header_of(path), columns)
+    jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
+    # Read once: the reference date needs every row first.
+    text = decode_file(path, header=not jsonl)
+    mapping = ColumnMapping.detect(header_from(text, jsonl), columns)
     if not mapping.text:
         raise IngestError(
             f"{path}: no text column found in the header; name it with --text-column "
             f"(recognised: comment, text, verbatim, feedback, review, message, content)"
         )
-    source = path.stem
+    source = source or feedback.source_for(source_location(path, None), path.stem)
     report = IngestReport(file=str(path), source=source)
-    rows = list(read_rows(path))  # read once: the reference date needs every row first
-    known = feedback.hashes(source)  # rows stored by an earlier run are only counted
+    rows = list(iter_rows(text, jsonl))
+    del text
+    known = feedback.hashes()  # rows stored by an earlier run (from any file) are only counted
     already_stored = 0
     report.reference_date = reference or reference_date_of(rows, mapping)
     records: list[FeedbackRecord] = []
@@ -149,7 +210,9 @@ def ingest_file(
         if row is None:
             rejects.append(RowError(line=line, field="row", message="not a JSON object", raw=raw))
             continue
-        result = to_record(row, line, source, mapping, report.reference_date, known)
+        result = to_record(
+            row, line, source, mapping, report.reference_date, known, max_cell_chars=max_cell_chars
+        )
         if isinstance(result, RowError):
             result.raw = raw
             rejects.append(result)
@@ -173,14 +236,17 @@ def ingest_file(
         with out.open("w", encoding="utf-8") as f:
             for e in rejects:
                 # Rejected rows are kept aside, redacted like everything else we store.
-                raw = redact(e.raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))[0]
-                f.write(json.dumps(e.model_dump() | {"raw": raw}, ensure_ascii=False) + "\n")
+                raw = e.raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                line = e.model_dump() | {"raw": redact_text(raw)}
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
         report.rejects_file = str(out)
     if chroma is not None and embedder is not None:
-        # Embed what Chroma lacks (new rows, or rows stored before an interrupted run).
-        lacking = set(feedback.ids(source)) - set(chroma.ids())
-        missing = [r for r in feedback.records(source) if r.id in lacking] if lacking else []
-        report.indexed = embed_records(missing, chroma, embedder, batch_size, progress)
+        synced = sync_feedback_vectors(
+            feedback, chroma, embedder, sources={source}, check_vectors=check_vectors,
+            batch_size=batch_size, progress=progress,
+        )  # fmt: skip
+        report.indexed = synced.embedded + synced.repaired
+        report.repaired = synced.repaired
     report.seconds = round(time.perf_counter() - start, 3)
     log.info("ingested %s: %s", path, report.model_dump(exclude={"errors"}))
     return report

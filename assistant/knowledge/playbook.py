@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.knowledge.atlas import (
     INDIVIDUAL_DIMENSIONS,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
     ORGANIZATION_DIMENSIONS,
     AtlasError,
     Bi,
@@ -150,7 +152,7 @@ def validate_playbook(
     """Read `root` (corpus/playbook); check aspects against the taxonomy, citation anchors
     against the article texts (doc id -> text), and that every atlas metric and touchpoint
     has its names, when those are given."""
-    reader = _Reader(root)
+    reader = _Reader(root, MAX_FILE_BYTES, MAX_DEPTH)  # the atlas's limits on every file
     parts: dict[str, BaseModel | None] = {}
     for name, model in (("roadmap", RoadmapRules), ("persona", PersonaRules)):
         path = root / f"{name}.yaml"

@@ -1,19 +1,90 @@
-"""The Chroma store: embedded PersistentClient by default, HttpClient when a host is set."""
+"""The Chroma store: embedded PersistentClient by default, HttpClient when a host is set.
+
+Every call to a Chroma server has a deadline (CX_CHROMA_TIMEOUT_S); a server that does not
+answer, refuses the connection or is not a Chroma server raises ChromaUnavailableError,
+whose text names CHROMA_HOST and CHROMA_PORT.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal, TypeVar
 
+import httpx
 import numpy as np
 
-from assistant.errors import IndexNotReadyError
+from assistant.errors import AssistantError, ChromaUnavailableError, IndexNotReadyError
 from assistant.knowledge.types import Chunk
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Collection metadata written at the end of a complete indexing run (the number of chunks
+# then) and set to -1 when a run starts changing the collection: a run that died half-way
+# leaves -1 behind.
+COMPLETE_KEY = "cx_complete_chunks"
+PROBES = 5  # records checked by their own vector in the cheap check
+CheckVectors = Literal["sample", "all"]
+
+
+def _reason(exc: BaseException, timeout_s: float | None) -> str:
+    """Why the server could not be used, in fixed words (details go to the log)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, httpx.TimeoutException):
+            return f"no answer within {timeout_s:g} s" if timeout_s else "no answer in time"
+        if isinstance(seen, httpx.ConnectError):
+            return "the connection was refused or the host is unknown"
+        if isinstance(seen, httpx.TransportError):
+            return "the connection broke"
+        seen = seen.__cause__ or seen.__context__
+    return "it did not answer as a Chroma server"
+
+
+def chroma_unavailable(
+    host: str, port: int, timeout_s: float | None, exc: BaseException
+) -> ChromaUnavailableError:
+    log.warning("Chroma server %s:%s unavailable: %r", host, port, exc)
+    return ChromaUnavailableError(
+        f"Cannot use the Chroma server at {host}:{port}: {_reason(exc, timeout_s)}. Check that "
+        f"it is running (`chroma run --path DIR --port {port}`) and that CHROMA_HOST and "
+        f"CHROMA_PORT point to it; unset CHROMA_HOST to use the embedded index in CX_DATA_DIR."
+    )
+
+
+def _http_client(settings: Settings):  # noqa: ANN202 - chromadb's Client
+    from chromadb.api.client import Client
+    from chromadb.config import Settings as ChromaSettings
+
+    timeout = settings.cx_chroma_timeout_s
+
+    class DeadlineClient(Client):
+        """chromadb 1.5's HTTP session has no timeout and no setting for one: set ours
+        before the client's first request (the identity check in its constructor)."""
+
+        def get_user_identity(self):  # noqa: ANN202
+            session = getattr(self._server, "_session", None)
+            if isinstance(session, httpx.Client):
+                session.timeout = httpx.Timeout(timeout)
+            else:  # chromadb changed: calls would have no deadline
+                log.warning("cannot set a deadline on Chroma calls (chromadb internals changed)")
+            return super().get_user_identity()
+
+    chroma_settings = ChromaSettings(
+        anonymized_telemetry=False,
+        chroma_api_impl="chromadb.api.fastapi.FastAPI",
+        chroma_server_host=settings.chroma_host,
+        chroma_server_http_port=settings.chroma_port,
+        chroma_server_ssl_enabled=settings.chroma_ssl,
+    )
+    try:
+        return DeadlineClient(settings=chroma_settings)
+    except Exception as exc:  # timeouts, refused connections, a server that is not Chroma
+        host = str(settings.chroma_host)
+        raise chroma_unavailable(host, settings.chroma_port, timeout, exc) from exc
 
 
 def make_chroma_client(settings: Settings):  # noqa: ANN201 - chromadb's ClientAPI
@@ -21,17 +92,13 @@ def make_chroma_client(settings: Settings):  # noqa: ANN201 - chromadb's ClientA
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host,
-            port=settings.chroma_port,
-            ssl=settings.chroma_ssl,
-            settings=chroma_settings,
-        )
+        return _http_client(settings)
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     try:
-        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        return chromadb.PersistentClient(
+            path=str(settings.chroma_path), settings=ChromaSettings(anonymized_telemetry=False)
+        )
     except Exception as exc:  # chromadb raises several types for a damaged folder
         raise IndexNotReadyError(
             f"The index folder {settings.chroma_path} cannot be opened ({type(exc).__name__}). "
@@ -46,19 +113,43 @@ def collection_name(prefix: str, kind: str, embedder_name: str) -> str:
     return name[:512] if len(name) >= 3 else f"{name}-cx"
 
 
+def _batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
 class ChunkStore:
     """Chunks with their vectors and metadata in one Chroma collection (cosine space)."""
 
-    def __init__(self, client, name: str) -> None:  # noqa: ANN001
+    def __init__(self, client, name: str, timeout_s: float | None = None) -> None:  # noqa: ANN001
         self.name = name
+        self._timeout_s = timeout_s
+        get_settings = getattr(client, "get_settings", None)
+        chroma = get_settings() if get_settings else None
+        self._server = (
+            (str(chroma.chroma_server_host), int(chroma.chroma_server_http_port or 0))
+            if chroma is not None and chroma.chroma_api_impl.endswith("FastAPI")
+            else None
+        )
         # embedding_function=None: we always pass vectors, and Chroma's default function
         # would try to download a model.
-        self._col = client.get_or_create_collection(
-            name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        self._col = self._call(
+            client.get_or_create_collection,
+            name,
+            metadata={"hnsw:space": "cosine"},
+            embedding_function=None,
         )
 
+    def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One call to Chroma; a server that fails to answer gets the settings named."""
+        try:
+            return fn(*args, **kwargs)
+        except httpx.TransportError as exc:
+            host, port = self._server or ("?", 0)
+            raise chroma_unavailable(host, port, self._timeout_s, exc) from exc
+
     def count(self) -> int:
-        return self._col.count()
+        return self._call(self._col.count)
 
     def upsert(
         self,
@@ -70,7 +161,8 @@ class ChunkStore:
         if not chunks:
             return
         extras = [extra] * len(chunks) if isinstance(extra, dict) else list(extra)
-        self._col.upsert(
+        self._call(
+            self._col.upsert,
             ids=[c.id for c in chunks],
             embeddings=np.asarray(vectors, dtype=np.float32).tolist(),
             documents=[c.text for c in chunks],
@@ -78,15 +170,103 @@ class ChunkStore:
         )
 
     def ids(self) -> list[str]:
-        return self._col.get(include=[])["ids"]
+        return self._call(self._col.get, include=[])["ids"]
 
     def delete(self, ids: Sequence[str]) -> None:
-        if ids:
-            self._col.delete(ids=list(ids))
+        for batch in _batches(ids, 1000):
+            self._call(self._col.delete, ids=batch)
 
+    # -- completeness and health ----------------------------------------------------------
+    def set_complete(self, complete: bool) -> None:
+        """Mark the collection complete (with its size now) or being changed."""
+        value = self.count() if complete else -1
+        if (self._col.metadata or {}).get(COMPLETE_KEY) != value:
+            self._call(self._col.modify, metadata={COMPLETE_KEY: value})
+
+    def completed_size(self) -> int | None:
+        """The size recorded by the last complete run; -1 while a run is (or died) changing
+        the collection; None for a collection indexed before this mark existed."""
+        value = (self._col.metadata or {}).get(COMPLETE_KEY)
+        return int(value) if isinstance(value, int) else None
+
+    def sample_ids(self, n: int = PROBES) -> list[str]:
+        """A few ids spread over the collection (first, last and between)."""
+        total = self.count()
+        if not total:
+            return []
+        offsets = sorted({round(i * (total - 1) / max(n - 1, 1)) for i in range(n)})
+        out: list[str] = []
+        for offset in offsets:
+            out += self._call(self._col.get, limit=1, offset=offset, include=[])["ids"]
+        return out
+
+    def lost_vectors(self, ids: Sequence[str]) -> list[str]:
+        """Ids among `ids` (all stored) whose vector Chroma can no longer read or find: their
+        vector files were lost or damaged while the records' other data remained."""
+        lost: list[str] = []
+        stack = list(_batches(ids, 256))
+        while stack:
+            batch = stack.pop()
+            try:
+                got = self._call(self._col.get, ids=batch, include=["embeddings"])
+            except AssistantError:
+                raise
+            except Exception:  # chromadb: "Error finding id" when a vector is missing
+                if len(batch) == 1:
+                    lost += batch
+                else:
+                    stack += [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                continue
+            lost += self._not_found_by_own_vector(got["ids"], got["embeddings"])
+        return lost
+
+    def _not_found_by_own_vector(self, ids: Sequence[str], vectors: Any) -> list[str]:
+        """Ids that a query with their own vector does not return. A record whose exact
+        vector is returned under another id (same text) counts as found."""
+        if not len(ids):
+            return []
+        total = self.count()
+        res = self._call(
+            self._col.query,
+            query_embeddings=np.asarray(vectors, dtype=np.float32).tolist(),
+            n_results=min(10, total),
+            include=["distances"],
+        )
+        return [
+            rid
+            for rid, found, dist in zip(ids, res["ids"], res["distances"], strict=True)
+            if rid not in found and not (dist and dist[0] < 1e-4)
+        ]
+
+    def probe(self, ids: Sequence[str] | None = None) -> list[str]:
+        """The cheap check: of a few records (these ids, or a sample), those whose vector
+        cannot be read or is not found by a query with it."""
+        ids = list(ids) if ids is not None else self.sample_ids()
+        if not ids:
+            return []
+        try:
+            got = self._call(self._col.get, ids=ids, include=["embeddings"])
+        except AssistantError:
+            raise
+        except Exception:
+            return self.lost_vectors(ids)
+        return self._not_found_by_own_vector(got["ids"], got["embeddings"])
+
+    def check_vectors(self, ids: Sequence[str], mode: CheckVectors = "sample") -> list[str]:
+        """Lost vectors among `ids`: "sample" probes a few and checks every one only when a
+        probe fails; "all" checks every one."""
+        if not ids:
+            return []
+        if mode == "sample":
+            step = max(1, len(ids) // PROBES)
+            if not self.probe(list(ids)[::step][:PROBES] + [ids[-1]]):
+                return []
+        return self.lost_vectors(ids)
+
+    # -- reading ---------------------------------------------------------------------------
     def manifest(self) -> dict[str, dict[str, Any]]:
         """doc_id -> {"hash", "ids"}: what is indexed now, read from the chunks themselves."""
-        got = self._col.get(include=["metadatas"])
+        got = self._call(self._col.get, include=["metadatas"])
         out: dict[str, dict[str, Any]] = {}
         for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
             entry = out.setdefault(
@@ -102,7 +282,7 @@ class ChunkStore:
         return out
 
     def all_chunks(self) -> list[Chunk]:
-        got = self._col.get(include=["documents", "metadatas"])
+        got = self._call(self._col.get, include=["documents", "metadatas"])
         chunks = [
             _to_chunk(cid, doc, meta)
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
@@ -116,7 +296,8 @@ class ChunkStore:
         total = self.count()
         if total == 0:
             return []
-        res = self._col.query(
+        res = self._call(
+            self._col.query,
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
             n_results=min(n, total),
             where=where or None,
