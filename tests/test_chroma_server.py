@@ -70,7 +70,7 @@ def test_server_mode_gives_the_same_answers(chroma_server, methodology_kb, tmp_p
         }  # fmt: skip
     )
     remote = KnowledgeBase.open(settings, methodology_kb.embedder)
-    assert remote.client.get_settings().chroma_server_host == "127.0.0.1"  # HttpClient
+    assert remote.chroma().get_settings().chroma_server_host == "127.0.0.1"  # HttpClient
     report = remote.index_methodology(progress=False)
     assert report.chunks_total == methodology_kb.store("methodology").count()
     again = KnowledgeBase.open(settings, methodology_kb.embedder).index_methodology(progress=False)
