@@ -80,7 +80,8 @@ def _event(name: str, **changes) -> str:
 
 def test_mention_is_acked_fast_and_answered_in_the_thread(bot):
     slack, post, ctx = bot
-    resp, seconds = post(_event("app_mention.json"))
+    # Asked in Vietnamese, so that the answer is Vietnamese (English questions get English).
+    resp, seconds = post(_event("app_mention.json", text="<@U0BOT> Atlas hành trình là gì?"))
     assert resp.status_code == 200 and seconds < 3
     update = slack.wait_for("chat.update")[0]
     working = slack.of("chat.postMessage")[0]
