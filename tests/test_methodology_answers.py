@@ -117,6 +117,7 @@ def test_vietnamese_typed_without_diacritics_is_answered_in_vietnamese(answer):
         "Viết email xin lỗi khách vì giao hàng trễ 3 ngày",
         "Hôm nay Hà Nội có mưa không?",
         "How much does a Medallia enterprise license cost per seat?",
+        "Give me a recipe for pho",  # "pho" is only a Vietnamese syllable of the corpus
     ],
 )
 def test_out_of_scope_questions_get_the_nearest_passages_not_an_answer(answer, question):
@@ -124,6 +125,15 @@ def test_out_of_scope_questions_get_the_nearest_passages_not_an_answer(answer, q
     assert not out.relevant
     assert a.answer.startswith(("I found nothing", "Không tìm thấy"))
     assert a.citations  # the nearest passages, shown as such
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What should the roadmap contain?", "Starbucks được nhắc đến thế nào?", "What is CLV?"],
+)
+def test_short_in_scope_questions_are_answered(answer, question):
+    out, a = answer(question)
+    assert out.relevant and not a.answer.startswith(("I found nothing", "Không tìm thấy"))
 
 
 def test_answer_spanning_articles_has_a_heading_per_source(answer):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from assistant.agent.types import Answer, Citation
 from assistant.knowledge.chunking import CAPTION, MARKER, UnitView
+from assistant.knowledge.retrieval import token_set
 from assistant.text import Lang, lexical_tokens, words
 from assistant.tools.search import Passage, SearchOutput, asked_items, question_intent
 
@@ -91,8 +92,8 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def _tokens(text: str) -> set[str]:
-    return set(lexical_tokens(text, folded=True))
+def _tokens(text: str) -> frozenset[str]:
+    return token_set(text)
 
 
 def _weight(weights: dict[str, float], text: str) -> float:

@@ -11,6 +11,7 @@ words. Results are whole units; the same unit in the other rendering (same ids b
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from assistant.knowledge.chunking import CAPTION
@@ -45,7 +46,11 @@ STOP_WORDS = (
     | VI_STOP
     | frozenset(
         "according article author say says said mention mentions list lists describe "
-        "explain tell give show please theo bai viet tac gia".split()
+        "explain tell give show please theo bai viet tac gia "
+        # words that frame a question rather than name its topic
+        "contain contains include includes involve involves mean means cover covers "
+        "work works need needs make makes get take happen happens differ compare "
+        "example examples important matter matters actually really exactly usually".split()
     )
 )
 VI_STOP_WRITTEN = frozenset(
@@ -74,6 +79,13 @@ def _matches(chunk: Chunk, where: dict[str, Any] | None) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)
+def token_set(text: str) -> frozenset[str]:
+    """A text's diacritic-free tokens and token pairs (`lexical_tokens(text, folded=True)`),
+    cached: the same passages are measured against every question."""
+    return frozenset(lexical_tokens(text, folded=True))
+
+
 def unit_id(chunk: Chunk) -> str:
     """The unit a chunk belongs to, the same in every rendering."""
     return split_lang(chunk.group or chunk.id)[0]
@@ -93,13 +105,13 @@ class HybridRetriever:
         self._chunks = store.all_chunks()
         self._lexical = LexicalIndex([c.lexical_text() for c in self._chunks])
         self._by_id = {c.id: c for c in self._chunks}
-        self._words = {
-            c.id: frozenset(lexical_tokens(c.lexical_text(), folded=True)) for c in self._chunks
-        }
+        self._words = {c.id: token_set(c.lexical_text()) for c in self._chunks}
         self._units: dict[str, list[Chunk]] = {}  # localized unit id -> its chunks, in order
         for c in self._chunks:
             self._units.setdefault(c.group or c.id, []).append(c)
         self._refs = self._references()
+        self._vocab: dict[str, set[str]] = {}
+        self._own_ids: dict[str, set[str]] = {}
 
     @property
     def size(self) -> int:
@@ -138,9 +150,25 @@ class HybridRetriever:
         """Rarity of a diacritic-free word in the indexed chunks (unknown words: the most)."""
         return self._lexical.idf(word)
 
-    def knows(self, token: str) -> bool:
-        """Whether any indexed chunk has this diacritic-free word or word pair."""
-        return self._lexical.knows(token)
+    def knows(self, token: str, lang: str | None = None) -> bool:
+        """Whether any indexed chunk (in the rendering of language `lang`, if given) has
+        this diacritic-free word or word pair: "pho" is Vietnamese ("phổ biến"), an English
+        question about pho is not about the corpus."""
+        if lang is None:
+            return self._lexical.knows(token)
+        if lang not in self._vocab:
+            mine = [c for c in self._chunks if self._own(c, lang)]
+            self._vocab[lang] = {t for c in mine for t in self._words[c.id]}
+        return token in self._vocab[lang]
+
+    def _own(self, chunk: Chunk, lang: str) -> bool:
+        """Whether a chunk is in the rendering of `lang` (or in the original, if the unit
+        has no such rendering)."""
+        if lang not in self._own_ids:
+            self._own_ids[lang] = {
+                c.id for c in self._chunks if (self.localize(c.id, lang) or c).id == c.id
+            }
+        return chunk.id in self._own_ids[lang]
 
     def references(self, unit: str) -> list[str]:
         """The figures and tables a unit names, as unit ids."""
@@ -163,11 +191,10 @@ class HybridRetriever:
         # glossary terms typed without them): other-language terms would pull it towards
         # the other rendering.
         vector = self._embedder.embed_query(expand_query(query, into=lang))
-        pool = min(self.size, CANDIDATES * 4)
+        pool = min(self.size, CANDIDATES * 2)
 
         def own(chunk: Chunk) -> bool:
-            mine = self.localize(chunk.id, lang)
-            return mine is None or mine.id == chunk.id
+            return self._own(chunk, lang)
 
         # Only the rendering in the question's language is ranked: similarities are not
         # comparable across languages (e5 puts Vietnamese passages closer to any query),
@@ -181,7 +208,7 @@ class HybridRetriever:
             )
             if own(self._chunks[i]) and _matches(self._chunks[i], where)
         ]
-        wanted = QueryTerms(query, self)
+        wanted = QueryTerms(query, self, lang)
         covered = sorted(
             ((c, wanted.coverage_of(self._words[c.id])) for c in candidates), key=lambda x: -x[1]
         )
@@ -229,7 +256,7 @@ class QueryTerms:
     speaks to it. Pairs count because Vietnamese words are mostly two syllables ("nghiên
     cứu" says more than "nghiên" and "cứu")."""
 
-    def __init__(self, question: str, retriever: HybridRetriever) -> None:
+    def __init__(self, question: str, retriever: HybridRetriever, lang: str | None = None) -> None:
         written = words(question)
         toks = [stem(fold(w)) for w in written]
         keep = [
@@ -243,7 +270,7 @@ class QueryTerms:
                 pair = f"{toks[i]}_{toks[i + 1]}"
                 self.weights[pair] = PAIR_WEIGHT * retriever.idf(pair)
         self.total = sum(self.weights.values())
-        self.known = {t for t in self.weights if retriever.knows(t)}
+        self.known = {t for t in self.weights if retriever.knows(t, lang)}
 
     def known_share(self, pairs_only: bool = False) -> float:
         """Share of the question's weight that the corpus has at all (its words, or its word
@@ -254,7 +281,7 @@ class QueryTerms:
 
     def coverage(self, text: str) -> float:
         """Share of the question's weighted words found in a text."""
-        return self.coverage_of(set(lexical_tokens(text, folded=True)))
+        return self.coverage_of(token_set(text))
 
     def coverage_of(self, have: set[str] | frozenset[str]) -> float:
         """The same, for a text's tokens (`lexical_tokens(text, folded=True)`)."""

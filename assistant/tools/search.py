@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.chunking import MARKER, UnitView, unit_view
 from assistant.knowledge.loaders import CatalogEntry, read_catalog, split_lang
-from assistant.knowledge.retrieval import RRF_K, HybridRetriever, QueryTerms, unit_id
+from assistant.knowledge.retrieval import RRF_K, HybridRetriever, QueryTerms, token_set, unit_id
 from assistant.knowledge.types import Chunk, Hit
-from assistant.text import Lang, detect_lang, fold, lexical_tokens, stem
+from assistant.text import Lang, detect_lang, fold, stem
 
 DEFINITION_POOL = 15
 # Share of a question's (rarity-weighted) words, or Vietnamese word pairs, that the corpus
@@ -23,6 +23,7 @@ DEFINITION_POOL = 15
 # questions of evals/methodology_qa.yaml, with room on both sides.
 KNOWN_WORDS = 0.33
 KNOWN_PAIRS = 0.07
+KNOWN_SYLLABLES = 0.6
 DEFINITION_TIE = 0.8  # defined terms this close to the best one count as well
 _NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -248,10 +249,10 @@ def _definienda(view: UnitView) -> list[tuple[str, int | None]]:
 def _defines(view: UnitView, question: str, terms: QueryTerms) -> tuple[float, int | None]:
     """How much of a definition question a unit answers by defining its term: the share of
     the question's weight in the term it defines, when the question names that term."""
-    asked = set(lexical_tokens(question, folded=True))
+    asked = token_set(question)
     best: tuple[float, int | None] = (0.0, None)
     for term, part in _definienda(view):
-        words_ = [t for t in lexical_tokens(term, folded=True) if "_" not in t and len(t) > 1]
+        words_ = [t for t in token_set(term) if "_" not in t and len(t) > 1]
         named = [t for t in words_ if t in asked]
         if words_ and len(named) / len(words_) >= _MIN_TERM_SHARE:
             best = max(best, (terms.coverage(term), part), key=lambda x: x[0])
@@ -281,7 +282,7 @@ def search_methodology(inp: SearchInput, kb: KnowledgeBase) -> SearchOutput:
     # A definition question looks further down the ranking for the unit defining its term.
     pool = max(inp.k, DEFINITION_POOL) if kind == "definition" else inp.k
     hits = retriever.search(inp.question, k=pool, lang=lang)
-    terms = QueryTerms(inp.question, retriever)
+    terms = QueryTerms(inp.question, retriever, lang)
     twin = _twin_lang(lang, catalog)
     passages = [_passage(h, retriever, terms, lang, twin, catalog) for h in hits]
     if kind == "definition":
@@ -323,9 +324,14 @@ def _prefer_definitions(passages: list[Passage], question: str, terms: QueryTerm
 def _relevant(top: Passage, terms: QueryTerms, lang: str, floor: float) -> bool:
     """Whether the corpus speaks to the question at all: the best unit is close enough in
     meaning (dense similarity at `floor` or above), and the question is mostly made of words
-    the corpus has. For Vietnamese, the words are syllable pairs: a syllable alone is shared
-    by too many words to say anything ("giá" in "giá trị", "giá vàng")."""
+    the corpus (in the question's language) has. In Vietnamese a syllable alone is shared by
+    too many words to say much ("giá" in "giá trị", "giá vàng"): its word pairs must be
+    known, or nearly all of its syllables."""
     if top.dense < floor:
         return False
-    pairs = lang == "vi" and any("_" in t for t in terms.weights)
-    return terms.known_share(pairs_only=pairs) >= (KNOWN_PAIRS if pairs else KNOWN_WORDS)
+    if lang == "vi" and any("_" in t for t in terms.weights):
+        return (
+            terms.known_share(pairs_only=True) >= KNOWN_PAIRS
+            or terms.known_share() >= KNOWN_SYLLABLES
+        )
+    return terms.known_share() >= KNOWN_WORDS
