@@ -3,6 +3,7 @@ from itertools import groupby
 
 from assistant.knowledge.chunking import MAX_CHARS, chunk_document, unit_view
 from assistant.knowledge.loaders import load_methodology
+from assistant.knowledge.types import Document
 from conftest import SEEDS
 
 DOCS = {d.id: d for d in load_methodology(SEEDS)}
@@ -166,3 +167,20 @@ def test_english_rendering_is_cut_with_the_originals_line_ranges():
 
 def test_chunk_ids_are_stable():
     assert [c.id for c in _chunks("cx-team")] == [c.id for c in _chunks("cx-team")]
+
+
+def test_a_short_list_read_back_from_one_chunk_keeps_bullets_inside_numbered_items():
+    doc = Document(
+        id="t",
+        kind="methodology",
+        title="T",
+        text="Heading\nThe steps are:\n1. Plan\n- with the team\n2. Act\n- carefully\n"
+        "Next heading\nA paragraph.",
+    )
+    chunks = chunk_document(doc)
+    listing = next(c for c in chunks if c.role == "list_items")
+    view = unit_view([listing])
+    assert view.lead == ["The steps are:"]
+    assert view.items == ["1. Plan\n- with the team", "2. Act\n- carefully"]
+    assert listing.section == "Heading"
+    assert chunks[-1].text == "A paragraph." and chunks[-1].section == "Next heading"

@@ -79,13 +79,8 @@ def _sentences(text: str) -> list[str]:
         for s in _SENTENCE.split(line.strip()):
             if not s:
                 continue
-            if (
-                out
-                and ":" in out[-1]
-                and len(s) < 120
-                and s.endswith("?")
-                and (out[-1].endswith("?"))
-            ):
+            asked_after_colon = out and ":" in out[-1] and out[-1].endswith("?")
+            if asked_after_colon and s.endswith("?") and len(s) < 120:
                 out[-1] = f"{out[-1]} {s}"
             else:
                 out.append(s)
@@ -189,7 +184,10 @@ def _view_lines(v: UnitView, block: _Block) -> list[str]:
     return [*v.lead, *chosen]
 
 
-def _select(out: SearchOutput, intent: str, wanted: int | None, ordinal: int | None) -> list:
+def _select(
+    out: SearchOutput, intent: str, wanted: int | None, ordinal: int | None
+) -> list[_Block]:
+    """The units an answer shows, and what of each, in the order they are read."""
     passages = out.passages
     asked = asked_items(out.question)
     primary = passages[0]

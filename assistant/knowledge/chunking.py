@@ -407,17 +407,21 @@ class UnitView(BaseModel):
 
 
 def _split_items(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Lead-in lines and items of a list written out in one chunk: an item starts at a list
-    marker as far left as any (deeper ones are nested inside the item)."""
-    marked = [ln for ln in lines if MARKER.match(ln) and MARKER.match(ln).group(0).strip()]
-    if not marked:
+    """Lead-in lines and items of a list written out in one chunk: an item starts where the
+    first item does, a marker of the same kind at the same indent (deeper markers, and
+    bullets under numbered items, belong to the item)."""
+
+    def kind(line: str) -> str:
+        return "numbered" if _NUMBERED.match(line) else "bullet" if _BULLET.match(line) else ""
+
+    first = next((ln for ln in lines if kind(ln)), None)
+    if first is None:
         return lines, []
-    indent = min(len(ln) - len(ln.lstrip()) for ln in marked)
+    start = (kind(first), len(first) - len(first.lstrip()))
     lead: list[str] = []
     items: list[list[str]] = []
     for ln in lines:
-        starts = ln in marked and len(ln) - len(ln.lstrip()) == indent
-        if starts:
+        if (kind(ln), len(ln) - len(ln.lstrip())) == start:
             items.append([ln])
         elif items:
             items[-1].append(ln)
