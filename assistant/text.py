@@ -49,20 +49,73 @@ def words(text: str) -> list[str]:
     return _WORD.findall(nfc(text).lower())
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+
+
+def stem(token: str) -> str:
+    """A light English stemmer ("visually" -> "visual", "depicts" -> "depict", "mapping" ->
+    "map"), so that a question's "describe" finds "described". Vietnamese syllables are
+    left alone: none ends in these suffixes, and none is touched that is one."""
+    if len(token) < 4 or not token.isascii() or _VI_SYLLABLE.match(token):
+        return token
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            base = token[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                base += "y"
+            elif suffix == "s" and base.endswith("s"):
+                return token  # "process", "business"
+            elif len(base) > 3 and base[-1] == base[-2] and base[-1] not in "aeiouls":
+                base = base[:-1]  # "mapped" -> "map"
+            token = base
+            break
+    return token[:-1] if len(token) > 4 and token.endswith("e") else token
+
+
 def lexical_tokens(text: str, *, folded: bool = False) -> list[str]:
-    """Syllables plus syllable bigrams: Vietnamese words are mostly two syllables."""
-    toks = words(fold(text) if folded else text)
+    """Syllables (English words stemmed) plus bigrams: Vietnamese words are mostly two
+    syllables."""
+    toks = [stem(t) for t in words(fold(text) if folded else text)]
     return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
 
 
+# A Vietnamese syllable written without diacritics: onset, vowel nucleus, final. Vietnamese
+# typed without accents ("chin khia canh chat luong du lieu") is a run of such syllables,
+# while most English words ("what", "nine", "data") are not one.
+_VI_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:oai|oay|oao|uay|uoi|uou|uya|uye|uyu|yeu|ieu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|"
+    r"ua|ue|ui|uo|uu|uy|ye|a|e|i|o|u|y)"
+    r"(?:ch|nh|ng|c|m|n|p|t)?$"
+)
+# English words that are also well-formed Vietnamese syllables: they count for English.
+_EN_SYLLABLE_LIKE = frozenset(
+    "a an at be by can do go he hi in me no not on so than the them then to up use map team "
+    "ten men let get set bad big cat dog man".split()
+)
+_VI_LETTERS = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
+
+
+def is_vi_syllable(token: str) -> bool:
+    """Whether a word could be a Vietnamese syllable typed without diacritics."""
+    return bool(_VI_SYLLABLE.match(fold(token)))
+
+
 def detect_lang(text: str) -> Lang:
-    """Vietnamese or English, from diacritics and common function words."""
+    """Vietnamese or English: from diacritics, else from how many words are well-formed
+    Vietnamese syllables (typed without accents) against English words."""
     text = nfc(text)
-    if any(c in "ăâđêôơưĂÂĐÊÔƠƯ" for c in text) or re.search(
-        r"[àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", text.lower()
-    ):
+    if _VI_LETTERS.search(text.lower()):
         return "vi"
-    toks = words(text)
-    vi = sum(t in _VI_PLAIN for t in toks)
-    en = sum(t in EN_STOP for t in toks)
+    vi = en = 0
+    for raw in _WORD.findall(text):
+        if raw.isdigit() or (raw.isupper() and len(raw) > 1):
+            continue  # numbers and acronyms (CX, NPS, KPI) belong to both languages
+        tok = raw.lower()
+        if tok in _VI_PLAIN:
+            vi += 2
+        elif tok in EN_STOP or tok in _EN_SYLLABLE_LIKE or not is_vi_syllable(tok):
+            en += 1
+        else:
+            vi += 1
     return "vi" if vi > en else "en"

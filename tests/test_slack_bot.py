@@ -32,7 +32,8 @@ def bot(full_kb, tmp_path):
 
 
 def test_mention_is_acked_fast_and_answered_in_the_thread(bot):
-    resp, seconds = bot.post(event("app_mention.json"))
+    # Asked in Vietnamese, so that the answer is Vietnamese (English questions get English).
+    resp, seconds = bot.post(event("app_mention.json", text="<@U0BOT> Atlas hành trình là gì?"))
     assert resp.status_code == 200 and seconds < 3
     posted = wait_answers(bot.slack)[0]
     assert posted["thread_ts"] == "1700000000.000100" and posted["channel"] == "C0GENERAL"

@@ -1,6 +1,6 @@
 import unicodedata
 
-from assistant.text import detect_lang, fold, lexical_tokens, nfc
+from assistant.text import detect_lang, fold, lexical_tokens, nfc, stem
 
 
 def test_nfd_input_compares_equal_after_nfc():
@@ -24,3 +24,28 @@ def test_detect_lang():
     assert detect_lang("What are the five questions?") == "en"
     assert detect_lang("pin trau, giao hang nhanh") == "vi"
     assert detect_lang(unicodedata.normalize("NFD", "Hành trình là gì")) == "vi"
+
+
+def test_detect_lang_vietnamese_typed_without_diacritics():
+    # Runs of well-formed Vietnamese syllables are Vietnamese, whatever the words.
+    assert detect_lang("chin khia canh chat luong du lieu") == "vi"
+    assert detect_lang("persona cho khach hang la doanh nghiep, to chuc thi gom nhung gi") == "vi"
+    assert detect_lang("van de lon nhat ve hieu nang") == "vi"
+    # English words that happen to be syllables ("the", "to", "map") do not tip it over.
+    assert detect_lang("What is the bare minimum a journey map has to show?") == "en"
+    assert detect_lang("Who should the CX team report to?") == "en"
+    assert detect_lang("nine dimensions of data quality") == "en"
+    # Acronyms belong to both languages.
+    assert detect_lang("NPS CSAT CES") == "en"
+    assert detect_lang("chi can doi ten phong CSKH thanh bo phan trai nghiem") == "vi"
+
+
+def test_stem_matches_english_word_forms_and_leaves_vietnamese_alone():
+    assert stem("visually") == stem("visual")
+    assert stem("described") == stem("describe")
+    assert stem("mapping") == stem("mapped") == "map"
+    assert stem("capabilities") == stem("capability")
+    assert stem("process") == "process" and stem("business") == "business"
+    for syllable in ("nguyen", "truong", "chuong", "nghieng", "khuyen"):
+        assert stem(syllable) == syllable
+    assert lexical_tokens("journey maps", folded=True) == ["journey", "map", "journey_map"]

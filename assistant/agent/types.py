@@ -15,8 +15,17 @@ class Citation(BaseModel):
     doc_id: str
     title: str
     kind: str
-    quote: str = Field(description="The cited chunk's text.")
+    quote: str = Field(description="The cited text, verbatim, in the answer's language.")
     score: float
+    # Methodology citations also name the unit and carry the same passage in the other
+    # rendering (the Vietnamese original when the answer is English, and the other way round).
+    ref: str | None = Field(None, description="The cited unit (article#unit).")
+    lang: str | None = Field(None, description="Language of `title`, `section` and `quote`.")
+    section: str | None = None
+    twin_lang: str | None = Field(None, description="Language of the other rendering.")
+    twin_title: str | None = None
+    twin_section: str | None = None
+    twin_quote: str | None = Field(None, description="The cited text in the other rendering.")
 
 
 class Attachment(BaseModel):

@@ -1,16 +1,33 @@
-"""Methodology QA: retrieval (hit@1, hit@5, MRR) and answers (fact recall, citations)."""
+"""Methodology QA: retrieval (hit@1, hit@5, MRR) and answers (fact recall, citations,
+abstention, answer language).
+
+Every question is answered by the methodology search and the offline composer, as `ask`
+answers it once routed to search (routing has its own eval; `routed_to_search` says how
+many of these questions the router sends there). An answer counts only in the question's
+language: its facts are looked for in the answer text, which must itself be written in
+that language (an English answer quoting Vietnamese passages is an answer in Vietnamese).
+The passage a question needs is looked for in the returned units in both renderings, since
+`passage` is written from the original.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, field_validator
 
 from assistant.agent.agent import Agent
+from assistant.agent.composer import compose_search_answer
 from assistant.knowledge.base import KnowledgeBase
-from assistant.text import fold
-from assistant.tools.search import SearchInput, search_methodology
+from assistant.text import detect_lang, fold, nfc
+from assistant.tools.search import Passage, SearchInput, search_methodology
+
+_VI_WORD = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
+# Share of words carrying Vietnamese letters above which a text is Vietnamese: most
+# Vietnamese syllables carry one, an English text only in names (Nguyễn Dương, TGDĐ).
+VI_WORD_SHARE = 0.2
 
 
 class QACase(BaseModel):
@@ -19,6 +36,7 @@ class QACase(BaseModel):
     question: str
     answerable: bool = True
     doc_id: str = ""
+    also: list[str] = []
     passage: list[str] = []
     facts: list[list[str]] = []
 
@@ -42,23 +60,42 @@ def _contains(text: str, needles: list[str]) -> bool:
     return any(fold(n) in hay for n in needles)
 
 
+def text_lang(text: str) -> str:
+    """The language a text is written in, from the share of its words with Vietnamese
+    letters (a question's language is told by `detect_lang`; an answer is longer)."""
+    tokens = re.findall(r"[^\W\d_]+", nfc(text).lower())
+    if not tokens:
+        return "en"
+    share = sum(bool(_VI_WORD.search(t)) for t in tokens) / len(tokens)
+    return "vi" if share >= VI_WORD_SHARE else "en"
+
+
+def passage_text(p: Passage) -> str:
+    """A returned unit in both renderings, with the figures and tables it names."""
+    parts = [p.quote, p.twin_quote, p.list_outline, *p.list_items]
+    parts += [t for r in p.related for t in (r.quote, r.twin_quote)]
+    return "\n".join(parts)
+
+
 def evaluate(kb: KnowledgeBase, cases: list[QACase]) -> tuple[dict[str, float], list[dict]]:
     agent = Agent(kb)
     rows = []
     for case in cases:
-        out = search_methodology(SearchInput(question=case.question, k=5), kb)
+        lang = detect_lang(case.question)
+        out = search_methodology(
+            SearchInput(question=case.question, k=kb.settings.cx_top_k, lang=lang), kb
+        )
         rank = next(
-            (
-                i
-                for i, p in enumerate(out.passages, 1)
-                # A list is returned as a unit: a hit on any of its chunks finds the passage.
-                if _contains("\n".join([p.quote, p.list_outline, *p.list_items]), case.passage)
-            ),
+            (i for i, p in enumerate(out.passages, 1) if _contains(passage_text(p), case.passage)),
             None,
         )
-        answer = agent.ask(case.question)
-        found = [any(_contains(answer.answer, [f]) for f in alts) for alts in case.facts]
-        cited = any(_contains(c.quote, case.passage) for c in answer.citations)
+        answer = compose_search_answer(case.question, lang, out)
+        answer_lang = text_lang(answer.answer)
+        in_lang = answer.lang == case.lang and answer_lang == case.lang
+        found = [in_lang and _contains(answer.answer, alts) for alts in case.facts]
+        cited = any(
+            _contains(f"{c.quote}\n{c.twin_quote or ''}", case.passage) for c in answer.citations
+        )
         rows.append(
             {
                 "id": case.id,
@@ -70,7 +107,9 @@ def evaluate(kb: KnowledgeBase, cases: list[QACase]) -> tuple[dict[str, float], 
                 "facts_total": len(found),
                 "missing": [alts[0] for alts, ok in zip(case.facts, found, strict=True) if not ok],
                 "cited": cited,
-                "answer_lang": answer.lang,
+                "answer_lang": answer_lang if answer.lang == answer_lang else answer.lang,
+                "routed": agent.route(case.question).tool,
+                "answer": answer.answer,
             }
         )
     scoring = [r for r in rows if r["answerable"]]
@@ -87,6 +126,7 @@ def evaluate(kb: KnowledgeBase, cases: list[QACase]) -> tuple[dict[str, float], 
         / max(1, len(rows)),
         "answer_language_match": sum(r["answer_lang"] == r["lang"] for r in rows)
         / max(1, len(rows)),
+        "routed_to_search": sum(r["routed"] == "search" for r in scoring) / n,
         "questions": float(len(rows)),
     }
     return metrics, rows

@@ -105,15 +105,21 @@ def _pattern(term: str) -> re.Pattern[str]:
 _ENTRIES = [([_pattern(t) for t in en], [_pattern(t) for t in vi], en, vi) for en, vi in GLOSSARY]
 
 
-def expand_query(query: str) -> str:
-    """The query plus the other language's terms for every glossary term it contains."""
+def expand_query(query: str, into: str | None = None) -> str:
+    """The query plus the glossary terms of every entry it mentions: the other language's
+    terms, and a Vietnamese term with its diacritics when it was typed without them.
+    `into` ("vi" or "en") keeps only the terms of that language."""
     folded = fold(query)
     extra: list[str] = []
     for en_pats, vi_pats, en, vi in _ENTRIES:
-        if any(p.search(folded) for p in en_pats):
+        if any(p.search(folded) for p in en_pats) and into != "en":
             extra.extend(vi)
         if any(p.search(folded) for p in vi_pats):
-            extra.extend(en)
-            extra.extend(vi)  # adds the diacritics when the query was typed without them
+            if into != "vi":
+                extra.extend(en)
+            if into != "en":
+                extra.extend(vi)  # adds the diacritics when the query was typed without them
     extra = [t for t in dict.fromkeys(extra) if fold(t) not in folded or not t.isascii()]
+    if into == "vi":
+        extra = [t for t in extra if t not in query]
     return f"{query} {' '.join(extra)}" if extra else query

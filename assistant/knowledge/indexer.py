@@ -27,7 +27,7 @@ from assistant.knowledge.types import Chunk, Document, Embedder
 log = logging.getLogger(__name__)
 
 # Bump when chunking changes, so every document is re-chunked on the next run.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 
 class IndexReport(BaseModel):

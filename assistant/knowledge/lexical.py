@@ -27,13 +27,18 @@ class _BM25:
             for tok, tf in Counter(toks).items():
                 self.postings.setdefault(tok, []).append((i, tf))
 
+    def idf(self, token: str) -> float:
+        """Rarity of a token across the texts; a token no text has gets the most."""
+        df = len(self.postings.get(token, ()))
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
     def scores(self, query: list[str]) -> dict[int, float]:
         out: dict[int, float] = {}
         for tok in set(query):
             plist = self.postings.get(tok)
             if not plist:
                 continue
-            idf = math.log(1 + (self.n - len(plist) + 0.5) / (len(plist) + 0.5))
+            idf = self.idf(tok)
             for i, tf in plist:
                 norm = tf + K1 * (1 - B + B * self.lengths[i] / (self.avg or 1))
                 out[i] = out.get(i, 0.0) + idf * tf * (K1 + 1) / norm
@@ -46,6 +51,14 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         self._exact = _BM25([lexical_tokens(t) for t in texts])
         self._folded = _BM25([lexical_tokens(t, folded=True) for t in texts])
+
+    def idf(self, token: str) -> float:
+        """Rarity of a diacritic-free, lower-case word across the texts."""
+        return self._folded.idf(token)
+
+    def knows(self, token: str) -> bool:
+        """Whether any text has this diacritic-free token (word or `a_b` pair)."""
+        return token in self._folded.postings
 
     def search(self, query: str, n: int, *, folded: bool) -> list[tuple[int, float]]:
         index = self._folded if folded else self._exact
