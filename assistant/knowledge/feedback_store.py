@@ -166,6 +166,9 @@ class FeedbackStore:
                      *(redact_text(f) if f else f for f in fields), labels, external, old),
                 )  # fmt: skip
                 db.execute("UPDATE tags SET record_id=? WHERE record_id=?", (new, old))
+            # Derived from the records by id: dropped, rebuilt by the next link/tag run.
+            for table in ("links", "linked", "themes", "theme_members", "theme_groups"):
+                db.execute(f"DROP TABLE IF EXISTS {table}")
         log.warning(
             "feedback database %s: %d records migrated to the new ids", self.path, len(rows)
         )
@@ -446,6 +449,12 @@ class FeedbackStore:
             f" OR id IN (SELECT record_id FROM linked WHERE mode IN ({marks}))" if marks else ""
         )
         return self._select(where, tuple(include_modes))
+
+    def unlinked_count(self) -> int:
+        """Records never linked (ingested since the last link run)."""
+        return self._links().execute(
+            "SELECT COUNT(*) FROM feedback WHERE id NOT IN (SELECT record_id FROM linked)"
+        ).fetchone()[0]
 
     def linked_ids(self, mode: str | None = None) -> set[str]:
         """Ids of the records linked (in `mode`, when given)."""

@@ -103,8 +103,7 @@ def confidence_from_coverage(records: int, minimum: int) -> Confidence:
 
 def ensure_links(kb: KnowledgeBase) -> None:
     """Link records that were never linked (a file ingested since the last index)."""
-    store = kb.feedback()
-    if len(store.linked_ids()) < store.count():
+    if kb.feedback().unlinked_count():
         kb.link_feedback(progress=False)
 
 
