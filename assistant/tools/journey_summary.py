@@ -20,7 +20,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from assistant.knowledge.atlas import Bi
 from assistant.tools.journey_stats import StageStats, journey_stats
 from assistant.tools.kpis import GROUPS, headline_kpis
 from assistant.tools.pain_points import PainPoint, Trend, share_trend, trend_periods
@@ -32,8 +31,8 @@ from assistant.tools.roadmap import (
     scope_fields,
     top_issues,
 )
-from assistant.tools.scope import RecordFilters, Scope
-from assistant.tools.types import Confidence, Evidence, Lang, ToolContext
+from assistant.tools.scope import RecordFilters, ScopedOutput
+from assistant.tools.types import Evidence, Lang, ToolContext
 
 
 class JourneySummaryInput(RecordFilters):
@@ -56,18 +55,10 @@ class StageLine(BaseModel):
     steps: list[StepLine]
 
 
-class JourneySummaryOutput(BaseModel):
+class JourneySummaryOutput(ScopedOutput):
     journey: str
     name: str
     goal: str
-    filters: dict[str, str | int | None] = Field(description="Every filter; None = not applied.")
-    total: int = Field(description="Feedback records in scope (the journey's volume).")
-    corpus_total: int
-    unapplied: list[str] = Field(default_factory=list)
-    filter_names: dict[str, Bi] = Field(default_factory=dict)
-    enough_evidence: bool
-    min_evidence: int
-    confidence: Confidence = Field(description="From the number of records in scope.")
     brief: Brief
     stages: list[StageLine]
     emotion_curve: list[StageStats]
@@ -85,12 +76,6 @@ class JourneySummaryOutput(BaseModel):
     chart: str | None = None
     chart_caption: str | None = Field(None, description="What each series of the chart is.")
     evidence: list[Evidence]
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
-                     unapplied=self.unapplied, min_evidence=self.min_evidence,
-                     names=self.filter_names)  # fmt: skip
 
 
 def summarize_journey(inp: JourneySummaryInput, ctx: ToolContext) -> JourneySummaryOutput:

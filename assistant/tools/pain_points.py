@@ -31,13 +31,13 @@ from assistant.knowledge.redaction import redact
 from assistant.tools.scope import (
     FeedbackFilters,
     NoFeedbackError,
-    Scope,
+    ScopedOutput,
     Selection,
     confidence_from_coverage,
     select,
 )
 from assistant.tools.stats import Direction, share_direction
-from assistant.tools.types import Confidence, ToolContext
+from assistant.tools.types import ToolContext
 
 DEFAULT_WINDOW_DAYS = 90
 QUOTE_CHARS = 280
@@ -120,17 +120,7 @@ class AspectCount(BaseModel):
     count: int
 
 
-class PainPointsOutput(BaseModel):
-    filters: dict[str, str | int | None] = Field(description="Every filter; None = not applied.")
-    total: int = Field(description="Feedback records in scope.")
-    corpus_total: int = Field(description="Feedback records in the whole corpus.")
-    unapplied: list[str] = Field(default_factory=list, description="Filters not applied.")
-    filter_names: dict[str, Bi] = Field(
-        default_factory=dict, description="Display names of the filters' values."
-    )
-    enough_evidence: bool
-    min_evidence: int
-    confidence: Confidence = Field(description="From the number of records in scope.")
+class PainPointsOutput(ScopedOutput):
     lead: Literal["negative", "positive"] = "negative"
     pain_points: list[PainPoint]
     delights: list[PainPoint]
@@ -141,12 +131,6 @@ class PainPointsOutput(BaseModel):
     collect: Bi | None = Field(None, description="What data to collect when there is too little.")
     impact_formula: str = "impact = count × (5 − mean rating) / 4"
     tag_origins: dict[str, int] = Field(description="How the records were tagged.")
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
-                     unapplied=self.unapplied, min_evidence=self.min_evidence,
-                     names=self.filter_names)  # fmt: skip
 
 
 def short_quote(text: str) -> str:

@@ -37,6 +37,7 @@ from assistant.tools.scope import (
     FeedbackFilters,
     RecordFilters,
     Scope,
+    ScopedOutput,
     Selection,
     confidence_from_coverage,
     select,
@@ -114,18 +115,10 @@ class Pilot(BaseModel):
     evidence: list[Evidence]
 
 
-class RoadmapOutput(BaseModel):
+class RoadmapOutput(ScopedOutput):
     journey: str
     name: str
     persona: str | None
-    filters: dict[str, str | int | None] = Field(description="Every filter; None = not applied.")
-    total: int = Field(description="Feedback records in scope.")
-    corpus_total: int
-    unapplied: list[str] = Field(default_factory=list)
-    filter_names: dict[str, Bi] = Field(default_factory=dict)
-    enough_evidence: bool
-    min_evidence: int
-    confidence: Confidence = Field(description="From the number of records in scope.")
     brief: Brief
     current_state: list[Claim]
     stage_metrics: list[StageStats]
@@ -136,12 +129,6 @@ class RoadmapOutput(BaseModel):
     collect: str | None = Field(None, description="What data to collect when there is too little.")
     jcxm_steps: dict[str, list[int]]
     methodology: list[Evidence]
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
-                     unapplied=self.unapplied, min_evidence=self.min_evidence,
-                     names=self.filter_names)  # fmt: skip
 
 
 def _effort(rules: RoadmapRules, pain: PainPoint, lang: Lang) -> tuple[Level, str]:

@@ -79,6 +79,28 @@ class Scope(BaseModel):
         return self.total >= self.min_evidence
 
 
+class ScopedOutput(BaseModel):
+    """The scope fields every feedback-derived output carries (JSON: filters, total,
+    corpus_total…), and its scope line from them."""
+
+    filters: dict[str, str | int | None] = Field(description="Every filter; None = not applied.")
+    total: int = Field(description="Feedback records in scope.")
+    corpus_total: int = Field(description="Feedback records in the whole corpus.")
+    unapplied: list[str] = Field(default_factory=list, description="Filters not applied.")
+    filter_names: dict[str, Bi] = Field(
+        default_factory=dict, description="Display names of the filters' values."
+    )
+    enough_evidence: bool
+    min_evidence: int
+    confidence: Confidence = Field(description="From the number of records in scope.")
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
+                     unapplied=self.unapplied, min_evidence=self.min_evidence,
+                     names=self.filter_names)  # fmt: skip
+
+
 class Selection(BaseModel):
     """The records in scope with what the tools aggregate on."""
 
