@@ -134,7 +134,8 @@ def silent_server():
 
 
 def test_a_silent_server_is_a_clear_error_not_a_hang(tmp_path, embedder, silent_server):
-    exc = _within(30, lambda: KnowledgeBase.open(_settings(tmp_path, silent_server), embedder))
+    kb = KnowledgeBase.open(_settings(tmp_path, silent_server), embedder)
+    exc = _within(30, kb.chroma)  # the client is made on first use
     assert isinstance(exc, ChromaUnavailableError)
     assert f"127.0.0.1:{silent_server}: no answer within 1 s" in str(exc)
     assert "CHROMA_HOST" in str(exc) and "CHROMA_PORT" in str(exc)
@@ -152,7 +153,7 @@ def test_the_cli_says_which_server_and_which_settings(tmp_path, monkeypatch, cap
 
 
 def test_nothing_listening_and_not_chroma_are_clear_errors(tmp_path, embedder):
-    refused = _within(30, lambda: KnowledgeBase.open(_settings(tmp_path, free_port()), embedder))
+    refused = _within(30, KnowledgeBase.open(_settings(tmp_path, free_port()), embedder).chroma)
     assert isinstance(refused, ChromaUnavailableError)
     assert "the connection was refused" in str(refused)
 
@@ -169,7 +170,7 @@ def test_nothing_listening_and_not_chroma_are_clear_errors(tmp_path, embedder):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         port = server.server_address[1]
-        wrong = _within(30, lambda: KnowledgeBase.open(_settings(tmp_path, port), embedder))
+        wrong = _within(30, KnowledgeBase.open(_settings(tmp_path, port), embedder).chroma)
     finally:
         server.shutdown()
     assert isinstance(wrong, ChromaUnavailableError)

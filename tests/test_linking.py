@@ -218,17 +218,18 @@ def test_link_feedback_links_by_cues_then_again_once_vectors_exist(tmp_path, emb
     kb.ingest(path, progress=False, embed=False)  # no vectors yet: cue words only
     assert kb.link_feedback(progress=False) == {"cue": 4, "cue+semantic": 0}
     store = kb.feedback()
-    assert store.records_linked_to("delivery") == ["shop:1"]
-    assert store.records_linked_to("daily-use") == ["shop:2"]
-    assert store.records_linked_to("warranty") == ["shop:3"]
+    row = {r.external_id: r.id for r in store.records()}  # ids are source:hash; the CSV's index
+    assert store.records_linked_to("delivery") == [row["1"]]
+    assert store.records_linked_to("daily-use") == [row["2"]]
+    assert store.records_linked_to("warranty") == [row["3"]]
     assert store.records_linked_to("buy-store") == []  # the staff of a warranty visit
-    assert store.links_for("shop:4") == []
+    assert store.links_for(row["4"]) == []
     assert kb.link_feedback(progress=False) == {"cue": 0, "cue+semantic": 0}  # nothing new
 
     kb.ingest(path, progress=False)  # the same rows, now embedded into Chroma
     assert kb.link_feedback(progress=False) == {"cue": 0, "cue+semantic": 4}
     assert store.link_modes() == {"cue+semantic": 4}
-    (warranty,) = [lk for lk in store.links_for("shop:3") if lk.journey == "warranty"]
+    (warranty,) = [lk for lk in store.links_for(row["3"]) if lk.journey == "warranty"]
     assert warranty.step == "drop-off" and warranty.method == "cue"
     assert kb.link_feedback(progress=False) == {"cue": 0, "cue+semantic": 0}
     assert kb.link_feedback(relink=True, progress=False) == {"cue": 0, "cue+semantic": 4}
