@@ -49,6 +49,16 @@ class Bounded(Generic[K, V]):
         with self._lock:
             return key in self._data
 
+    def setdefault(self, key: K, value: V) -> V:
+        """The stored value, or `value` stored and returned: one atomic step."""
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = value
+                while len(self._data) > self.capacity:
+                    self._data.popitem(last=False)
+            self._data.move_to_end(key)
+            return self._data[key]
+
 
 @dataclass
 class BotContext:
@@ -62,6 +72,8 @@ class BotContext:
     )
     # Threads checked after a restart: True when the bot has answered in them.
     threads: Bounded[str, bool] = field(default_factory=Bounded)
+    # One lock per thread being read back, so messages arriving together read it once.
+    thread_reads: Bounded[str, threading.Lock] = field(default_factory=Bounded)
     # Conversation -> the people who asked the bot something in it.
     askers: Bounded[str, frozenset[str]] = field(default_factory=Bounded)
     # Assistant threads: the channel the user is viewing (Slack's thread context).

@@ -10,6 +10,7 @@ costs one call, not one per message.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from assistant.bots.slack.context import BotContext
@@ -66,6 +67,28 @@ def bot_in_thread(
     known = ctx.threads.get(conversation)
     if known is not None:
         return known
+    with ctx.thread_reads.setdefault(conversation, threading.Lock()):
+        # Another message of the same thread may have read it while this one waited.
+        if ctx.conversations.has_history(conversation):
+            return True
+        known = ctx.threads.get(conversation)
+        if known is not None:
+            return known
+        return _read_thread(ctx, client, channel, thread_ts, conversation,
+                            bot_user=bot_user, bot_id=bot_id, before=before)  # fmt: skip
+
+
+def _read_thread(
+    ctx: BotContext,
+    client: Any,
+    channel: str,
+    thread_ts: str,
+    conversation: str,
+    *,
+    bot_user: str | None,
+    bot_id: str | None,
+    before: str,
+) -> bool:
     try:
         resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
         messages = list(resp.get("messages") or [])
