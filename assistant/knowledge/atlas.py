@@ -210,6 +210,7 @@ class Atlas(BaseModel):
     links: list[Link] = Field(default_factory=list)
     taxonomy: list[Aspect] = Field(default_factory=list)
     _names: AtlasNames | None = PrivateAttr(None)
+    _step_refs: dict[str, StepRef] | None = PrivateAttr(None)  # an atlas never changes once loaded
 
     # -- lookup --------------------------------------------------------------------------
     def persona(self, pid: str) -> Persona | None:
@@ -266,15 +267,21 @@ class Atlas(BaseModel):
             self._names = AtlasNames(self)
         return self._names
 
+    def _refs(self) -> dict[str, StepRef]:
+        if self._step_refs is None:
+            self._step_refs = {
+                f"{j.id}.{step.id}": StepRef(ref=f"{j.id}.{step.id}", journey=j, stage=stage,
+                                             step=step)
+                for j in self.journeys
+                for stage, step in j.steps()
+            }  # fmt: skip
+        return self._step_refs
+
     def step_refs(self) -> list[StepRef]:
-        return [
-            StepRef(ref=f"{j.id}.{step.id}", journey=j, stage=stage, step=step)
-            for j in self.journeys
-            for stage, step in j.steps()
-        ]
+        return list(self._refs().values())
 
     def locate(self, ref: str) -> StepRef | None:
-        return next((s for s in self.step_refs() if s.ref == ref), None)
+        return self._refs().get(ref)
 
     # -- navigation ----------------------------------------------------------------------
     def next_steps(self, ref: str) -> list[str]:

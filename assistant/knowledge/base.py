@@ -6,6 +6,7 @@ created at import time.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ from tqdm import tqdm
 from assistant.errors import AssistantError, ConfigError, IndexNotReadyError
 from assistant.knowledge.atlas import Atlas, load_atlas
 from assistant.knowledge.atlas_documents import atlas_documents, whole_document_chunk
+from assistant.knowledge.chunking import chunk_document
 from assistant.knowledge.embedders import make_embedder
 from assistant.knowledge.feedback_store import FeedbackStore, source_slug
 from assistant.knowledge.indexer import IndexReport, index_documents
@@ -57,7 +59,8 @@ class KnowledgeBase:
     _feedback: FeedbackStore | None = None
     _playbook: Playbook | None = None
     _linker: Linker | None = None
-    _segment_records: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+    _segment_records: tuple[str, dict[str, set[str]]] = ("", {})
+    _article_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -101,16 +104,21 @@ class KnowledgeBase:
 
     def pinned_passage(self, key: str) -> Chunk:
         """The methodology unit a tool cites for its method (`corpus/playbook/citations.yaml`):
-        the first chunk of the pinned article that contains the pinned phrase."""
+        the tightest unit of the pinned article that contains the pinned phrase.
+
+        The article is chunked here as the indexer chunks it (same ids), so a tool that only
+        cites its method never opens Chroma: that alone costs seconds on a cold start."""
         pin = self.playbook().citations.get(key)
         if pin is None:
             raise ConfigError(f"corpus/playbook/citations.yaml: no citation named {key!r}")
-        chunks = self.retriever("methodology").chunks
-        found = [c for c in chunks if c.doc_id == pin.doc and pin.anchor in c.text]
+        if pin.doc not in self._article_chunks:
+            docs = [d for d in load_methodology(self.settings.methodology_dir) if d.id == pin.doc]
+            self._article_chunks[pin.doc] = [c for d in docs for c in chunk_document(d)]
+        found = [c for c in self._article_chunks[pin.doc] if pin.anchor in c.text]
         if not found:
-            raise IndexNotReadyError(
-                f"The methodology index has no passage of {pin.doc} with “{pin.anchor}”: "
-                "run `cx-assistant index`."
+            raise ConfigError(
+                f"corpus/playbook/citations.yaml: {key}: the article {pin.doc!r} has no passage "
+                f"with “{pin.anchor}” (check the article id and the anchor phrase)."
             )
         return min(found, key=lambda c: len(c.text))  # the tightest unit that holds it
 
@@ -252,6 +260,7 @@ class KnowledgeBase:
         from assistant.knowledge.themes import compute_themes
 
         compute_themes(store, progress=progress)
+        self.segment_members()  # stored now, so the first question about a segment is quick
         return done
 
     def train_tagger(self, progress: bool = True) -> LearnedTagger:
@@ -292,18 +301,26 @@ class KnowledgeBase:
         return load_segments(self.settings.playbook_dir / "segments.yaml")
 
     def records_of_segment(self, segment_id: str) -> set[str]:
-        """Records whose text names the segment ("mình là sinh viên" -> students), found once
-        per state of the store and kept."""
+        """Records whose text names the segment ("mình là sinh viên" -> students)."""
+        return self.segment_members().get(segment_id, set())
+
+    def segment_members(self) -> dict[str, set[str]]:
+        """Segment id -> the records whose text names it. Scanning every comment takes
+        seconds, so it is done when feedback is tagged and stored, keyed on the records and
+        the segments file; a change of either scans again."""
         store = self.feedback()
-        key = (store.count(), segment_id)
-        if key not in self._segment_records:
-            book = self.segments()
-            by_segment: dict[str, set[str]] = {s.id: set() for s in book.segments}
-            for rid, text in store.id_texts():
-                for sid in book.segments_mentioned(text):
-                    by_segment.setdefault(sid, set()).add(rid)
-            self._segment_records = {(key[0], sid): ids for sid, ids in by_segment.items()}
-        return self._segment_records.get(key, set())
+        book = self.segments()
+        state = f"{store.state()}:{hashlib.sha256(book.model_dump_json().encode()).hexdigest()}"
+        if self._segment_records[0] != state:
+            members = store.segment_members(state)
+            if members is None:
+                members = {s.id: set() for s in book.segments}
+                for rid, text in store.id_texts():
+                    for sid in book.segments_mentioned(text):
+                        members.setdefault(sid, set()).add(rid)
+                store.set_segment_members(state, members)
+            self._segment_records = (state, members)
+        return self._segment_records[1]
 
     def linker(self) -> Linker:
         """The journey linker: the atlas, the journey cue file, and this base's embedder."""

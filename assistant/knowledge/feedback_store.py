@@ -374,6 +374,42 @@ class FeedbackStore:
         )
         return {r[0] for r in rows}
 
+    # -- segment mentions (computed when tagging, see KnowledgeBase.segment_members) -------
+    def _segments_db(self) -> sqlite3.Connection:
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS segment_members (record_id TEXT NOT NULL, "
+            "segment TEXT NOT NULL, PRIMARY KEY (segment, record_id));"
+            "CREATE TABLE IF NOT EXISTS segment_state (state TEXT NOT NULL);"
+        )
+        return self._db
+
+    def state(self) -> str:
+        """Changes whenever records are added or removed: what derived tables are keyed on."""
+        n, last = self._db.execute("SELECT COUNT(*), MAX(rowid) FROM feedback").fetchone()
+        return f"{n}:{last}"
+
+    @_guarded
+    def segment_members(self, state: str) -> dict[str, set[str]] | None:
+        """Segment id -> records whose text names it, if stored for this `state`."""
+        db = self._segments_db()
+        row = db.execute("SELECT state FROM segment_state").fetchone()
+        if row is None or row[0] != state:
+            return None
+        out: dict[str, set[str]] = {}
+        for segment, rid in db.execute("SELECT segment, record_id FROM segment_members"):
+            out.setdefault(segment, set()).add(rid)
+        return out
+
+    @_guarded
+    def set_segment_members(self, state: str, members: dict[str, set[str]]) -> None:
+        db = self._segments_db()
+        with db:
+            db.execute("DELETE FROM segment_members")
+            db.execute("DELETE FROM segment_state")
+            db.executemany("INSERT INTO segment_members (segment, record_id) VALUES (?, ?)",
+                           ((s, r) for s, ids in members.items() for r in ids))  # fmt: skip
+            db.execute("INSERT INTO segment_state (state) VALUES (?)", (state,))
+
     def id_texts(self) -> Iterator[tuple[str, str]]:
         """(id, text) of every record, in storage order."""
         yield from self._db.execute("SELECT id, text FROM feedback")

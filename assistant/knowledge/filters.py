@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
@@ -248,17 +249,27 @@ def _load_cached(path: Path, mtime_ns: int) -> SegmentBook:
 
 # -- cue matching (shared with the linker) -----------------------------------------------------
 
+_WORDS = re.compile(r"\w+")
 _DASHES = str.maketrans({"–": "-", "—": "-", "−": "-", "‐": "-", "’": "'"})
+
+
+class _FoldTable(dict):
+    """A str.translate table that folds each character to one character, computed once per
+    character seen (translate runs in C: a scan of every comment stays fast)."""
+
+    def __missing__(self, code: int) -> str:
+        f = fold(chr(code))
+        self[code] = value = (f[0] if f else " ").translate(_DASHES)
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def fold_aligned(text: str) -> str:
     """fold() character by character, so offsets in the result are offsets in `text`
     (which must be NFC); dashes and curly apostrophes are made plain."""
-    out = []
-    for ch in text:
-        f = fold(ch)
-        out.append(f[0] if f else " ")
-    return "".join(out).translate(_DASHES)
+    return text.translate(_FOLD_TABLE)
 
 
 class CueHit(NamedTuple):
@@ -289,16 +300,29 @@ class CueMatcher:
             re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in f.split()) + r"(?!\w)")
             for _, f, _ in self._cues
         ]
+        # A cue can only match where its first word is a word of the text: index cues by it,
+        # so a text tries the few cues whose first word it has, not all of them.
+        self._by_head: dict[str, list[int]] = defaultdict(list)
+        self._always: list[int] = []
+        for i, (_, f, _) in enumerate(self._cues):
+            head = f.split(" ", 1)[0]
+            if _WORDS.fullmatch(head):
+                self._by_head[head].append(i)
+            else:
+                self._always.append(i)
 
     def find(self, text: str, folded: str | None = None) -> Iterator[CueHit]:
         """Each cue found in NFC `text`, longest cues first, without overlaps. `folded` is
         fold_aligned(text), possibly with consumed parts blanked."""
         folded = fold_aligned(text) if folded is None else folded
         taken: list[tuple[int, int]] = []
-        for (cue, fcue, label), pattern in zip(self._cues, self._patterns, strict=True):
-            if fcue.split(" ", 1)[0] not in folded:  # a cheap test first: most cues are absent
-                continue
-            for m in pattern.finditer(folded):
+        present = set(_WORDS.findall(folded))
+        candidates = sorted(
+            {i for w in present for i in self._by_head.get(w, ())}.union(self._always)
+        )
+        for i in candidates:  # in the cues' order: longer phrases first
+            cue, _, label = self._cues[i]
+            for m in self._patterns[i].finditer(folded):
                 s, e = m.span()
                 if any(s < te and ts < e for ts, te in taken):
                     continue

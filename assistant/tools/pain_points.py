@@ -210,18 +210,22 @@ def summarize_pain_points(
 
     (start, end), (prev_start, prev_end) = trend_periods(sel, inp.start, inp.end)
     undated = sel.undated_scope
-    in_period = {r for r, (_, d) in undated.items() if d and start <= d <= end}
-    in_prev = {r for r, (_, d) in undated.items() if d and prev_start <= d <= prev_end}
-    tags_all: dict[str, list[tuple[str, str]]] = sel.tags
+    # Each tag's count in the trend's two periods, in one pass over the records.
+    n_period = n_prev = 0
+    hits_period: Counter[tuple[str, str]] = Counter()
+    hits_prev: Counter[tuple[str, str]] = Counter()
+    for rid, (_, d) in undated.items():
+        if d is None:
+            continue
+        if start <= d <= end:
+            n_period += 1
+            hits_period.update(sel.tags.get(rid, ()))
+        elif prev_start <= d <= prev_end:
+            n_prev += 1
+            hits_prev.update(sel.tags.get(rid, ()))
 
-    def trend(aspect: str, sentiment: str) -> Trend:
-        def hits(ids: set[str]) -> int:
-            return sum(1 for r in ids if (aspect, sentiment) in tags_all.get(r, []))
-
-        return share_trend(hits(in_period), len(in_period), hits(in_prev), len(in_prev),
-                           (start, end), (prev_start, prev_end), scope.min_evidence)  # fmt: skip
-
-    def build(aspect: str, sentiment: str, ids: list[str]) -> PainPoint:
+    def impact(sentiment: str, ids: list[str]) -> tuple[float, float | None, float | None]:
+        """(impact, mean rating, share of 1-2 stars) of a tag's records."""
         ratings = [meta[r][0] for r in ids if meta[r][0] is not None]
         mean = sum(ratings) / len(ratings) if ratings else None
         low = sum(1 for x in ratings if x <= 2) / len(ratings) if ratings else None
@@ -229,6 +233,13 @@ def summarize_pain_points(
             weight = (5 - mean) / 4 if mean is not None else 0.5
         else:
             weight = (mean - 1) / 4 if mean is not None else 0.5
+        return round(len(ids) * weight, 1), mean, low
+
+    scores = {k: impact(k[1], ids) for k, ids in groups.items()}
+
+    def build(key: tuple[str, str]) -> PainPoint:
+        (aspect, sentiment), ids = key, groups[key]
+        score, mean, low = scores[key]
         a = atlas.aspect(aspect)
         a_steps = [s for s in (a.steps if a else []) if not sel.steps or s in sel.steps]
         located = [atlas.locate(s) for s in a_steps]
@@ -240,19 +251,20 @@ def summarize_pain_points(
             count=len(ids), share=round(len(ids) / scope.total, 4),
             mean_rating=round(mean, 1) if mean is not None else None,
             low_rating_share=round(low, 4) if low is not None else None,
-            impact=round(len(ids) * weight, 1), trend=trend(aspect, sentiment),
+            impact=score,
+            trend=share_trend(hits_period[key], n_period, hits_prev[key], n_prev, (start, end),
+                              (prev_start, prev_end), scope.min_evidence),
             quotes=[], themes=[], record_ids=sorted(ids)[:50],
         )  # fmt: skip
 
-    built = [build(a, s, ids) for (a, s), ids in groups.items()]
-    rank = lambda p: (-p.impact, p.aspect)  # noqa: E731
-    pains = sorted((p for p in built if p.sentiment == "negative"), key=rank)
-    delights = sorted((p for p in built if p.sentiment == "positive"), key=rank)
-    shown = pains[: inp.top] + delights[: inp.top]
-    for p in shown:
+    # Rank on impact first; only the pains shown are built in full.
+    ranked = sorted(groups, key=lambda k: (-scores[k][0], k[0]))
+    pains = [build(k) for k in [k for k in ranked if k[1] == "negative"][: inp.top]]
+    delights = [build(k) for k in [k for k in ranked if k[1] == "positive"][: inp.top]]
+    for p in pains + delights:
         _add_themes_and_quotes(p, groups[(p.aspect, p.sentiment)], meta, store)
     return PainPointsOutput(
-        **common, enough_evidence=True, pain_points=pains[: inp.top], delights=delights[: inp.top]
+        **common, enough_evidence=True, pain_points=pains, delights=delights
     )
 
 
