@@ -5,7 +5,9 @@ terminal's `cx-assistant chat`, any later one), so a bot is only an adapter.
 - `AccessPolicy`: decides per request which tools are allowed, who may ingest files, share
   an answer or vote on it; the agent enforces the tools where they run (router and LLM).
 - `Conversations`: ask with memory and the policy, store the answer for ratings (the
-  question redacted), ingest a file shared in a chat, and hand back typed attachments; also
+  question redacted), ingest a file shared in a chat (under a private source of its own
+  unless the uploader asks to add it to the shared corpus; within the upload limits), and
+  hand back typed attachments; also
   what any chat surface shows around answers: starter prompts the requester may run, a
   greeting, a thread title, which lane (heavy or light) a request belongs to, whether a
   reply in a shared thread is a question for the assistant, and memory rebuilt from a
@@ -14,6 +16,7 @@ terminal's `cx-assistant chat`, any later one), so a bot is only an adapter.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import tempfile
@@ -25,9 +28,10 @@ from assistant.agent.agent import MEMORY_TURNS, Agent, Request, Turn
 from assistant.agent.router import OUT_OF_SCOPE
 from assistant.agent.types import Answer
 from assistant.answer_ratings import RatingsStore
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, IngestError, IngestLimitError
+from assistant.knowledge.feedback_store import source_slug
 from assistant.knowledge.glossary import expand_query
-from assistant.knowledge.ingest import IngestReport
+from assistant.knowledge.ingest import IngestLimits, IngestReport
 from assistant.knowledge.loaders import read_catalog
 from assistant.knowledge.redaction import redact
 from assistant.registry import Registry
@@ -176,13 +180,74 @@ class ShareOutcome:
 @dataclass
 class IngestOutcome:
     report: IngestReport | None = None
-    refused: str = ""  # the refusal text when the policy says no
+    # The text to show instead of a report: the policy says no, the file is over a limit,
+    # or it cannot be read (fixed text, redacted; never the file's raw name).
+    refused: str = ""
+    source: str = ""  # the upload's source: ask about it with `source:NAME`
+    shared: bool = False  # whether it is part of the shared corpus
 
 
 INGEST_REFUSAL = {
     "vi": "Xin lỗi, bạn chưa được phép nạp tệp phản hồi khách hàng. Hãy liên hệ {contact}.",
     "en": "Sorry, you are not allowed to load customer feedback files. Please ask {contact}.",
 }
+LIMIT_REFUSAL = {
+    "bytes": {
+        "vi": "Xin lỗi, tệp quá lớn ({found:.1f} MB); tệp nạp qua chat tối đa {limit:.1f} MB "
+              "(thiết lập {setting}). Chưa có gì được lưu.",
+        "en": "Sorry, the file is too large ({found:.1f} MB); a file shared in a chat may have "
+              "at most {limit:.1f} MB (setting {setting}). Nothing was stored.",
+    },
+    "rows": {
+        "vi": "Xin lỗi, tệp có {found:,} dòng; tệp nạp qua chat tối đa {limit:,} dòng (thiết "
+              "lập {setting}). Chưa có gì được lưu.",
+        "en": "Sorry, the file has {found:,} rows; a file shared in a chat may have at most "
+              "{limit:,} rows (setting {setting}). Nothing was stored.",
+    },
+}  # fmt: skip
+INGEST_FAILED = {
+    "vi": "Xin lỗi, tôi không nạp được tệp này: {message}",
+    "en": "Sorry, I could not load this file: {message}",
+}
+# "add to corpus" / "thêm vào dữ liệu chung": the uploader asks to add the file to the shared
+# corpus (folded text: no diacritics, lower case).
+_SHARE_ASK = re.compile(
+    r"\b(add (it |this |this file |the file )?(in)?to the (shared )?corpus|"
+    r"add (it |this |this file |the file )?(in)?to (the )?(shared|common) (corpus|data)|"
+    r"add to corpus|share (it |this )?with (the )?corpus|"
+    r"them (no |tep (nay )?)?vao (kho )?du lieu chung)\b"
+)
+_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def _letters_digest(text: str, n: int = 8) -> str:
+    """A short digest in letters only: no run of digits that redaction would take for a
+    phone or card number."""
+    return (
+        hashlib.sha256(text.encode("utf-8", "surrogateescape"))
+        .hexdigest()[:n]
+        .translate(_TO_LETTERS)
+    )
+
+
+def asks_to_share(text: str) -> bool:
+    """Whether the message that came with a file asks to add it to the shared corpus."""
+    return bool(_SHARE_ASK.search(" ".join(fold(text).split())))
+
+
+def upload_source(path: Path, who: Requester) -> str:
+    """The source of a file shared in a chat: `upload-<surface>-<user>-<file>-<content>`,
+    the user and the content as short digests (no personal data; the same file from the same
+    person is the same source), the file's stem redacted and cut."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    content = digest.hexdigest()[:8].translate(_TO_LETTERS)
+    surface = re.sub(r"[^a-z]+", "", who.surface.lower())[:10] or "chat"
+    user = _letters_digest(f"{who.surface}:{who.user}")
+    stem = source_slug(path.stem).lower()[:24].strip("-.") or "file"
+    return f"upload-{surface}-{user}-{stem}-{content}"
 
 
 @dataclass
@@ -284,18 +349,60 @@ class Conversations:
     def has_history(self, conversation: str) -> bool:
         return bool(self.agent.memory.turns(conversation))
 
-    def ingest_file(self, path: Path, who: Requester, lang: Lang | None = None) -> IngestOutcome:
-        """Validate and ingest a feedback file shared in a chat, if the policy allows it."""
+    def ingest_file(
+        self, path: Path, who: Requester, lang: Lang | None = None, *, share: bool = False
+    ) -> IngestOutcome:
+        """Validate and ingest a feedback file shared in a chat, if the policy allows it,
+        within the upload limits, under a source of its own. The file's records count only in
+        answers that name its source, unless `share` (the uploader asked to add it to the
+        shared corpus: `asks_to_share`)."""
+        lang = lang or "en"
+        settings = self.policy.settings
         if not self.policy.may_ingest(who):
-            lang = lang or "en"
-            return IngestOutcome(
-                refused=INGEST_REFUSAL[lang].format(contact=self.policy.settings.cx_contact)
-            )
+            return IngestOutcome(refused=INGEST_REFUSAL[lang].format(contact=settings.cx_contact))
+        limits = IngestLimits(
+            max_bytes=settings.cx_slack_max_upload_bytes,
+            bytes_setting="CX_SLACK_MAX_UPLOAD_BYTES",
+            max_rows=settings.cx_max_upload_rows,
+            rows_setting="CX_MAX_UPLOAD_ROWS",
+        )
         kb = self.agent.kb
-        report = kb.ingest(path, progress=False, embed=False)
+        source = ""
+        try:
+            if not path.is_file():
+                raise IngestError(f"{path}: no such file")
+            size = path.stat().st_size
+            if size > settings.cx_slack_max_upload_bytes:  # not even read to name its source
+                raise IngestLimitError("over the upload size", what="bytes", found=size,
+                                       limit=settings.cx_slack_max_upload_bytes,
+                                       setting="CX_SLACK_MAX_UPLOAD_BYTES")  # fmt: skip
+            source = upload_source(path, who)
+            report = kb.ingest_upload(path, source, share=share, limits=limits)
+        except IngestLimitError as exc:
+            log.warning("upload refused (%s): %s", exc.setting, exc)
+            found, limit = exc.found, exc.limit
+            if exc.what == "bytes":  # shown in MB
+                found, limit = found / (1024 * 1024), limit / (1024 * 1024)
+            text = LIMIT_REFUSAL[exc.what][lang]
+            return IngestOutcome(
+                refused=text.format(found=found, limit=limit, setting=exc.setting), source=source
+            )
+        except IngestError as exc:
+            log.warning("upload not ingested: %s", exc)
+            # The message names the file by its path: shown with the source name instead.
+            message = str(exc).replace(str(path), source or "the file")
+            message = message.replace(path.name, source or "the file")
+            return IngestOutcome(refused=INGEST_FAILED[lang].format(message=redact(message)[0]),
+                                 source=source)  # fmt: skip
         kb.tag_feedback(progress=False)
         kb.link_feedback(progress=False)
-        return IngestOutcome(report=report)
+        return IngestOutcome(report=report, source=report.source, shared=share)
+
+    @staticmethod
+    def asks_to_share(text: str) -> bool:
+        """Whether the message with a shared file asks to add it to the shared corpus
+        ("add to corpus", "thêm vào dữ liệu chung")."""
+        return asks_to_share(text)
 
     def language(self, text: str) -> Lang:
         return detect_lang(text) if text.strip() else "en"

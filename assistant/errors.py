@@ -25,5 +25,14 @@ class IngestError(AssistantError):
     """A feedback file cannot be read at all (rows with problems are reported, not raised)."""
 
 
+class IngestLimitError(IngestError):
+    """A feedback file is over a limit (bytes or rows): refused whole, nothing stored. The
+    limit, what was found and the setting that sets it are kept for a surface's own text."""
+
+    def __init__(self, message: str, *, what: str, found: int, limit: int, setting: str) -> None:
+        super().__init__(message)
+        self.what, self.found, self.limit, self.setting = what, found, limit, setting
+
+
 class ConfigError(AssistantError):
     """A setting is missing or inconsistent."""

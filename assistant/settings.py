@@ -120,8 +120,12 @@ class Settings(BaseSettings):
         10.0, gt=0, description="HTTP mode: seconds a client has to send its request."
     )
     cx_slack_max_upload_bytes: int = Field(
-        20_000_000, ge=1, description="Largest file shared in a chat that is downloaded and "
-        "ingested."
+        20_000_000, ge=1, description="Largest file shared in a chat (Slack or any chat "
+        "surface) that is downloaded and ingested, bytes; a larger one is refused."
+    )
+    cx_max_upload_rows: int = Field(
+        50_000, ge=1, description="Most rows a feedback file shared in a chat may have; a "
+        "longer one is refused whole (nothing stored)."
     )
 
     cx_log_level: str = Field("WARNING", description="Log level (DEBUG, INFO, WARNING, ...).")
@@ -135,6 +139,10 @@ class Settings(BaseSettings):
         ge=100,
         description="Longest feedback cell, characters; a row with a longer one is rejected "
         "(and kept aside) before any other processing.",
+    )
+    cx_max_ingest_bytes: int = Field(
+        200_000_000, ge=1, description="Largest feedback file `cx-assistant ingest` (and "
+        "`index`) reads, bytes; a larger one is refused before it is read."
     )
     cx_max_atlas_file_bytes: int = Field(
         1_000_000, ge=1_000, description="Largest atlas YAML file read, bytes."

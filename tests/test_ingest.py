@@ -329,3 +329,15 @@ def test_a_database_of_the_first_scheme_is_migrated(tmp_path, embedder):
     # The file of that name, ingested again, takes its rows over: nothing is stored twice.
     path = _csv(tmp_path / "shop.csv", "comment,n_star", ["Pin yếu,2"])
     assert kb.ingest(path, progress=False, embed=False).source == "shop"
+
+
+def test_the_cli_refuses_a_file_over_the_ingest_size(tmp_path, monkeypatch, capsys):
+    from assistant.knowledge.feedback_store import FeedbackStore
+
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CX_MAX_INGEST_BYTES", "200")
+    path = _csv(tmp_path / "big.csv", "comment,n_star", [f"Pin yếu lần {i},2" for i in range(30)])
+    assert main(["ingest", str(path), "--no-embed"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "CX_MAX_INGEST_BYTES" in err and "nothing was stored" in err
+    assert FeedbackStore(tmp_path / "data" / "feedback.sqlite").count() == 0

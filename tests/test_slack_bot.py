@@ -2,6 +2,7 @@
 recording server (the WebClient's base URL points at it)."""
 
 import json
+import re
 import statistics
 import time
 import urllib.parse
@@ -125,18 +126,44 @@ def test_follow_up_in_a_channel_thread_without_a_mention(bot):
     assert "Bảo hành và sửa chữa" in text_of(posted[-1])
 
 
-def test_csv_shared_in_a_dm_is_ingested_and_reported(bot):
-    bot.slack.files["store-survey.csv"] = (
-        'comment,n_star\n"Pin yếu, gọi 0912345678",2\n,5\nGiao hàng nhanh,5\n'
-    ).encode()
-    body = event("file_share_im.json").replace(
-        "URL_PRIVATE", f"{bot.slack.base}/files/store-survey.csv"
-    )
-    bot.post(body)
-    text = bot.slack.wait_for("chat.postMessage")[0]["text"]
-    assert "2 accepted, 1 rejected" in text and "line 3" in text
+def _share_file(bot, name: str, data: bytes, event_id: str = "Ev0FILE", text: str = "") -> dict:
+    """A file shared in the DM (with a message `text`); the report the bot posts."""
+    bot.slack.files[event_id] = data  # downloaded by its id: the name may hold anything
+    body = json.loads(event("file_share_im.json", event_id, text=text))
+    body["event"]["files"][0].update(name=name, url_private=f"{bot.slack.base}/files/{event_id}")
+    bot.post(json.dumps(body))
+    return bot.slack.wait_for("chat.postMessage")[0]
+
+
+def test_csv_shared_in_a_dm_is_ingested_privately_and_reported_by_its_source(bot):
     kb = bot.ctx.conversations.agent.kb
-    assert "0912345678" not in " ".join(r.text for r in kb.feedback().records("store-survey"))
+    corpus = kb.feedback().corpus_count()
+    posted = _share_file(bot, "khach 0911222333.csv", (
+        'comment,n_star\n"Pin yếu, gọi 0912345678",2\n,5\nGiao hàng nhanh gọn lẹ,5\n'
+    ).encode())  # fmt: skip
+    text = posted["text"]
+    assert "2 accepted, 1 rejected" in text and "line 3" in text
+    assert "0911222333" not in json.dumps(posted)  # the file's raw name is never echoed
+    source = re.search(r"upload-slack-[\w.-]+", text).group(0)
+    assert source in kb.feedback().private_sources() and "add to corpus" in text
+    assert kb.feedback().corpus_count() == corpus  # not part of the shared corpus
+    assert "0912345678" not in " ".join(r.text for r in kb.feedback().records(source))
+
+
+def test_a_file_sent_with_add_to_corpus_joins_the_shared_corpus(bot):
+    kb = bot.ctx.conversations.agent.kb
+    corpus = kb.feedback().corpus_count()
+    posted = _share_file(bot, "team.csv", "comment,n_star\nMàn hình sọc sau một tuần,1\n".encode(),
+                         "Ev0ADD", text="thêm vào dữ liệu chung")  # fmt: skip
+    assert "dữ liệu chung" in posted["text"]
+    assert kb.feedback().corpus_count() == corpus + 1
+
+
+def test_an_unreadable_file_gets_the_fixed_message_not_its_name(bot):
+    posted = _share_file(bot, "kh 0911222444.csv", b"a,b\n1,2\n", "Ev0BAD")
+    assert "could not load this file" in posted["text"]
+    assert "no text column found" in posted["text"]
+    assert "0911222444" not in json.dumps(posted) and "/tmp" not in posted["text"]
 
 
 def test_images_get_a_note_not_a_pretend_answer(bot):
@@ -157,14 +184,11 @@ def test_rate_limited_calls_are_retried_after_retry_after(bot):
 def test_summarize_button_answers_for_the_shared_file_only(bot):
     from slack_harness import action
 
-    bot.slack.files["shop.csv"] = "comment,n_star\nPin yếu quá,1\nPin tụt nhanh,2\n".encode()
-    bot.post(
-        event("file_share_im.json", "Ev0SUM")
-        .replace("URL_PRIVATE", f"{bot.slack.base}/files/shop.csv")
-        .replace("store-survey.csv", "shop.csv")
-    )
-    bot.slack.wait_for("chat.postMessage")
-    body = action("summarize_file", "shop", f"{bot.slack.base}/response/x")
+    data = "comment,n_star\nPin yếu quá,1\nPin tụt nhanh,2\n".encode()
+    posted = _share_file(bot, "shop.csv", data, "Ev0SUM")
+    button = next(b for b in blocks_of(posted) if b["type"] == "actions")["elements"][0]
+    assert button["value"].startswith("upload-slack-")
+    body = action("summarize_file", button["value"], f"{bot.slack.base}/response/x")
     bot.post(body, content_type="application/x-www-form-urlencoded")
     shown = text_of(wait_answers(bot.slack)[0])
     assert "2 of " in shown or "2 trên " in shown  # the scope line: the file's 2 comments

@@ -24,6 +24,7 @@ from assistant.knowledge.feedback_store import FeedbackStore, source_slug
 from assistant.knowledge.indexer import IndexReport, index_documents
 from assistant.knowledge.ingest import (
     SUPPORTED,
+    IngestLimits,
     IngestReport,
     SyncReport,
     ingest_file,
@@ -185,6 +186,41 @@ class KnowledgeBase:
             else {source_slug(p.stem) for p in self.shipped_feedback_files()}
         )  # fmt: skip
         source = self.feedback().source_for(location, path.stem, reserved)
+        return self._ingest(
+            path,
+            source,
+            columns=columns,
+            reference=reference,
+            progress=progress,
+            embed=embed,
+            limits=IngestLimits(max_bytes=self.settings.cx_max_ingest_bytes),
+        )
+
+    def ingest_upload(
+        self, path: Path, name: str, *, share: bool, limits: IngestLimits, progress: bool = False
+    ) -> IngestReport:
+        """Ingest a file shared in a chat under the source `name` (the same name for the same
+        upload: see Conversations.upload_source). Unless `share`, the source is private: only
+        a request that names it counts its records (FeedbackStore.corpus_where). With
+        `share`, the source joins the shared corpus, once the file is stored."""
+        store = self.feedback()
+        source = store.source_for(f"upload:{name}", name, private=not share)
+        report = self._ingest(path, source, progress=progress, embed=False, limits=limits)
+        if share:
+            store.share_source(source)
+        return report
+
+    def _ingest(
+        self,
+        path: Path,
+        source: str,
+        *,
+        columns: dict[str, str | None] | None = None,
+        reference: date | None = None,
+        progress: bool = True,
+        embed: bool = True,
+        limits: IngestLimits,
+    ) -> IngestReport:
         report = ingest_file(
             path,
             self.feedback(),
@@ -197,6 +233,7 @@ class KnowledgeBase:
             batch_size=self.settings.cx_embed_batch_size,
             source=source,
             max_cell_chars=self.settings.cx_max_cell_chars,
+            limits=limits,
         )
         self._retrievers.pop("feedback", None)
         return report

@@ -3,8 +3,11 @@
 Record ids are "{source}:{content hash}". A source is named once per file location (the
 `sources` table): the file's name when no other location has taken it, otherwise the name
 and 8 characters of a digest of the location, so two files called export.csv never share
-ids or rows. A database written before this scheme (user_version 0, ids built from the
-file name and the id column) is migrated in place: new ids, every field redacted again.
+ids or rows. A source may be private (a file shared in a chat that its uploader did not ask
+to add to the shared corpus): `corpus_where` is the one rule that keeps private sources out
+of whole-corpus figures unless a request names them. A database written before this scheme
+(user_version 0, ids built from the file name and the id column) is migrated in place: new
+ids, every field redacted again.
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE TABLE IF NOT EXISTS sources (
     location TEXT PRIMARY KEY,
-    source TEXT NOT NULL UNIQUE
+    source TEXT NOT NULL UNIQUE,
+    private INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS tags (
     record_id TEXT NOT NULL REFERENCES feedback(id),
@@ -135,6 +139,8 @@ class FeedbackStore:
         if "feedback" in tables and version < VERSION:
             self._migrate_v0()
         db.executescript(SCHEMA)
+        if "private" not in {r[1] for r in db.execute("PRAGMA table_info(sources)")}:
+            db.execute("ALTER TABLE sources ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
         db.execute(f"PRAGMA user_version = {VERSION}")
 
     def _migrate_v0(self) -> None:
@@ -188,9 +194,12 @@ class FeedbackStore:
             self._local.db = None
 
     @_guarded
-    def source_for(self, location: str, name: str, reserved: Container[str] = ()) -> str:
+    def source_for(
+        self, location: str, name: str, reserved: Container[str] = (), private: bool = False
+    ) -> str:
         """The source name of the file at `location` (the same on every ingest of it). Only a
-        digest of the location is stored: a path may name a customer."""
+        digest of the location is stored: a path may name a customer. `private`: a source
+        named now is kept out of the shared corpus (an existing one keeps its state)."""
         db = self._db
         location = hashlib.sha256(location.encode("utf-8", "surrogateescape")).hexdigest()
         row = db.execute("SELECT source FROM sources WHERE location=?", (location,)).fetchone()
@@ -203,9 +212,36 @@ class FeedbackStore:
         if taken or source in reserved:
             source = f"{source}-{location[:8]}"
         with db:
-            db.execute("INSERT INTO sources (location, source) VALUES (?, ?)",
-                       (location, source))  # fmt: skip
+            db.execute("INSERT INTO sources (location, source, private) VALUES (?, ?, ?)",
+                       (location, source, int(private)))  # fmt: skip
         return source
+
+    # -- the shared corpus and private sources --------------------------------------------
+    @_guarded
+    def share_source(self, source: str) -> None:
+        """Add a private source to the shared corpus (its uploader asked for it)."""
+        with self._db:
+            self._db.execute("UPDATE sources SET private=0 WHERE source=?", (source,))
+
+    @_guarded
+    def private_sources(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT source FROM sources WHERE private=1")}
+
+    @staticmethod
+    def corpus_where(include: str | None = None, column: str = "source") -> tuple[str, tuple]:
+        """THE rule of what whole-corpus figures count: every source but the private ones,
+        plus the source `include` when a request names it (its uploader asking about it).
+        An SQL condition on `column` and its arguments."""
+        private = f"{column} IN (SELECT source FROM sources WHERE private=1)"
+        if include:
+            return f"(NOT {private} OR {column}=?)", (include,)
+        return f"NOT {private}", ()
+
+    @_guarded
+    def corpus_count(self, include: str | None = None) -> int:
+        """Records of the shared corpus (plus those of the source `include`)."""
+        where, args = self.corpus_where(include)
+        return self._db.execute(f"SELECT COUNT(*) FROM feedback WHERE {where}", args).fetchone()[0]
 
     @_guarded
     def quick_check(self) -> list[str]:
@@ -305,18 +341,24 @@ class FeedbackStore:
         return n
 
     @_guarded
-    def tag_origins(self) -> dict[str, int]:
+    def tag_origins(self, include: str | None = None) -> dict[str, int]:
+        """How the records of the shared corpus (plus the source `include`) were tagged."""
+        where, args = self.corpus_where(include)
         rows = self._db.execute(
-            "SELECT COALESCE(tagged_by, 'untagged'), COUNT(*) FROM feedback GROUP BY 1"
-        )
+            f"SELECT COALESCE(tagged_by, 'untagged'), COUNT(*) FROM feedback WHERE {where} "
+            "GROUP BY 1", args
+        )  # fmt: skip
         return dict(rows.fetchall())
 
     @_guarded
-    def rows_for_aggregation(self) -> list[AggregationRow]:
-        """The aggregation fields of every record."""
+    def rows_for_aggregation(self, include: str | None = None) -> list[AggregationRow]:
+        """The aggregation fields of every record of the shared corpus, plus those of the
+        source `include` (which may be private)."""
+        where, args = self.corpus_where(include)
         rows = self._db.execute(
-            "SELECT id, source, rating, date, segment, journey, stage, channel FROM feedback"
-        ).fetchall()
+            "SELECT id, source, rating, date, segment, journey, stage, channel FROM feedback "
+            f"WHERE {where}", args
+        ).fetchall()  # fmt: skip
         return [AggregationRow(*r) for r in rows]
 
     # -- themes (computed when tagging, see themes.py) -------------------------------------
@@ -363,8 +405,10 @@ class FeedbackStore:
         return labels, members
 
     def latest_date(self) -> date | None:
-        """The latest feedback date: relative periods ("last month") count from it."""
-        row = self._db.execute("SELECT MAX(date) FROM feedback").fetchone()
+        """The latest date of the shared corpus: relative periods ("last month") count from
+        it (a private upload does not move them)."""
+        where, args = self.corpus_where()
+        row = self._db.execute(f"SELECT MAX(date) FROM feedback WHERE {where}", args).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def ids_with_segment_column(self, segment: str) -> set[str]:
@@ -415,9 +459,14 @@ class FeedbackStore:
         yield from self._db.execute("SELECT id, text FROM feedback")
 
     @_guarded
-    def all_tags(self) -> list[tuple[str, str, str]]:
-        """(record id, aspect, sentiment) of every stored tag."""
-        return self._db.execute("SELECT record_id, aspect, sentiment FROM tags").fetchall()
+    def all_tags(self, include: str | None = None) -> list[tuple[str, str, str]]:
+        """(record id, aspect, sentiment) of the tags of the shared corpus (plus the source
+        `include`)."""
+        where, args = self.corpus_where(include)
+        return self._db.execute(
+            "SELECT record_id, aspect, sentiment FROM tags WHERE record_id IN "
+            f"(SELECT id FROM feedback WHERE {where})", args
+        ).fetchall()  # fmt: skip
 
     @_guarded
     def texts(self, ids: Iterable[str]) -> dict[str, str]:

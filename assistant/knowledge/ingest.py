@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.errors import IngestError
+from assistant.errors import IngestError, IngestLimitError
 from assistant.knowledge.feedback import (
     MAX_CELL_CHARS,
     ColumnMapping,
@@ -41,7 +41,19 @@ from assistant.knowledge.types import Chunk, Embedder
 log = logging.getLogger(__name__)
 
 SUPPORTED = (".csv", ".jsonl", ".ndjson")
-__all__ = ["IngestError", "IngestReport", "SyncReport", "ingest_file", "sync_feedback_vectors"]
+__all__ = [
+    "IngestError", "IngestLimits", "IngestReport", "SyncReport", "ingest_file",
+    "sync_feedback_vectors",
+]  # fmt: skip
+
+
+class IngestLimits(BaseModel):
+    """What one file may hold, with the settings that set it (named in a refusal)."""
+
+    max_bytes: int | None = None
+    bytes_setting: str = "CX_MAX_INGEST_BYTES"
+    max_rows: int | None = None
+    rows_setting: str = "CX_MAX_UPLOAD_ROWS"
 
 
 class ErrorItem(BaseModel):
@@ -178,14 +190,24 @@ def ingest_file(
     source: str | None = None,
     max_cell_chars: int = MAX_CELL_CHARS,
     check_vectors: CheckVectors = "sample",
+    limits: IngestLimits | None = None,
 ) -> IngestReport:
     """Ingest one CSV/JSONL file. `chroma`/`embedder` None: tabular copy only. `source`:
-    the source name (default: FeedbackStore.source_for the file's absolute path)."""
+    the source name (default: FeedbackStore.source_for the file's absolute path). A file
+    over `limits` is refused whole (IngestLimitError) before anything is stored."""
     start = time.perf_counter()
+    limits = limits or IngestLimits()
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     if path.suffix.lower() not in SUPPORTED:
         raise IngestError(f"{path}: unsupported file type (use {', '.join(SUPPORTED)})")
+    size = path.stat().st_size
+    if limits.max_bytes is not None and size > limits.max_bytes:
+        raise IngestLimitError(
+            f"{path}: {size:,} bytes is larger than the {limits.max_bytes:,} bytes a feedback "
+            f"file may have (setting {limits.bytes_setting}); nothing was stored",
+            what="bytes", found=size, limit=limits.max_bytes, setting=limits.bytes_setting,
+        )  # fmt: skip
     jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
     # Read once: the reference date needs every row first.
     text = decode_file(path, header=not jsonl)
@@ -199,6 +221,12 @@ def ingest_file(
     report = IngestReport(file=str(path), source=source)
     rows = list(iter_rows(text, jsonl))
     del text
+    if limits.max_rows is not None and len(rows) > limits.max_rows:
+        raise IngestLimitError(
+            f"{path}: {len(rows):,} rows is more than the {limits.max_rows:,} rows a file may "
+            f"have here (setting {limits.rows_setting}); nothing was stored",
+            what="rows", found=len(rows), limit=limits.max_rows, setting=limits.rows_setting,
+        )  # fmt: skip
     known = feedback.hashes()  # rows stored by an earlier run (from any file) are only counted
     already_stored = 0
     report.reference_date = reference or reference_date_of(rows, mapping)

@@ -106,7 +106,7 @@ def summarize_journey(inp: JourneySummaryInput, ctx: ToolContext) -> JourneySumm
 
     # Volume trend: the scope's share of every dated record, this period against the last.
     (start, end), (p_start, p_end) = trend_periods(sel, inp.start, inp.end)
-    dated = [r.date for r in kb.feedback().rows_for_aggregation() if r.date]
+    dated = [r.date for r in kb.feedback().rows_for_aggregation(inp.source) if r.date]
     n_cur = sum(1 for d in dated if start.isoformat() <= d <= end.isoformat())
     n_prev = sum(1 for d in dated if p_start.isoformat() <= d <= p_end.isoformat())
     mine = [d for _, d in sel.undated_scope.values() if d]

@@ -185,7 +185,7 @@ def summarize_pain_points(
         "unapplied": scope.unapplied, "min_evidence": scope.min_evidence,
         "filter_names": scope.names,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
-        "lead": inp.sentiment, "tag_origins": store.tag_origins(),
+        "lead": inp.sentiment, "tag_origins": store.tag_origins(inp.source),
     }  # fmt: skip
     if not scope.enough:
         examples = sorted(meta, key=lambda r: (meta[r][0] or 3, r))[:3]

@@ -5,6 +5,10 @@ and `five` agree on what "the delivery journey" or "students" means: a journey i
 records linked to it by what they talk about (assistant/knowledge/linking.py), a segment
 the records whose text names it (or whose segment column says so), a period and ratings
 what they say. A filter that cannot be applied is reported, never dropped.
+
+Private sources (files shared in a chat and not added to the shared corpus) count only when
+the `source` filter names them: a whole-corpus answer and its corpus_total never include
+them (the rule itself: FeedbackStore.corpus_where).
 """
 
 from __future__ import annotations
@@ -133,10 +137,11 @@ def select(kb: KnowledgeBase, f: FeedbackFilters) -> Selection:
     """The records the filters keep, with ratings, dates and tags, and the scope line."""
     atlas = kb.atlas()
     store = kb.feedback()
-    corpus_total = store.count()
+    # The shared corpus, plus the source the request names (a private upload's uploader).
+    corpus_total = store.corpus_count(f.source)
     if not corpus_total:
         raise NoFeedbackError("No feedback is indexed yet. Run `cx-assistant index` first.")
-    if store.tag_origins().get("untagged") == corpus_total:
+    if store.tag_origins(f.source).get("untagged") == corpus_total:
         raise NoFeedbackError("The feedback is not tagged yet. Run `cx-assistant index`.")
     unapplied: list[str] = []
 
@@ -198,9 +203,9 @@ def select(kb: KnowledgeBase, f: FeedbackFilters) -> Selection:
             unapplied.append(f"segment “{f.segment}” (no cue words for it; add it to "
                              "corpus/playbook/segments.yaml)")  # fmt: skip
 
-    rows = store.rows_for_aggregation()
+    rows = store.rows_for_aggregation(f.source)
     tags: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for rid, a, s in store.all_tags():
+    for rid, a, s in store.all_tags(f.source):
         tags[rid].append((a, s))
     undated: dict[str, tuple[int | None, date | None]] = {}
     for r in rows:

@@ -1,7 +1,9 @@
 """Files shared in a private chat (a DM or an assistant thread): a CSV/JSONL of feedback is
-downloaded (within CX_SLACK_MAX_UPLOAD_BYTES), ingested if the policy allows it, deleted,
-and reported with a button to summarize its pains; other files get a note that they cannot
-be read."""
+downloaded (within CX_SLACK_MAX_UPLOAD_BYTES), ingested if the policy allows it (under a
+source of its own, kept out of the shared corpus unless the message asks to add it: the
+conversation layer decides), deleted, and reported with a button to summarize its pains;
+other files get a note that they cannot be read. Replies name the upload by its source,
+never by the file's raw name (it may name a customer)."""
 
 from __future__ import annotations
 
@@ -25,18 +27,26 @@ NOTE = {
 }
 TEXT = {
     "en": {
-        "too_large": "Sorry, {name} is too large ({size:.1f} MB); I read files up to "
-        "{limit:.1f} MB.",
-        "unreadable": "Sorry, I could not read {name} as CSV or JSONL.",
+        "too_large": "Sorry, the file is too large ({size:.1f} MB); I read files up to "
+        "{limit:.1f} MB (setting CX_SLACK_MAX_UPLOAD_BYTES). Nothing was stored.",
+        "unreadable": "Sorry, I could not read the file as CSV or JSONL.",
         "report": "*{name}*: {accepted} accepted, {rejected} rejected, {duplicates} duplicates.",
+        "private": "Kept apart from the shared corpus: only questions that name it "
+        "(`source:{name}`) use it. To add it to everyone's summaries, share it again with "
+        "the words “add to corpus”.",
+        "shared": "Added to the shared corpus, as you asked.",
         "line": "• line {line}: {field}: {message}",
         "summarize": "Summarize pain points",
     },
     "vi": {
-        "too_large": "Xin lỗi, tệp {name} quá lớn ({size:.1f} MB); tôi chỉ đọc tệp đến "
-        "{limit:.1f} MB.",
-        "unreadable": "Xin lỗi, tôi không đọc được {name} dưới dạng CSV hay JSONL.",
+        "too_large": "Xin lỗi, tệp quá lớn ({size:.1f} MB); tôi chỉ đọc tệp đến "
+        "{limit:.1f} MB (thiết lập CX_SLACK_MAX_UPLOAD_BYTES). Chưa có gì được lưu.",
+        "unreadable": "Xin lỗi, tôi không đọc được tệp dưới dạng CSV hay JSONL.",
         "report": "*{name}*: {accepted} dòng nhận, {rejected} dòng loại, {duplicates} trùng lặp.",
+        "private": "Tệp được giữ riêng, ngoài dữ liệu chung: chỉ câu hỏi nêu tên nó "
+        "(`source:{name}`) mới dùng đến. Muốn thêm vào tóm tắt chung, hãy gửi lại tệp kèm "
+        "lời nhắn “thêm vào dữ liệu chung”.",
+        "shared": "Đã thêm vào dữ liệu chung theo yêu cầu của bạn.",
         "line": "• dòng {line}: {field}: {message}",
         "summarize": "Tóm tắt điểm đau",
     },
@@ -88,8 +98,10 @@ def ingest_shared_file(
     thread_ts: str | None,
     user: str,
     lang: Lang,
+    text: str = "",
 ) -> None:
     """Validate and ingest a feedback file shared in a private chat; offer its summary.
+    `text`: the message that came with it (it may ask to add the file to the shared corpus).
     Runs on a worker (download and ingest take seconds)."""
     t = TEXT[lang]
     name = Path(f.get("name") or "file").name
@@ -114,14 +126,15 @@ def ingest_shared_file(
             # The raw upload may hold personal data: it lives only while it is ingested.
             path = Path(folder) / name
             path.write_bytes(data)
-            outcome = ctx.conversations.ingest_file(path, who, lang)
+            share = ctx.conversations.asks_to_share(text)
+            outcome = ctx.conversations.ingest_file(path, who, lang, share=share)
     except TooLarge as exc:
         mb = 1024 * 1024
-        say(escape(t["too_large"].format(name=name, size=exc.size / mb, limit=limit / mb)))
+        say(escape(t["too_large"].format(size=exc.size / mb, limit=limit / mb)))
         return
     except Exception:
         log.exception("ingesting shared file %s failed", name[:100])
-        say(escape(t["unreadable"].format(name=name)))
+        say(escape(t["unreadable"]))
         return
     if outcome.report is None:
         say(escape(outcome.refused))
@@ -132,9 +145,10 @@ def ingest_shared_file(
         for e in report.errors[:10]
     )
     summary = t["report"].format(
-        name=escape(name), accepted=report.accepted, rejected=report.rejected,
+        name=escape(report.source), accepted=report.accepted, rejected=report.rejected,
         duplicates=report.duplicates,
-    ) + (f"\n{errors}" if errors else "")  # fmt: skip
+    ) + "\n" + (t["shared"] if outcome.shared else t["private"].format(
+        name=escape(report.source))) + (f"\n{errors}" if errors else "")  # fmt: skip
     button = {
         "type": "button",
         "action_id": SUMMARIZE_FILE,
@@ -153,13 +167,13 @@ def ingest_shared_file(
 
 def run_ingest(
     ctx: BotContext, client: Any, *, f: dict, channel: str, thread_ts: str | None, user: str,
-    lang: Lang,
+    lang: Lang, text: str = "",
 ) -> None:  # fmt: skip
     """Ingest on the heavy lane: downloading and indexing take seconds."""
     assert ctx.work is not None
 
     def job() -> None:
         ingest_shared_file(ctx, client, f=f, channel=channel, thread_ts=thread_ts, user=user,
-                           lang=lang)  # fmt: skip
+                           lang=lang, text=text)  # fmt: skip
 
     ctx.work.submit(user, "heavy", job)

@@ -110,7 +110,7 @@ def register(app: App, ctx: BotContext) -> None:
         f = readable_file(payload)
         if f is not None:  # a feedback file in an assistant thread: as in a DM
             run_ingest(ctx, client, f=f, channel=channel, thread_ts=thread_ts, user=user,
-                       lang=lang)  # fmt: skip
+                       lang=lang, text=text)  # fmt: skip
             return
         bot_in_thread(ctx, client, channel, thread_ts, bot_user=bot, bot_id=context.bot_id,
                       before=payload.get("ts", ""))  # fmt: skip

@@ -97,7 +97,7 @@ def on_direct_message(
     f = readable_file(event)
     if f is not None:
         run_ingest(ctx, client, f=f, channel=channel, thread_ts=event.get("thread_ts")
-                   or event["ts"], user=user, lang=lang)  # fmt: skip
+                   or event["ts"], user=user, lang=lang, text=text)  # fmt: skip
         return
     submit(ctx, client, AskJob(
         channel=channel, thread_ts=event.get("thread_ts"), user=user, text=text, shared=False,
