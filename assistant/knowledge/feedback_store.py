@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     labelled INTEGER NOT NULL DEFAULT 0,
     redactions INTEGER NOT NULL DEFAULT 0,
     tagged_by TEXT,
-    external_id TEXT
+    external_id TEXT,
+    tagset TEXT
 );
 CREATE TABLE IF NOT EXISTS sources (
     location TEXT PRIMARY KEY,
@@ -87,6 +88,15 @@ _COLUMNS = (
     "id", "content_hash", "source", "line", "text", "rating", "date", "date_raw", "channel",
     "segment", "journey", "stage", "lang", "labels", "labelled", "redactions", "external_id",
 )  # fmt: skip
+
+
+# A record's tags as one sorted string, kept in feedback.tagset (see scan_for_scope).
+_TAGSET_OF_ID = ("SELECT GROUP_CONCAT(x, ',') FROM (SELECT aspect || ':' || sentiment AS x "
+                 "FROM tags WHERE record_id = {id} ORDER BY x)")  # fmt: skip
+
+
+def tagset(tags: Iterable[AspectLabel]) -> str | None:
+    return ",".join(sorted(f"{t.aspect}:{t.sentiment}" for t in tags)) or None
 
 
 def source_slug(name: str) -> str:
@@ -141,6 +151,11 @@ class FeedbackStore:
         db.executescript(SCHEMA)
         if "private" not in {r[1] for r in db.execute("PRAGMA table_info(sources)")}:
             db.execute("ALTER TABLE sources ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
+        if "tagset" not in {r[1] for r in db.execute("PRAGMA table_info(feedback)")}:
+            with db:  # a store from before the column: fill it once from the tags
+                db.execute("ALTER TABLE feedback ADD COLUMN tagset TEXT")
+                fill = _TAGSET_OF_ID.format(id="feedback.id")
+                db.execute(f"UPDATE feedback SET tagset = ({fill})")
         db.execute(f"PRAGMA user_version = {VERSION}")
 
     def _migrate_v0(self) -> None:
@@ -336,7 +351,8 @@ class FeedbackStore:
                     "INSERT OR REPLACE INTO tags (record_id, aspect, sentiment) VALUES (?, ?, ?)",
                     [(record_id, t.aspect, t.sentiment) for t in tags],
                 )
-                self._db.execute("UPDATE feedback SET tagged_by=? WHERE id=?", (origin, record_id))
+                self._db.execute("UPDATE feedback SET tagged_by=?, tagset=? WHERE id=?",
+                                 (origin, tagset(tags), record_id))  # fmt: skip
                 n += 1
         return n
 
@@ -360,6 +376,26 @@ class FeedbackStore:
             f"WHERE {where}", args
         ).fetchall()  # fmt: skip
         return [AggregationRow(*r) for r in rows]
+
+    @_guarded
+    def scan_for_scope(
+        self, include: str | None = None, min_rating: int | None = None,
+        max_rating: int | None = None,
+    ) -> Iterator[tuple[str, int | None, str | None, str | None]]:
+        """(id, rating, ISO date, tags) of the shared corpus (plus the source `include`), one
+        row per record, the ratings filtered here. Tags come as the record's `tagset`
+        ("ASPECT:sentiment,…", kept beside the record by set_tags): one plain table scan, one
+        string per record, so a million records fit in seconds and memory."""
+        where, args = self.corpus_where(include, column="f.source")
+        if include:
+            where, args = f"{where} AND f.source = ?", (*args, include)
+        if min_rating:
+            where, args = f"{where} AND f.rating >= ?", (*args, min_rating)
+        if max_rating:
+            where, args = f"{where} AND f.rating <= ?", (*args, max_rating)
+        yield from self._db.execute(
+            f"SELECT f.id, f.rating, f.date, f.tagset FROM feedback f WHERE {where}", args
+        )
 
     # -- themes (computed when tagging, see themes.py) -------------------------------------
     def _themes_db(self) -> sqlite3.Connection:

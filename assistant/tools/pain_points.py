@@ -20,6 +20,7 @@ speak to the question, shows what there is, and what to collect.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import Literal
@@ -254,7 +255,7 @@ def summarize_pain_points(
             impact=score,
             trend=share_trend(hits_period[key], n_period, hits_prev[key], n_prev, (start, end),
                               (prev_start, prev_end), scope.min_evidence),
-            quotes=[], themes=[], record_ids=sorted(ids)[:50],
+            quotes=[], themes=[], record_ids=heapq.nsmallest(50, ids),
         )  # fmt: skip
 
     # Rank on impact first; only the pains shown are built in full.
@@ -280,8 +281,9 @@ def _add_themes_and_quotes(p: PainPoint, ids: list[str], meta: dict, store) -> N
             reps[theme] = rep
         elif counts.get(theme):  # the representative is outside the scope: a member inside it
             reps[theme] = min((r for r in ids if members.get(r) == theme), key=len)
-    wanted = list(reps.values()) + sorted(ids, key=lambda r: (meta[r][0] or 3, r))[:6]
-    texts = store.texts(wanted)
+    # Quotes: the lowest-rated records first (a few, not a sort of every record in scope).
+    lowest = heapq.nsmallest(6, ids, key=lambda r: (meta[r][0] or 3, r))
+    texts = store.texts(list(reps.values()) + lowest)
     themes = [
         Theme(label=labels[t][0], count=n, quote=Quote(record_id=reps[t],
               text=short_quote(texts[reps[t]]), rating=meta[reps[t]][0], date=meta[reps[t]][1]))
@@ -289,7 +291,7 @@ def _add_themes_and_quotes(p: PainPoint, ids: list[str], meta: dict, store) -> N
     ]  # fmt: skip
     p.themes = themes
     quotes = [t.quote for t in themes]
-    for rid in sorted(ids, key=lambda r: (meta[r][0] or 3, len(texts.get(r, "")), r)):
+    for rid in sorted(lowest, key=lambda r: (meta[r][0] or 3, len(texts.get(r, "")), r)):
         if len(quotes) >= 3:
             break
         if rid in texts and all(q.record_id != rid for q in quotes):

@@ -13,7 +13,6 @@ them (the rule itself: FeedbackStore.corpus_where).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -114,7 +113,7 @@ class Selection(BaseModel):
     meta: dict[str, tuple[int | None, date | None]] = Field(default_factory=dict)
     # Records kept by every filter but the period (trends compare with the period before).
     undated_scope: dict[str, tuple[int | None, date | None]] = Field(default_factory=dict)
-    tags: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)
+    tags: dict[str, tuple[tuple[str, str], ...]] = Field(default_factory=dict)
 
 
 def confidence_from_coverage(records: int, minimum: int) -> Confidence:
@@ -203,25 +202,30 @@ def select(kb: KnowledgeBase, f: FeedbackFilters) -> Selection:
             unapplied.append(f"segment “{f.segment}” (no cue words for it; add it to "
                              "corpus/playbook/segments.yaml)")  # fmt: skip
 
-    rows = store.rows_for_aggregation(f.source)
-    tags: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for rid, a, s in store.all_tags(f.source):
-        tags[rid].append((a, s))
+    # One pass over the store; equal dates and tag sets are shared objects, so a million
+    # records cost a dict entry each, not a date and a list of tuples each.
     undated: dict[str, tuple[int | None, date | None]] = {}
-    for r in rows:
-        if keep is not None and r.id not in keep:
+    tags: dict[str, tuple[tuple[str, str], ...]] = {}
+    dates: dict[str, date] = {}
+    tag_sets: dict[str | None, tuple[tuple[str, str], ...]] = {None: ()}
+    for rid, rating, day, tagged in store.scan_for_scope(f.source, f.min_rating, f.max_rating):
+        if keep is not None and rid not in keep:
             continue
-        if segment_ids is not None and r.id not in segment_ids:
+        if segment_ids is not None and rid not in segment_ids:
             continue
-        if f.source and r.source != f.source:
+        pairs = tag_sets.get(tagged)
+        if pairs is None:
+            pairs = tag_sets[tagged] = tuple(
+                tuple(t.rsplit(":", 1)) for t in sorted(tagged.split(","))  # type: ignore[misc]
+            )
+        if aspect and not any(a == aspect for a, _ in pairs):
             continue
-        if f.min_rating and (r.rating is None or r.rating < f.min_rating):
-            continue
-        if f.max_rating and (r.rating is None or r.rating > f.max_rating):
-            continue
-        if aspect and not any(a == aspect for a, _ in tags.get(r.id, ())):
-            continue
-        undated[r.id] = (r.rating, date.fromisoformat(r.date) if r.date else None)
+        when = dates.get(day) if day else None
+        if day and when is None:
+            when = dates[day] = date.fromisoformat(day)
+        undated[rid] = (rating, when)
+        if pairs:
+            tags[rid] = pairs
     if f.start or f.end:
         lo, hi = f.start or date.min, f.end or date.max
         meta = {k: v for k, v in undated.items() if v[1] and lo <= v[1] <= hi}
@@ -254,7 +258,6 @@ def select(kb: KnowledgeBase, f: FeedbackFilters) -> Selection:
     scope = Scope(filters=filters, total=len(meta), corpus_total=corpus_total,
                   unapplied=unapplied, min_evidence=kb.settings.cx_min_evidence,
                   names=names)  # fmt: skip
-    kept_tags = {k: v for k, v in tags.items() if k in undated}
     # Built from the store's own typed rows: validating a million entries again costs seconds.
     return Selection.model_construct(scope=scope, journey=journey_id, steps=steps, meta=meta,
-                                     undated_scope=undated, tags=kept_tags)  # fmt: skip
+                                     undated_scope=undated, tags=tags)  # fmt: skip
