@@ -47,13 +47,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for kind in ("methodology", "atlas"):
         if kind in out:
-            r = out[kind]
-            print(
-                f"{kind}: {r['documents']} documents ({r['added']} added, {r['updated']} "
-                f"updated, {r['removed']} removed, {r['unchanged']} unchanged); "
-                f"{r['chunks_embedded']} chunks embedded, {r['chunks_deleted']} deleted, "
-                f"{r['chunks_total']} in the index; {r['seconds']:.2f} s"
-            )
+            print(_index_line(kind, out[kind]))
     for r in out.get("feedback", []):
         print(_ingest_line(r))
     if "tagging" in out:
@@ -62,12 +56,26 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _index_line(kind: str, r: dict[str, Any]) -> str:
+    line = (
+        f"{kind}: {r['documents']} documents ({r['added']} added, {r['updated']} "
+        f"updated, {r['removed']} removed, {r['unchanged']} unchanged); "
+        f"{r['chunks_embedded']} chunks embedded, {r['chunks_deleted']} deleted, "
+        f"{r['chunks_total']} in the index; {r['seconds']:.2f} s"
+    )
+    if r.get("repaired"):
+        line += f"\n  repaired: {r['repaired']} documents had lost their vectors, embedded again"
+    return line
+
+
 def _ingest_line(r: dict[str, Any]) -> str:
     line = (
         f"feedback {r['file']}: {r['accepted']} accepted, {r['rejected']} rejected, "
         f"{r['duplicates']} duplicates; {r['indexed']} embedded; {r['redactions']} personal "
         f"data items redacted; {r['seconds']:.1f} s"
     )
+    if r.get("repaired"):
+        line += f"\n  repaired: {r['repaired']} records had lost their vectors, embedded again"
     if r.get("undated"):
         line += f"\n  {r['undated']} accepted rows have no readable date"
     if r.get("rejects_file"):
@@ -141,7 +149,8 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     print(f"tagger: {tagger.name}{why}", file=sys.stderr)
     rows = []
     for n, (line, row, _raw) in enumerate(read_rows(path)):
-        rec = to_record(row or {"__error__": "not a JSON object"}, line, path.stem, mapping, None)
+        rec = to_record(row or {"__error__": "not a JSON object"}, line, path.stem, mapping, None,
+                        max_cell_chars=settings.cx_max_cell_chars)  # fmt: skip
         rows.append((n, rec))
     good = [(n, r) for n, r in rows if not isinstance(r, RowError)]
     tags = dict(zip([n for n, _ in good],
@@ -271,7 +280,8 @@ def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.atlas_command == "validate":
         root = Path(args.path) if args.path else settings.atlas_dir
-        atlas, problems = validate_atlas(root)
+        limit = settings.cx_max_atlas_file_bytes
+        atlas, problems = validate_atlas(root, max_file_bytes=limit)
         # The playbook beside the atlas is checked with it: aspects against the taxonomy,
         # pinned citations against the articles.
         articles = {d.id: d.text for d in load_methodology(settings.methodology_dir)}
@@ -282,7 +292,7 @@ def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
                        for m in s.metrics.operational + s.metrics.perception + s.metrics.outcome}
             touchpoints = {t for s in atlas_steps for t in s.touchpoints}
             _, more = validate_playbook(playbook_dir, {a.id for a in atlas.taxonomy}, articles,
-                                        metrics, touchpoints)  # fmt: skip
+                                        metrics, touchpoints, max_file_bytes=limit)  # fmt: skip
             problems += more
         texts = _stored_texts(settings)
         warnings = drift_warnings(atlas, texts)
@@ -303,7 +313,7 @@ def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
                 f"{len(atlas.taxonomy)} aspects"
             )
         return 1 if problems else 0
-    atlas = load_atlas(settings.atlas_dir)
+    atlas = load_atlas(settings.atlas_dir, max_file_bytes=settings.cx_max_atlas_file_bytes)
     journey = atlas.find_journey(args.journey)
     if args.json:
         _print_json(journey.model_dump(by_alias=True))

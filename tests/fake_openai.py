@@ -3,7 +3,9 @@
 It speaks the real wire protocol of POST /v1/chat/completions (tool calls included), so the
 real `openai` client inside LangChain's ChatOpenAI talks to it unchanged. Each request
 takes the next turn of the script: a callable(request) -> response body, an HTTP status
-(int), or ("sleep", seconds) to provoke a client timeout. Every request is recorded.
+(int), ("sleep", seconds) to provoke a client timeout, or a `Trickle` (a streamed answer
+that writes a piece every so often, for ever unless told how many). Every request is
+recorded.
 """
 
 from __future__ import annotations
@@ -12,20 +14,42 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Turn = Callable[[dict], dict] | int | tuple[str, float]
+
+@dataclass
+class Trickle:
+    """A streamed answer written `piece` by `piece`, one every `every` seconds; endless
+    when `pieces` is None. It stops when the client hangs up."""
+
+    piece: str = "still thinking… "
+    every: float = 0.1
+    pieces: int | None = None
+
+
+Turn = Callable[[dict], dict] | int | tuple[str, float] | Trickle
 
 
 def tool_call(
-    name: str, arguments: dict[str, Any], call_id: str = "call_1"
+    name: str, arguments: dict[str, Any] | str, call_id: str = "call_1"
 ) -> Callable[[dict], dict]:
+    """One call of a tool; `arguments` as a string is sent as it is (e.g. not JSON)."""
+    return tool_calls([(name, arguments)], call_id)
+
+
+def tool_calls(
+    calls: list[tuple[str, dict[str, Any] | str]], call_id: str = "call"
+) -> Callable[[dict], dict]:
+    """Several tool calls in one turn, with ids `{call_id}_{i}`."""
+
     def turn(_request: dict) -> dict:
         return _completion({"role": "assistant", "content": None, "tool_calls": [{
-            "id": call_id, "type": "function",
-            "function": {"name": name, "arguments": json.dumps(arguments)},
-        }]}, "tool_calls")  # fmt: skip
+            "id": f"{call_id}_{i}" if len(calls) > 1 else call_id, "type": "function",
+            "function": {"name": name, "arguments": args if isinstance(args, str)
+                         else json.dumps(args)},
+        } for i, (name, args) in enumerate(calls)]}, "tool_calls")  # fmt: skip
 
     return turn
 
@@ -49,6 +73,8 @@ class ScriptedOpenAI:
     def __init__(self, script: list[Turn]) -> None:
         self.script = list(script)
         self.requests: list[dict] = []
+        self.hung_up = threading.Event()  # a client closed a stream before its end
+        self.closing = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,6 +85,9 @@ class ScriptedOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append(body)
                 turn = server.script.pop(0) if server.script else 500
+                if isinstance(turn, Trickle):
+                    self._trickle(turn)
+                    return
                 if isinstance(turn, tuple):
                     time.sleep(turn[1])
                     turn = final(lambda r: "too late")
@@ -82,6 +111,33 @@ class ScriptedOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
 
+            def _chunk(self, delta: dict, finish: str | None = None) -> None:
+                chunk = {
+                    "id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0,
+                    "model": "scripted",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }  # fmt: skip
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+
+            def _trickle(self, turn: Trickle) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                sent = 0
+                try:
+                    self._chunk({"role": "assistant", "content": ""})
+                    while turn.pieces is None or sent < turn.pieces:
+                        if server.closing.wait(turn.every):
+                            return
+                        self._chunk({"content": turn.piece})
+                        sent += 1
+                    self._chunk({}, "stop")
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    server.hung_up.set()
+
             def _stream(self, completion: dict) -> None:
                 """The completion as server-sent chunks, the text in a few slow pieces."""
                 self.send_response(200)
@@ -101,27 +157,15 @@ class ScriptedOpenAI:
                     text = message["content"]
                     step = max(1, len(text) // 5)
                     deltas += [{"content": text[i : i + step]} for i in range(0, len(text), step)]
-                for delta in deltas:
-                    chunk = {
-                        "id": "chatcmpl-test",
-                        "object": "chat.completion.chunk",
-                        "created": 0,
-                        "model": "scripted",
-                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
-                    }
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                try:
+                    for delta in deltas:
+                        self._chunk(delta)
+                        time.sleep(0.1)
+                    self._chunk({}, completion["choices"][0]["finish_reason"])
+                    self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()
-                    time.sleep(0.1)
-                finish = completion["choices"][0]["finish_reason"]
-                end = {
-                    "id": "chatcmpl-test",
-                    "object": "chat.completion.chunk",
-                    "created": 0,
-                    "model": "scripted",
-                    "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
-                }
-                self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
-                self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    server.hung_up.set()  # the client cut the answer
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
@@ -132,6 +176,7 @@ class ScriptedOpenAI:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

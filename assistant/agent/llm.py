@@ -76,11 +76,17 @@ def _call(  # noqa: ANN202 - returns the model's message
     messages: list,
     on_text: Callable[[str], None] | None,
     deadline: float,
+    timeout: float,
 ):
     """One model turn, streamed so that a trickling or endless stream is cut at the answer's
-    deadline; `on_text` (if any) sees the text written so far."""
+    deadline; `on_text` (if any) sees the text written so far. The call's own timeout (which
+    bounds each wait for the server: connecting, every read) is cut to what is left of the
+    deadline, so that a stream that opens and then stalls ends at the deadline too."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise LLMUnavailable("the answer's deadline passed before the model was asked")
     full = None
-    for chunk in model.stream(messages):
+    for chunk in model.stream(messages, timeout=min(timeout, left)):
         full = chunk if full is None else full + chunk
         if time.monotonic() > deadline:
             raise LLMUnavailable("the answer's deadline passed while the model was writing")
@@ -91,9 +97,24 @@ def _call(  # noqa: ANN202 - returns the model's message
             on_text(text)
     if full is None:
         raise LLMUnavailable("empty stream")
-    if getattr(full, "invalid_tool_calls", None):
+    if getattr(full, "invalid_tool_calls", None) or not all(
+        _is_json(c.get("args")) for c in getattr(full, "tool_call_chunks", None) or []
+    ):
         raise LLMUnavailable("the model sent tool-call arguments that are not JSON")
     return full
+
+
+def _is_json(args: str | None) -> bool:
+    """Whether streamed tool-call arguments are whole JSON. LangChain reads a stream's
+    arguments leniently (a cut-off `{"question": "atl` becomes {"question": "atl"}): a call
+    the model did not finish writing must not run with what was repaired of it."""
+    if not args:
+        return True  # a tool without arguments
+    try:
+        json.loads(args)
+    except ValueError:
+        return False
+    return True
 
 
 def langchain_tools(
@@ -150,11 +171,12 @@ def ask_llm(
     reply = None
     for _ in range(MAX_TOOL_ROUNDS + 1):
         try:
-            reply = _call(model, messages, on_text, deadline)
+            reply = _call(model, messages, on_text, deadline, kb.settings.cx_llm_timeout_s)
         except LLMUnavailable:
             raise
         except Exception as exc:  # timeouts, HTTP errors, bad responses
-            raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            late = " (the answer's deadline passed)" if time.monotonic() > deadline else ""
+            raise LLMUnavailable(f"{type(exc).__name__}: {exc}{late}") from exc
         messages.append(reply)
         if not reply.tool_calls:
             break

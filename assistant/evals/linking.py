@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.errors import ConfigError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.feedback import (
+    MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
     header_of,
@@ -61,7 +62,9 @@ def load_labels(path: Path, journeys: Sequence[str]) -> list[LinkLabel]:
     return labels
 
 
-def labelled_records(csv_path: Path, indexes: Sequence[int]) -> dict[int, FeedbackRecord]:
+def labelled_records(
+    csv_path: Path, indexes: Sequence[int], *, max_cell_chars: int = MAX_CELL_CHARS
+) -> dict[int, FeedbackRecord]:
     """The comments of a feedback file with these `index` values, read (NFC, redacted) as
     ingestion reads them."""
     mapping = ColumnMapping.detect(header_of(csv_path))
@@ -69,7 +72,8 @@ def labelled_records(csv_path: Path, indexes: Sequence[int]) -> dict[int, Feedba
     out: dict[int, FeedbackRecord] = {}
     for line, row, _ in read_rows(csv_path):
         if row and str(row.get(mapping.id or "index", "")).strip() in wanted:
-            rec = to_record(row, line, csv_path.stem, mapping, None)
+            rec = to_record(row, line, csv_path.stem, mapping, None,
+                            max_cell_chars=max_cell_chars)  # fmt: skip
             if isinstance(rec, FeedbackRecord):
                 out[int(str(row[mapping.id or "index"]).strip())] = rec
     missing = sorted(set(map(int, wanted)) - set(out))
@@ -130,7 +134,8 @@ def _prepare(
     linker = kb.linker()
     journeys = [j.id for j in kb.atlas().journeys]
     labels = load_labels(labels_path, journeys)
-    records = labelled_records(csv_path, [lbl.index for lbl in labels])
+    records = labelled_records(csv_path, [lbl.index for lbl in labels],
+                               max_cell_chars=kb.settings.cx_max_cell_chars)  # fmt: skip
     ordered = [records[lbl.index] for lbl in labels]
     return linker, labels, ordered, comment_vectors(kb, ordered)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.feedback import (
+    MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
     header_of,
@@ -24,11 +25,13 @@ from assistant.knowledge.tagger import MODEL_FILE, Tag, Tagger, ZeroShotTagger
 PUBLISHED = {"published_aspect_f1": 0.8448, "published_sentiment_f1": 0.6306}
 
 
-def load_labelled(path: Path) -> list[FeedbackRecord]:
+def load_labelled(path: Path, *, max_cell_chars: int = MAX_CELL_CHARS) -> list[FeedbackRecord]:
+    """The labelled comments of `path`, read as ingestion reads them (same cell limit)."""
     mapping = ColumnMapping.detect(header_of(path))
     out = []
     for line, row, _ in read_rows(path):
-        rec = to_record(row or {"__error__": "x"}, line, path.stem, mapping, None)
+        rec = to_record(row or {"__error__": "x"}, line, path.stem, mapping, None,
+                        max_cell_chars=max_cell_chars)  # fmt: skip
         if isinstance(rec, FeedbackRecord) and rec.labelled:
             out.append(rec)
     return out
@@ -73,7 +76,7 @@ def learned_tagger(kb: KnowledgeBase, train_file: Path) -> Tagger:
 def evaluate(
     kb: KnowledgeBase, dev_file: Path, train_file: Path
 ) -> tuple[dict[str, float], list[dict]]:
-    records = load_labelled(dev_file)
+    records = load_labelled(dev_file, max_cell_chars=kb.settings.cx_max_cell_chars)
     aspects = [a.id for a in kb.atlas().taxonomy]
     gold = [r.labels for r in records]
     texts, ratings = [r.text for r in records], [r.rating for r in records]

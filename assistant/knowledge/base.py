@@ -100,7 +100,10 @@ class KnowledgeBase:
         """The domain rules in `corpus/playbook/`, checked against the atlas taxonomy."""
         if self._playbook is None:
             aspects = {a.id for a in self.atlas().taxonomy}
-            self._playbook = load_playbook(self.settings.playbook_dir, aspects)
+            self._playbook = load_playbook(
+                self.settings.playbook_dir, aspects,
+                max_file_bytes=self.settings.cx_max_atlas_file_bytes,
+            )  # fmt: skip
         return self._playbook
 
     def pinned_passage(self, key: str) -> Chunk:

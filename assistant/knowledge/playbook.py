@@ -148,11 +148,13 @@ def validate_playbook(
     articles: dict[str, str] | None = None,
     metrics: set[str] | None = None,
     touchpoints: set[str] | None = None,
+    *,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> tuple[Playbook | None, list[Problem]]:
     """Read `root` (corpus/playbook); check aspects against the taxonomy, citation anchors
     against the article texts (doc id -> text), and that every atlas metric and touchpoint
     has its names, when those are given."""
-    reader = _Reader(root, MAX_FILE_BYTES, MAX_DEPTH)  # the atlas's limits on every file
+    reader = _Reader(root, max_file_bytes, MAX_DEPTH)  # the atlas's limits on every file
     parts: dict[str, BaseModel | None] = {}
     for name, model in (("roadmap", RoadmapRules), ("persona", PersonaRules)):
         path = root / f"{name}.yaml"
@@ -212,8 +214,10 @@ def validate_playbook(
                     names=names), reader.problems  # fmt: skip
 
 
-def load_playbook(root: Path, aspects: set[str] | None = None) -> Playbook:
-    playbook, problems = validate_playbook(root, aspects)
+def load_playbook(
+    root: Path, aspects: set[str] | None = None, *, max_file_bytes: int = MAX_FILE_BYTES
+) -> Playbook:
+    playbook, problems = validate_playbook(root, aspects, max_file_bytes=max_file_bytes)
     if playbook is None:
         raise AtlasError(problems)
     return playbook
