@@ -94,6 +94,7 @@ def synthetic_store(source_db: Path, target_dir: Path, n: int) -> Path:
     path = target_dir / "feedback.sqlite"
     path.unlink(missing_ok=True)
     FeedbackStore(path).close()  # the schema, as the application makes it
+    FeedbackStore(source_db).close()  # a source store from before `tagset` gains it
     db = sqlite3.connect(path)
     db.execute("ATTACH DATABASE ? AS src", (str(source_db),))
     m = db.execute("SELECT COUNT(*) FROM src.feedback").fetchone()[0]
@@ -108,11 +109,11 @@ def synthetic_store(source_db: Path, target_dir: Path, n: int) -> Path:
         CREATE INDEX temp.pick_rn ON pick(rn);
         INSERT INTO feedback (id, content_hash, source, line, text, rating, date, date_raw,
                               channel, segment, journey, stage, lang, labels, labelled,
-                              redactions, tagged_by, external_id)
+                              redactions, tagged_by, external_id, tagset)
             SELECT p.id, 'synthetic-' || p.i, 'synthetic', p.i + 2, b.text, b.rating,
                    date('2019-01-01', '+' || ((p.i * 40503) % 600) || ' days'), NULL,
                    b.channel, b.segment, NULL, NULL, b.lang, b.labels, b.labelled, 0,
-                   b.tagged_by, NULL
+                   b.tagged_by, NULL, b.tagset
             FROM pick p JOIN base b ON b.rn = p.rn;
         INSERT INTO tags (record_id, aspect, sentiment)
             SELECT p.id, t.aspect, t.sentiment

@@ -136,6 +136,19 @@ def test_roadmap_baselines_never_exceed_the_records_in_scope(full_kb):
     assert f"(n={out.total})" in text and text.startswith("_Scope: journey Warranty and repair")
 
 
+def test_roadmap_through_a_persona_covers_its_segment_only(full_kb):
+    ctx = ToolContext(full_kb, "en")
+    everyone = propose_roadmap(RoadmapInput(journey="warranty"), ctx)
+    parents = propose_roadmap(RoadmapInput(journey="warranty", persona="parent-buyer"), ctx)
+    segment = parents.filters["segment"]
+    assert parents.persona == "parent-buyer" and segment
+    # The persona's records are the segment's records of the journey, nothing else.
+    same = propose_roadmap(RoadmapInput(journey="warranty", segment=segment), ctx)
+    assert parents.total == same.total < everyone.total
+    assert parents.corpus_total == everyone.corpus_total
+    assert "segment" in render_roadmap(parents, "en").splitlines()[0]
+
+
 def test_roadmap_ranks_and_grounds_initiatives(full_kb):
     out = propose_roadmap(RoadmapInput(journey="warranty"), ToolContext(full_kb, "en"))
     quick = [i.quick_win for i in out.initiatives]

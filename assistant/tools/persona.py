@@ -25,7 +25,7 @@ from assistant.errors import AssistantError
 from assistant.knowledge.atlas import INDIVIDUAL_DIMENSIONS, ORGANIZATION_DIMENSIONS, Bi
 from assistant.text import fold
 from assistant.tools.pain_points import PainPointsInput, Quote, short_quote, summarize_pain_points
-from assistant.tools.scope import Scope, confidence_from_coverage, select
+from assistant.tools.scope import Scope, confidence_from_coverage, persona_segment, select
 from assistant.tools.types import Claim, Confidence, Evidence, ToolContext
 
 BUSINESS_SEGMENT = "business"  # the segment id (segments.yaml) of comments by business buyers
@@ -91,12 +91,6 @@ class PersonaOutput(BaseModel):
                      names=self.filter_names)  # fmt: skip
 
 
-def _segment_of(kb, keywords: list[str]) -> str | None:  # noqa: ANN001
-    """The segment an atlas persona's keywords name, if any."""
-    found = kb.segments().segments_mentioned(" ; ".join(keywords))
-    return found[0] if found else None
-
-
 def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
     """Draft a persona from customer feedback and the atlas for a segment, a journey, a
     feedback aspect or an atlas persona: a name and description from the data, a
@@ -110,7 +104,7 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
     persona = atlas.find_persona(inp.persona) if inp.persona else None
     segment, journey_name = inp.segment, None
     if persona is not None:
-        segment = _segment_of(kb, [persona.name.vi, persona.name.en, *persona.keywords])
+        segment = persona_segment(kb, persona)
         if persona.customer_type == "organization":
             segment = BUSINESS_SEGMENT if kb.segments().segment(BUSINESS_SEGMENT) else None
     journey = inp.journey

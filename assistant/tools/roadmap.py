@@ -40,6 +40,7 @@ from assistant.tools.scope import (
     ScopedOutput,
     Selection,
     confidence_from_coverage,
+    persona_segment,
     select,
 )
 from assistant.tools.types import Claim, Confidence, Evidence, Lang, ToolContext
@@ -266,7 +267,16 @@ def propose_roadmap(inp: RoadmapInput, ctx: ToolContext) -> RoadmapOutput:
     atlas = kb.atlas()
     journey = atlas.find_journey(inp.journey)
     persona = atlas.find_persona(inp.persona) if inp.persona else None
-    sel, summary = journey_scope(ctx, journey, inp, top=5)
+    # Through a persona's eyes: the feedback of the segment that speaks for it.
+    segment = persona_segment(kb, persona) if persona and not inp.segment else None
+    sel, summary = journey_scope(
+        ctx, journey, inp.model_copy(update={"segment": segment}) if segment else inp, top=5
+    )
+    if persona and not inp.segment and segment is None:
+        summary.unapplied.append(
+            f"persona “{persona.name.get(lang)}” (no customer segment speaks for it in "
+            "corpus/playbook/segments.yaml: the roadmap covers every customer)"
+        )
     enough = summary.enough_evidence
     minimum = summary.min_evidence
     stages, steps = journey_stats(kb, journey, sel)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError
-from assistant.knowledge.atlas import Bi
+from assistant.knowledge.atlas import Bi, Persona
 from assistant.knowledge.base import KnowledgeBase
 from assistant.text import fold
 from assistant.tools.types import Confidence
@@ -124,6 +124,15 @@ def confidence_from_coverage(records: int, minimum: int) -> Confidence:
     if records < minimum:
         return "low"
     return "medium" if records < 4 * minimum else "high"
+
+
+def persona_segment(kb: KnowledgeBase, persona: Persona) -> str | None:
+    """The customer segment an atlas persona's name and keywords name, if any: the records
+    that speak for the persona are that segment's."""
+    found = kb.segments().segments_mentioned(
+        " ; ".join([persona.name.vi, persona.name.en, *persona.keywords])
+    )
+    return found[0] if found else None
 
 
 def ensure_links(kb: KnowledgeBase) -> None:
