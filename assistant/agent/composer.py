@@ -212,14 +212,7 @@ def _select(
     # the units shown so far lack it, the best unit holding it comes next.
     key = _key_term(out)
     if key and key not in _tokens(f"{primary.section}\n{primary.quote}"):
-        holder = next(
-            (
-                p
-                for p in passages[1:]
-                if p.score >= SUPPORT_SCORE * primary.score and key in _tokens(p.quote)
-            ),
-            None,
-        )
+        holder = next((p for p in passages[1:] if key in _tokens(f"{p.section}\n{p.quote}")), None)
         if holder is not None and holder.unit_id not in shown:
             blocks.append(_choose(holder, intent, wanted, ordinal, asked))
             shown.add(holder.unit_id)
@@ -302,8 +295,9 @@ def _item_head(head: str) -> str:
 
 
 def _key_term(out: SearchOutput) -> str | None:
-    """The question's most specific word: the rarest one the corpus has."""
-    return max((t for t in out.terms if t in out.known), key=out.terms.get, default=None)
+    """The question's most specific word: the rarest word the corpus has."""
+    known = [t for t in out.terms if t in out.known and "_" not in t]
+    return max(known, key=out.terms.__getitem__, default=None)
 
 
 def _direct(intent: str, blocks: list[_Block], terms: dict[str, float], key: str | None) -> str:

@@ -272,6 +272,11 @@ class QueryTerms:
         self.total = sum(self.weights.values())
         self.known = {t for t in self.weights if retriever.knows(t, lang)}
 
+    def key(self) -> str | None:
+        """The question's most specific word: the rarest word the corpus has."""
+        known = [t for t in self.weights if t in self.known and "_" not in t]
+        return max(known, key=self.weights.__getitem__, default=None)
+
     def known_share(self, pairs_only: bool = False) -> float:
         """Share of the question's weight that the corpus has at all (its words, or its word
         pairs only): a question about something else is mostly made of words it lacks."""

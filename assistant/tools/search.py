@@ -17,7 +17,7 @@ from assistant.knowledge.retrieval import RRF_K, HybridRetriever, QueryTerms, to
 from assistant.knowledge.types import Chunk, Hit
 from assistant.text import Lang, detect_lang, fold, stem
 
-DEFINITION_POOL = 15
+POOL = 15  # units ranked, of which the best k are returned
 # Share of a question's (rarity-weighted) words, or Vietnamese word pairs, that the corpus
 # must have for the question to be about it. Set between the in-scope and out-of-scope
 # questions of evals/methodology_qa.yaml, with room on both sides.
@@ -279,14 +279,27 @@ def search_methodology(inp: SearchInput, kb: KnowledgeBase) -> SearchOutput:
     retriever = kb.retriever("methodology")
     catalog = _catalog(kb.settings.methodology_dir)
     kind = question_intent(inp.question)[0]
-    # A definition question looks further down the ranking for the unit defining its term.
-    pool = max(inp.k, DEFINITION_POOL) if kind == "definition" else inp.k
-    hits = retriever.search(inp.question, k=pool, lang=lang)
+    # Further down the ranking may be the unit defining a definition question's term, or
+    # the only one holding the question's most specific word.
+    hits = retriever.search(inp.question, k=max(inp.k, POOL), lang=lang)
     terms = QueryTerms(inp.question, retriever, lang)
     twin = _twin_lang(lang, catalog)
-    passages = [_passage(h, retriever, terms, lang, twin, catalog) for h in hits]
+
+    def passage(hit: Hit) -> Passage:
+        return _passage(hit, retriever, terms, lang, twin, catalog)
+
     if kind == "definition":
-        passages = _prefer_definitions(passages, inp.question, terms)[: inp.k]
+        passages = _prefer_definitions([passage(h) for h in hits], inp.question, terms)
+        passages = passages[: inp.k]
+    else:
+        passages = [passage(h) for h in hits[: inp.k]]
+    key = terms.key()
+    if key and passages and not any(key in token_set(f"{p.section}\n{p.quote}") for p in passages):
+        # The question's most specific word must be answered: the best unit holding it
+        # takes the last place.
+        holder = next((h for h in hits[inp.k :] if key in _unit_tokens(h)), None)
+        if holder is not None:
+            passages[-1] = passage(holder)
     for p in passages:
         for ref in retriever.references(p.unit_id):
             chunks = retriever.unit(ref, lang)
@@ -302,6 +315,11 @@ def search_methodology(inp: SearchInput, kb: KnowledgeBase) -> SearchOutput:
         terms={t: round(w, 3) for t, w in terms.weights.items()},
         known=sorted(terms.known),
     )
+
+
+def _unit_tokens(hit: Hit) -> frozenset[str]:
+    chunks = hit.siblings or [hit.chunk]
+    return token_set("\n".join([hit.chunk.section, *(c.text for c in chunks)]))
 
 
 def _prefer_definitions(passages: list[Passage], question: str, terms: QueryTerms) -> list[Passage]:
