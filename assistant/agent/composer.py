@@ -195,7 +195,11 @@ def _select(
         # The list asked for may be the next unit's ("the nine dimensions" in a table next
         # to the paragraph that names them), if it speaks to the question as well.
         primary = next(
-            (p for p in passages[1:3] if _offers(p) == wanted and p.coverage >= primary.coverage),
+            (
+                p
+                for p in passages[:3]
+                if p is not primary and _offers(p) == wanted and p.coverage >= primary.coverage
+            ),
             primary,
         )
     blocks = [_choose(primary, intent, wanted, ordinal, asked)]
@@ -218,7 +222,7 @@ def _select(
             shown.add(holder.unit_id)
     # Further units, in rank order: one that holds more of the question, is as good a match
     # (the evidence is split), or goes on with a section already shown.
-    for p in passages[1:]:
+    for p in passages:
         if len(blocks) >= MAX_BLOCKS:
             break
         if p.unit_id in shown or p.score < SUPPORT_SCORE * primary.score:
@@ -300,7 +304,14 @@ def _key_term(out: SearchOutput) -> str | None:
     return max(known, key=out.terms.__getitem__, default=None)
 
 
-def _direct(intent: str, blocks: list[_Block], terms: dict[str, float], key: str | None) -> str:
+def _direct(
+    intent: str,
+    wanted: int | None,
+    asked: set[str],
+    blocks: list[_Block],
+    terms: dict[str, float],
+    key: str | None,
+) -> str:
     """The one-sentence answer that opens a list or definition answer: for a list, what it
     is and its items' names; otherwise the sentence that best answers the question."""
     first = blocks[0]
@@ -314,31 +325,28 @@ def _direct(intent: str, blocks: list[_Block], terms: dict[str, float], key: str
         if not listed(first) and _inline_items(text):
             # Items enumerated inside a sentence of the best unit: that sentence.
             return next(s for s in _sentences(text) if _inline_items(s)) or ""
-        listings = [b for b in blocks if listed(b)]
+
+        # The list asked for: the best unit's own, or a list shown with it that has as many
+        # items as asked, items named as the question names them, or the question's most
+        # specific word (not any list that happens to be shown).
+        def asked_for(b: _Block) -> bool:
+            have = _tokens("\n".join(b.lines))
+            return len(b.passage.view.heads()) == wanted or bool(asked & have) or key in have
+
+        listings = [b for b in blocks if listed(b) and (b is first or asked_for(b))]
         if listings:
-            # The list holding the question's most specific word, else the best match.
-            listing = (
-                first
-                if listed(first)
-                else max(
-                    listings,
-                    key=lambda b: (
-                        key in _tokens("\n".join(b.lines)),
-                        _weight(terms, "\n".join(b.lines)),
-                    ),
-                )
-            )
+            listing = first if listed(first) else listings[0]
             lv = listing.passage.view
             if lv.kind == "table" and lv.columnar:
                 names = "; ".join(f"{h}: {', '.join(c)}" for h, c in _columns_asked(lv, terms))
             else:
                 names = "; ".join(_name(h) for h in lv.heads())
-            return f"{_stem(listing, blocks, terms)}: {names}."
+            return f"{_stem(listing, blocks, terms, asked)}: {names}."
     if intent in ("list", "definition"):
         if v.kind == "table" and first.parts:
             row = v.rows[first.parts[0]]
             return f"{row[0]}: {row[-1]}" if len(row) >= 2 else ""
-        if v.kind == "list" and first.parts and len(first.parts) == 1:
+        if intent == "definition" and v.kind == "list" and first.parts and len(first.parts) == 1:
             # One item: its head (a titled item names what it defines) and its first sentence.
             head, *body = v.items[first.parts[0]].split("\n")
             sentences = _sentences("\n".join(body))
@@ -351,19 +359,19 @@ def _direct(intent: str, blocks: list[_Block], terms: dict[str, float], key: str
 
 def _columns_asked(v: UnitView, terms: dict[str, float]) -> list[tuple[str, list[str]]]:
     """The columns of a columnar table a question names ("organisations" -> "Customer as an
-    organization"), or all of them when it names none or several equally."""
+    organization"): those whose header holds a question word the other headers lack; all
+    of them when it names none."""
     columns = v.columns()
-    named = [_weight(terms, header) for header, _ in columns]
-    best = max(named, default=0.0)
-    if best > 0 and named.count(best) == 1:
-        return [columns[named.index(best)]]
-    return columns
+    heads = [_tokens(header) for header, _ in columns]
+    shared = frozenset.intersection(*heads) if heads else frozenset()
+    named = [c for c, h in zip(columns, heads, strict=True) if any(t in terms for t in h - shared)]
+    return named or columns
 
 
-def _stem(listing: _Block, blocks: list[_Block], terms: dict[str, float]) -> str:
+def _stem(listing: _Block, blocks: list[_Block], terms: dict[str, float], asked: set[str]) -> str:
     """What the list is: its lead-in; for a figure's or table's list (its "Note:" says
-    nothing), the sentence of the unit that names it, else its caption without its label;
-    else its section."""
+    nothing), the sentence of the unit that names it (one naming the items as the question
+    does, if any: "five levels"), else its caption without its label; else its section."""
     v = listing.passage.view
     captions = [ln.strip() for ln in v.lead if CAPTION.match(ln)]
     lead = [
@@ -375,7 +383,9 @@ def _stem(listing: _Block, blocks: list[_Block], terms: dict[str, float]) -> str
         return _best_sentence(terms, lead[-1]).rstrip(":. ")
     naming = next((b for b in blocks if listing.passage in b.passage.related), None)
     if naming is not None:
-        return _best_sentence(terms, naming.passage.quote).rstrip(":. ")
+        sentences = _sentences(naming.passage.quote)
+        naming_items = [x for x in sentences if asked & _tokens(x)] or sentences
+        return _best_sentence(terms, "\n".join(naming_items)).rstrip(":. ")
     if captions:
         return CAPTION.sub("", captions[0]).strip(" :.")
     return listing.passage.section or listing.passage.title
@@ -429,7 +439,8 @@ def compose_search_answer(question: str, lang: Lang, out: SearchOutput) -> Answe
     intent, wanted, ordinal = question_intent(question)
     blocks = _select(out, intent, wanted, ordinal)
     lines: list[str] = []
-    if direct := _direct(intent, blocks, out.terms, _key_term(out)):
+    asked = asked_items(question)
+    if direct := _direct(intent, wanted, asked, blocks, out.terms, _key_term(out)):
         lines += [direct, ""]
     for n, block in enumerate(blocks, 1):
         lines += _render(block, n) + [""]

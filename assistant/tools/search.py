@@ -50,6 +50,7 @@ _COUNT = re.compile(
 _ORDINAL = re.compile(r"\b(?:step|stage|phase|level|buoc|giai doan|cap do)\s+(\d{1,2})\b")
 _LIST_ASK = re.compile(
     rf"^(?:what|which|name|list)\b.*\b(?:{_PLURAL_NOUNS})\b|^(?:what|which) (?:are|were)\b|"
+    r"^how many\b|"
     rf"\b(?:cac|nhung|may)\s+(?:{_LIST_NOUNS})\b|\bnhung\b(?:\s+\w+){{0,3}}\s+(?:nao|gi)\b|"
     r"^(?:nhung|cac)\b|"
     r"\b(?:gom|bao gom|liet ke|co may|bao nhieu)\b"
@@ -65,7 +66,9 @@ def asked_items(question: str) -> set[str]:
     """The nouns a list question names its items by ("steps", "những việc"), stemmed and
     diacritic-free, to tell the list asked for from a list that merely matches."""
     folded = fold(question)
-    return {stem(m.group(0)) for m in re.finditer(rf"\b(?:{_LIST_NOUNS})\b", folded)}
+    found = re.finditer(rf"\b(?:{_LIST_NOUNS})\b", folded)
+    # in the form of `lexical_tokens`: "cấp độ" -> "cap_do"
+    return {"_".join(stem(w) for w in m.group(0).split()) for m in found}
 
 
 def question_intent(question: str) -> tuple[str, int | None, int | None]:
