@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from assistant.agent.types import Answer, Citation
 from assistant.knowledge.chunking import CAPTION, MARKER, UnitView
 from assistant.knowledge.retrieval import token_set
-from assistant.text import Lang, lexical_tokens, words
+from assistant.text import Lang, words
 from assistant.tools.search import Passage, SearchOutput, asked_items, question_intent
 
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"“‘(]?[A-ZÀ-ỸĐ0-9])")
@@ -158,7 +158,7 @@ def _choose(
         # ("the 5 steps of design thinking", inside one of five team duties, is not a
         # question about the list of duties)
         inline = wanted is not None and any(_inline_items(parts[i]) == wanted for i in p.focus)
-        named = asked & set(lexical_tokens("\n".join([p.section, *v.lead]), folded=True))
+        named = asked & _tokens("\n".join([p.section, *v.lead]))
         as_list = intent == "list" and (wanted == len(parts) or bool(named))
         if not inline and (as_list or p.role == "list_outline"):
             return _Block(p, outline=True, parts=sorted(expanded))
@@ -239,7 +239,7 @@ def _select(
             blocks.append(block)
             shown.add(p.unit_id)
     # Units of one section are read in their order.
-    first = {}
+    first: dict[tuple[str, str], int] = {}
     for b in blocks:
         first.setdefault((b.passage.doc_id, b.passage.section), len(first))
     blocks.sort(

@@ -36,7 +36,6 @@ CANDIDATES = 60  # units per ranking
 # Dense similarity ranks paraphrases best; BM25 and coverage of the question's rare words
 # add exact terms (names, numbers, rare words).
 DENSE_WEIGHT = 1.25
-# Words that say nothing about the topic of a question.
 PAIR_WEIGHT = 0.5  # a word pair adds to its words, it does not replace them
 # Words that say nothing about a question's topic, diacritic-free (a question typed without
 # diacritics cannot tell "đồ" from "đó"), and the same Vietnamese ones as written: with its
@@ -89,11 +88,6 @@ def token_set(text: str) -> frozenset[str]:
 def unit_id(chunk: Chunk) -> str:
     """The unit a chunk belongs to, the same in every rendering."""
     return split_lang(chunk.group or chunk.id)[0]
-
-
-def chunk_lang(chunk: Chunk) -> str | None:
-    """The rendering a chunk is in (`None`: the original)."""
-    return split_lang(chunk.id)[1]
 
 
 class HybridRetriever:

@@ -113,9 +113,6 @@ class Passage(BaseModel):
         default_factory=list,
         description="Items (or rows) held by the best chunk; empty for the unit as a whole.",
     )
-    part_coverage: list[float] = Field(
-        default_factory=list, description="Share of the question's words in each item or row."
-    )
     part_gain: list[float] = Field(
         default_factory=list,
         description="How much each item or row adds to the section and lead-in's share.",
@@ -207,7 +204,6 @@ def _passage(
         quote=quote,
         view=view,
         focus=_focus(best, chunks, view),
-        part_coverage=[round(terms.coverage(p), 3) for p in view.parts()],
         part_gain=[round(terms.coverage(f"{context}\n{p}") - base, 3) for p in view.parts()],
         twin_lang=twin_lang if twin_chunks else None,
         twin_title=(twin_chunks[0].title if twin_chunks else "") or (entry.title if entry else ""),
