@@ -185,7 +185,7 @@ class HybridRetriever:
         # glossary terms typed without them): other-language terms would pull it towards
         # the other rendering.
         vector = self._embedder.embed_query(expand_query(query, into=lang))
-        pool = min(self.size, CANDIDATES * 2)
+        pool = min(self.size, CANDIDATES)
 
         def own(chunk: Chunk) -> bool:
             return self._own(chunk, lang)
@@ -194,7 +194,10 @@ class HybridRetriever:
         # comparable across languages (e5 puts Vietnamese passages closer to any query),
         # and the translation of a match is the same unit anyway.
         candidates = [c for c in self._chunks if own(c) and _matches(c, where)]
-        dense = [(c, cos) for c, cos in self._store.query(vector, pool, where) if own(c)]
+        docs = sorted({c.doc_id for c in candidates})
+        in_lang = {"doc_id": {"$in": docs}} if docs else None
+        scope = {"$and": [where, in_lang]} if where and in_lang else where or in_lang
+        dense = [(c, cos) for c, cos in self._store.query(vector, pool, scope) if own(c)]
         lexical = [
             (self._chunks[i], s)
             for i, s in self._lexical.search(
