@@ -102,20 +102,24 @@ def is_vi_syllable(token: str) -> bool:
 
 
 def detect_lang(text: str) -> Lang:
-    """Vietnamese or English: from diacritics, else from how many words are well-formed
-    Vietnamese syllables (typed without accents) against English words."""
+    """Vietnamese or English, word by word: a word with Vietnamese letters weighs most, a
+    well-formed Vietnamese syllable typed without accents counts for Vietnamese, any other
+    word for English. Capitalised words inside a sentence are names (an English question
+    about "Nguyễn Dương" or "TGDĐ" is English) and weigh little; numbers and acronyms
+    (CX, NPS, KPI) belong to both."""
     text = nfc(text)
-    if _VI_LETTERS.search(text.lower()):
-        return "vi"
     vi = en = 0
-    for raw in _WORD.findall(text):
+    for i, raw in enumerate(_WORD.findall(text)):
         if raw.isdigit() or (raw.isupper() and len(raw) > 1):
-            continue  # numbers and acronyms (CX, NPS, KPI) belong to both languages
+            continue
         tok = raw.lower()
-        if tok in _VI_PLAIN:
+        name = i > 0 and raw[0].isupper()
+        if _VI_LETTERS.search(tok):
+            vi += 1 if name else 3
+        elif tok in _VI_PLAIN:
             vi += 2
         elif tok in EN_STOP or tok in _EN_SYLLABLE_LIKE or not is_vi_syllable(tok):
             en += 1
-        else:
+        elif not name:
             vi += 1
     return "vi" if vi > en else "en"

@@ -201,6 +201,9 @@ def methodology_qa(kb: KnowledgeBase, settings: Settings) -> dict:
     agent.ask("warm up")
     lat = [timed(lambda c=c: agent.ask(c.question))[1] * 1000 for c in cases]
     res["ask_p50_ms"], res["ask_p95_ms"] = round(pct(lat, 0.5), 1), round(pct(lat, 0.95), 1)
+    # Where an ask's time goes besides the search: routing the request to a tool.
+    lat = [timed(lambda c=c: agent.route(c.question))[1] * 1000 for c in cases]
+    res["route_p50_ms"] = round(pct(lat, 0.5), 1)
 
     # Baseline: LangChain's plain Chroma vector-store retriever, same embedder, same chunks
     # (both renderings). A chunk counts with its twin in the other language, as ours does.
@@ -358,8 +361,8 @@ embeddings, embedded Chroma); the methodology figures (index, retrieval, `ask`) 
 |---|---:|---|
 | full index of the methodology, both renderings | {r["index_full_s"]} s ({r["index_chunks"]} chunks, {r["index_chunks_per_s"]} chunks/s) | about a minute {ok(r["index_full_s"], 75)} |
 | re-index, corpus unchanged | {r["reindex_unchanged_s"]} s | < 2 s {ok(r["reindex_unchanged_s"], 2)} |
-| methodology search latency p50 / p95 (warm) | {o["retrieval_p50_ms"]} / {o["retrieval_p95_ms"]} ms | |
-| full offline `ask` p50 / p95 (warm, methodology questions) | {r["ask_p50_ms"]} / {r["ask_p95_ms"]} ms | p50 < 150 ms {ok(r["ask_p50_ms"], 150)} |
+| methodology search latency p50 / p95 (warm, query embedding included) | {o["retrieval_p50_ms"]} / {o["retrieval_p95_ms"]} ms | |
+| full offline `ask` p50 / p95 (warm, methodology questions) | {r["ask_p50_ms"]} / {r["ask_p95_ms"]} ms (of which routing p50 {r.get("route_p50_ms", "?")} ms) | p50 < 150 ms {ok(r["ask_p50_ms"], 150)} |
 | ingest UIT-ViSFD Train, tabular copy | {r["ingest_train_tabular_s"]} s ({r["ingest_train_accepted"]} rows) | |
 | tagger training (7,786 comments) | {r["tagger_train_s"]} s | |
 | tagging throughput (learned) | {r["tagging_records_per_s"]} records/s | |

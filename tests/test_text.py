@@ -49,3 +49,10 @@ def test_stem_matches_english_word_forms_and_leaves_vietnamese_alone():
     for syllable in ("nguyen", "truong", "chuong", "nghieng", "khuyen"):
         assert stem(syllable) == syllable
     assert lexical_tokens("journey maps", folded=True) == ["journey", "map", "journey_map"]
+
+
+def test_detect_lang_names_with_diacritics_do_not_make_english_vietnamese():
+    assert detect_lang("Who is Nguyễn Dương?") == "en"
+    assert detect_lang("What did TGDĐ do when it was small?") == "en"
+    assert detect_lang("Hà Nội có mưa không?") == "vi"
+    assert detect_lang("Quy trình 5 bước Research – Analyze – Ideate – Prototype là gì?") == "vi"

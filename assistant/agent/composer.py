@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from assistant.agent.types import Answer, Citation
 from assistant.knowledge.chunking import CAPTION, MARKER, UnitView
 from assistant.knowledge.retrieval import token_set
-from assistant.text import Lang, lexical_tokens, words
+from assistant.text import Lang, words
 from assistant.tools.search import Passage, SearchOutput, asked_items, question_intent
 
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"“‘(]?[A-ZÀ-ỸĐ0-9])")
@@ -158,7 +158,7 @@ def _choose(
         # ("the 5 steps of design thinking", inside one of five team duties, is not a
         # question about the list of duties)
         inline = wanted is not None and any(_inline_items(parts[i]) == wanted for i in p.focus)
-        named = asked & set(lexical_tokens("\n".join([p.section, *v.lead]), folded=True))
+        named = asked & _tokens("\n".join([p.section, *v.lead]))
         as_list = intent == "list" and (wanted == len(parts) or bool(named))
         if not inline and (as_list or p.role == "list_outline"):
             return _Block(p, outline=True, parts=sorted(expanded))
@@ -195,7 +195,11 @@ def _select(
         # The list asked for may be the next unit's ("the nine dimensions" in a table next
         # to the paragraph that names them), if it speaks to the question as well.
         primary = next(
-            (p for p in passages[1:3] if _offers(p) == wanted and p.coverage >= primary.coverage),
+            (
+                p
+                for p in passages[:3]
+                if p is not primary and _offers(p) == wanted and p.coverage >= primary.coverage
+            ),
             primary,
         )
     blocks = [_choose(primary, intent, wanted, ordinal, asked)]
@@ -212,20 +216,13 @@ def _select(
     # the units shown so far lack it, the best unit holding it comes next.
     key = _key_term(out)
     if key and key not in _tokens(f"{primary.section}\n{primary.quote}"):
-        holder = next(
-            (
-                p
-                for p in passages[1:]
-                if p.score >= SUPPORT_SCORE * primary.score and key in _tokens(p.quote)
-            ),
-            None,
-        )
+        holder = next((p for p in passages[1:] if key in _tokens(f"{p.section}\n{p.quote}")), None)
         if holder is not None and holder.unit_id not in shown:
             blocks.append(_choose(holder, intent, wanted, ordinal, asked))
             shown.add(holder.unit_id)
     # Further units, in rank order: one that holds more of the question, is as good a match
     # (the evidence is split), or goes on with a section already shown.
-    for p in passages[1:]:
+    for p in passages:
         if len(blocks) >= MAX_BLOCKS:
             break
         if p.unit_id in shown or p.score < SUPPORT_SCORE * primary.score:
@@ -242,7 +239,7 @@ def _select(
             blocks.append(block)
             shown.add(p.unit_id)
     # Units of one section are read in their order.
-    first = {}
+    first: dict[tuple[str, str], int] = {}
     for b in blocks:
         first.setdefault((b.passage.doc_id, b.passage.section), len(first))
     blocks.sort(
@@ -302,11 +299,19 @@ def _item_head(head: str) -> str:
 
 
 def _key_term(out: SearchOutput) -> str | None:
-    """The question's most specific word: the rarest one the corpus has."""
-    return max((t for t in out.terms if t in out.known), key=out.terms.get, default=None)
+    """The question's most specific word: the rarest word the corpus has."""
+    known = [t for t in out.terms if t in out.known and "_" not in t]
+    return max(known, key=out.terms.__getitem__, default=None)
 
 
-def _direct(intent: str, blocks: list[_Block], terms: dict[str, float], key: str | None) -> str:
+def _direct(
+    intent: str,
+    wanted: int | None,
+    asked: set[str],
+    blocks: list[_Block],
+    terms: dict[str, float],
+    key: str | None,
+) -> str:
     """The one-sentence answer that opens a list or definition answer: for a list, what it
     is and its items' names; otherwise the sentence that best answers the question."""
     first = blocks[0]
@@ -320,31 +325,28 @@ def _direct(intent: str, blocks: list[_Block], terms: dict[str, float], key: str
         if not listed(first) and _inline_items(text):
             # Items enumerated inside a sentence of the best unit: that sentence.
             return next(s for s in _sentences(text) if _inline_items(s)) or ""
-        listings = [b for b in blocks if listed(b)]
+
+        # The list asked for: the best unit's own, or a list shown with it that has as many
+        # items as asked, items named as the question names them, or the question's most
+        # specific word (not any list that happens to be shown).
+        def asked_for(b: _Block) -> bool:
+            have = _tokens("\n".join(b.lines))
+            return len(b.passage.view.heads()) == wanted or bool(asked & have) or key in have
+
+        listings = [b for b in blocks if listed(b) and (b is first or asked_for(b))]
         if listings:
-            # The list holding the question's most specific word, else the best match.
-            listing = (
-                first
-                if listed(first)
-                else max(
-                    listings,
-                    key=lambda b: (
-                        key in _tokens("\n".join(b.lines)),
-                        _weight(terms, "\n".join(b.lines)),
-                    ),
-                )
-            )
+            listing = first if listed(first) else listings[0]
             lv = listing.passage.view
             if lv.kind == "table" and lv.columnar:
                 names = "; ".join(f"{h}: {', '.join(c)}" for h, c in _columns_asked(lv, terms))
             else:
                 names = "; ".join(_name(h) for h in lv.heads())
-            return f"{_stem(listing, blocks, terms)}: {names}."
+            return f"{_stem(listing, blocks, terms, asked)}: {names}."
     if intent in ("list", "definition"):
         if v.kind == "table" and first.parts:
             row = v.rows[first.parts[0]]
             return f"{row[0]}: {row[-1]}" if len(row) >= 2 else ""
-        if v.kind == "list" and first.parts and len(first.parts) == 1:
+        if intent == "definition" and v.kind == "list" and first.parts and len(first.parts) == 1:
             # One item: its head (a titled item names what it defines) and its first sentence.
             head, *body = v.items[first.parts[0]].split("\n")
             sentences = _sentences("\n".join(body))
@@ -357,19 +359,19 @@ def _direct(intent: str, blocks: list[_Block], terms: dict[str, float], key: str
 
 def _columns_asked(v: UnitView, terms: dict[str, float]) -> list[tuple[str, list[str]]]:
     """The columns of a columnar table a question names ("organisations" -> "Customer as an
-    organization"), or all of them when it names none or several equally."""
+    organization"): those whose header holds a question word the other headers lack; all
+    of them when it names none."""
     columns = v.columns()
-    named = [_weight(terms, header) for header, _ in columns]
-    best = max(named, default=0.0)
-    if best > 0 and named.count(best) == 1:
-        return [columns[named.index(best)]]
-    return columns
+    heads = [_tokens(header) for header, _ in columns]
+    shared = frozenset.intersection(*heads) if heads else frozenset()
+    named = [c for c, h in zip(columns, heads, strict=True) if any(t in terms for t in h - shared)]
+    return named or columns
 
 
-def _stem(listing: _Block, blocks: list[_Block], terms: dict[str, float]) -> str:
+def _stem(listing: _Block, blocks: list[_Block], terms: dict[str, float], asked: set[str]) -> str:
     """What the list is: its lead-in; for a figure's or table's list (its "Note:" says
-    nothing), the sentence of the unit that names it, else its caption without its label;
-    else its section."""
+    nothing), the sentence of the unit that names it (one naming the items as the question
+    does, if any: "five levels"), else its caption without its label; else its section."""
     v = listing.passage.view
     captions = [ln.strip() for ln in v.lead if CAPTION.match(ln)]
     lead = [
@@ -381,7 +383,9 @@ def _stem(listing: _Block, blocks: list[_Block], terms: dict[str, float]) -> str
         return _best_sentence(terms, lead[-1]).rstrip(":. ")
     naming = next((b for b in blocks if listing.passage in b.passage.related), None)
     if naming is not None:
-        return _best_sentence(terms, naming.passage.quote).rstrip(":. ")
+        sentences = _sentences(naming.passage.quote)
+        naming_items = [x for x in sentences if asked & _tokens(x)] or sentences
+        return _best_sentence(terms, "\n".join(naming_items)).rstrip(":. ")
     if captions:
         return CAPTION.sub("", captions[0]).strip(" :.")
     return listing.passage.section or listing.passage.title
@@ -435,7 +439,8 @@ def compose_search_answer(question: str, lang: Lang, out: SearchOutput) -> Answe
     intent, wanted, ordinal = question_intent(question)
     blocks = _select(out, intent, wanted, ordinal)
     lines: list[str] = []
-    if direct := _direct(intent, blocks, out.terms, _key_term(out)):
+    asked = asked_items(question)
+    if direct := _direct(intent, wanted, asked, blocks, out.terms, _key_term(out)):
         lines += [direct, ""]
     for n, block in enumerate(blocks, 1):
         lines += _render(block, n) + [""]

@@ -36,7 +36,6 @@ CANDIDATES = 60  # units per ranking
 # Dense similarity ranks paraphrases best; BM25 and coverage of the question's rare words
 # add exact terms (names, numbers, rare words).
 DENSE_WEIGHT = 1.25
-# Words that say nothing about the topic of a question.
 PAIR_WEIGHT = 0.5  # a word pair adds to its words, it does not replace them
 # Words that say nothing about a question's topic, diacritic-free (a question typed without
 # diacritics cannot tell "đồ" from "đó"), and the same Vietnamese ones as written: with its
@@ -89,11 +88,6 @@ def token_set(text: str) -> frozenset[str]:
 def unit_id(chunk: Chunk) -> str:
     """The unit a chunk belongs to, the same in every rendering."""
     return split_lang(chunk.group or chunk.id)[0]
-
-
-def chunk_lang(chunk: Chunk) -> str | None:
-    """The rendering a chunk is in (`None`: the original)."""
-    return split_lang(chunk.id)[1]
 
 
 class HybridRetriever:
@@ -196,7 +190,7 @@ class HybridRetriever:
         # glossary terms typed without them): other-language terms would pull it towards
         # the other rendering.
         vector = self._embedder.embed_query(expand_query(query, into=lang))
-        pool = min(self.size, CANDIDATES * 2)
+        pool = min(self.size, CANDIDATES)
 
         def own(chunk: Chunk) -> bool:
             return self._own(chunk, lang)
@@ -205,7 +199,10 @@ class HybridRetriever:
         # comparable across languages (e5 puts Vietnamese passages closer to any query),
         # and the translation of a match is the same unit anyway.
         candidates = [c for c in self._chunks if own(c) and _matches(c, where)]
-        dense = [(c, cos) for c, cos in self._store.query(vector, pool, where) if own(c)]
+        docs = sorted({c.doc_id for c in candidates})
+        in_lang = {"doc_id": {"$in": docs}} if docs else None
+        scope = {"$and": [where, in_lang]} if where and in_lang else where or in_lang
+        dense = [(c, cos) for c, cos in self._store.query(vector, pool, scope) if own(c)]
         lexical = [
             (self._chunks[i], s)
             for i, s in self._lexical.search(
@@ -276,6 +273,11 @@ class QueryTerms:
                 self.weights[pair] = PAIR_WEIGHT * retriever.idf(pair)
         self.total = sum(self.weights.values())
         self.known = {t for t in self.weights if retriever.knows(t, lang)}
+
+    def key(self) -> str | None:
+        """The question's most specific word: the rarest word the corpus has."""
+        known = [t for t in self.weights if t in self.known and "_" not in t]
+        return max(known, key=self.weights.__getitem__, default=None)
 
     def known_share(self, pairs_only: bool = False) -> float:
         """Share of the question's weight that the corpus has at all (its words, or its word

@@ -17,7 +17,7 @@ from assistant.knowledge.retrieval import RRF_K, HybridRetriever, QueryTerms, to
 from assistant.knowledge.types import Chunk, Hit
 from assistant.text import Lang, detect_lang, fold, stem
 
-DEFINITION_POOL = 15
+POOL = 15  # units ranked, of which the best k are returned
 # Share of a question's (rarity-weighted) words, or Vietnamese word pairs, that the corpus
 # must have for the question to be about it. Set between the in-scope and out-of-scope
 # questions of evals/methodology_qa.yaml, with room on both sides.
@@ -50,6 +50,7 @@ _COUNT = re.compile(
 _ORDINAL = re.compile(r"\b(?:step|stage|phase|level|buoc|giai doan|cap do)\s+(\d{1,2})\b")
 _LIST_ASK = re.compile(
     rf"^(?:what|which|name|list)\b.*\b(?:{_PLURAL_NOUNS})\b|^(?:what|which) (?:are|were)\b|"
+    r"^how many\b|"
     rf"\b(?:cac|nhung|may)\s+(?:{_LIST_NOUNS})\b|\bnhung\b(?:\s+\w+){{0,3}}\s+(?:nao|gi)\b|"
     r"^(?:nhung|cac)\b|"
     r"\b(?:gom|bao gom|liet ke|co may|bao nhieu)\b"
@@ -65,7 +66,9 @@ def asked_items(question: str) -> set[str]:
     """The nouns a list question names its items by ("steps", "những việc"), stemmed and
     diacritic-free, to tell the list asked for from a list that merely matches."""
     folded = fold(question)
-    return {stem(m.group(0)) for m in re.finditer(rf"\b(?:{_LIST_NOUNS})\b", folded)}
+    found = re.finditer(rf"\b(?:{_LIST_NOUNS})\b", folded)
+    # in the form of `lexical_tokens`: "cấp độ" -> "cap_do"
+    return {"_".join(stem(w) for w in m.group(0).split()) for m in found}
 
 
 def question_intent(question: str) -> tuple[str, int | None, int | None]:
@@ -109,9 +112,6 @@ class Passage(BaseModel):
     focus: list[int] = Field(
         default_factory=list,
         description="Items (or rows) held by the best chunk; empty for the unit as a whole.",
-    )
-    part_coverage: list[float] = Field(
-        default_factory=list, description="Share of the question's words in each item or row."
     )
     part_gain: list[float] = Field(
         default_factory=list,
@@ -204,7 +204,6 @@ def _passage(
         quote=quote,
         view=view,
         focus=_focus(best, chunks, view),
-        part_coverage=[round(terms.coverage(p), 3) for p in view.parts()],
         part_gain=[round(terms.coverage(f"{context}\n{p}") - base, 3) for p in view.parts()],
         twin_lang=twin_lang if twin_chunks else None,
         twin_title=(twin_chunks[0].title if twin_chunks else "") or (entry.title if entry else ""),
@@ -279,14 +278,27 @@ def search_methodology(inp: SearchInput, kb: KnowledgeBase) -> SearchOutput:
     retriever = kb.retriever("methodology")
     catalog = _catalog(kb.settings.methodology_dir)
     kind = question_intent(inp.question)[0]
-    # A definition question looks further down the ranking for the unit defining its term.
-    pool = max(inp.k, DEFINITION_POOL) if kind == "definition" else inp.k
-    hits = retriever.search(inp.question, k=pool, lang=lang)
+    # Further down the ranking may be the unit defining a definition question's term, or
+    # the only one holding the question's most specific word.
+    hits = retriever.search(inp.question, k=max(inp.k, POOL), lang=lang)
     terms = QueryTerms(inp.question, retriever, lang)
     twin = _twin_lang(lang, catalog)
-    passages = [_passage(h, retriever, terms, lang, twin, catalog) for h in hits]
+
+    def passage(hit: Hit) -> Passage:
+        return _passage(hit, retriever, terms, lang, twin, catalog)
+
     if kind == "definition":
-        passages = _prefer_definitions(passages, inp.question, terms)[: inp.k]
+        passages = _prefer_definitions([passage(h) for h in hits], inp.question, terms)
+        passages = passages[: inp.k]
+    else:
+        passages = [passage(h) for h in hits[: inp.k]]
+    key = terms.key()
+    if key and passages and not any(key in token_set(f"{p.section}\n{p.quote}") for p in passages):
+        # The question's most specific word must be answered: the best unit holding it
+        # takes the last place.
+        holder = next((h for h in hits[inp.k :] if key in _unit_tokens(h)), None)
+        if holder is not None:
+            passages[-1] = passage(holder)
     for p in passages:
         for ref in retriever.references(p.unit_id):
             chunks = retriever.unit(ref, lang)
@@ -302,6 +314,11 @@ def search_methodology(inp: SearchInput, kb: KnowledgeBase) -> SearchOutput:
         terms={t: round(w, 3) for t, w in terms.weights.items()},
         known=sorted(terms.known),
     )
+
+
+def _unit_tokens(hit: Hit) -> frozenset[str]:
+    chunks = hit.siblings or [hit.chunk]
+    return token_set("\n".join([hit.chunk.section, *(c.text for c in chunks)]))
 
 
 def _prefer_definitions(passages: list[Passage], question: str, terms: QueryTerms) -> list[Passage]:
