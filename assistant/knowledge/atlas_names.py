@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from assistant.text import fold, words
@@ -49,12 +50,24 @@ def fuzzy_contains(tokens: list[str], phrase: str) -> float:
         if len("".join(window)) < 5:  # short words must match exactly
             continue
         # Word by word: a typo in a word is tolerated, a different word is not.
-        ratios = [
-            difflib.SequenceMatcher(None, w, p).ratio() for w, p in zip(window, ptoks, strict=True)
-        ]
-        if min(ratios) >= 0.75:
+        ratios = []
+        for w, p in zip(window, ptoks, strict=True):
+            ratios.append(_word_ratio(w, p))
+            if ratios[-1] < 0.75:
+                break
+        else:
             best = max(best, sum(ratios) / n)
     return best if best >= 0.86 else 0.0
+
+
+@lru_cache(maxsize=65536)
+def _word_ratio(word: str, other: str) -> float:
+    """difflib's similarity of two words; 0.0 for pairs that cannot reach 0.75 (the cheap
+    upper bounds first: routing compares every word of a request with every atlas name)."""
+    if 2 * min(len(word), len(other)) < 0.75 * (len(word) + len(other)):
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, word, other)
+    return matcher.ratio() if matcher.quick_ratio() >= 0.75 else 0.0
 
 
 class AtlasNames:
