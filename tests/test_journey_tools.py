@@ -104,7 +104,7 @@ def _direct(full_kb, journey: str) -> tuple[list[int], dict[str, set[str]]]:
     """Ratings and tags of the records linked to a journey, read straight from the store."""
     store = full_kb.feedback()
     ids = set(store.records_linked_to(journey))
-    ratings = [r.rating for r in store.rows_for_aggregation() if r.id in ids and r.rating]
+    ratings = [r.rating for r in store.records_by_id(ids) if r.rating]
     tags: dict[str, set[str]] = {}
     for rid, aspect, sentiment in store.all_tags():
         if rid in ids:

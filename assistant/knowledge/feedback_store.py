@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from assistant.errors import FeedbackDatabaseError
 from assistant.knowledge.feedback import AspectLabel, FeedbackRecord
@@ -32,19 +32,6 @@ from assistant.knowledge.redaction import redact_text
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 VERSION = 1
-
-
-class AggregationRow(NamedTuple):
-    """One record's fields that tools aggregate on (named, so no code reads `r[3]`)."""
-
-    id: str
-    source: str
-    rating: int | None
-    date: str | None
-    segment: str | None
-    journey: str | None
-    stage: str | None
-    channel: str | None
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -367,15 +354,13 @@ class FeedbackStore:
         return dict(rows.fetchall())
 
     @_guarded
-    def rows_for_aggregation(self, include: str | None = None) -> list[AggregationRow]:
-        """The aggregation fields of every record of the shared corpus, plus those of the
-        source `include` (which may be private)."""
+    def count_dated(self, start: date, end: date, include: str | None = None) -> int:
+        """Records of the shared corpus (plus the source `include`) dated start..end."""
         where, args = self.corpus_where(include)
-        rows = self._db.execute(
-            "SELECT id, source, rating, date, segment, journey, stage, channel FROM feedback "
-            f"WHERE {where}", args
-        ).fetchall()  # fmt: skip
-        return [AggregationRow(*r) for r in rows]
+        return self._db.execute(
+            f"SELECT COUNT(*) FROM feedback WHERE {where} AND date BETWEEN ? AND ?",
+            (*args, start.isoformat(), end.isoformat()),
+        ).fetchone()[0]
 
     @_guarded
     def scan_for_scope(

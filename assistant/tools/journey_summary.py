@@ -106,9 +106,9 @@ def summarize_journey(inp: JourneySummaryInput, ctx: ToolContext) -> JourneySumm
 
     # Volume trend: the scope's share of every dated record, this period against the last.
     (start, end), (p_start, p_end) = trend_periods(sel, inp.start, inp.end)
-    dated = [r.date for r in kb.feedback().rows_for_aggregation(inp.source) if r.date]
-    n_cur = sum(1 for d in dated if start.isoformat() <= d <= end.isoformat())
-    n_prev = sum(1 for d in dated if p_start.isoformat() <= d <= p_end.isoformat())
+    store = kb.feedback()
+    n_cur = store.count_dated(start, end, inp.source)
+    n_prev = store.count_dated(p_start, p_end, inp.source)
     mine = [d for _, d in sel.undated_scope.values() if d]
     trend = share_trend(sum(1 for d in mine if start <= d <= end), n_cur,
                         sum(1 for d in mine if p_start <= d <= p_end), n_prev,
