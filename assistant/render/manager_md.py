@@ -9,11 +9,12 @@ in brackets are citations, not labels).
 
 from __future__ import annotations
 
+from assistant.render.pain_points_md import direction_word, trend_text
 from assistant.render.scope_md import number, scope_line
 from assistant.tools.journey_stats import StageStats
 from assistant.tools.journey_summary import JourneySummaryOutput
 from assistant.tools.kpis import Kpi
-from assistant.tools.pain_points import PainPoint, Trend
+from assistant.tools.pain_points import PainPoint
 from assistant.tools.roadmap import Brief, Initiative, RoadmapOutput
 from assistant.tools.types import Claim, Evidence
 
@@ -33,7 +34,7 @@ T = {
                       "2 × (khen − chê) / số phản hồi, cùng thang −2…+2",
         "mot": "Khoảnh khắc của sự thật", "pains": "Điểm đau",
         "delights": "Điều làm khách hài lòng",
-        "volume": "Khối lượng", "of_all": "toàn bộ phản hồi", "vs": "so với",
+        "volume": "Khối lượng", "of_all": "toàn bộ phản hồi",
         "metrics": "Chỉ số theo bản đồ hành trình (chưa đo trong phản hồi)",
         "chart": "Biểu đồ", "no_issues": "không có phàn nàn nào trong phạm vi",
         "no_actions": "chưa đề xuất khi dữ liệu chưa đủ",
@@ -42,8 +43,6 @@ T = {
         "levels": {"high": "cao", "medium": "trung bình", "low": "thấp", "none": "không có"},
         "horizons": {"0-3 months": "0-3 tháng", "3-6 months": "3-6 tháng",
                      "6-12 months": "6-12 tháng"},
-        "directions": {"up": "tăng", "down": "giảm", "flat": "không đổi rõ rệt",
-                       "too few": "quá ít dữ liệu để so sánh"},
     },
     "en": {
         "roadmap": "CX roadmap", "summary": "summary for managers", "goal": "Goal",
@@ -59,7 +58,7 @@ T = {
         "curve_note": "journey map per step; feedback: the stage's net sentiment = 2 × (praise "
                       "− complaints) / comments, on the same −2…+2 scale",
         "mot": "Moments of truth", "pains": "Pain points", "delights": "What delights customers",
-        "volume": "Volume", "of_all": "of all feedback", "vs": "vs",
+        "volume": "Volume", "of_all": "of all feedback",
         "metrics": "Journey-map metrics (not measured in the feedback)",
         "chart": "Chart", "no_issues": "no complaints in scope",
         "no_actions": "none proposed while the data is too thin",
@@ -68,8 +67,6 @@ T = {
         "levels": {"high": "high", "medium": "medium", "low": "low", "none": "none"},
         "horizons": {"0-3 months": "0-3 months", "3-6 months": "3-6 months",
                      "6-12 months": "6-12 months"},
-        "directions": {"up": "up", "down": "down", "flat": "no clear change",
-                       "too few": "too few to compare"},
     },
 }  # fmt: skip
 
@@ -125,7 +122,7 @@ def brief_lines(b: Brief, enough: bool, lang: str) -> list[str]:
     lines = [f"\n**{t['issues']}**"]
     for n, i in enumerate(b.top_issues, 1):
         mean = f", {t['mean']} {i.mean_rating:.1f}" if i.mean_rating is not None else ""
-        trend = f"; {t['trend']}: {t['directions'][i.trend]}" if i.trend else ""
+        trend = f"; {t['trend']}: {direction_word(i.trend, lang)}" if i.trend else ""
         lines.append(f"{n}. {i.label} — {number(i.count, lang)} {t['comments']} "
                      f"({_pct(i.share)}){mean}{trend}")  # fmt: skip
     if not b.top_issues:
@@ -146,15 +143,6 @@ def _stage_feedback(s: StageStats, lang: str, min_evidence: int) -> str:
     return f"{signed(s.net_sentiment, 1)} (n={number(s.records, lang)})"
 
 
-def _trend(tr: Trend, lang: str) -> str:
-    t = T[lang]
-    p = f", p={tr.p_value:.3f}" if tr.p_value is not None and tr.direction != "too few" else ""
-    return (f"{t['directions'][tr.direction]} — {_pct(tr.current_share)} ({tr.current}/"
-            f"{tr.current_total}, {tr.period[0]}–{tr.period[1]}) {t['vs']} "
-            f"{_pct(tr.previous_share)} ({tr.previous}/{tr.previous_total}, "
-            f"{tr.previous_period[0]}–{tr.previous_period[1]}){p}")  # fmt: skip
-
-
 def _pain(n: int, p: PainPoint, lang: str) -> list[str]:
     t = T[lang]
     mean = f", {t['mean']} {p.mean_rating:.1f}" if p.mean_rating is not None else ""
@@ -162,7 +150,7 @@ def _pain(n: int, p: PainPoint, lang: str) -> list[str]:
     lines = [f"{n}. **{p.label.get(lang)}** — {number(p.count, lang)} {t['comments']} "
              f"({_pct(p.share)}){mean}{low}"]  # fmt: skip
     if p.trend:
-        lines.append(f"   {t['trend']}: {_trend(p.trend, lang)}")
+        lines.append(f"   {t['trend']}: {trend_text(p.trend, lang)}")
     for q in p.quotes[:1]:
         stars = f"{q.rating}★ " if q.rating else ""
         lines.append(f"   > “{q.text}” — {stars}[{q.record_id}]")
@@ -240,7 +228,7 @@ def render_journey_summary(o: JourneySummaryOutput, lang: str) -> str:
     lines.append(f"\n**{t['mot']}**: "
                  + ", ".join(f"{s.name} [{s.ref}]" for s in o.moments_of_truth))  # fmt: skip
     if o.volume_trend:
-        lines.append(f"\n**{t['volume']}** ({t['trend']}): {_trend(o.volume_trend, lang)}")
+        lines.append(f"\n**{t['volume']}** ({t['trend']}): {trend_text(o.volume_trend, lang)}")
     if o.pain_points:
         lines.append(f"\n**{t['pains']}**")
         for n, p in enumerate(o.pain_points, 1):

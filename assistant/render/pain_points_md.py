@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.render.scope_md import scope_line
-from assistant.tools.pain_points import PainPoint, PainPointsOutput
+from assistant.tools.pain_points import PainPoint, PainPointsOutput, Trend
 
 T = {
     "vi": {
@@ -27,6 +27,23 @@ T = {
 }  # fmt: skip
 
 
+def direction_word(direction: str, lang: str) -> str:
+    """"up", "down", "flat" or "too few" in the answer's language."""
+    return T[lang][direction]
+
+
+def trend_text(tr: Trend, lang: str) -> str:
+    """A share in a period against the period before: direction, shares, counts, periods and
+    the test's p (when there were enough records to test)."""
+    t = T[lang]
+    p = f", p={tr.p_value:.3f}" if tr.p_value is not None and tr.direction != "too few" else ""
+    return (
+        f"{t[tr.direction]} — {tr.current_share:.0%} ({tr.current}/{tr.current_total}, "
+        f"{tr.period[0]}–{tr.period[1]}) {t['vs']} {tr.previous_share:.0%} ({tr.previous}/"
+        f"{tr.previous_total}, {tr.previous_period[0]}–{tr.previous_period[1]}){p}"
+    )
+
+
 def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     t = T[lang]
     sev = []
@@ -39,15 +56,7 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
         f"({p.share:.0%}), {', '.join(sev)}; {t['impact']} {p.impact:.0f}"
     ]
     if p.trend:
-        tr = p.trend
-        lines.append(
-            f"   {t['trend']}: {t[tr.direction]} — {tr.current_share:.0%} ({tr.current}/"
-            f"{tr.current_total}, {tr.period[0]}–{tr.period[1]}) {t['vs']} "
-            f"{tr.previous_share:.0%} ({tr.previous}/{tr.previous_total}, "
-            f"{tr.previous_period[0]}–{tr.previous_period[1]})"
-            + (f", p={tr.p_value:.3f}" if tr.p_value is not None and tr.direction != "too few"
-               else "")
-        )  # fmt: skip
+        lines.append(f"   {t['trend']}: {trend_text(p.trend, lang)}")
     if p.steps:
         lines.append(f"   {t['steps']}: {', '.join(p.steps[:4])}")
     if p.themes:
