@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from assistant.errors import AssistantError
+from assistant.knowledge.yaml_files import field_path, node_line
 from assistant.text import fold
 
 # libyaml's parser when PyYAML was built with it: the atlas is read on every CLI call.
@@ -326,35 +327,6 @@ class Atlas(BaseModel):
 # -- loading with line numbers ---------------------------------------------------------------
 
 
-def _node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at a pydantic error location (or its nearest parent)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == str(part)), None)
-            if match is None:
-                key = next((k for k, _ in node.value if k.value == str(part)), None)
-                return key.start_mark.line + 1 if key is not None else line
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-        else:
-            return line
-        line = node.start_mark.line + 1
-    return line
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        text = str(part)
-        text = text[:40] + "…" if len(text) > 40 else text  # a key may be any long string
-        out += f"[{part}]" if isinstance(part, int) else (f".{text}" if out else text)
-    return out
-
-
 def _preview(value: Any, limit: int = 60) -> str:
     """A value quoted in a message, never the whole of a large one (nor its repr)."""
     if isinstance(value, str):
@@ -489,8 +461,8 @@ class _Reader:
                 self.add(
                     Problem(
                         file=file,
-                        line=_node_line(self.nodes.get(file), loc),
-                        field=_field(loc),
+                        line=node_line(self.nodes.get(file), loc),
+                        field=field_path(loc),
                         message=msg,
                     )
                 )
@@ -501,7 +473,7 @@ class _Reader:
             self._unlisted[file] = self._unlisted.get(file, 0) + 1
             return
         self.add(
-            Problem(file=file, line=_node_line(self.nodes.get(file), loc), field=_field(loc),
+            Problem(file=file, line=node_line(self.nodes.get(file), loc), field=field_path(loc),
                     message=message)
         )  # fmt: skip
 

@@ -1,7 +1,8 @@
 """Small YAML data files validated by a pydantic model, with problems as file:line: field.
 
 The atlas has its own reader (several files, cross-references); this is for the single-file
-domain data of `corpus/playbook/` (segment cues, journey cues).
+domain data of `corpus/playbook/` (segment cues, journey cues). Both place a problem at its
+line and name its field the same way (`node_line`, `field_path`).
 """
 
 from __future__ import annotations
@@ -40,22 +41,7 @@ class YamlData:
 
     def line(self, loc: tuple[Any, ...]) -> int | None:
         """1-based line of the node at `loc` (keys and list indexes), or its nearest parent."""
-        node = self.node
-        line = node.start_mark.line + 1 if node is not None else None
-        for part in loc:
-            if isinstance(node, yaml.MappingNode):
-                pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-                if pair is None:
-                    return line
-                node = pair[1]
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if part >= len(node.value):
-                    return line
-                node = node.value[part]
-            else:
-                return line
-            line = node.start_mark.line + 1
-        return line
+        return node_line(self.node, loc)
 
     def report(self, loc: tuple[Any, ...], message: str) -> None:
         """Record a problem at `loc` as 'file:line: field: message'."""
@@ -75,9 +61,31 @@ class YamlData:
             return None
 
 
+def node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at a pydantic error location (or its nearest parent)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                key = next((k for k, _ in node.value if k.value == str(part)), None)
+                return key.start_mark.line + 1 if key is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
 def field_path(loc: tuple[Any, ...]) -> str:
-    """('segments', 2, 'name') -> 'segments[2].name'."""
+    """('segments', 2, 'name') -> 'segments[2].name' (a long key cut at 40 characters)."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        text = str(part)
+        text = text[:40] + "…" if len(text) > 40 else text  # a key may be any long string
+        out += f"[{part}]" if isinstance(part, int) else (f".{text}" if out else text)
     return out
