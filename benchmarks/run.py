@@ -92,55 +92,19 @@ def slack_load(kb: KnowledgeBase) -> dict:
     in-process) under a mix: 20 heavy mentions (pains, persona, journey) at once, then a
     /cx help, a light question and a button click while the heavy ones run. Also: how long
     the light question took to be answered, and whether each heavy one was answered once."""
-    import threading
-    import urllib.parse
     from concurrent.futures import ThreadPoolExecutor
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from slack_harness import (
-        FIXTURES,
-        action,
-        answers,
-        event,
-        start_bot,
-        thread_of,
-        wait_until,
-    )
-
-    from assistant.agent.types import Answer
+    from slack_harness import answers, load_mix, post_together, start_bot, thread_of, wait_until
 
     bot = start_bot(kb, WORK / "ratings.sqlite", cx_allowed_users="")
-    heavy_texts = ["pains delivery", "persona warranty", "tóm tắt hành trình giao hàng",
-                   "what hurts customers most after delivery?"]  # fmt: skip
-    heavy_ts = [f"1700000200.{i:06d}" for i in range(20)]
-    heavy = [
-        event("app_mention.json", f"Ev0H{i}", ts=ts, user=f"U0HEAVY{i % 5}",
-              text=f"<@U0BOT> {heavy_texts[i % len(heavy_texts)]}")
-        for i, ts in enumerate(heavy_ts)
-    ]  # fmt: skip
+    load = load_mix(bot)
+    heavy_ts, light_ts = load.heavy_ts, load.light_ts
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=20) as pool:
-        heavy_acks = [seconds for _, seconds in pool.map(bot.post, heavy)]
-    response_url = urllib.parse.quote(f"{bot.slack.base}/response/help", safe="")
-    slash = (FIXTURES / "slash_cx.txt").read_text().strip().replace("RESPONSE_URL", response_url)
-    slash = slash.replace("text=pains+warranty", "text=help")
-    stored = Answer(question="q?", lang="en", answer="An answer", citations=[], tool="search")
-    answer_id = bot.ctx.ratings.save_answer(stored, "U0ALLOWED", "slack", "C0GENERAL:1")
-    click = action("answer_feedback_up", answer_id, f"{bot.slack.base}/response/click")
-    light_ts = "1700000300.000001"
-    light = event("app_mention.json", "Ev0LIGHT", ts=light_ts, user="U0LIGHT",
-                  text="<@U0BOT> What is a journey atlas?")  # fmt: skip
-    form, mix = "application/x-www-form-urlencoded", {}
+        heavy_acks = [seconds for _, seconds in pool.map(bot.post, load.heavy)]
     sent_light = time.monotonic()
-    threads = [
-        threading.Thread(target=lambda k=k, b=b, c=c: mix.__setitem__(k, bot.post(b, c)[1]))
-        for k, b, c in (("slash", slash, form), ("light", light, "application/json"),
-                        ("click", click, form))
-    ]  # fmt: skip
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    mix = {name: seconds for name, (_, seconds) in post_together(bot, load.after).items()}
 
     def answered(ts: str) -> int:
         return sum(1 for _, p in answers(bot.slack) if thread_of(bot.slack, p) == ts)

@@ -18,6 +18,7 @@ import httpx
 from fake_slack import FakeSlack
 
 from assistant.agent.agent import Agent
+from assistant.agent.types import Answer
 from assistant.answer_ratings import RatingsStore
 from assistant.bots.slack.app import build_app
 from assistant.bots.slack.context import BotContext
@@ -174,3 +175,53 @@ def wait_until(predicate: Any, timeout: float = 30.0, what: str = "condition") -
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+# -- the load mix (tests/test_slack_load.py asserts its behaviour, benchmarks/run.py times it)
+HEAVY = ["pains delivery", "persona warranty", "tóm tắt hành trình giao hàng",
+         "what hurts customers most after delivery?"]  # fmt: skip
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class LoadMix:
+    """20 heavy mentions sent at once, then a /cx help, a light question and a click."""
+
+    heavy: list[str]
+    heavy_ts: list[str]
+    after: dict[str, tuple[str, str]]  # name -> (body, content type)
+    light_ts: str
+
+
+def load_mix(bot: Bot) -> LoadMix:
+    heavy_ts = [f"1700000200.{i:06d}" for i in range(20)]
+    heavy = [
+        event("app_mention.json", f"Ev0H{i}", ts=ts, user=f"U0HEAVY{i % 5}",
+              text=f"<@U0BOT> {HEAVY[i % len(HEAVY)]}")
+        for i, ts in enumerate(heavy_ts)
+    ]  # fmt: skip
+    response_url = urllib.parse.quote(f"{bot.slack.base}/response/help", safe="")
+    slash = (FIXTURES / "slash_cx.txt").read_text().strip().replace("RESPONSE_URL", response_url)
+    slash = slash.replace("text=pains+warranty", "text=help")
+    stored = Answer(question="q?", lang="en", answer="An answer", citations=[], tool="search")
+    answer_id = bot.ctx.ratings.save_answer(stored, "U0ALLOWED", "slack", "C0GENERAL:1700000000.1")
+    click = action("answer_feedback_up", answer_id, f"{bot.slack.base}/response/click")
+    light_ts = "1700000300.000001"
+    light = event("app_mention.json", "Ev0LIGHT", ts=light_ts, user="U0LIGHT",
+                  text="<@U0BOT> What is a journey atlas?")  # fmt: skip
+    after = {"slash": (slash, FORM), "light": (light, "application/json"), "click": (click, FORM)}
+    return LoadMix(heavy, heavy_ts, after, light_ts)
+
+
+def post_together(bot: Bot, requests: dict[str, tuple[str, str]]) -> dict[str, tuple]:
+    """Post each (body, content type) on its own thread at once: name -> (response, s)."""
+    results: dict[str, tuple] = {}
+    threads = [
+        threading.Thread(target=lambda k=k, b=b, c=c: results.__setitem__(k, bot.post(b, c)))
+        for k, (b, c) in requests.items()
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

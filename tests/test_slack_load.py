@@ -3,28 +3,20 @@
 Timings are measured (and written to a file) by benchmarks/run.py; this test asserts the
 behaviour, with bounds generous enough for a shared machine."""
 
-import threading
 import time
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from slack_harness import (
-    FIXTURES,
-    action,
     answers,
-    event,
+    load_mix,
+    post_together,
     small_feedback_kb,
     start_bot,
     text_of,
     thread_of,
     wait_until,
 )
-
-from assistant.agent.types import Answer
-
-HEAVY = ["pains delivery", "persona warranty", "tóm tắt hành trình giao hàng",
-         "what hurts customers most after delivery?"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -43,39 +35,16 @@ def load_bot(small_kb, tmp_path):
 
 def test_acks_never_wait_for_answers_and_every_heavy_request_is_answered_once(load_bot):
     bot = load_bot
-    heavy_ts = [f"1700000200.{i:06d}" for i in range(20)]
-    heavy = [
-        event("app_mention.json", f"Ev0H{i}", ts=ts, user=f"U0HEAVY{i % 5}",
-              text=f"<@U0BOT> {HEAVY[i % len(HEAVY)]}")
-        for i, ts in enumerate(heavy_ts)
-    ]  # fmt: skip
+    mix = load_mix(bot)
+    heavy_ts, light_ts = mix.heavy_ts, mix.light_ts
     acks: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=20) as pool:
-        for i, (resp, seconds) in enumerate(pool.map(bot.post, heavy)):
+        for i, (resp, seconds) in enumerate(pool.map(bot.post, mix.heavy)):
             assert resp.status_code == 200
             acks[f"heavy{i}"] = seconds
     # The heavy lane is now full: a slash command, a light question and a click arrive.
-    response_url = urllib.parse.quote(f"{bot.slack.base}/response/help", safe="")
-    slash = (FIXTURES / "slash_cx.txt").read_text().strip().replace("RESPONSE_URL", response_url)
-    slash = slash.replace("text=pains+warranty", "text=help")
-    stored = Answer(question="q?", lang="en", answer="An answer", citations=[], tool="search")
-    answer_id = bot.ctx.ratings.save_answer(stored, "U0ALLOWED", "slack", "C0GENERAL:1700000000.1")
-    click = action("answer_feedback_up", answer_id, f"{bot.slack.base}/response/click")
-    light_ts = "1700000300.000001"
-    light = event("app_mention.json", "Ev0LIGHT", ts=light_ts, user="U0LIGHT",
-                  text="<@U0BOT> What is a journey atlas?")  # fmt: skip
     sent_light = time.monotonic()
-    form = "application/x-www-form-urlencoded"
-    results: dict[str, tuple] = {}
-    threads = [
-        threading.Thread(target=lambda k=k, b=b, c=c: results.__setitem__(k, bot.post(b, c)))
-        for k, b, c in (("slash", slash, form), ("light", light, "application/json"),
-                        ("click", click, form))
-    ]  # fmt: skip
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = post_together(bot, mix.after)
     for name, (resp, seconds) in results.items():
         assert resp.status_code == 200, name
         acks[name] = seconds
