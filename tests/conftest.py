@@ -65,3 +65,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def bot(full_kb, tmp_path):
+    """The real Slack app over signed HTTP with default settings (tests/slack_harness.py);
+    a test file that needs other settings defines its own `bot`."""
+    from slack_harness import start_bot
+
+    bot = start_bot(full_kb, tmp_path / "r.sqlite")
+    yield bot
+    bot.close()

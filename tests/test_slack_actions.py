@@ -6,20 +6,11 @@ is not in the channel."""
 import json
 import time
 
-import pytest
-from slack_harness import action, blocks_of, start_bot, wait_until
+from slack_harness import FORM, action, blocks_of, wait_until
 
 from assistant.agent.types import Answer
 
-FORM = "application/x-www-form-urlencoded"
 THREAD = "1700000000.000100"
-
-
-@pytest.fixture
-def bot(full_kb, tmp_path):
-    bot = start_bot(full_kb, tmp_path / "r.sqlite")
-    yield bot
-    bot.close()
 
 
 def _answer(bot, conversation: str, channel: str = "slack") -> str:

@@ -8,14 +8,12 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from slack_harness import (
     FIXTURES,
     answers,
     blocks_of,
     event,
     sign,
-    start_bot,
     text_of,
     thread_of,
     wait_answers,
@@ -23,13 +21,6 @@ from slack_harness import (
 
 from assistant.agent.types import Answer
 from assistant.bots.slack.blocks import MAX_BLOCKS, MAX_SECTION, answer_messages
-
-
-@pytest.fixture
-def bot(full_kb, tmp_path):
-    bot = start_bot(full_kb, tmp_path / "r.sqlite")
-    yield bot
-    bot.close()
 
 
 def test_mention_is_acked_fast_and_answered_in_the_thread(bot):

@@ -4,8 +4,7 @@ native table block, and is never empty."""
 
 import json
 
-import pytest
-from slack_harness import event, start_bot, wait_answers
+from slack_harness import event, wait_answers
 
 from assistant.agent.types import Answer, Citation
 from assistant.bots.slack.blocks import MAX_SECTION, answer_messages, split_sources
@@ -76,13 +75,6 @@ def test_an_empty_answer_still_says_something():
     messages = answer_messages(_answer("   "), "a1")
     kinds = [b["type"] for b in messages[0]["blocks"]]
     assert kinds == ["section", "actions"] and "no answer" in messages[0]["text"]
-
-
-@pytest.fixture
-def bot(full_kb, tmp_path):
-    bot = start_bot(full_kb, tmp_path / "r.sqlite")
-    yield bot
-    bot.close()
 
 
 def test_the_router_sees_what_was_typed_not_slacks_escaping(bot):

@@ -4,17 +4,9 @@ edited mention is answered once, and a restart does not make the bot forget a th
 
 import time
 
-import pytest
-from slack_harness import answers, event, fixture, start_bot, text_of, wait_answers
+from slack_harness import answers, event, fixture, text_of, wait_answers
 
 THREAD = "1700000000.000100"
-
-
-@pytest.fixture
-def bot(full_kb, tmp_path):
-    bot = start_bot(full_kb, tmp_path / "r.sqlite")
-    yield bot
-    bot.close()
 
 
 def _reply(bot, event_id: str, ts: str, user: str, text: str) -> None:
