@@ -181,3 +181,44 @@ def test_doctor_command(tmp_path, monkeypatch, capsys):
     assert main(["doctor", "--check", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert all(f["ok"] for f in out["findings"] if f["part"] == "methodology")
+
+
+def test_a_few_records_the_approximate_search_misses_are_not_damage(tmp_path, embedder,
+                                                                    monkeypatch):  # fmt: skip
+    """HNSW never returns a few records of a healthy collection by their own vector (27 of
+    7,786 shipped comments after a fresh `index`): reported, not called damage; beyond
+    APPROXIMATE_MISS_SHARE they are lost vectors."""
+    from assistant.knowledge.store import APPROXIMATE_MISS_SHARE, ChunkStore
+
+    corpus = tmp_path / "corpus" / "methodology"
+    corpus.mkdir(parents=True)
+    catalog = []
+    for i in range(200):
+        (corpus / f"d{i}.txt").write_text(f"Điểm chạm {PHRASES[i % 40]}.\n", encoding="utf-8")
+        catalog.append(f"- {{id: d{i}, file: d{i}.txt, title: Điểm chạm, source: test}}")
+    (corpus / "catalog.yaml").write_text("\n".join(catalog) + "\n", encoding="utf-8")
+    s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=tmp_path / "corpus")
+    kb = KnowledgeBase.open(s, CachingEmbedder(embedder))
+    kb.index_methodology(progress=False)
+    store = kb.store("methodology")
+    ids = sorted(store.ids())
+    real = ChunkStore._not_found_by_own_vector
+    unreachable: set[str] = set()
+
+    def missing(self, batch, vectors):  # noqa: ANN001
+        return real(self, batch, vectors) + [i for i in batch if i in unreachable]
+
+    monkeypatch.setattr(ChunkStore, "_not_found_by_own_vector", missing)
+    unreachable.update(ids[:1])  # one record of 200: the search's miss
+    assert store.lost_vectors(ids) == [] and store.probe(ids[:1]) == []
+    report = run_doctor(kb, repair=False)
+    vectors = next(f for f in report.findings if (f.part, f.check) == ("methodology", "vectors"))
+    assert vectors.ok and "1 not returned by the approximate search" in vectors.detail
+    assert kb.index_health(["methodology"]).parts[0].status == "ok"
+
+    many = int(len(ids) * APPROXIMATE_MISS_SHARE) + 5  # beyond the expected misses: damage
+    unreachable.update(ids[::len(ids) // many][:many])
+    assert set(store.lost_vectors(ids)) == unreachable and store.probe(ids[:1]) == ids[:1]
+    report = run_doctor(kb, repair=False)
+    vectors = next(f for f in report.findings if (f.part, f.check) == ("methodology", "vectors"))
+    assert not vectors.ok and not report.ok

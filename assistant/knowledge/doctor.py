@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError
 from assistant.knowledge.indexer import document_hash
+from assistant.knowledge.store import APPROXIMATE_MISS_SHARE, lost_of
 
 if TYPE_CHECKING:
     from assistant.knowledge.base import KnowledgeBase
@@ -156,6 +157,21 @@ class DoctorReport(BaseModel):
         return "\n".join([*lines, f"{verdict} ({self.seconds:.1f} s)"])
 
 
+def _vectors_finding(
+    store: ChunkStore, ids: list[str], what: str, add: Callable[[str, bool, str], None]
+) -> list[str]:
+    """The "vectors" finding, and the ids whose vectors are lost (ChunkStore.lost_vectors's
+    rule), saying how many the approximate search alone does not return."""
+    unreadable, missed = store.vector_check(ids)
+    lost = lost_of(unreadable, missed, len(ids))
+    detail = f"{len(lost)} of {len(ids)} {what} not found by their own vector"
+    if missed and not set(missed) & set(lost):
+        detail += (f" ({len(missed)} not returned by the approximate search: within its "
+                   f"expected misses, under {APPROXIMATE_MISS_SHARE:.0%})")  # fmt: skip
+    add("vectors", not lost, detail)
+    return lost
+
+
 def _check_chunks(kb: KnowledgeBase, part: Part, report: DoctorReport) -> bool:
     """Findings for methodology or atlas; True when something needs repair."""
     from assistant.knowledge.atlas_documents import atlas_documents
@@ -171,8 +187,7 @@ def _check_chunks(kb: KnowledgeBase, part: Part, report: DoctorReport) -> bool:
     mark = store.completed_size()
     finished = mark is not None and mark == len(ids)
     add("last run", finished, "finished" if finished else "did not finish (or predates the mark)")
-    lost = store.lost_vectors(ids)
-    add("vectors", not lost, f"{len(lost)} of {len(ids)} chunks not found by their own vector")
+    lost = _vectors_finding(store, ids, "chunks", add)
     try:
         docs = (
             list(load_methodology(kb.settings.methodology_dir))
@@ -207,9 +222,7 @@ def _check_feedback(kb: KnowledgeBase, report: DoctorReport) -> bool:
     indexed = set(store.ids())
     orphans = indexed - stored
     add("orphans", not orphans, f"{len(orphans)} vectors of records SQLite does not hold")
-    lost = store.lost_vectors(sorted(indexed & stored))
-    add("vectors", not lost, f"{len(lost)} of {len(indexed & stored)} records not found by their "
-        "own vector")  # fmt: skip
+    lost = _vectors_finding(store, sorted(indexed & stored), "records", add)
     # Records never embedded (ingested with --no-embed, or from Slack) are not a fault: the
     # tools read SQLite. `cx-assistant ingest FILE` embeds a file's records.
     add("embedded", True, f"{len(stored & indexed)} of {len(stored)} records have a vector")
