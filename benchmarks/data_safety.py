@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.errors import ChromaUnavailableError  # noqa: E402
-from assistant.knowledge.atlas import load_atlas, validate_atlas  # noqa: E402
-from assistant.knowledge.base import KnowledgeBase  # noqa: E402
-from assistant.knowledge.doctor import run_doctor  # noqa: E402
-from assistant.knowledge.redaction import redact  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.atlas.model import load_atlas, validate_atlas  # noqa: E402
+from assistant.core.errors import ChromaUnavailableError  # noqa: E402
+from assistant.core.redaction import redact  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
+from assistant.kb.base import KnowledgeBase  # noqa: E402
+from assistant.kb.doctor import index_health, run_doctor  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work" / "safety"
 N = 1_000_000
@@ -92,10 +92,10 @@ def index_checks() -> dict:
     kb = KnowledgeBase.open(s)
     kb.index_methodology(progress=False)
     kb.index_atlas(progress=False)
-    kb.index_health()
+    index_health(kb)
     start = time.perf_counter()
     for _ in range(20):
-        kb.index_health()
+        index_health(kb)
     out = {"index_health(), methodology + atlas + empty feedback (ms)": round(
         (time.perf_counter() - start) / 20 * 1000, 2)}  # fmt: skip
     start = time.perf_counter()

@@ -50,8 +50,8 @@ CLI_CASES: dict[str, list[str]] = {
 
 def tools_warm(kb, runs: int = 7) -> dict[str, float]:  # noqa: ANN001 - a KnowledgeBase
     """p50 (ms) of each feedback tool in-process, after one call that warms it."""
-    from assistant.registry import Registry
-    from assistant.tools.types import ToolContext
+    from assistant.agent.registry import Registry
+    from assistant.core.tools import ToolContext
 
     registry = Registry()
     ctx = ToolContext(kb=kb, lang="en")
@@ -88,7 +88,7 @@ def cli_cold(data_dir: Path, runs: int = 3) -> dict[str, float]:
 
 def synthetic_store(source_db: Path, target_dir: Path, n: int) -> Path:
     """A feedback store of n records resampled from `source_db`, written in SQL."""
-    from assistant.knowledge.feedback_store import FeedbackStore
+    from assistant.feedback.store.sqlite import FeedbackStore
 
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / "feedback.sqlite"
@@ -151,10 +151,10 @@ def pains_at_scale(data_dir: Path) -> dict:
 
 
 def _pains_child(data_dir: Path) -> None:
-    from assistant.knowledge.base import KnowledgeBase
-    from assistant.settings import Settings
-    from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
-    from assistant.tools.types import ToolContext
+    from assistant.core.settings import Settings
+    from assistant.core.tools import ToolContext
+    from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
+    from assistant.kb.base import KnowledgeBase
 
     kb = KnowledgeBase.open(Settings(_env_file=None, cx_data_dir=data_dir))
     start = time.perf_counter()

@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.agent.agent import Agent  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
+from assistant.core.text import fold  # noqa: E402
 from assistant.evals.methodology_qa import load_cases, passage_text  # noqa: E402
-from assistant.knowledge.base import KnowledgeBase  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from assistant.text import fold  # noqa: E402
-from assistant.tools.search import SearchInput, search_methodology  # noqa: E402
+from assistant.kb.base import KnowledgeBase  # noqa: E402
+from assistant.methodology.search import SearchInput, search_methodology  # noqa: E402
 from benchmarks import feedback_speed  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work"
@@ -174,8 +174,8 @@ def methodology_qa(kb: KnowledgeBase, settings: Settings) -> dict:
     from langchain_chroma import Chroma
     from langchain_core.documents import Document as LCDocument
 
-    from assistant.knowledge.langchain_embeddings import EmbedderAsLangChain
-    from assistant.knowledge.loaders import split_lang
+    from assistant.index.langchain_embeddings import EmbedderAsLangChain
+    from assistant.methodology.loaders import split_lang
 
     chunks = kb.store("methodology").all_chunks()
     twins: dict[str, list[str]] = {}

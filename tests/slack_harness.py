@@ -18,14 +18,14 @@ import httpx
 from fake_slack import FakeSlack
 
 from assistant.agent.agent import Agent
-from assistant.agent.types import Answer
-from assistant.answer_ratings import RatingsStore
-from assistant.bots.slack.app import build_app
-from assistant.bots.slack.context import BotContext
-from assistant.bots.slack.http_server import make_server
-from assistant.conversation import AccessPolicy, Conversations
-from assistant.knowledge.base import KnowledgeBase
-from assistant.registry import Registry
+from assistant.agent.registry import Registry
+from assistant.chat.conversation import AccessPolicy, Conversations
+from assistant.chat.ratings import RatingsStore
+from assistant.core.answers import Answer
+from assistant.kb.base import KnowledgeBase
+from assistant.surfaces.slack.app import build_app
+from assistant.surfaces.slack.context import BotContext
+from assistant.surfaces.slack.http_server import make_server
 from conftest import REPO, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"

@@ -3,7 +3,7 @@
 import json
 import re
 
-from assistant.cli import main
+from assistant.surfaces.cli import main
 from conftest import SEEDS
 
 JSON_KEYS = {"question", "lang", "answer", "citations", "tool", "status"}

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.knowledge.atlas import UnknownNameError, load_atlas, validate_atlas
+from assistant.atlas.model import load_atlas, validate_atlas
+from assistant.core.errors import AtlasError, UnknownNameError
+from assistant.surfaces.cli import main
 from conftest import REPO
 
 ATLAS = REPO / "corpus" / "atlas"
@@ -189,9 +190,8 @@ def test_problems_per_file_are_capped_and_counted(tmp_path):
 
 
 def test_the_file_size_limit_is_a_setting(tmp_path, embedder):
-    from assistant.knowledge.atlas import AtlasError
-    from assistant.knowledge.base import KnowledgeBase
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.kb.base import KnowledgeBase
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ATLAS, corpus / "atlas")

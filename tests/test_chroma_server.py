@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from assistant.agent.agent import Agent
-from assistant.cli import main
-from assistant.errors import ChromaUnavailableError
-from assistant.knowledge.base import KnowledgeBase
-from assistant.settings import Settings
+from assistant.core.errors import ChromaUnavailableError
+from assistant.core.settings import Settings
+from assistant.kb.base import KnowledgeBase
+from assistant.kb.doctor import index_health
+from assistant.surfaces.cli import main
 from conftest import free_port
 
 QUESTIONS = [
@@ -181,11 +182,11 @@ def test_a_stopped_server_fails_calls_within_the_deadline(chroma_process, embedd
     port, proc = chroma_process
     kb = KnowledgeBase.open(_settings(tmp_path, port), embedder)
     store = kb.store("methodology")
-    assert kb.index_health(["methodology"]).parts[0].status in ("ok", "empty")
+    assert index_health(kb, ["methodology"]).parts[0].status in ("ok", "empty")
     proc.send_signal(signal.SIGSTOP)  # as `kill -STOP`: the port accepts, nothing answers
     try:
         exc = _within(30, store.count)
-        health = _within(30, lambda: kb.index_health(["methodology"]))
+        health = _within(30, lambda: index_health(kb, ["methodology"]))
     finally:
         proc.send_signal(signal.SIGCONT)
     assert isinstance(exc, ChromaUnavailableError) and "no answer within 1 s" in str(exc)

@@ -1,9 +1,9 @@
 import re
 from itertools import groupby
 
-from assistant.knowledge.chunking import MAX_CHARS, chunk_document, unit_view
-from assistant.knowledge.loaders import load_methodology
-from assistant.knowledge.types import Document
+from assistant.index.types import Document
+from assistant.methodology.chunking import MAX_CHARS, chunk_document, unit_view
+from assistant.methodology.loaders import load_methodology
 from conftest import SEEDS
 
 DOCS = {d.id: d for d in load_methodology(SEEDS)}

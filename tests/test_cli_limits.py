@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from assistant.cli import _index_line, _ingest_line, main
 from assistant.evals.tagging import load_labelled
+from assistant.surfaces.cli import _index_line, _ingest_line, main
 from conftest import REPO
 
 PADDED = 50_000  # bytes of one padded file; under the default limit (1,000,000)

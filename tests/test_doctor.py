@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.cli import main
-from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.doctor import run_doctor
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.kb.base import KnowledgeBase
+from assistant.kb.doctor import index_health, run_doctor
+from assistant.surfaces.cli import main
 from conftest import REPO
 
 
@@ -68,21 +68,21 @@ def test_lost_feedback_vectors_are_found_and_embedded_again(tmp_path, embedder, 
     emb = CachingEmbedder(embedder)
     first = KnowledgeBase.open(s, emb)
     assert first.ingest(big_feedback, progress=False).indexed == 1200
-    assert first.index_health(["feedback"]).ok
+    assert index_health(first, ["feedback"]).ok
     _lose_vector_files(first)
 
     kb = KnowledgeBase.open(s, emb)
     store = kb.store("feedback")
     assert store.count() == 1200  # Chroma still counts them all...
     assert len(store.lost_vectors(store.ids())) > 1000  # ...but cannot find most
-    health = kb.index_health(["feedback"])
+    health = index_health(kb, ["feedback"])
     assert not health.ok and health.parts[0].status == "damaged"
     assert "cx-assistant doctor" in health.problems()[0]
 
     # `index` ingests the shipped files again: nothing new, and the lost vectors come back.
     again = kb.ingest(big_feedback, progress=False)
     assert again.accepted == 0 and again.repaired > 1000 and again.indexed == again.repaired
-    assert store.lost_vectors(store.ids()) == [] and kb.index_health(["feedback"]).ok
+    assert store.lost_vectors(store.ids()) == [] and index_health(kb, ["feedback"]).ok
     hits = store.query(emb.embed_passages([PHRASES[3]])[0], 1)
     assert hits[0][0].text == PHRASES[3]
 
@@ -106,18 +106,18 @@ def test_lost_chunk_vectors_are_found_and_repaired_by_index_and_by_doctor(tmp_pa
     report = run_doctor(kb, repair=False)
     vectors = next(f for f in report.findings if (f.part, f.check) == ("methodology", "vectors"))
     assert not vectors.ok and not report.ok
-    assert kb.index_health(["methodology"]).parts[0].status == "damaged"
+    assert index_health(kb, ["methodology"]).parts[0].status == "damaged"
 
     repaired = kb.index_methodology(progress=False)  # what `cx-assistant index` runs
     assert repaired.repaired > 900 and repaired.unchanged + repaired.repaired == 1100
     assert repaired.chunks_embedded == repaired.repaired  # only what was lost
-    assert kb.index_health(["methodology"]).ok
+    assert index_health(kb, ["methodology"]).ok
 
     _lose_vector_files(kb)  # and once more, for the doctor to repair
     kb = KnowledgeBase.open(s, emb)
     report = run_doctor(kb, repair=True)
     assert any(a.startswith("methodology: 0 documents added, 0 updated, ") for a in report.actions)
-    assert kb.index_health(["methodology"]).ok
+    assert index_health(kb, ["methodology"]).ok
     after = run_doctor(kb, repair=False)
     assert all(f.ok for f in after.findings if f.part == "methodology")
 
@@ -152,11 +152,11 @@ def test_a_run_that_died_half_way_is_reported_incomplete(tmp_path, embedder):
     with pytest.raises(KeyboardInterrupt):
         KnowledgeBase.open(s, DiesAfter(embedder, 1)).index_methodology(progress=False)
     kb = KnowledgeBase.open(s, embedder)
-    health = kb.index_health(["methodology"])
+    health = index_health(kb, ["methodology"])
     assert health.parts[0].status == "incomplete" and health.parts[0].stored == 2
     assert "incomplete" in health.problems()[0] and "cx-assistant index" in health.problems()[0]
     kb.index_methodology(progress=False)
-    assert kb.index_health(["methodology"]).ok
+    assert index_health(kb, ["methodology"]).ok
 
 
 def test_doctor_command(tmp_path, monkeypatch, capsys):
@@ -188,7 +188,7 @@ def test_a_few_records_the_approximate_search_misses_are_not_damage(tmp_path, em
     """HNSW never returns a few records of a healthy collection by their own vector (27 of
     7,786 shipped comments after a fresh `index`): reported, not called damage; beyond
     APPROXIMATE_MISS_SHARE they are lost vectors."""
-    from assistant.knowledge.store import APPROXIMATE_MISS_SHARE, ChunkStore
+    from assistant.index.store import APPROXIMATE_MISS_SHARE, ChunkStore
 
     corpus = tmp_path / "corpus" / "methodology"
     corpus.mkdir(parents=True)
@@ -214,7 +214,7 @@ def test_a_few_records_the_approximate_search_misses_are_not_damage(tmp_path, em
     report = run_doctor(kb, repair=False)
     vectors = next(f for f in report.findings if (f.part, f.check) == ("methodology", "vectors"))
     assert vectors.ok and "1 not returned by the approximate search" in vectors.detail
-    assert kb.index_health(["methodology"]).parts[0].status == "ok"
+    assert index_health(kb, ["methodology"]).parts[0].status == "ok"
 
     many = int(len(ids) * APPROXIMATE_MISS_SHARE) + 5  # beyond the expected misses: damage
     unreachable.update(ids[::len(ids) // many][:many])

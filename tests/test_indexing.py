@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.store import ChunkStore, make_chroma_client
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.index.store import ChunkStore, make_chroma_client
+from assistant.kb.base import KnowledgeBase
 
 
 class CountingEmbedder:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.ingest import IngestError
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.feedback.ingest import IngestError
+from assistant.kb.base import KnowledgeBase
+from assistant.surfaces.cli import main
 from conftest import REPO
 
 GOOD = [
@@ -306,7 +306,7 @@ def test_a_damaged_feedback_database_names_the_file_and_the_fix(tmp_path, monkey
 
 
 def test_a_database_of_the_first_scheme_is_migrated(tmp_path, embedder):
-    from assistant.knowledge.feedback_store import SCHEMA
+    from assistant.feedback.store.sqlite import SCHEMA
 
     s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=REPO / "corpus")
     s.cx_data_dir.mkdir()
@@ -332,7 +332,7 @@ def test_a_database_of_the_first_scheme_is_migrated(tmp_path, embedder):
 
 
 def test_the_cli_refuses_a_file_over_the_ingest_size(tmp_path, monkeypatch, capsys):
-    from assistant.knowledge.feedback_store import FeedbackStore
+    from assistant.feedback.store.sqlite import FeedbackStore
 
     monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CX_MAX_INGEST_BYTES", "200")

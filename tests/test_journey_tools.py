@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from assistant.agent.agent import Agent
-from assistant.cli import main
-from assistant.knowledge.atlas import UnknownNameError
-from assistant.render.manager_md import render_journey_summary, render_roadmap, signed
-from assistant.tools.five_questions import FiveQuestionsInput, answer_five_questions
-from assistant.tools.journey_summary import JourneySummaryInput, summarize_journey
-from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
-from assistant.tools.persona import PersonaInput, draft_persona
-from assistant.tools.roadmap import RoadmapInput, propose_roadmap
-from assistant.tools.types import ToolContext
+from assistant.core.errors import UnknownNameError
+from assistant.core.tools import ToolContext
+from assistant.feedback.render.manager_md import render_journey_summary, render_roadmap, signed
+from assistant.feedback.tools.five_questions import FiveQuestionsInput, answer_five_questions
+from assistant.feedback.tools.journey_summary import JourneySummaryInput, summarize_journey
+from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
+from assistant.feedback.tools.persona import PersonaInput, draft_persona
+from assistant.feedback.tools.roadmap import RoadmapInput, propose_roadmap
+from assistant.surfaces.cli import main
 
 
 def test_five_questions_cross_journey_before(full_kb):
@@ -184,8 +184,8 @@ def test_no_pilot_and_no_ranking_without_evidence(full_kb, lang):
 
 
 def _steps_of(full_kb, journey: str) -> list:
-    from assistant.tools.journey_stats import journey_stats
-    from assistant.tools.scope import FeedbackFilters, select
+    from assistant.feedback.journey_stats import journey_stats
+    from assistant.feedback.scope import FeedbackFilters, select
 
     sel = select(full_kb, FeedbackFilters(journey=journey))
     return journey_stats(full_kb, full_kb.atlas().find_journey(journey), sel)[1]
@@ -246,7 +246,7 @@ VI_LETTERS = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫ
 def _english_label_words() -> set[str]:
     """Every English label the manager renderer emits, except those Vietnamese shares
     (KPI, JCXM, figures)."""
-    from assistant.render.manager_md import T
+    from assistant.feedback.render.manager_md import T
 
     def flat(d: dict) -> list[str]:
         return [x for v in d.values() for x in (flat(v) if isinstance(v, dict) else [v])]
@@ -293,7 +293,7 @@ def test_labels_stay_in_the_answer_language(full_kb, tmp_path, journey):
 
 
 def test_ask_draws_the_chart_only_when_asked_and_always_in_slack(full_kb, tmp_path):
-    from assistant.conversation import Conversations, Requester
+    from assistant.chat.conversation import Conversations, Requester
 
     conv = Conversations.open(Agent(full_kb), full_kb.settings, ratings=False)
     conv.chart_dir = tmp_path
@@ -307,12 +307,12 @@ def test_ask_draws_the_chart_only_when_asked_and_always_in_slack(full_kb, tmp_pa
     english = conv.ask("summarize the warranty journey with a chart", "c3", who).answer
     assert english.lang == "en" and len(english.attachments) == 1
     assert "Blue line" in english.answer
-    slack = Requester(user="U1", surface="slack", shared=True)
+    slack = Requester(user="U1", surface="slack", shared=True, inline_charts=True)
     assert len(conv.ask("tóm tắt hành trình giao hàng", "c4", slack).answer.attachments) == 1
 
 
 def test_shares_move_only_with_a_significant_test_and_enough_records():
-    from assistant.tools.stats import share_direction
+    from assistant.feedback.stats import share_direction
 
     assert share_direction(40, 100, 20, 100, 30)[1] == "up"  # p ≈ 0.002
     assert share_direction(20, 100, 40, 100, 30)[1] == "down"

@@ -8,19 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.knowledge.atlas import load_atlas
-from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.feedback import FeedbackRecord
-from assistant.knowledge.feedback_store import FeedbackStore
-from assistant.knowledge.linking import (
+from assistant.atlas.model import load_atlas
+from assistant.core.errors import LinkCuesError
+from assistant.core.settings import Settings
+from assistant.feedback.linking import (
     SEMANTIC_THRESHOLD,
     Link,
-    LinkCuesError,
     Linker,
     load_link_cues,
     validate_link_cues,
 )
-from assistant.settings import Settings
+from assistant.feedback.records import FeedbackRecord
+from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.kb.base import KnowledgeBase
 
 REPO = Path(__file__).resolve().parents[1]
 ATLAS = load_atlas(REPO / "corpus" / "atlas")

@@ -8,8 +8,8 @@ import pytest
 from fake_openai import ScriptedOpenAI, final, tool_call
 
 from assistant.agent.agent import FALLBACK_NOTE, Agent
-from assistant.knowledge.base import KnowledgeBase
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.kb.base import KnowledgeBase
 from conftest import REPO
 
 
@@ -97,7 +97,7 @@ def test_instruction_inside_feedback_does_not_change_the_tool(tmp_path, embedder
     ],
 )
 def test_ask_routes_every_tool_offline(full_kb, cli_env, capsys, question, tool):
-    from assistant.cli import main
+    from assistant.surfaces.cli import main
 
     assert main(["ask", "--json", question]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -15,8 +15,8 @@ from fake_openai import ScriptedOpenAI, Trickle, final, tool_call, tool_calls
 
 from assistant.agent.agent import FALLBACK_NOTE, Agent
 from assistant.agent.llm import MAX_ANSWER_CHARS, MAX_TOOL_CALLS, MAX_TOOL_ROUNDS
-from assistant.agent.types import Answer
-from assistant.knowledge.base import KnowledgeBase
+from assistant.core.answers import Answer
+from assistant.kb.base import KnowledgeBase
 
 QUESTION = "What is a journey atlas?"
 GENEROUS_S = 30.0  # far above any deadline set here: only a hang can pass it

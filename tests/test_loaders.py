@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import CorpusError
-from assistant.knowledge.loaders import Rendering, load_methodology, localized_id, split_lang
+from assistant.core.errors import CorpusError
+from assistant.methodology.loaders import Rendering, load_methodology, localized_id, split_lang
 from conftest import REPO, SEEDS
 
 SHARED_SEEDS = REPO.parent / "shared" / "seeds"

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from assistant.agent.composer import compose_search_answer
 from assistant.evals.methodology_qa import text_lang
-from assistant.tools.search import SearchInput, question_intent, search_methodology
+from assistant.methodology.answer import compose_search_answer
+from assistant.methodology.search import SearchInput, question_intent, search_methodology
 
 
 @pytest.fixture

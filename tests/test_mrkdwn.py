@@ -1,4 +1,4 @@
-from assistant.bots.slack.mrkdwn import (
+from assistant.surfaces.slack.mrkdwn import (
     cut,
     safe_markdown,
     segments,

@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
-from assistant.cli import main
-from assistant.errors import AssistantError
-from assistant.knowledge.base import KnowledgeBase
-from assistant.settings import Settings
-from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
-from assistant.tools.types import ToolContext
+from assistant.core.errors import AssistantError
+from assistant.core.settings import Settings
+from assistant.core.tools import ToolContext
+from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
+from assistant.kb.base import KnowledgeBase
+from assistant.surfaces.cli import main
 from conftest import REPO
 
 TRAIN = REPO / "corpus" / "feedback" / "uit-visfd-train.csv"
@@ -128,7 +128,7 @@ def test_under_the_minimum_of_evidence_nothing_is_ranked(small_kb):
     assert (out.enough_evidence, out.pain_points, out.delights) == (False, [], [])
     assert out.confidence == "low" and out.collect is not None
     assert {(c.aspect, c.sentiment): c.count for c in out.counts}[("BATTERY", "negative")] == 4
-    from assistant.render.pain_points_md import render_pain_points
+    from assistant.feedback.render.pain_points_md import render_pain_points
 
     text = render_pain_points(out, "en")
     assert text.startswith("_Scope: all feedback — 8 of 8 comments._")
@@ -136,7 +136,7 @@ def test_under_the_minimum_of_evidence_nothing_is_ranked(small_kb):
 
 
 def test_trend_is_judged_on_shares_with_a_test():
-    from assistant.tools.stats import two_proportion_p
+    from assistant.feedback.stats import two_proportion_p
 
     # Counts up 29% while the share fell (26.5% -> 24.9%): not a rise.
     assert two_proportion_p(249, 1000, 265, 1000) > 0.05

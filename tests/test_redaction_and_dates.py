@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from assistant.knowledge.dates import parse_date
-from assistant.knowledge.redaction import redact
+from assistant.core.redaction import redact
+from assistant.feedback.dates import parse_date
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 import pytest
 
+from assistant.agent.registry import Registry
 from assistant.agent.router import Router
-from assistant.knowledge.atlas import load_atlas
-from assistant.registry import Registry
+from assistant.atlas.model import load_atlas
 from conftest import REPO
 
 ROUTER = Router(load_atlas(REPO / "corpus" / "atlas"), Registry())

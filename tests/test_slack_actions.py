@@ -8,7 +8,7 @@ import time
 
 from slack_harness import FORM, action, blocks_of, wait_until
 
-from assistant.agent.types import Answer
+from assistant.core.answers import Answer
 
 THREAD = "1700000000.000100"
 

@@ -19,8 +19,8 @@ from slack_harness import (
     wait_answers,
 )
 
-from assistant.agent.types import Answer
-from assistant.bots.slack.blocks import MAX_BLOCKS, MAX_SECTION, answer_messages
+from assistant.core.answers import Answer
+from assistant.surfaces.slack.blocks import MAX_BLOCKS, MAX_SECTION, answer_messages
 
 
 def test_mention_is_acked_fast_and_answered_in_the_thread(bot):

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from slack_harness import event, start_bot
 
-from assistant.bots.slack.http_server import CapLogs
+from assistant.surfaces.slack.http_server import CapLogs
 
 
 @pytest.fixture
 def bot(full_kb, tmp_path):
     bot = start_bot(full_kb, tmp_path / "r.sqlite", cx_slack_max_body_bytes=4096,
                     cx_slack_max_connections=3, cx_slack_read_timeout_s=1.0,
-                    cx_slack_max_upload_bytes=200)  # fmt: skip
+                    cx_max_upload_bytes=200)  # fmt: skip
     yield bot
     bot.close()
 

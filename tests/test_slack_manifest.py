@@ -5,10 +5,10 @@ import re
 
 import yaml
 
+from assistant.agent.registry import Registry
 from assistant.agent.router import Router
-from assistant.conversation import STARTER_PROMPTS
-from assistant.knowledge.atlas import load_atlas
-from assistant.registry import Registry
+from assistant.atlas.model import load_atlas
+from assistant.chat.conversation import STARTER_PROMPTS
 from conftest import REPO
 
 MANIFEST = yaml.safe_load((REPO / "manifest.yaml").read_text(encoding="utf-8"))

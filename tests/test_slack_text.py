@@ -6,9 +6,9 @@ import json
 
 from slack_harness import event, wait_answers
 
-from assistant.agent.types import Answer, Citation
-from assistant.bots.slack.blocks import MAX_SECTION, answer_messages, split_sources
-from assistant.bots.slack.incoming import mentions_others, plain_text
+from assistant.core.answers import Answer, Citation
+from assistant.surfaces.slack.blocks import MAX_SECTION, answer_messages, split_sources
+from assistant.surfaces.slack.incoming import mentions_others, plain_text
 
 
 def test_incoming_text_is_unescaped_and_resolved():

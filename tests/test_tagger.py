@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from assistant.cli import main
+from assistant.atlas.model import load_atlas
 from assistant.evals.tagging import score
-from assistant.knowledge.atlas import load_atlas
-from assistant.knowledge.feedback import AspectLabel, parse_labels
-from assistant.knowledge.tagger import LearnedTagger, ZeroShotTagger
+from assistant.feedback.records import AspectLabel, parse_labels
+from assistant.feedback.tagger import LearnedTagger, ZeroShotTagger
+from assistant.surfaces.cli import main
 from conftest import REPO
 
 TAXONOMY = load_atlas(REPO / "corpus" / "atlas").taxonomy

@@ -1,6 +1,6 @@
 import unicodedata
 
-from assistant.text import detect_lang, fold, lexical_tokens, nfc, stem
+from assistant.core.text import detect_lang, fold, lexical_tokens, nfc, stem
 
 
 def test_nfd_input_compares_equal_after_nfc():

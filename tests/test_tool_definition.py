@@ -9,11 +9,11 @@ from fake_openai import ScriptedOpenAI, final, tool_call
 from pydantic import BaseModel, Field
 
 from assistant.agent.agent import Agent
+from assistant.agent.registry import Registry
 from assistant.agent.router import Router
-from assistant.cli import main
-from assistant.conversation import AccessPolicy, Conversations, Requester
-from assistant.registry import Registry
-from assistant.tools.types import ToolContext, ToolSpec
+from assistant.chat.conversation import AccessPolicy, Conversations, Requester
+from assistant.core.tools import ToolContext, ToolSpec
+from assistant.surfaces.cli import main
 from conftest import REPO
 
 
@@ -121,7 +121,8 @@ def test_chat_session_on_stdin_keeps_memory_and_commands(full_kb, cli_env, tmp_p
     env = {"CX_DATA_DIR": str(cli_env.cx_data_dir), "CX_CORPUS_DIR": str(REPO / "corpus"),
            "PATH": "/usr/bin:/bin"}  # fmt: skip
     proc = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "chat", "--charts", str(tmp_path / "charts")],
+        [sys.executable, "-m", "assistant.surfaces.cli", "chat", "--charts",
+         str(tmp_path / "charts")],
         input=lines,
         capture_output=True,
         text=True,
@@ -143,7 +144,7 @@ def test_eval_results_do_not_depend_on_what_the_user_ingested(full_kb, embedder,
     import shutil
 
     from assistant.evals.runner import run_evals
-    from assistant.knowledge.base import KnowledgeBase
+    from assistant.kb.base import KnowledgeBase
 
     data = tmp_path / "data"
     shutil.copytree(full_kb.settings.cx_data_dir, data / "eval")  # a warm eval folder

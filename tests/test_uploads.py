@@ -8,11 +8,11 @@ import pytest
 from slack_harness import small_feedback_kb
 
 from assistant.agent.agent import Agent
-from assistant.conversation import AccessPolicy, Conversations, Requester, asks_to_share
-from assistant.registry import Registry
-from assistant.tools.pain_points import PainPointsInput, summarize_pain_points
-from assistant.tools.scope import FeedbackFilters, select
-from assistant.tools.types import ToolContext
+from assistant.agent.registry import Registry
+from assistant.chat.conversation import AccessPolicy, Conversations, Requester, asks_to_share
+from assistant.core.tools import ToolContext
+from assistant.feedback.scope import FeedbackFilters, select
+from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
 
 UPLOADER = Requester(user="U0ALLOWED", surface="slack", shared=False)
 
@@ -111,9 +111,9 @@ def test_an_upload_over_a_limit_is_refused_whole(kb, tmp_path):
     vi = conv.ingest_file(_csv(tmp_path / "dai.csv", _battery(12, "e")), UPLOADER, "vi")
     assert "12 dòng" in vi.refused and "CX_MAX_UPLOAD_ROWS" in vi.refused
 
-    small = _conversations(kb, cx_slack_max_upload_bytes=100)
+    small = _conversations(kb, cx_max_upload_bytes=100)
     big = small.ingest_file(_csv(tmp_path / "big.csv", _battery(5, "f")), UPLOADER, "en")
-    assert big.report is None and "CX_SLACK_MAX_UPLOAD_BYTES" in big.refused
+    assert big.report is None and "CX_MAX_UPLOAD_BYTES" in big.refused
     assert "too large" in big.refused and store.count() == count
 
 

@@ -4,7 +4,7 @@ others go first, the place in the queue told before the work starts, a bounded q
 import threading
 import time
 
-from assistant.work_queue import WorkQueue
+from assistant.chat.work_queue import WorkQueue
 
 
 def _blocker(started: list, gate: threading.Event, name: str):

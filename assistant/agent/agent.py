@@ -10,14 +10,14 @@ the tools run: a refused tool is never executed, whoever asked for it.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from assistant.agent.composer import compose_search_answer, compose_tool_answer
+from assistant.agent.composer import compose_tool_answer
+from assistant.agent.memory import ConversationMemory, Turn
+from assistant.agent.registry import Registry
 from assistant.agent.router import (
     HELP,
     OUT_OF_SCOPE,
@@ -26,17 +26,17 @@ from assistant.agent.router import (
     asks_for_chart,
     is_follow_up,
 )
-from assistant.agent.types import Answer, Attachment
-from assistant.errors import AssistantError
-from assistant.knowledge.atlas import Atlas
-from assistant.knowledge.base import KnowledgeBase
-from assistant.registry import Registry
-from assistant.text import Lang, detect_lang
-from assistant.tools.types import ToolContext
+from assistant.atlas.model import Atlas
+from assistant.core.answers import Answer, Attachment
+from assistant.core.errors import AssistantError, LLMUnavailable
+from assistant.core.text import Lang, detect_lang
+from assistant.core.tools import ToolContext
+from assistant.kb.base import KnowledgeBase
+from assistant.kb.doctor import index_health
+from assistant.methodology.answer import compose_search_answer
 
 log = logging.getLogger(__name__)
 
-MEMORY_TURNS = 10  # messages kept per conversation
 REFUSAL = {
     "vi": "Xin lỗi, bạn chưa được dùng công cụ dựa trên phản hồi khách hàng ({tool}) ở đây. "
     "Các công cụ này chỉ dùng trong kênh chung và cho người được cấp quyền. Hãy liên hệ "
@@ -56,49 +56,6 @@ FALLBACK_NOTE = {
     "vi": "_(Mô hình ngôn ngữ không phản hồi; đây là câu trả lời ngoại tuyến.)_",
     "en": "_(The language model did not answer; this is the offline answer.)_",
 }
-
-
-@dataclass
-class Turn:
-    question: str
-    answer: str
-    tool: str
-    args: dict[str, Any]
-
-
-@dataclass
-class ConversationMemory:
-    """The last turns of each conversation (a Slack thread, a CLI session), bounded per
-    conversation and in the number of conversations (least recently used dropped)."""
-
-    window: int = MEMORY_TURNS
-    max_conversations: int = 1000
-    _turns: OrderedDict[str, deque[Turn]] = field(default_factory=OrderedDict)
-    # Several workers answer at once (Slack): every change of the order holds the lock.
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, conversation: str, turn: Turn) -> None:
-        with self._lock:
-            turns = self._turns.pop(conversation, None) or deque(maxlen=self.window)
-            turns.append(turn)
-            self._turns[conversation] = turns
-            while len(self._turns) > self.max_conversations:
-                self._turns.popitem(last=False)
-
-    def turns(self, conversation: str) -> list[Turn]:
-        with self._lock:
-            turns = self._turns.get(conversation)
-            if turns is None:
-                return []
-            self._turns.move_to_end(conversation)
-            return list(turns)
-
-    def forget(self, conversation: str) -> None:
-        with self._lock:
-            self._turns.pop(conversation, None)
-
-    def __len__(self) -> int:
-        return len(self._turns)
 
 
 @dataclass
@@ -156,7 +113,7 @@ class Agent:
         fields = self.registry.get(route.tool).input_model.model_fields
         if not {"start", "segment"} & set(fields):
             return route
-        from assistant.knowledge.filters import parse_filters
+        from assistant.feedback.request_filters import parse_filters
 
         try:
             reference = self.kb.feedback().latest_date()
@@ -241,7 +198,7 @@ class Agent:
             return self._remember(conversation, self.refusal(question, lang, route.tool, request),
                                   route.args)  # fmt: skip
         if self.kb.settings.llm_enabled and route.tool not in (HELP, OUT_OF_SCOPE):
-            from assistant.agent.llm import LLMUnavailable, ask_llm
+            from assistant.agent.llm import ask_llm
 
             history = self.memory.turns(conversation) if conversation else []
             try:
@@ -281,7 +238,7 @@ class Agent:
                 out = spec.run({"question": q, "k": self.kb.settings.cx_top_k}, ctx)
                 answer = compose_search_answer(question, lang, out)  # type: ignore[arg-type]
                 # A run killed half-way or lost vectors: say the answer may miss passages.
-                health = self.kb.index_health(("methodology",))
+                health = index_health(self.kb, ("methodology",))
                 if not health.ok:
                     answer.answer = "_" + " ".join(health.problems()) + "_\n\n" + answer.answer
                 return answer

@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.knowledge.atlas import Atlas
-from assistant.knowledge.atlas_names import AtlasNames, fuzzy_contains, norm
-from assistant.registry import Registry
-from assistant.text import detect_lang, fold, words
+from assistant.agent.registry import Registry
+from assistant.atlas.model import Atlas
+from assistant.atlas.names import AtlasNames, fuzzy_contains, norm
+from assistant.core.text import detect_lang, fold, words
 
 HELP, OUT_OF_SCOPE = "help", "out_of_scope"
 

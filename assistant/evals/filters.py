@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.knowledge.filters import ParsedFilters, SegmentBook, load_segments, parse_filters
+from assistant.feedback.request_filters import ParsedFilters, parse_filters
+from assistant.feedback.segments import SegmentBook, load_segments
 
 FIELDS = ("start", "end", "min_rating", "max_rating", "segment", "unsupported")
 

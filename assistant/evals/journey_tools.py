@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from assistant.knowledge.base import KnowledgeBase
-from assistant.registry import Registry
-from assistant.tools.types import ToolContext
+from assistant.agent.registry import Registry
+from assistant.core.tools import ToolContext
+from assistant.kb.base import KnowledgeBase
 
 
 def get_path(data: Any, path: str) -> Any:

@@ -23,9 +23,9 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import ConfigError
-from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.feedback import (
+from assistant.core.errors import ConfigError
+from assistant.feedback.linking import Linker
+from assistant.feedback.records import (
     MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
@@ -33,9 +33,9 @@ from assistant.knowledge.feedback import (
     read_rows,
     to_record,
 )
-from assistant.knowledge.linking import Linker
-from assistant.knowledge.store import ChunkStore, collection_name, stored_vectors
-from assistant.knowledge.types import Chunk
+from assistant.index.store import ChunkStore, collection_name, stored_vectors
+from assistant.index.types import Chunk
+from assistant.kb.base import KnowledgeBase
 
 
 class LinkLabel(BaseModel):

@@ -19,10 +19,10 @@ import yaml
 from pydantic import BaseModel, field_validator
 
 from assistant.agent.agent import Agent
-from assistant.agent.composer import compose_search_answer
-from assistant.knowledge.base import KnowledgeBase
-from assistant.text import detect_lang, fold, nfc
-from assistant.tools.search import Passage, SearchInput, search_methodology
+from assistant.core.text import detect_lang, fold, nfc
+from assistant.kb.base import KnowledgeBase
+from assistant.methodology.answer import compose_search_answer
+from assistant.methodology.search import Passage, SearchInput, search_methodology
 
 _VI_WORD = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
 # Share of words carrying Vietnamese letters above which a text is Vietnamese: most

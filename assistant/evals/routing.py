@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
+from assistant.agent.registry import Registry
 from assistant.agent.router import Router
-from assistant.knowledge.base import KnowledgeBase
-from assistant.registry import Registry
+from assistant.kb.base import KnowledgeBase
 
 
 def evaluate(

@@ -11,9 +11,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from assistant.errors import ConfigError
-from assistant.knowledge.base import KnowledgeBase
-from assistant.settings import Settings
+from assistant.core.errors import ConfigError
+from assistant.core.settings import Settings
+from assistant.kb.base import KnowledgeBase
 
 EVALS_DIR = Path("evals")
 
@@ -93,7 +93,7 @@ def _routing(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
 
 def _filters(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.filters import evaluate
-    from assistant.knowledge.filters import load_segments
+    from assistant.feedback.segments import load_segments
 
     book = load_segments(kb.settings.cx_corpus_dir / "playbook" / "segments.yaml")
     return evaluate(folder / "filters.yaml", book)

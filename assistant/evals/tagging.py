@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.feedback import (
+from assistant.feedback.records import (
     MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
@@ -20,7 +19,8 @@ from assistant.knowledge.feedback import (
     read_rows,
     to_record,
 )
-from assistant.knowledge.tagger import MODEL_FILE, Tag, Tagger, ZeroShotTagger
+from assistant.feedback.tagger import MODEL_FILE, Tag, Tagger, ZeroShotTagger
+from assistant.kb.base import KnowledgeBase
 
 PUBLISHED = {"published_aspect_f1": 0.8448, "published_sentiment_f1": 0.6306}
 

@@ -1,0 +1,218 @@
+"""Every tool, registered in one place (like simonw/llm's `register_tools` hook).
+
+`register_tools()` returns the built-in specs; a `Registry` holds them plus any added at
+run time or by a plugin (an entry point in the `cx_assistant.tools` group whose object is a
+`ToolSpec` or a function returning a list of them). The router, `help`, the CLI
+subcommands, the LangChain tools given to an LLM and the evals all read a `Registry`, so a
+new tool is one module (its models and function) and one spec.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from typing import Any
+
+from assistant.core.text import Lang, fold
+from assistant.core.tools import ToolContext, ToolSpec
+from assistant.feedback.render.manager_md import render_journey_summary, render_roadmap
+from assistant.feedback.render.pain_points_md import render_pain_points
+from assistant.feedback.render.tools_md import render_five, render_persona
+from assistant.feedback.tools.five_questions import (
+    FiveQuestionsInput,
+    FiveQuestionsOutput,
+    answer_five_questions,
+)
+from assistant.feedback.tools.journey_summary import (
+    JourneySummaryInput,
+    JourneySummaryOutput,
+    summarize_journey,
+)
+from assistant.feedback.tools.pain_points import (
+    PainPointsInput,
+    PainPointsOutput,
+    summarize_pain_points,
+)
+from assistant.feedback.tools.persona import PersonaInput, PersonaOutput, draft_persona
+from assistant.feedback.tools.roadmap import RoadmapInput, RoadmapOutput, propose_roadmap
+from assistant.methodology.search import SearchInput, SearchOutput, search_methodology
+
+log = logging.getLogger(__name__)
+PLUGIN_GROUP = "cx_assistant.tools"
+
+
+def search(inp: SearchInput, ctx: ToolContext) -> SearchOutput:
+    """Search the CX methodology articles (journey-centric CX management, customer-centricity
+    and personas, the 7-step CX programme, journey mapping, the CX team) for passages that
+    answer a question, with their citations."""
+    return search_methodology(inp, ctx.kb)
+
+
+# -- argument shaping: which of the names the router found each tool takes -------------------
+def _five_args(args: dict[str, Any], text: str) -> dict[str, Any]:
+    if args.get("step"):
+        return {"journey": args["journey"], "step": args["step"]}
+    out = {"situation": text.strip()}
+    if args.get("journey"):
+        out["journey"] = args["journey"]
+    return out
+
+
+def _persona_args(args: dict[str, Any], text: str) -> dict[str, Any]:
+    # One basis: a named persona, else a journey, else an aspect, else the words left over.
+    for key in ("persona", "journey", "aspect"):
+        if args.get(key):
+            return {key: args[key]}
+    segment = _strip_command_words(text)
+    return {"segment": segment} if segment else {}
+
+
+def _pains_args(args: dict[str, Any], text: str) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if k in ("journey", "aspect", "source", "sentiment")}
+
+
+_COMMAND_WORDS = re.compile(
+    r"\b(draft|create|make|a|an|the|for|of|persona|personas|tao|phac thao|cho|mot|chan dung|"
+    r"five|questions|nam cau hoi|5|cau hoi|please|hay|giup|toi|me|ve)\b"
+)
+
+
+def _strip_command_words(text: str) -> str:
+    return " ".join(_COMMAND_WORDS.sub(" ", fold(text)).split())
+
+
+def register_tools() -> list[ToolSpec]:
+    """The built-in tools."""
+    return [
+        ToolSpec(
+            name="search", input_model=SearchInput, output_model=SearchOutput, func=search,
+            render=None, commands=("ask", "search"), free_text="question", positional="question",
+            help={"en": "a question about the CX methodology: “What is a journey atlas?”",
+                  "vi": "câu hỏi về phương pháp CX: “Atlas hành trình là gì?”"},
+        ),
+        ToolSpec(
+            name="five_questions", input_model=FiveQuestionsInput,
+            output_model=FiveQuestionsOutput, func=answer_five_questions, render=render_five,
+            commands=("five",), free_text="situation", positional="situation",
+            cues=(
+                "five questions", "5 questions", "nam cau hoi", "5 cau hoi", "who is the customer",
+                "ai la khach hang", "what do they want", "ho muon gi", "muon gi",
+                "before changing", "truoc khi thay doi", "what should i ask", "nen hoi gi",
+                "three steps", "ba buoc", "just before", "just after", "ngay truoc", "ngay sau",
+                "what would make them happy", "dieu gi khien ho hanh phuc", "thay doi",
+                "changing", "journey questions", "journey thinking questions", "can hoi gi",
+                "hoi nhung cau gi", "cau hoi hanh trinh",
+            ),
+            help={"en": "`five <situation or journey step>`: the five journey-thinking questions",
+                  "vi": "`five <tình huống hoặc bước>`: năm câu hỏi của tư duy hành trình"},
+            shape_args=_five_args,
+        ),
+        ToolSpec(
+            name="persona", input_model=PersonaInput, output_model=PersonaOutput,
+            func=draft_persona, render=render_persona, commands=("persona",),
+            uses_feedback=True, free_text="segment",
+            cues=("persona", "personas", "chan dung", "chan dung khach hang", "draft a persona",
+                  "tao persona", "phac thao persona"),
+            help={"en": "`persona <journey, segment, aspect or persona>`: a draft persona from "
+                        "the data",
+                  "vi": "`persona <hành trình, phân khúc, khía cạnh hoặc persona>`: persona nháp "
+                        "từ dữ liệu"},
+            shape_args=_persona_args,
+        ),
+        ToolSpec(
+            name="pain_points", input_model=PainPointsInput, output_model=PainPointsOutput,
+            func=summarize_pain_points, render=render_pain_points, commands=("pains", "pain"),
+            uses_feedback=True,
+            cues=(
+                "pain", "pains", "pain point", "pain points", "hurts", "hurt", "complain",
+                "complaints", "complaining", "phan nan", "noi dau", "diem dau", "van de",
+                "kho chiu", "than phien", "bad experience", "worst", "problems", "issues",
+                "tieu cuc", "buc xuc", "che", "khong hai long", "unhappy", "frustrat",
+                "frustrated", "dissatisf", "delight", "delights", "hai long nhat", "khen",
+            ),
+            help={"en": "`pains [journey / aspect]`: ranked pain points with counts and quotes",
+                  "vi": "`pains [hành trình / khía cạnh]`: các điểm đau, có số liệu và trích dẫn"},
+            shape_args=_pains_args,
+        ),
+        ToolSpec(
+            name="roadmap", input_model=RoadmapInput, output_model=RoadmapOutput,
+            func=propose_roadmap, render=render_roadmap, commands=("roadmap",),
+            uses_feedback=True,
+            cues=("roadmap", "lo trinh", "ke hoach cai thien", "initiatives", "sang kien",
+                  "improvement plan", "ke hoach hanh dong", "action plan", "de xuat lo trinh"),
+            help={"en": "`roadmap <journey>`: a roadmap proposal",
+                  "vi": "`roadmap <hành trình>`: đề xuất lộ trình"},
+        ),
+        ToolSpec(
+            name="journey_summary", input_model=JourneySummaryInput,
+            output_model=JourneySummaryOutput, func=summarize_journey,
+            render=render_journey_summary, commands=("journey",), uses_feedback=True,
+            positional="journey", charts=True,
+            cues=("summarize", "summarise", "summary", "tom tat", "tong quan", "overview",
+                  "emotion curve", "duong cam xuc", "bao cao hanh trinh", "one pager",
+                  "brief my boss", "for the leadership", "cho sep", "cac giai doan", "stages"),
+            help={"en": "`journey <journey>`: a journey summary with its emotion curve",
+                  "vi": "`journey <hành trình>`: tóm tắt hành trình và đường cảm xúc"},
+        ),
+    ]  # fmt: skip
+
+
+class Registry:
+    """The tools of one assistant: built-ins, plus any registered or found as plugins."""
+
+    def __init__(self, specs: list[ToolSpec] | None = None) -> None:
+        self._specs: dict[str, ToolSpec] = {}
+        for spec in register_tools() if specs is None else specs:
+            self.register(spec)
+
+    def register(self, spec: ToolSpec) -> None:
+        taken = {c: s.name for s in self._specs.values() for c in s.commands}
+        clash = [c for c in spec.commands if taken.get(c, spec.name) != spec.name]
+        if clash:
+            raise ValueError(f"tool {spec.name!r}: command(s) {clash} already belong to "
+                             f"{', '.join(sorted({taken[c] for c in clash}))}")  # fmt: skip
+        self._specs[spec.name] = spec
+
+    def load_plugins(self) -> None:
+        """Register the tools that installed packages declare as entry points."""
+        for ep in entry_points(group=PLUGIN_GROUP):
+            try:
+                found = ep.load()
+                specs = found() if callable(found) and not isinstance(found, ToolSpec) else found
+                for spec in specs if isinstance(specs, list) else [specs]:
+                    self.register(spec)
+            except Exception:  # a broken plugin must not take the assistant down
+                log.exception("tool plugin %s could not be loaded", ep.name)
+
+    def __iter__(self) -> Iterator[ToolSpec]:
+        return iter(self._specs.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def get(self, name: str) -> ToolSpec:
+        return self._specs[name]
+
+    def by_command(self, word: str) -> ToolSpec | None:
+        return next((s for s in self._specs.values() if word in s.commands), None)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    @property
+    def feedback_tools(self) -> frozenset[str]:
+        return frozenset(s.name for s in self._specs.values() if s.uses_feedback)
+
+    def help(self, lang: Lang, allowed: frozenset[str] | None = None) -> str:
+        """The help text, listing only the tools the request may use."""
+        head = ("**Trợ lý CX** — hỏi bằng tiếng Việt hoặc tiếng Anh, hoặc dùng lệnh:"
+                if lang == "vi" else
+                "**CX Assistant** — ask in Vietnamese or English, or use a command:")  # fmt: skip
+        lines = [head]
+        for spec in self._specs.values():
+            if allowed is None or spec.name in allowed:
+                lines.append(f"- {spec.help.get(lang) or spec.help.get('en') or spec.name}")
+        return "\n".join(lines)

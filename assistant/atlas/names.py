@@ -1,0 +1,121 @@
+"""Atlas names in free text: journeys, steps, personas and aspects named by id, by their
+Vietnamese or English names or by their `keywords`, with or without diacritics and with
+small typos. One matcher serves the router, the CLI and the tools, so a name that routes
+also works as an option (`journey "bảo hành"`, `--step "nhận lại máy"`)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from assistant.core.text import fold, words
+
+Kind = Literal["journey", "step", "persona", "aspect"]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    kind: Kind
+    id: str
+    text: str  # folded
+    exact: str = ""  # set for one short syllable with diacritics ("đơ"): folded, it would
+    # collide with other words ("do"), so it must match as written
+
+
+def norm(text: str) -> str:
+    """Diacritic-free words joined by single spaces ('After-sales' -> 'after sales')."""
+    return " ".join(words(fold(text)))
+
+
+def fuzzy_contains(tokens: list[str], phrase: str) -> float:
+    """How well a phrase occurs in the tokens: 1.0 exact, ~0.85+ with small typos, else 0."""
+    ptoks = phrase.split()
+    if not ptoks:
+        return 0.0
+    text = " ".join(tokens)
+    if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
+        return 1.0
+    n = len(ptoks)
+    if n == 1 and len(phrase) >= 4 and any(t.startswith(phrase) for t in tokens):
+        return 0.9  # "unboxing" names the "unbox" step
+    best = 0.0
+    for i in range(len(tokens) - n + 1):
+        window = tokens[i : i + n]
+        if len("".join(window)) < 5:  # short words must match exactly
+            continue
+        # Word by word: a typo in a word is tolerated, a different word is not.
+        ratios = []
+        for w, p in zip(window, ptoks, strict=True):
+            ratios.append(_word_ratio(w, p))
+            if ratios[-1] < 0.75:
+                break
+        else:
+            best = max(best, sum(ratios) / n)
+    return best if best >= 0.86 else 0.0
+
+
+@lru_cache(maxsize=65536)
+def _word_ratio(word: str, other: str) -> float:
+    """difflib's similarity of two words; 0.0 for pairs that cannot reach 0.75 (the cheap
+    upper bounds first: routing compares every word of a request with every atlas name)."""
+    if 2 * min(len(word), len(other)) < 0.75 * (len(word) + len(other)):
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, word, other)
+    return matcher.ratio() if matcher.quick_ratio() >= 0.75 else 0.0
+
+
+class AtlasNames:
+    """Every name of every atlas entity, matched in free text."""
+
+    def __init__(self, names: Iterable[tuple[Kind, str, str]]) -> None:
+        """`names`: (kind, id, name) for every name of every entity (Atlas.names builds them)."""
+        self.phrases: list[Phrase] = []
+        for kind, pid, t in names:
+            folded = norm(t)
+            if not folded:
+                continue
+            plain = " ".join(words(t))
+            short = " " not in folded and len(folded) <= 4 and plain != folded
+            self.phrases.append(Phrase(kind, pid, folded, plain if short else ""))
+
+    def entities(self, text: str) -> dict[str, list[tuple[str, float]]]:
+        """Atlas entities mentioned in the text, best first: kind -> [(id, score)]."""
+        tokens = words(fold(text))
+        plain = words(text)
+        found: dict[str, dict[str, float]] = {}
+        for ph in self.phrases:
+            match = ph.exact in plain if ph.exact else fuzzy_contains(tokens, ph.text)
+            if match:
+                # Longer phrases are more specific: weigh by length in words.
+                score = match * (1 + 0.5 * (len(ph.text.split()) - 1))
+                bucket = found.setdefault(ph.kind, {})
+                bucket[ph.id] = max(bucket.get(ph.id, 0.0), score)
+        return {k: sorted(v.items(), key=lambda kv: -kv[1]) for k, v in found.items()}
+
+    def resolve(self, kind: Kind, name: str, within: str | None = None) -> str | None:
+        """The id a name stands for: an exact id or name first, then the best phrase match
+        (for steps, `within` limits the search to one journey). None when nothing matches."""
+        wanted = norm(name)
+        exact = [p.id for p in self.phrases if p.kind == kind and p.text == wanted]
+        if within and kind == "step":
+            exact = [i for i in exact if i.startswith(f"{within}.")]
+        if exact:
+            return exact[0]
+        ranked = self.entities(name).get(kind, [])
+        if not ranked and wanted:
+            # A name given as an option may be the start of a longer one ("nhận lại máy" for
+            # "Nhận lại máy và kiểm tra"): rank by how much of the longer name it covers.
+            scores: dict[str, float] = {}
+            for p in self.phrases:
+                if p.kind == kind and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", p.text):
+                    scores[p.id] = max(scores.get(p.id, 0.0), len(wanted) / len(p.text))
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        if within and kind == "step":
+            ranked = [(i, s) for i, s in ranked if i.startswith(f"{within}.")]
+        if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            return None  # nothing, or two equally good: not a guess to make silently
+        return ranked[0][0]

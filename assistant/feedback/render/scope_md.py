@@ -1,0 +1,61 @@
+"""The first line of every feedback-derived answer: filters applied and N of M comments."""
+
+from __future__ import annotations
+
+from assistant.feedback.scope import Scope
+
+T = {
+    "vi": {
+        "scope": "Phạm vi", "all": "toàn bộ phản hồi", "of": "trên", "comments": "phản hồi",
+        "journey": "hành trình", "step": "bước", "stage": "giai đoạn", "touchpoint": "điểm chạm",
+        "aspect": "khía cạnh", "segment": "nhóm khách", "source": "tệp", "start": "từ",
+        "end": "đến", "min_rating": "từ", "max_rating": "đến", "stars": "sao",
+        "unapplied": "Không áp dụng được", "thin": "Dữ liệu quá ít để kết luận",
+        "need": "cần ít nhất",
+    },
+    "en": {
+        "scope": "Scope", "all": "all feedback", "of": "of", "comments": "comments",
+        "journey": "journey", "step": "step", "stage": "stage", "touchpoint": "touchpoint",
+        "aspect": "aspect", "segment": "segment", "source": "file", "start": "from",
+        "end": "to", "min_rating": "from", "max_rating": "to", "stars": "stars",
+        "unapplied": "Not applied", "thin": "Too little data to conclude",
+        "need": "need at least",
+    },
+}  # fmt: skip
+
+
+def number(n: int, lang: str) -> str:
+    """7,786 in English, 7.786 in Vietnamese."""
+    return f"{n:,}".replace(",", ".") if lang == "vi" else f"{n:,}"
+
+
+def scope_line(scope: Scope, lang: str) -> str:
+    """'Scope: journey Delivery and setup; 1–2 stars — 61 of 7,786 comments.'"""
+    t = T[lang]
+    f = scope.filters
+    parts = []
+    for key in ("journey", "step", "stage", "touchpoint", "aspect", "segment", "source"):
+        value = f.get(key)
+        if value:
+            name = scope.names.get(key)
+            parts.append(f"{t[key]} {name.get(lang) if name else value}")
+    if f.get("start") or f.get("end"):
+        parts.append(" ".join(x for x in (
+            f"{t['start']} {f['start']}" if f.get("start") else "",
+            f"{t['end']} {f['end']}" if f.get("end") else "") if x))  # fmt: skip
+    lo, hi = f.get("min_rating"), f.get("max_rating")
+    if lo or hi:
+        stars = f"{lo}–{hi}" if lo and hi and lo != hi else str(lo or hi)
+        if lo and not hi:
+            stars = f"≥ {lo}"
+        elif hi and not lo:
+            stars = f"≤ {hi}"
+        parts.append(f"{stars} {t['stars']}")
+    what = "; ".join(parts) or t["all"]
+    line = (f"_{t['scope']}: {what} — {number(scope.total, lang)} {t['of']} "
+            f"{number(scope.corpus_total, lang)} {t['comments']}._")  # fmt: skip
+    if scope.unapplied:
+        line += f"\n_{t['unapplied']}: {'; '.join(scope.unapplied)}._"
+    if not scope.enough:
+        line += f"\n**{t['thin']}** ({t['need']} {scope.min_evidence} {t['comments']})."
+    return line

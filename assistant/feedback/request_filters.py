@@ -1,0 +1,525 @@
+"""Filters named in a free-text request: period, star rating, customer segment.
+
+    parse_filters("sinh viên đánh giá 1-2 sao trong quý 2 năm 2020", reference=None)
+    -> start 2020-04-01, end 2020-06-30, min_rating 1, max_rating 2, segment "students"
+
+The rules, all in Vietnamese and English, typed with or without diacritics:
+- dates are inclusive; a day, a month ("tháng 3/2020", "March 2020", "03/2020"), a quarter
+  ("quý 2 năm 2020", "Q2 2020", "second quarter of 2020") or a year is a period; two periods
+  joined by "to / đến / -" are a range; "since / từ / from X" sets only the start, "until /
+  đến X" only the end (X's last day), "before / trước X" ends the day before X begins;
+- relative periods count from the reference date R (the latest feedback date): "last month /
+  tháng trước" is the previous calendar month (likewise quarter, year, week), "this month /
+  tháng này" runs from its first day to R, "past N days / N ngày qua" is R - N days + 1 .. R
+  (weeks likewise), and N months or years are counted back from the day after R (R =
+  2020-06-30, 3 months -> 2020-04-01). A vague "recently / gần đây" sets nothing. Without R a
+  relative period cannot be resolved: it is reported in `unresolved`, not guessed;
+- star ratings: "1-2 sao", "5 sao", "dưới 3 sao / below 3" (max 2), "tối đa 2 / at most 2"
+  (max 2), "từ 4 sao trở lên / at least 4" (min 4), "trên 3 / more than 3" (min 4); a number
+  without "sao / star(s)" is not a rating ("top 5 pain points");
+- segments and filters the data has no field for (location, gender, age, channel) are found
+  by cue words kept as data in `corpus/playbook/segments.yaml`.
+
+Phrases are matched in that order (periods, ratings, segments, unsupported cues) and each
+consumes its words, so "người lớn tuổi" is the elderly segment and not an age filter.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.core.text import nfc
+from assistant.feedback.cues import fold_aligned
+from assistant.feedback.segments import SegmentBook, Unsupported, load_segments
+
+MatchKind = Literal["period", "rating", "segment", "unsupported"]
+
+
+# -- the result ------------------------------------------------------------------------------
+
+
+class Matched(BaseModel):
+    """A phrase of the request that was read as a filter."""
+
+    kind: MatchKind
+    text: str = Field(description="The phrase as written.")
+    span: tuple[int, int] = Field(description="Start and end offsets in the NFC text.")
+    value: str = Field(description="What it was read as: '2020-04-01..2020-06-30', 'max 2'...")
+
+
+class ParsedFilters(BaseModel):
+    """The filters a request names; absent filters are None (or empty)."""
+
+    start: date | None = Field(None, description="First day of the period (inclusive).")
+    end: date | None = Field(None, description="Last day of the period (inclusive).")
+    min_rating: int | None = Field(None, ge=1, le=5, description="Lowest star rating kept.")
+    max_rating: int | None = Field(None, ge=1, le=5, description="Highest star rating kept.")
+    segment: str | None = Field(None, description="Segment id from the segments file.")
+    unsupported: list[Unsupported] = Field(
+        default_factory=list, description="Filters asked for that the data has no field for."
+    )
+    matched: list[Matched] = Field(
+        default_factory=list, description="The phrases read as filters, in text order."
+    )
+    unresolved: list[Matched] = Field(
+        default_factory=list,
+        description="Relative periods recognised but not applied: no reference date was "
+        "given, or the phrase is ambiguous ('3 tháng trước').",
+    )
+
+    def is_empty(self) -> bool:
+        """True when the request names no filter at all."""
+        return not (
+            self.start or self.end or self.min_rating or self.max_rating or self.segment
+            or self.unsupported
+        )  # fmt: skip
+
+    def remainder(self, text: str) -> str:
+        """The request without the phrases read as filters (to search or route the rest)."""
+        text = nfc(text)
+        spans = sorted(m.span for m in [*self.matched, *self.unresolved])
+        out, pos = [], 0
+        for s, e in spans:
+            if s >= pos:
+                out.append(text[pos:s])
+                pos = e
+        out.append(text[pos:])
+        return re.sub(r"\s+", " ", " ".join(out)).strip(" ,;")
+
+
+# -- the parser --------------------------------------------------------------------------------
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MON = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "mot": 1, "hai": 2, "ba": 3, "bon": 4,
+    "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10,
+}  # fmt: skip
+_NUM = r"(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+            "4th": 4}  # fmt: skip
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_YEAR = r"(?P<y>(?:19|20)\d{2})"
+_NOT_BEFORE = r"(?<![\w/.-])"
+_NOT_AFTER = r"(?![\w/]|[.-]\d)"
+
+Period = tuple[date, date]
+
+
+def _month(y: int, m: int) -> Period:
+    return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _quarter(y: int, q: int) -> Period:
+    return date(y, 3 * q - 2, 1), _month(y, 3 * q)[1]
+
+
+def _add_months(d: date, n: int) -> date:
+    """`d` moved by n months, the day clamped to the month's length."""
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _number(raw: str) -> int:
+    return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+
+
+def _day(g: dict[str, str]) -> Period | None:
+    try:
+        d = date(int(g["y"]), _MONTHS[g["mon"][:3]] if g.get("mon") else int(g["m"]), int(g["d"]))
+    except (ValueError, KeyError):
+        return None
+    return d, d
+
+
+def _month_period(g: dict[str, str]) -> Period | None:
+    m = _MONTHS[g["mon"][:3]] if g.get("mon") else int(g["m"])
+    return _month(int(g["y"]), m) if 1 <= m <= 12 else None
+
+
+def _quarter_period(g: dict[str, str]) -> Period | None:
+    raw = g["q"]
+    q = _ORDINAL.get(raw) or _ROMAN.get(raw) or (int(raw) if raw.isdigit() else 0)
+    return _quarter(int(g["y"]), q) if 1 <= q <= 4 else None
+
+
+def _year_period(g: dict[str, str]) -> Period | None:
+    y = int(g["y"])
+    return date(y, 1, 1), date(y, 12, 31)
+
+
+def _month_range(g: dict[str, str]) -> Period | None:
+    """'tháng 3 - tháng 5/2020', 'March to May 2020': both months of the one year."""
+    first = _month_period({"m": g.get("m1", ""), "mon": g.get("mon1", ""), "y": g["y"]})
+    last = _month_period({"m": g.get("m2", ""), "mon": g.get("mon2", ""), "y": g["y"]})
+    return (first[0], last[1]) if first and last and first[0] <= last[0] else None
+
+
+def _quarter_range(g: dict[str, str]) -> Period | None:
+    first = _quarter_period({"q": g["q1"], "y": g["y"]})
+    last = _quarter_period({"q": g["q2"], "y": g["y"]})
+    return (first[0], last[1]) if first and last and first[0] <= last[0] else None
+
+
+def _mon(name: str) -> str:
+    return _MON.replace("?P<mon>", f"?P<{name}>")
+
+
+_TO = r"\s*(?:-|to|through|until|and|den|toi)\s*"
+_VI_YEAR = r"(?:\s*[/-]\s*|\s*,?\s*(?:nam\s+)?)" + _YEAR + r"\b"
+
+
+# Absolute periods, most specific first: a day is read before the month inside it.
+_ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]]] = [
+    # Two months or quarters sharing the year written after the second.
+    (re.compile(r"\bthang\s+(?P<m1>\d{1,2})" + _TO + r"(?:thang\s+)?(?P<m2>\d{1,2})" + _VI_YEAR),
+     _month_range),
+    (re.compile(r"\b" + _mon("mon1") + _TO + _mon("mon2") + r",?\s+(?:of\s+)?" + _YEAR + r"\b"),
+     _month_range),
+    (re.compile(r"\bq(?P<q1>[1-4])" + _TO + r"q(?P<q2>[1-4])\s*(?:[/-]|\s+of\s+|\s*)\s*" + _YEAR
+                + r"\b"), _quarter_range),
+    (re.compile(r"\bquy\s+(?P<q1>[1-4]|iv|i{1,3})" + _TO + r"(?:quy\s+)?(?P<q2>[1-4]|iv|i{1,3})"
+                + _VI_YEAR), _quarter_range),
+    (re.compile(_NOT_BEFORE + r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _NOT_AFTER),
+     _day),
+    (re.compile(_NOT_BEFORE + r"(?P<d>\d{1,2})([-/.])(?P<m>\d{1,2})\2(?P<y>\d{4})" + _NOT_AFTER),
+     _day),
+    (re.compile(r"\b" + _MON + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b"), _day),
+    (re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MON + r",?\s+" + _YEAR
+                + r"\b"), _day),
+    (re.compile(r"\bngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2}),?\s+(?:nam\s+)?" + _YEAR
+                + r"\b"), _day),
+    (re.compile(r"\bq(?P<q>[1-4])\s*(?:[/-]|\s+of\s+|\s*)\s*" + _YEAR + r"\b"), _quarter_period),
+    (re.compile(r"\b" + _YEAR + r"\s*[-/]?\s*q(?P<q>[1-4])\b"), _quarter_period),
+    (re.compile(r"\bquy\s+(?P<q>[1-4]|iv|i{1,3})\s*(?:[/-]\s*|,?\s*(?:nam\s+)?)" + _YEAR
+                + r"\b"), _quarter_period),
+    (re.compile(r"\b(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+)?"
+                + _YEAR + r"\b"), _quarter_period),
+    (re.compile(r"\bquarter\s+(?P<q>[1-4])\s+(?:of\s+)?" + _YEAR + r"\b"), _quarter_period),
+    (re.compile(r"\bthang\s+(?P<m>\d{1,2})(?:\s*[/-]\s*|\s*,?\s*(?:nam\s+)?)" + _YEAR + r"\b"),
+     _month_period),
+    (re.compile(r"\b" + _MON + r",?\s+(?:of\s+)?" + _YEAR + r"\b"), _month_period),
+    (re.compile(_NOT_BEFORE + r"(?P<m>\d{1,2})[/-]" + _YEAR + _NOT_AFTER), _month_period),
+    (re.compile(_NOT_BEFORE + _YEAR + r"-(?P<m>\d{2})" + _NOT_AFTER), _month_period),
+    (re.compile(r"(?:\bnam\s+)?" + _NOT_BEFORE + _YEAR + _NOT_AFTER), _year_period),
+]  # fmt: skip
+
+# Words before a period that say which side of it is meant.
+_PREP = r"(?:in|on|during|within|of|for|trong|vao|ngay|trong\s+nam)"
+_SINCE = r"(?:(?:--)?from|since|starting(?:\s+from)?|as\s+of|(?:ke\s+)?tu|bat\s+dau\s+tu)"
+_AFTER = r"(?:after|sau(?:\s+ngay)?)"
+_BEFORE = r"(?:before|prior\s+to|earlier\s+than|truoc(?:\s+ngay)?)"
+_UNTIL = r"(?:(?:--)?to|until|till|through|thru|up\s+to|(?:cho\s+)?den(?:\s+het)?|toi)"
+_RANGE_HEAD = r"(?:(?:--)?from|between|tu|(?:ke\s+)?tu)"
+_CONNECTOR = re.compile(r"\s*(?:-|~|->|and|or|(?:--)?to|until|till|through|thru|den|toi)\s*")
+
+
+def _prefix(before: str, words: str) -> re.Match[str] | None:
+    return re.search(r"(?<![\w-])" + words + r"\s*$", before)
+
+
+# Relative periods (need the reference date R).
+_UNIT = {
+    "day": "day", "days": "day", "ngay": "day", "week": "week", "weeks": "week", "tuan": "week",
+    "month": "month", "months": "month", "thang": "month", "year": "year", "years": "year",
+    "nam": "year", "quarter": "quarter", "quy": "quarter",
+}  # fmt: skip
+_LEAD = r"(?:(?:in|over|during|within|for|from|trong)\s+)?(?:the\s+)?"
+_ROLLING_N = [
+    re.compile(_LEAD + r"\b(?:past|last|previous|recent)\s+" + _NUM
+               + r"\s+(?P<u>days?|weeks?|months?|years?)\b"),
+    re.compile(r"(?:\btrong\s+(?:vong\s+)?)?\b" + _NUM + r"\s+(?P<u>ngay|tuan|thang|nam)\s+"
+               r"(?:qua|gan\s+day|gan\s+nhat|vua\s+qua|tro\s+lai\s+day|cuoi(?:\s+cung)?)\b"),
+]  # fmt: skip
+_AGO = re.compile(r"\b" + _NUM + r"\s+(?P<u>ngay|tuan|thang|nam|days?|weeks?|months?|years?)"
+                  r"\s+(?:truoc|ago)\b")  # fmt: skip
+# "a few months", "vài tuần qua": a period without a length; recorded, never guessed.
+_VAGUE = re.compile(
+    r"\b(?:(?:past|last)\s+(?:few|several|couple\s+of)\s+(?:days|weeks|months|years)"
+    r"|(?:vai|mot\s+vai|may|nhung)\s+(?:ngay|tuan|thang|nam)\s+(?:qua|gan\s+day|gan\s+nhat))\b"
+)
+_ROLLING_ONE = [
+    re.compile(_LEAD + r"\bpast\s+(?P<u>day|week|month|year)\b"),
+    re.compile(r"(?:\btrong\s+)?\b(?P<u>tuan|thang|nam)\s+qua\b"),
+]
+_PREVIOUS = [
+    re.compile(_LEAD + r"\b(?:last|previous|prior)\s+(?P<u>week|month|quarter|year)\b"),
+    re.compile(r"(?:\btrong\s+)?\b(?P<u>tuan|thang|quy)\s+(?:truoc|vua\s+roi|vua\s+qua)\b"),
+    re.compile(r"(?:\btrong\s+)?\b(?P<u>nam)\s+(?:ngoai|truoc|vua\s+roi|vua\s+qua)\b"),
+]
+_CURRENT = [
+    re.compile(_LEAD + r"\b(?:this|current)\s+(?P<u>week|month|quarter|year)\b"),
+    re.compile(r"(?:\btrong\s+)?\b(?P<u>tuan|thang|quy|nam)\s+nay\b"),
+]
+_DAYS = [
+    (re.compile(r"\b(?:today|hom\s+nay)\b"), 0),
+    (re.compile(r"\b(?:yesterday|hom\s+qua)\b"), 1),
+]
+
+
+def _rolling(ref: date, n: int, unit: str) -> Period:
+    if unit == "day":
+        return ref - timedelta(days=n - 1), ref
+    if unit == "week":
+        return ref - timedelta(days=7 * n - 1), ref
+    months = n * (12 if unit == "year" else 3 if unit == "quarter" else 1)
+    return _add_months(ref + timedelta(days=1), -months), ref
+
+
+def _previous(ref: date, unit: str) -> Period:
+    if unit == "week":
+        monday = ref - timedelta(days=ref.weekday() + 7)
+        return monday, monday + timedelta(days=6)
+    if unit == "month":
+        first = _add_months(ref.replace(day=1), -1)
+        return _month(first.year, first.month)
+    if unit == "quarter":
+        q = (ref.month - 1) // 3
+        return _quarter(ref.year - 1, 4) if q == 0 else _quarter(ref.year, q)
+    return date(ref.year - 1, 1, 1), date(ref.year - 1, 12, 31)
+
+
+def _current(ref: date, unit: str) -> Period:
+    if unit == "week":
+        return ref - timedelta(days=ref.weekday()), ref
+    if unit == "month":
+        return ref.replace(day=1), ref
+    if unit == "quarter":
+        return date(ref.year, 3 * ((ref.month - 1) // 3) + 1, 1), ref
+    return date(ref.year, 1, 1), ref
+
+
+# Ratings: a number of stars with the words around it that make it a bound.
+_STARS = r"(?:sao|stars?|\*|★)"
+_RNUM = r"([1-5]|one|two|three|four|five|mot|hai|ba|bon|nam)"
+_LESS = ("below", "under", "less than", "fewer than", "lower than", "duoi", "it hon", "nho hon",
+         "thap hon", "<")  # fmt: skip
+_AT_MOST = ("at most", "no more than", "not more than", "up to", "maximum", "max", "toi da",
+            "khong qua", "nhieu nhat", "<=")  # fmt: skip
+_MORE = ("above", "over", "more than", "greater than", "higher than", "better than", "tren",
+         "hon", "lon hon", "cao hon", ">")  # fmt: skip
+_AT_LEAST = ("at least", "no less than", "not less than", "minimum", "min", "toi thieu",
+             "it nhat", "from", "tu", ">=")  # fmt: skip
+_UP = ("and above", "or above", "and up", "or more", "and higher", "or higher", "or better",
+       "and over", "tro len", "do len", "tro len tren")  # fmt: skip
+_DOWN = ("and below", "or below", "and under", "or less", "or lower", "and lower", "or fewer",
+         "or worse", "tro xuong", "do xuong", "tro lai")  # fmt: skip
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
+
+
+_RATING_RANGE = re.compile(
+    r"(?:\b(?:from|between|tu)\s+)?\b" + _RNUM + r"\s*(?:-|~|to|den|toi|and|or|hoac)\s*"
+    + _RNUM + r"\s*-?\s*" + _STARS + r"(?!\w)"
+)  # fmt: skip
+_RATING = re.compile(
+    r"(?:(?<!\w)(?P<pre>" + _alternatives(_LESS + _AT_MOST + _MORE + _AT_LEAST) + r")\s*)?"
+    r"(?<![\w.])" + _RNUM + r"\s*(?P<plus>\+)?\s*-?\s*" + _STARS + r"(?!\w)"
+    r"(?:\s*(?P<post>" + _alternatives(_UP + _DOWN) + r")\b)?"
+)  # fmt: skip
+# "rated 4 or above", "rating below 3", "ratings 1-2": a rating without the word "star".
+_RATED = re.compile(
+    r"\b(?:rated|rating|ratings)\s+(?:of\s+)?(?:(?P<pre>"
+    + _alternatives(_LESS + _AT_MOST + _MORE + _AT_LEAST) + r")\s*)?" + _RNUM
+    + r"(?:\s*-\s*" + _RNUM + r")?(?![\w.])(?:\s*(?P<post>" + _alternatives(_UP + _DOWN)
+    + r")\b)?"
+)  # fmt: skip
+
+
+def _stars(raw: str) -> int:
+    return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+
+
+def _bounds(n: int, pre: str | None, post: str | None) -> tuple[int | None, int | None]:
+    pre = re.sub(r"\s+", " ", pre) if pre else None
+    post = re.sub(r"\s+", " ", post) if post else None
+    if pre in _LESS:
+        return None, n - 1
+    if pre in _AT_MOST:
+        return None, n
+    if pre in _MORE:
+        return n + 1, None
+    if post in _DOWN:
+        return None, n
+    if pre in _AT_LEAST or post in _UP:
+        return n, None
+    return n, n
+
+
+class _Scan:
+    """The request, folded with offsets kept, and the parts already read blanked out."""
+
+    def __init__(self, text: str) -> None:
+        self.text = nfc(text)
+        self.folded = fold_aligned(self.text)
+        self.free = self.folded
+
+    def take(self, s: int, e: int) -> None:
+        self.free = self.free[:s] + "\0" * (e - s) + self.free[e:]
+
+    def matches(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        found = list(pattern.finditer(self.free))
+        for m in found:
+            self.take(*m.span())
+        return found
+
+
+def parse_filters(
+    text: str, reference: date | None = None, *, book: SegmentBook | None = None
+) -> ParsedFilters:
+    """The period, star ratings, segment and unsupported filters that `text` names.
+
+    `reference` is the date relative periods count from (the latest feedback date);
+    `book` the segments file (default: load_segments()). See the module docstring.
+    """
+    book = book if book is not None else load_segments()
+    scan = _Scan(text)
+    out = ParsedFilters()
+    periods: list[tuple[date | None, date | None, int, int]] = []
+    _absolute_periods(scan, periods)
+    _relative_periods(scan, reference, periods, out)
+    for s0, e0, s, e in periods:
+        out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
+        out.end = e0 if out.end is None or (e0 and e0 < out.end) else out.end
+        shown = f"{s0.isoformat() if s0 else ''}..{e0.isoformat() if e0 else ''}"
+        out.matched.append(Matched(kind="period", text=scan.text[s:e], span=(s, e), value=shown))
+    _ratings(scan, out)
+    segments = book.segment_matcher()
+    for label, _, s, e in sorted(segments.find(scan.text, scan.free), key=lambda h: h.start):
+        scan.take(s, e)
+        if out.segment in (None, label):
+            out.segment = label
+            out.matched.append(Matched(kind="segment", text=scan.text[s:e], span=(s, e),
+                                       value=label))  # fmt: skip
+    unsupported = book.unsupported_matcher()
+    kinds: set[str] = set()
+    for label, _, s, e in sorted(unsupported.find(scan.text, scan.free), key=lambda h: h.start):
+        scan.take(s, e)
+        kinds.add(label)
+        out.matched.append(Matched(kind="unsupported", text=scan.text[s:e], span=(s, e),
+                                   value=label))  # fmt: skip
+    out.unsupported = sorted(kinds)
+    out.matched.sort(key=lambda m: m.span)
+    return out
+
+
+def _absolute_periods(
+    scan: _Scan, periods: list[tuple[date | None, date | None, int, int]]
+) -> None:
+    tokens: list[tuple[int, int, Period, bool]] = []  # (start, end, period, is a range)
+    for pattern, resolve in _ABSOLUTE:
+        for m in pattern.finditer(scan.free):
+            period = resolve({k: v for k, v in m.groupdict().items() if v})
+            if period is not None:
+                is_range = resolve in (_month_range, _quarter_range)
+                tokens.append((*m.span(), period, is_range))
+                scan.take(*m.span())
+    tokens.sort()
+    i = 0
+    while i < len(tokens):
+        s, e, (p0, p1), is_range = tokens[i]
+        prev_end = tokens[i - 1][1] if i else 0
+        before = scan.free[prev_end:s]
+        joined = i + 1 < len(tokens) and _CONNECTOR.fullmatch(scan.folded[e : tokens[i + 1][0]])
+        if joined or is_range:
+            e2, q1 = (tokens[i + 1][1], tokens[i + 1][2][1]) if joined else (e, p1)
+            head = _prefix(before, _RANGE_HEAD) or _prefix(before, _PREP)
+            s = head.start() + prev_end if head else s
+            periods.append((p0, q1, s, e2))
+            scan.take(s, e2)
+            i += 2 if joined else 1
+            continue
+        if m := _prefix(before, _SINCE):
+            periods.append((p0, None, m.start() + prev_end, e))
+        elif m := _prefix(before, _AFTER):
+            periods.append((p1 + timedelta(days=1), None, m.start() + prev_end, e))
+        elif m := _prefix(before, _BEFORE):
+            periods.append((None, p0 - timedelta(days=1), m.start() + prev_end, e))
+        elif m := _prefix(before, _UNTIL):
+            periods.append((None, p1, m.start() + prev_end, e))
+        else:
+            m = _prefix(before, _PREP)
+            periods.append((p0, p1, m.start() + prev_end if m else s, e))
+        scan.take(periods[-1][2], e)
+        i += 1
+
+
+def _relative_periods(
+    scan: _Scan,
+    ref: date | None,
+    periods: list[tuple[date | None, date | None, int, int]],
+    out: ParsedFilters,
+) -> None:
+    def found(m: re.Match[str], period: Period | None, value: str = "") -> None:
+        s, e = m.span()
+        while s < e and scan.folded[s].isspace():
+            s += 1
+        if period is None:
+            out.unresolved.append(Matched(
+                kind="period", text=scan.text[s:e], span=(s, e),
+                value=value or "needs the reference date (latest feedback date)",
+            ))  # fmt: skip
+        else:
+            periods.append((period[0], period[1], s, e))
+
+    for m in scan.matches(_AGO):
+        found(m, None, "ambiguous: a point in the past, not a period")
+    for m in scan.matches(_VAGUE):
+        found(m, None, "vague: no length given")
+    for pattern in _ROLLING_N:
+        for m in scan.matches(pattern):
+            n = _number(m["n"])
+            ok = ref is not None and 0 < n <= 3660
+            found(m, _rolling(ref, n, _UNIT[m["u"]]) if ok and ref else None)
+    for group, resolve in ((_ROLLING_ONE, lambda r, u: _rolling(r, 1, u)),
+                           (_PREVIOUS, _previous), (_CURRENT, _current)):  # fmt: skip
+        for pattern in group:
+            for m in scan.matches(pattern):
+                found(m, resolve(ref, _UNIT[m["u"]]) if ref else None)
+    for pattern, days_back in _DAYS:
+        for m in scan.matches(pattern):
+            day = ref - timedelta(days=days_back) if ref else None
+            found(m, (day, day) if day else None)
+
+
+def _ratings(scan: _Scan, out: ParsedFilters) -> None:
+    found: list[tuple[int, int, int | None, int | None]] = []
+    for m in scan.matches(_RATING_RANGE):
+        a, b = sorted((_stars(m[1]), _stars(m[2])))
+        found.append((*m.span(), a, b))
+    for pattern in (_RATED, _RATING):
+        for m in scan.matches(pattern):
+            n = _stars(m[2])
+            if pattern is _RATED and m[3]:
+                lo, hi = sorted((n, _stars(m[3])))
+            else:
+                plus = pattern is _RATING and m["plus"]
+                lo, hi = _bounds(n, m["pre"], "and above" if plus else m["post"])
+            found.append((*m.span(), lo, hi))
+    for s, e, lo, hi in sorted(found):
+        if (lo is not None and not 1 <= lo <= 5) or (hi is not None and not 1 <= hi <= 5):
+            continue  # "below 1 star", "more than 5 stars": nothing to keep
+        if lo is not None:
+            out.min_rating = max(lo, out.min_rating or lo)
+        if hi is not None:
+            out.max_rating = min(hi, out.max_rating or hi)
+        shown = " ".join(x for x in (f"min {lo}" if lo else "", f"max {hi}" if hi else "") if x)
+        out.matched.append(Matched(kind="rating", text=scan.text[s:e], span=(s, e), value=shown))

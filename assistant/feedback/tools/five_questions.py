@@ -1,0 +1,176 @@
+"""The five journey-thinking questions for one step of the atlas.
+
+Who is this person? What is their real goal? What did they do just before (three steps)?
+What will they do just after (three steps)? What would make them happy? Answered from the
+atlas (steps before and after cross into linked journeys) and from the feedback (what
+delighted or hurt people at this step), citing the methodology passage that states them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from assistant.atlas.model import Atlas, StepRef
+from assistant.core.errors import AssistantError
+from assistant.core.tools import Claim, Evidence, ToolContext
+from assistant.feedback.scope import FeedbackSource
+from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
+
+
+class FiveQuestionsInput(BaseModel):
+    """A journey step (journey + step), or a free-text situation matched to the atlas."""
+
+    journey: str | None = Field(None, description="Journey id or name.")
+    step: str | None = Field(None, description="Step id or name inside the journey.")
+    situation: str | None = Field(
+        None, description="Free text, e.g. 'changing the return policy', matched to a step."
+    )
+
+
+class StepBrief(BaseModel):
+    ref: str
+    journey: str
+    name: str
+    crosses_journey: bool = Field(description="In another journey than the asked step.")
+
+
+class Neighbours(BaseModel):
+    steps: list[StepBrief]
+    note: str = Field("", description="Says so when fewer than three steps exist.")
+
+
+class FiveQuestionsOutput(BaseModel):
+    step: StepBrief
+    matched_from: str | None = Field(None, description="The situation, when one was given.")
+    other_matches: list[str] = Field(default_factory=list)
+    who: list[Claim]
+    goal: list[Claim]
+    before: Neighbours
+    after: Neighbours
+    happy: list[Claim]
+    methodology: Evidence
+
+
+def _brief(atlas: Atlas, ref: str, lang: str, origin: str) -> StepBrief:
+    located = atlas.locate(ref)
+    assert located is not None
+    return StepBrief(
+        ref=ref,
+        journey=located.journey.id,
+        name=located.step.name.get(lang),
+        crosses_journey=located.journey.id != origin,
+    )
+
+
+def _neighbours(atlas: Atlas, at: StepRef, direction: str, lang: str) -> Neighbours:
+    refs = atlas.walk(at.ref, direction, 3)  # type: ignore[arg-type]
+    note = ""
+    if len(refs) < 3:
+        note = (
+            f"Atlas chỉ có {len(refs)} bước {'trước' if direction == 'before' else 'sau'} bước này."
+            if lang == "vi"
+            else f"The atlas has only {len(refs)} step(s) {direction} this one."
+        )
+    return Neighbours(steps=[_brief(atlas, r, lang, at.journey.id) for r in refs], note=note)
+
+
+def _locate(inp: FiveQuestionsInput, kb: FeedbackSource) -> tuple[StepRef, list[str]]:
+    atlas = kb.atlas()
+    if inp.journey and inp.step:
+        return atlas.find_step(atlas.find_journey(inp.journey), inp.step), []
+    if inp.journey and not inp.situation:
+        journey = atlas.find_journey(inp.journey)
+        first = next(iter(journey.steps()))[1]
+        return atlas.find_step(journey, first.id), []
+    if not inp.situation:
+        raise AssistantError("Give a journey and a step, or describe a situation.")
+    hits = kb.retriever("atlas").search(inp.situation, k=8)
+    refs = [
+        h.chunk.doc_id.removeprefix("atlas.step.")
+        for h in hits
+        if h.chunk.doc_id.startswith("atlas.step.")
+    ]
+    if inp.journey:
+        journey = atlas.find_journey(inp.journey)
+        refs = [r for r in refs if r.startswith(f"{journey.id}.")]
+    if not refs:
+        raise AssistantError(f"No journey step matches {inp.situation!r}.")
+    located = atlas.locate(refs[0])
+    assert located is not None
+    return located, refs[1:3]
+
+
+def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQuestionsOutput:
+    """Answer the five journey-thinking questions (who, real goal, three steps before, three
+    steps after, what would make them happy) for a journey step or a planned change."""
+    kb, lang = ctx.kb, ctx.lang
+    atlas = kb.atlas()
+    at, others = _locate(inp, kb)
+    step, journey = at.step, at.journey
+    step_ev = Evidence(kind="atlas", ref=at.ref)
+
+    who = []
+    for pid in journey.personas:
+        p = atlas.persona(pid)
+        if p is None:
+            continue
+        facts = "; ".join(f"{k}: {v.get(lang)}" for k, v in p.dimensions.items())
+        sources = [
+            Evidence(kind="atlas", ref=f"persona.{p.id}.{k}", quote=v.source or "assumption")
+            for k, v in p.dimensions.items()
+        ]
+        who.append(
+            Claim(
+                text=f"{p.name.get(lang)} ({p.customer_type}) — {facts}",
+                evidence=[Evidence(kind="atlas", ref=f"persona.{p.id}"), *sources],
+            )
+        )
+
+    goal = [
+        Claim(
+            text=journey.goal.get(lang),
+            evidence=[Evidence(kind="atlas", ref=f"journey.{journey.id}.goal")],
+        ),
+        Claim(text=step.intent.get(lang), evidence=[step_ev]),
+    ]
+
+    happy = [Claim(text=e.get(lang), evidence=[step_ev]) for e in step.expectations]
+    # Feedback-derived claims only for a request the access policy allows them.
+    if step.aspects and ctx.feedback_allowed and kb.feedback().count():
+        # Only the step's aspects: themes and quotes are computed for nothing else.
+        found = [summarize_pain_points(PainPointsInput(aspect=a, top=1), ctx)
+                 for a in step.aspects]  # fmt: skip
+        rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
+        delights = sorted((p for out in found for p in out.delights), key=rank)
+        pains = sorted((p for out in found for p in out.pain_points), key=rank)
+        for p in delights + pains:
+            verb = (
+                ("Khách khen", "Praised")
+                if p.sentiment == "positive"
+                else ("Cần loại bỏ: phàn nàn", "To remove: complaints")
+            )
+            head = verb[0] if lang == "vi" else verb[1]
+            themes = ", ".join(t.label for t in p.themes[:2])
+            text = f"{head} — {p.label.get(lang)}: {p.count}" + (f" ({themes})" if themes else "")
+            happy.append(
+                Claim(
+                    text=text,
+                    count=p.count,
+                    evidence=[
+                        Evidence(kind="feedback", ref=q.record_id, quote=q.text) for q in p.quotes
+                    ],
+                )
+            )
+
+    method = kb.pinned_passage("five_questions")
+    return FiveQuestionsOutput(
+        step=_brief(atlas, at.ref, lang, journey.id),
+        matched_from=inp.situation,
+        other_matches=others,
+        who=who,
+        goal=goal,
+        before=_neighbours(atlas, at, "before", lang),
+        after=_neighbours(atlas, at, "after", lang),
+        happy=happy,
+        methodology=Evidence(kind="methodology", ref=method.id, quote=method.text),
+    )

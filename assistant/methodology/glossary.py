@@ -1,0 +1,125 @@
+"""A small vi↔en glossary of CX terms, used to expand queries across languages.
+
+The methodology is written in Vietnamese; an English question such as "what is a journey
+atlas?" only finds it lexically once "atlas hành trình" is added to the query.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.core.text import fold
+
+# (English terms, Vietnamese terms). Longer phrases first inside each tuple is not needed:
+# every matching term of an entry adds all terms of the other language.
+GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("customer journey map", "journey map", "journey mapping", "cjm"),
+        ("bản đồ hành trình khách hàng", "bản đồ hành trình", "lập bản đồ hành trình"),
+    ),
+    (("journey atlas", "atlas"), ("atlas hành trình",)),
+    (("touchpoint", "touchpoints", "touch point"), ("điểm tiếp xúc", "điểm chạm")),
+    (("pain point", "pain points", "pains"), ("nỗi đau", "điểm đau")),
+    (("persona", "personas"), ("persona", "chân dung khách hàng")),
+    (("roadmap",), ("lộ trình", "roadmap")),
+    (("customer experience", "cx"), ("trải nghiệm khách hàng",)),
+    (
+        ("journey-centric thinking", "journey-thinking", "journey thinking"),
+        ("tư duy lấy hành trình làm trung tâm",),
+    ),
+    (("journey-centric", "jcxm"), ("lấy hành trình làm trung tâm", "jcxm")),
+    (("journey analytics", "customer journey analytics", "cja"), ("phân tích hành trình", "cja")),
+    (("voice of the customer", "voc"), ("tiếng nói khách hàng", "voc")),
+    (("moment of truth", "moments of truth"), ("khoảnh khắc của sự thật",)),
+    (("critical moment", "critical moments", "key moments"), ("khoảnh khắc quan trọng",)),
+    (
+        ("customer-centric", "customer centric", "customer-centricity", "customer centricity"),
+        ("lấy khách hàng làm trung tâm",),
+    ),
+    (
+        ("maturity model", "growth model", "maturity", "maturity levels"),
+        ("mô hình tăng trưởng", "mô hình trưởng thành", "cấp độ"),
+    ),
+    (("data quality",), ("chất lượng dữ liệu",)),
+    (("metric", "metrics", "kpi", "kpis", "measure", "measurement"), ("chỉ số", "đo lường", "kpi")),
+    (("operational metrics", "operational"), ("chỉ số vận hành", "vận hành")),
+    (("perception metrics", "perception"), ("chỉ số nhận thức", "nhận thức")),
+    (("outcome metrics", "outcome"), ("chỉ số đầu ra", "đầu ra")),
+    (("sponsor", "sponsors"), ("bảo trợ", "sponsor")),
+    (("cx team",), ("team cx", "bộ phận cx", "nhóm cx")),
+    (("design thinking",), ("tư duy thiết kế",)),
+    (("pilot", "pilots"), ("thử nghiệm", "thí điểm")),
+    (("vision",), ("tầm nhìn",)),
+    (("governance",), ("quản trị",)),
+    (("step", "steps"), ("bước",)),
+    (("question", "questions"), ("câu hỏi",)),
+    (("five",), ("năm",)),
+    (("seven",), ("7",)),
+    (("ten",), ("10",)),
+    (("nine",), ("chín",)),
+    (("three",), ("ba",)),
+    (("goal", "goals"), ("mục tiêu",)),
+    (("real goal",), ("mục tiêu thực sự",)),
+    (("happy", "happiness"), ("hạnh phúc",)),
+    (("before",), ("trước đó",)),
+    (("after",), ("sau đó",)),
+    (("employee", "employees", "staff"), ("nhân viên",)),
+    (("customer", "customers"), ("khách hàng",)),
+    (("emotion", "emotions", "feelings"), ("cảm xúc",)),
+    (("expectation", "expectations"), ("kỳ vọng", "mong đợi")),
+    (("misconception", "misconceptions"), ("quan niệm sai lầm",)),
+    (("skill", "skills", "competencies"), ("kỹ năng", "năng lực")),
+    (("data",), ("dữ liệu",)),
+    (("demographics",), ("nhân khẩu học",)),
+    (("psychographics",), ("tâm lý học",)),
+    (("ethnography",), ("dân tộc học",)),
+    (("behaviour", "behavior", "behaviours", "behaviors"), ("hành vi",)),
+    (("transactions", "transaction"), ("giao dịch",)),
+    (("technology",), ("công nghệ",)),
+    (("survey", "surveys"), ("khảo sát",)),
+    (("interview", "interviews"), ("phỏng vấn",)),
+    (("individual", "individuals"), ("cá nhân",)),
+    (("organization", "organisation", "organizations", "b2b"), ("tổ chức",)),
+    (("enabler", "enablers", "success factors"), ("yếu tố hỗ trợ", "thành công")),
+    (("visualization", "visualisation"), ("trực quan hóa",)),
+    (("platform", "platforms"), ("nền tảng",)),
+    (("workshop", "workshops"), ("hội thảo",)),
+    (("loyalty",), ("lòng trung thành",)),
+    (("churn",), ("tỷ lệ khách hàng rời bỏ",)),
+    (("complaint", "complaints"), ("phàn nàn", "khiếu nại")),
+    (("satisfaction",), ("sự hài lòng", "hài lòng")),
+    (("strategy",), ("chiến lược",)),
+    (("dimensions", "characteristics"), ("khía cạnh", "đặc điểm")),
+    (("report to", "reports to", "where should"), ("báo cáo trực tiếp", "nên ở đâu")),
+    (("program", "programme"), ("chương trình",)),
+    (("group", "groups"), ("nhóm",)),
+    (("vietnam", "vietnamese"), ("việt nam",)),
+    (("start", "begin", "emerge"), ("bắt đầu", "nổi lên")),
+)
+
+
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(fold(term))}(?!\w)")
+
+
+_ENTRIES = [([_pattern(t) for t in en], [_pattern(t) for t in vi], en, vi) for en, vi in GLOSSARY]
+
+
+def expand_query(query: str, into: str | None = None) -> str:
+    """The query plus the glossary terms of every entry it mentions: the other language's
+    terms, and a Vietnamese term with its diacritics when it was typed without them.
+    `into` ("vi" or "en") keeps only the terms of that language."""
+    folded = fold(query)
+    extra: list[str] = []
+    for en_pats, vi_pats, en, vi in _ENTRIES:
+        if any(p.search(folded) for p in en_pats) and into != "en":
+            extra.extend(vi)
+        if any(p.search(folded) for p in vi_pats):
+            if into != "vi":
+                extra.extend(en)
+            if into != "en":
+                extra.extend(vi)  # adds the diacritics when the query was typed without them
+    extra = [t for t in dict.fromkeys(extra) if fold(t) not in folded or not t.isascii()]
+    if into == "vi":
+        extra = [t for t in extra if t not in query]
+    return f"{query} {' '.join(extra)}" if extra else query

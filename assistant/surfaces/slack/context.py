@@ -1,0 +1,80 @@
+"""What the listeners share: the conversation layer, the settings, the de-duplicator, the
+answer workers, and small bounded caches (threads the bot is in, what each assistant thread
+is looking at, users' languages)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from assistant.chat.conversation import Conversations, Requester
+from assistant.chat.ratings import RatingsStore
+from assistant.chat.work_queue import WorkQueue
+from assistant.core.lru import LRUMap
+from assistant.core.settings import Settings
+from assistant.surfaces.slack.dedupe import Deduplicator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotContext:
+    conversations: Conversations
+    settings: Settings
+    dedupe: Deduplicator = field(default_factory=Deduplicator)
+    work: WorkQueue | None = None
+    # Routes a request to its lane before it is queued (CPU the acknowledging threads skip).
+    intake: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-in")
+    )
+    # Threads checked after a restart: True when the bot has answered in them.
+    threads: LRUMap[str, bool] = field(default_factory=LRUMap)
+    # One lock per thread being read back, so messages arriving together read it once.
+    thread_reads: LRUMap[str, threading.Lock] = field(default_factory=LRUMap)
+    # Conversation -> the people who asked the bot something in it.
+    askers: LRUMap[str, frozenset[str]] = field(default_factory=LRUMap)
+    # Assistant threads: the channel the user is viewing (Slack's thread context).
+    viewing: LRUMap[str, str] = field(default_factory=LRUMap)
+    # Channels where Slack refused assistant.threads.setStatus: a note is posted instead.
+    no_status: LRUMap[str, bool] = field(default_factory=LRUMap)
+    # User id -> "vi"/"en" from the Slack locale (users.info), "" when unknown.
+    locales: LRUMap[str, str] = field(default_factory=LRUMap)
+
+    def __post_init__(self) -> None:
+        if self.work is None:
+            s = self.settings
+            self.work = WorkQueue(
+                {"heavy": s.cx_slack_workers, "light": s.cx_slack_light_workers},
+                per_user=s.cx_slack_per_user,
+                queue_limit=s.cx_slack_queue_limit,
+                name="slack",
+            )
+
+    def background(self, fn: Callable[..., None], *args: object) -> None:
+        """Run `fn` on the intake threads (work a listener must not do: routing, reading a
+        thread back); its errors are logged, never lost."""
+
+        def run() -> None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("background step %s failed", getattr(fn, "__name__", fn))
+
+        self.intake.submit(run)
+
+    @property
+    def ratings(self) -> RatingsStore:
+        assert self.conversations.ratings is not None
+        return self.conversations.ratings
+
+    @staticmethod
+    def requester(user: str, channel: str, is_channel: bool, place: str = "") -> Requester:
+        """A Slack requester: public and private channels are shared; DMs (D…), group DMs
+        (G… from the legacy API, mpim) and assistant threads are private. `place`: the
+        channel a shared copy of the answer would go to."""
+        shared = is_channel and not channel.startswith(("D", "G"))
+        return Requester(user=user, surface="slack", shared=shared, place=place,
+                         inline_charts=True)
