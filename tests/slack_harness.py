@@ -103,9 +103,7 @@ class Bot:
         self.http.close()
         self.server.shutdown()
         self.server.server_close()
-        assert self.ctx.work is not None
-        self.ctx.work.close()
-        self.ctx.intake.shutdown(wait=False)
+        self.ctx.intake.close()
         self.slack.close()
 
 

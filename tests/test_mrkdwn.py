@@ -1,10 +1,18 @@
+from collections.abc import Collection
+
 from assistant.surfaces.slack.mrkdwn import (
     cut,
     safe_markdown,
+    segment_mrkdwn,
     segments,
     split_mrkdwn,
-    to_mrkdwn,
 )
+
+
+def to_mrkdwn(markdown: str, links: Collection[str] = ()) -> str:
+    """A whole answer as the blocks show it, segment by segment (assistant/surfaces/slack/
+    blocks.py renders each segment into its own block)."""
+    return "\n\n".join(segment_mrkdwn(s, links) for s in segments(markdown))
 
 
 def test_bold_headings_and_bullets():

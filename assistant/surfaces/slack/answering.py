@@ -61,38 +61,26 @@ class AskJob:
 
 
 def submit(ctx: BotContext, client: Any, job: AskJob) -> None:
-    """Queue an answer (called from a listener: returns at once). Choosing its lane means
-    routing the text (up to a tenth of a second of CPU), so that happens on the intake
-    threads, never on the threads that acknowledge."""
-    ctx.background(_enqueue, ctx, client, job)
-
-
-def _enqueue(ctx: BotContext, client: Any, job: AskJob) -> None:
-    """A request that has waited QUEUE_NOTE_AFTER_S without starting gets a note with its
-    place in the queue; its answer then replaces that note."""
-    assert ctx.work is not None
+    """Queue an answer (called from a listener: returns at once; chat/intake.py routes and
+    queues it). A request that has waited QUEUE_NOTE_AFTER_S without starting gets a note
+    with its place in the queue; its answer then replaces that note."""
     labels = LABELS[job.lang or "en"]
-    try:
-        who = ctx.requester(job.user, job.channel, job.shared, job.place)
-        job.lane = ctx.conversations.lane(job.text, job.conversation, who)
-    except Exception:  # routing is retried by the answer itself, which reports errors
-        log.exception("choosing the lane of %r failed", job.text[:200])
-        job.lane = "light"
     queued = QueueNote(client, job)
 
     def on_queued(ahead: int) -> None:
-        text = labels["queued"].format(n=ahead) if ahead else labels["next"]
-        queued.schedule(text)
+        queued.schedule(labels["queued"].format(n=ahead) if ahead else labels["next"])
 
-    def run() -> None:
+    def run(lane: str) -> None:
+        job.lane = lane
         answer(ctx, client, job, queued.started())
 
-    if ctx.work.submit(job.user, job.lane, run, on_queued).refused:
-        try:
-            busy = note(labels["busy"])
-            client.chat_postMessage(channel=job.channel, thread_ts=job.thread_ts, **busy)
-        except Exception:
-            log.exception("telling %s the queue is full failed", job.channel)
+    def on_refused() -> None:
+        client.chat_postMessage(channel=job.channel, thread_ts=job.thread_ts,
+                                **note(labels["busy"]))  # fmt: skip
+
+    who = ctx.requester(job.user, job.channel, job.shared, job.place)
+    ctx.intake.submit(who, job.text, job.conversation, run, on_queued=on_queued,
+                      on_refused=on_refused)  # fmt: skip
 
 
 class QueueNote:

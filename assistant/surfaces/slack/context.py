@@ -4,20 +4,17 @@ is looking at, users' languages)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from assistant.chat.conversation import Conversations, Requester
+from assistant.chat.intake import Intake
 from assistant.chat.ratings import RatingsStore
 from assistant.chat.work_queue import WorkQueue
 from assistant.core.lru import LRUMap
 from assistant.core.settings import Settings
 from assistant.surfaces.slack.dedupe import Deduplicator
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,10 +23,8 @@ class BotContext:
     settings: Settings
     dedupe: Deduplicator = field(default_factory=Deduplicator)
     work: WorkQueue | None = None
-    # Routes a request to its lane before it is queued (CPU the acknowledging threads skip).
-    intake: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-in")
-    )
+    # Routes a request to its lane and queues it, off the acknowledging threads.
+    intake: Intake = field(init=False)
     # Threads checked after a restart: True when the bot has answered in them.
     threads: LRUMap[str, bool] = field(default_factory=LRUMap)
     # One lock per thread being read back, so messages arriving together read it once.
@@ -52,18 +47,11 @@ class BotContext:
                 queue_limit=s.cx_slack_queue_limit,
                 name="slack",
             )
+        self.intake = Intake(self.conversations, self.work, name="slack-in")
 
     def background(self, fn: Callable[..., None], *args: object) -> None:
-        """Run `fn` on the intake threads (work a listener must not do: routing, reading a
-        thread back); its errors are logged, never lost."""
-
-        def run() -> None:
-            try:
-                fn(*args)
-            except Exception:
-                log.exception("background step %s failed", getattr(fn, "__name__", fn))
-
-        self.intake.submit(run)
+        """Run `fn` on the intake threads (reading a thread back, routing); errors logged."""
+        self.intake.background(fn, *args)
 
     @property
     def ratings(self) -> RatingsStore:

@@ -118,12 +118,6 @@ def segment_mrkdwn(segment: Segment, links: Collection[str] = ()) -> str:
     return "\n".join(_line(line, links) for line in segment.lines)
 
 
-def to_mrkdwn(markdown: str, links: Collection[str] = ()) -> str:
-    """Bold, headings, bullets, code fences, tables (as aligned text), escaping of & < >;
-    `[label](url)` is a link only when `url` is one of `links`."""
-    return "\n\n".join(segment_mrkdwn(s, links) for s in segments(markdown))
-
-
 def safe_markdown(text: str) -> str:
     """Text streamed as markdown (chat.appendStream): escaped, no link syntax, URLs as code,
     so a partial answer can neither mention anyone nor link anywhere."""

@@ -32,7 +32,7 @@ def register(app: App, ctx: BotContext) -> None:
         who = ctx.requester(user, channel, is_channel=True, place=channel)
         conversation = f"{channel}:cmd:{user}"
 
-        def run() -> None:
+        def run(lane: str) -> None:
             try:
                 reply = ctx.conversations.ask(text, conversation, who)
                 for a in reply.answer.attachments:  # an ephemeral reply cannot carry a file
@@ -49,10 +49,8 @@ def register(app: App, ctx: BotContext) -> None:
             queued = labels["queued"].format(n=ahead) if ahead else labels["next"]
             respond(response_type="ephemeral", replace_original=False, **note(queued))
 
-        def enqueue() -> None:  # on the intake threads: routing costs CPU
-            assert ctx.work is not None
-            lane = ctx.conversations.lane(text, conversation, who)
-            if ctx.work.submit(user, lane, run, on_queued).refused:
-                respond(response_type="ephemeral", **note(labels["busy"]))
+        def on_refused() -> None:
+            respond(response_type="ephemeral", **note(labels["busy"]))
 
-        ctx.background(enqueue)
+        ctx.intake.submit(who, text, conversation, run, on_queued=on_queued,
+                          on_refused=on_refused)  # fmt: skip
