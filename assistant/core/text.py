@@ -123,3 +123,8 @@ def detect_lang(text: str) -> Lang:
         elif not name:
             vi += 1
     return "vi" if vi > en else "en"
+
+
+def number(n: int, lang: str) -> str:
+    """7,786 in English, 7.786 in Vietnamese."""
+    return f"{n:,}".replace(",", ".") if lang == "vi" else f"{n:,}"

@@ -9,11 +9,12 @@ in brackets are citations, not labels).
 
 from __future__ import annotations
 
+from assistant.core.text import number
 from assistant.core.tools import Claim, Evidence
 from assistant.feedback.journey_stats import StageStats
 from assistant.feedback.kpis import Kpi
 from assistant.feedback.render.pain_points_md import direction_word, trend_text
-from assistant.feedback.render.scope_md import number, scope_line
+from assistant.feedback.render.scope_md import scope_line
 from assistant.feedback.tools.journey_summary import JourneySummaryOutput
 from assistant.feedback.tools.pain_points import PainPoint
 from assistant.feedback.tools.roadmap import Brief, Initiative, RoadmapOutput

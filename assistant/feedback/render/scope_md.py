@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.core.text import number
 from assistant.feedback.scope import Scope
 
 T = {
@@ -22,11 +23,6 @@ T = {
         "need": "need at least",
     },
 }  # fmt: skip
-
-
-def number(n: int, lang: str) -> str:
-    """7,786 in English, 7.786 in Vietnamese."""
-    return f"{n:,}".replace(",", ".") if lang == "vi" else f"{n:,}"
 
 
 def scope_line(scope: Scope, lang: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from assistant.core.text import number
 from assistant.core.tools import Evidence, Lang, ToolContext
 from assistant.feedback.journey_stats import StageStats, journey_stats
 from assistant.feedback.kpis import GROUPS, headline_kpis
@@ -138,10 +139,6 @@ def summarize_journey(inp: JourneySummaryInput, ctx: ToolContext) -> JourneySumm
     return out
 
 
-def _vi(n: int) -> str:
-    return f"{n:,}".replace(",", ".")  # 7.786: the Vietnamese thousands separator
-
-
 def chart_caption(s: JourneySummaryOutput, lang: Lang) -> str:
     """What each series of the chart is, in the answer's language."""
     n = s.min_evidence
@@ -151,8 +148,8 @@ def chart_caption(s: JourneySummaryOutput, lang: Lang) -> str:
             "… +2 rất tích cực). Vạch cam: cảm xúc ròng trong phản hồi ở từng giai đoạn = 2 × "
             "(số phản hồi có khen − số phản hồi có chê) / số phản hồi gắn với các bước của giai "
             f"đoạn, cùng thang −2…+2; n = số phản hồi. Giai đoạn dưới {n} phản hồi không vẽ "
-            f"vạch cam. Vòng đỏ: khoảnh khắc của sự thật. Phạm vi: {_vi(s.total)} trên "
-            f"{_vi(s.corpus_total)} phản hồi."
+            f"vạch cam. Vòng đỏ: khoảnh khắc của sự thật. Phạm vi: {number(s.total, 'vi')} trên "
+            f"{number(s.corpus_total, 'vi')} phản hồi."
         )
     return (
         "Blue line: the customer's emotion at each step as the journey map expects it (−2 very "
