@@ -44,6 +44,19 @@ def _head(length: str | None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+@pytest.mark.parametrize("timestamp", [None, "", "soon", "1.5e9", "-1"])
+def test_a_request_without_a_numeric_timestamp_is_refused_401(bot, caplog, timestamp):
+    body = b'{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention"}}'
+    lines = ["POST /slack/events HTTP/1.1", "Host: x", "Content-Type: application/json",
+             f"Content-Length: {len(body)}", "X-Slack-Signature: v0=" + "0" * 64]
+    if timestamp is not None:
+        lines.append(f"X-Slack-Request-Timestamp: {timestamp}")
+    with caplog.at_level(logging.ERROR):
+        answer = _raw(bot, ("\r\n".join(lines) + "\r\n\r\n").encode(), body)
+    assert answer.startswith(b"HTTP/1.0 401")
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback in the log
+
+
 def test_an_oversized_body_is_refused_unread(bot):
     start = time.monotonic()
     # It claims 1 GB and sends a little: refused at once, nothing buffered.

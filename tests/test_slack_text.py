@@ -84,3 +84,22 @@ def test_the_router_sees_what_was_typed_not_slacks_escaping(bot):
     answer_id = next(b for b in posted["blocks"] if b["type"] == "actions")["elements"][0]["value"]
     assert bot.ctx.ratings.answer(answer_id).question == "R&D <onboarding> là gì?"
     assert "&amp;amp;" not in json.dumps(posted, ensure_ascii=False)
+
+
+def test_a_source_list_the_model_wrote_is_not_shown_as_the_sources():
+    cite = Citation(doc_id="jcxm-part3", title="Quản trị trải nghiệm (Phần 3)",
+                    kind="methodology", quote="…", score=0.9)  # fmt: skip
+    text = "Atlas là bản đồ các hành trình [1].\n\nSources:\n[1] Harvard Business Review, 2019"
+    messages = answer_messages(_answer(text, [cite]), "a1")
+    shown = _all_text(messages)
+    assert "Harvard Business Review" not in shown  # neither as sources nor in the body
+    assert "Quản trị trải nghiệm (Phần 3)" in shown  # the tool's real citation
+
+
+def test_the_notification_text_of_an_answer_opening_with_a_table_is_escaped():
+    text = "| <!channel> | <https://evil.example|win> |\n|---|---|\n| a | b |\n\nMore."
+    first = answer_messages(_answer(text), "a1")[0]
+    assert first["blocks"][0]["type"] == "table"
+    assert "<!channel>" not in first["text"] and "&lt;!channel&gt;" in first["text"]
+    assert "<https://evil" not in first["text"]
+

@@ -33,7 +33,7 @@ from assistant.core.answers import Answer
 from assistant.core.errors import AssistantError, IngestError, IngestLimitError
 from assistant.core.redaction import redact
 from assistant.core.settings import Settings
-from assistant.core.text import Lang, detect_lang, fold
+from assistant.core.text import Lang, detect_lang, fold, number
 from assistant.feedback.ingest import IngestLimits, IngestReport
 from assistant.feedback.store.sqlite import source_slug
 from assistant.methodology.glossary import expand_query
@@ -104,6 +104,14 @@ class AccessPolicy:
 
 
 Lane = Literal["heavy", "light"]
+
+
+LONG_MESSAGE = {
+    "vi": "_(Tin nhắn dài {n} ký tự; tôi chỉ đọc {limit} ký tự đầu (thiết lập "
+    "CX_MAX_MESSAGE_CHARS).)_",
+    "en": "_(Your message is {n} characters long; I read only its first {limit} (setting "
+    "CX_MAX_MESSAGE_CHARS).)_",
+}
 
 
 @dataclass(frozen=True)
@@ -278,7 +286,12 @@ class Conversations:
     ) -> Reply:
         request = self.policy.request(who, self.chart_dir)
         request.lang = lang
+        text, length = self._clip(text)
         answer = self.agent.ask(text, conversation, request, on_text=on_text)
+        if length:
+            n, limit = number(length, answer.lang), number(len(text), answer.lang)
+            note = LONG_MESSAGE[answer.lang].format(n=n, limit=limit)
+            answer = answer.model_copy(update={"answer": f"{note}\n\n{answer.answer}"})
         answer_id = None
         if self.ratings is not None:
             # Stored for ratings and eval candidates: never the personal data in the question.
@@ -405,6 +418,12 @@ class Conversations:
         ("add to corpus", "thêm vào dữ liệu chung")."""
         return asks_to_share(text)
 
+    def _clip(self, text: str) -> tuple[str, int]:
+        """The part of a message that is read, and its full length when it was cut (0 when
+        not): reading costs grow with the length, so a huge message never ties up a worker."""
+        limit = self.policy.settings.cx_max_message_chars
+        return (text[:limit], len(text)) if len(text) > limit else (text, 0)
+
     def language(self, text: str) -> Lang:
         return detect_lang(text) if text.strip() else "en"
 
@@ -413,7 +432,7 @@ class Conversations:
     def lane(self, text: str, conversation: str, who: Requester) -> Lane:
         """Heavy: a feedback summary this requester may run (seconds of work); light:
         everything else (methodology, help, refusals), which must not wait behind them."""
-        route = self.agent.route(text, conversation)
+        route = self.agent.route(self._clip(text)[0], conversation)
         heavy = route.tool in self.agent.registry.feedback_tools
         return "heavy" if heavy and self.policy.feedback_allowed(who) else "light"
 

@@ -24,38 +24,75 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-# The local part may only start where a run of address characters starts: without that,
-# a long word would be rescanned from each of its letters (quadratic).
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
+# Spaces people put inside numbers: plain, no-break, figure, thin, narrow no-break.
+_SP = "[ \u00a0\u2007\u2009\u202f]"
+# Dashes: ASCII, the Unicode hyphens and dashes, the minus sign.
+_DASH = "[\\-\u2010-\u2015\u2212]"
 
-# Between two digits of one number: up to three spaces, or one dot or dash.
-_SEP = r"(?:[ \u00a0]{1,3}+|[.\-])?+"
+# The local part may only start where a run of address characters starts: without that,
+# a long word would be rescanned from each of its letters (quadratic). People also put
+# spaces around the "@" ("ten @ gmail.com").
+EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]++{_SP}?+@{_SP}?+[\w-]++(?:\.[\w-]++)+")
+# Addresses written to dodge scrapers: "ten(at)gmail(dot)com", "ten [at] yahoo [dot] com",
+# "ten at gmail dot com" (the spelled-out form only with a mail provider's name after it).
+_AT = r"(?:\s?+[(\[{]\s?+(?i:at|a)\s?+[)\]}]\s?+)"
+_DOT = r"(?:\s?+[(\[{]\s?+(?i:dot|\.)\s?+[)\]}]\s?+|\s(?i:dot)\s)"
+_PROVIDER = r"(?i:gmail|yahoo|hotmail|outlook|icloud|live|msn|proton(?:mail)?|ymail|fpt|vnn)"
+OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w.+-]++(?:{_AT}[\w-]++|\s(?i:at)\s{_PROVIDER})(?:{_DOT}[\w-]++)+"
+)
+
+# Between two digits of one number: up to three spaces, or a dot or a dash with at most two
+# spaces on either side ("0912 - 345 - 678").
+_SEP = rf"(?:{_SP}{{1,3}}+(?:[.]|{_DASH})?+{_SP}{{0,2}}+|(?:[.]|{_DASH}){_SP}{{0,2}}+)?+"
 # Phones may also close a parenthesis there: "(028) 3812 3456".
-_PSEP = r"\)?+(?:[ \u00a0]{1,3}+|[.\-])?+"
+_PSEP = rf"\)?+{_SEP}"
 # Not inside a longer number, nor right after "#" (an order number): no digit (or digit
 # and separator) before. A comma then a digit is a CSV field.
 _START = r"(?<![\d#])(?<!\d[.,/])"
 # Not followed by more digits, a thousands group ("7.990.000") or a date part.
 _END = r"(?!\d)(?![.,]\d{3}(?!\d))(?!/\d)"
-# Not a price: no currency right after the number.
+# Not a price: no currency right after the number. Only numbers that can be prices are
+# checked: a phone or a CCCD starts with 0 or a country code, which no price does, so
+# "gọi 0912345678 k nghe" ("k" = không) is still a phone.
 _NOT_MONEY = r"(?![ \u00a0]{0,2}(?i:đ|d\b|vnd|vnđ|k\b|tr\b|triệu|đồng))"
 
 CARD = re.compile(rf"{_START}\d(?:{_SEP}\d){{12,18}}{_END}{_NOT_MONEY}")
 # CCCD: 12 digits, the first a 0 (province codes 001-096).
-CCCD = re.compile(rf"{_START}0(?:{_SEP}\d){{11}}{_END}{_NOT_MONEY}")
+CCCD = re.compile(rf"{_START}(?<![^\W\d_])0(?:{_SEP}\d){{11}}{_END}")
+# Between a number's name and the number: punctuation and up to three short words
+# ("CMND: ", "cmnd e la ", "số tài khoản Vietcombank là "). Words and separators alternate,
+# so there is one way to read them (linear).
+_GAP = r"(?P<gap>[^\w\n]{0,5}(?:[^\W\d]{1,20}[^\w\n]{1,3}){0,3})"
 # An ID number written after its name may be grouped: "CMND: 123 456 789".
 ID_AFTER_NAME = re.compile(
-    r"(?i:\b(?:cmnd|cmt|cccd|căn cước(?: công dân)?|chứng minh(?: nhân dân| thư)?))"
-    rf"(?P<gap>[^\w\n]{{0,5}}(?:(?i:số|là)[^\w\n]{{1,3}}){{0,2}})(?P<number>\d(?:{_SEP}\d){{8,11}}){_END}"
+    r"(?i:\b(?:cmnd|cmt|cccd|căn cước(?: công dân)?|chứng minh(?: nhân dân| thư)?))(?![-_])"
+    rf"{_GAP}(?P<number>\d(?:{_SEP}\d){{8,11}}){_END}"
+)
+# A bank account after its name or its bank's ("STK: 0071 0001 23456", "số tài khoản
+# Vietcombank là 0123456789", "account no. 12345678", "ACB 12345678"): 6 to 19 digits.
+# Not "TK-2024…" (a ticket id): the name must not be glued to a dash.
+_BANKS = (
+    r"vietcombank|vcb|techcombank|tcb|vietinbank|bidv|agribank|acb|mb|mbbank|vpbank|tpbank|"
+    r"sacombank|vib|shb|hdbank|ocb|msb|seabank|eximbank|scb|lpbank|bank"
+)
+ACCOUNT_AFTER_NAME = re.compile(
+    r"(?i:\b(?:stk|số\s{1,3}tk|(?:số\s{1,3})?tài\s{1,3}khoản|tk|acc(?:ount)?(?:\s{1,3}"
+    rf"(?:no\.?|number|#))?|{_BANKS}))(?![-_])"
+    rf"{_GAP}(?P<number>\d(?:{_SEP}\d){{5,18}}){_END}"
 )
 _NATIONAL = rf"(?:[35789](?:{_PSEP}\d){{8}}|[12](?:{_PSEP}\d){{9}})"
-_COUNTRY = rf"(?:\(\s?\+?84\s?\)|\+\s?84|(?<!\w)84){_PSEP}(?:\(\s?0\s?\){_PSEP})?"
-PHONE = re.compile(rf"{_START}(?:{_COUNTRY}|\(?0){_NATIONAL}{_END}{_NOT_MONEY}")
+_COUNTRY = (
+    rf"(?:\(\s?\+?84\s?\)|\+\s?84|(?<!\w)0084|(?<!\w)84){_PSEP}(?:\(\s?0\s?\){_PSEP}|0{_PSEP})?"
+)
+# A phone is too long to be a date, so "/" after it starts the next number ("A/B").
+PHONE = re.compile(rf"{_START}(?:{_COUNTRY}|\(?0{_PSEP}){_NATIONAL}(?!\d)(?![.,]\d{{3}}(?!\d))")
 _DIGIT = re.compile(r"\d")
 # Digits of other scripts (full-width "０９１２…"): written as ASCII, so the patterns see them.
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 # CMND: 9 digits as one run.
-CMND = re.compile(rf"{_START}\d{{9}}{_END}{_NOT_MONEY}")
+# Not glued after letters: "GHN123456789" is a tracking code.
+CMND = re.compile(rf"{_START}(?<![^\W\d_])\d{{9}}{_END}{_NOT_MONEY}")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -73,6 +110,9 @@ def _is_card(text: str) -> bool:
     return 13 <= len(digits) <= 19 and _luhn_ok(digits)
 
 
+_AT_WORD = re.compile(r"(?i:[(\[{]\s?(?:at|a)\s?[)\]}]|\sat\s)")
+
+
 def redact(text: str) -> tuple[str, int]:
     """The text with personal data replaced, and how many items were replaced."""
     count = 0
@@ -88,15 +128,23 @@ def redact(text: str) -> tuple[str, int]:
 
     if "@" in text:
         text = apply(EMAIL, lambda m: "[EMAIL]", text)
+    if _AT_WORD.search(text):
+        text = apply(OBFUSCATED_EMAIL, lambda m: "[EMAIL]", text)
     if not _DIGIT.search(text):
         return text, count
     if _OTHER_DIGIT.search(text):
         text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0))), text)
+    text = apply(ACCOUNT_AFTER_NAME,
+                 lambda m: m.group(0)[: m.start("number") - m.start()] + "[ACCOUNT]", text)
     text = apply(CARD, lambda m: "[CARD]" if _is_card(m.group(0)) else m.group(0), text)
     text = apply(ID_AFTER_NAME, lambda m: m.group(0)[: m.start("number") - m.start()] + "[ID]",
                  text)  # fmt: skip
     text = apply(CCCD, lambda m: "[ID]", text)
     text = apply(PHONE, lambda m: "[PHONE]", text)
+    if "[PHONE]" in text:
+        # The second of "A,B" or "A/B" starts right after a number's separator, where a
+        # number is not read (a CSV field, a date): once A is a placeholder, it is.
+        text = apply(PHONE, lambda m: "[PHONE]", text)
     text = apply(CMND, lambda m: "[ID]", text)
     return text, count
 

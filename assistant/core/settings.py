@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         "surface) that is downloaded and ingested, bytes; a larger one is refused.",
         validation_alias=AliasChoices("cx_max_upload_bytes", "cx_slack_max_upload_bytes"),
     )
+    cx_max_message_chars: int = Field(
+        4000, ge=100, description="Longest message read, characters: a longer one is answered "
+        "from its first part, with a note saying so (routing and filters cost grows with "
+        "the length)."
+    )
     cx_max_upload_rows: int = Field(
         50_000, ge=1, description="Most rows a feedback file shared in a chat may have; a "
         "longer one is refused whole (nothing stored)."

@@ -106,10 +106,17 @@ def split_sources(markdown: str) -> tuple[str, list[str]]:
 def citation_block(
     answer: Answer, lang: str, links: Mapping[str, str], listed: list[str] | None = None
 ) -> dict[str, Any] | None:
-    """Sources once: the answer's own source lines when it had them (they name sections),
-    else its citations' titles; methodology titles link to their URL where one is known."""
+    """Sources once: the answer's own source lines when each names one of its citations
+    (the offline composer's lines name sections), else its citations' titles: a list a
+    model wrote itself is never shown as sources. Methodology titles link to their URL where
+    one is known."""
     labels: list[str] = []
-    if listed:
+    titles = [c.title for c in answer.citations]
+
+    def cited(line: str) -> bool:
+        return any(re.sub(r"^\[\d+\]\s*", "", line).startswith(t) for t in titles if t)
+
+    if listed and all(cited(line) for line in listed):
         by_title = {c.title: links.get(c.doc_id, "") for c in answer.citations}
         for line in listed:
             text = re.sub(r"^\[\d+\]\s*", "", line)
@@ -233,8 +240,8 @@ def body_blocks(markdown: str, links: Mapping[str, str] = {}) -> list[dict[str, 
 def _plain(block: dict[str, Any]) -> str:
     if block["type"] == "section":
         return block["text"]["text"]
-    if block["type"] == "table":
-        return " | ".join(c["text"] for c in block["rows"][0])
+    if block["type"] == "table":  # raw_text cells: escaped here, like every section's text
+        return escape(" | ".join(c["text"] for c in block["rows"][0]))
     return ""
 
 

@@ -107,7 +107,9 @@ def make_server(
                 return
             ts = self.headers.get("X-Slack-Request-Timestamp", "")
             sig = self.headers.get("X-Slack-Signature", "")
-            if verifier is not None and not verifier.is_valid(raw, ts, sig):
+            # The verifier reads the timestamp as an int: a missing or non-numeric one would
+            # raise instead of failing the check.
+            if verifier is not None and not (ts.isdigit() and verifier.is_valid(raw, ts, sig)):
                 log.info("rejected a request with a bad or stale signature (%d bytes)", length)
                 self.reply(401)
                 return
