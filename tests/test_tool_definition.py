@@ -5,12 +5,14 @@ import logging
 import subprocess
 import sys
 
+import pytest
 from fake_openai import ScriptedOpenAI, final, tool_call
 from pydantic import BaseModel, Field
 
-from assistant.agent.agent import Agent
+from assistant.agent.agent import Agent, Request
 from assistant.agent.registry import Registry
 from assistant.agent.router import Router
+from assistant.agent.toolset import FilteredToolset, ToolRefused, Toolset
 from assistant.chat.conversation import AccessPolicy, Conversations, Requester
 from assistant.core.tools import ToolContext, ToolSpec
 from assistant.surfaces.cli import main
@@ -56,7 +58,7 @@ def test_a_toy_tool_reaches_router_cli_and_llm_from_its_spec_alone(full_kb, cli_
     out = json.loads(capsys.readouterr().out)
     warranty = full_kb.atlas().journey("warranty")
     assert out == {"journey": "warranty", "steps": sum(1 for _ in warranty.steps())}
-    assert "count steps" in registry.help("en")
+    assert "count steps" in Toolset(registry).help("en")
     # The LLM is offered it, with the input model as its schema.
     script = [tool_call("step_count", {"journey": "delivery"}), final(lambda r: "Six steps.")]
     kb = _llm_kb(full_kb, None)
@@ -167,3 +169,33 @@ def test_eval_results_do_not_depend_on_what_the_user_ingested(full_kb, embedder,
     # (Whether each case passes is the eval's own gate in `make test`, on a fresh eval folder;
     # this copy of the session index is only there to make both runs fast.)
     assert before.details == after.details
+
+
+def test_one_filtered_toolset_applies_the_policy_offline_and_in_llm_mode(full_kb, monkeypatch):
+    """The offline answer and the LLM run tools through the same `FilteredToolset`: it lists
+    the tools the LLM is offered and `help` shows, and its `run` refuses the others."""
+    request = Request(allowed=frozenset({"search", "five_questions"}))
+    tools = Agent(full_kb).toolset(request)
+    assert [s.name for s in tools] == ["search", "five_questions"]
+    assert tools.refuses("pain_points") and not tools.refuses("help")
+    assert "pains" not in tools.help("en") and "five" in tools.help("en")
+    with pytest.raises(ToolRefused):
+        tools.run("pain_points", {"journey": "delivery"}, ToolContext(kb=full_kb))
+    ran: list[tuple[str, frozenset[str] | None]] = []
+    run = FilteredToolset.run
+
+    def spy(self, name, args, ctx):  # noqa: ANN001, ANN202
+        ran.append((name, self.allowed))
+        return run(self, name, args, ctx)
+
+    monkeypatch.setattr(FilteredToolset, "run", spy)
+    assert Agent(full_kb).ask("What is a journey atlas?", request=request).tool == "search"
+    assert ran == [("search", request.allowed)]
+    script = [tool_call("pain_points", {"aspect": "BATTERY"}), final(lambda r: "No data.")]
+    with ScriptedOpenAI(script) as server:
+        Agent(_llm_kb(full_kb, server.url)).ask("What is a journey atlas?", request=request)
+    offered = [t["function"]["name"] for t in server.requests[0]["tools"]]
+    assert offered == ["search", "five_questions"]
+    assert ran[1:] == [("pain_points", request.allowed)]
+    refusal = json.loads(server.tool_messages(1)[0]["content"])
+    assert refusal == {"error": "this tool is not available for this request"}

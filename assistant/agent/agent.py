@@ -3,8 +3,9 @@
 Offline (default): the deterministic router picks the tool and the offline composer writes
 the answer. With an OpenAI-compatible endpoint configured, an LLM with the same tools
 writes it; any LLM failure falls back to the offline answer with a note. In both modes the
-tools a request may use are decided by the caller (the access policy) and enforced where
-the tools run: a refused tool is never executed, whoever asked for it.
+tools a request may use are decided by the caller (the access policy, `Request.allowed`)
+and enforced by the request's `FilteredToolset`, through which both run every tool: a
+refused tool is never executed, whoever asked for it.
 """
 
 from __future__ import annotations
@@ -26,14 +27,13 @@ from assistant.agent.router import (
     asks_for_chart,
     is_follow_up,
 )
+from assistant.agent.toolset import FilteredToolset, Toolset
 from assistant.atlas.model import Atlas
 from assistant.core.answers import Answer, Attachment
 from assistant.core.errors import AssistantError, LLMUnavailable
 from assistant.core.text import Lang, detect_lang
 from assistant.core.tools import ToolContext
 from assistant.kb.base import KnowledgeBase
-from assistant.kb.doctor import index_health
-from assistant.methodology.answer import compose_search_answer
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class Agent:
                 args[key] = value
         if parsed.segment and "segment" in fields:
             args["segment"] = parsed.segment
-            if route.tool == "persona":  # the segment is the persona's basis
+            if self.registry.get(route.tool).one_subject:  # the segment is the subject
                 args = {k: v for k, v in args.items() if k not in ("journey", "aspect")}
         unapplied = [f"{kind} ({'; '.join(m.text for m in parsed.matched if m.kind == kind)})"
                      if any(m.kind == kind for m in parsed.matched) else kind
@@ -143,7 +143,7 @@ class Agent:
             route = Route(tool=previous.tool, args=dict(previous.args), reason="refines scope")
             fields = self.registry.get(previous.tool).input_model.model_fields
             args = {**previous.args, **{k: v for k, v in args.items() if k in fields}}
-        if previous and route.tool == "persona" and not (
+        if previous and self.registry.get(route.tool).one_subject and not (
             {"segment", "journey", "aspect", "persona"} & set(args)
         ):
             args.update({k: v for k, v in previous.args.items()
@@ -156,7 +156,7 @@ class Agent:
             history
             and route.reason == "no tool intent"
             and history[-1].tool in self.registry
-            and history[-1].tool != "search"
+            and self.registry.get(history[-1].tool).follow_ups
         ):
             # A follow-up such as "and for warranty?" keeps the previous tool.
             ents = self.router.entities(question)
@@ -178,9 +178,12 @@ class Agent:
         draw = request.charts == "always" or asks_for_chart(question)
         return ToolContext(
             kb=self.kb, lang=lang, chart_dir=request.chart_dir if draw else None,
-            requester=request.requester, allowed=request.allowed,
-            feedback_allowed=request.feedback_allowed,
+            requester=request.requester, feedback_allowed=request.feedback_allowed,
         )  # fmt: skip
+
+    def toolset(self, request: Request) -> FilteredToolset:
+        """The tools this request may run: the one place the access policy is applied."""
+        return FilteredToolset(Toolset(self.registry), request.allowed)
 
     def ask(
         self,
@@ -193,8 +196,9 @@ class Agent:
         request = request or Request()
         lang: Lang = request.lang or detect_lang(question)
         ctx = self.context(request, lang, question)
+        tools = self.toolset(request)
         route = self.route(question, conversation)
-        if route.tool in self.registry and not ctx.may_use(route.tool):
+        if tools.refuses(route.tool):
             return self._remember(conversation, self.refusal(question, lang, route.tool, request),
                                   route.args)  # fmt: skip
         if self.kb.settings.llm_enabled and route.tool not in (HELP, OUT_OF_SCOPE):
@@ -202,27 +206,30 @@ class Agent:
 
             history = self.memory.turns(conversation) if conversation else []
             try:
-                answer = ask_llm(self.kb, self.registry, ctx, question, history, on_text)
+                answer = ask_llm(self.kb, tools, ctx, question, history, on_text)
             except LLMUnavailable as exc:
                 log.warning("LLM unavailable, answering offline: %s", exc.detail)
-                answer = self._run(question, ctx, route, request)
+                answer = self._run(question, ctx, route, tools)
                 answer.answer = f"{FALLBACK_NOTE[lang]}\n\n{answer.answer}"
             return self._remember(conversation, answer, {})
-        return self._remember(conversation, self._run(question, ctx, route, request), route.args)
+        answer = self._run(question, ctx, route, tools)
+        return self._remember(conversation, answer, route.args)
 
     def refusal(self, question: str, lang: Lang, tool: str, request: Request) -> Answer:
         text = REFUSAL[lang].format(tool=tool, contact=request.contact)
         return Answer(question=question, lang=lang, answer=text, citations=[], tool=tool,
                       status="refused")  # fmt: skip
 
-    def _run(self, question: str, ctx: ToolContext, route: Route, request: Request) -> Answer:
+    def _run(
+        self, question: str, ctx: ToolContext, route: Route, tools: FilteredToolset
+    ) -> Answer:
         lang = ctx.lang
         if route.clarify:
             return Answer(question=question, lang=lang, answer=route.clarify, citations=[],
                           tool=route.tool, status="clarify")  # fmt: skip
         if route.tool == HELP:
             return Answer(question=question, lang=lang, citations=[], tool=HELP, status="help",
-                          answer=self.registry.help(lang, ctx.allowed))  # fmt: skip
+                          answer=tools.help(lang))  # fmt: skip
         if route.tool == OUT_OF_SCOPE:
             return Answer(question=question, lang=lang, answer=OUT_OF_SCOPE_TEXT[lang],
                           citations=[], tool=OUT_OF_SCOPE, status="out_of_scope")  # fmt: skip
@@ -233,16 +240,10 @@ class Agent:
                     else "_Not applied (the data has no such field): ")  # fmt: skip
             note += "; ".join(route.unapplied) + "._\n\n"
         try:
-            if route.tool == "search":
-                q = route.args.get("question") or question
-                out = spec.run({"question": q, "k": self.kb.settings.cx_top_k}, ctx)
-                answer = compose_search_answer(question, lang, out)  # type: ignore[arg-type]
-                # A run killed half-way or lost vectors: say the answer may miss passages.
-                health = index_health(self.kb, ("methodology",))
-                if not health.ok:
-                    answer.answer = "_" + " ".join(health.problems()) + "_\n\n" + answer.answer
-                return answer
-            out = spec.run(route.args, ctx)
+            if spec.answer is not None:
+                return spec.answer(question, route.args,
+                                   ctx, lambda args: tools.run(spec.name, args, ctx))  # fmt: skip
+            out = tools.run(spec.name, route.args, ctx)
         except AssistantError as exc:
             return Answer(question=question, lang=lang, answer=str(exc), citations=[],
                           tool=route.tool, status="error")  # fmt: skip

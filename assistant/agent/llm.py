@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.agent.composer import tool_citations
+from assistant.agent.toolset import FilteredToolset, ToolRefused, UnknownTool
 from assistant.core.answers import Answer, Attachment, Citation
 from assistant.core.errors import AssistantError, LLMUnavailable
 from assistant.core.tools import ToolContext
-from assistant.methodology.search import SearchOutput
 
 if TYPE_CHECKING:
     from assistant.agent.memory import Turn
-    from assistant.agent.registry import Registry
     from assistant.kb.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -55,14 +54,6 @@ def make_chat_model(settings):  # noqa: ANN001, ANN201 - settings: Settings; ret
         max_retries=0,  # a failure falls back to the offline answer at once
         temperature=0,
     )
-
-
-def _search_citations(out: SearchOutput, titles: dict[str, str]) -> list[Citation]:
-    return [
-        Citation(doc_id=p.doc_id, title=titles.get(p.doc_id, p.title), kind=p.kind,
-                 quote=p.quote, score=p.score)
-        for p in out.passages[:3]
-    ]  # fmt: skip
 
 
 def _call(  # noqa: ANN202 - returns the model's message
@@ -111,47 +102,58 @@ def _is_json(args: str | None) -> bool:
     return True
 
 
-def langchain_tools(
-    registry: Registry, ctx: ToolContext, on_result: Callable[[str, BaseModel], None]
-) -> list:
-    """The tools this request may use, as LangChain tools (the input model is the args
-    schema, the function's docstring the description). Results go back to the model as JSON
-    marked as untrusted data; `on_result` sees every typed result (for the citations)."""
+def langchain_tools(tools: FilteredToolset) -> list:
+    """The tools this request may use, as LangChain tools for the model's tool list (the
+    input model is the args schema, the function's docstring the description). They are
+    never invoked: every call runs through `tools`, which refuses what the policy does not
+    grant."""
     from langchain_core.tools import StructuredTool
 
-    def make(spec):  # noqa: ANN001, ANN202
-        def call(**kwargs: Any) -> str:
-            out = spec.run(kwargs, ctx)
-            on_result(spec.name, out)
-            return json.dumps(
-                {"untrusted_data": True, "tool": spec.name, "result": out.model_dump(mode="json")},
-                ensure_ascii=False,
-            )
+    return [
+        StructuredTool.from_function(func=spec.func, name=spec.name,
+                                     description=spec.description, args_schema=spec.input_model)
+        for spec in tools
+    ]  # fmt: skip
 
-        return StructuredTool.from_function(
-            func=call, name=spec.name, description=spec.description, args_schema=spec.input_model
-        )
 
-    return [make(spec) for spec in registry if ctx.may_use(spec.name)]
+def _run_tool(
+    tools: FilteredToolset, call: dict[str, Any], ctx: ToolContext
+) -> tuple[str, BaseModel | None]:
+    """One tool call of the model, through the request's toolset: the JSON that goes back
+    to the model (the result marked as untrusted data, or the error), and the result."""
+    name = call["name"]
+    try:
+        out = tools.run(name, call["args"], ctx)
+    except (ToolRefused, UnknownTool) as exc:
+        # Nothing of a refused tool reaches the model, the log or the answer.
+        refused = isinstance(exc, ToolRefused)
+        log.info("LLM asked for tool %r: %s", name[:40],
+                 "refused by the access policy" if refused else "unknown")  # fmt: skip
+        error = "this tool is not available for this request" if refused else str(exc)
+        return json.dumps({"error": error}), None
+    except (ValidationError, AssistantError, ValueError) as exc:
+        return json.dumps({"error": str(exc)}, ensure_ascii=False), None
+    content = {"untrusted_data": True, "tool": name, "result": out.model_dump(mode="json")}
+    return json.dumps(content, ensure_ascii=False), out
 
 
 def ask_llm(
     kb: KnowledgeBase,
-    registry: Registry,
+    tools: FilteredToolset,
     ctx: ToolContext,
     question: str,
     history: list[Turn],
     on_text: Callable[[str], None] | None = None,
 ) -> Answer:
-    """Answer with the LLM and the tools `ctx` allows. A call to any other tool is refused
-    where it would run, and nothing of it reaches the model, the log or the answer."""
+    """Answer with the LLM and the tools of `tools` (the request's, filtered by the access
+    policy): the model is offered only those, and a call to any other is refused by the
+    same toolset that runs the offline answer's tools."""
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
     lang = ctx.lang
     results: list[tuple[str, BaseModel]] = []
-    tools = {t.name: t for t in langchain_tools(registry, ctx, lambda n, o: results.append((n, o)))}
     try:
-        model = make_chat_model(kb.settings).bind_tools(list(tools.values()))
+        model = make_chat_model(kb.settings).bind_tools(langchain_tools(tools))
     except Exception as exc:  # bad settings: fall back like any other failure
         raise LLMUnavailable(f"cannot build the chat model: {exc}") from exc
     language = "Vietnamese" if lang == "vi" else "English"
@@ -178,20 +180,9 @@ def ask_llm(
             calls += 1
             if calls > MAX_TOOL_CALLS:
                 raise LLMUnavailable(f"more than {MAX_TOOL_CALLS} tool calls for one answer")
-            tool = tools.get(call["name"])
-            if tool is None:
-                # Not given to this request (refused by the policy) or not a tool at all.
-                refused = call["name"] in registry and not ctx.may_use(call["name"])
-                log.info("LLM asked for tool %r: %s", call["name"][:40],  # noqa: E501
-                         "refused by the access policy" if refused else "unknown")  # fmt: skip
-                error = ("this tool is not available for this request" if refused
-                         else f"no tool named {call['name'][:40]!r}")  # fmt: skip
-                content = json.dumps({"error": error})
-            else:
-                try:
-                    content = tool.invoke(call["args"])
-                except (ValidationError, AssistantError, ValueError) as exc:
-                    content = json.dumps({"error": str(exc)}, ensure_ascii=False)
+            content, out = _run_tool(tools, call, ctx)
+            if out is not None:
+                results.append((call["name"], out))
             messages.append(ToolMessage(content=content, tool_call_id=call["id"]))
     else:
         raise LLMUnavailable(f"no final answer after {MAX_TOOL_ROUNDS} tool rounds")
@@ -199,15 +190,13 @@ def ask_llm(
     text = reply.content if isinstance(reply.content, str) else str(reply.content)
     titles = kb.titles()
     citations: list[Citation] = []
-    for _name, out in results:
-        if isinstance(out, SearchOutput):
-            citations += _search_citations(out, titles)
-        else:
-            citations += tool_citations(out, titles)
+    for name, out in results:
+        cite = tools.registry.get(name).cite or tool_citations
+        citations += cite(out, titles)
     if citations and "[" not in text:
         # The model dropped the references: keep them anyway.
         text += "\n\n" + "\n".join(f"[{i}] {c.title}" for i, c in enumerate(citations[:5], 1))
-    tool = results[0][0] if results else "search"
+    tool = results[0][0] if results else tools.registry.fallback.name
     result = results[-1][1] if results else None
     charts = [Attachment(path=o.chart, title=getattr(o, "name", ""))  # type: ignore[attr-defined]
               for _, o in results if getattr(o, "chart", None)]  # fmt: skip

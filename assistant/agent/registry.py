@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
-from assistant.core.text import Lang, fold
+from pydantic import BaseModel
+
+from assistant.core.answers import Answer, Citation
+from assistant.core.text import fold
 from assistant.core.tools import ToolContext, ToolSpec
 from assistant.feedback.render.manager_md import render_journey_summary, render_roadmap
 from assistant.feedback.render.pain_points_md import render_pain_points
@@ -37,6 +40,8 @@ from assistant.feedback.tools.pain_points import (
 )
 from assistant.feedback.tools.persona import PersonaInput, PersonaOutput, draft_persona
 from assistant.feedback.tools.roadmap import RoadmapInput, RoadmapOutput, propose_roadmap
+from assistant.kb.doctor import index_health
+from assistant.methodology.answer import compose_search_answer
 from assistant.methodology.search import SearchInput, SearchOutput, search_methodology
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,30 @@ def search(inp: SearchInput, ctx: ToolContext) -> SearchOutput:
     and personas, the 7-step CX programme, journey mapping, the CX team) for passages that
     answer a question, with their citations."""
     return search_methodology(inp, ctx.kb)
+
+
+def _search_answer(
+    question: str,
+    args: dict[str, Any],
+    ctx: ToolContext,
+    run: Callable[[dict[str, Any]], BaseModel],
+) -> Answer:
+    """The methodology's answer: passages composed, not a rendered output; a run killed
+    half-way or lost vectors are said, since the answer may then miss passages."""
+    out = run({"question": args.get("question") or question, "k": ctx.kb.settings.cx_top_k})
+    answer = compose_search_answer(question, ctx.lang, out)  # type: ignore[arg-type]
+    health = index_health(ctx.kb, ("methodology",))
+    if not health.ok:
+        answer.answer = "_" + " ".join(health.problems()) + "_\n\n" + answer.answer
+    return answer
+
+
+def _search_citations(out: SearchOutput, titles: dict[str, str]) -> list[Citation]:
+    return [
+        Citation(doc_id=p.doc_id, title=titles.get(p.doc_id, p.title), kind=p.kind,
+                 quote=p.quote, score=p.score)
+        for p in out.passages[:3]
+    ]  # fmt: skip
 
 
 # -- argument shaping: which of the names the router found each tool takes -------------------
@@ -67,6 +96,20 @@ def _persona_args(args: dict[str, Any], text: str) -> dict[str, Any]:
             return {key: args[key]}
     segment = _strip_command_words(text)
     return {"segment": segment} if segment else {}
+
+
+# -- when a request its cues matched rather asks about the method ----------------------------
+def _five_about_method(folded: str, names: dict[str, Any], asks_to_make: bool) -> bool:
+    # "What are the journey-thinking questions?" asks what they are; "… before changing X"
+    # is a situation to ask them about.
+    thinking = any(c in folded for c in ("tu duy", "journey thinking"))
+    return (thinking and not (names.get("journey") or names.get("step"))
+            and not re.search(r"\b(thay doi|changing|change)\b", folded))  # fmt: skip
+
+
+def _unless_named_or_made(folded: str, names: dict[str, Any], asks_to_make: bool) -> bool:
+    # "roadmap", "persona" alone: the concept; with an atlas name or "draft …": the tool.
+    return not names and not asks_to_make
 
 
 def _pains_args(args: dict[str, Any], text: str) -> dict[str, Any]:
@@ -89,6 +132,7 @@ def register_tools() -> list[ToolSpec]:
         ToolSpec(
             name="search", input_model=SearchInput, output_model=SearchOutput, func=search,
             render=None, commands=("ask", "search"), free_text="question", positional="question",
+            fallback=True, follow_ups=False, answer=_search_answer, cite=_search_citations,
             help={"en": "a question about the CX methodology: “What is a journey atlas?”",
                   "vi": "câu hỏi về phương pháp CX: “Atlas hành trình là gì?”"},
         ),
@@ -107,7 +151,7 @@ def register_tools() -> list[ToolSpec]:
             ),
             help={"en": "`five <situation or journey step>`: the five journey-thinking questions",
                   "vi": "`five <tình huống hoặc bước>`: năm câu hỏi của tư duy hành trình"},
-            shape_args=_five_args,
+            shape_args=_five_args, weak_cues=True, about_method=_five_about_method,
         ),
         ToolSpec(
             name="persona", input_model=PersonaInput, output_model=PersonaOutput,
@@ -119,7 +163,7 @@ def register_tools() -> list[ToolSpec]:
                         "the data",
                   "vi": "`persona <hành trình, phân khúc, khía cạnh hoặc persona>`: persona nháp "
                         "từ dữ liệu"},
-            shape_args=_persona_args,
+            shape_args=_persona_args, one_subject=True, about_method=_unless_named_or_made,
         ),
         ToolSpec(
             name="pain_points", input_model=PainPointsInput, output_model=PainPointsOutput,
@@ -134,7 +178,7 @@ def register_tools() -> list[ToolSpec]:
             ),
             help={"en": "`pains [journey / aspect]`: ranked pain points with counts and quotes",
                   "vi": "`pains [hành trình / khía cạnh]`: các điểm đau, có số liệu và trích dẫn"},
-            shape_args=_pains_args,
+            shape_args=_pains_args, voice=True,
         ),
         ToolSpec(
             name="roadmap", input_model=RoadmapInput, output_model=RoadmapOutput,
@@ -144,6 +188,7 @@ def register_tools() -> list[ToolSpec]:
                   "improvement plan", "ke hoach hanh dong", "action plan", "de xuat lo trinh"),
             help={"en": "`roadmap <journey>`: a roadmap proposal",
                   "vi": "`roadmap <hành trình>`: đề xuất lộ trình"},
+            about_method=_unless_named_or_made,
         ),
         ToolSpec(
             name="journey_summary", input_model=JourneySummaryInput,
@@ -203,16 +248,18 @@ class Registry:
         return list(self._specs)
 
     @property
+    def fallback(self) -> ToolSpec:
+        """The tool for free text no other tool claims (the methodology search)."""
+        found = next((s for s in self._specs.values() if s.fallback), None)
+        if found is None:
+            raise LookupError("no tool is registered with fallback=True")
+        return found
+
+    @property
+    def voice(self) -> ToolSpec | None:
+        """The tool for what customers say, if one is registered."""
+        return next((s for s in self._specs.values() if s.voice), None)
+
+    @property
     def feedback_tools(self) -> frozenset[str]:
         return frozenset(s.name for s in self._specs.values() if s.uses_feedback)
-
-    def help(self, lang: Lang, allowed: frozenset[str] | None = None) -> str:
-        """The help text, listing only the tools the request may use."""
-        head = ("**Trợ lý CX** — hỏi bằng tiếng Việt hoặc tiếng Anh, hoặc dùng lệnh:"
-                if lang == "vi" else
-                "**CX Assistant** — ask in Vietnamese or English, or use a command:")  # fmt: skip
-        lines = [head]
-        for spec in self._specs.values():
-            if allowed is None or spec.name in allowed:
-                lines.append(f"- {spec.help.get(lang) or spec.help.get('en') or spec.name}")
-        return "\n".join(lines)

@@ -117,8 +117,8 @@ class Router:
         spec = self.registry.by_command(fold(first))
         if spec is not None and _CONCEPT.search(folded) and not _ACTION.search(folded):
             spec = None  # "Persona gồm những khía cạnh nào?": a question, not the command
-        if spec is not None and spec.name == "search":
-            return Route(tool="search", args={"question": rest.strip()}, reason="command")
+        if spec is not None and spec.fallback:
+            return self.fallback(rest.strip(), reason="command")
         if spec is not None:
             return self.with_args(spec.name, rest, text, reason="command")
         if _HELP.search(folded) or _HELP.search(" ".join(_typo_free(folded))):
@@ -127,32 +127,32 @@ class Router:
             return Route(tool=OUT_OF_SCOPE, reason="outside the assistant's jobs")
         intent, _ = self.intent(raw)
         ents = self.entities(raw)
-        concept = bool(_CONCEPT.search(folded)) and not _ACTION.search(folded)
-        voice = bool(_VOICE.search(folded))
-        if voice and not concept and "pain_points" in self.registry and intent in (
-            None, "pain_points", "five_questions"
+        asks_to_make = bool(_ACTION.search(folded))
+        concept = bool(_CONCEPT.search(folded)) and not asks_to_make
+        voice = self.registry.voice
+        if voice is not None and _VOICE.search(folded) and not concept and (
+            intent is None or intent == voice.name or self.registry.get(intent).weak_cues
         ):
-            route = self.with_args("pain_points", raw, raw, reason="what customers say")
-            if _PRAISE.search(folded):
-                route.args["sentiment"] = "positive"
-            return route
-        if intent == "five_questions":
-            about_method = concept or (
-                any(c in folded for c in ("tu duy", "journey thinking"))
-                and not (ents.get("journey") or ents.get("step"))
-            )
-            if about_method and not re.search(r"\b(thay doi|changing|change)\b", folded):
-                return Route(tool="search", args={"question": raw},
-                             reason="asks what the five questions are")  # fmt: skip
+            return self._praise(self.with_args(voice.name, raw, raw, "what customers say"), folded)
         if intent is None:
-            return Route(tool="search", args={"question": raw}, reason="no tool intent")
-        if concept and intent != "pain_points":
+            return self.fallback(raw, reason="no tool intent")
+        spec = self.registry.get(intent)
+        if concept and not spec.voice:
             # "Persona gồm những khía cạnh nào?", "What should a roadmap show?": the method.
-            return Route(tool="search", args={"question": raw}, reason="asks about a concept")
-        if intent in ("persona", "roadmap") and not ents and not _ACTION.search(folded):
-            return Route(tool="search", args={"question": raw}, reason="asks about the method")
-        route = self.with_args(intent, raw, raw, reason="intent")
-        if intent == "pain_points" and _PRAISE.search(folded):
+            return self.fallback(raw, reason="asks about a concept")
+        if spec.about_method is not None and spec.about_method(folded, ents, asks_to_make):
+            return self.fallback(raw, reason="asks about the method")
+        return self._praise(self.with_args(intent, raw, raw, reason="intent"), folded)
+
+    def fallback(self, text: str, reason: str) -> Route:
+        """The fallback tool (the methodology search) with the text as its free text."""
+        spec = self.registry.fallback
+        args = {spec.free_text: text} if spec.free_text else {}
+        return Route(tool=spec.name, args=args, reason=reason)
+
+    def _praise(self, route: Route, folded: str) -> Route:
+        """What customers love or praise: the voice tool's positive side."""
+        if self.registry.get(route.tool).voice and _PRAISE.search(folded):
             route.args["sentiment"] = "positive"
         return route
 

@@ -116,33 +116,29 @@ LONG_MESSAGE = {
 
 @dataclass(frozen=True)
 class Prompt:
-    """A suggested first question; `tool` is what it runs (the policy may not allow it)."""
+    """A suggested first question (the router decides what it runs; the policy may not
+    allow that)."""
 
     title: str
     message: str
-    tool: str
 
 
 STARTER_PROMPTS: dict[Lang, tuple[Prompt, ...]] = {
     "en": (
-        Prompt("Draft a persona", "Draft a persona for first-time online buyers", "persona"),
-        Prompt("Summarize the delivery journey", "Summarize the delivery journey",
-               "journey_summary"),
-        Prompt("Top pain points", "What hurts customers most after delivery?", "pain_points"),
-        Prompt("What is a journey atlas?", "What is a journey atlas?", "search"),
-        Prompt("Five questions", "What should I ask before changing the return policy?",
-               "five_questions"),
-        Prompt("What can you do?", "help", "help"),
+        Prompt("Draft a persona", "Draft a persona for first-time online buyers"),
+        Prompt("Summarize the delivery journey", "Summarize the delivery journey"),
+        Prompt("Top pain points", "What hurts customers most after delivery?"),
+        Prompt("What is a journey atlas?", "What is a journey atlas?"),
+        Prompt("Five questions", "What should I ask before changing the return policy?"),
+        Prompt("What can you do?", "help"),
     ),
     "vi": (
-        Prompt("Phác thảo persona", "Phác thảo persona cho người mua online lần đầu", "persona"),
-        Prompt("Tóm tắt hành trình giao hàng", "Tóm tắt hành trình giao hàng", "journey_summary"),
-        Prompt("Điểm đau lớn nhất", "Khách hàng phàn nàn gì nhiều nhất sau khi giao hàng?",
-               "pain_points"),
-        Prompt("Atlas hành trình là gì?", "Atlas hành trình là gì?", "search"),
-        Prompt("Năm câu hỏi", "Năm câu hỏi của tư duy lấy hành trình làm trung tâm là gì?",
-               "search"),
-        Prompt("Bạn làm được gì?", "help", "help"),
+        Prompt("Phác thảo persona", "Phác thảo persona cho người mua online lần đầu"),
+        Prompt("Tóm tắt hành trình giao hàng", "Tóm tắt hành trình giao hàng"),
+        Prompt("Điểm đau lớn nhất", "Khách hàng phàn nàn gì nhiều nhất sau khi giao hàng?"),
+        Prompt("Atlas hành trình là gì?", "Atlas hành trình là gì?"),
+        Prompt("Năm câu hỏi", "Năm câu hỏi của tư duy lấy hành trình làm trung tâm là gì?"),
+        Prompt("Bạn làm được gì?", "help"),
     ),
 }  # fmt: skip
 GREETING = {
@@ -439,8 +435,10 @@ class Conversations:
     def suggested_prompts(self, who: Requester, lang: Lang) -> list[Prompt]:
         """Starter prompts this requester may run here: the policy decides, so a prompt is
         never answered with a refusal."""
-        allowed = self.policy.allowed_tools(who) | {"help"}
-        return [p for p in STARTER_PROMPTS[lang] if p.tool in allowed][:MAX_PROMPTS]
+        tools = self.agent.toolset(self.policy.request(who))
+        runs = [p for p in STARTER_PROMPTS[lang]
+                if not tools.refuses(self.agent.router.route(p.message).tool)]  # fmt: skip
+        return runs[:MAX_PROMPTS]
 
     def greeting(self, who: Requester, lang: Lang) -> str:
         more = GREETING_MORE[lang] if self.policy.feedback_allowed(who) else ""

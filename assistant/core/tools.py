@@ -9,6 +9,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from assistant.core.answers import Answer, Citation
+
 Lang = Literal["vi", "en"]
 Confidence = Literal["high", "medium", "low", "none"]
 
@@ -38,19 +40,15 @@ class ToolContext(Generic[KB]):
     `kb` is the knowledge, typed by each domain as the protocol of what its tools read
     (`MethodologySource`, `FeedbackSource`); `lang` the answer language; `chart_dir` where a
     chart may be drawn (None: draw none); `requester` who asks (for logs and ratings);
-    `allowed` the tools the access policy grants this request; `feedback_allowed` whether
-    feedback-derived facts may be shown at all (a tool that mixes atlas and feedback
-    leaves the feedback out)."""
+    `feedback_allowed` whether feedback-derived facts may be shown at all (a tool that
+    mixes atlas and feedback leaves the feedback out). Which tools the request may run is
+    not here: the agent's `FilteredToolset` holds it, so it is checked in one place."""
 
     kb: KB
     lang: Lang = "vi"
     chart_dir: Path | None = None
     requester: str = ""
-    allowed: frozenset[str] | None = None  # None: every tool
     feedback_allowed: bool = True
-
-    def may_use(self, tool: str) -> bool:
-        return self.allowed is None or tool in self.allowed
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,26 @@ class ToolSpec:
       (which of several is meant), kept beside the tool rather than in the router;
     - `free_text`: the input field that takes the rest of the request when nothing else
       does (a situation, a segment, a question);
-    - `positional`: the input field given as the CLI's positional argument."""
+    - `positional`: the input field given as the CLI's positional argument;
+    - `charts`: draws a chart when the request has a chart folder;
+    - `fallback`: the tool for free text no other tool claims and for questions about a
+      concept (the methodology search; the CLI's `ask`);
+    - `follow_ups`: a short follow-up ("còn bảo hành thì sao?") runs it again with the
+      names it gives;
+    - `voice`: the tool for what customers say (complaints and praise): such a request goes
+      to it even when phrased as a question ("why do customers complain…?"), and praise
+      words ask it for the positive side;
+    - `weak_cues`: its cues are common words ("thay đổi", "muốn gì"), so a request about
+      what customers say goes to the `voice` tool even when they match;
+    - `about_method(folded_text, names, asks_to_make) -> bool`: optional; whether a request
+      its cues matched rather asks about the method (then the `fallback` tool answers);
+    - `one_subject`: its input is about one subject (a persona, a journey, an aspect or a
+      segment), not a combination of filters: a segment the request names replaces a
+      journey or aspect, and a follow-up naming none keeps the previous one;
+    - `answer(question, args, ctx, run) -> Answer`: optional; the tool's own offline answer
+      (`run(args)` runs the tool through the request's toolset), instead of `render`;
+    - `cite(output, titles) -> citations`: optional; the citations an LLM answer keeps from
+      its output (default: every piece of evidence in it)."""
 
     name: str
     input_model: type[BaseModel]
@@ -83,7 +100,16 @@ class ToolSpec:
     shape_args: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     free_text: str | None = None
     positional: str | None = None
-    charts: bool = False  # draws a chart when the request has a chart folder
+    charts: bool = False
+    fallback: bool = False
+    follow_ups: bool = True
+    voice: bool = False
+    weak_cues: bool = False
+    about_method: Callable[[str, dict[str, Any], bool], bool] | None = None
+    one_subject: bool = False
+    answer: Callable[[str, dict[str, Any], ToolContext, Callable[[dict[str, Any]], BaseModel]],
+                     Answer] | None = None  # fmt: skip
+    cite: Callable[[Any, dict[str, str]], list[Citation]] | None = None
 
     @property
     def description(self) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.agent.registry import Registry
+from assistant.agent.toolset import Toolset
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.tools import ToolSpec
@@ -218,10 +219,11 @@ def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_tool_commands(sub: Any, registry: Registry) -> None:
-    """One subcommand per registered tool (but `search`, which `ask` covers), its options
-    built from the tool's input model: the same names, descriptions and validation."""
+    """One subcommand per registered tool (but the fallback, the methodology search, which
+    `ask` covers), its options built from the tool's input model: the same names,
+    descriptions and validation."""
     for spec in registry:
-        if spec.name == "search":
+        if spec.fallback:
             continue
         line = spec.help.get("en", spec.name)
         p = sub.add_parser(spec.commands[0], help=line.split("`: ", 1)[-1],
@@ -384,7 +386,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             break
         if text == "/help":
             print(CHAT_HELP[lang or "en"])
-            print(conv.agent.registry.help(lang or "en"))
+            print(Toolset(conv.agent.registry).help(lang or "en"))
             continue
         if text == "/reset":
             conv.reset("chat")
