@@ -290,11 +290,9 @@ class Conversations:
             answer = answer.model_copy(update={"answer": f"{note}\n\n{answer.answer}"})
         answer_id = None
         if self.ratings is not None:
-            # Stored for ratings and eval candidates: never the personal data in the question.
-            stored = answer.model_copy(update={"question": redact(answer.question)[0]})
             # `channel`: where a shared copy may go (its place), else the surface it came from.
             answer_id = self.ratings.save_answer(
-                stored, who.user, who.place or who.surface, conversation
+                answer, who.user, who.place or who.surface, conversation
             )
         return Reply(answer=answer, answer_id=answer_id)
 

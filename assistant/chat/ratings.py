@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.core.answers import Answer
+from assistant.core.redaction import redact_data
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -52,11 +53,15 @@ class RatingsStore:
         self._lock = threading.Lock()  # read-then-write steps (votes, shares) stay whole
 
     def save_answer(self, answer: Answer, user: str, channel: str, conversation: str) -> str:
+        """Store an answer for votes and eval candidates, every text in it redacted: the
+        question, and the answer's scope lines and filters that echo it."""
         answer_id = uuid.uuid4().hex[:16]
+        data = redact_data(answer.model_dump(mode="json"))
+        assert isinstance(data, dict)
         self._db.execute(
             "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (answer_id, time.time(), user, channel, conversation, answer.question, answer.tool,
-             answer.model_dump_json()),
+            (answer_id, time.time(), user, channel, conversation, data["question"], answer.tool,
+             json.dumps(data, ensure_ascii=False)),
         )  # fmt: skip
         return answer_id
 

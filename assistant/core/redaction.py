@@ -149,6 +149,18 @@ def redact(text: str) -> tuple[str, int]:
     return text, count
 
 
+def redact_data(value: object) -> object:
+    """Every string inside JSON-like data (dicts, lists) redacted: an answer before it is
+    stored echoes what the question and the filters said."""
+    if isinstance(value, str):
+        return redact(value)[0]
+    if isinstance(value, dict):
+        return {k: redact_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_data(v) for v in value]
+    return value
+
+
 def redact_text(text: str) -> str:
     """The text with personal data replaced (for messages and stored fields)."""
     return redact(text)[0]
