@@ -4,6 +4,7 @@ past their size limit and never left on disk."""
 
 import logging
 import socket
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from slack_harness import event, start_bot
 
-from assistant.surfaces.slack.http_server import CapLogs
+from assistant.core.logs import SafeLogs
 
 
 @pytest.fixture
@@ -105,8 +106,22 @@ def test_unverified_requests_are_not_logged(bot, caplog):
 
 def test_log_lines_are_capped():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "body: %s", ("y" * 100_000,), None)
-    assert CapLogs(2000).filter(record)
+    assert SafeLogs(2000).filter(record)
     assert len(record.getMessage()) < 2100 and "chars cut" in record.getMessage()
+
+
+def test_log_lines_and_their_tracebacks_are_redacted():
+    try:
+        raise ValueError("no route for 'gọi 0912345678 k nghe'")
+    except ValueError:
+        record = logging.LogRecord("x", logging.WARNING, __file__, 1, "asked %r by %s",
+                                   ("sđt 0987.654.321", "an.nguyen@gmail.com"),
+                                   sys.exc_info())  # fmt: skip
+    assert SafeLogs().filter(record)
+    line = logging.Formatter().format(record)
+    for value in ("0987.654.321", "an.nguyen@gmail.com", "0912345678"):
+        assert value not in line
+    assert "[PHONE]" in line and "[EMAIL]" in line and "ValueError" in line
 
 
 def test_a_shared_file_over_the_limit_is_refused_and_nothing_is_left_on_disk(bot):

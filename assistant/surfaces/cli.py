@@ -13,6 +13,7 @@ from typing import Any
 from assistant.agent.registry import Registry
 from assistant.agent.toolset import Toolset
 from assistant.core.errors import AssistantError
+from assistant.core.logs import install_safe_logs
 from assistant.core.settings import Settings
 from assistant.core.tools import ToolSpec
 from assistant.feedback.dates import parse_date
@@ -537,6 +538,7 @@ def main(argv: list[str] | None = None, registry: Registry | None = None) -> int
         level=settings.cx_log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_safe_logs()
     func: Callable[[argparse.Namespace, Settings], int] = args.func
     try:
         return func(args, settings)

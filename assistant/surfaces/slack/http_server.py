@@ -123,26 +123,3 @@ def make_server(
             self.reply(resp.status, (resp.body or "").encode("utf-8"), resp.headers)
 
     return BoundedServer((host, port), Handler, s.cx_slack_max_connections)
-
-
-class CapLogs(logging.Filter):
-    """Cuts every log message to `limit` characters: a payload quoted in a log line (Bolt's
-    own, or an exception's) never floods the log."""
-
-    def __init__(self, limit: int = 2000) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if len(message) > self.limit:
-            record.msg = message[: self.limit] + f"… [{len(message) - self.limit} chars cut]"
-            record.args = None
-        return True
-
-
-def cap_logs(limit: int = 2000) -> None:
-    """Install CapLogs on every handler of the root logger."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, CapLogs) for f in handler.filters):
-            handler.addFilter(CapLogs(limit))

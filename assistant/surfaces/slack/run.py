@@ -7,11 +7,12 @@ import sys
 from assistant.agent.agent import Agent
 from assistant.agent.registry import Registry
 from assistant.chat.conversation import Conversations
+from assistant.core.logs import install_safe_logs
 from assistant.core.settings import Settings
 from assistant.kb.base import KnowledgeBase
 from assistant.surfaces.slack.app import build_app
 from assistant.surfaces.slack.context import BotContext
-from assistant.surfaces.slack.http_server import PATH, cap_logs, make_server
+from assistant.surfaces.slack.http_server import PATH, make_server
 
 
 def run(settings: Settings) -> None:
@@ -21,7 +22,7 @@ def run(settings: Settings) -> None:
     ctx = BotContext(conversations=Conversations.open(agent, settings), settings=settings)
     ctx.conversations.warm_up()
     app = build_app(ctx)
-    cap_logs()
+    install_safe_logs()
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
