@@ -1,13 +1,20 @@
 """Redaction of personal data in feedback, before anything is stored or shown.
 
 What becomes a placeholder:
-- [EMAIL]: e-mail addresses.
+- [EMAIL]: e-mail addresses, also with spaces around "@" and disguised ("ten(at)gmail(dot)
+  com", "ten [at] yahoo [dot] com", "ten at gmail dot com").
 - [PHONE]: Vietnamese phone numbers: 0 + 9 digits (mobile) or 0 + 10 digits (landline,
-  and the 11-digit mobiles of before 2018), or the same after +84 / 84 / (+84) / +84 (0);
-  grouped by up to three spaces, dots or dashes; glued to words as in "sđt0912345678".
+  and the 11-digit mobiles of before 2018), or the same after +84 / 84 / 0084 / (+84), with
+  or without the 0 ("+84 (0)", "+840912…"); grouped by spaces (any Unicode space), dots or
+  dashes (any hyphen, spaces around it or not), digit by digit; glued to words as in
+  "sđt0912345678" or to short words after it ("0912345678 k nghe", "k" = không); every
+  number of a list ("A, B", "A/B").
 - [CARD]: payment card numbers, 13-19 digits (Luhn-checked), grouped by spaces, dots or dashes.
 - [ID]: CCCD (12 digits starting with 0, grouped or not), CMND (9 digits in one run, or
-  grouped when written after "CMND", "CMT", "CCCD", "căn cước" or "chứng minh").
+  grouped when written after "CMND", "CMT", "CCCD", "căn cước" or "chứng minh"), passport
+  numbers after "hộ chiếu" / "passport".
+- [ACCOUNT]: bank account numbers (6-19 digits) after "STK", "tài khoản", "account no.",
+  "a/c" or a bank's name.
 
 What stays: prices ("7.990.000đ", "199000000 đ"), dates ("14/09/2019", "2019-09-14"),
 hotlines ("1800 1060"), model numbers and specs, and order numbers written after "#"
@@ -66,8 +73,14 @@ CCCD = re.compile(rf"{_START}(?<![^\W\d_])0(?:{_SEP}\d){{11}}{_END}")
 _GAP = r"(?P<gap>[^\w\n]{0,5}(?:[^\W\d]{1,20}[^\w\n]{1,3}){0,3})"
 # An ID number written after its name may be grouped: "CMND: 123 456 789".
 ID_AFTER_NAME = re.compile(
-    r"(?i:\b(?:cmnd|cmt|cccd|căn cước(?: công dân)?|chứng minh(?: nhân dân| thư)?))(?![-_])"
+    r"(?i:\b(?:cmnd|cmt|cccd|c[ăa]n c[ưu][ớo]c(?: c[ôo]ng d[âa]n)?"
+    r"|ch[ứu]ng minh(?: nh[âa]n d[âa]n| th[ưu])?))(?![-_])"
     rf"{_GAP}(?P<number>\d(?:{_SEP}\d){{8,11}}){_END}"
+)
+# A passport number (a letter and 7 or 8 digits) after its name: "hộ chiếu C1234567".
+PASSPORT_AFTER_NAME = re.compile(
+    r"(?i:\b(?:h[ộo] ch[ií][ếe]u|passport(?:\s{1,3}(?:no\.?|number|#))?|s[ốo] hc|hc))(?![-_])"
+    rf"{_GAP}(?P<number>[A-Za-z]{_SP}?\d{{7,8}})(?![\w])"
 )
 # A bank account after its name or its bank's ("STK: 0071 0001 23456", "số tài khoản
 # Vietcombank là 0123456789", "account no. 12345678", "ACB 12345678"): 6 to 19 digits.
@@ -77,7 +90,7 @@ _BANKS = (
     r"sacombank|vib|shb|hdbank|ocb|msb|seabank|eximbank|scb|lpbank|bank"
 )
 ACCOUNT_AFTER_NAME = re.compile(
-    r"(?i:\b(?:stk|số\s{1,3}tk|(?:số\s{1,3})?tài\s{1,3}khoản|tk|acc(?:ount)?(?:\s{1,3}"
+    r"(?i:\b(?:stk|s[ốo]\s{1,3}tk|(?:s[ốo]\s{1,3})?t[àa]i\s{1,3}kho[ảa]n|tk|a/c|acc(?:ount)?(?:\s{1,3}"
     rf"(?:no\.?|number|#))?|{_BANKS}))(?![-_])"
     rf"{_GAP}(?P<number>\d(?:{_SEP}\d){{5,18}}){_END}"
 )
@@ -137,6 +150,8 @@ def redact(text: str) -> tuple[str, int]:
     text = apply(ACCOUNT_AFTER_NAME,
                  lambda m: m.group(0)[: m.start("number") - m.start()] + "[ACCOUNT]", text)
     text = apply(CARD, lambda m: "[CARD]" if _is_card(m.group(0)) else m.group(0), text)
+    text = apply(PASSPORT_AFTER_NAME,
+                 lambda m: m.group(0)[: m.start("number") - m.start()] + "[ID]", text)
     text = apply(ID_AFTER_NAME, lambda m: m.group(0)[: m.start("number") - m.start()] + "[ID]",
                  text)  # fmt: skip
     text = apply(CCCD, lambda m: "[ID]", text)
