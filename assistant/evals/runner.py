@@ -22,11 +22,23 @@ class MetricRow(BaseModel):
     eval_set: str
     metric: str
     value: float
-    threshold: float | None = None
+    threshold: float | None = None  # the minimum
+    maximum: float | None = None  # for rates that must stay low (false positives)
+
+    @property
+    def gated(self) -> bool:
+        return self.threshold is not None or self.maximum is not None
 
     @property
     def ok(self) -> bool:
-        return self.threshold is None or self.value >= self.threshold
+        low = self.threshold is None or self.value >= self.threshold
+        return low and (self.maximum is None or self.value <= self.maximum)
+
+    @property
+    def bound(self) -> str:
+        if self.maximum is not None:
+            return f"≤{self.maximum:.3f}"
+        return f"{self.threshold:.3f}" if self.threshold is not None else ""
 
 
 class EvalReport(BaseModel):
@@ -40,10 +52,10 @@ class EvalReport(BaseModel):
         return all(r.ok for r in self.rows)
 
     def table(self) -> str:
-        lines = [f"{'eval set':<16} {'metric':<30} {'value':>8} {'min':>8}  status"]
+        lines = [f"{'eval set':<16} {'metric':<30} {'value':>8} {'gate':>8}  status"]
         for r in self.rows:
-            thr = f"{r.threshold:.3f}" if r.threshold is not None else "-"
-            status = "" if r.threshold is None else ("ok" if r.ok else "FAIL")
+            thr = r.bound or "-"
+            status = "" if not r.gated else ("ok" if r.ok else "FAIL")
             value = f"{r.value:.3f}" if r.value < 10 else f"{r.value:.0f}"
             lines.append(f"{r.eval_set:<16} {r.metric:<30} {value:>8} {thr:>8}  {status}")
         verdict = "PASSED" if self.passed else "FAILED"
@@ -51,11 +63,10 @@ class EvalReport(BaseModel):
         return "\n".join(lines)
 
     def markdown(self) -> str:
-        out = ["| eval set | metric | value | minimum | status |", "|---|---|---:|---:|---|"]
+        out = ["| eval set | metric | value | gate | status |", "|---|---|---:|---:|---|"]
         for r in self.rows:
-            thr = f"{r.threshold:.3f}" if r.threshold is not None else ""
-            status = "" if r.threshold is None else ("ok" if r.ok else "**FAIL**")
-            out.append(f"| {r.eval_set} | {r.metric} | {r.value:.3f} | {thr} | {status} |")
+            status = "" if not r.gated else ("ok" if r.ok else "**FAIL**")
+            out.append(f"| {r.eval_set} | {r.metric} | {r.value:.3f} | {r.bound} | {status} |")
         return "# Eval report\n\n" + "\n".join(out) + "\n"
 
 
@@ -105,6 +116,12 @@ def _linking(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
     return evaluate(kb, folder / "journey_links.yaml", folder / "data" / "uit-visfd-dev.csv")
 
 
+def _redaction(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.redaction import evaluate
+
+    return evaluate(folder / "redaction.yaml", folder / "data" / "redaction_dev.yaml")
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
@@ -113,6 +130,7 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "routing": _routing,
     "filters": _filters,
     "linking": _linking,
+    "redaction": _redaction,
 }
 
 
@@ -147,12 +165,14 @@ def run_evals(
             continue
         metrics, cases = func(kb, folder)
         for metric, value in metrics.items():
+            gate = thresholds.get(name, {}).get(metric)  # a minimum, or {max: …}
             rows.append(
                 MetricRow(
                     eval_set=name,
                     metric=metric,
                     value=value,
-                    threshold=thresholds.get(name, {}).get(metric),
+                    threshold=None if isinstance(gate, dict) else gate,
+                    maximum=gate.get("max") if isinstance(gate, dict) else None,
                 )
             )
         details[name] = cases
