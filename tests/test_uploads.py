@@ -126,6 +126,31 @@ def test_an_unreadable_upload_gets_the_fixed_message_without_its_name(kb, tmp_pa
     assert out.source in out.refused  # the upload is named by its source
 
 
+def test_a_private_upload_is_read_by_its_uploader_only(kb, tmp_path):
+    conv = _conversations(kb, cx_allowed_users="U0ALLOWED,U0COLLEAGUE")
+    out = conv.ingest_file(_csv(tmp_path / "mine.csv", _battery(40, "p")), UPLOADER, "en")
+    assert out.report is not None and out.report.accepted == 40
+    ask = f"pains source:{out.source}"
+    mine = conv.ask(ask, "c-up-1", UPLOADER).answer
+    assert mine.status == "answered" and mine.result.total == 40
+    colleague = Requester(user="U0COLLEAGUE", surface="slack", shared=False)
+    theirs = conv.ask(ask, "c-up-2", colleague).answer
+    assert theirs.status == "error" and theirs.result is None
+    assert "Pin yếu" not in theirs.answer and "No feedback source named" in theirs.answer
+    operator = Requester(user="U0OPS", surface="cli", operator=True)
+    assert conv.ask(ask, "c-up-3", operator).answer.result.total == 40
+
+
+def test_an_empty_allowed_users_setting_never_widens_access(monkeypatch):
+    from assistant.core.settings import Settings
+
+    monkeypatch.setenv("CX_ALLOWED_USERS", "")
+    monkeypatch.setenv("CX_SLACK_ALLOWED_USERS", "U0OLD")
+    assert Settings(_env_file=None).allowed_users == {"U0OLD"}
+    monkeypatch.setenv("CX_ALLOWED_USERS", "U0NEW")
+    assert Settings(_env_file=None).allowed_users == {"U0NEW"}
+
+
 def test_only_allowed_people_may_upload(kb, tmp_path):
     count = kb.feedback().count()
     stranger = Requester(user="U0OTHER", surface="slack")

@@ -33,6 +33,7 @@ from assistant.core.answers import Answer, Attachment
 from assistant.core.errors import AssistantError, LLMUnavailable
 from assistant.core.text import Lang, detect_lang
 from assistant.core.tools import ToolContext
+from assistant.core.uploads import upload_owner_of
 from assistant.kb.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ class Request:
     contact: str = "the CX team"
     requester: str = ""
     lang: Lang | None = None  # None: the question's own language
+    # Whose private uploads the request may read (their sources carry this digest);
+    # None: any (the operator at a terminal).
+    source_owner: str | None = None
 
 
 class Agent:
@@ -183,7 +187,15 @@ class Agent:
 
     def toolset(self, request: Request) -> FilteredToolset:
         """The tools this request may run: the one place the access policy is applied."""
-        return FilteredToolset(Toolset(self.registry), request.allowed)
+        owner = request.source_owner
+        if owner is None:
+            return FilteredToolset(Toolset(self.registry), request.allowed)
+        store = self.kb.feedback()
+
+        def readable(source: str) -> bool:
+            return source not in store.private_sources() or upload_owner_of(source) == owner
+
+        return FilteredToolset(Toolset(self.registry), request.allowed, readable)
 
     def ask(
         self,

@@ -9,7 +9,7 @@ its `run` refuses any other (whoever asked for it, router or model).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -57,12 +57,19 @@ class Toolset:
 
 class FilteredToolset(Toolset):
     """The tools of `toolset` that `allowed` names (None: all of them); running any other
-    registered tool raises `ToolRefused`."""
+    registered tool raises `ToolRefused`, and so does naming a feedback source that
+    `readable` refuses (another person's private upload)."""
 
-    def __init__(self, toolset: Toolset, allowed: frozenset[str] | None) -> None:
+    def __init__(
+        self,
+        toolset: Toolset,
+        allowed: frozenset[str] | None,
+        readable: Callable[[str], bool] | None = None,
+    ) -> None:
         super().__init__(toolset.registry)
         self.inner = toolset
         self.allowed = allowed
+        self.readable = readable
 
     def __iter__(self) -> Iterator[ToolSpec]:
         return (s for s in self.inner if self.allowed is None or s.name in self.allowed)
@@ -77,4 +84,8 @@ class FilteredToolset(Toolset):
     def run(self, name: str, args: dict[str, Any], ctx: ToolContext) -> BaseModel:
         if self.refuses(name):
             raise ToolRefused(f"tool {name!r} is not available for this request")
+        source = args.get("source")
+        if source and self.readable is not None and not self.readable(str(source)):
+            # The same words as for a source that does not exist: nothing is revealed.
+            raise ToolRefused(f"No feedback source named {str(source)[:80]!r} is available.")
         return self.inner.run(name, args, ctx)

@@ -34,6 +34,7 @@ from assistant.core.errors import AssistantError, IngestError, IngestLimitError
 from assistant.core.redaction import redact
 from assistant.core.settings import Settings
 from assistant.core.text import Lang, detect_lang, fold, number
+from assistant.core.uploads import TO_LETTERS, upload_owner
 from assistant.feedback.ingest import IngestLimits, IngestReport
 from assistant.feedback.store.sqlite import source_slug
 from assistant.methodology.glossary import expand_query
@@ -100,6 +101,8 @@ class AccessPolicy:
             charts="always" if who.inline_charts else "on_request",
             contact=self.settings.cx_contact,
             requester=who.user,
+            # A private upload is read by its uploader (and the operator) only.
+            source_owner=None if who.operator else upload_owner(who.surface, who.user),
         )
 
 
@@ -222,19 +225,6 @@ _SHARE_ASK = re.compile(
     r"add to corpus|share (it |this )?with (the )?corpus|"
     r"them (no |tep (nay )?)?vao (kho )?du lieu chung)\b"
 )
-_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
-
-
-def _letters_digest(text: str, n: int = 8) -> str:
-    """A short digest in letters only: no run of digits that redaction would take for a
-    phone or card number."""
-    return (
-        hashlib.sha256(text.encode("utf-8", "surrogateescape"))
-        .hexdigest()[:n]
-        .translate(_TO_LETTERS)
-    )
-
-
 def asks_to_share(text: str) -> bool:
     """Whether the message that came with a file asks to add it to the shared corpus."""
     return bool(_SHARE_ASK.search(" ".join(fold(text).split())))
@@ -248,9 +238,9 @@ def upload_source(path: Path, who: Requester) -> str:
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    content = digest.hexdigest()[:8].translate(_TO_LETTERS)
+    content = digest.hexdigest()[:8].translate(TO_LETTERS)
     surface = re.sub(r"[^a-z]+", "", who.surface.lower())[:10] or "chat"
-    user = _letters_digest(f"{who.surface}:{who.user}")
+    user = upload_owner(who.surface, who.user)
     stem = source_slug(path.stem).lower()[:24].strip("-.") or "file"
     return f"upload-{surface}-{user}-{stem}-{content}"
 

@@ -61,10 +61,14 @@ class Settings(BaseSettings):
     # Access policy, for every chat surface (Slack, `cx-assistant chat`, …)
     cx_allowed_users: str = Field(
         "",
-        validation_alias=AliasChoices("cx_allowed_users", "cx_slack_allowed_users"),
         description="Comma-separated user ids allowed the feedback-derived tools (pains, "
         "persona, roadmap, journey) and file ingest; empty = every user, in shared "
-        "conversations only. CX_SLACK_ALLOWED_USERS is a deprecated alias.",
+        "conversations only.",
+    )
+    # Two fields, not an alias: with an alias, CX_ALLOWED_USERS set but empty would hide the
+    # old setting's list and open the tools to everyone.
+    cx_slack_allowed_users: str = Field(
+        "", description="Deprecated name of CX_ALLOWED_USERS, read when that one is empty."
     )
     cx_contact: str = Field(
         "the CX team",
@@ -184,7 +188,8 @@ class Settings(BaseSettings):
 
     @property
     def allowed_users(self) -> set[str]:
-        return {u.strip() for u in self.cx_allowed_users.split(",") if u.strip()}
+        raw = self.cx_allowed_users.strip() or self.cx_slack_allowed_users
+        return {u.strip() for u in raw.split(",") if u.strip()}
 
     @property
     def playbook_dir(self) -> Path:
