@@ -47,7 +47,7 @@ def test_each_kind_of_personal_data_is_redacted(text, expected):
         "giá 5990000đ mua ngày 14/09/2019",
         "giá 199000000 đ",
         "iphone 11 pro max 256gb, pin 4000mAh",
-        "số thẻ 1234 5678 9012 3456",  # fails the Luhn check: not a card number
+        "mã kích hoạt 1234567890123456",  # unnamed, ungrouped, fails the Luhn check
         "hotline 1800 1060",
         "giá 29.990.000 đồng, trả góp 1.250.000đ/tháng",
         "giá 150.000.000",
@@ -110,3 +110,10 @@ def test_dates(raw, expected):
 
 def test_relative_date_without_reference_is_unknown():
     assert parse_date("2 tuần trước") is None
+
+
+def test_a_number_named_as_a_card_is_redacted_whatever_its_checksum():
+    # A mistyped card number is still someone's card: named as one, or grouped 4-4-4-4.
+    assert redact("số thẻ 1234 5678 9012 3456 bị trừ tiền") == ("số thẻ [CARD] bị trừ tiền", 1)
+    assert redact("charged on 4000-1234-5678-9010 twice") == ("charged on [CARD] twice", 1)
+

@@ -118,13 +118,22 @@ class Agent:
         if not {"start", "segment"} & set(fields):
             return route
         from assistant.feedback.request_filters import parse_filters
+        from assistant.feedback.segments import SegmentBook
 
         try:
             reference = self.kb.feedback().latest_date()
-            parsed = parse_filters(question, reference, book=self.kb.segments())
-        except AssistantError as exc:  # a broken segments file: route without filters
+        except AssistantError as exc:  # an unreadable store: the tool itself will say so
             log.warning("filters not read: %s", exc)
             return route
+        unread = []
+        try:
+            book = self.kb.segments()
+        except AssistantError as exc:
+            # A broken segments file costs the segment cues only: periods and stars still
+            # apply, and the answer says what could not be read.
+            log.warning("segments not read: %s", exc)
+            book, unread = SegmentBook(), [str(self.kb.settings.playbook_dir / "segments.yaml")]
+        parsed = parse_filters(question, reference, book=book)
         args = dict(route.args)
         for key in ("start", "end", "min_rating", "max_rating"):
             value = getattr(parsed, key)
@@ -152,7 +161,7 @@ class Agent:
         ):
             args.update({k: v for k, v in previous.args.items()
                          if k in ("segment", "journey", "aspect", "start", "end")})  # fmt: skip
-        return route.model_copy(update={"args": args, "unapplied": unapplied})
+        return route.model_copy(update={"args": args, "unapplied": unapplied, "unread": unread})
 
     def _route(self, question: str, history: list[Turn]) -> Route:
         route = self.router.route(question)
@@ -251,6 +260,12 @@ class Agent:
             note = ("_Không áp dụng được (dữ liệu không có trường này): " if lang == "vi"
                     else "_Not applied (the data has no such field): ")  # fmt: skip
             note += "; ".join(route.unapplied) + "._\n\n"
+        if route.unread:
+            note += ("_Không đọc được (chạy `cx-assistant atlas validate` để xem lỗi): "
+                     if lang == "vi" else
+                     "_Could not be read (run `cx-assistant atlas validate` for the problems): ")
+            note += "; ".join(route.unread) + ("; chưa lọc theo nhóm khách._\n\n" if lang == "vi"
+                                               else "; segment filters not applied._\n\n")
         try:
             if spec.answer is not None:
                 return spec.answer(question, route.args,

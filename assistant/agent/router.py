@@ -82,6 +82,9 @@ class Route(BaseModel):
     unapplied: list[str] = Field(
         default_factory=list, description="Filters the request names that cannot be applied."
     )
+    unread: list[str] = Field(
+        default_factory=list, description="Rule files that could not be read for this request."
+    )
 
 
 class Router:

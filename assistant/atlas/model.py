@@ -16,6 +16,7 @@ messages quote values cut short. Each refusal is a problem with file, line and f
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -170,6 +171,18 @@ class Problem(BaseModel):
     line: int | None
     field: str
     message: str
+
+    @classmethod
+    def from_text(cls, text: str) -> Problem:
+        """A problem written as 'file:line: field: message' (the playbook's YAML readers)."""
+        m = re.match(r"^(?P<file>.+?):(?P<line>\d+): (?P<rest>.*)$", text, re.S)
+        if m is None:
+            file, _, rest = text.partition(": ")
+            return cls(file=file, line=None, field="", message=rest)
+        field, sep, message = m.group("rest").partition(": ")
+        if not sep:
+            field, message = "", field
+        return cls(file=m.group("file"), line=int(m.group("line")), field=field, message=message)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

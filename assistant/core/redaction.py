@@ -39,11 +39,11 @@ _DASH = "[\\-\u2010-\u2015\u2212]"
 # The local part may only start where a run of address characters starts: without that,
 # a long word would be rescanned from each of its letters (quadratic). People also put
 # spaces around the "@" ("ten @ gmail.com").
-EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]++{_SP}?+@{_SP}?+[\w-]++(?:\.[\w-]++)+")
+EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]++{_SP}?+@{_SP}?+[\w-]++(?:{_SP}?+\.{_SP}?+[\w-]++)+")
 # Addresses written to dodge scrapers: "ten(at)gmail(dot)com", "ten [at] yahoo [dot] com",
 # "ten at gmail dot com" (the spelled-out form only with a mail provider's name after it).
 _AT = r"(?:\s?+[(\[{]\s?+(?i:at|a)\s?+[)\]}]\s?+)"
-_DOT = r"(?:\s?+[(\[{]\s?+(?i:dot|\.)\s?+[)\]}]\s?+|\s(?i:dot)\s)"
+_DOT = r"(?:\s?+[(\[{]\s?+(?i:dot|\.)\s?+[)\]}]\s?+|\s(?i:dot)\s|\s?+\.\s?+)"
 _PROVIDER = r"(?i:gmail|yahoo|hotmail|outlook|icloud|live|msn|proton(?:mail)?|ymail|fpt|vnn)"
 OBFUSCATED_EMAIL = re.compile(
     rf"(?<![\w.+-])[\w.+-]++(?:{_AT}[\w-]++|\s(?i:at)\s{_PROVIDER})(?:{_DOT}[\w-]++)+"
@@ -64,13 +64,22 @@ _END = r"(?!\d)(?![.,]\d{3}(?!\d))(?!/\d)"
 # "gọi 0912345678 k nghe" ("k" = không) is still a phone.
 _NOT_MONEY = r"(?![ \u00a0]{0,2}(?i:đ|d\b|vnd|vnđ|k\b|tr\b|triệu|đồng))"
 
-CARD = re.compile(rf"{_START}\d(?:{_SEP}\d){{12,18}}{_END}{_NOT_MONEY}")
-# CCCD: 12 digits, the first a 0 (province codes 001-096).
-CCCD = re.compile(rf"{_START}(?<![^\W\d_])0(?:{_SEP}\d){{11}}{_END}")
 # Between a number's name and the number: punctuation and up to three short words
 # ("CMND: ", "cmnd e la ", "số tài khoản Vietcombank là "). Words and separators alternate,
 # so there is one way to read them (linear).
 _GAP = r"(?P<gap>[^\w\n]{0,5}(?:[^\W\d]{1,20}[^\w\n]{1,3}){0,3})"
+CARD = re.compile(rf"{_START}(?<![^\W\d_])\d(?:{_SEP}\d){{12,18}}{_END}{_NOT_MONEY}")
+# A number named as a card ("thẻ 4532 7153 2201 4478", "visa 4716…") is one whatever its
+# checksum says; so is one grouped 4-4-4-4 as only cards are written.
+CARD_AFTER_NAME = re.compile(
+    r"(?i:\b(?:s[ốo] th[ẻe]|th[ẻe]|card|visa|master(?:card)?|napas|amex|jcb))(?![-_])"
+    rf"{_GAP}(?P<number>\d(?:{_SEP}\d){{12,18}}){_END}"
+)
+CARD_GROUPED = re.compile(
+    rf"{_START}(?<![^\W\d_])\d{{4}}(?:(?:{_SP}|{_DASH})\d{{4}}){{3}}(?!\d)(?![.,]\d)"
+)
+# CCCD: 12 digits, the first a 0 (province codes 001-096).
+CCCD = re.compile(rf"{_START}(?<![^\W\d_])0(?:{_SEP}\d){{11}}{_END}")
 # An ID number written after its name may be grouped: "CMND: 123 456 789".
 ID_AFTER_NAME = re.compile(
     r"(?i:\b(?:cmnd|cmt|cccd|c[ăa]n c[ưu][ớo]c(?: c[ôo]ng d[âa]n)?"
@@ -90,16 +99,27 @@ _BANKS = (
     r"sacombank|vib|shb|hdbank|ocb|msb|seabank|eximbank|scb|lpbank|bank"
 )
 ACCOUNT_AFTER_NAME = re.compile(
-    r"(?i:\b(?:stk|s[ốo]\s{1,3}tk|(?:s[ốo]\s{1,3})?t[àa]i\s{1,3}kho[ảa]n|tk|a/c|acc(?:ount)?(?:\s{1,3}"
+    r"(?i:\b(?:stk|s[ốo]\s{1,3}tk|(?:s[ốo]\s{1,3})?t[àa]i\s{1,3}kho[ảa]n|tk|a/c|acct|acc(?:ount)?(?:\s{1,3}"
     rf"(?:no\.?|number|#))?|{_BANKS}))(?![-_])"
-    rf"{_GAP}(?P<number>\d(?:{_SEP}\d){{5,18}}){_END}"
+    rf"{_GAP}(?P<number>\d(?:{_SEP}\d){{5,18}}){_END}{_NOT_MONEY}"
 )
-_NATIONAL = rf"(?:[35789](?:{_PSEP}\d){{8}}|[12](?:{_PSEP}\d){{9}})"
+# Mobiles have 9 digits after the 0 (an old or mistyped 11-digit one has its extra digit
+# glued to the last group: "0368 234 5678"), landlines 10.
+_NATIONAL = rf"(?:[35789](?:{_PSEP}\d){{8}}\d?|[12](?:{_PSEP}\d){{9}})"
 _COUNTRY = (
     rf"(?:\(\s?\+?84\s?\)|\+\s?84|(?<!\w)0084|(?<!\w)84){_PSEP}(?:\(\s?0\s?\){_PSEP}|0{_PSEP})?"
 )
 # A phone is too long to be a date, so "/" after it starts the next number ("A/B").
 PHONE = re.compile(rf"{_START}(?:{_COUNTRY}|\(?0{_PSEP}){_NATIONAL}(?!\d)(?![.,]\d{{3}}(?!\d))")
+# A number named as a reference (an order, a waybill, an invoice, a ticket, a transfer) is
+# not personal data, nor the numbers listed after it ("đơn 100245789 và 100245790"): kept
+# aside before the patterns run, put back after.
+REFERENCE = re.compile(
+    r"(?i:\b(?:đơn(?:\s{1,3}hàng)?|don(?:\s{1,3}hang)?|order|mã(?:\s{1,3}(?:đơn|vận\s{1,3}đơn|giao\s{1,3}dịch))?"
+    r"|vận\s{1,3}đơn|van\s{1,3}don|waybill|tracking|ref(?:erence)?|hóa\s{1,3}đơn|invoice|ticket|mvđ))"
+    r"(?:\s{1,3}(?:số|so|no\.?|number|code|#|id))?(?:\s{1,3}[A-Z][\w&]{0,10})?[\s:#.]{0,4}"
+    r"(?P<refs>\d{5,20}(?:\s{0,2}(?:,|/|&|và|va|and|-)\s{0,2}\d{5,20}){0,5})(?!\d)"
+)
 _DIGIT = re.compile(r"\d")
 # Digits of other scripts (full-width "０９１２…"): written as ASCII, so the patterns see them.
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
@@ -147,6 +167,16 @@ def redact(text: str) -> tuple[str, int]:
         return text, count
     if _OTHER_DIGIT.search(text):
         text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0))), text)
+    kept: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        kept.append(m.group("refs"))
+        return m.group(0)[: m.start("refs") - m.start()] + f"\x00{len(kept) - 1}\x00"
+
+    text = REFERENCE.sub(keep, text)
+    text = apply(CARD_AFTER_NAME,
+                 lambda m: m.group(0)[: m.start("number") - m.start()] + "[CARD]", text)
+    text = apply(CARD_GROUPED, lambda m: "[CARD]", text)
     text = apply(ACCOUNT_AFTER_NAME,
                  lambda m: m.group(0)[: m.start("number") - m.start()] + "[ACCOUNT]", text)
     text = apply(CARD, lambda m: "[CARD]" if _is_card(m.group(0)) else m.group(0), text)
@@ -161,6 +191,8 @@ def redact(text: str) -> tuple[str, int]:
         # number is not read (a CSV field, a date): once A is a placeholder, it is.
         text = apply(PHONE, lambda m: "[PHONE]", text)
     text = apply(CMND, lambda m: "[ID]", text)
+    if kept:
+        text = re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], text)
     return text, count
 
 

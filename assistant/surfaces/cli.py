@@ -276,9 +276,11 @@ def _stored_texts(settings: Settings) -> list[str]:
 
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.atlas.drift import drift_warnings
-    from assistant.atlas.model import load_atlas, validate_atlas
+    from assistant.atlas.model import Problem, load_atlas, validate_atlas
     from assistant.atlas.playbook import validate_playbook
     from assistant.atlas.render import render_journey
+    from assistant.feedback.linking import validate_link_cues
+    from assistant.feedback.segments import validate_segments
     from assistant.methodology.loaders import load_methodology
 
     if args.atlas_command == "validate":
@@ -297,6 +299,11 @@ def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
             _, more = validate_playbook(playbook_dir, {a.id for a in atlas.taxonomy}, articles,
                                         metrics, touchpoints, max_file_bytes=limit)  # fmt: skip
             problems += more
+            # The request filters' segment cues and the journey cues: the rules they are
+            # loaded with, so a file that breaks answers is reported here too.
+            problems += [Problem.from_text(p) for p in
+                         validate_segments(playbook_dir / "segments.yaml")[1]
+                         + validate_link_cues(playbook_dir / "journey_cues.yaml", atlas)[1]]
         texts = _stored_texts(settings)
         warnings = drift_warnings(atlas, texts)
         if args.json:
