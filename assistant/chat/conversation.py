@@ -35,7 +35,7 @@ from assistant.core.redaction import redact
 from assistant.core.settings import Settings
 from assistant.core.text import Lang, detect_lang, fold
 from assistant.feedback.ingest import IngestLimits, IngestReport
-from assistant.feedback.store.sqlite import source_slug
+from assistant.feedback.store import source_slug
 from assistant.methodology.glossary import expand_query
 from assistant.methodology.loaders import read_catalog
 

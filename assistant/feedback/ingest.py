@@ -34,7 +34,7 @@ from assistant.feedback.records import (
     reference_date_of,
     to_record,
 )
-from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.feedback.store import FeedbackStore
 from assistant.index.store import CheckVectors, ChunkStore
 from assistant.index.types import Chunk, Embedder
 

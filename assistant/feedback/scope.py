@@ -25,7 +25,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import fold
 from assistant.core.tools import Confidence
 from assistant.feedback.segments import SegmentBook
-from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.feedback.store import FeedbackStore
 from assistant.index.types import Chunk, ChunkSearch
 
 FILTER_KEYS = (

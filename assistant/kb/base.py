@@ -28,7 +28,7 @@ from assistant.feedback.ingest import (
     source_location,
     sync_feedback_vectors,
 )
-from assistant.feedback.store.sqlite import FeedbackStore, source_slug
+from assistant.feedback.store import FeedbackStore, open_feedback_store, source_slug
 from assistant.feedback.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
 from assistant.index.embedders import make_embedder
 from assistant.index.indexer import IndexReport, index_documents
@@ -126,7 +126,7 @@ class KnowledgeBase:
 
     def feedback(self) -> FeedbackStore:
         if self._feedback is None:
-            self._feedback = FeedbackStore(self.settings.feedback_db)
+            self._feedback = open_feedback_store(self.settings)
         return self._feedback
 
     def retriever(self, kind: str = "methodology") -> HybridRetriever:

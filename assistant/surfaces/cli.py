@@ -266,9 +266,9 @@ def _stored_texts(settings: Settings) -> list[str]:
     """The stored feedback texts, if any (atlas drift is checked against them)."""
     if not settings.feedback_db.is_file():
         return []
-    from assistant.feedback.store.sqlite import FeedbackStore
+    from assistant.feedback.store import open_feedback_store
 
-    return [r.text for r in FeedbackStore(settings.feedback_db).records()]
+    return [r.text for r in open_feedback_store(settings).records()]
 
 
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
