@@ -20,7 +20,6 @@ from assistant.atlas.playbook import Playbook, load_playbook
 from assistant.core.errors import AssistantError, ConfigError, IndexNotReadyError
 from assistant.core.settings import Settings
 from assistant.feedback.ingest import (
-    SUPPORTED,
     IngestLimits,
     IngestReport,
     SyncReport,
@@ -28,6 +27,7 @@ from assistant.feedback.ingest import (
     source_location,
     sync_feedback_vectors,
 )
+from assistant.feedback.readers import SUPPORTED
 from assistant.feedback.store import FeedbackStore, open_feedback_store, source_slug
 from assistant.feedback.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
 from assistant.index.embedders import make_embedder
