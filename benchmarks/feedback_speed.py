@@ -5,7 +5,7 @@
 - a pain summary over 1,000,000 synthetic records, in a process of its own: seconds of the
   summary and the process's peak memory (targets < 15 s, < 1.5 GB).
 
-Synthetic records are the real comments resampled in SQL (text, rating, tags, segment,
+Synthetic records are the real comments resampled by the store (text, rating, tags, segment,
 themes of a real record; dates spread over 600 days), so the summary reads the same kind of
 store it reads in use. Run through `benchmarks/run.py` (`--only feedback`).
 """
@@ -15,12 +15,17 @@ from __future__ import annotations
 import json
 import os
 import resource
-import sqlite3
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.core.settings import Settings
+    from assistant.feedback.store import FeedbackStore
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("cx-assistant"))
@@ -86,53 +91,16 @@ def cli_cold(data_dir: Path, runs: int = 3) -> dict[str, float]:
     return out
 
 
-def synthetic_store(source_db: Path, target_dir: Path, n: int) -> Path:
-    """A feedback store of n records resampled from `source_db`, written in SQL."""
-    from assistant.feedback.store.sqlite import FeedbackStore
+def synthetic_store(source: FeedbackStore, settings: Settings, target_dir: Path, n: int) -> None:
+    """A feedback store of n records resampled from `source`, made in `target_dir` (emptied
+    first) as the application makes one with these settings."""
+    from assistant.feedback.store import open_feedback_store
 
-    target_dir.mkdir(parents=True, exist_ok=True)
-    path = target_dir / "feedback.sqlite"
-    path.unlink(missing_ok=True)
-    FeedbackStore(path).close()  # the schema, as the application makes it
-    FeedbackStore(source_db).close()  # a source store from before `tagset` gains it
-    db = sqlite3.connect(path)
-    db.execute("ATTACH DATABASE ? AS src", (str(source_db),))
-    m = db.execute("SELECT COUNT(*) FROM src.feedback").fetchone()[0]
-    # Record i copies real record (i * a large odd number) mod m: every record is used,
-    # in a scattered order; its date is spread the same way over 600 days.
-    db.executescript(f"""
-        CREATE TEMP TABLE base AS
-            SELECT row_number() OVER (ORDER BY id) - 1 AS rn, * FROM src.feedback;
-        CREATE TEMP TABLE pick AS
-            WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {n - 1})
-            SELECT i, 'synthetic:' || i AS id, (i * 2654435761) % {m} AS rn FROM seq;
-        CREATE INDEX temp.pick_rn ON pick(rn);
-        INSERT INTO feedback (id, content_hash, source, line, text, rating, date, date_raw,
-                              channel, segment, journey, stage, lang, labels, labelled,
-                              redactions, tagged_by, external_id, tagset)
-            SELECT p.id, 'synthetic-' || p.i, 'synthetic', p.i + 2, b.text, b.rating,
-                   date('2019-01-01', '+' || ((p.i * 40503) % 600) || ' days'), NULL,
-                   b.channel, b.segment, NULL, NULL, b.lang, b.labels, b.labelled, 0,
-                   b.tagged_by, NULL, b.tagset
-            FROM pick p JOIN base b ON b.rn = p.rn;
-        INSERT INTO tags (record_id, aspect, sentiment)
-            SELECT p.id, t.aspect, t.sentiment
-            FROM pick p JOIN base b ON b.rn = p.rn JOIN src.tags t ON t.record_id = b.id;
-    """)
-    tables = {r[0] for r in db.execute("SELECT name FROM src.sqlite_master WHERE type='table'")}
-    if {"themes", "theme_members", "theme_groups"} <= tables:
-        db.executescript("""
-            CREATE TABLE themes AS SELECT * FROM src.themes;
-            CREATE TABLE theme_groups AS SELECT * FROM src.theme_groups;
-            CREATE TABLE theme_members AS
-                SELECT p.id AS record_id, t.aspect, t.sentiment, t.theme
-                FROM pick p JOIN base b ON b.rn = p.rn
-                JOIN src.theme_members t ON t.record_id = b.id;
-            CREATE INDEX theme_members_group ON theme_members(aspect, sentiment);
-        """)
-    db.commit()
-    db.close()
-    return path
+    shutil.rmtree(target_dir, ignore_errors=True)
+    target_dir.mkdir(parents=True)
+    target = open_feedback_store(settings.model_copy(update={"cx_data_dir": target_dir}))
+    target.resample_from(source, n)
+    target.close()
 
 
 def pains_at_scale(data_dir: Path) -> dict:

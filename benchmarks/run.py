@@ -79,7 +79,7 @@ def feedback_figures() -> dict:
     res["cli_cold_before_s"] = feedback_speed.BEFORE_CLI_S
     for n in (100_000, 1_000_000):
         folder = WORK / f"synthetic-{n}"
-        feedback_speed.synthetic_store(settings.feedback_db, folder, n)
+        feedback_speed.synthetic_store(kb.feedback(), settings, folder, n)
         res[f"pains_{n}"] = feedback_speed.pains_at_scale(folder)
         shutil.rmtree(folder, ignore_errors=True)
     res["load_avg_1m"] = round(os.getloadavg()[0], 1)  # the machine may be shared

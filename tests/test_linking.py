@@ -19,7 +19,7 @@ from assistant.feedback.linking import (
     validate_link_cues,
 )
 from assistant.feedback.records import FeedbackRecord
-from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.feedback.store import SQLiteFeedbackStore
 from assistant.kb.base import KnowledgeBase
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,7 +173,7 @@ def _record(n: int, text: str) -> FeedbackRecord:
 
 
 def test_links_round_trip_in_sqlite(tmp_path):
-    store = FeedbackStore(tmp_path / "feedback.sqlite")
+    store = SQLiteFeedbackStore(tmp_path / "feedback.sqlite")
     store.add([_record(0, "a"), _record(1, "b"), _record(2, "c")])
     assert {r.id for r in store.to_link()} == {"f:0", "f:1", "f:2"}
     a = [Link(journey="delivery", step="receive", score=1.0, why="cue:shipper"),
@@ -195,7 +195,7 @@ def test_links_round_trip_in_sqlite(tmp_path):
     store.set_links([("f:0", a[1:])], "cue+semantic")
     assert store.records_linked_to("delivery") == ["f:2"]
     # A second store on the same file (another process) sees the same links.
-    assert FeedbackStore(tmp_path / "feedback.sqlite").links_for("f:2") == a[:1]
+    assert SQLiteFeedbackStore(tmp_path / "feedback.sqlite").links_for("f:2") == a[:1]
 
 
 # -- KnowledgeBase.link_feedback -------------------------------------------------------------

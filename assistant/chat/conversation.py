@@ -36,7 +36,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import Lang, detect_lang, fold, number
 from assistant.core.uploads import TO_LETTERS, upload_owner
 from assistant.feedback.ingest import IngestLimits, IngestReport
-from assistant.feedback.store.sqlite import source_slug
+from assistant.feedback.store import source_slug
 from assistant.methodology.glossary import expand_query
 from assistant.methodology.loaders import read_catalog
 

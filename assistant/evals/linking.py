@@ -25,12 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core.errors import ConfigError
 from assistant.feedback.linking import Linker
+from assistant.feedback.readers import read_file
 from assistant.feedback.records import (
     MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
-    header_of,
-    read_rows,
     to_record,
 )
 from assistant.index.store import ChunkStore, collection_name, stored_vectors
@@ -67,10 +66,11 @@ def labelled_records(
 ) -> dict[int, FeedbackRecord]:
     """The comments of a feedback file with these `index` values, read (NFC, redacted) as
     ingestion reads them."""
-    mapping = ColumnMapping.detect(header_of(csv_path))
+    header, rows = read_file(csv_path)
+    mapping = ColumnMapping.detect(header)
     wanted = {str(i) for i in indexes}
     out: dict[int, FeedbackRecord] = {}
-    for line, row, _ in read_rows(csv_path):
+    for line, row, _ in rows:
         if row and str(row.get(mapping.id or "index", "")).strip() in wanted:
             rec = to_record(row, line, csv_path.stem, mapping, None,
                             max_cell_chars=max_cell_chars)  # fmt: skip

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.feedback.readers import read_file
 from assistant.feedback.records import (
     MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
-    header_of,
-    read_rows,
     to_record,
 )
 from assistant.feedback.tagger import MODEL_FILE, Tag, Tagger, ZeroShotTagger
@@ -27,9 +26,10 @@ PUBLISHED = {"published_aspect_f1": 0.8448, "published_sentiment_f1": 0.6306}
 
 def load_labelled(path: Path, *, max_cell_chars: int = MAX_CELL_CHARS) -> list[FeedbackRecord]:
     """The labelled comments of `path`, read as ingestion reads them (same cell limit)."""
-    mapping = ColumnMapping.detect(header_of(path))
+    header, rows = read_file(path)
+    mapping = ColumnMapping.detect(header)
     out = []
-    for line, row, _ in read_rows(path):
+    for line, row, _ in rows:
         rec = to_record(row or {"__error__": "x"}, line, path.stem, mapping, None,
                         max_cell_chars=max_cell_chars)  # fmt: skip
         if isinstance(rec, FeedbackRecord) and rec.labelled:

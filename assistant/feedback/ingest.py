@@ -22,25 +22,22 @@ from tqdm import tqdm
 
 from assistant.core.errors import IngestError, IngestLimitError
 from assistant.core.redaction import redact_text
+from assistant.feedback.readers import read_file, reader_for
 from assistant.feedback.records import (
     MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
     KnownRow,
     RowError,
-    decode_file,
-    header_from,
-    iter_rows,
     reference_date_of,
     to_record,
 )
-from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.feedback.store import FeedbackStore
 from assistant.index.store import CheckVectors, ChunkStore
 from assistant.index.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = (".csv", ".jsonl", ".ndjson")
 __all__ = [
     "IngestError", "IngestLimits", "IngestReport", "SyncReport", "ingest_file",
     "sync_feedback_vectors",
@@ -192,15 +189,15 @@ def ingest_file(
     check_vectors: CheckVectors = "sample",
     limits: IngestLimits | None = None,
 ) -> IngestReport:
-    """Ingest one CSV/JSONL file. `chroma`/`embedder` None: tabular copy only. `source`:
-    the source name (default: FeedbackStore.source_for the file's absolute path). A file
-    over `limits` is refused whole (IngestLimitError) before anything is stored."""
+    """Ingest one feedback file (a format of assistant/feedback/readers). `chroma`/`embedder`
+    None: tabular copy only. `source`: the source name (default: FeedbackStore.source_for
+    the file's absolute path). A file over `limits` is refused whole (IngestLimitError)
+    before anything is stored."""
     start = time.perf_counter()
     limits = limits or IngestLimits()
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
-    if path.suffix.lower() not in SUPPORTED:
-        raise IngestError(f"{path}: unsupported file type (use {', '.join(SUPPORTED)})")
+    reader_for(path)  # an unsupported type is refused before the file is read
     size = path.stat().st_size
     if limits.max_bytes is not None and size > limits.max_bytes:
         raise IngestLimitError(
@@ -208,10 +205,9 @@ def ingest_file(
             f"file may have (setting {limits.bytes_setting}); nothing was stored",
             what="bytes", found=size, limit=limits.max_bytes, setting=limits.bytes_setting,
         )  # fmt: skip
-    jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
     # Read once: the reference date needs every row first.
-    text = decode_file(path, header=not jsonl)
-    mapping = ColumnMapping.detect(header_from(text, jsonl), columns)
+    header, read = read_file(path)
+    mapping = ColumnMapping.detect(header, columns)
     if not mapping.text:
         raise IngestError(
             f"{path}: no text column found in the header; name it with --text-column "
@@ -219,8 +215,8 @@ def ingest_file(
         )
     source = source or feedback.source_for(source_location(path, None), path.stem)
     report = IngestReport(file=str(path), source=source)
-    rows = list(iter_rows(text, jsonl))
-    del text
+    rows = list(read)
+    del read  # the file's text
     if limits.max_rows is not None and len(rows) > limits.max_rows:
         raise IngestLimitError(
             f"{path}: {len(rows):,} rows is more than the {limits.max_rows:,} rows a file may "

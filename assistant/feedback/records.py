@@ -1,44 +1,29 @@
-"""Feedback files (CSV or JSONL) read into redacted, normalised records.
+"""Rows of feedback files (read by assistant/feedback/readers) turned into redacted,
+normalised records.
 
 Reading never stops at a bad row: every row becomes either a FeedbackRecord or a RowError
 naming its line, the field and the reason (values shown in a reason are redacted and cut
-short). A file that cannot be read at all (UTF-16 without a byte-order mark, a header in a
-legacy encoding) raises IngestError naming the encoding.
-
-Files: UTF-8 with or without a byte-order mark (Excel's "CSV UTF-8"), UTF-16/32 with one;
-the CSV delimiter is found from the header (`,` `;` tab `|`).
+short).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
 import re
-from collections.abc import Container, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Container, Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.core.errors import IngestError
 from assistant.core.redaction import redact, redact_text
 from assistant.core.text import detect_lang, nfc
 from assistant.feedback.dates import MAX_DATE_CHARS, is_relative, parse_date
 
 Sentiment = Literal["positive", "negative", "neutral"]
 MAX_CELL_CHARS = 20_000  # default of CX_MAX_CELL_CHARS
-MAX_ROW_LINES = 50  # physical lines one quoted CSV row may span
-# Read over-long fields (a 10 MB comment) so that they are reported as too long by name,
-# not as a CSV syntax error.
-csv.field_size_limit(256 * 1024 * 1024)
-_NOT_UTF8 = "not valid UTF-8 (re-export the file as UTF-8)"
 # "{" is excluded from the aspect so that a run of "{{{{" is scanned once, not from each brace.
 _LABEL = re.compile(r"\{([^#{}]{1,40})#(Positive|Negative|Neutral)\}", re.IGNORECASE)
-_JSONL = (".jsonl", ".ndjson")
-DELIMITERS = (",", ";", "\t", "|")
 # Control characters other than tab and newlines are dropped from stored values (they can
 # rewrite a terminal); NUL is a row error (a binary file, or UTF-16 read as UTF-8).
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -141,13 +126,6 @@ def parse_labels(raw: str) -> list[AspectLabel]:
     return out
 
 
-_BAD_BYTE = re.compile("[\udc80-\udcff]")  # undecodable bytes, kept by surrogateescape
-
-
-def _has_bad_bytes(value: str) -> bool:
-    return _BAD_BYTE.search(value) is not None
-
-
 class ColumnConflict:
     """The value of a header name that appears on several columns holding different values."""
 
@@ -158,150 +136,6 @@ class ColumnConflict:
     def message(self) -> str:
         cols = ", ".join(str(c) for c in self.columns)
         return f"columns {cols} are all named {shown(self.name)} and hold different values"
-
-
-def decode_file(path: Path, data: bytes | None = None, header: bool = True) -> str:
-    """The file's text. UTF-8 (a byte-order mark is dropped) with undecodable bytes kept as
-    surrogates, so one row in another encoding is reported instead of failing the file;
-    UTF-16/32 with a byte-order mark. Raises IngestError naming the encoding otherwise (and
-    when the `header` line is not UTF-8: no column could be found)."""
-    data = path.read_bytes() if data is None else data
-    for bom, codec in (
-        (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
-    ):  # fmt: skip
-        if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError as exc:
-                raise IngestError(
-                    f"{path}: the file is {codec.upper()} but byte {exc.start} cannot be read; "
-                    f"re-export it as UTF-8 (in Excel: CSV UTF-8)"
-                ) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    head = data[:4096]
-    if head.count(b"\x00") > len(head) // 4:
-        raise IngestError(
-            f"{path}: the file looks like UTF-16 without a byte-order mark (a NUL byte between "
-            f"characters); re-export it as UTF-8 (in Excel: CSV UTF-8)"
-        )
-    text = data.decode("utf-8", errors="surrogateescape")
-    first = text[: text.find("\n")] if "\n" in text else text
-    if header and _has_bad_bytes(first):
-        raise IngestError(
-            f"{path}: the header is not UTF-8 (the file may be in Windows-1258, TCVN3 or "
-            f"another legacy encoding); re-export it as UTF-8 (in Excel: CSV UTF-8)"
-        )
-    return text
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """The delimiter that splits the header into recognised column names (or into the most
-    columns): Excel writes `;` where the decimal mark is a comma, and tabs in "Unicode text"."""
-    known = {c for names in DEFAULT_COLUMNS.values() for c in names}
-
-    def score(delimiter: str) -> tuple[int, int]:
-        fields = _parse_csv(header_line, delimiter) or []
-        return sum(f.strip().lower() in known for f in fields), len(fields)
-
-    best = max(DELIMITERS, key=score)  # ties keep the first: a comma
-    return best if score(best) > (0, 1) else ","
-
-
-def _row_dict(header: list[str], values: list[str], dupes: set[str]) -> dict[str, Any]:
-    row: dict[str, Any] = dict(zip(header, values, strict=True))
-    for name in dupes:
-        columns = [i for i, h in enumerate(header, 1) if h == name]
-        filled = {values[i - 1].strip() for i in columns if values[i - 1].strip()}
-        row[name] = ColumnConflict(name, columns) if len(filled) > 1 else next(iter(filled), "")
-    return row
-
-
-def iter_rows(text: str, jsonl: bool) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(first line of the row, the row as a dict or None if unreadable, raw text) per row."""
-    if jsonl:
-        for i, line in enumerate(text.split("\n"), 1):
-            if not line.strip():
-                continue
-            if _has_bad_bytes(line):
-                yield i, {"__error__": _NOT_UTF8}, line
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                yield i, None, line
-                continue
-            except ValueError:  # an integer over 4,300 digits
-                yield i, {"__error__": "a number is too long to read"}, line
-                continue
-            except RecursionError:
-                yield i, {"__error__": "values are nested too deeply"}, line
-                continue
-            yield i, obj if isinstance(obj, dict) else None, line
-        return
-    # Split on newlines only: str.splitlines would also cut at \x1c-\x1e and \u2028.
-    lines = [part for part in re.split(r"(?<=\n)", text) if part]
-    if not lines:
-        return
-    delimiter = sniff_delimiter(lines[0])
-    header = _parse_csv(lines[0], delimiter) or []
-    dupes = {h for h in header if header.count(h) > 1}
-    width = len(header)
-    i = 1
-    while i < len(lines):
-        # A quoted field may span lines, as in CSV; but when the lines gathered that way do
-        # not make a well-formed row, only the first line is bad (a quote never closed) and
-        # reading starts again on the next line, so it cannot swallow the rows after it.
-        buf, j = lines[i], i + 1
-        while buf.count('"') % 2 and j < len(lines) and j - i < MAX_ROW_LINES:
-            buf += lines[j]
-            j += 1
-        line = i + 1
-        values = _parse_csv(buf, delimiter)
-        well_formed = not buf.count('"') % 2 and values is not None and len(values) == width
-        if not well_formed and j - i > 1:
-            buf, j = lines[i], i + 1
-        i = j
-        if not buf.strip():
-            continue
-        if _has_bad_bytes(buf):
-            yield line, {"__error__": _NOT_UTF8}, buf
-        elif well_formed and values is not None:
-            yield line, _row_dict(header, values, dupes), buf
-        elif buf.count('"') % 2:
-            yield line, {"__error__": "malformed CSV: a quote is not closed"}, buf
-        elif values is None:
-            yield line, {"__error__": "malformed CSV row"}, buf
-        else:
-            msg = f"expected {width} fields, found {len(values)} (a stray delimiter or quote?)"
-            yield line, {"__error__": msg}, buf  # fmt: skip
-
-
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(first line of the row, the row as a dict or None if unreadable, raw text) per row."""
-    jsonl = path.suffix.lower() in _JSONL
-    return iter_rows(decode_file(path, header=not jsonl), jsonl)
-
-
-def _parse_csv(text: str, delimiter: str = ",") -> list[str] | None:
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error:
-        return None
-    return rows[0] if len(rows) == 1 else None
-
-
-def header_from(text: str, jsonl: bool) -> list[str]:
-    if jsonl:
-        return next((list(row) for _, row, _ in iter_rows(text, jsonl) if row), [])
-    first = re.split(r"(?<=\n)", text, maxsplit=1)[0]
-    return _parse_csv(first, sniff_delimiter(first)) or []
-
-
-def header_of(path: Path) -> list[str]:
-    jsonl = path.suffix.lower() in _JSONL
-    return header_from(decode_file(path, header=not jsonl), jsonl)
 
 
 def reference_date_of(

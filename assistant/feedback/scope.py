@@ -8,7 +8,7 @@ what they say. A filter that cannot be applied is reported, never dropped.
 
 Private sources (files shared in a chat and not added to the shared corpus) count only when
 the `source` filter names them: a whole-corpus answer and its corpus_total never include
-them (the rule itself: FeedbackStore.corpus_where).
+them (the rule itself: SQLiteFeedbackStore.corpus_where).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import fold
 from assistant.core.tools import Confidence
 from assistant.feedback.segments import SegmentBook
-from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.feedback.store import FeedbackStore
 from assistant.index.types import Chunk, ChunkSearch
 
 FILTER_KEYS = (

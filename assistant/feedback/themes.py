@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.core.text import nfc, words
-from assistant.feedback.store.sqlite import FeedbackStore
+from assistant.feedback.store import FeedbackStore
 
 THEME_SAMPLE = 1500
 MIN_RECORDS = 12

@@ -20,7 +20,6 @@ from assistant.atlas.playbook import Playbook, load_playbook
 from assistant.core.errors import AssistantError, ConfigError, IndexNotReadyError
 from assistant.core.settings import Settings
 from assistant.feedback.ingest import (
-    SUPPORTED,
     IngestLimits,
     IngestReport,
     SyncReport,
@@ -28,7 +27,8 @@ from assistant.feedback.ingest import (
     source_location,
     sync_feedback_vectors,
 )
-from assistant.feedback.store.sqlite import FeedbackStore, source_slug
+from assistant.feedback.readers import SUPPORTED
+from assistant.feedback.store import FeedbackStore, open_feedback_store, source_slug
 from assistant.feedback.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
 from assistant.index.embedders import make_embedder
 from assistant.index.indexer import IndexReport, index_documents
@@ -126,7 +126,7 @@ class KnowledgeBase:
 
     def feedback(self) -> FeedbackStore:
         if self._feedback is None:
-            self._feedback = FeedbackStore(self.settings.feedback_db)
+            self._feedback = open_feedback_store(self.settings)
         return self._feedback
 
     def retriever(self, kind: str = "methodology") -> HybridRetriever:
@@ -203,7 +203,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Ingest a file shared in a chat under the source `name` (the same name for the same
         upload: see Conversations.upload_source). Unless `share`, the source is private: only
-        a request that names it counts its records (FeedbackStore.corpus_where). With
+        a request that names it counts its records (SQLiteFeedbackStore.corpus_where). With
         `share`, the source joins the shared corpus, once the file is stored."""
         store = self.feedback()
         source = store.source_for(f"upload:{name}", name, private=not share)

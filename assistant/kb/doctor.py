@@ -216,7 +216,7 @@ def _check_feedback(kb: KnowledgeBase, report: DoctorReport) -> bool:
 
     feedback = kb.feedback()
     problems = feedback.quick_check()
-    add("sqlite", not problems, "; ".join(problems[:3]) or f"{feedback.path} is consistent")
+    add("sqlite", not problems, "; ".join(problems[:3]) or f"{feedback.location} is consistent")
     stored = set(feedback.ids())
     store = kb.store("feedback")
     indexed = set(store.ids())

@@ -17,6 +17,7 @@ from assistant.core.logs import install_safe_logs
 from assistant.core.settings import Settings
 from assistant.core.tools import ToolSpec
 from assistant.feedback.dates import parse_date
+from assistant.feedback.readers import format_names
 
 log = logging.getLogger("assistant")
 
@@ -131,26 +132,22 @@ def cmd_tagger(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.feedback.records import (
-        ColumnMapping,
-        RowError,
-        header_of,
-        read_rows,
-        to_record,
-    )
+    from assistant.feedback.readers import read_file
+    from assistant.feedback.records import ColumnMapping, RowError, to_record
     from assistant.kb.base import KnowledgeBase
 
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
         return 2
-    mapping = ColumnMapping.detect(header_of(path), {"text": args.text_column})
+    header, read = read_file(path)
+    mapping = ColumnMapping.detect(header, {"text": args.text_column})
     kb = KnowledgeBase.open(settings)
     tagger = kb.ensure_tagger(progress=not args.json)
     why = "" if tagger.name == "learned" else " (no labelled feedback to train the learned one)"
     print(f"tagger: {tagger.name}{why}", file=sys.stderr)
     rows = []
-    for n, (line, row, _raw) in enumerate(read_rows(path)):
+    for n, (line, row, _raw) in enumerate(read):
         rec = to_record(row or {"__error__": "not a JSON object"}, line, path.stem, mapping, None,
                         max_cell_chars=settings.cx_max_cell_chars)  # fmt: skip
         rows.append((n, rec))
@@ -269,9 +266,9 @@ def _stored_texts(settings: Settings) -> list[str]:
     """The stored feedback texts, if any (atlas drift is checked against them)."""
     if not settings.feedback_db.is_file():
         return []
-    from assistant.feedback.store.sqlite import FeedbackStore
+    from assistant.feedback.store import open_feedback_store
 
-    return [r.text for r in FeedbackStore(settings.feedback_db).records()]
+    return [r.text for r in open_feedback_store(settings).records()]
 
 
 def cmd_atlas(args: argparse.Namespace, settings: Settings) -> int:
@@ -463,7 +460,7 @@ def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("ingest", help="ingest a feedback file (CSV or JSONL)")
+    p = sub.add_parser("ingest", help=f"ingest a feedback file ({format_names()})")
     p.add_argument("path", help="the file")
     for name in ("text", "rating", "date", "channel", "segment", "journey", "stage", "id", "label"):
         p.add_argument(f"--{name}-column", help=f"column holding the {name} (default: detected)")
@@ -480,7 +477,7 @@ def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_tagger)
 
     p = sub.add_parser("tag", help="tag each row of a feedback file with aspects and sentiment")
-    p.add_argument("file", help="CSV or JSONL file")
+    p.add_argument("file", help=f"{format_names()} file")
     p.add_argument("--text-column", help="column with the text (default: detected)")
     p.add_argument("--json", action="store_true", help="one JSON object per row")
     p.set_defaults(func=cmd_tag)

@@ -1,4 +1,6 @@
-"""The tabular copy of feedback: SQLite beside the Chroma folder, for fast aggregation.
+"""The tabular copy of feedback in SQLite, beside the Chroma folder, for fast aggregation:
+the one backend of the FeedbackStore protocol (store/protocol.py) so far, and the only
+module that speaks SQL to it.
 
 Record ids are "{source}:{content hash}". A source is named once per file location (the
 `sources` table): the file's name when no other location has taken it, otherwise the name
@@ -16,7 +18,6 @@ import functools
 import hashlib
 import json
 import logging
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
@@ -28,6 +29,7 @@ from assistant.core.errors import FeedbackDatabaseError
 from assistant.core.redaction import redact_text
 from assistant.feedback.linking import Link
 from assistant.feedback.records import AspectLabel, FeedbackRecord
+from assistant.feedback.store.protocol import FeedbackStore, source_slug
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,13 +88,6 @@ def tagset(tags: Iterable[AspectLabel]) -> str | None:
     return ",".join(sorted(f"{t.aspect}:{t.sentiment}" for t in tags)) or None
 
 
-def source_slug(name: str) -> str:
-    """A file name as a source name: redacted (a file may be named after a customer), no
-    spaces (sources are typed in `source:NAME`)."""
-    slug = re.sub(r"[^\w.-]+", "-", redact_text(name)).strip("-.")[:60]
-    return slug or "feedback"
-
-
 def _unreadable(path: Path, exc: sqlite3.Error) -> FeedbackDatabaseError:
     log.warning("feedback database %s: %r", path, exc)
     if "locked" in str(exc):
@@ -111,7 +106,7 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     """SQLite errors become FeedbackDatabaseError naming the file and the fix."""
 
     @functools.wraps(method)
-    def wrapper(self: FeedbackStore, *args: Any, **kwargs: Any) -> T:
+    def wrapper(self: SQLiteFeedbackStore, *args: Any, **kwargs: Any) -> T:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
@@ -120,7 +115,7 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-class FeedbackStore:
+class SQLiteFeedbackStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -188,6 +183,10 @@ class FeedbackStore:
             db = sqlite3.connect(self.path, timeout=30)
             self._local.db = db
         return db
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -581,6 +580,68 @@ class FeedbackStore:
         """Records linked to each journey."""
         rows = self._links().execute("SELECT journey, COUNT(*) FROM links GROUP BY journey")
         return dict(rows.fetchall())
+
+    # -- whole-store copies ---------------------------------------------------------------
+    @_guarded
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        db = self._db
+        out: dict[str, list[dict[str, Any]]] = {}
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+            cur = db.execute(f'SELECT * FROM "{table}"')
+            names = [c[0] for c in cur.description]
+            out[table] = [dict(zip(names, row, strict=True)) for row in cur]
+        return out
+
+    @_guarded
+    def resample_from(self, other: FeedbackStore, n: int) -> None:
+        """Record i copies real record (i * a large odd number) mod m of `other`: every
+        record is used, in a scattered order; its date is spread the same way over 600 days.
+        Its tags, and the themes when `other` has them, come along. Done in SQL, attached:
+        a million records are written in seconds."""
+        if not isinstance(other, SQLiteFeedbackStore):
+            raise TypeError("resample_from reads another SQLite store")
+        db = self._db
+        db.execute("ATTACH DATABASE ? AS src", (str(other.path),))
+        try:
+            m = db.execute("SELECT COUNT(*) FROM src.feedback").fetchone()[0]
+            db.executescript(f"""
+                CREATE TEMP TABLE base AS
+                    SELECT row_number() OVER (ORDER BY id) - 1 AS rn, * FROM src.feedback;
+                CREATE TEMP TABLE pick AS
+                    WITH RECURSIVE seq(i) AS
+                        (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {int(n) - 1})
+                    SELECT i, 'synthetic:' || i AS id, (i * 2654435761) % {m} AS rn FROM seq;
+                CREATE INDEX temp.pick_rn ON pick(rn);
+                INSERT INTO feedback (id, content_hash, source, line, text, rating, date,
+                                      date_raw, channel, segment, journey, stage, lang, labels,
+                                      labelled, redactions, tagged_by, external_id, tagset)
+                    SELECT p.id, 'synthetic-' || p.i, 'synthetic', p.i + 2, b.text, b.rating,
+                           date('2019-01-01', '+' || ((p.i * 40503) % 600) || ' days'), NULL,
+                           b.channel, b.segment, NULL, NULL, b.lang, b.labels, b.labelled, 0,
+                           b.tagged_by, NULL, b.tagset
+                    FROM pick p JOIN base b ON b.rn = p.rn;
+                INSERT INTO tags (record_id, aspect, sentiment)
+                    SELECT p.id, t.aspect, t.sentiment
+                    FROM pick p JOIN base b ON b.rn = p.rn JOIN src.tags t ON t.record_id = b.id;
+            """)
+            tables = {r[0] for r in db.execute(
+                "SELECT name FROM src.sqlite_master WHERE type='table'")}  # fmt: skip
+            if {"themes", "theme_members", "theme_groups"} <= tables:
+                self._themes_db()
+                db.executescript("""
+                    INSERT INTO themes SELECT * FROM src.themes;
+                    INSERT INTO theme_groups SELECT * FROM src.theme_groups;
+                    INSERT INTO theme_members
+                        SELECT p.id, t.aspect, t.sentiment, t.theme
+                        FROM pick p JOIN base b ON b.rn = p.rn
+                        JOIN src.theme_members t ON t.record_id = b.id;
+                    CREATE INDEX IF NOT EXISTS theme_members_group
+                        ON theme_members(aspect, sentiment);
+                """)
+            db.commit()
+            db.executescript("DROP TABLE temp.pick; DROP TABLE temp.base;")
+        finally:
+            db.execute("DETACH DATABASE src")
 
 
 LINKS_SCHEMA = """

@@ -1,9 +1,9 @@
-"""Files shared in a private chat (a DM or an assistant thread): a CSV/JSONL of feedback is
-downloaded (within CX_MAX_UPLOAD_BYTES), ingested if the policy allows it (under a
-source of its own, kept out of the shared corpus unless the message asks to add it: the
-conversation layer decides), deleted, and reported with a button to summarize its pains;
-other files get a note that they cannot be read. Replies name the upload by its source,
-never by the file's raw name (it may name a customer)."""
+"""Files shared in a private chat (a DM or an assistant thread): a feedback file (any format
+of assistant/feedback/readers) is downloaded (within CX_MAX_UPLOAD_BYTES), ingested if the
+policy allows it (under a source of its own, kept out of the shared corpus unless the
+message asks to add it: the conversation layer decides), deleted, and reported with a
+button to summarize its pains; other files get a note that they cannot be read. Replies
+name the upload by its source, never by the file's raw name (it may name a customer)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import httpx
 
 from assistant.core.errors import TooLarge
 from assistant.core.text import Lang
+from assistant.feedback.readers import SUPPORTED, format_names
 from assistant.surfaces.slack.blocks import SUMMARIZE_FILE, note
 from assistant.surfaces.slack.context import BotContext
 from assistant.surfaces.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
-READABLE = (".csv", ".jsonl", ".ndjson")
 NOTE = {
     "vi": "_Tôi không đọc được ảnh hay tệp đính kèm ({names}); câu trả lời chỉ dựa trên lời nhắn._",
     "en": "_I can't read images or other attachments ({names}); I answered from the text only._",
@@ -30,7 +30,7 @@ TEXT = {
     "en": {
         "too_large": "Sorry, the file is too large ({size:.1f} MB); I read files up to "
         "{limit:.1f} MB (setting CX_MAX_UPLOAD_BYTES). Nothing was stored.",
-        "unreadable": "Sorry, I could not read the file as CSV or JSONL.",
+        "unreadable": f"Sorry, I could not read the file as {format_names('or')}.",
         "report": "*{name}*: {accepted} accepted, {rejected} rejected, {duplicates} duplicates.",
         "private": "Kept apart from the shared corpus: only questions that name it "
         "(`source:{name}`) use it. To add it to everyone's summaries, share it again with "
@@ -42,7 +42,7 @@ TEXT = {
     "vi": {
         "too_large": "Xin lỗi, tệp quá lớn ({size:.1f} MB); tôi chỉ đọc tệp đến "
         "{limit:.1f} MB (thiết lập CX_MAX_UPLOAD_BYTES). Chưa có gì được lưu.",
-        "unreadable": "Xin lỗi, tôi không đọc được tệp dưới dạng CSV hay JSONL.",
+        "unreadable": f"Xin lỗi, tôi không đọc được tệp dưới dạng {format_names('hay')}.",
         "report": "*{name}*: {accepted} dòng nhận, {rejected} dòng loại, {duplicates} trùng lặp.",
         "private": "Tệp được giữ riêng, ngoài dữ liệu chung: chỉ câu hỏi nêu tên nó "
         "(`source:{name}`) mới dùng đến. Muốn thêm vào tóm tắt chung, hãy gửi lại tệp kèm "
@@ -56,12 +56,12 @@ TEXT = {
 
 def readable_file(event: dict[str, Any]) -> dict[str, Any] | None:
     return next(
-        (f for f in event.get("files", []) if f.get("name", "").lower().endswith(READABLE)), None
+        (f for f in event.get("files", []) if f.get("name", "").lower().endswith(SUPPORTED)), None
     )
 
 
 def unreadable_note(event: dict[str, Any], lang: Lang) -> str:
-    files = [f for f in event.get("files", []) if not f.get("name", "").lower().endswith(READABLE)]
+    files = [f for f in event.get("files", []) if not f.get("name", "").lower().endswith(SUPPORTED)]
     if not files:
         return ""
     names = ", ".join(f.get("name", "file") for f in files)

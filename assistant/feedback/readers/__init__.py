@@ -1,0 +1,53 @@
+"""The feedback file formats: one reader per module of this package, found here by its
+`READER`, so a new format is one module (and its test) and nothing else.
+
+Ingestion, the shipped corpus, the CLI (`ingest`, `tag`) and Slack uploads all ask this
+registry which files they can read and how.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from assistant.core.errors import IngestError
+from assistant.feedback.readers.base import FeedbackReader, Row, decode_file
+
+__all__ = [
+    "READERS", "SUPPORTED", "FeedbackReader", "Row", "format_names", "read_file", "reader_for",
+]  # fmt: skip
+
+READERS: tuple[FeedbackReader, ...] = tuple(
+    module.READER
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    if hasattr(module := importlib.import_module(f"{__name__}.{info.name}"), "READER")
+)
+SUPPORTED: tuple[str, ...] = tuple(s for reader in READERS for s in reader.suffixes)
+_BY_SUFFIX = {s: reader for reader in READERS for s in reader.suffixes}
+
+
+def format_names(or_word: str = "or") -> str:
+    """The formats as users call them, for help and messages: "CSV or JSONL"."""
+    names = [reader.name for reader in READERS]
+    return f"{', '.join(names[:-1])} {or_word} {names[-1]}" if len(names) > 1 else names[0]
+
+
+def reader_for(path: Path) -> FeedbackReader:
+    """The reader of the file's format (by its suffix); IngestError when none reads it."""
+    reader = _BY_SUFFIX.get(path.suffix.lower())
+    if reader is None:
+        raise IngestError(f"{path}: unsupported file type (use {', '.join(SUPPORTED)})")
+    return reader
+
+
+def read_file(path: Path) -> tuple[list[str], Iterator[Row]]:
+    """The file's header and its rows, decoded once. A reader raises IngestError (without
+    the path: it sees only the text) for a file it cannot read at all."""
+    reader = reader_for(path)
+    text = decode_file(path, header=reader.header_line)
+    try:
+        return reader.header(text), reader.rows(text)
+    except IngestError as exc:
+        raise IngestError(f"{path}: {exc}") from exc
