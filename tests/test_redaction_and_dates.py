@@ -117,3 +117,12 @@ def test_a_number_named_as_a_card_is_redacted_whatever_its_checksum():
     assert redact("số thẻ 1234 5678 9012 3456 bị trừ tiền") == ("số thẻ [CARD] bị trừ tiền", 1)
     assert redact("charged on 4000-1234-5678-9010 twice") == ("charged on [CARD] twice", 1)
 
+
+
+def test_a_source_name_from_a_file_name_keeps_no_personal_data_nor_long_numbers():
+    from assistant.feedback.store.protocol import source_slug
+
+    assert source_slug("khach 0912345678 k nghe") == "khach-PHONE-k-nghe"
+    assert source_slug("kh-271-234-567") == "kh-n"  # 9 digits in an unknown grouping
+    assert source_slug("an.nguyen @ gmail.com") == "EMAIL"
+    assert source_slug("survey-2020-q2") == "survey-2020-q2"

@@ -18,10 +18,16 @@ from assistant.feedback.linking import Link
 from assistant.feedback.records import AspectLabel, FeedbackRecord
 
 
+_LONG_NUMBER = re.compile(r"\d(?:[\s._-]?+\d){5,}+")
+
+
 def source_slug(name: str) -> str:
     """A file name as a source name, in every backend: redacted (a file may be named after
-    a customer), no spaces (sources are typed in `source:NAME`)."""
-    slug = re.sub(r"[^\w.-]+", "-", redact_text(name)).strip("-.")[:60]
+    a customer), no spaces (sources are typed in `source:NAME`), and no long number at all
+    (six digits or more, however grouped): a name needs none, and one the redactor does not
+    recognise would end up in scope lines and record ids."""
+    slug = _LONG_NUMBER.sub("n", redact_text(name))
+    slug = re.sub(r"[^\w.-]+", "-", slug).strip("-.")[:60]
     return slug or "feedback"
 
 
