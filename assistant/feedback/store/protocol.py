@@ -17,7 +17,6 @@ from assistant.core.redaction import redact_text
 from assistant.feedback.linking import Link
 from assistant.feedback.records import AspectLabel, FeedbackRecord
 
-
 _LONG_NUMBER = re.compile(r"\d(?:[\s._-]?+\d){5,}+")
 
 
@@ -137,4 +136,3 @@ class FeedbackStore(Protocol):
 
     def link_modes(self) -> dict[str, int]: ...
 
-    def link_counts(self) -> dict[str, int]: ...

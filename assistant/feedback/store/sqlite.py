@@ -576,11 +576,6 @@ class SQLiteFeedbackStore:
         )
         return dict(rows.fetchall())
 
-    def link_counts(self) -> dict[str, int]:
-        """Records linked to each journey."""
-        rows = self._links().execute("SELECT journey, COUNT(*) FROM links GROUP BY journey")
-        return dict(rows.fetchall())
-
     # -- whole-store copies ---------------------------------------------------------------
     @_guarded
     def dump(self) -> dict[str, list[dict[str, Any]]]:
