@@ -51,27 +51,17 @@ class Intake:
     ) -> None:
         """Route `text` to its lane, then queue `run(lane)`; returns at once. `on_queued(ahead)`
         when it cannot start at once, `on_refused()` when the lane's queue is full."""
-        self.background(self._enqueue, who, text, conversation, run, on_queued, on_refused)
 
-    def _enqueue(
-        self,
-        who: Requester,
-        text: str,
-        conversation: str,
-        run: Callable[[Lane], None],
-        on_queued: Callable[[int], None],
-        on_refused: Callable[[], None],
-    ) -> None:
-        lane: Lane = "light"
-        try:
-            lane = self.conversations.lane(text, conversation, who)
-        except Exception:  # routing is retried by the answer itself, which reports errors
-            log.exception("choosing the lane of %r failed", text[:200])
-        if self.work.submit(who.user, lane, lambda: run(lane), on_queued).refused:
+        def enqueue() -> None:
+            lane: Lane = "light"
             try:
-                on_refused()
-            except Exception:
-                log.exception("telling %s the queue is full failed", who.user)
+                lane = self.conversations.lane(text, conversation, who)
+            except Exception:  # routing is retried by the answer itself, which reports errors
+                log.exception("choosing the lane of %r failed", text[:200])
+            if self.work.submit(who.user, lane, lambda: run(lane), on_queued).refused:
+                on_refused()  # its errors are logged by background()
+
+        self.background(enqueue)
 
     def close(self) -> None:
         """Stop taking requests: the queue finishes what it holds."""
