@@ -214,7 +214,7 @@ def _select(
             shown.add(rel.unit_id)
     # The question's most specific word (the rarest the corpus has) must be answered: if
     # the units shown so far lack it, the best unit holding it comes next.
-    key = _key_term(out)
+    key = out.key_term
     if key and key not in _tokens(f"{primary.section}\n{primary.quote}"):
         holder = next((p for p in passages[1:] if key in _tokens(f"{p.section}\n{p.quote}")), None)
         if holder is not None and holder.unit_id not in shown:
@@ -296,12 +296,6 @@ def _item_head(head: str) -> str:
     """A list item's first line as written; a titled item (no marker) in bold."""
     text = head.strip()
     return text if MARKER.match(text) and MARKER.match(text).group(0).strip() else f"**{text}**"
-
-
-def _key_term(out: SearchOutput) -> str | None:
-    """The question's most specific word: the rarest word the corpus has."""
-    known = [t for t in out.terms if t in out.known and "_" not in t]
-    return max(known, key=out.terms.__getitem__, default=None)
 
 
 def _direct(
@@ -440,7 +434,7 @@ def compose_search_answer(question: str, lang: Lang, out: SearchOutput) -> Answe
     blocks = _select(out, intent, wanted, ordinal)
     lines: list[str] = []
     asked = asked_items(question)
-    if direct := _direct(intent, wanted, asked, blocks, out.terms, _key_term(out)):
+    if direct := _direct(intent, wanted, asked, blocks, out.terms, out.key_term):
         lines += [direct, ""]
     for n, block in enumerate(blocks, 1):
         lines += _render(block, n) + [""]

@@ -156,8 +156,8 @@ class SearchOutput(BaseModel):
         default_factory=dict,
         description="The question's content words (diacritic-free) with their rarity weights.",
     )
-    known: list[str] = Field(
-        default_factory=list, description="Those of `terms` that the corpus has at all."
+    key_term: str | None = Field(
+        None, description="The question's most specific word: the rarest one the corpus has."
     )
 
 
@@ -322,7 +322,7 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
         relevant=relevant,
         passages=passages,
         terms={t: round(w, 3) for t, w in terms.weights.items()},
-        known=sorted(terms.known),
+        key_term=terms.key(),
     )
 
 
