@@ -126,3 +126,24 @@ def test_a_source_name_from_a_file_name_keeps_no_personal_data_nor_long_numbers(
     assert source_slug("kh-271-234-567") == "kh-n"  # 9 digits in an unknown grouping
     assert source_slug("an.nguyen @ gmail.com") == "EMAIL"
     assert source_slug("survey-2020-q2") == "survey-2020-q2"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gọi 0912345678 k nghe máy", "gọi [PHONE] k nghe máy"),  # "k" = không, not money
+        ("gọi 0912345678d", "gọi [PHONE]d"),
+        ("sđt 0912345678tr", "sđt [PHONE]tr"),
+        ("sđt:0912345678,0987654321", "sđt:[PHONE],[PHONE]"),
+        ("0912345678/0987654321", "[PHONE]/[PHONE]"),
+        ("+840912345678 nhé", "[PHONE] nhé"),
+        ("0912 - 345 - 678", "[PHONE]"),
+        ("0912\u2009345\u2009678 và 0912\u00a0345\u00a0679", "[PHONE] và [PHONE]"),
+        ("0912\u2011345\u2011678", "[PHONE]"),
+        ("mail: an.nguyen @ gmail.com", "mail: [EMAIL]"),
+        ("x(at)gmail(dot)com", "[EMAIL]"),
+        ("STK 0071000123456 Vietcombank", "STK [ACCOUNT] Vietcombank"),
+    ],
+)
+def test_personal_data_in_the_shapes_the_probe_found(text, expected):
+    assert redact(text)[0] == expected
