@@ -104,12 +104,13 @@ def test_an_upload_over_a_limit_is_refused_whole(kb, tmp_path):
     conv = _conversations(kb, cx_max_upload_rows=10)
     refused = conv.ingest_file(_csv(tmp_path / "long.csv", _battery(11, "d")), UPLOADER, "en")
     assert refused.report is None
-    assert "11 rows" in refused.refused and "at most 10 rows" in refused.refused
+    # Counted while read, refused at the first row past the limit: "more than", not a total.
+    assert "more than 10 rows" in refused.refused and "at most 10 rows" in refused.refused
     assert "CX_MAX_UPLOAD_ROWS" in refused.refused and "Nothing was stored" in refused.refused
     assert store.count() == count and store.count(refused.source) == 0
 
     vi = conv.ingest_file(_csv(tmp_path / "dai.csv", _battery(12, "e")), UPLOADER, "vi")
-    assert "12 dòng" in vi.refused and "CX_MAX_UPLOAD_ROWS" in vi.refused
+    assert "hơn 10 dòng" in vi.refused and "CX_MAX_UPLOAD_ROWS" in vi.refused
 
     small = _conversations(kb, cx_max_upload_bytes=100)
     big = small.ingest_file(_csv(tmp_path / "big.csv", _battery(5, "f")), UPLOADER, "en")

@@ -207,10 +207,10 @@ LIMIT_REFUSAL = {
               "at most {limit:.1f} MB (setting {setting}). Nothing was stored.",
     },
     "rows": {
-        "vi": "Xin lỗi, tệp có {found:,} dòng; tệp nạp qua chat tối đa {limit:,} dòng (thiết "
-              "lập {setting}). Chưa có gì được lưu.",
-        "en": "Sorry, the file has {found:,} rows; a file shared in a chat may have at most "
-              "{limit:,} rows (setting {setting}). Nothing was stored.",
+        "vi": "Xin lỗi, tệp có hơn {limit:,} dòng; tệp nạp qua chat tối đa {limit:,} dòng "
+              "(thiết lập {setting}). Chưa có gì được lưu.",
+        "en": "Sorry, the file has more than {limit:,} rows; a file shared in a chat may have "
+              "at most {limit:,} rows (setting {setting}). Nothing was stored.",
     },
 }  # fmt: skip
 INGEST_FAILED = {

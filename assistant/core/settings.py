@@ -6,6 +6,7 @@ optional `.env` file in the working directory. The README documents each one.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -153,6 +154,14 @@ class Settings(BaseSettings):
     cx_max_ingest_bytes: int = Field(
         200_000_000, ge=1, description="Largest feedback file `cx-assistant ingest` (and "
         "`index`) reads, bytes; a larger one is refused before it is read."
+    )
+    cx_max_ingest_rows: int = Field(
+        5_000_000, ge=1, description="Most rows a feedback file `cx-assistant ingest` (and "
+        "`index`) reads; a longer one is refused whole (nothing stored), counted as it is read."
+    )
+    cx_earliest_date: date = Field(
+        date(2000, 1, 1), description="Earliest plausible feedback date; a row dated before it "
+        "or after today is rejected and never moves the reference date of relative periods."
     )
     cx_max_atlas_file_bytes: int = Field(
         1_000_000, ge=1_000, description="Largest atlas YAML file read, bytes."

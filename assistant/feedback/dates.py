@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from assistant.core.text import fold
 
+EARLIEST_DATE = date(2000, 1, 1)  # default of CX_EARLIEST_DATE
 MAX_DATE_CHARS = 64  # a longer cell is not a date: it is not folded or matched at all
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
@@ -20,6 +22,24 @@ _DAYS = {
 }  # fmt: skip
 
 
+class DateRange(NamedTuple):
+    """The dates a feedback row may plausibly have: one row dated 2099 (or year 1) must not
+    become the reference that every relative period counts from."""
+
+    earliest: date
+    latest: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.earliest <= day <= self.latest
+
+    def problem(self, shown: str) -> str:
+        """The row error of a date outside the range (`shown`: the cell, quoted)."""
+        return (
+            f"date {shown} is outside {self.earliest.isoformat()} to {self.latest.isoformat()} "
+            f"(the earliest is set by CX_EARLIEST_DATE; no date is after today)"
+        )
+
+
 def is_relative(raw: str) -> bool:
     return len(raw) <= MAX_DATE_CHARS and bool(_RELATIVE.match(fold(raw.strip())))
 
@@ -28,7 +48,8 @@ def parse_date(raw: str, reference: date | None = None) -> date | None:
     """A calendar date, or None when the text is empty or not a date we understand.
 
     Relative forms are resolved against `reference` (the collection date); without one
-    they cannot be resolved and give None.
+    they cannot be resolved and give None; one further back than year 1 gives date.min (out
+    of any DateRange, so rejected, never an error that loses the file).
     """
     raw = raw.strip()
     if not raw or len(raw) > MAX_DATE_CHARS:
@@ -52,5 +73,8 @@ def parse_date(raw: str, reference: date | None = None) -> date | None:
     if (m := _RELATIVE.match(folded)) and reference:
         amount = 1 if m.group(1) in ("mot", "một") else int(m.group(1))
         unit = m.group(2).rstrip("s") if m.group(2).endswith("s") else m.group(2)
-        return reference - timedelta(days=amount * _DAYS[unit])
+        try:
+            return reference - timedelta(days=amount * _DAYS[unit])
+        except OverflowError:  # "99999999 năm trước": before any calendar date
+            return date.min
     return None

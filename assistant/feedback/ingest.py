@@ -1,9 +1,15 @@
 """Feedback ingestion: file -> validated, redacted records -> SQLite + Chroma.
 
 Bad rows never stop the good ones: they are reported with line, field and reason, and
-written to a rejects file beside the index. Re-ingesting a file adds nothing; a row is a
-duplicate when its content (text, rating, date as written) is already stored, whatever the
-file it came from. Each file location is its own source (see FeedbackStore.source_for).
+written to a rejects file beside the index (the first RAW_KEPT characters of each; a run of
+rows with the same error is one entry). Re-ingesting a file adds nothing; a row is a
+duplicate when its content (text, rating, date, in a normal form: records.content_hash) is
+already stored, whatever the file it came from. Each file location is its own source (see
+FeedbackStore.source_for).
+
+A file is read twice, lazily, never held whole: once to count its rows (refused past the row
+limit before anything is stored) and find the reference date, once to store its records a
+batch at a time.
 
 After the tabular copy, Chroma is brought in line with it: records it lacks or whose
 vectors were lost are embedded, records it holds that SQLite does not are deleted.
@@ -14,15 +20,17 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from assistant.core.errors import IngestError, IngestLimitError
-from assistant.core.redaction import redact_text
-from assistant.feedback.readers import read_file, reader_for
+from assistant.feedback.dates import EARLIEST_DATE, DateRange
+from assistant.feedback.readers import Row, read_file, read_rows, reader_for
 from assistant.feedback.records import (
     MAX_CELL_CHARS,
     ColumnMapping,
@@ -44,6 +52,9 @@ __all__ = [
 ]  # fmt: skip
 
 
+STORE_BATCH = 1000  # records stored at a time: memory does not grow with the file
+
+
 class IngestLimits(BaseModel):
     """What one file may hold, with the settings that set it (named in a refusal)."""
 
@@ -51,12 +62,14 @@ class IngestLimits(BaseModel):
     bytes_setting: str = "CX_MAX_INGEST_BYTES"
     max_rows: int | None = None
     rows_setting: str = "CX_MAX_UPLOAD_ROWS"
+    earliest_date: date = Field(EARLIEST_DATE, description="CX_EARLIEST_DATE; latest: today.")
 
 
 class ErrorItem(BaseModel):
     line: int
     field: str
     message: str
+    until: int | None = Field(None, description="Last line of a run with this same error.")
 
 
 class IngestReport(BaseModel):
@@ -80,7 +93,7 @@ class IngestReport(BaseModel):
             "accepted": self.accepted,
             "rejected": self.rejected,
             "duplicates": self.duplicates,
-            "errors": [e.model_dump() for e in self.errors],
+            "errors": [e.model_dump(exclude_none=True) for e in self.errors],
         }
 
 
@@ -205,8 +218,8 @@ def ingest_file(
             f"file may have (setting {limits.bytes_setting}); nothing was stored",
             what="bytes", found=size, limit=limits.max_bytes, setting=limits.bytes_setting,
         )  # fmt: skip
-    # Read once: the reference date needs every row first.
-    header, read = read_file(path)
+    dates = DateRange(limits.earliest_date, date.today())
+    header, rows = read_file(path)
     mapping = ColumnMapping.detect(header, columns)
     if not mapping.text:
         raise IngestError(
@@ -215,55 +228,48 @@ def ingest_file(
         )
     source = source or feedback.source_for(source_location(path, None), path.stem)
     report = IngestReport(file=str(path), source=source)
-    rows = list(read)
-    del read  # the file's text
-    if limits.max_rows is not None and len(rows) > limits.max_rows:
-        raise IngestLimitError(
-            f"{path}: {len(rows):,} rows is more than the {limits.max_rows:,} rows a file may "
-            f"have here (setting {limits.rows_setting}); nothing was stored",
-            what="rows", found=len(rows), limit=limits.max_rows, setting=limits.rows_setting,
-        )  # fmt: skip
+    # First pass: the row count (refused at the limit, before anything is stored) and the
+    # reference date, which needs every row.
+    count = _RowCount(path, limits)
+    latest = reference_date_of(count.rows(rows), mapping, dates)
+    count.finish(rows)
+    report.reference_date = reference or latest
     known = feedback.hashes()  # rows stored by an earlier run (from any file) are only counted
-    already_stored = 0
-    report.reference_date = reference or reference_date_of(rows, mapping)
-    records: list[FeedbackRecord] = []
-    rejects: list[RowError] = []
+    batch: list[FeedbackRecord] = []
     seen: set[str] = set()
-    for line, row, raw in tqdm(rows, desc=f"reading {path.name}", unit="row",
-                               disable=not progress):  # fmt: skip
-        if row is None:
-            rejects.append(RowError(line=line, field="row", message="not a JSON object", raw=raw))
-            continue
-        result = to_record(
-            row, line, source, mapping, report.reference_date, known, max_cell_chars=max_cell_chars
-        )
-        if isinstance(result, RowError):
-            result.raw = raw
-            rejects.append(result)
-        elif isinstance(result, KnownRow):
-            already_stored += 1
-        elif result.content_hash in seen:
-            report.duplicates += 1
-        else:
+    rejects = _Rejects(rejects_dir / f"{source}.rejects.jsonl", report)
+
+    def store() -> None:
+        inserted, already = feedback.add(batch)
+        report.duplicates += already
+        report.accepted += len(inserted)
+        report.redactions += sum(r.redactions for r in inserted)
+        report.undated += sum(1 for r in inserted if r.date is None)
+        batch.clear()
+
+    with tqdm(read_rows(path), total=count.n, desc=f"reading {path.name}", unit="row",
+              disable=not progress) as bar:  # fmt: skip
+        for line, row, raw in bar:
+            if row is None:
+                rejects.add(RowError(line=line, field="row", message="not a JSON object"), raw)
+                continue
+            result = to_record(
+                row, line, source, mapping, report.reference_date, known,
+                max_cell_chars=max_cell_chars, dates=dates,
+            )  # fmt: skip
+            if isinstance(result, RowError):
+                rejects.add(result, raw)
+                continue
+            rejects.end_run()
+            if isinstance(result, KnownRow) or result.content_hash in seen:
+                report.duplicates += 1
+                continue
             seen.add(result.content_hash)
-            records.append(result)
-    inserted, already = feedback.add(records)
-    report.duplicates += already + already_stored
-    report.accepted = len(inserted)
-    report.rejected = len(rejects)
-    report.redactions = sum(r.redactions for r in inserted)
-    report.undated = sum(1 for r in inserted if r.date is None)
-    report.errors = [ErrorItem(line=e.line, field=e.field, message=e.message) for e in rejects]
-    if rejects:
-        rejects_dir.mkdir(parents=True, exist_ok=True)
-        out = rejects_dir / f"{source}.rejects.jsonl"
-        with out.open("w", encoding="utf-8") as f:
-            for e in rejects:
-                # Rejected rows are kept aside, redacted like everything else we store.
-                raw = e.raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                line = e.model_dump() | {"raw": redact_text(raw)}
-                f.write(json.dumps(line, ensure_ascii=False) + "\n")
-        report.rejects_file = str(out)
+            batch.append(result)
+            if len(batch) >= STORE_BATCH:
+                store()
+    store()
+    rejects.close()
     if chroma is not None and embedder is not None:
         synced = sync_feedback_vectors(
             feedback, chroma, embedder, sources={source}, check_vectors=check_vectors,
@@ -274,3 +280,67 @@ def ingest_file(
     report.seconds = round(time.perf_counter() - start, 3)
     log.info("ingested %s: %s", path, report.model_dump(exclude={"errors"}))
     return report
+
+
+class _RowCount:
+    """Counts a file's rows as they pass, and refuses the file at the first row past the
+    limit: neither the file nor its rows are ever held to be counted."""
+
+    def __init__(self, path: Path, limits: IngestLimits) -> None:
+        self.path, self.limits, self.n = path, limits, 0
+
+    def rows(self, rows: Iterator[Row]) -> Iterator[Row]:
+        limit = self.limits.max_rows
+        for row in rows:
+            self.n += 1
+            if limit is not None and self.n > limit:
+                setting = self.limits.rows_setting
+                raise IngestLimitError(
+                    f"{self.path}: more than the {limit:,} rows a file may have here (setting "
+                    f"{setting}); nothing was stored",
+                    what="rows", found=self.n, limit=limit, setting=setting,
+                )  # fmt: skip
+            yield row
+
+    def finish(self, rows: Iterator[Row]) -> None:
+        """Count the rows a first reader left (all of them when it needed none)."""
+        for _ in self.rows(rows):
+            pass
+
+
+class _Rejects:
+    """Rejected rows, reported and written to the rejects file as they come: each one cut to
+    RAW_KEPT characters and redacted; a run of rows with the same error (1 MB of unclosed
+    quotes) is one entry naming its first and last line, so the file never outgrows the
+    input."""
+
+    def __init__(self, path: Path, report: IngestReport) -> None:
+        self.path, self.report = path, report
+        self.run: RowError | None = None
+        self.file: IO[str] | None = None
+
+    def add(self, error: RowError, raw: str) -> None:
+        self.report.rejected += 1
+        run = self.run
+        if run is not None and (run.field, run.message) == (error.field, error.message):
+            run.until = error.line
+            return
+        self.end_run()
+        error.keep(raw)
+        self.run = error
+
+    def end_run(self) -> None:
+        run, self.run = self.run, None
+        if run is None:
+            return
+        self.report.errors.append(ErrorItem(**run.model_dump(exclude={"raw"})))
+        if self.file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = self.path.open("w", encoding="utf-8")
+            self.report.rejects_file = str(self.path)
+        self.file.write(json.dumps(run.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.end_run()
+        if self.file is not None:
+            self.file.close()

@@ -18,10 +18,11 @@ from pydantic import BaseModel, Field
 
 from assistant.core.redaction import redact, redact_text
 from assistant.core.text import detect_lang, nfc
-from assistant.feedback.dates import MAX_DATE_CHARS, is_relative, parse_date
+from assistant.feedback.dates import MAX_DATE_CHARS, DateRange, is_relative, parse_date
 
 Sentiment = Literal["positive", "negative", "neutral"]
 MAX_CELL_CHARS = 20_000  # default of CX_MAX_CELL_CHARS
+RAW_KEPT = 500  # characters of a rejected row kept aside: a 60 MB cell is not copied whole
 # "{" is excluded from the aspect so that a run of "{{{{" is scanned once, not from each brace.
 _LABEL = re.compile(r"\{([^#{}]{1,40})#(Positive|Negative|Neutral)\}", re.IGNORECASE)
 # Control characters other than tab and newlines are dropped from stored values (they can
@@ -70,14 +71,27 @@ class FeedbackRecord(BaseModel):
     )
     content_hash: str = Field(
         "",
-        description="Digest of the row as written (before redaction), to find duplicates: "
+        description="Digest of the row before redaction (content_hash), to find duplicates: "
         "two comments that differ only in a phone number are two comments.",
     )
 
 
-def content_hash(text: str, rating: int | None, date_raw: str) -> str:
-    key = f"{text.strip().lower()}\x1f{rating}\x1f{date_raw.strip()}"
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+def _digest(key: str) -> str:
+    return hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def content_hash(text: str, rating: int | None, day: dt.date | None, date_raw: str) -> str:
+    """The duplicate key: the row in a normal form (NFC, whitespace collapsed, lower case; the
+    date as the day it names when it can be read), so a review written again with doubled
+    spaces or another date format is stored once. The stored text stays as written."""
+    when = day.isoformat() if day else " ".join(date_raw.split())
+    return _digest(f"v2\x1f{' '.join(nfc(text).split()).lower()}\x1f{rating}\x1f{when}")
+
+
+def legacy_content_hash(text: str, rating: int | None, date_raw: str) -> str:
+    """The key rows stored before content_hash normalised them keep (it cannot be computed
+    again from redacted text): a row with either key stored is a duplicate."""
+    return _digest(f"{text.strip().lower()}\x1f{rating}\x1f{date_raw.strip()}")
 
 
 class RowError(BaseModel):
@@ -85,6 +99,16 @@ class RowError(BaseModel):
     field: str
     message: str
     raw: str = Field("", description="The row as read (redacted), kept in the rejects file.")
+    until: int | None = Field(
+        None, description="Last line of a run of rows with this same error (one entry)."
+    )
+
+    def keep(self, raw: str) -> None:
+        """Keep the row's first RAW_KEPT characters, redacted, marked when cut. A margin is
+        redacted beyond the cut so that a number across it is still seen whole."""
+        head = raw[: RAW_KEPT + 100].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        kept = redact_text(head)[:RAW_KEPT]
+        self.raw = kept + (f"… [cut: {len(raw):,} characters]" if len(raw) > RAW_KEPT else "")
 
 
 class ColumnMapping(BaseModel):
@@ -139,10 +163,12 @@ class ColumnConflict:
 
 
 def reference_date_of(
-    rows: Iterable[tuple[int, dict[str, Any] | None, str]], mapping: ColumnMapping
+    rows: Iterable[tuple[int, dict[str, Any] | None, str]],
+    mapping: ColumnMapping,
+    dates: DateRange | None = None,
 ) -> dt.date | None:
     """The collection date of a file's rows: the latest absolute date among them (relative
-    dates such as '2 tuần trước' were written relative to about then)."""
+    dates such as '2 tuần trước' were written relative to about then), within `dates`."""
     if not mapping.date:
         return None
     latest: dt.date | None = None
@@ -151,7 +177,9 @@ def reference_date_of(
             raw = row.get(mapping.date)
             if not isinstance(raw, str) or len(raw) > MAX_DATE_CHARS:
                 continue
-            if not is_relative(raw) and (d := parse_date(raw)) and (latest is None or d > latest):
+            if is_relative(raw) or not (d := parse_date(raw)) or (dates and d not in dates):
+                continue
+            if latest is None or d > latest:
                 latest = d
     return latest
 
@@ -212,9 +240,11 @@ def to_record(
     known: Container[str] = (),
     *,
     max_cell_chars: int = MAX_CELL_CHARS,
+    dates: DateRange | None = None,
 ) -> FeedbackRecord | RowError | KnownRow:
-    """Validate and normalise one row; a valid row whose content hash is in `known` comes
-    back as KnownRow before the costly steps (redaction, language, labels).
+    """Validate and normalise one row; a valid row whose content hash (or legacy one) is in
+    `known` comes back as KnownRow before the costly steps (redaction, language, labels). A
+    date outside `dates` is a row error.
 
     Every stored field is redacted, not only the text; the record id is the source and the
     content hash, never a value of the row."""
@@ -240,8 +270,12 @@ def to_record(
             return RowError(line=line, field=mapping.rating, message=msg)
         rating = int(value)
     date_raw = cells["date"] or ""
-    digest = content_hash(text, rating, date_raw)
-    if digest in known:
+    day = parse_date(date_raw, reference)
+    if dates is not None and day is not None and day not in dates:
+        msg = dates.problem(shown(date_raw))
+        return RowError(line=line, field=mapping.date or "date", message=msg)
+    digest = content_hash(text, rating, day, date_raw)
+    if digest in known or legacy_content_hash(text, rating, date_raw) in known:
         return KnownRow(line=line, content_hash=digest)
     redactions = 0
 
@@ -263,7 +297,7 @@ def to_record(
         line=line,
         text=redacted,
         rating=rating,
-        date=parse_date(date_raw, reference),
+        date=day,
         date_raw=date_shown,
         **fields,
         lang=detect_lang(redacted),

@@ -195,7 +195,11 @@ class KnowledgeBase:
             reference=reference,
             progress=progress,
             embed=embed,
-            limits=IngestLimits(max_bytes=self.settings.cx_max_ingest_bytes),
+            limits=IngestLimits(
+                max_bytes=self.settings.cx_max_ingest_bytes,
+                max_rows=self.settings.cx_max_ingest_rows,
+                rows_setting="CX_MAX_INGEST_ROWS",
+            ),
         )
 
     def ingest_upload(
@@ -223,6 +227,7 @@ class KnowledgeBase:
         embed: bool = True,
         limits: IngestLimits,
     ) -> IngestReport:
+        limits = limits.model_copy(update={"earliest_date": self.settings.cx_earliest_date})
         report = ingest_file(
             path,
             self.feedback(),

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.core.errors import IngestError
-from assistant.feedback.readers.base import FeedbackReader, Row, decode_file
+from assistant.feedback.readers.base import FeedbackReader, Row, read_lines
 
 __all__ = [
-    "READERS", "SUPPORTED", "FeedbackReader", "Row", "format_names", "read_file", "reader_for",
+    "READERS", "SUPPORTED", "FeedbackReader", "Row", "format_names", "read_file", "read_rows",
+    "reader_for",
 ]  # fmt: skip
 
 READERS: tuple[FeedbackReader, ...] = tuple(
@@ -43,11 +44,27 @@ def reader_for(path: Path) -> FeedbackReader:
 
 
 def read_file(path: Path) -> tuple[list[str], Iterator[Row]]:
-    """The file's header and its rows, decoded once. A reader raises IngestError (without
-    the path: it sees only the text) for a file it cannot read at all."""
+    """The file's header and its rows, read lazily as they are asked for (call again for
+    another pass). A reader raises IngestError (without the path: it sees only the text)
+    for a file it cannot read at all; it comes out of the header or of the rows."""
     reader = reader_for(path)
-    text = decode_file(path, header=reader.header_line)
+    lines = read_lines(path, header=reader.header_line)
     try:
-        return reader.header(text), reader.rows(text)
+        header = reader.header(lines)
     except IngestError as exc:
         raise IngestError(f"{path}: {exc}") from exc
+    finally:
+        lines.close()  # the file, read only as far as the header
+    return header, read_rows(path)
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """The file's rows, read lazily (another pass over a file read_file has opened)."""
+    reader = reader_for(path)
+    lines = read_lines(path, header=reader.header_line)
+    try:
+        yield from reader.rows(lines)
+    except IngestError as exc:
+        raise IngestError(f"{path}: {exc}") from exc
+    finally:
+        lines.close()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from assistant.feedback.readers.base import NOT_UTF8, Row, has_bad_bytes
+from assistant.feedback.readers.base import NOT_UTF8, Row, as_lines, has_bad_bytes
 from assistant.feedback.records import DEFAULT_COLUMNS, ColumnConflict
 
 MAX_ROW_LINES = 50  # physical lines one quoted CSV row may span
@@ -55,48 +55,56 @@ class CsvReader:
     suffixes = (".csv",)
     header_line = True
 
-    def header(self, text: str) -> list[str]:
-        first = re.split(r"(?<=\n)", text, maxsplit=1)[0]
+    def header(self, lines: str | Iterable[str]) -> list[str]:
+        first = next(as_lines(lines), "")
         return _parse_csv(first, sniff_delimiter(first)) or []
 
-    def rows(self, text: str) -> Iterator[Row]:
-        # Split on newlines only: str.splitlines would also cut at \x1c-\x1e and \u2028.
-        lines = [part for part in re.split(r"(?<=\n)", text) if part]
-        if not lines:
+    def rows(self, lines: str | Iterable[str]) -> Iterator[Row]:
+        source = as_lines(lines)
+        first = next(source, None)
+        if first is None:
             return
-        delimiter = sniff_delimiter(lines[0])
-        header = _parse_csv(lines[0], delimiter) or []
+        delimiter = sniff_delimiter(first)
+        header = _parse_csv(first, delimiter) or []
         dupes = {h for h in header if header.count(h) > 1}
         width = len(header)
-        i = 1
-        while i < len(lines):
+        ahead: deque[str] = deque()  # the lines read but not yet used: at most MAX_ROW_LINES
+        line = 2  # of ahead[0] (the header is line 1)
+
+        def fill(n: int) -> bool:
+            while len(ahead) < n and (nxt := next(source, None)) is not None:
+                ahead.append(nxt)
+            return len(ahead) >= n
+
+        while fill(1):
             # A quoted field may span lines, as in CSV; but when the lines gathered that way
             # do not make a well-formed row, only the first line is bad (a quote never
             # closed) and reading starts again on the next line, so it cannot swallow the
             # rows after it.
-            buf, j = lines[i], i + 1
-            while buf.count('"') % 2 and j < len(lines) and j - i < MAX_ROW_LINES:
-                buf += lines[j]
-                j += 1
-            line = i + 1
+            buf, k = ahead[0], 1
+            while buf.count('"') % 2 and k < MAX_ROW_LINES and fill(k + 1):
+                buf += ahead[k]
+                k += 1
             values = _parse_csv(buf, delimiter)
             well_formed = not buf.count('"') % 2 and values is not None and len(values) == width
-            if not well_formed and j - i > 1:
-                buf, j = lines[i], i + 1
-            i = j
+            if not well_formed and k > 1:
+                buf, k = ahead[0], 1
+            for _ in range(k):
+                ahead.popleft()
+            row_line, line = line, line + k
             if not buf.strip():
                 continue
             if has_bad_bytes(buf):
-                yield line, {"__error__": NOT_UTF8}, buf
+                yield row_line, {"__error__": NOT_UTF8}, buf
             elif well_formed and values is not None:
-                yield line, _row_dict(header, values, dupes), buf
+                yield row_line, _row_dict(header, values, dupes), buf
             elif buf.count('"') % 2:
-                yield line, {"__error__": "malformed CSV: a quote is not closed"}, buf
+                yield row_line, {"__error__": "malformed CSV: a quote is not closed"}, buf
             elif values is None:
-                yield line, {"__error__": "malformed CSV row"}, buf
+                yield row_line, {"__error__": "malformed CSV row"}, buf
             else:
                 msg = f"expected {width} fields, found {len(values)} (a stray delimiter or quote?)"
-                yield line, {"__error__": msg}, buf  # fmt: skip
+                yield row_line, {"__error__": msg}, buf  # fmt: skip
 
 
 READER = CsvReader()

@@ -5,7 +5,7 @@ an object whose `tickets` array holds them. A ticket's own fields become the usu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from assistant.core.errors import IngestError
@@ -62,14 +62,17 @@ class HelpdeskJsonReader:
     suffixes = (".json",)
     header_line = False  # no header line: a ticket in another encoding is its own error
 
-    def header(self, text: str) -> list[str]:
+    def header(self, lines: str | Iterable[str]) -> list[str]:
         names: dict[str, None] = {}  # every ticket's columns, in order: tickets differ
-        for _, row, _ in self.rows(text):
+        for _, row, _ in self.rows(lines):
             if row and "__error__" not in row:
                 names.update(dict.fromkeys(row))
         return list(names)
 
-    def rows(self, text: str) -> Iterator[Row]:
+    def rows(self, lines: str | Iterable[str]) -> Iterator[Row]:
+        # One JSON document: parsed whole (the byte limits bound it), then yielded a ticket
+        # at a time.
+        text = lines if isinstance(lines, str) else "".join(lines)
         for position, ticket in enumerate(_tickets(text), 1):
             raw = json.dumps(ticket, ensure_ascii=False)
             if has_bad_bytes(raw):

@@ -4,9 +4,9 @@ the columns."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from assistant.feedback.readers.base import NOT_UTF8, Row, has_bad_bytes
+from assistant.feedback.readers.base import NOT_UTF8, Row, as_lines, has_bad_bytes
 
 
 class JsonlReader:
@@ -14,11 +14,12 @@ class JsonlReader:
     suffixes = (".jsonl", ".ndjson")
     header_line = False  # a line in another encoding is that row's error, not the file's
 
-    def header(self, text: str) -> list[str]:
-        return next((list(row) for _, row, _ in self.rows(text) if row), [])
+    def header(self, lines: str | Iterable[str]) -> list[str]:
+        return next((list(row) for _, row, _ in self.rows(lines) if row), [])
 
-    def rows(self, text: str) -> Iterator[Row]:
-        for i, line in enumerate(text.split("\n"), 1):
+    def rows(self, lines: str | Iterable[str]) -> Iterator[Row]:
+        for i, text in enumerate(as_lines(lines), 1):
+            line = text.removesuffix("\n")
             if not line.strip():
                 continue
             if has_bad_bytes(line):

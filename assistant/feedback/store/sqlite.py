@@ -425,10 +425,14 @@ class SQLiteFeedbackStore:
         return labels, members
 
     def latest_date(self) -> date | None:
-        """The latest date of the shared corpus: relative periods ("last month") count from
-        it (a private upload does not move them)."""
+        """The latest date of the shared corpus, today at the latest: relative periods ("last
+        month") count from it (a private upload does not move them, nor a row dated in the
+        future that a store written before ingestion rejected them)."""
         where, args = self.corpus_where()
-        row = self._db.execute(f"SELECT MAX(date) FROM feedback WHERE {where}", args).fetchone()
+        row = self._db.execute(
+            f"SELECT MAX(date) FROM feedback WHERE {where} AND date <= ?",
+            (*args, date.today().isoformat()),
+        ).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def ids_with_segment_column(self, segment: str) -> set[str]:
