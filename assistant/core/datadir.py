@@ -17,7 +17,6 @@ import fcntl
 import logging
 import os
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -87,7 +86,7 @@ def _says_full(exc: BaseException) -> bool:
     while seen is not None:
         if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
             return True
-        if isinstance(seen, sqlite3.OperationalError) and "disk is full" in str(seen):
+        if "database or disk is full" in str(seen):  # SQLite's words (sqlite3 stays in store/)
             return True
         seen = seen.__cause__ or seen.__context__
     return False
