@@ -30,7 +30,14 @@ from assistant.agent.registry import Registry
 from assistant.agent.router import OUT_OF_SCOPE
 from assistant.chat.ratings import RatingsStore
 from assistant.core.answers import Answer
-from assistant.core.errors import AssistantError, IngestError, IngestLimitError
+from assistant.core.errors import (
+    AssistantError,
+    DataFolderBusyError,
+    DataFolderReadOnlyError,
+    DiskFullError,
+    IngestError,
+    IngestLimitError,
+)
 from assistant.core.redaction import redact
 from assistant.core.settings import Settings
 from assistant.core.text import Lang, detect_lang, fold, number
@@ -375,7 +382,10 @@ class Conversations:
                                        limit=settings.cx_max_upload_bytes,
                                        setting="CX_MAX_UPLOAD_BYTES")  # fmt: skip
             source = upload_source(path, who)
-            report = kb.ingest_upload(path, source, share=share, limits=limits)
+            with kb.writing():  # one writer per data folder: waits for an ingest or index
+                report = kb.ingest_upload(path, source, share=share, limits=limits)
+                kb.tag_feedback(progress=False)
+                kb.link_feedback(progress=False)
         except IngestLimitError as exc:
             log.warning("upload refused (%s): %s", exc.setting, exc)
             found, limit = exc.found, exc.limit
@@ -385,6 +395,8 @@ class Conversations:
             return IngestOutcome(
                 refused=text.format(found=found, limit=limit, setting=exc.setting), source=source
             )
+        except (DataFolderBusyError, DataFolderReadOnlyError, DiskFullError) as exc:
+            return IngestOutcome(refused=str(exc), source=source)  # fixed text, names no file
         except IngestError as exc:
             log.warning("upload not ingested: %s", exc)
             # The message names the file by its path: shown with the source name instead.
@@ -392,8 +404,6 @@ class Conversations:
             message = message.replace(path.name, source or "the file")
             return IngestOutcome(refused=INGEST_FAILED[lang].format(message=redact(message)[0]),
                                  source=source)  # fmt: skip
-        kb.tag_feedback(progress=False)
-        kb.link_feedback(progress=False)
         return IngestOutcome(report=report, source=report.source, shared=share)
 
     @staticmethod

@@ -25,6 +25,18 @@ class ChromaUnavailableError(AssistantError):
     """The Chroma server did not answer (in time, or as a Chroma server); names the settings."""
 
 
+class DataFolderReadOnlyError(AssistantError):
+    """A write was asked of a data folder (or a file in it) that cannot be written."""
+
+
+class DataFolderBusyError(AssistantError):
+    """Another process held the data folder's write lock past CX_WRITE_LOCK_TIMEOUT_S."""
+
+
+class DiskFullError(AssistantError):
+    """A write failed because the disk holding the data folder is full."""
+
+
 class IngestError(AssistantError):
     """A feedback file cannot be read at all (rows with problems are reported, not raised)."""
 

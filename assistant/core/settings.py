@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     cx_data_dir: Path = Field(
         Path(".cx-data"), description="Local data folder: embedded Chroma, tabular copies, models."
     )
+    cx_read_only: bool = Field(
+        False, description="Open the data folder read-only (answers only) even where it is "
+        "writable; a folder that cannot be written is opened so anyway."
+    )
+    cx_write_lock_timeout_s: float = Field(
+        3600.0, gt=0, description="Seconds an ingest, index or chat upload waits for another "
+        "one writing in the same data folder before it gives up."
+    )
     cx_collection_prefix: str = Field("cx", description="Prefix of the Chroma collection names.")
 
     # Vector store: embedded by default, a Chroma server when a host is set

@@ -81,6 +81,10 @@ class IngestReport(BaseModel):
     errors: list[ErrorItem] = Field(default_factory=list)
     indexed: int = Field(0, description="Records embedded into Chroma in this run.")
     repaired: int = Field(0, description="Of those, records whose vectors had been lost.")
+    completed: int = Field(
+        0, description="Records an earlier run left stored but untagged or unlinked, "
+        "finished by this one (set by the caller that tags and links)."
+    )
     redactions: int = Field(0, description="Personal data items replaced in accepted rows.")
     undated: int = Field(0, description="Accepted rows whose date could not be read.")
     reference_date: date | None = None

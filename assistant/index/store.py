@@ -7,14 +7,19 @@ whose text names CHROMA_HOST and CHROMA_PORT.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import httpx
 import numpy as np
 
+from assistant.core.datadir import is_read_only, storage_error
 from assistant.core.errors import AssistantError, ChromaUnavailableError, IndexNotReadyError
 from assistant.core.settings import Settings
 from assistant.index.types import Chunk
@@ -107,16 +112,36 @@ def make_chroma_client(settings: Settings):  # noqa: ANN201 - chromadb's ClientA
 
     if settings.chroma_host:
         return _http_client(settings)
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    path = settings.chroma_path
+    if is_read_only(settings.cx_data_dir, settings.cx_read_only):
+        path = _read_only_copy(path)
+    else:
+        path.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(
-            path=str(settings.chroma_path), settings=ChromaSettings(anonymized_telemetry=False)
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
         )
     except Exception as exc:  # chromadb raises several types for a damaged folder
+        if err := storage_error(exc, settings.cx_data_dir):
+            raise err from exc
         raise IndexNotReadyError(
             f"The index folder {settings.chroma_path} cannot be opened ({type(exc).__name__}). "
             f"Delete it and run `cx-assistant index` to rebuild it."
         ) from exc
+
+
+def _read_only_copy(path: Path) -> Path:
+    """A temporary copy of a read-only Chroma folder: Chroma writes (migrations, its WAL)
+    whenever it opens one, so it cannot open the folder itself. Answers read the copy; every
+    write is refused before it reaches Chroma (KnowledgeBase.writing)."""
+    copy = Path(tempfile.mkdtemp(prefix="cx-chroma-ro-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    if path.is_dir():
+        shutil.copytree(path, copy, dirs_exist_ok=True)
+        for p in [copy, *copy.rglob("*")]:  # the copy keeps the original's read-only modes
+            p.chmod(p.stat().st_mode | 0o200)
+    log.info("data folder read-only: Chroma opened from a copy in %s", copy)
+    return copy
 
 
 def collection_name(prefix: str, kind: str, embedder_name: str) -> str:
@@ -134,9 +159,12 @@ def _batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
 class ChunkStore:
     """Chunks with their vectors and metadata in one Chroma collection (cosine space)."""
 
-    def __init__(self, client, name: str, timeout_s: float | None = None) -> None:  # noqa: ANN001
+    def __init__(
+        self, client, name: str, timeout_s: float | None = None, folder: Path | None = None  # noqa: ANN001
+    ) -> None:
         self.name = name
         self._timeout_s = timeout_s
+        self._folder = folder  # the data folder of an embedded Chroma (full-disk checks)
         get_settings = getattr(client, "get_settings", None)
         chroma = get_settings() if get_settings else None
         self._server = (
@@ -154,12 +182,17 @@ class ChunkStore:
         )
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """One call to Chroma; a server that fails to answer gets the settings named."""
+        """One call to Chroma; a server that fails to answer gets the settings named, a full
+        disk or a read-only folder under an embedded one gets its fixed message."""
         try:
             return fn(*args, **kwargs)
         except httpx.TransportError as exc:
             host, port = self._server or ("?", 0)
             raise chroma_unavailable(host, port, self._timeout_s, exc) from exc
+        except Exception as exc:
+            if self._folder is not None and (err := storage_error(exc, self._folder)):
+                raise err from exc
+            raise
 
     def count(self) -> int:
         return self._call(self._col.count)

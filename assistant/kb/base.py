@@ -7,6 +7,8 @@ created at import time.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +19,13 @@ from tqdm import tqdm
 from assistant.atlas.documents import atlas_documents, whole_document_chunk
 from assistant.atlas.model import Atlas, load_atlas
 from assistant.atlas.playbook import Playbook, load_playbook
-from assistant.core.errors import AssistantError, ConfigError, IndexNotReadyError
+from assistant.core.datadir import is_read_only, storage_error, write_lock
+from assistant.core.errors import (
+    AssistantError,
+    ConfigError,
+    DataFolderReadOnlyError,
+    IndexNotReadyError,
+)
 from assistant.core.settings import Settings
 from assistant.feedback.ingest import (
     IngestLimits,
@@ -60,6 +68,7 @@ class KnowledgeBase:
     _linker: Linker | None = None
     _segment_records: tuple[str, dict[str, set[str]]] = ("", {})
     _article_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    _writing: int = 0  # depth of nested `writing()` blocks: the lock is taken once
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -72,13 +81,45 @@ class KnowledgeBase:
             self.client = make_chroma_client(self.settings)
         return self.client
 
+    @property
+    def read_only(self) -> bool:
+        """The data folder cannot be written (or CX_READ_ONLY): answers only."""
+        return is_read_only(self.settings.cx_data_dir, self.settings.cx_read_only)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer per data folder (ingest, index, doctor repairs, chat uploads): hold its
+        inter-process lock, waiting for another writer to finish. A failure whose cause is
+        the storage (a full disk, a read-only folder) becomes its fixed message."""
+        data = self.settings.cx_data_dir
+        if self._writing:
+            yield
+            return
+        with write_lock(data, self.settings.cx_write_lock_timeout_s, self.settings.cx_read_only):
+            self._writing += 1
+            try:
+                yield
+            except Exception as exc:
+                if err := storage_error(exc, data):
+                    raise err from exc
+                raise
+            finally:
+                self._writing -= 1
+
+    def unfinished_feedback(self) -> set[str]:
+        """Records a run that stopped left stored but untagged or unlinked."""
+        return self.feedback().unfinished_ids()
+
     # -- the parts -----------------------------------------------------------------------
     def store(self, kind: str) -> ChunkStore:
         name = collection_name(self.settings.cx_collection_prefix, kind, self.embedder.name)
         client = self.chroma()  # its own clear error when the folder cannot be opened
         try:
-            return ChunkStore(client, name, timeout_s=self.settings.cx_chroma_timeout_s)
-        except AssistantError:  # a Chroma server that does not answer: its own message
+            return ChunkStore(
+                client, name, timeout_s=self.settings.cx_chroma_timeout_s,
+                folder=None if self.settings.chroma_host else self.settings.cx_data_dir,
+            )  # fmt: skip
+        except AssistantError:  # a server that does not answer, a full disk: their own message
             raise
         except Exception as exc:  # a damaged folder
             where = self.settings.chroma_host or self.settings.chroma_path
@@ -352,7 +393,9 @@ class KnowledgeBase:
                 for rid, text in store.id_texts():
                     for sid in book.segments_mentioned(text):
                         members.setdefault(sid, set()).add(rid)
-                store.set_segment_members(state, members)
+                # Answers from a read-only folder keep them in memory only.
+                with suppress(DataFolderReadOnlyError):
+                    store.set_segment_members(state, members)
             self._segment_records = (state, members)
         return self._segment_records[1]
 

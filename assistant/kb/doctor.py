@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.datadir import storage_error
 from assistant.core.errors import AssistantError
 from assistant.index.indexer import document_hash
 from assistant.index.store import APPROXIMATE_MISS_SHARE, lost_of
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from assistant.index.store import ChunkStore
     from assistant.kb.base import KnowledgeBase
 
+log = logging.getLogger(__name__)
 Part = Literal["methodology", "atlas", "feedback"]
 Status = Literal["ok", "empty", "incomplete", "damaged", "unreadable"]
 PARTS: tuple[Part, ...] = ("methodology", "atlas", "feedback")
@@ -110,13 +113,23 @@ def _feedback_health(kb: KnowledgeBase) -> PartHealth:
     )  # fmt: skip
 
 
+def _failure(kb: KnowledgeBase, part: Part, exc: Exception) -> str:
+    """A fixed message for a part that could not be checked: never a raw traceback."""
+    if isinstance(exc, AssistantError):  # unreadable SQLite, an unreachable Chroma server
+        return str(exc)
+    if err := storage_error(exc, kb.settings.cx_data_dir):  # a full disk, a read-only folder
+        return str(err)
+    log.warning("the %s index cannot be read", part, exc_info=exc)
+    return f"The {part} index cannot be read ({type(exc).__name__}): {_DOCTOR}."
+
+
 def index_health(kb: KnowledgeBase, parts: Sequence[Part] = PARTS) -> IndexHealth:
     out: list[PartHealth] = []
     for part in parts:
         try:
             out.append(_feedback_health(kb) if part == "feedback" else _chunks_health(kb, part))
-        except AssistantError as exc:  # unreadable SQLite, an unreachable Chroma server
-            out.append(PartHealth(part=part, status="unreadable", message=str(exc)))
+        except Exception as exc:
+            out.append(PartHealth(part=part, status="unreadable", message=_failure(kb, part, exc)))
     return IndexHealth(parts=out)
 
 
@@ -226,7 +239,12 @@ def _check_feedback(kb: KnowledgeBase, report: DoctorReport) -> bool:
     # Records never embedded (ingested with --no-embed, or from Slack) are not a fault: the
     # tools read SQLite. `cx-assistant ingest FILE` embeds a file's records.
     add("embedded", True, f"{len(stored & indexed)} of {len(stored)} records have a vector")
-    return bool(orphans or lost)
+    unfinished = feedback.unfinished_ids()
+    add("unfinished", not unfinished, (
+        f"incomplete work: {len(unfinished)} records stored but not tagged or not linked (a run "
+        f"stopped half-way); the next `cx-assistant ingest` or `index` finishes them"
+    ) if unfinished else "every record is tagged and linked")  # fmt: skip
+    return bool(orphans or lost or unfinished)
 
 
 def run_doctor(kb: KnowledgeBase, repair: bool = True, progress: bool = False) -> DoctorReport:
@@ -241,15 +259,19 @@ def run_doctor(kb: KnowledgeBase, repair: bool = True, progress: bool = False) -
                 if part == "feedback"
                 else _check_chunks(kb, part, report)
             )
-        except AssistantError as exc:
-            report.findings.append(Finding(part=part, check="read", ok=False, detail=str(exc)))
+        except Exception as exc:
+            report.findings.append(
+                Finding(part=part, check="read", ok=False, detail=_failure(kb, part, exc))
+            )
             continue
         if not (repair and needs):
             continue
         try:
             report.actions.append(_repair(kb, part, progress))
-        except AssistantError as exc:
-            report.findings.append(Finding(part=part, check="read", ok=False, detail=str(exc)))
+        except Exception as exc:
+            report.findings.append(
+                Finding(part=part, check="read", ok=False, detail=_failure(kb, part, exc))
+            )
     report.health = index_health(kb)
     report.seconds = round(time.perf_counter() - start, 3)
     return report
@@ -259,9 +281,14 @@ def _repair(kb: KnowledgeBase, part: Part, progress: bool) -> str:
     """What was done to bring one part in line with its source."""
     if part == "feedback":
         sync = kb.sync_feedback_index(progress=progress, check_vectors="all")
+        unfinished = len(kb.unfinished_feedback())
+        if unfinished:  # what a run that stopped left half-done
+            kb.tag_feedback(progress=progress)
+            kb.link_feedback(progress=progress)
         return (
             f"feedback: {sync.repaired} records with lost vectors embedded again, "
-            f"{sync.deleted} orphan vectors deleted"
+            f"{sync.deleted} orphan vectors deleted, {unfinished} unfinished records tagged "
+            f"and linked"
         )
     index = kb.index_methodology if part == "methodology" else kb.index_atlas
     r = index(progress=progress, check_vectors="all")

@@ -33,18 +33,21 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     parts = args.only or ["methodology", "atlas", "feedback"]
     progress = not args.quiet
     out: dict[str, Any] = {}
-    if "methodology" in parts:
-        out["methodology"] = kb.index_methodology(progress=progress).model_dump()
-    if "atlas" in parts:
-        out["atlas"] = kb.index_atlas(progress=progress).model_dump()
-    if "feedback" in parts:
-        out["feedback"] = [
-            kb.ingest(path, progress=progress).model_dump(exclude={"errors"})
-            for path in kb.shipped_feedback_files()
-        ]
-        out["tagger"] = kb.ensure_tagger(progress=progress).name
-        out["tagging"] = kb.tag_feedback(progress=progress)
-        out["linking"] = kb.link_feedback(progress=progress)
+    with kb.writing():
+        if "methodology" in parts:
+            out["methodology"] = kb.index_methodology(progress=progress).model_dump()
+        if "atlas" in parts:
+            out["atlas"] = kb.index_atlas(progress=progress).model_dump()
+        if "feedback" in parts:
+            left = kb.unfinished_feedback()
+            out["feedback"] = [
+                kb.ingest(path, progress=progress).model_dump(exclude={"errors"})
+                for path in kb.shipped_feedback_files()
+            ]
+            out["tagger"] = kb.ensure_tagger(progress=progress).name
+            out["tagging"] = kb.tag_feedback(progress=progress)
+            out["linking"] = kb.link_feedback(progress=progress)
+            out["completed"] = len(left)
     if args.json:
         _print_json(out)
         return 0
@@ -56,7 +59,14 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if "tagging" in out:
         tagged = ", ".join(f"{n} by {how}" for how, n in out["tagging"].items())
         print(f"tagger: {out['tagger']}; tagged: {tagged}")
+    if out.get("completed"):
+        print(_completed_line(out["completed"]))
     return 0
+
+
+def _completed_line(n: int) -> str:
+    return (f"completed the work an interrupted run left: {n} stored records tagged and "
+            f"linked")  # fmt: skip
 
 
 def _index_line(kind: str, r: dict[str, Any]) -> str:
@@ -83,6 +93,8 @@ def _ingest_line(r: dict[str, Any]) -> str:
         line += f"\n  {r['undated']} accepted rows have no readable date"
     if r.get("rejects_file"):
         line += f"\n  rejected rows kept in {r['rejects_file']}"
+    if r.get("completed"):
+        line += f"\n  {_completed_line(r['completed'])}"
     return line
 
 
@@ -98,12 +110,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     }  # fmt: skip
     reference = date.fromisoformat(args.reference_date) if args.reference_date else None
     kb = KnowledgeBase.open(settings)
-    report = kb.ingest(
-        Path(args.path), columns=columns, reference=reference, progress=not args.json,
-        embed=not args.no_embed,
-    )  # fmt: skip
-    kb.tag_feedback(progress=not args.json)
-    kb.link_feedback(progress=not args.json)
+    with kb.writing():
+        left = kb.unfinished_feedback()  # records a run that stopped left half-done
+        report = kb.ingest(
+            Path(args.path), columns=columns, reference=reference, progress=not args.json,
+            embed=not args.no_embed,
+        )  # fmt: skip
+        kb.tag_feedback(progress=not args.json)
+        kb.link_feedback(progress=not args.json)
+    report.completed = len(left)
     if args.json:
         _print_json(report.public())
     else:
@@ -418,7 +433,12 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.kb.base import KnowledgeBase
     from assistant.kb.doctor import run_doctor
 
-    report = run_doctor(KnowledgeBase.open(settings), repair=not args.check, progress=not args.json)
+    kb = KnowledgeBase.open(settings)
+    if args.check:
+        report = run_doctor(kb, repair=False, progress=not args.json)
+    else:
+        with kb.writing():
+            report = run_doctor(kb, repair=True, progress=not args.json)
     if args.json:
         _print_json(report.model_dump(mode="json") | {"ok": report.ok})
     else:
@@ -555,7 +575,13 @@ def main(argv: list[str] | None = None, registry: Registry | None = None) -> int
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        from assistant.core.datadir import storage_error
+
+        if err := storage_error(exc, settings.cx_data_dir):  # a full disk, a read-only folder
+            log.info("%s failed: %r", args.command, exc)
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         log.exception("unexpected error in %s", args.command)
         print(
             "error: something went wrong; the log above has the details",

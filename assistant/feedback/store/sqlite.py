@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from assistant.core.datadir import read_only_error, storage_error
 from assistant.core.errors import FeedbackDatabaseError
 from assistant.core.redaction import redact_text
 from assistant.feedback.linking import Link
@@ -88,7 +89,9 @@ def tagset(tags: Iterable[AspectLabel]) -> str | None:
     return ",".join(sorted(f"{t.aspect}:{t.sentiment}" for t in tags)) or None
 
 
-def _unreadable(path: Path, exc: sqlite3.Error) -> FeedbackDatabaseError:
+def _unreadable(path: Path, exc: sqlite3.Error) -> Exception:
+    if err := storage_error(exc, path.parent):
+        return err  # a full disk or a read-only folder: the file itself is fine
     log.warning("feedback database %s: %r", path, exc)
     if "locked" in str(exc):
         return FeedbackDatabaseError(
@@ -116,9 +119,15 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
 
 
 class SQLiteFeedbackStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """`read_only`: the file or its folder cannot be written; opened with mode=ro, no
+        migration or schema write, and every write says the folder is read-only."""
         self.path = path
+        self.read_only = read_only
+        if read_only and not path.is_file():
+            raise read_only_error(path.parent)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         # One connection per thread: the Slack app answers on several worker threads.
         self._local = threading.local()
         self._open()
@@ -127,6 +136,10 @@ class SQLiteFeedbackStore:
     def _open(self) -> None:
         db = self._db
         version = db.execute("PRAGMA user_version").fetchone()[0]
+        if self.read_only:  # readable as it is, or not at all: no migration write
+            if version < VERSION:
+                raise sqlite3.OperationalError("attempt to write a readonly database (migration)")
+            return
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "feedback" in tables and version < VERSION:
             self._migrate_v0()
@@ -180,7 +193,11 @@ class SQLiteFeedbackStore:
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30)
+            db = (
+                sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+                if self.read_only
+                else sqlite3.connect(self.path, timeout=30)
+            )
             self._local.db = db
         return db
 
@@ -558,6 +575,17 @@ class SQLiteFeedbackStore:
             f" OR id IN (SELECT record_id FROM linked WHERE mode IN ({marks}))" if marks else ""
         )
         return self._select(where, tuple(include_modes))
+
+    @_guarded
+    def unfinished_ids(self) -> set[str]:
+        """Records stored but not tagged or not linked: what a run that stopped (killed, a
+        full disk) left half-done; the next ingest or index finishes them."""
+        self._links()
+        rows = self._db.execute(
+            "SELECT id FROM feedback WHERE tagged_by IS NULL "
+            "OR id NOT IN (SELECT record_id FROM linked)"
+        )
+        return {r[0] for r in rows}
 
     def unlinked_count(self) -> int:
         """Records never linked (ingested since the last link run)."""
