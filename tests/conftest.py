@@ -98,9 +98,19 @@ def full_kb(atlas_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -
     """A copy of the session index plus the atlas and the shipped feedback (tabular copy,
     tagged), in its own folder: the methodology-only index stays as it was."""
     kb = copy_kb(atlas_kb, tmp_path_factory.mktemp("cx-full") / "data")
+    kb.chroma()  # opened now, as indexing did: kbs built over full_kb share its client
     kb.ingest(REPO / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False, embed=False)
     kb.tag_feedback(progress=False)
     return kb
+
+
+@pytest.fixture(scope="session")
+def small_feedback(full_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """full_kb's index with a feedback store of 600 shipped comments (slack_harness), ingested
+    and tagged once per run; a module that uses it takes a copy (copy_feedback_kb)."""
+    from slack_harness import small_feedback_kb
+
+    return small_feedback_kb(full_kb, tmp_path_factory.mktemp("small-feedback"))
 
 
 @pytest.fixture(scope="session")
