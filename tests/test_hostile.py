@@ -15,7 +15,7 @@ from assistant.core.tools import ToolContext
 from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
 from assistant.kb.base import KnowledgeBase
 from assistant.surfaces.cli import main
-from conftest import REPO
+from conftest import REPO, copy_kb
 
 PLANTED = ["le.thi.b@example.com", "0987654321", "+84 912 345 678", "4111 1111 1111 1111",
            "079123456789"]  # fmt: skip
@@ -32,15 +32,13 @@ def _write(path: Path, rows: list[tuple]) -> Path:
 
 
 @pytest.fixture
-def hostile_kb(tmp_path, embedder):
+def hostile_kb(tmp_path, atlas_kb):
     rows = [(f"Pin tụt nhanh, liên hệ {p}", 1, "1/3/2020", "{BATTERY#Negative};") for p in PLANTED]
     rows += [(f"Máy nóng. {i}", 2, "2/3/2020", "{BATTERY#Negative};") for i in INSTRUCTIONS]
     rows += [("Pin yếu quá", 2, "3/3/2020", "{BATTERY#Negative};")] * 1
-    s = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=REPO / "corpus",
-                 cx_min_evidence=1)  # eight comments: rank them anyway
-    kb = KnowledgeBase.open(s, embedder)
-    kb.index_methodology(progress=False)
-    kb.index_atlas(progress=False)
+    # A copy of the session's methodology and atlas index (embedding them again for each
+    # test took most of this file's time); the feedback is this test's own.
+    kb = copy_kb(atlas_kb, tmp_path / "d", cx_min_evidence=1)  # eight comments: rank them anyway
     kb.ingest(_write(tmp_path / "hostile.csv", rows), progress=False)
     kb.tag_feedback(progress=False)
     return kb

@@ -8,8 +8,8 @@ import pytest
 from slack_harness import (
     action,
     blocks_of,
+    copy_feedback_kb,
     event,
-    small_feedback_kb,
     start_bot,
     text_of,
     wait_answers,
@@ -19,8 +19,8 @@ THREAD = "1700000005.000500"
 
 
 @pytest.fixture(scope="module")
-def small_kb(full_kb, tmp_path_factory):
-    return small_feedback_kb(full_kb, tmp_path_factory.mktemp("small-feedback"))
+def small_kb(small_feedback, tmp_path_factory):
+    return copy_feedback_kb(small_feedback, tmp_path_factory.mktemp("small-feedback"))
 
 
 @pytest.fixture

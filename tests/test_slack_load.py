@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from slack_harness import (
     answers,
+    copy_feedback_kb,
     load_mix,
     post_together,
-    small_feedback_kb,
     start_bot,
     text_of,
     thread_of,
@@ -20,8 +20,8 @@ from slack_harness import (
 
 
 @pytest.fixture(scope="module")
-def small_kb(full_kb, tmp_path_factory):
-    return small_feedback_kb(full_kb, tmp_path_factory.mktemp("small-feedback"))
+def small_kb(small_feedback, tmp_path_factory):
+    return copy_feedback_kb(small_feedback, tmp_path_factory.mktemp("small-feedback"))
 
 
 @pytest.fixture

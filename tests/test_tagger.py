@@ -1,13 +1,12 @@
 """Feedback tagging on hand-checked comments, both modes; the F1 arithmetic; `tag --json`."""
 
-import csv
 import json
 
 import pytest
 
 from assistant.atlas.model import load_atlas
 from assistant.evals.tagging import score
-from assistant.feedback.records import AspectLabel, parse_labels
+from assistant.feedback.records import AspectLabel
 from assistant.feedback.tagger import LearnedTagger, ZeroShotTagger
 from assistant.surfaces.cli import main
 from conftest import REPO
@@ -21,18 +20,8 @@ def _pairs(tags):
 
 
 @pytest.fixture(scope="module")
-def learned(tmp_path_factory):
-    with (REPO / "corpus/feedback/uit-visfd-train.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))[:4000]  # enough for the hand-checked cases, and quick
-    model = LearnedTagger.train(
-        [r["comment"] for r in rows],
-        [int(r["n_star"]) for r in rows],
-        [parse_labels(r["label"]) for r in rows],
-        ASPECTS,
-    )
-    path = tmp_path_factory.mktemp("model") / "tagger.joblib"
-    model.save(path)
-    return LearnedTagger.load(path)  # what the CLI uses: the saved model
+def learned(tagger_model):
+    return LearnedTagger.load(tagger_model)  # what the CLI uses: the saved model
 
 
 HAND_CHECKED = [

@@ -5,7 +5,7 @@ refused with fixed text that never echoes the file's name. Real Chroma, real fil
 from pathlib import Path
 
 import pytest
-from slack_harness import small_feedback_kb
+from slack_harness import copy_feedback_kb
 
 from assistant.agent.agent import Agent
 from assistant.agent.registry import Registry
@@ -18,8 +18,8 @@ UPLOADER = Requester(user="U0ALLOWED", surface="slack", shared=False)
 
 
 @pytest.fixture(scope="module")
-def kb(full_kb, tmp_path_factory):
-    return small_feedback_kb(full_kb, tmp_path_factory.mktemp("uploads"))
+def kb(small_feedback, tmp_path_factory):
+    return copy_feedback_kb(small_feedback, tmp_path_factory.mktemp("uploads"))
 
 
 def _conversations(kb, **settings) -> Conversations:
