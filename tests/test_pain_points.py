@@ -99,7 +99,7 @@ def test_quotes_are_redacted_and_carry_record_ids(small_kb):
 def test_shipped_data_counts_match_an_independent_count(tmp_path, full_kb, monkeypatch, capsys):
     # The session's full_kb ingested and tagged TRAIN exactly as `index` does; a copy of it
     # is checked here instead of ingesting the 7,786 rows once more.
-    copy_kb(full_kb, tmp_path / "data", cx_min_evidence=30)
+    kb = copy_kb(full_kb, tmp_path / "data", cx_min_evidence=30)
     monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CX_CORPUS_DIR", str(REPO / "corpus"))
     assert main(["pains", "--json", "--top", "10"]) == 0
