@@ -120,25 +120,18 @@ def tagger_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where a test's index needs it, or load it (LearnedTagger.load) as the CLI does."""
     import csv
 
-    import scipy.optimize  # noqa: F401 - loaded before the limit below, so it covers its BLAS
-    from sklearn.linear_model import LogisticRegression  # noqa: F401
-    from threadpoolctl import threadpool_limits
-
     from assistant.atlas.model import load_atlas
     from assistant.feedback.records import parse_labels
     from assistant.feedback.tagger import MODEL_FILE, LearnedTagger
 
     with (REPO / "corpus" / "feedback" / "uit-visfd-train.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))[:4000]
-    # One BLAS thread: scipy's L-BFGS-B makes many tiny BLAS calls, and OpenBLAS's threads
-    # spin-wait for a core on a busy 2-core host (~100 s CPU for this fit, ~13 s with one).
-    with threadpool_limits(limits=1, user_api="blas"):
-        model = LearnedTagger.train(
-            [r["comment"] for r in rows],
-            [int(r["n_star"]) for r in rows],
-            [parse_labels(r["label"]) for r in rows],
-            [a.id for a in load_atlas(REPO / "corpus" / "atlas").taxonomy],
-        )
+    model = LearnedTagger.train(  # one BLAS thread: see LearnedTagger.train
+        [r["comment"] for r in rows],
+        [int(r["n_star"]) for r in rows],
+        [parse_labels(r["label"]) for r in rows],
+        [a.id for a in load_atlas(REPO / "corpus" / "atlas").taxonomy],
+    )
     path = tmp_path_factory.mktemp("tagger") / MODEL_FILE
     model.save(path)
     return path

@@ -85,25 +85,31 @@ class LearnedTagger:
         aspects: list[str],
         progress: bool = False,
     ) -> LearnedTagger:
+        import scipy.optimize  # noqa: F401 - loaded before the thread limit below, so it counts
         from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
         from tqdm import tqdm
 
         model = cls(aspects)
         x = model._features(texts, ratings, fit=True)
-        for aspect in tqdm(aspects, desc="training tagger", unit="aspect", disable=not progress):
-            y = np.array([any(lbl.aspect == aspect for lbl in ls) for ls in labels])
-            if y.all() or not y.any():
-                log.warning("aspect %s: no positive or no negative example; skipped", aspect)
-                continue
-            model._detect[aspect] = LogisticRegression(C=model.c, max_iter=2000).fit(x, y)
-            idx = [i for i, ls in enumerate(labels) if any(lbl.aspect == aspect for lbl in ls)]
-            ys = [next(lbl.sentiment for lbl in labels[i] if lbl.aspect == aspect) for i in idx]
-            if len(set(ys)) > 1:
-                model._sentiment[aspect] = LogisticRegression(C=model.c, max_iter=2000).fit(
-                    x[idx], ys
-                )
-            else:
-                model._sentiment[aspect] = ys[0]
+        # One BLAS thread: the L-BFGS fit makes many tiny BLAS calls, whose threads spin-wait
+        # for a core on a busy 2-core host (a 4,000-comment fit: ~100 s CPU, ~13 s with one).
+        with threadpool_limits(limits=1, user_api="blas"):
+            for aspect in tqdm(aspects, desc="training tagger", unit="aspect",
+                               disable=not progress):  # fmt: skip
+                y = np.array([any(lbl.aspect == aspect for lbl in ls) for ls in labels])
+                if y.all() or not y.any():
+                    log.warning("aspect %s: no positive or no negative example; skipped", aspect)
+                    continue
+                model._detect[aspect] = LogisticRegression(C=model.c, max_iter=2000).fit(x, y)
+                idx = [i for i, ls in enumerate(labels) if any(lbl.aspect == aspect for lbl in ls)]
+                ys = [next(lbl.sentiment for lbl in labels[i] if lbl.aspect == aspect) for i in idx]
+                if len(set(ys)) > 1:
+                    model._sentiment[aspect] = LogisticRegression(
+                        C=model.c, max_iter=2000
+                    ).fit(x[idx], ys)
+                else:
+                    model._sentiment[aspect] = ys[0]
         model.trained_on = len(texts)
         return model
 
