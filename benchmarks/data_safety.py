@@ -1,6 +1,7 @@
 """Benchmark of the data-safety limits: redaction of 1M-character cells, atlas loading (the
-shipped atlas and hostile files), the cheap index check and the doctor, and how long a
-silent Chroma server takes to be reported.
+shipped atlas and hostile files), the cheap index check and the doctor, how long a
+silent Chroma server takes to be reported, and what a chat upload over the row limit costs
+(peak memory and time of a process that only does that).
 
 Writes benchmarks/data_safety.json. Run: `.venv/bin/python benchmarks/data_safety.py`
 (from the repository root; it works in benchmarks/.work/safety, which it deletes first).
@@ -46,6 +47,10 @@ def redaction() -> dict:
         "digits and spaces": "1 " * (N // 2),
         "digits and three spaces": "1   " * (N // 4),
         "+84 repeated": "+84 " * (N // 4),
+        "phone lists and spaced dashes": (
+            "sđt 0912 - 345 - 678, 0987654321/0912345679 k " * (N // 48)
+        ),
+        "order numbers and accounts": "đơn 12345678 và 12345679, STK 0071000123456 " * (N // 44),
         "feedback with personal data": (
             "Pin tốt 0912345678 giá 7.990.000đ a.b@gmail.com CMND 123 456 789 " * (N // 64 + 1)
         )[:N],
@@ -120,6 +125,45 @@ def silent_server() -> dict:
     return {"silent server reported, deadline 1 s (s)": round(time.perf_counter() - start, 2)}
 
 
+UPLOAD = """
+import resource, sys, time
+from pathlib import Path
+from assistant.core.errors import IngestLimitError
+from assistant.core.settings import Settings
+from assistant.feedback.ingest import IngestLimits
+from assistant.kb.base import KnowledgeBase
+path, data = Path(sys.argv[1]), Path(sys.argv[2])
+kb = KnowledgeBase.open(Settings(_env_file=None, cx_data_dir=data))
+start = time.perf_counter()
+try:
+    kb.ingest_upload(path, "upload-bench", share=False,
+                     limits=IngestLimits(max_bytes=20_000_000, max_rows=50_000))
+except IngestLimitError:
+    pass
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def uploads() -> dict:
+    """A chat upload of tiny rows over CX_MAX_UPLOAD_ROWS (50,000), under the byte limit:
+    refused whole, in a process of its own so its peak memory is its own."""
+    import subprocess
+
+    out = {}
+    for mb in (5, 19):
+        path = WORK / f"tiny-{mb}mb.csv"
+        row = "ok,5\n"
+        path.write_text("comment,n_star\n" + row * (mb * 1_000_000 // len(row)), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-c", UPLOAD, str(path), str(WORK / f"up{mb}")],
+                              capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
+        seconds, peak_kb = done.stdout.split()
+        out[f"{mb} MB of tiny rows refused: time (s)"] = round(float(seconds), 2)
+        out[f"{mb} MB of tiny rows refused: peak memory of the process (MB)"] = round(
+            int(peak_kb) / 1024
+        )
+    return out
+
+
 def main() -> None:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
@@ -129,6 +173,7 @@ def main() -> None:
         "atlas": atlas(),
         "index": index_checks(),
         "chroma": silent_server(),
+        "uploads": uploads(),
     }
     (ROOT / "benchmarks" / "data_safety.json").write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps(res, indent=2))

@@ -25,9 +25,9 @@ def test_a_broken_segments_file_drops_only_the_segment_cues_and_says_so(full_kb,
     kb = KnowledgeBase.open(settings, full_kb.embedder)
     answer = Agent(kb).ask("Q2 2020, 1-2 star reviews: what do customers complain about?")
     assert answer.tool == "pain_points"
-    scope = answer.result.scope
-    assert (scope.start.isoformat(), scope.end.isoformat()) == ("2020-04-01", "2020-06-30")
-    assert (scope.min_rating, scope.max_rating) == (1, 2)
+    applied = answer.result.scope.filters
+    assert (applied["start"], applied["end"]) == ("2020-04-01", "2020-06-30")
+    assert (applied["min_rating"], applied["max_rating"]) == (1, 2)
     assert "segments.yaml" in answer.answer and "segment filters not applied" in answer.answer
 
 
