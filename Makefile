@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   install, index the corpus, answer a real question (no keys, no network)
 #   make test   install, lint, run the evals and the whole test suite
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -37,8 +38,15 @@ lint: install
 eval: install
 	@$(BIN)/cx-assistant eval
 
-test: lint eval
-	@$(BIN)/python -m pytest -q
+# The evals and the suite run side by side: each keeps about one core busy, and the machine
+# has two. The suite prints as it goes; the evals' table follows it, then the suite's summary
+# line again, so the run still closes on it. Either failing fails the target.
+test: lint
+	@echo ">> evals (in the background, table below) and the test suite"
+	@$(BIN)/cx-assistant eval > $(VENV)/eval.log 2>&1 & evals=$$!; \
+	$(BIN)/python -m pytest -q | tee $(VENV)/pytest.log; tests=$${PIPESTATUS[0]}; \
+	wait $$evals; status=$$?; echo; cat $(VENV)/eval.log; echo; \
+	tail -n 1 $(VENV)/pytest.log; test $$status -eq 0 -a $$tests -eq 0
 
 clean:
 	rm -rf $(VENV) .cx-data .pytest_cache .ruff_cache
