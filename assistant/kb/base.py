@@ -47,6 +47,7 @@ from assistant.index.store import (
     make_chroma_client,
 )
 from assistant.index.types import Chunk, Embedder
+from assistant.index.vector_cache import with_shipped_vectors
 from assistant.methodology.chunking import chunk_document
 from assistant.methodology.loaders import load_methodology
 from assistant.methodology.retrieval import HybridRetriever
@@ -187,7 +188,7 @@ class KnowledgeBase:
         report = index_documents(
             load_methodology(self.settings.methodology_dir),
             self.store("methodology"),
-            self.embedder,
+            with_shipped_vectors(self.embedder, self.settings.cx_corpus_dir),
             chunker=chunk_document,
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
@@ -203,7 +204,7 @@ class KnowledgeBase:
         report = index_documents(
             atlas_documents(self.atlas()),
             self.store("atlas"),
-            self.embedder,
+            with_shipped_vectors(self.embedder, self.settings.cx_corpus_dir),
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
             chunker=whole_document_chunk,
