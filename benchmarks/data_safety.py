@@ -117,7 +117,7 @@ def silent_server() -> dict:
                  chroma_port=sock.getsockname()[1], cx_chroma_timeout_s=1)  # fmt: skip
     start = time.perf_counter()
     try:
-        KnowledgeBase.open(s)
+        KnowledgeBase.open(s).chroma()  # the client is made on first use
     except ChromaUnavailableError:
         pass
     finally:
