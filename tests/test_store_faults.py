@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,36 @@ def test_two_concurrent_ingests_wait_for_each_other(data, tmp_path, embedder):
     assert len(kb.store("feedback").ids()) == 2 * len(COMMENTS)
     report = run_doctor(kb, repair=False)
     assert report.ok, report.text()
+
+
+def test_two_threads_of_one_process_write_one_at_a_time(tmp_path, embedder):
+    # Two chat uploads on two workers of one bot: the second waits as another process would.
+    settings = Settings(_env_file=None, cx_data_dir=tmp_path / "d", cx_corpus_dir=REPO / "corpus")
+    kb = KnowledgeBase.open(settings, embedder)
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with kb.writing():
+            order.append("first in")
+            inside.set()
+            release.wait(10)
+            order.append("first out")
+
+    def second() -> None:
+        inside.wait(10)
+        with kb.writing():
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    inside.wait(10)
+    time.sleep(0.3)  # room for the second to get in, were it let in
+    assert order == ["first in"]
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert order == ["first in", "first out", "second in"]
 
 
 def test_a_writer_waits_for_the_lock_and_gives_up_after_the_timeout(data, embedder, capsys):

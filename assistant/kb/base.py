@@ -7,6 +7,7 @@ created at import time.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -69,7 +70,9 @@ class KnowledgeBase:
     _linker: Linker | None = None
     _segment_records: tuple[str, dict[str, set[str]]] = ("", {})
     _article_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
-    _writing: int = 0  # depth of nested `writing()` blocks: the lock is taken once
+    # Depth of nested `writing()` blocks, per thread: a thread takes the lock once; another
+    # thread (a second chat upload) waits for it like another process would.
+    _writing: threading.local = field(default_factory=threading.local)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -93,11 +96,11 @@ class KnowledgeBase:
         inter-process lock, waiting for another writer to finish. A failure whose cause is
         the storage (a full disk, a read-only folder) becomes its fixed message."""
         data = self.settings.cx_data_dir
-        if self._writing:
+        if getattr(self._writing, "depth", 0):
             yield
             return
         with write_lock(data, self.settings.cx_write_lock_timeout_s, self.settings.cx_read_only):
-            self._writing += 1
+            self._writing.depth = 1
             try:
                 yield
             except Exception as exc:
@@ -105,7 +108,7 @@ class KnowledgeBase:
                     raise err from exc
                 raise
             finally:
-                self._writing -= 1
+                self._writing.depth = 0
 
     def unfinished_feedback(self) -> set[str]:
         """Records a run that stopped left stored but untagged or unlinked."""
