@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from assistant.agent.agent import Agent, Request
 from assistant.agent.registry import Registry
 from assistant.agent.router import Router
-from assistant.agent.toolset import FilteredToolset, ToolRefused, Toolset
+from assistant.agent.toolset import FilteredToolset, Toolset
 from assistant.chat.conversation import AccessPolicy, Conversations, Requester
+from assistant.core.errors import ToolRefused
 from assistant.core.tools import ToolContext, ToolSpec
 from assistant.surfaces.cli import main
 from conftest import REPO

@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.agent.composer import tool_citations
-from assistant.agent.toolset import FilteredToolset, ToolRefused, UnknownTool
+from assistant.agent.toolset import FilteredToolset
 from assistant.core.answers import Answer, Attachment, Citation
-from assistant.core.errors import AssistantError, LLMUnavailable
+from assistant.core.errors import AssistantError, LLMUnavailable, ToolRefused, UnknownTool
 from assistant.core.tools import ToolContext
 
 if TYPE_CHECKING:

@@ -15,17 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant.agent.registry import Registry
-from assistant.core.errors import AssistantError
+from assistant.core.errors import ToolRefused, UnknownTool
 from assistant.core.text import Lang
 from assistant.core.tools import ToolContext, ToolSpec
-
-
-class UnknownTool(AssistantError):
-    """No tool of that name (a model's invention, or a tool not registered)."""
-
-
-class ToolRefused(AssistantError):
-    """A registered tool the access policy does not grant this request."""
 
 
 class Toolset:

@@ -100,3 +100,11 @@ class TooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.size = size
+
+
+class UnknownTool(AssistantError):
+    """No tool of that name (a model's invention, or a tool not registered)."""
+
+
+class ToolRefused(AssistantError):
+    """A registered tool the access policy does not grant this request."""
