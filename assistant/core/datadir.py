@@ -44,8 +44,7 @@ def is_read_only(folder: Path, forced: bool = False) -> bool:
     parent)."""
     if forced:
         return True
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
+    folder = _existing(folder)
     try:  # a read-only mount stops root too, where permission bits do not
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
             return True
@@ -72,11 +71,16 @@ def disk_full_error(folder: Path, needed_bytes: int = 0) -> DiskFullError:
     )
 
 
+def _existing(path: Path) -> Path:
+    """`path`, or its nearest parent that exists (where it would be written)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
 def _free_bytes(folder: Path) -> int:
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
     try:
-        return shutil.disk_usage(folder).free
+        return shutil.disk_usage(_existing(folder)).free
     except OSError:
         return 0
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from assistant.atlas.documents import atlas_documents, whole_document_chunk
 from assistant.atlas.model import Atlas, load_atlas
 from assistant.atlas.playbook import Playbook, load_playbook
-from assistant.core.datadir import is_read_only, storage_error, write_lock
+from assistant.core.datadir import storage_error, write_lock
 from assistant.core.errors import (
     AssistantError,
     ConfigError,
@@ -70,6 +70,7 @@ class KnowledgeBase:
     _linker: Linker | None = None
     _segment_records: tuple[str, dict[str, set[str]]] = ("", {})
     _article_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    _indexing_embedder: Embedder | None = None
     # Depth of nested `writing()` blocks, per thread: a thread takes the lock once; another
     # thread (a second chat upload) waits for it like another process would.
     _writing: threading.local = field(default_factory=threading.local)
@@ -84,11 +85,6 @@ class KnowledgeBase:
         if self.client is None:
             self.client = make_chroma_client(self.settings)
         return self.client
-
-    @property
-    def read_only(self) -> bool:
-        """The data folder cannot be written (or CX_READ_ONLY): answers only."""
-        return is_read_only(self.settings.cx_data_dir, self.settings.cx_read_only)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -185,13 +181,22 @@ class KnowledgeBase:
         return self._retrievers[kind]
 
     # -- indexing ------------------------------------------------------------------------
+    def _passage_embedder(self) -> Embedder:
+        """The embedder for indexing the shipped corpus: answering from its shipped vectors
+        where it can (read once per knowledge base, not once per part)."""
+        if self._indexing_embedder is None:
+            self._indexing_embedder = with_shipped_vectors(
+                self.embedder, self.settings.cx_corpus_dir
+            )
+        return self._indexing_embedder
+
     def index_methodology(
         self, progress: bool = True, check_vectors: CheckVectors = "sample"
     ) -> IndexReport:
         report = index_documents(
             load_methodology(self.settings.methodology_dir),
             self.store("methodology"),
-            with_shipped_vectors(self.embedder, self.settings.cx_corpus_dir),
+            self._passage_embedder(),
             chunker=chunk_document,
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
@@ -207,7 +212,7 @@ class KnowledgeBase:
         report = index_documents(
             atlas_documents(self.atlas()),
             self.store("atlas"),
-            with_shipped_vectors(self.embedder, self.settings.cx_corpus_dir),
+            self._passage_embedder(),
             batch_size=self.settings.cx_embed_batch_size,
             progress=progress,
             chunker=whole_document_chunk,
