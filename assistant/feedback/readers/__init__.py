@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.core.errors import IngestError
@@ -43,28 +44,30 @@ def reader_for(path: Path) -> FeedbackReader:
     return reader
 
 
-def read_file(path: Path) -> tuple[list[str], Iterator[Row]]:
-    """The file's header and its rows, read lazily as they are asked for (call again for
-    another pass). A reader raises IngestError (without the path: it sees only the text)
-    for a file it cannot read at all; it comes out of the header or of the rows."""
+@contextmanager
+def _opened(path: Path) -> Iterator[tuple[FeedbackReader, Iterator[str]]]:
+    """The file's reader and its lines, closed after; an IngestError of the reader (which
+    sees only the text) is raised again naming the file."""
     reader = reader_for(path)
     lines = read_lines(path, header=reader.header_line)
     try:
-        header = reader.header(lines)
+        yield reader, lines
     except IngestError as exc:
         raise IngestError(f"{path}: {exc}") from exc
     finally:
-        lines.close()  # the file, read only as far as the header
+        lines.close()
+
+
+def read_file(path: Path) -> tuple[list[str], Iterator[Row]]:
+    """The file's header and its rows, read lazily as they are asked for (call again for
+    another pass). A reader raises IngestError for a file it cannot read at all; it comes
+    out of the header or of the rows."""
+    with _opened(path) as (reader, lines):  # read only as far as the header
+        header = reader.header(lines)
     return header, read_rows(path)
 
 
 def read_rows(path: Path) -> Iterator[Row]:
     """The file's rows, read lazily (another pass over a file read_file has opened)."""
-    reader = reader_for(path)
-    lines = read_lines(path, header=reader.header_line)
-    try:
+    with _opened(path) as (reader, lines):
         yield from reader.rows(lines)
-    except IngestError as exc:
-        raise IngestError(f"{path}: {exc}") from exc
-    finally:
-        lines.close()
