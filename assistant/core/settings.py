@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="Seconds an ingest, index or chat upload waits for another "
         "one writing in the same data folder before it gives up."
     )
+    cx_database_url: str | None = Field(
+        None,
+        description="Relational store for state shared by processes (postgresql://…); "
+        "unset = SQLite file state.sqlite in CX_DATA_DIR.",
+    )
     cx_collection_prefix: str = Field("cx", description="Prefix of the Chroma collection names.")
 
     # Vector store: embedded by default, a Chroma server when a host is set
@@ -194,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def feedback_db(self) -> Path:
         return self.cx_data_dir / "feedback.sqlite"
+
+    @property
+    def state_db(self) -> Path:
+        return self.cx_data_dir / "state.sqlite"
 
     @property
     def rejects_dir(self) -> Path:
