@@ -20,19 +20,21 @@ A comment may link to no journey at all ("cảm ơn shop").
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.atlas.model import Atlas, Journey, Step
 from assistant.core.errors import LinkCuesError
 from assistant.core.text import detect_lang, nfc
 from assistant.core.yaml_files import YamlData
-from assistant.feedback.cues import CueMatcher
+from assistant.feedback.cues import CueMatcher, fold_aligned
 from assistant.feedback.segments import Cues
 from assistant.index.types import Embedder
 
@@ -48,16 +50,37 @@ from assistant.index.types import Embedder
 # header; rerun it with `assistant.evals.linking.sweep` for another embedder.
 SEMANTIC_THRESHOLD = 0.045
 
+# A step of a journey a cue linked, named by no cue: linked when its description stands out
+# from the comment's mean similarity to all steps by this margin. Calibrated on the
+# step labels of 220 TRAIN comments (evals/data/step_links_train_calibration.yaml; table in
+# `assistant.evals.step_links.sweep`).
+STEP_THRESHOLD = 0.06
+
+# Bumped when the linking rules change in code, so stores linked before are linked again.
+LINKER_VERSION = 2
+
 Method = Literal["cue", "semantic"]
 
 
 class Link(BaseModel):
-    """One journey a comment talks about."""
+    """One journey a comment talks about, and the steps of it the comment speaks of."""
 
     journey: str
-    step: str | None = Field(None, description="Step id inside the journey, when one is clear.")
+    step: str | None = Field(None, description="The first step in `steps` (None: none is named).")
+    steps: list[str] = Field(
+        default_factory=list, description="Every step of the journey the comment speaks of."
+    )
     score: float = Field(description="1.0 for a cue word; the cosine similarity otherwise.")
     why: str = Field(description="'cue:<word>' (the first cue found) or 'semantic'.")
+
+    @model_validator(mode="after")
+    def _one_step_list(self) -> Link:
+        # `step` is the first of `steps`: either may be given, the other follows.
+        if self.step and not self.steps:
+            self.steps = [self.step]
+        elif self.steps and self.step != self.steps[0]:
+            self.step = self.steps[0]
+        return self
 
     @property
     def method(self) -> Method:
@@ -74,13 +97,33 @@ class _Strict(BaseModel):
 class WeakCues(_Strict):
     unless: list[str] = Field(default_factory=list)
     cues: Cues
+    steps: dict[str, Cues] = Field(
+        default_factory=dict, description="Weak cues that also name a step when they link."
+    )
 
 
 class JourneyCues(_Strict):
     journey: str
     cues: Cues = Field(default_factory=Cues)
     steps: dict[str, Cues] = Field(default_factory=dict)
+    # Regular expressions over the folded text (lower case, no accents) that name a step:
+    # "mua được 3 ngày" is the first week whatever the number.
+    step_patterns: dict[str, list[str]] = Field(default_factory=dict)
+    # Words that name a step only in a comment another cue already links to the journey:
+    # "lỗi" is noticing a fault in a warranty story, daily use otherwise.
+    context_steps: dict[str, Cues] = Field(default_factory=dict)
     weak: WeakCues | None = None
+
+    @field_validator("step_patterns")
+    @classmethod
+    def _compiles(cls, patterns: dict[str, list[str]]) -> dict[str, list[str]]:
+        for words in patterns.values():
+            for p in words:
+                try:
+                    re.compile(p)
+                except re.error as exc:
+                    raise ValueError(f"not a regular expression: {p!r} ({exc})") from exc
+        return patterns
 
 
 class LinkCueBook(_Strict):
@@ -107,10 +150,14 @@ def validate_link_cues(path: Path, atlas: Atlas) -> tuple[LinkCueBook | None, li
         if jc.journey in seen:
             data.report(("journeys", i, "journey"), f"journey {jc.journey!r} listed twice")
         seen.add(jc.journey)
-        for step in jc.steps:
+        named = [("steps", s) for s in jc.steps] + [
+            ("step_patterns", s) for s in jc.step_patterns
+        ] + [("context_steps", s) for s in jc.context_steps]
+        named += [("weak", "steps", s) for s in (jc.weak.steps if jc.weak else {})]  # type: ignore[misc]
+        for *where, step in named:
             if step not in known[jc.journey]:
                 msg = f"unknown step {step!r} of journey {jc.journey!r}"
-                data.report(("journeys", i, "steps", step), msg)
+                data.report(("journeys", i, *where, step), msg)
         for k, other in enumerate(jc.weak.unless if jc.weak else []):
             if other not in known:
                 data.report(("journeys", i, "weak", "unless", k), f"unknown journey {other!r}")
@@ -139,7 +186,7 @@ def load_link_cues(atlas: Atlas, path: Path | None = None) -> LinkCueBook:
 
 @dataclass(frozen=True)
 class _Cue:
-    kind: Literal["strong", "weak", "ignore"]
+    kind: Literal["strong", "weak", "context", "ignore"]
     journey: str = ""
     step: str | None = None
 
@@ -153,7 +200,8 @@ def step_description(journey: Journey, step: Step, lang: str) -> str:
 
 
 class Linker:
-    """Links comments to journeys by cue words and, given vectors, semantic similarity."""
+    """Links comments to journeys and their steps by cue words and, given vectors, semantic
+    similarity."""
 
     def __init__(
         self,
@@ -162,12 +210,15 @@ class Linker:
         embedder: Embedder | None = None,
         *,
         threshold: float = SEMANTIC_THRESHOLD,
+        step_threshold: float = STEP_THRESHOLD,
     ) -> None:
         """`threshold`: the margin (cosine over the comment's mean cosine to all steps) a
-        journey no cue named needs to be linked semantically."""
+        journey no cue named needs to be linked semantically; `step_threshold`: the margin a
+        step of a journey linked by a cue needs to be linked when no cue names it."""
         self.atlas = atlas
         self.embedder = embedder
         self.threshold = threshold
+        self.step_threshold = step_threshold
         self._weak_unless = {
             jc.journey: set(jc.weak.unless) for jc in cues.journeys if jc.weak is not None
         }
@@ -190,16 +241,41 @@ class Linker:
                     table[_key(word)] = _Cue("strong", jc.journey, step)
             for word in jc.weak.cues.all() if jc.weak else []:
                 table[_key(word)] = _Cue("weak", jc.journey)
+            for step, step_cues in jc.weak.steps.items() if jc.weak else []:
+                for word in step_cues.all():
+                    table[_key(word)] = _Cue("weak", jc.journey, step)
         for word in cues.ignore.all():
             table[_key(word)] = _Cue("ignore")
         self._cues = table
         self._matcher = CueMatcher({word: [word] for word in table})
+        # Context words are read apart: "đơ" names a warranty step in a warranty story and
+        # is still the daily-use cue it is everywhere.
+        self._context = {
+            _key(word): _Cue("context", jc.journey, step)
+            for jc in cues.journeys
+            for step, step_cues in jc.context_steps.items()
+            for word in step_cues.all()
+        }
+        self._context_matcher = CueMatcher({word: [word] for word in self._context})
+        self._patterns = [
+            (jc.journey, step, re.compile(p))
+            for jc in cues.journeys
+            for step, patterns in jc.step_patterns.items()
+            for p in patterns
+        ]
+        # What the links depend on: a store linked under another signature is linked again.
+        self.signature = hashlib.sha256(
+            "|".join([
+                str(LINKER_VERSION), cues.model_dump_json(),
+                ",".join(f"{j}.{s}" for j, s in self._steps), f"{threshold}:{step_threshold}",
+            ]).encode("utf-8")
+        ).hexdigest()[:16]  # fmt: skip
 
     # -- public ------------------------------------------------------------------------------
     def link(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[list[Link]]:
         """The links of each text, journeys in atlas order. With `vectors` (the texts'
-        passage embeddings, one row each, made by `embedder`), semantic similarity picks
-        steps and may add a journey no cue named; without, cue words only."""
+        passage embeddings, one row each, made by `embedder`), semantic similarity may add
+        steps to a journey a cue named and a journey no cue named; without, cue words only."""
         sims = self.similarities(texts, vectors) if vectors is not None else None
         return [self._link_one(t, None if sims is None else sims[i]) for i, t in enumerate(texts)]
 
@@ -251,34 +327,49 @@ class Linker:
             self._step_vectors[lang] = m / np.linalg.norm(m, axis=1, keepdims=True)
         return self._step_vectors[lang]
 
+    def _hits(self, text: str) -> list[tuple[int, str, _Cue]]:
+        """(offset, phrase, cue) of every cue word and step pattern in the text."""
+        folded = fold_aligned(text)
+        out = [(h.start, h.label, self._cues[h.label]) for h in self._matcher.find(text, folded)]
+        out += [(h.start, h.label, self._context[h.label])
+                for h in self._context_matcher.find(text, folded)]  # fmt: skip
+        for journey, step, pattern in self._patterns:
+            for m in pattern.finditer(folded):
+                out.append((m.start(), text[m.start() : m.end()].lower(),
+                            _Cue("strong", journey, step)))  # fmt: skip
+        return sorted(out, key=lambda h: h[0])
+
     def _link_one(self, text: str, sims: np.ndarray | None) -> list[Link]:
         text = nfc(text)
-        hits = sorted(self._matcher.find(text), key=lambda h: h.start)
-        strong: dict[str, list[tuple[str, str | None]]] = {}
-        weak: dict[str, list[tuple[str, str | None]]] = {}
-        for hit in hits:
-            cue = self._cues[hit.label]
+        found: dict[str, dict[str, list[tuple[str, str | None]]]] = {
+            "strong": {}, "weak": {}, "context": {}
+        }  # fmt: skip
+        for _, label, cue in self._hits(text):
             if cue.kind != "ignore":
-                bucket = strong if cue.kind == "strong" else weak
-                bucket.setdefault(cue.journey, []).append((hit.label, cue.step))
-        for journey, found in weak.items():
+                found[cue.kind].setdefault(cue.journey, []).append((label, cue.step))
+        strong, weak = found["strong"], found["weak"]
+        for journey, hits in weak.items():
             if journey not in strong and not (self._weak_unless.get(journey, set()) & set(strong)):
-                strong[journey] = found
-        per_step = _per_journey(sims, self._steps) if sims is not None else {}
+                strong[journey] = hits
+        for journey, hits in found["context"].items():
+            if journey in strong:
+                strong[journey] = strong[journey] + hits
+        margins = sims - sims.mean() if sims is not None and sims.size else None
         links: dict[str, Link] = {}
-        for journey, found in strong.items():
-            steps = [s for _, s in found if s]
-            step = max(steps, key=steps.count) if steps else None
-            if step is None and journey in per_step:
-                step = per_step[journey][1]
-            links[journey] = Link(journey=journey, step=step, score=1.0, why=f"cue:{found[0][0]}")
-        if sims is not None and sims.size:
+        for journey, hits in strong.items():
+            steps = list(dict.fromkeys(s for _, s in hits if s))
+            if margins is not None:
+                # Steps no cue named whose description the comment stands out for.
+                near = [(float(margins[k]), s) for k, (j, s) in enumerate(self._steps)
+                        if j == journey and margins[k] >= self.step_threshold]  # fmt: skip
+                steps += [s for _, s in sorted(near, reverse=True) if s not in steps]
+            links[journey] = Link(journey=journey, steps=steps, score=1.0, why=f"cue:{hits[0][0]}")
+        if margins is not None:
             # One semantic candidate: the journey of the step that stands out most from the
             # comment's mean similarity to all steps.
-            best = int(np.argmax(sims))
+            best = int(np.argmax(margins))
             journey, step = self._steps[best]
-            margin = float(sims[best] - sims.mean())
-            if journey not in links and margin >= self.threshold:
+            if journey not in links and float(margins[best]) >= self.threshold:
                 links[journey] = Link(
                     journey=journey, step=step, score=round(float(sims[best]), 4), why="semantic"
                 )
@@ -288,12 +379,3 @@ class Linker:
 
 def _key(word: str) -> str:
     return " ".join(nfc(word).lower().split())
-
-
-def _per_journey(sims: np.ndarray, steps: list[tuple[str, str]]) -> dict[str, tuple[float, str]]:
-    """journey -> (best similarity among its steps, that step)."""
-    out: dict[str, tuple[float, str]] = {}
-    for (journey, step), score in zip(steps, sims.tolist(), strict=True):
-        if journey not in out or score > out[journey][0]:
-            out[journey] = (score, step)
-    return out
