@@ -13,12 +13,14 @@ from assistant.core.errors import LinkCuesError
 from assistant.core.settings import Settings
 from assistant.feedback.linking import (
     SEMANTIC_THRESHOLD,
+    STEP_THRESHOLD,
     Link,
     Linker,
     load_link_cues,
     validate_link_cues,
 )
 from assistant.feedback.records import FeedbackRecord
+from assistant.feedback.scope import ensure_links
 from assistant.feedback.store import SQLiteFeedbackStore
 from assistant.kb.base import KnowledgeBase
 
@@ -89,6 +91,47 @@ def test_ignored_phrases_and_accents_keep_words_from_being_misread(linker):
     assert "warranty" in journeys(linker, "mang di sua 2 lan")
 
 
+def steps(linker: Linker, text: str) -> set[str]:
+    return {f"{lk.journey}.{s}" for lk in linker.cue_links(text) for s in lk.steps}
+
+
+def test_a_comment_is_linked_to_every_step_it_speaks_of_and_no_other(linker):
+    assert steps(linker, "Pin trâu, camera chụp đẹp, chơi liên quân không lag") == {
+        "daily-use.battery-life", "daily-use.camera-use", "daily-use.gaming-performance",
+    }  # fmt: skip
+    # A journey cue, or words about the phone in general, name no step.
+    assert steps(linker, "Máy đẹp, dùng ổn trong tầm giá") == set()
+    assert [lk.journey for lk in linker.cue_links("Máy đẹp, dùng ổn")] == ["daily-use"]
+    # "mượt" alone is the phone in general; gaming is named by the games.
+    assert steps(linker, "Máy mượt lắm") == set()
+
+
+def test_step_patterns_and_staff_words_name_their_steps(linker):
+    assert steps(linker, "Mua được 3 ngày thấy ok") == {"daily-use.first-week"}
+    assert steps(linker, "mua dc hai tuan roi") == {"daily-use.first-week"}
+    assert "daily-use.first-week" not in steps(linker, "Mua được máy giá tốt")
+    assert steps(linker, "Nhân viên vui vẻ") == {"buy-store.staff-advice"}
+
+
+def test_a_fault_is_a_warranty_step_only_in_a_warranty_story(linker):
+    # The step labels read "lỗi" in a warranty story as noticing the fault; alone, a fault
+    # is daily use (the journey labels never link it to warranty).
+    assert "warranty" not in journeys(linker, "Máy bị lỗi loa")
+    assert steps(linker, "Máy bị lỗi loa, mang ra bảo hành") == {
+        "warranty.notice-fault", "warranty.drop-off",
+    }  # fmt: skip
+
+
+def test_exchange_and_return_requests_are_the_policy_not_collecting_a_repaired_phone(linker):
+    # The roadmap example: "muốn đổi", "trả lại", "mất 20%" are requests to
+    # exchange or return (what the policy allows), not a repaired phone being picked up.
+    for text in ("Máy lỗi muốn đổi máy khác", "giờ muốn trả lại thì mất 20%",
+                 "bảo hành trả lại máy chịu lỗ"):  # fmt: skip
+        found = steps(linker, text)
+        assert "warranty.read-policy" in found and "warranty.pick-up" not in found, text
+    assert "warranty.pick-up" in steps(linker, "bảo hành xong lấy máy về vẫn bị lại")
+
+
 def test_cue_words_come_from_the_atlas_too(linker):
     # "hậu mãi" is only in the atlas's warranty keywords; step names are cues as well.
     assert journeys(linker, "dịch vụ hậu mãi tốt") == ["warranty"]
@@ -113,7 +156,18 @@ def test_semantic_mode_picks_steps_and_adds_a_journey_only_above_the_threshold(
     warranty, weather = semantic.link(texts, vectors)
     steps = {s.id for _, s in ATLAS.journey("warranty").steps()}
     assert [(lk.journey, lk.why) for lk in warranty] == [("warranty", "cue:bảo hành")]
-    assert warranty[0].step in steps  # chosen by similarity: the cue named no step
+    # A journey cue names no step; similarity adds one only when it stands out that far.
+    margins = semantic.similarities(texts[:1], vectors[:1])[0]
+    margins = margins - margins.mean()
+    expected = [s for k, (j, s) in enumerate(semantic.steps)
+                if j == "warranty" and margins[k] >= semantic.step_threshold]  # fmt: skip
+    assert set(warranty[0].steps) == set(expected) and set(expected) <= steps
+    semantic.step_threshold = -1.0
+    try:  # every step of the cue's journey stands out from a mean that is above none
+        (link,) = semantic.link(texts[:1], vectors[:1])[0]
+        assert set(link.steps) == steps and link.step == link.steps[0]
+    finally:
+        semantic.step_threshold = STEP_THRESHOLD
     assert weather == []  # nothing stands out that far from the comment's mean similarity
     semantic.threshold = 0.0
     try:
@@ -176,15 +230,17 @@ def test_links_round_trip_in_sqlite(tmp_path):
     store = SQLiteFeedbackStore(tmp_path / "feedback.sqlite")
     store.add([_record(0, "a"), _record(1, "b"), _record(2, "c")])
     assert {r.id for r in store.to_link()} == {"f:0", "f:1", "f:2"}
-    a = [Link(journey="delivery", step="receive", score=1.0, why="cue:shipper"),
+    a = [Link(journey="delivery", steps=["receive", "unbox"], score=1.0, why="cue:shipper"),
          Link(journey="daily-use", step=None, score=0.87, why="semantic")]  # fmt: skip
+    assert a[0].step == "receive"  # the first of its steps
     store.set_links([("f:0", a), ("f:1", [])], "cue+semantic")
     store.set_links([("f:2", a[:1])], "cue")
     assert store.links_for("f:0") == sorted(a, key=lambda lk: lk.journey)
     assert store.links_for("f:1") == []
     assert store.records_linked_to("delivery") == ["f:0", "f:2"]
     assert store.records_linked_to("delivery", "receive") == ["f:0", "f:2"]
-    assert store.records_linked_to("delivery", "unbox") == []
+    assert store.records_linked_to("delivery", "unbox") == ["f:0", "f:2"]  # every step
+    assert store.records_linked_to("delivery", "track-order") == []
     assert store.records_linked_to("daily-use") == ["f:0"]
     assert [r.id for r in store.to_link()] == []  # f:1 linked to nothing is still linked
     assert [r.id for r in store.to_link(include_modes=("cue",))] == ["f:2"]
@@ -234,3 +290,13 @@ def test_link_feedback_links_by_cues_then_again_once_vectors_exist(tmp_path, emb
     assert warranty.step == "drop-off" and warranty.method == "cue"
     assert kb.link_feedback(progress=False) == {"cue": 0, "cue+semantic": 0}
     assert kb.link_feedback(relink=True, progress=False) == {"cue": 0, "cue+semantic": 4}
+
+    # Links made by another linker (other cues or rules: another signature) are made again,
+    # by link_feedback and by the scope of the next answer.
+    assert store.link_signature() == kb.linker().signature
+    store.set_link_signature("an older linker")
+    assert kb.link_feedback(progress=False) == {"cue": 0, "cue+semantic": 4}
+    assert store.link_signature() == kb.linker().signature
+    store.set_link_signature("an older linker")
+    ensure_links(kb)
+    assert store.link_signature() == kb.linker().signature

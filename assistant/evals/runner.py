@@ -116,6 +116,14 @@ def _linking(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
     return evaluate(kb, folder / "journey_links.yaml", folder / "data" / "uit-visfd-dev.csv")
 
 
+def _step_links(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.step_links import evaluate
+
+    return evaluate(kb, folder / "step_links.yaml", folder / "data" / "uit-visfd-dev.csv",
+                    folder / "data" / "step_links_train_calibration.yaml",
+                    kb.settings.feedback_dir / "uit-visfd-train.csv")  # fmt: skip
+
+
 def _redaction(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.redaction import evaluate
 
@@ -130,6 +138,7 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "routing": _routing,
     "filters": _filters,
     "linking": _linking,
+    "step_links": _step_links,
     "redaction": _redaction,
 }
 

@@ -24,6 +24,7 @@ from assistant.core.errors import AssistantError, NoFeedbackError
 from assistant.core.settings import Settings
 from assistant.core.text import fold
 from assistant.core.tools import Confidence
+from assistant.feedback.linking import Linker
 from assistant.feedback.segments import SegmentBook
 from assistant.feedback.store import FeedbackStore
 from assistant.index.types import Chunk, ChunkSearch
@@ -49,6 +50,8 @@ class FeedbackSource(Protocol):
     def records_of_segment(self, segment_id: str) -> set[str]: ...
 
     def link_feedback(self, relink: bool = False, progress: bool = True) -> dict[str, int]: ...
+
+    def linker(self) -> Linker: ...
 
     def pinned_passage(self, key: str) -> Chunk: ...
 
@@ -158,8 +161,12 @@ def persona_segment(kb: FeedbackSource, persona: Persona) -> str | None:
 
 
 def ensure_links(kb: FeedbackSource) -> None:
-    """Link records that were never linked (a file ingested since the last index)."""
-    if kb.feedback().unlinked_count():
+    """Link records that were never linked (a file ingested since the last index), and all
+    of them again when they were linked by another linker (other cues, rules or steps);
+    a read-only folder answers from the links it has."""
+    store = kb.feedback()
+    stale = store.link_signature() != kb.linker().signature and bool(store.linked_ids())
+    if store.unlinked_count() or (stale and not getattr(store, "read_only", False)):
         kb.link_feedback(progress=False)
 
 

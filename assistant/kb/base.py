@@ -435,6 +435,10 @@ class KnowledgeBase:
 
         store = self.feedback()
         linker = self.linker()
+        # Links made by another linker (other cues, rules or atlas steps) are made again.
+        signature = store.link_signature()
+        if signature != linker.signature and (signature is not None or store.linked_ids()):
+            relink = True
         todo = list(store.to_link(include_modes=("cue", "cue+semantic") if relink else ("cue",)))
         cue_linked = set() if relink else store.linked_ids("cue")
         done = {"cue": 0, "cue+semantic": 0}
@@ -460,4 +464,6 @@ class KnowledgeBase:
                         zip([r.id for r in without], links, strict=True), "cue"
                     )
                 bar.update(len(part))
+        with suppress(DataFolderReadOnlyError):
+            store.set_link_signature(linker.signature)
         return done

@@ -183,7 +183,8 @@ class SQLiteFeedbackStore:
                 )  # fmt: skip
                 db.execute("UPDATE tags SET record_id=? WHERE record_id=?", (new, old))
             # Derived from the records by id: dropped, rebuilt by the next link/tag run.
-            for table in ("links", "linked", "themes", "theme_members", "theme_groups"):
+            for table in ("links", "link_steps", "linked", "link_meta", "themes",
+                          "theme_members", "theme_groups"):
                 db.execute(f"DROP TABLE IF EXISTS {table}")
         log.warning(
             "feedback database %s: %d records migrated to the new ids", self.path, len(rows)
@@ -528,9 +529,18 @@ class SQLiteFeedbackStore:
         """The connection, with the link tables created once per thread."""
         db = self._db
         if not getattr(self._local, "links_ready", False):
-            db.executescript(LINKS_SCHEMA)
+            if self.read_only:  # as they are: a store linked before step links existed
+                rows = db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                self._local.link_tables = {r[0] for r in rows}
+            else:
+                db.executescript(LINKS_SCHEMA)
+                self._local.link_tables = {"links", "linked", "link_steps", "link_meta"}
             self._local.links_ready = True
         return db
+
+    def _has_table(self, name: str) -> bool:
+        self._links()
+        return name in self._local.link_tables
 
     def set_links(self, linked: Iterable[tuple[str, Sequence[Link]]], mode: str) -> int:
         """Replace the links of each record; `mode` says how they were made ("cue" or
@@ -540,11 +550,18 @@ class SQLiteFeedbackStore:
         with db:
             for record_id, links in linked:
                 db.execute("DELETE FROM links WHERE record_id=?", (record_id,))
+                db.execute("DELETE FROM link_steps WHERE record_id=?", (record_id,))
                 db.executemany(
                     "INSERT OR REPLACE INTO links (record_id, journey, step, score, method) "
                     "VALUES (?, ?, ?, ?, ?)",
                     [(record_id, lk.journey, lk.step, lk.score, lk.why) for lk in links],
                 )
+                db.executemany(
+                    "INSERT OR REPLACE INTO link_steps (record_id, journey, step, position) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(record_id, lk.journey, s, i) for lk in links
+                     for i, s in enumerate(lk.steps)],
+                )  # fmt: skip
                 db.execute(
                     "INSERT OR REPLACE INTO linked (record_id, mode) VALUES (?, ?)",
                     (record_id, mode),
@@ -554,18 +571,47 @@ class SQLiteFeedbackStore:
 
     def links_for(self, record_id: str) -> list[Link]:
         """The journeys a record was linked to (none when it talks about no journey)."""
-        rows = self._links().execute(
-            "SELECT journey, step, score, method FROM links WHERE record_id=? ORDER BY journey",
+        db = self._links()
+        rows = db.execute(
+            "SELECT journey, score, method FROM links WHERE record_id=? ORDER BY journey",
             (record_id,),
+        ).fetchall()
+        steps: dict[str, list[str]] = {}
+        sql = (
+            "SELECT journey, step FROM link_steps WHERE record_id=? ORDER BY journey, position"
+            if self._has_table("link_steps")
+            else "SELECT journey, step FROM links WHERE record_id=? AND step IS NOT NULL"
         )
-        return [Link(journey=j, step=s, score=sc, why=m) for j, s, sc, m in rows]
+        for j, s in db.execute(sql, (record_id,)):
+            steps.setdefault(j, []).append(s)
+        return [Link(journey=j, steps=steps.get(j, []), score=sc, why=m) for j, sc, m in rows]
 
     def records_linked_to(self, journey: str, step: str | None = None) -> list[str]:
-        """Ids of the records linked to a journey (or to one of its steps)."""
-        sql, args = "SELECT record_id FROM links WHERE journey=?", (journey,)
-        if step is not None:
-            sql, args = sql + " AND step=?", (journey, step)
+        """Ids of the records linked to a journey (or that speak of one of its steps)."""
+        if step is None:
+            sql, args = "SELECT record_id FROM links WHERE journey=?", (journey,)
+        else:
+            table = "link_steps" if self._has_table("link_steps") else "links"
+            sql = f"SELECT record_id FROM {table} WHERE journey=? AND step=?"
+            args = (journey, step)
         return [r[0] for r in self._links().execute(sql + " ORDER BY record_id", args)]
+
+    def link_signature(self) -> str | None:
+        """The signature of the linker that made the stored links (None: none recorded)."""
+        if not self._has_table("link_meta"):
+            return None
+        sql = "SELECT value FROM link_meta WHERE key='signature'"
+        found = self._links().execute(sql).fetchone()
+        return found[0] if found else None
+
+    def set_link_signature(self, signature: str) -> None:
+        """Record the linker the stored links come from (a later linker links again)."""
+        db = self._links()
+        with db:
+            db.execute(
+                "INSERT OR REPLACE INTO link_meta (key, value) VALUES ('signature', ?)",
+                (signature,),
+            )
 
     def to_link(self, include_modes: Sequence[str] = ()) -> Iterator[FeedbackRecord]:
         """Records never linked, plus those linked in the given modes (to link again)."""
@@ -681,6 +727,15 @@ CREATE TABLE IF NOT EXISTS links (
     PRIMARY KEY (record_id, journey)
 );
 CREATE INDEX IF NOT EXISTS links_journey ON links(journey, step);
+CREATE TABLE IF NOT EXISTS link_steps (
+    record_id TEXT NOT NULL REFERENCES feedback(id),
+    journey TEXT NOT NULL,
+    step TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (record_id, journey, step)
+);
+CREATE INDEX IF NOT EXISTS link_steps_step ON link_steps(journey, step);
+CREATE TABLE IF NOT EXISTS link_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS linked (
     record_id TEXT PRIMARY KEY REFERENCES feedback(id),
     mode TEXT NOT NULL
