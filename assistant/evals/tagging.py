@@ -16,6 +16,7 @@ from assistant.feedback.records import (
     MAX_CELL_CHARS,
     ColumnMapping,
     FeedbackRecord,
+    rating_conflict,
     to_record,
 )
 from assistant.feedback.tagger import MODEL_FILE, Tag, Tagger, ZeroShotTagger
@@ -81,11 +82,31 @@ def evaluate(
     gold = [r.labels for r in records]
     texts, ratings = [r.text for r in records], [r.rating for r in records]
     metrics: dict[str, float] = {"comments": float(len(records))}
+    predicted: dict[str, list[list[Tag]]] = {}
     for name, tagger in (
         ("learned", learned_tagger(kb, train_file)),
         ("zero_shot", ZeroShotTagger(kb.atlas().taxonomy)),
     ):
-        for key, value in score(gold, tagger.tag(texts, ratings), aspects).items():
+        predicted[name] = tagger.tag(texts, ratings)
+        for key, value in score(gold, predicted[name], aspects).items():
             metrics[f"{name}_{key}"] = value
     metrics.update(PUBLISHED)
-    return metrics, []
+    # Label noise: comments whose labels their own rating contradicts (praise at 1-2 stars,
+    # a complaint at 5), in the human labels and in the learned tagger's. Answers leave such
+    # quotes out (pain_points); the counts say how much of it there is.
+    gold_conflicts = [i for i, (g, r) in enumerate(zip(gold, ratings, strict=True))
+                      if any(rating_conflict(r, t.sentiment) for t in g)]  # fmt: skip
+    learned_conflicts = sum(
+        any(rating_conflict(r, t.sentiment) for t in p)
+        for p, r in zip(predicted["learned"], ratings, strict=True)
+    )
+    metrics["label_conflicts"] = float(len(gold_conflicts))
+    metrics["label_conflicts_share"] = len(gold_conflicts) / len(records) if records else 0.0
+    metrics["learned_label_conflicts"] = float(learned_conflicts)
+    cases = [
+        {"text": records[i].text[:200], "rating": ratings[i],
+         "labels": [f"{t.aspect}#{t.sentiment}" for t in gold[i]
+                    if rating_conflict(ratings[i], t.sentiment)]}
+        for i in gold_conflicts
+    ]  # fmt: skip
+    return metrics, cases

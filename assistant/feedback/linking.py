@@ -135,6 +135,9 @@ class LinkCueBook(_Strict):
 
     journeys: list[JourneyCues] = Field(default_factory=list)
     ignore: Cues = Field(default_factory=Cues)
+    # Touchpoint id -> the words a comment names it by ("tổng đài" is the hotline): what a
+    # touchpoint filter counts.
+    touchpoints: dict[str, Cues] = Field(default_factory=dict)
 
 
 def validate_link_cues(path: Path, atlas: Atlas) -> tuple[LinkCueBook | None, list[str]]:
@@ -164,6 +167,10 @@ def validate_link_cues(path: Path, atlas: Atlas) -> tuple[LinkCueBook | None, li
         for k, other in enumerate(jc.weak.unless if jc.weak else []):
             if other not in known:
                 data.report(("journeys", i, "weak", "unless", k), f"unknown journey {other!r}")
+    touchpoints = {t for j in atlas.journeys for _, s in j.steps() for t in s.touchpoints}
+    for t in book.touchpoints:
+        if t not in touchpoints:
+            data.report(("touchpoints", t), f"unknown touchpoint {t!r}")
     return (None, data.problems) if data.problems else (book, [])
 
 
@@ -260,6 +267,8 @@ class Linker:
             for word in step_cues.all()
         }
         self._context_matcher = CueMatcher({word: [word] for word in self._context})
+        self._touchpoints = CueMatcher({t: words.all() for t, words in cues.touchpoints.items()})
+        self.touchpoint_cues = {t: words.all() for t, words in cues.touchpoints.items()}
         self._patterns = [
             (jc.journey, step, re.compile(p))
             for jc in cues.journeys
@@ -285,6 +294,11 @@ class Linker:
     def cue_links(self, text: str) -> list[Link]:
         """The links cue words alone give (no vectors)."""
         return self._link_one(text, None)
+
+    def touchpoints(self, text: str) -> list[str]:
+        """The touchpoints a comment names ("gọi tổng đài" -> hotline), in order of first
+        mention; a touchpoint with no cue words is never named."""
+        return self._touchpoints.labels(text)
 
     @property
     def steps(self) -> list[tuple[str, str]]:

@@ -50,6 +50,14 @@ class AspectLabel(BaseModel):
     sentiment: Sentiment
 
 
+def rating_conflict(rating: int | None, sentiment: str) -> bool:
+    """A label its own rating contradicts: praise given 1-2 stars, a complaint given 5 (the
+    dataset's label noise, or the tagger's); shown as praise or complaint, it misleads."""
+    if rating is None:
+        return False
+    return (sentiment == "positive" and rating <= 2) or (sentiment == "negative" and rating >= 5)
+
+
 class FeedbackRecord(BaseModel):
     id: str
     source: str

@@ -49,6 +49,8 @@ class FeedbackSource(Protocol):
 
     def records_of_segment(self, segment_id: str) -> set[str]: ...
 
+    def records_naming_touchpoint(self, touchpoint: str) -> set[str]: ...
+
     def link_feedback(self, relink: bool = False, progress: bool = True) -> dict[str, int]: ...
 
     def linker(self) -> Linker: ...
@@ -101,6 +103,14 @@ class Scope(BaseModel):
     names: dict[str, Bi] = Field(
         default_factory=dict, description="Display names of the filters' values (vi, en)."
     )
+    touchpoint_named: int | None = Field(
+        None, description="Comments (whole corpus) whose text names the touchpoint filtered on."
+    )
+    touchpoint_steps: list[str] = Field(
+        default_factory=list,
+        description="Set when too few comments name the touchpoint: the scope is then the "
+        "comments linked to these steps, where it is a touchpoint.",
+    )
 
     @property
     def enough(self) -> bool:
@@ -118,6 +128,14 @@ class ScopedOutput(BaseModel):
     filter_names: dict[str, Bi] = Field(
         default_factory=dict, description="Display names of the filters' values."
     )
+    touchpoint_named: int | None = Field(
+        None, description="Comments (whole corpus) whose text names the touchpoint filtered on."
+    )
+    touchpoint_steps: list[str] = Field(
+        default_factory=list,
+        description="Set when too few comments name the touchpoint: the scope is the "
+        "comments linked to these steps, where it is a touchpoint.",
+    )
     enough_evidence: bool
     min_evidence: int
     confidence: Confidence = Field(description="From the number of records in scope.")
@@ -126,7 +144,8 @@ class ScopedOutput(BaseModel):
     def scope(self) -> Scope:
         return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
                      unapplied=self.unapplied, min_evidence=self.min_evidence,
-                     names=self.filter_names)  # fmt: skip
+                     names=self.filter_names, touchpoint_named=self.touchpoint_named,
+                     touchpoint_steps=self.touchpoint_steps)  # fmt: skip
 
 
 class Selection(BaseModel):
@@ -207,14 +226,26 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
                     for rid in store.records_linked_to(journey.id, ref.step.id)}  # fmt: skip
         else:
             keep = set(store.records_linked_to(journey.id))
+    touchpoint_named, touchpoint_steps = None, []
     if f.touchpoint:
         refs = [r for r in atlas.step_refs() if f.touchpoint in r.step.touchpoints]
         if not refs:
             known = sorted({t for r in atlas.step_refs() for t in r.step.touchpoints})
             raise AssistantError(f"No step has touchpoint {f.touchpoint!r}; known: "
                                  f"{', '.join(known)}.")  # fmt: skip
+        if journey_id:
+            refs = [r for r in refs if r.journey.id == journey_id] or refs
         steps = [r.ref for r in refs if not journey_id or r.journey.id == journey_id]
-        touched = {rid for r in refs for rid in store.records_linked_to(r.journey.id, r.step.id)}
+        # The comments that name the touchpoint; when too few do, the comments linked to
+        # the steps where it is a touchpoint, and the scope line says which it is.
+        named = kb.records_naming_touchpoint(f.touchpoint)
+        touchpoint_named = len(named)
+        if touchpoint_named >= kb.settings.cx_min_evidence:
+            touched = named
+        else:
+            touchpoint_steps = [r.ref for r in refs]
+            touched = {rid for r in refs
+                       for rid in store.records_linked_to(r.journey.id, r.step.id)}  # fmt: skip
         keep = touched if keep is None else keep & touched
 
     aspect = None
@@ -288,6 +319,13 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
         located = atlas.locate(filters["step"])
         if located:
             names["step"] = located.step.name
+    if f.touchpoint:
+        tp_name = kb.playbook().names.touchpoints.get(f.touchpoint)
+        names["touchpoint"] = tp_name or Bi(vi=f.touchpoint, en=f.touchpoint)
+        for ref in touchpoint_steps:
+            located = atlas.locate(ref)
+            if located:
+                names[f"step:{ref}"] = located.step.name
     if aspect:
         names["aspect"] = atlas.aspect(aspect).name  # type: ignore[union-attr]
     if segment_id and kb.segments().segment(segment_id):
@@ -295,7 +333,8 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
         names["segment"] = Bi(vi=seg_name.vi, en=seg_name.en)
     scope = Scope(filters=filters, total=len(meta), corpus_total=corpus_total,
                   unapplied=unapplied, min_evidence=kb.settings.cx_min_evidence,
-                  names=names)  # fmt: skip
+                  names=names, touchpoint_named=touchpoint_named,
+                  touchpoint_steps=touchpoint_steps)  # fmt: skip
     # Built from the store's own typed rows: validating a million entries again costs seconds.
     return Selection.model_construct(scope=scope, journey=journey_id, steps=steps, meta=meta,
                                      undated_scope=undated, tags=tags)  # fmt: skip

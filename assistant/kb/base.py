@@ -69,6 +69,7 @@ class KnowledgeBase:
     _playbook: Playbook | None = None
     _linker: Linker | None = None
     _segment_records: tuple[str, dict[str, set[str]]] = ("", {})
+    _touchpoint_records: tuple[str, dict[str, set[str]]] = ("", {})
     _article_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     _indexing_embedder: Embedder | None = None
     # Depth of nested `writing()` blocks, per thread: a thread takes the lock once; another
@@ -407,6 +408,21 @@ class KnowledgeBase:
                     store.set_segment_members(state, members)
             self._segment_records = (state, members)
         return self._segment_records[1]
+
+    def records_naming_touchpoint(self, touchpoint: str) -> set[str]:
+        """Records whose text names the touchpoint ("gọi tổng đài" -> hotline), by the
+        touchpoint words of the journey cue file; scanned once per state of the records
+        and of the cue file (a second or so for the shipped corpus), kept in memory."""
+        store = self.feedback()
+        linker = self.linker()
+        state = f"{store.state()}:{linker.signature}"
+        if self._touchpoint_records[0] != state:
+            members: dict[str, set[str]] = {}
+            for rid, text in store.id_texts():
+                for t in linker.touchpoints(text):
+                    members.setdefault(t, set()).add(rid)
+            self._touchpoint_records = (state, members)
+        return self._touchpoint_records[1].get(touchpoint, set())
 
     def linker(self) -> Linker:
         """The journey linker: the atlas, the journey cue file, and this base's embedder."""

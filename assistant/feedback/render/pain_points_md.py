@@ -14,6 +14,10 @@ T = {
         "too few": "quá ít dữ liệu để so sánh", "what": "Những gì có trong dữ liệu",
         "examples": "Ví dụ", "collect": "Cần thu thập",
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
+        "noise_pos": "{n} phản hồi được gắn nhãn khen nhưng chỉ chấm 1-2 sao (nhãn nhiễu): "
+                     "được đếm, không trích dẫn",
+        "noise_neg": "{n} phản hồi được gắn nhãn chê nhưng chấm 5 sao (nhãn nhiễu): được đếm, "
+                     "không trích dẫn",
     },
     "en": {
         "title": "Top pain points", "delights": "What delights customers",
@@ -23,6 +27,10 @@ T = {
         "too few": "too few to compare", "what": "What the data holds",
         "examples": "Examples", "collect": "To collect",
         "formula": "impact = count × (5 − mean rating) / 4",
+        "noise_pos": "{n} comments are labelled praise but rated 1-2 stars (label noise): "
+                     "counted, not quoted",
+        "noise_neg": "{n} comments are labelled complaints but rated 5 stars (label noise): "
+                     "counted, not quoted",
     },
 }  # fmt: skip
 
@@ -66,6 +74,9 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     for q in p.quotes:
         stars = f"{q.rating}★" if q.rating else ""
         lines.append(f"   > “{q.text}” — {stars} [{q.record_id}]")
+    if p.rating_conflicts:
+        key = "noise_pos" if p.sentiment == "positive" else "noise_neg"
+        lines.append(f"   _{t[key].format(n=p.rating_conflicts)}_")
     return lines
 
 

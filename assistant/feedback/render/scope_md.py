@@ -13,6 +13,9 @@ T = {
         "end": "đến", "min_rating": "từ", "max_rating": "đến", "stars": "sao",
         "unapplied": "Không áp dụng được", "thin": "Dữ liệu quá ít để kết luận",
         "need": "cần ít nhất",
+        "named": "các phản hồi nhắc đến {tp} ({n})",
+        "fallback": "các bước có điểm chạm {tp} ({steps}), vì chỉ {n} phản hồi nhắc đến "
+                    "{tp} (cần ít nhất {min})",
     },
     "en": {
         "scope": "Scope", "all": "all feedback", "of": "of", "comments": "comments",
@@ -21,6 +24,9 @@ T = {
         "end": "to", "min_rating": "from", "max_rating": "to", "stars": "stars",
         "unapplied": "Not applied", "thin": "Too little data to conclude",
         "need": "need at least",
+        "named": "comments that mention the {tp} ({n})",
+        "fallback": "the steps where the {tp} is a touchpoint ({steps}), because only {n} "
+                    "comments mention the {tp} (at least {min} needed)",
     },
 }  # fmt: skip
 
@@ -32,9 +38,22 @@ def scope_line(scope: Scope, lang: str) -> str:
     parts = []
     for key in ("journey", "step", "stage", "touchpoint", "aspect", "segment", "source"):
         value = f.get(key)
-        if value:
-            name = scope.names.get(key)
-            parts.append(f"{t[key]} {name.get(lang) if name else value}")
+        if not value:
+            continue
+        name = scope.names.get(key)
+        shown = name.get(lang) if name else value
+        if key == "touchpoint" and scope.touchpoint_named is not None:
+            # Say what the touchpoint filter counted: the comments naming it, or the steps.
+            n = number(scope.touchpoint_named, lang)
+            if scope.touchpoint_steps:
+                steps = ", ".join(scope.names[f"step:{r}"].get(lang) if f"step:{r}" in
+                                  scope.names else r for r in scope.touchpoint_steps)  # fmt: skip
+                parts.append(t["fallback"].format(tp=shown, steps=steps, n=n,
+                                                  min=scope.min_evidence))  # fmt: skip
+            else:
+                parts.append(t["named"].format(tp=shown, n=n))
+            continue
+        parts.append(f"{t[key]} {shown}")
     if f.get("start") or f.get("end"):
         parts.append(" ".join(x for x in (
             f"{t['start']} {f['start']}" if f.get("start") else "",

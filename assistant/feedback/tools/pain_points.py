@@ -31,6 +31,7 @@ from assistant.atlas.model import Atlas, Bi
 from assistant.core.errors import NoFeedbackError
 from assistant.core.redaction import redact
 from assistant.core.tools import ToolContext
+from assistant.feedback.records import rating_conflict
 from assistant.feedback.scope import (
     FeedbackFilters,
     ScopedOutput,
@@ -112,6 +113,10 @@ class PainPoint(BaseModel):
     quotes: list[Quote]
     themes: list[Theme]
     record_ids: list[str] = Field(description="Evidence: ids of up to 50 of the records.")
+    rating_conflicts: int = Field(
+        0, description="Records of this tag whose rating contradicts it (praise at 1-2 stars, "
+        "a complaint at 5): label noise, counted and never quoted.",
+    )
 
 
 class AspectCount(BaseModel):
@@ -184,7 +189,8 @@ def summarize_pain_points(
     common = {
         "filters": scope.filters, "total": scope.total, "corpus_total": scope.corpus_total,
         "unapplied": scope.unapplied, "min_evidence": scope.min_evidence,
-        "filter_names": scope.names,
+        "filter_names": scope.names, "touchpoint_named": scope.touchpoint_named,
+        "touchpoint_steps": scope.touchpoint_steps,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
         "lead": inp.sentiment, "tag_origins": store.tag_origins(inp.source),
     }  # fmt: skip
@@ -271,18 +277,26 @@ def summarize_pain_points(
 
 def _add_themes_and_quotes(p: PainPoint, ids: list[str], meta: dict, store) -> None:  # noqa: ANN001
     """The stored themes of this pain counted over its records in scope, and up to three
-    redacted quotes (each theme's representative first)."""
+    redacted quotes (each theme's representative first). A record whose rating contradicts
+    the tag (praise at 1-2 stars, a complaint at 5) is counted, never quoted."""
     labels, members = store.themes_of(p.aspect, p.sentiment)
     counts = Counter(members[r] for r in ids if r in members)
-    in_scope = set(ids)
+    noisy = {r for r in ids if rating_conflict(meta[r][0], p.sentiment)}
+    p.rating_conflicts = len(noisy)
+    quotable = [r for r in ids if r not in noisy]
+    in_scope = set(quotable)
     reps: dict[int, str] = {}
     for theme, (_, rep) in labels.items():
         if rep in in_scope:
             reps[theme] = rep
         elif counts.get(theme):  # the representative is outside the scope: a member inside it
-            reps[theme] = min((r for r in ids if members.get(r) == theme), key=len)
-    # Quotes: the lowest-rated records first (a few, not a sort of every record in scope).
-    lowest = heapq.nsmallest(6, ids, key=lambda r: (meta[r][0] or 3, r))
+            inside = [r for r in quotable if members.get(r) == theme]
+            if inside:
+                reps[theme] = min(inside, key=len)
+    # Quotes: the records that say it most plainly first, the lowest-rated for a complaint
+    # and the highest-rated for praise (a few, not a sort of every record in scope).
+    sign = 1 if p.sentiment == "negative" else -1
+    lowest = heapq.nsmallest(6, quotable, key=lambda r: (sign * (meta[r][0] or 3), r))
     texts = store.texts(list(reps.values()) + lowest)
     themes = [
         Theme(label=labels[t][0], count=n, quote=Quote(record_id=reps[t],
@@ -291,7 +305,7 @@ def _add_themes_and_quotes(p: PainPoint, ids: list[str], meta: dict, store) -> N
     ]  # fmt: skip
     p.themes = themes
     quotes = [t.quote for t in themes]
-    for rid in sorted(lowest, key=lambda r: (meta[r][0] or 3, len(texts.get(r, "")), r)):
+    for rid in sorted(lowest, key=lambda r: (sign * (meta[r][0] or 3), len(texts.get(r, "")), r)):
         if len(quotes) >= 3:
             break
         if rid in texts and all(q.record_id != rid for q in quotes):
