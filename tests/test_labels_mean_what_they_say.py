@@ -95,3 +95,66 @@ def test_praise_its_own_rating_contradicts_is_counted_not_quoted(kb, rows):
     assert "labelled praise but rated 1-2 stars (label noise): counted, not quoted" in text
     for r in noisy:
         assert r["comment"][:60] not in text.split("What delights customers")[-1]
+
+
+# -- roadmaps: pilots and actions on evidence that says what they claim -----------------------
+
+
+def test_a_pilot_quotes_the_comments_that_speak_of_its_step(kb):
+    from assistant.feedback.tools.roadmap import RoadmapInput, propose_roadmap
+
+    out = propose_roadmap(RoadmapInput(journey="warranty"), ToolContext(kb, lang="en"))
+    assert out.pilot.step, "the warranty journey has a step with the evidence for a pilot"
+    journey, step = out.pilot.step.split(".")
+    linked = set(kb.feedback().records_linked_to(journey, step))
+    quoted = [e for e in out.pilot.evidence if e.kind == "feedback"]
+    assert quoted and all(e.ref in linked and e.quote for e in quoted)
+    texts = kb.feedback().texts([e.ref for e in quoted])
+    assert all(texts[e.ref].startswith(e.quote.rstrip("…")) for e in quoted)
+    # Exchange and return requests are not "Pick up and check the phone" (the case).
+    pick_up = kb.feedback().records_linked_to("warranty", "pick-up")
+    requests = [t for t in kb.feedback().texts(pick_up).values()
+                if re.search(r"muốn đổi|trả lại|mất 20%", t.lower())  # fmt: skip
+                and not re.search(r"lấy máy|nhận lại|sửa xong|bảo hành (xong|về|rồi)|lại bị"
+                                  r"|vẫn bị|sau khi (sửa|bảo hành)|vừa về", t.lower())]
+    assert requests == []
+
+
+@pytest.mark.parametrize("journey", ["delivery", "warranty", "buy-store", "buy-online"])
+def test_roadmap_actions_belong_to_their_journey(kb, journey):
+    from assistant.feedback.tools.roadmap import RoadmapInput, propose_roadmap
+
+    out = propose_roadmap(RoadmapInput(journey=journey), ToolContext(kb, lang="en"))
+    rules = kb.playbook().roadmap
+    for i in out.initiatives:
+        assert all(s.startswith(f"{journey}.") for s in i.steps)
+        rule = rules.aspect(i.aspect)
+        assert rule is None or i.title == rule.action_for(journey).en
+        if journey != "warranty":
+            assert "repair" not in i.title.lower(), i.title
+    # The desired future state is what customers expect and need, not praise counts.
+    delights = {d.label.en for d in summarize_pain_points(
+        PainPointsInput(journey=journey), ToolContext(kb, lang="en")).delights}  # fmt: skip
+    assert not any(c.text.split(" (")[0] in delights for c in out.future_state)
+
+
+def test_every_journey_action_names_a_journey_of_the_atlas(kb):
+    journeys = {j.id for j in kb.atlas().journeys}
+    for rule in kb.playbook().roadmap.aspects:
+        assert set(rule.journeys) <= journeys, rule.aspect
+
+
+def test_a_persona_roadmap_with_too_little_data_says_what_the_atlas_knows(kb):
+    from assistant.feedback.tools.roadmap import RoadmapInput, propose_roadmap
+
+    atlas = kb.atlas()
+    for persona in atlas.personas:
+        out = propose_roadmap(RoadmapInput(journey="trade-in", persona=persona.id),
+                              ToolContext(kb, lang="en"))  # fmt: skip
+        if out.enough_evidence:
+            continue
+        said = {c.text for c in out.future_state}
+        assert {x.en for x in (*persona.goals, *persona.needs)} <= said
+        break
+    else:
+        pytest.fail("every persona had enough trade-in feedback: no fallback to test")

@@ -45,6 +45,15 @@ class AspectRule(_Strict):
     kind: AspectKind
     need: Bi = Field(description="What a complaint about the aspect says customers need.")
     action: Bi
+    journeys: dict[str, Bi] = Field(
+        default_factory=dict,
+        description="Journey id -> the action in that journey, where the general one speaks "
+        "of another journey's steps (a loan phone belongs to a repair, not to a delivery).",
+    )
+
+    def action_for(self, journey: str) -> Bi:
+        """The action for this aspect in one journey."""
+        return self.journeys.get(journey, self.action)
 
 
 class EffortRule(_Strict):

@@ -1,9 +1,9 @@
 """Feedback figures per journey stage and step, over the records in scope.
 
-A step's records are the records in scope linked to that step (assistant/knowledge/linking.py:
-a comment links to at most one step of a journey), a stage's the records of its steps; so
-the stages of a journey never overlap and never add up to more than the scope. Records
-linked to the journey without a clear step belong to no stage.
+A step's records are the records in scope that speak of that step (linking.py: a comment is
+linked to every step it speaks of, and to none when it names none), a stage's the records
+of its steps, each counted once; a comment that speaks of two stages counts in both.
+Records linked to the journey without a step belong to no stage.
 
 - net sentiment of a stage = 2 × (records with a positive tag − records with a negative
   tag) / records, on the atlas emotion scale −2..+2 (a comment both praising and
@@ -64,9 +64,11 @@ def journey_stats(
     stages, steps = [], []
     for stage in journey.stages:
         stage_ids: list[str] = []
+        seen: set[str] = set()
         for s in stage.steps:
             ids = [r for r in store.records_linked_to(journey.id, s.id) if r in meta]
-            stage_ids += ids
+            stage_ids += [r for r in ids if r not in seen]
+            seen.update(ids)
             bad = [r for r in ids if any(t == "negative" for _, t in sel.tags.get(r, ()))]
             rated = [meta[r][0] for r in bad if meta[r][0] is not None]
             steps.append(StepStats(

@@ -184,6 +184,9 @@ def render_roadmap(o: RoadmapOutput, lang: str) -> str:
              f"_{t['conf']}: {t['levels'][o.confidence]}_"]  # fmt: skip
     lines += brief_lines(o.brief, o.enough_evidence, lang)
     lines.append(f"\n**{t['pilot']}** (JCXM 8): {o.pilot.text}{_ev(o.pilot.evidence, 2)}")
+    # What the comments linked to the pilot's step say: the evidence, quoted.
+    lines += [f"> “{e.quote}” [{e.ref}]" for e in o.pilot.evidence
+              if e.kind == "feedback" and e.quote][:2]  # fmt: skip
     if o.collect:
         lines.append(f"\n**{t['collect']}**: {o.collect}")
     lines.append(f"\n---\n### {t['details']}")

@@ -19,6 +19,7 @@ Under the minimum of evidence nothing is ranked and no pilot is proposed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -42,6 +43,7 @@ from assistant.feedback.tools.pain_points import (
     PainPoint,
     PainPointsInput,
     PainPointsOutput,
+    short_quote,
     summarize_pain_points,
 )
 
@@ -157,10 +159,11 @@ def initiatives_for(
         quick = impact != "low" and effort == "low"
         horizon: Horizon = ("0-3 months" if quick or effort == "low"
                             else "3-6 months" if impact == "high" else "6-12 months")  # fmt: skip
-        steps = [s for s in p.steps if s.startswith(f"{journey.id}.")] or p.steps[:2]
+        # The journey's own steps only: an action belongs to the journey it is proposed for.
+        steps = [s for s in p.steps if s.startswith(f"{journey.id}.")]
         name = p.label.get(lang)
         out.append(Initiative(
-            title=action.action.get(lang) if action else name, aspect=p.aspect,
+            title=action.action_for(journey.id).get(lang) if action else name, aspect=p.aspect,
             aspect_name=name, steps=steps, complaints=p.count, impact=impact,
             impact_score=p.impact, effort=effort, effort_rule=rule, quick_win=quick,
             horizon=horizon, confidence=confidence_from_coverage(p.count, minimum),
@@ -193,9 +196,11 @@ def top_issues(summary: PainPointsOutput, lang: Lang, n: int = 3) -> list[Issue]
 
 
 def choose_pilot(
-    playbook: Playbook, journey: Journey, steps: list[StepStats], scope: Scope, lang: Lang
+    playbook: Playbook, journey: Journey, steps: list[StepStats], scope: Scope, lang: Lang,
+    texts: Callable[[list[str]], dict[str, str]] | None = None,
 ) -> tuple[Pilot, Bi | None]:
-    """The step to pilot at, or why there is none (and then what to collect)."""
+    """The step to pilot at, or why there is none (and then what to collect). Its evidence
+    is the complaints linked to the step by what they say, quoted (`texts`: id -> text)."""
     vi = lang == "vi"
     mots = [s for s in steps if s.moment_of_truth]
     mot_refs = [Evidence(kind="atlas", ref=s.step) for s in mots]
@@ -232,12 +237,14 @@ def choose_pilot(
             f"Pilot at “{best.name.en}” ({kind}; {best.complaints} of {best.records} comments "
             f"complain, impact {best.impact:.0f}) with the teams that run it: "
             f"{', '.join(teams)}")  # fmt: skip
+    quoted = texts(best.record_ids[:3]) if texts else {}
     return Pilot(
         step=best.step, name=best.name.get(lang), moment_of_truth=best.moment_of_truth,
         records=best.records, complaints=best.complaints, impact=best.impact, teams=teams,
         confidence=confidence_from_coverage(best.records, minimum), text=text,
         evidence=[Evidence(kind="atlas", ref=best.step)]
-        + [Evidence(kind="feedback", ref=r) for r in best.record_ids[:3]],
+        + [Evidence(kind="feedback", ref=r, quote=short_quote(quoted[r]) if r in quoted else "")
+           for r in best.record_ids[:3]],
     ), None  # fmt: skip
 
 
@@ -289,17 +296,24 @@ def propose_roadmap(inp: RoadmapInput, ctx: ToolContext) -> RoadmapOutput:
                         for q in p.quotes])
         for p in summary.pain_points
     ]  # fmt: skip
+    # The desired future state: what customers expect at the moments of truth (atlas), and
+    # what the heaviest complaints say they need (playbook), never how much praise there is.
     future = [
         Claim(text=e.get(lang), evidence=[Evidence(kind="atlas", ref=f"{journey.id}.{s.id}")])
         for _, s in journey.steps() if s.moment_of_truth for e in s.expectations
     ] + [
-        Claim(text=f"{d.label.get(lang)} ({d.count})", count=d.count,
+        Claim(text=rule.need.get(lang), count=p.count,
               evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text)
-                        for q in d.quotes])
-        for d in summary.delights[:3]
+                        for q in p.quotes[:1]])
+        for p in summary.pain_points[:3] if (rule := playbook.roadmap.aspect(p.aspect))
     ]  # fmt: skip
+    if persona and not enough:
+        # Too little feedback through the persona's eyes: what the atlas says about them.
+        future += [Claim(text=x.get(lang), evidence=[Evidence(kind="atlas", ref=persona.id)])
+                   for x in (*persona.goals, *persona.needs)]  # fmt: skip
     initiatives = initiatives_for(playbook, journey, summary.pain_points, lang, minimum)
-    pilot, pilot_collect = choose_pilot(playbook, journey, steps, sel.scope, lang)
+    pilot, pilot_collect = choose_pilot(playbook, journey, steps, sel.scope, lang,
+                                        kb.feedback().texts)  # fmt: skip
     headline = headline_kpis(playbook, sel, lang)
     collect = summary.collect or pilot_collect
     cites = [
