@@ -189,10 +189,17 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
     )  # fmt: skip
     for jid, n in channels.most_common():
         j = atlas.journey(jid)
-        behaviour.append(Claim(
+        claim = Claim(
             text=f"{j.name.get(lang) if j else jid}: {n}/{records} ({n / records:.0%})",
             count=n, evidence=[Evidence(kind="atlas", ref=f"journey.{jid}")],
-        ))  # fmt: skip
+        )  # fmt: skip
+        behaviour.append(claim)
+        if "transactions" in allowed and n >= rules.min_records:  # the same rule, once
+            dims.setdefault("transactions", []).append(claim)
+    # One label, one rule: a label two rules fill (a signal and a journey) is shown once.
+    seen: set[str] = set()
+    behaviour = [c for c in behaviour
+                 if not (c.text.split(":")[0] in seen or seen.add(c.text.split(":")[0]))]
     dimensions = [
         Dimension(name=d, claims=c,
                   confidence=confidence_from_coverage(sum(x.count or 0 for x in c), minimum))
@@ -243,11 +250,13 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
         if p.themes:
             quote = p.themes[0].quote
             break
-    def aspect_name(points) -> str:  # noqa: ANN001
-        a = atlas.aspect(points[0].aspect) if points else None
-        return a.name.get(lang).lower() if a else "—"
+    def most(points) -> str:  # noqa: ANN001
+        """The aspect with the most comments (not the largest impact), with its count."""
+        top = max(points, key=lambda p: (p.count, p.impact), default=None)
+        a = atlas.aspect(top.aspect) if top else None
+        return f"{a.name.get(lang).lower()} ({top.count})" if a and top else "—"
 
-    worst, best = aspect_name(summary.pain_points), aspect_name(summary.delights)
+    worst, best = most(summary.pain_points), most(summary.delights)
     if not enough:
         description = (f"Chỉ có {records} phản hồi — quá ít để mô tả nhóm này."
                        if lang == "vi" else
