@@ -183,15 +183,17 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
             dims.setdefault(signal.dimension, []).append(claim)
     # Channels: which buying journeys their comments talk about.
     store = kb.feedback()
-    channels = Counter(
-        link.journey for rid in ids for link in store.links_for(rid)
-        if link.journey in ("buy-store", "buy-online")
-    )  # fmt: skip
-    for jid, n in channels.most_common():
-        j = atlas.journey(jid)
+    channel_ids: dict[str, list[str]] = {}
+    for rid in ids:
+        for link in store.links_for(rid):
+            if link.journey in ("buy-store", "buy-online"):
+                channel_ids.setdefault(link.journey, []).append(rid)
+    for jid, found in sorted(channel_ids.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        j, n = atlas.journey(jid), len(found)
         claim = Claim(
             text=f"{j.name.get(lang) if j else jid}: {n}/{records} ({n / records:.0%})",
-            count=n, evidence=[Evidence(kind="atlas", ref=f"journey.{jid}")],
+            count=n, evidence=[Evidence(kind="feedback", ref=r, quote=short_quote(texts[r]))
+                               for r in found[:3]],
         )  # fmt: skip
         behaviour.append(claim)
         if "transactions" in allowed and n >= rules.min_records:  # the same rule, once
