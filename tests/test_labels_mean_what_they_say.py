@@ -5,7 +5,9 @@ Each expectation is recomputed here from the shipped CSV, not copied from an out
 from __future__ import annotations
 
 import csv
+import json
 import re
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -185,3 +187,55 @@ def test_a_persona_shows_each_channel_once_from_one_rule(kb, inp):
     aspect, n = complaints.most_common(1)[0]
     name = kb.atlas().aspect(aspect).name.en.lower()
     assert f"complain most about {name} ({n})" in out.description
+
+
+# -- estimated dates are said -----------------------------------------------------------------
+
+
+def _dated(rows: list[dict[str, str]]) -> list[tuple[date, bool]]:
+    """(date, estimated) of each row, read here: d/m/yyyy as written; "N ngày/tuần/tháng
+    trước" counted back from the file's latest written date (its collection date)."""
+    written = [datetime.strptime(r["date_time"], "%d/%m/%Y").date() for r in rows
+               if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", r["date_time"])]  # fmt: skip
+    ref = max(written)
+    days = {"ngày": 1, "tuần": 7, "tháng": 30, "năm": 365}
+    out = []
+    for r in rows:
+        raw = r["date_time"].strip()
+        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", raw):
+            out.append((datetime.strptime(raw, "%d/%m/%Y").date(), False))
+        elif m := re.fullmatch(r"(\d+) (ngày|tuần|tháng|năm) trước", raw):
+            out.append((ref - timedelta(days=int(m[1]) * days[m[2]]), True))
+        elif m := re.fullmatch(r"\d+ (giờ|phút|giây) trước", raw):
+            out.append((ref, True))
+    return out
+
+
+def test_a_period_says_how_many_dates_were_estimated_and_exact_dates_leaves_them_out(kb, rows):
+    start, end = date(2020, 7, 1), date(2020, 8, 31)
+    dated = [(d, est) for d, est in _dated(rows) if start <= d <= end]
+    estimated = sum(est for _, est in dated)
+    assert estimated > 0
+    out = summarize_pain_points(PainPointsInput(start=start, end=end),
+                                ToolContext(kb, lang="en"))  # fmt: skip
+    assert (out.total, out.estimated_dates) == (len(dated), estimated)
+    line = render_pain_points(out, "en")
+    assert f"{estimated:,} of them have dates estimated from relative phrases" in line
+    exact = summarize_pain_points(PainPointsInput(start=start, end=end, exact_dates=True),
+                                  ToolContext(kb, lang="en"))  # fmt: skip
+    assert exact.total == len(dated) - estimated
+    assert (exact.estimated_dates, exact.exact_dates_left_out) == (0, estimated)
+    assert f"{estimated:,} comments with dates estimated" in render_pain_points(exact, "en")
+    # A scope without a period says nothing about dates.
+    assert summarize_pain_points(PainPointsInput(), ToolContext(kb)).estimated_dates is None
+
+
+def test_exact_dates_is_a_switch_of_the_command_line(kb, capsys, monkeypatch):
+    from assistant.surfaces.cli import main
+
+    monkeypatch.setenv("CX_DATA_DIR", str(kb.settings.cx_data_dir))
+    monkeypatch.setenv("CX_MIN_EVIDENCE", "30")
+    assert main(["pains", "--from", "2020-07-01", "--to", "2020-08-31", "--exact-dates",
+                 "--lang", "en", "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["estimated_dates"] == 0 and out["exact_dates_left_out"] > 0

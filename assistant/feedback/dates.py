@@ -44,6 +44,12 @@ def is_relative(raw: str) -> bool:
     return len(raw) <= MAX_DATE_CHARS and bool(_RELATIVE.match(fold(raw.strip())))
 
 
+def is_estimated(raw: str) -> bool:
+    """A date the export wrote relative to when it was collected ("2 tuần trước", "hôm
+    qua"): its calendar day is an estimate, counted back from the collection date."""
+    return is_relative(raw) or fold(raw.strip()) in ("hom nay", "today", "hom qua", "yesterday")
+
+
 def parse_date(raw: str, reference: date | None = None) -> date | None:
     """A calendar date, or None when the text is empty or not a date we understand.
 

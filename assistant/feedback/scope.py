@@ -74,6 +74,10 @@ class RecordFilters(BaseModel):
                              json_schema_extra={"cli": ["--to"]})  # fmt: skip
     min_rating: int | None = Field(None, ge=1, le=5, description="Lowest star rating kept.")
     max_rating: int | None = Field(None, ge=1, le=5, description="Highest star rating kept.")
+    exact_dates: bool = Field(
+        False, description="Leave out records whose dates were estimated from relative "
+        "phrases such as '2 tuần trước' (kept, and counted, by default).",
+    )
 
     def record_filters(self) -> dict[str, Any]:
         """These filters' values, to pass on to another tool's input."""
@@ -111,6 +115,13 @@ class Scope(BaseModel):
         description="Set when too few comments name the touchpoint: the scope is then the "
         "comments linked to these steps, where it is a touchpoint.",
     )
+    estimated_dates: int | None = Field(
+        None, description="When a period is asked: records in scope whose dates were "
+        "estimated from relative phrases ('2 tuần trước'); 0 with exact_dates.",
+    )
+    exact_dates_left_out: int = Field(
+        0, description="Records the period would hold but exact_dates left out (estimated)."
+    )
 
     @property
     def enough(self) -> bool:
@@ -136,6 +147,13 @@ class ScopedOutput(BaseModel):
         description="Set when too few comments name the touchpoint: the scope is the "
         "comments linked to these steps, where it is a touchpoint.",
     )
+    estimated_dates: int | None = Field(
+        None, description="When a period is asked: records in scope whose dates were "
+        "estimated from relative phrases ('2 tuần trước').",
+    )
+    exact_dates_left_out: int = Field(
+        0, description="Records the period would hold but exact_dates left out (estimated)."
+    )
     enough_evidence: bool
     min_evidence: int
     confidence: Confidence = Field(description="From the number of records in scope.")
@@ -145,7 +163,9 @@ class ScopedOutput(BaseModel):
         return Scope(filters=self.filters, total=self.total, corpus_total=self.corpus_total,
                      unapplied=self.unapplied, min_evidence=self.min_evidence,
                      names=self.filter_names, touchpoint_named=self.touchpoint_named,
-                     touchpoint_steps=self.touchpoint_steps)  # fmt: skip
+                     touchpoint_steps=self.touchpoint_steps,
+                     estimated_dates=self.estimated_dates,
+                     exact_dates_left_out=self.exact_dates_left_out)  # fmt: skip
 
 
 class Selection(BaseModel):
@@ -295,9 +315,23 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
         undated[rid] = (rating, when)
         if pairs:
             tags[rid] = pairs
+    # Dates estimated from relative phrases ("2 tuần trước"): counted in a period's scope and
+    # said; with exact_dates left out of it (and of the trend's periods).
+    estimated_dates, left_out = None, 0
+    estimated = store.estimated_date_ids() if (f.start or f.end or f.exact_dates) else set()
+    lo, hi = f.start or date.min, f.end or date.max
+
+    def in_period(v: tuple[int | None, date | None]) -> bool:
+        return bool(v[1]) and lo <= v[1] <= hi  # type: ignore[operator]
+
+    if f.exact_dates and estimated:
+        dropped = [k for k in undated if k in estimated]
+        left_out = sum(1 for k in dropped if in_period(undated[k])) if (f.start or f.end) \
+            else len(dropped)
+        undated = {k: v for k, v in undated.items() if k not in estimated}
     if f.start or f.end:
-        lo, hi = f.start or date.min, f.end or date.max
-        meta = {k: v for k, v in undated.items() if v[1] and lo <= v[1] <= hi}
+        meta = {k: v for k, v in undated.items() if in_period(v)}
+        estimated_dates = sum(1 for k in meta if k in estimated)
     else:
         meta = undated
     filters: dict[str, Any] = dict.fromkeys(FILTER_KEYS)
@@ -334,7 +368,8 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
     scope = Scope(filters=filters, total=len(meta), corpus_total=corpus_total,
                   unapplied=unapplied, min_evidence=kb.settings.cx_min_evidence,
                   names=names, touchpoint_named=touchpoint_named,
-                  touchpoint_steps=touchpoint_steps)  # fmt: skip
+                  touchpoint_steps=touchpoint_steps, estimated_dates=estimated_dates,
+                  exact_dates_left_out=left_out)  # fmt: skip
     # Built from the store's own typed rows: validating a million entries again costs seconds.
     return Selection.model_construct(scope=scope, journey=journey_id, steps=steps, meta=meta,
                                      undated_scope=undated, tags=tags)  # fmt: skip

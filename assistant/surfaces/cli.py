@@ -249,6 +249,9 @@ def add_tool_commands(sub: Any, registry: Registry) -> None:
                                help=field.description)  # fmt: skip
                 continue
             flags = list(extra.get("cli", [])) or [f"--{name.replace('_', '-')}"]
+            if field.annotation is bool:  # a switch: --exact-dates
+                p.add_argument(*flags, dest=name, action="store_true", help=field.description)
+                continue
             default = None if field.is_required() else field.default
             p.add_argument(*flags, dest=name, type=kind, required=field.is_required(),
                            default=default, help=field.description)  # fmt: skip

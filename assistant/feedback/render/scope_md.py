@@ -16,6 +16,9 @@ T = {
         "named": "các phản hồi nhắc đến {tp} ({n})",
         "fallback": "các bước có điểm chạm {tp} ({steps}), vì chỉ {n} phản hồi nhắc đến "
                     "{tp} (cần ít nhất {min})",
+        "estimated": "{n} trong số đó có ngày ước tính từ cụm từ tương đối như “2 tuần "
+                     "trước” (--exact-dates để bỏ chúng ra)",
+        "left_out": "đã bỏ {n} phản hồi có ngày ước tính từ cụm từ tương đối",
     },
     "en": {
         "scope": "Scope", "all": "all feedback", "of": "of", "comments": "comments",
@@ -27,6 +30,9 @@ T = {
         "named": "comments that mention the {tp} ({n})",
         "fallback": "the steps where the {tp} is a touchpoint ({steps}), because only {n} "
                     "comments mention the {tp} (at least {min} needed)",
+        "estimated": "{n} of them have dates estimated from relative phrases such as “2 tuần "
+                     "trước” (--exact-dates leaves them out)",
+        "left_out": "{n} comments with dates estimated from relative phrases left out",
     },
 }  # fmt: skip
 
@@ -69,6 +75,10 @@ def scope_line(scope: Scope, lang: str) -> str:
     what = "; ".join(parts) or t["all"]
     line = (f"_{t['scope']}: {what} — {number(scope.total, lang)} {t['of']} "
             f"{number(scope.corpus_total, lang)} {t['comments']}._")  # fmt: skip
+    if scope.exact_dates_left_out:
+        line += f"\n_{t['left_out'].format(n=number(scope.exact_dates_left_out, lang))}._"
+    elif scope.estimated_dates:
+        line += f"\n_{t['estimated'].format(n=number(scope.estimated_dates, lang))}._"
     if scope.unapplied:
         line += f"\n_{t['unapplied']}: {'; '.join(scope.unapplied)}._"
     if not scope.enough:

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from assistant.core.datadir import read_only_error, storage_error
 from assistant.core.errors import FeedbackDatabaseError
 from assistant.core.redaction import redact_text
+from assistant.feedback.dates import is_estimated
 from assistant.feedback.linking import Link
 from assistant.feedback.records import AspectLabel, FeedbackRecord
 from assistant.feedback.store.protocol import FeedbackStore, source_slug
@@ -398,6 +399,14 @@ class SQLiteFeedbackStore:
         yield from self._db.execute(
             f"SELECT f.id, f.rating, f.date, f.tagset FROM feedback f WHERE {where}", args
         )
+
+    def estimated_date_ids(self) -> set[str]:
+        """Ids of the dated records whose date was estimated from a relative phrase ("2 tuần
+        trước", "hôm qua") rather than written as a calendar date."""
+        rows = self._db.execute(
+            "SELECT id, date_raw FROM feedback WHERE date IS NOT NULL AND date_raw <> ''"
+        )
+        return {rid for rid, raw in rows if raw and is_estimated(raw)}
 
     # -- themes (computed when tagging, see themes.py) -------------------------------------
     def _themes_db(self) -> sqlite3.Connection:

@@ -190,7 +190,8 @@ def summarize_pain_points(
         "filters": scope.filters, "total": scope.total, "corpus_total": scope.corpus_total,
         "unapplied": scope.unapplied, "min_evidence": scope.min_evidence,
         "filter_names": scope.names, "touchpoint_named": scope.touchpoint_named,
-        "touchpoint_steps": scope.touchpoint_steps,
+        "touchpoint_steps": scope.touchpoint_steps, "estimated_dates": scope.estimated_dates,
+        "exact_dates_left_out": scope.exact_dates_left_out,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
         "lead": inp.sentiment, "tag_origins": store.tag_origins(inp.source),
     }  # fmt: skip

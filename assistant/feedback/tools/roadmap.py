@@ -262,6 +262,8 @@ def scope_fields(summary: PainPointsOutput) -> dict[str, Any]:
     return {"filters": summary.filters, "total": summary.total,
             "corpus_total": summary.corpus_total, "unapplied": summary.unapplied,
             "filter_names": summary.filter_names, "enough_evidence": summary.enough_evidence,
+            "estimated_dates": summary.estimated_dates,
+            "exact_dates_left_out": summary.exact_dates_left_out,
             "min_evidence": summary.min_evidence, "confidence": summary.confidence}  # fmt: skip
 
 
