@@ -239,3 +239,124 @@ def test_exact_dates_is_a_switch_of_the_command_line(kb, capsys, monkeypatch):
                  "--lang", "en", "--json"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert out["estimated_dates"] == 0 and out["exact_dates_left_out"] > 0
+
+
+# -- charts a manager can read ------------------------------------------------------------------
+
+
+def _segment_meets_box(a, b, box, pad: float) -> bool:  # noqa: ANN001
+    """Exact test (Liang–Barsky clipping) of segment a-b against the box grown by `pad`."""
+    x0, y0, x1, y1 = box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, a[0] - x0), (dx, x1 - a[0]), (-dy, a[1] - y0), (dy, y1 - a[1])):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo > hi:
+            return False
+    return True
+
+
+def _overlaps(fig) -> list[str]:  # noqa: ANN001
+    """Every value label against every other artist of the chart, measured here."""
+    from assistant.feedback.render.chart import BAR_WIDTH_PT, LABEL_GID, MOT_SIZE
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    px = fig.dpi / 72
+    labels = [t for t in ax.texts if t.get_gid() == LABEL_GID]
+    assert labels, "every stage has a value label"
+    found = []
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        name = label.get_text()
+        for line in ax.get_lines():
+            pts = ax.transData.transform(line.get_xydata()) if len(line.get_xydata()) else []
+            for a, b in zip(pts[:-1], pts[1:]):
+                if _segment_meets_box(a, b, box, line.get_linewidth() / 2 * px):
+                    found.append(f"{name} / line {line.get_gid()}")
+            if line.get_marker() not in (None, "None", ""):
+                for p in pts:
+                    if _segment_meets_box(p, p, box, line.get_markersize() / 2 * px):
+                        found.append(f"{name} / marker")
+        for coll in ax.collections:
+            if coll.get_gid() == "moments":
+                for p in ax.transData.transform(coll.get_offsets()):
+                    if _segment_meets_box(p, p, box, MOT_SIZE ** 0.5 / 2 * px):
+                        found.append(f"{name} / moment of truth")
+            elif coll.get_gid() == "bar":
+                for seg in coll.get_segments():
+                    a, b = ax.transData.transform(seg)
+                    if _segment_meets_box(a, b, box, BAR_WIDTH_PT / 2 * px):
+                        found.append(f"{name} / bar")
+        for other in ax.texts:
+            if other is not label and other.get_window_extent(renderer).overlaps(box):
+                found.append(f"{name} / {other.get_text()}")
+    return found
+
+
+@pytest.mark.parametrize("period", [None, (date(2020, 7, 1), date(2020, 8, 31))])
+def test_every_journey_chart_is_readable(kb, period):
+    import matplotlib.pyplot as plt
+
+    from assistant.feedback.render.chart import build_chart
+    from assistant.feedback.tools.journey_summary import (
+        JourneySummaryInput,
+        chart_spec,
+        summarize_journey,
+    )
+
+    for journey in kb.atlas().journeys:
+        dates = {"start": period[0], "end": period[1]} if period else {}
+        out = summarize_journey(JourneySummaryInput(journey=journey.id, **dates),
+                                ToolContext(kb, lang="en"))  # fmt: skip
+        fig = build_chart(chart_spec(out, "en"))
+        try:
+            assert _overlaps(fig) == [], journey.id
+            (ax,) = fig.axes
+            title = fig._suptitle.get_text()
+            # The period and the scope are in the title.
+            assert (f"from {period[0]} to {period[1]}" if period else "all dates") in title
+            assert f"{out.total:,} of {out.corpus_total:,} comments" in title
+            # The y-axis names its scale; the bars are translucent and under the line.
+            assert "−2 very negative" in ax.get_ylabel() and "+2 very positive" in ax.get_ylabel()
+            ticks = [t.get_text() for t in ax.get_yticklabels()]
+            assert ticks[0].startswith("−2 very negative") and ticks[-1].startswith("+2 very")
+            (line,) = [x for x in ax.get_lines() if x.get_gid() == "emotion"]
+            for bar in (c for c in ax.collections if c.get_gid() == "bar"):
+                assert bar.get_alpha() < 1 and bar.get_zorder() < line.get_zorder()
+        finally:
+            plt.close(fig)
+
+
+def test_labels_move_off_a_moment_of_truth_they_would_overprint(monkeypatch):
+    # The issue's warranty.png: "−0.7 (n=299)" under its bar sat on a moment-of-truth circle,
+    # and delivery's "+0.1 (n=41)" on the line. The same layout, drawn both ways.
+    import matplotlib.pyplot as plt
+
+    from assistant.feedback.render import chart
+    from assistant.feedback.render.chart import ChartSpec, ChartStage, ChartStep, build_chart
+
+    spec = ChartSpec(title="t", caption="c", stages=[
+        ChartStage("A", [ChartStep("a", -2, False), ChartStep("b", -1, True),
+                         ChartStep("c", -1, False)], -0.7, 299),
+        ChartStage("B", [ChartStep("d", 0, True)], 0.1, 41),
+    ])  # fmt: skip
+    fixed = chart._candidates
+    monkeypatch.setattr(chart, "_candidates", lambda mid, base, s0, s1: [(mid, base - 0.2, "top")])
+    before = build_chart(spec)
+    assert {"−0.7 (n=299) / moment of truth", "+0.1 (n=41) / line emotion"} <= set(
+        _overlaps(before))  # fmt: skip
+    monkeypatch.setattr(chart, "_candidates", fixed)
+    after = build_chart(spec)
+    assert _overlaps(after) == []
+    plt.close(before)
+    plt.close(after)

@@ -14,7 +14,6 @@ test gives p < 0.05 with at least `CX_MIN_EVIDENCE` records in each period.
 
 from __future__ import annotations
 
-import textwrap
 import uuid
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from assistant.core.text import number
 from assistant.core.tools import Evidence, Lang, ToolContext
 from assistant.feedback.journey_stats import StageStats, journey_stats
 from assistant.feedback.kpis import GROUPS, headline_kpis
+from assistant.feedback.render.chart import ChartSpec, ChartStage, ChartStep
+from assistant.feedback.render.chart import draw_chart as render_chart
 from assistant.feedback.scope import RecordFilters, ScopedOutput
 from assistant.feedback.tools.pain_points import PainPoint, Trend, share_trend, trend_periods
 from assistant.feedback.tools.roadmap import (
@@ -142,75 +143,65 @@ def summarize_journey(inp: JourneySummaryInput, ctx: ToolContext) -> JourneySumm
 def chart_caption(s: JourneySummaryOutput, lang: Lang) -> str:
     """What each series of the chart is, in the answer's language."""
     n = s.min_evidence
+    lo, hi = s.filters.get("start"), s.filters.get("end")
+    period = ""
+    if lo or hi:
+        period = (f"từ {lo or '…'} đến {hi or '…'}, " if lang == "vi"
+                  else f"from {lo or '…'} to {hi or '…'}, ")  # fmt: skip
     if lang == "vi":
         return (
             "Đường xanh: cảm xúc của khách ở từng bước theo bản đồ hành trình (−2 rất tiêu cực "
             "… +2 rất tích cực). Vạch cam: cảm xúc ròng trong phản hồi ở từng giai đoạn = 2 × "
             "(số phản hồi có khen − số phản hồi có chê) / số phản hồi gắn với các bước của giai "
             f"đoạn, cùng thang −2…+2; n = số phản hồi. Giai đoạn dưới {n} phản hồi không vẽ "
-            f"vạch cam. Vòng đỏ: khoảnh khắc của sự thật. Phạm vi: {number(s.total, 'vi')} trên "
-            f"{number(s.corpus_total, 'vi')} phản hồi."
+            f"vạch cam. Vòng đỏ: khoảnh khắc của sự thật. Phạm vi: {period}"
+            f"{number(s.total, 'vi')} trên {number(s.corpus_total, 'vi')} phản hồi."
         )
     return (
         "Blue line: the customer's emotion at each step as the journey map expects it (−2 very "
         "negative … +2 very positive). Orange bars: the feedback's net sentiment per stage = 2 "
         "× (comments with praise − comments with a complaint) / comments linked to the stage's "
         f"steps, on the same −2…+2 scale; n = comments. Stages with fewer than {n} comments get "
-        f"no orange bar. Red circles: moments of truth. Scope: {s.total:,} of "
+        f"no orange bar. Red circles: moments of truth. Scope: {period}{s.total:,} of "
         f"{s.corpus_total:,} comments."
     )
 
 
+def chart_title(s: JourneySummaryOutput, lang: Lang) -> str:
+    """The journey, the period and the filters of the scope, and how many comments: a chart
+    read on its own says what it covers."""
+    f, vi = s.filters, lang == "vi"
+    parts = []
+    if f.get("start") or f.get("end"):
+        lo, hi = f.get("start") or "…", f.get("end") or "…"
+        parts.append(f"{'từ' if vi else 'from'} {lo} {'đến' if vi else 'to'} {hi}")
+    else:
+        parts.append("mọi thời điểm" if vi else "all dates")
+    lo_r, hi_r = f.get("min_rating"), f.get("max_rating")
+    if lo_r or hi_r:
+        parts.append(f"{lo_r or 1}–{hi_r or 5}★")
+    for key in ("segment", "source"):
+        if f.get(key):
+            name = s.filter_names.get(key)
+            parts.append(name.get(lang) if name else str(f[key]))
+    n = (f"{number(s.total, lang)} {'trên' if vi else 'of'} {number(s.corpus_total, lang)} "
+         f"{'phản hồi' if vi else 'comments'}")  # fmt: skip
+    return f"{s.name} — {'; '.join(parts)} ({n})"
+
+
+def chart_spec(s: JourneySummaryOutput, lang: Lang) -> ChartSpec:
+    """What the chart draws, from the summary (the same numbers as the text)."""
+    return ChartSpec(
+        title=chart_title(s, lang),
+        stages=[ChartStage(name=st.name, net_sentiment=stat.net_sentiment, records=stat.records,
+                           steps=[ChartStep(x.name, x.emotion, x.moment_of_truth)
+                                  for x in st.steps])
+                for st, stat in zip(s.stages, s.emotion_curve, strict=True)],
+        caption=s.chart_caption or chart_caption(s, lang), lang=lang,
+    )  # fmt: skip
+
+
 def draw_chart(s: JourneySummaryOutput, path: Path, lang: Lang) -> Path:
     """The atlas emotion per step and the feedback's net sentiment per stage, on one −2..+2
-    scale, with a legend and the caption under the plot."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on servers
-    import matplotlib.pyplot as plt
-
-    vi = lang == "vi"
-    steps = [st for stage in s.stages for st in stage.steps]
-    fig, ax = plt.subplots(figsize=(11, 6.8))
-    x = list(range(len(steps)))
-    start = 0
-    for i, (stage, stat) in enumerate(zip(s.stages, s.emotion_curve, strict=True)):
-        end = start + len(stage.steps) - 1
-        ax.axvspan(start - 0.5, end + 0.5, color="#f2f2f2" if i % 2 else "white", zorder=0)
-        ax.text((start + end) / 2, 2.45, stage.name, ha="center", fontsize=9, weight="bold")
-        if stat.net_sentiment is not None:
-            ax.hlines(stat.net_sentiment, start - 0.35, end + 0.35, colors="#ff9900",
-                      linewidth=5, zorder=2)  # fmt: skip
-            value = f"{stat.net_sentiment:+.1f}".replace("-", "−") if stat.net_sentiment else "0.0"
-            label = f"{value} (n={stat.records})"
-            ax.text((start + end) / 2, stat.net_sentiment - 0.2, label, ha="center",
-                    va="top", fontsize=8, color="#b36b00")  # fmt: skip
-        else:
-            few = "ít dữ liệu" if vi else "too few"
-            ax.text((start + end) / 2, 2.2, f"n={stat.records} ({few})", ha="center",
-                    va="top", fontsize=8, color="#777777")  # fmt: skip
-        start = end + 1
-    ax.plot(x, [st.emotion for st in steps], marker="o", color="#3366cc", linewidth=2, zorder=3,
-            label="Cảm xúc theo bản đồ hành trình (từng bước)" if vi
-            else "Emotion on the journey map (per step)")  # fmt: skip
-    mots = [i for i, st in enumerate(steps) if st.moment_of_truth]
-    ax.scatter(mots, [steps[i].emotion for i in mots], s=230, facecolors="none",
-               edgecolors="#d62728", linewidths=2, zorder=4,
-               label="Khoảnh khắc của sự thật" if vi else "Moment of truth")  # fmt: skip
-    ax.plot([], [], color="#ff9900", linewidth=5,
-            label="Cảm xúc ròng trong phản hồi (từng giai đoạn)" if vi
-            else "Net sentiment in feedback (per stage)")  # fmt: skip
-    ax.set_xticks(x, [st.name for st in steps], rotation=25, ha="right", fontsize=8)
-    ax.set_ylim(-2.6, 2.75)
-    ax.set_yticks([-2, -1, 0, 1, 2])
-    ax.axhline(0, color="#999999", linewidth=0.8)
-    ax.set_ylabel("−2 … +2")
-    fig.suptitle(s.name)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8, frameon=False)
-    caption = "\n".join(textwrap.wrap(s.chart_caption or chart_caption(s, lang), 150))
-    fig.text(0.01, 0.01, caption, fontsize=7.5, va="bottom", ha="left", wrap=True)
-    fig.tight_layout(rect=(0, 0.03 + 0.022 * caption.count("\n"), 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    scale, with a legend, the scope in the title and the caption under the plot."""
+    return render_chart(chart_spec(s, lang), path)
