@@ -280,7 +280,7 @@ def _overlaps(fig) -> list[str]:  # noqa: ANN001
         name = label.get_text()
         for line in ax.get_lines():
             pts = ax.transData.transform(line.get_xydata()) if len(line.get_xydata()) else []
-            for a, b in zip(pts[:-1], pts[1:]):
+            for a, b in zip(pts[:-1], pts[1:], strict=True):
                 if _segment_meets_box(a, b, box, line.get_linewidth() / 2 * px):
                     found.append(f"{name} / line {line.get_gid()}")
             if line.get_marker() not in (None, "None", ""):

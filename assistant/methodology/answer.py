@@ -16,8 +16,10 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.core.answers import Answer, Citation
-from assistant.core.text import Lang, words
+from assistant.core.text import Lang, fold, stem, words
 from assistant.methodology.chunking import CAPTION, MARKER, UnitView
+from assistant.methodology.gaps import TEXT as GAPS
+from assistant.methodology.gaps import gap_notes, not_a_question
 from assistant.methodology.retrieval import token_set
 from assistant.methodology.search import Passage, SearchOutput, asked_items, question_intent
 
@@ -105,6 +107,21 @@ def _best_sentence(terms: dict[str, float], text: str) -> str:
     return max(sentences, key=lambda s: (_weight(terms, s), -sentences.index(s)))
 
 
+def _unknown_share(out: SearchOutput) -> float:
+    """Share of the question's single words, by weight, that the articles never use."""
+    single = {t: w for t, w in out.terms.items() if "_" not in t}
+    lacking = {stem(fold(w)) for w in out.unknown}
+    total = sum(single.values())
+    return sum(w for t, w in single.items() if t in lacking) / total if total else 0.0
+
+
+def _key_sentence(terms: dict[str, float], key: str | None, text: str) -> str:
+    """The sentence that says most about the question, among those holding its most
+    specific word ("NPS") when some do."""
+    holding = [s for s in _sentences(text) if key and key in _tokens(s)]
+    return _best_sentence(terms, "\n".join(holding) if holding else text)
+
+
 def _strip(head: str) -> str:
     """An item head without its list marker or trailing colon."""
     text = MARKER.sub("", head.strip(), count=1).strip().rstrip(":").strip()
@@ -166,6 +183,15 @@ def _choose(
     return _Block(p, parts=chosen or None)
 
 
+_NESTED = re.compile(r"^\s*[•◦○▪●+*-]\s*\S")
+
+
+def _nested(item: str) -> list[str]:
+    """The nested bullets of a list item's body (its sub-items): an outline shows them
+    under their item, so a list is never cut to its heads where it has sub-items."""
+    return [ln for ln in item.split("\n")[1:] if _NESTED.match(ln)]
+
+
 def _view_lines(v: UnitView, block: _Block) -> list[str]:
     """The verbatim lines a block shows of a unit view (for its citation)."""
     if block.outline:
@@ -173,7 +199,7 @@ def _view_lines(v: UnitView, block: _Block) -> list[str]:
         return [
             *v.lead,
             *(
-                it if i in shown else h
+                it if i in shown else "\n".join([h, *_nested(it)])
                 for i, (it, h) in enumerate(zip(v.items, v.heads(), strict=True))
             ),
         ]
@@ -283,6 +309,7 @@ def _render(block: _Block, n: int) -> list[str]:
     for i, item in enumerate(v.items):
         if block.outline and i not in shown:
             out.append(_item_head(item.split("\n")[0]))
+            out += [f"   {ln.strip()}" for ln in _nested(item)]
             continue
         if i not in shown:
             continue
@@ -316,6 +343,19 @@ def _direct(
 
     if intent == "list":
         text = "\n".join(first.lines)
+        # A sentence of what is shown that names the items as the question does and lists
+        # them ("three groups: Operational metrics (…), Perception metrics (…), …") answers
+        # better than a list whose items the question does not name.
+        enumerating = [
+            s for b in blocks for s in _sentences("\n".join(b.lines))
+            if asked & _tokens(s) and (s.count(",") >= 2 or _inline_items(s))
+            and ":" in s and not s.rstrip().endswith(":")
+        ]  # fmt: skip
+        if enumerating and listed(first):
+            heads = "\n".join([*first.passage.view.lead, *first.passage.view.heads()])
+            best = max(enumerating, key=lambda s: _weight(terms, s))
+            if _weight(terms, best) > _weight(terms, heads):
+                return best
         if not listed(first) and _inline_items(text):
             # Items enumerated inside a sentence of the best unit: that sentence.
             return next(s for s in _sentences(text) if _inline_items(s)) or ""
@@ -427,14 +467,24 @@ def _abstain(question: str, lang: Lang, passages: list[Passage]) -> Answer:
 
 
 def compose_search_answer(question: str, lang: Lang, out: SearchOutput) -> Answer:
-    """An extractive answer from the search tool's units, in the question's language."""
+    """An extractive answer from the search tool's units, in the question's language; it
+    opens by saying what the articles lack when the question asks for it (gaps.py)."""
+    if not_a_question(question, out.known):
+        return Answer(question=question, lang=lang, tool="search",
+                      answer=GAPS[lang]["not_understood"], citations=[])  # fmt: skip
     if not out.relevant or not out.passages:
         return _abstain(question, lang, out.passages)
     intent, wanted, ordinal = question_intent(question)
     blocks = _select(out, intent, wanted, ordinal)
     lines: list[str] = []
     asked = asked_items(question)
-    if direct := _direct(intent, wanted, asked, blocks, out.terms, out.key_term):
+    direct = _direct(intent, wanted, asked, blocks, out.terms, out.key_term)
+    shown = "\n".join(ln for b in blocks for ln in b.lines)
+    if notes := gap_notes(question, lang, shown, out.key_term, out.unknown, _unknown_share(out)):
+        # Say what is missing first, then what the articles do say about the question.
+        said = _key_sentence(out.terms, out.key_term, shown)
+        lines += [" ".join(notes), "", f"{GAPS[lang]['they_say']} {said}", ""]
+    elif direct:
         lines += [direct, ""]
     for n, block in enumerate(blocks, 1):
         lines += _render(block, n) + [""]

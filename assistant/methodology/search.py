@@ -159,6 +159,13 @@ class SearchOutput(BaseModel):
     key_term: str | None = Field(
         None, description="The question's most specific word: the rarest one the corpus has."
     )
+    known: list[str] = Field(
+        default_factory=list, description="The question's content words the corpus has."
+    )
+    unknown: list[str] = Field(
+        default_factory=list,
+        description="The question's content words (as written) the corpus never uses.",
+    )
 
 
 @lru_cache(maxsize=8)
@@ -323,7 +330,10 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
         passages=passages,
         terms={t: round(w, 3) for t, w in terms.weights.items()},
         key_term=terms.key(),
-    )
+        known=sorted(t for t in terms.known if "_" not in t),
+        unknown=[w for w in re.findall(r"\w+", inp.question)  # as written: "FPT", "2023"
+                 if (t := stem(fold(w))) in terms.weights and t not in terms.known],
+    )  # fmt: skip
 
 
 def _unit_tokens(hit: Hit) -> frozenset[str]:
