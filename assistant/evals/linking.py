@@ -34,6 +34,7 @@ from assistant.feedback.records import (
 )
 from assistant.index.store import ChunkStore, collection_name, stored_vectors
 from assistant.index.types import Chunk
+from assistant.index.vector_cache import CachedEmbedder
 from assistant.kb.base import KnowledgeBase
 
 
@@ -82,17 +83,29 @@ def labelled_records(
     return out
 
 
-def comment_vectors(kb: KnowledgeBase, records: Sequence[FeedbackRecord]) -> np.ndarray:
+def eval_vectors_path(folder: Path, embedder_name: str) -> Path:
+    """The shipped vectors of the labelled eval comments (scripts/ship_vectors.py)."""
+    return folder / f"{embedder_name}.npz"
+
+
+def comment_vectors(
+    kb: KnowledgeBase, records: Sequence[FeedbackRecord], shipped: Path | None = None
+) -> np.ndarray:
     """Passage vectors of these comments, embedded once and kept in a Chroma collection of
-    the eval's own (keyed by content, so an edited comment is embedded again)."""
+    the eval's own (keyed by content, so an edited comment is embedded again); those the
+    shipped file in `shipped` holds (evals/data/vectors) are read from it, not embedded."""
     name = collection_name(kb.settings.cx_collection_prefix, "eval-links", kb.embedder.name)
     store = ChunkStore(kb.chroma(), name)
     keys = [f"{r.source}:{hashlib.sha1(r.text.encode('utf-8')).hexdigest()[:20]}" for r in records]
     have = stored_vectors(store, keys)
     todo = [(k, r) for k, r in zip(keys, records, strict=True) if k not in have]
+    embedder = kb.embedder
+    path = eval_vectors_path(shipped, kb.embedder.name) if shipped else None
+    if todo and path is not None and path.is_file():
+        embedder = CachedEmbedder(kb.embedder, path)
     for i in range(0, len(todo), 64):
         part = todo[i : i + 64]
-        vectors = kb.embedder.embed_passages([r.text for _, r in part])
+        vectors = embedder.embed_passages([r.text for _, r in part])
         chunks = [
             Chunk(id=k, doc_id=k, kind="feedback", title=r.source, text=r.text, position=r.line)
             for k, r in part
@@ -129,7 +142,7 @@ def _prf(prefix: str, tp: int, fp: int, fn: int) -> dict[str, float]:
 
 
 def _prepare(
-    kb: KnowledgeBase, labels_path: Path, csv_path: Path
+    kb: KnowledgeBase, labels_path: Path, csv_path: Path, shipped: Path | None = None
 ) -> tuple[Linker, list[LinkLabel], list[FeedbackRecord], np.ndarray]:
     linker = kb.linker()
     journeys = [j.id for j in kb.atlas().journeys]
@@ -137,15 +150,16 @@ def _prepare(
     records = labelled_records(csv_path, [lbl.index for lbl in labels],
                                max_cell_chars=kb.settings.cx_max_cell_chars)  # fmt: skip
     ordered = [records[lbl.index] for lbl in labels]
-    return linker, labels, ordered, comment_vectors(kb, ordered)
+    return linker, labels, ordered, comment_vectors(kb, ordered, shipped)
 
 
 def evaluate(
-    kb: KnowledgeBase, labels_path: Path, csv_path: Path
+    kb: KnowledgeBase, labels_path: Path, csv_path: Path, shipped: Path | None = None
 ) -> tuple[dict[str, float], list[dict]]:
     """(metrics, one row per labelled comment) of the cue+semantic linker; the cue-only
-    precision and recall are reported beside, ungated."""
-    linker, labels, records, vectors = _prepare(kb, labels_path, csv_path)
+    precision and recall are reported beside, ungated. `shipped`: the folder of the
+    labelled comments' shipped vectors."""
+    linker, labels, records, vectors = _prepare(kb, labels_path, csv_path, shipped)
     journeys = [j.id for j in kb.atlas().journeys]
     texts = [r.text for r in records]
     links = linker.link(texts, vectors)

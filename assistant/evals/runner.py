@@ -113,7 +113,8 @@ def _filters(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
 def _linking(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.linking import evaluate
 
-    return evaluate(kb, folder / "journey_links.yaml", folder / "data" / "uit-visfd-dev.csv")
+    return evaluate(kb, folder / "journey_links.yaml", folder / "data" / "uit-visfd-dev.csv",
+                    folder / "data" / "vectors")  # fmt: skip
 
 
 def _step_links(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
@@ -121,7 +122,8 @@ def _step_links(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list
 
     return evaluate(kb, folder / "step_links.yaml", folder / "data" / "uit-visfd-dev.csv",
                     folder / "data" / "step_links_train_calibration.yaml",
-                    kb.settings.feedback_dir / "uit-visfd-train.csv")  # fmt: skip
+                    kb.settings.feedback_dir / "uit-visfd-train.csv",
+                    folder / "data" / "vectors")  # fmt: skip
 
 
 def _redaction(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:

@@ -83,23 +83,24 @@ def _prf(prefix: str, tp: int, fp: int, fn: int) -> dict[str, float]:
 
 
 def _prepare(
-    kb: KnowledgeBase, labels_path: Path, csv_path: Path
+    kb: KnowledgeBase, labels_path: Path, csv_path: Path, shipped: Path | None = None
 ) -> tuple[Linker, list[StepLabel], list[FeedbackRecord], np.ndarray]:
     linker = kb.linker()
     labels = load_step_labels(labels_path, [f"{j}.{s}" for j, s in linker.steps])
     records = labelled_records(csv_path, [lbl.id for lbl in labels],
                                max_cell_chars=kb.settings.cx_max_cell_chars)  # fmt: skip
     ordered = [records[lbl.id] for lbl in labels]
-    return linker, labels, ordered, comment_vectors(kb, ordered)
+    return linker, labels, ordered, comment_vectors(kb, ordered, shipped)
 
 
 def evaluate(
     kb: KnowledgeBase, labels_path: Path, csv_path: Path, calibration: Path | None = None,
-    calibration_csv: Path | None = None,
+    calibration_csv: Path | None = None, shipped: Path | None = None,
 ) -> tuple[dict[str, float], list[dict]]:
     """(metrics, one row per labelled comment) of the cue+semantic step linker on the
-    held-out labels; cue-only figures and, when given, the calibration figures beside."""
-    linker, labels, records, vectors = _prepare(kb, labels_path, csv_path)
+    held-out labels; cue-only figures and, when given, the calibration figures beside.
+    `shipped`: the folder of the labelled comments' shipped vectors."""
+    linker, labels, records, vectors = _prepare(kb, labels_path, csv_path, shipped)
     journeys = [j.id for j in kb.atlas().journeys]
     texts = [r.text for r in records]
     links = linker.link(texts, vectors)
@@ -110,7 +111,8 @@ def evaluate(
     cue = score_steps(gold, [linked_steps(linker.cue_links(t)) for t in texts], journeys)
     metrics |= {"cue_only_precision": cue["precision"], "cue_only_recall": cue["recall"]}
     if calibration is not None and calibration_csv is not None:
-        c_linker, c_labels, c_records, c_vectors = _prepare(kb, calibration, calibration_csv)
+        c_linker, c_labels, c_records, c_vectors = _prepare(kb, calibration, calibration_csv,
+                                                            shipped)  # fmt: skip
         c_links = c_linker.link([r.text for r in c_records], c_vectors)
         c = score_steps([set(x.steps) for x in c_labels],
                         [linked_steps(ls) for ls in c_links], journeys)  # fmt: skip
