@@ -218,6 +218,28 @@ def test_cue_file_problems_name_file_line_and_field(tmp_path):
     with pytest.raises(LinkCuesError, match="3 problem"):
         load_link_cues(ATLAS, path)
 
+    # Step patterns, context steps, weak steps and touchpoints are checked against the atlas.
+    path.write_text(
+        "journeys:\n"
+        "  - journey: daily-use\n"
+        "    step_patterns: {teleport: ['x']}\n"
+        "    context_steps: {levitate: {vi: [bay]}}\n"
+        "touchpoints:\n"
+        "  hotline: {vi: [tổng đài]}\n"
+        "  telepathy: {en: [mind]}\n",
+        encoding="utf-8",
+    )
+    _, problems = validate_link_cues(path, ATLAS)
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "journeys[0].step_patterns.teleport: unknown step 'teleport' of journey 'daily-use'",
+        "journeys[0].context_steps.levitate: unknown step 'levitate' of journey 'daily-use'",
+        "touchpoints.telepathy: unknown touchpoint 'telepathy'",
+    ]
+    path.write_text("journeys:\n  - journey: daily-use\n    step_patterns: {first-week: ['(']}\n",
+                    encoding="utf-8")  # fmt: skip
+    _, problems = validate_link_cues(path, ATLAS)
+    assert len(problems) == 1 and "not a regular expression" in problems[0]
+
 
 # -- the SQLite links ------------------------------------------------------------------------
 
