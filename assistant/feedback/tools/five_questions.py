@@ -137,8 +137,11 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
     happy = [Claim(text=e.get(lang), evidence=[step_ev]) for e in step.expectations]
     # Feedback-derived claims only for a request the access policy allows them.
     if step.aspects and ctx.feedback_allowed and kb.feedback().count():
-        # Only the step's aspects: themes and quotes are computed for nothing else.
-        found = [summarize_pain_points(PainPointsInput(aspect=a, top=1), ctx)
+        # Only the step's aspects, over the comments that speak of this step (not every
+        # comment of the aspect: praise of the sales staff is not praise of a repair desk);
+        # under the minimum of evidence nothing is claimed.
+        found = [summarize_pain_points(PainPointsInput(journey=journey.id, step=step.id,
+                                                       aspect=a, top=1), ctx)
                  for a in step.aspects]  # fmt: skip
         rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
         delights = sorted((p for out in found for p in out.delights), key=rank)
@@ -151,7 +154,9 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
             )
             head = verb[0] if lang == "vi" else verb[1]
             themes = ", ".join(t.label for t in p.themes[:2])
-            text = f"{head} — {p.label.get(lang)}: {p.count}" + (f" ({themes})" if themes else "")
+            about = "phản hồi về bước này" if lang == "vi" else "comments about this step"
+            text = f"{head} — {p.label.get(lang)}: {p.count} {about}" + (
+                f" ({themes})" if themes else "")  # fmt: skip
             happy.append(
                 Claim(
                     text=text,
