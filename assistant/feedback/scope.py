@@ -204,8 +204,12 @@ def ensure_links(kb: FeedbackSource) -> None:
     of them again when they were linked by another linker (other cues, rules or steps);
     a read-only folder answers from the links it has."""
     store = kb.feedback()
-    stale = store.link_signature() != kb.linker().signature and bool(store.linked_ids())
-    if store.unlinked_count() or (stale and not getattr(store, "read_only", False)):
+    if getattr(store, "read_only", False):
+        return
+    unlinked = store.unlinked_count()
+    # Linked before by another linker (a count, not a set of every id: this runs per answer).
+    stale = store.link_signature() != kb.linker().signature and store.count() > unlinked
+    if unlinked or stale:
         kb.link_feedback(progress=False)
 
 
@@ -223,8 +227,7 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
 
     # Journey, step, stage, touchpoint: the records linked to those steps.
     journey_id, steps, keep = None, [], None
-    if f.journey or f.touchpoint:
-        ensure_links(kb)
+    ensure_links(kb)  # every answer names the steps its comments speak of
     if f.journey:
         journey = atlas.find_journey(f.journey)
         journey_id = journey.id

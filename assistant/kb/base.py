@@ -453,7 +453,7 @@ class KnowledgeBase:
         linker = self.linker()
         # Links made by another linker (other cues, rules or atlas steps) are made again.
         signature = store.link_signature()
-        if signature != linker.signature and (signature is not None or store.linked_ids()):
+        if signature != linker.signature and store.count() > store.unlinked_count():
             relink = True
         todo = list(store.to_link(include_modes=("cue", "cue+semantic") if relink else ("cue",)))
         cue_linked = set() if relink else store.linked_ids("cue")

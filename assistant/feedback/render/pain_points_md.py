@@ -10,7 +10,8 @@ T = {
         "title": "Điểm đau hàng đầu", "delights": "Điều làm khách hàng hài lòng",
         "records": "phản hồi", "mean": "sao trung bình", "low": "1-2 sao",
         "trend": "xu hướng (tỷ trọng)", "themes": "Chủ đề", "vs": "so với", "impact": "tác động",
-        "steps": "Bước", "up": "tăng", "down": "giảm", "flat": "không đổi rõ rệt",
+        "steps": "Bước mà các phản hồi này nói đến", "up": "tăng", "down": "giảm",
+        "flat": "không đổi rõ rệt",
         "too few": "quá ít dữ liệu để so sánh", "what": "Những gì có trong dữ liệu",
         "examples": "Ví dụ", "collect": "Cần thu thập",
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
@@ -23,7 +24,8 @@ T = {
         "title": "Top pain points", "delights": "What delights customers",
         "records": "comments", "mean": "mean rating", "low": "1-2 stars",
         "trend": "trend (share)", "themes": "Themes", "vs": "vs", "impact": "impact",
-        "steps": "Steps", "up": "up", "down": "down", "flat": "no clear change",
+        "steps": "Steps these comments speak of", "up": "up", "down": "down",
+        "flat": "no clear change",
         "too few": "too few to compare", "what": "What the data holds",
         "examples": "Examples", "collect": "To collect",
         "formula": "impact = count × (5 − mean rating) / 4",
@@ -66,7 +68,8 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     if p.trend:
         lines.append(f"   {t['trend']}: {trend_text(p.trend, lang)}")
     if p.steps:
-        lines.append(f"   {t['steps']}: {', '.join(p.steps[:4])}")
+        shown = [f"{s} ({p.step_counts[s]})" if s in p.step_counts else s for s in p.steps[:4]]
+        lines.append(f"   {t['steps']}: {', '.join(shown)}")
     if p.themes:
         lines.append(
             f"   {t['themes']}: " + "; ".join(f"{th.label} ({th.count})" for th in p.themes)

@@ -605,6 +605,21 @@ class SQLiteFeedbackStore:
             args = (journey, step)
         return [r[0] for r in self._links().execute(sql + " ORDER BY record_id", args)]
 
+    def steps_of(self, record_ids: Sequence[str]) -> dict[str, int]:
+        """'journey.step' -> how many of these records speak of it."""
+        table = "link_steps" if self._has_table("link_steps") else "links"
+        db, out = self._links(), {}
+        ids = list(record_ids)
+        for i in range(0, len(ids), 900):  # under SQLite's variable limit
+            part = ids[i : i + 900]
+            marks = ", ".join("?" for _ in part)
+            for j, s, n in db.execute(
+                f"SELECT journey, step, COUNT(*) FROM {table} WHERE record_id IN ({marks}) "
+                "AND step IS NOT NULL GROUP BY journey, step", part,
+            ):
+                out[f"{j}.{s}"] = out.get(f"{j}.{s}", 0) + n
+        return out
+
     def link_signature(self) -> str | None:
         """The signature of the linker that made the stored links (None: none recorded)."""
         if not self._has_table("link_meta"):

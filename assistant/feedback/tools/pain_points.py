@@ -101,7 +101,13 @@ class PainPoint(BaseModel):
     aspect: str
     sentiment: Literal["negative", "positive"]
     label: Bi
-    steps: list[str] = Field(description="Atlas steps (JOURNEY.STEP) the aspect belongs to.")
+    steps: list[str] = Field(
+        description="Steps (JOURNEY.STEP) the pain's comments speak of, most first (within "
+        "the journey or step asked for); not every step the aspect could touch."
+    )
+    step_counts: dict[str, int] = Field(
+        default_factory=dict, description="How many of the pain's comments speak of each step."
+    )
     stages: list[str] = Field(description="Journey stages of those steps (JOURNEY.STAGE).")
     touchpoints: list[str]
     count: int
@@ -248,12 +254,13 @@ def summarize_pain_points(
     def build(key: tuple[str, str]) -> PainPoint:
         (aspect, sentiment), ids = key, groups[key]
         score, mean, low = scores[key]
-        a = atlas.aspect(aspect)
-        a_steps = [s for s in (a.steps if a else []) if not sel.steps or s in sel.steps]
+        # The steps these comments speak of (linked by content), most first.
+        counts = {s: n for s, n in store.steps_of(ids).items() if not sel.steps or s in sel.steps}
+        a_steps = sorted(counts, key=lambda s: (-counts[s], s))[:4]
         located = [atlas.locate(s) for s in a_steps]
         return PainPoint(
             aspect=aspect, sentiment=sentiment, label=_label(atlas, aspect, sentiment),
-            steps=a_steps,
+            steps=a_steps, step_counts={s: counts[s] for s in a_steps},
             stages=list(dict.fromkeys(f"{x.journey.id}.{x.stage.id}" for x in located if x)),
             touchpoints=sorted({t for x in located if x for t in x.step.touchpoints}),
             count=len(ids), share=round(len(ids) / scope.total, 4),
