@@ -275,10 +275,11 @@ class Linker:
             for step, patterns in jc.step_patterns.items()
             for p in patterns
         ]
-        # What the links depend on: a store linked under another signature is linked again.
+        # What the links depend on: a store linked under another signature is linked again
+        # (not the touchpoint words: those are read per answer, never stored).
         self.signature = hashlib.sha256(
             "|".join([
-                str(LINKER_VERSION), cues.model_dump_json(),
+                str(LINKER_VERSION), cues.model_dump_json(exclude={"touchpoints"}),
                 ",".join(f"{j}.{s}" for j, s in self._steps), f"{threshold}:{step_threshold}",
             ]).encode("utf-8")
         ).hexdigest()[:16]  # fmt: skip
