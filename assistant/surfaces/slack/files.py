@@ -17,8 +17,9 @@ import httpx
 from assistant.core.errors import TooLarge
 from assistant.core.text import Lang
 from assistant.feedback.readers import SUPPORTED, format_names
+from assistant.storage.outbox import Outgoing
 from assistant.surfaces.slack.blocks import SUMMARIZE_FILE, note
-from assistant.surfaces.slack.context import BotContext
+from assistant.surfaces.slack.context import PRIVATE, BotContext
 from assistant.surfaces.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,6 @@ def download(url: str, token: str, limit: int) -> bytes:
 
 def ingest_shared_file(
     ctx: BotContext,
-    client: Any,
     *,
     f: dict[str, Any],
     channel: str,
@@ -94,23 +94,26 @@ def ingest_shared_file(
     user: str,
     lang: Lang,
     text: str = "",
-) -> None:
+) -> list[Outgoing]:
     """Validate and ingest a feedback file shared in a private chat; offer its summary.
     `text`: the message that came with it (it may ask to add the file to the shared corpus).
-    Runs on a worker (download and ingest take seconds)."""
+    Runs on a worker (download and ingest take seconds); returns the replies to store."""
     t = TEXT[lang]
     name = Path(f.get("name") or "file").name
     limit = ctx.settings.cx_max_upload_bytes
+    said: list[Outgoing] = []
 
-    def say(text: str, blocks: list | None = None) -> None:
+    def say(text: str, blocks: list | None = None) -> list[Outgoing]:
         msg = note(text) if blocks is None else {"text": text, "blocks": blocks}
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **msg)
+        said.append(Outgoing("post", {"channel": channel, "thread_ts": thread_ts, "user": user,
+                                      "ask": source_name, "lang": lang, **msg}))  # fmt: skip
+        return said
 
-    who = ctx.requester(user, channel, is_channel=False)
+    source_name = "file"
+    who = ctx.requester(user, PRIVATE)
     if not ctx.conversations.policy.may_ingest(who):
         outcome = ctx.conversations.ingest_file(Path(name), who, lang)  # the refusal text
-        say(escape(outcome.refused))
-        return
+        return say(escape(outcome.refused))
     size = int(f.get("size") or 0)
     try:
         if size > limit:
@@ -125,15 +128,13 @@ def ingest_shared_file(
             outcome = ctx.conversations.ingest_file(path, who, lang, share=share)
     except TooLarge as exc:
         mb = 1024 * 1024
-        say(escape(t["too_large"].format(size=exc.size / mb, limit=limit / mb)))
-        return
+        return say(escape(t["too_large"].format(size=exc.size / mb, limit=limit / mb)))
     except Exception:
         log.exception("ingesting shared file %s failed", name[:100])
-        say(escape(t["unreadable"]))
-        return
+        return say(escape(t["unreadable"]))
     if outcome.report is None:
-        say(escape(outcome.refused))
-        return
+        return say(escape(outcome.refused))
+    source_name = outcome.report.source
     report = outcome.report
     errors = "\n".join(
         t["line"].format(line=e.line, field=escape(str(e.field)), message=escape(str(e.message)))
@@ -150,7 +151,7 @@ def ingest_shared_file(
         "value": report.source,
         "text": {"type": "plain_text", "text": t["summarize"]},
     }
-    say(
+    return say(
         summary[:3000],
         [
             {"type": "section", "text": {"type": "mrkdwn", "text": summary[:3000],
@@ -161,14 +162,20 @@ def ingest_shared_file(
 
 
 def run_ingest(
-    ctx: BotContext, client: Any, *, f: dict, channel: str, thread_ts: str | None, user: str,
+    ctx: BotContext, *, f: dict, channel: str, thread_ts: str | None, user: str,
     lang: Lang, text: str = "",
 ) -> None:  # fmt: skip
-    """Ingest on the heavy lane: downloading and indexing take seconds."""
+    """Ingest on the heavy lane: downloading and indexing take seconds. The report is stored
+    with the request's job (and delivered from the outbox)."""
     assert ctx.work is not None
+    handle = ctx.hand_off()
 
     def job() -> None:
-        ingest_shared_file(ctx, client, f=f, channel=channel, thread_ts=thread_ts, user=user,
-                           lang=lang, text=text)  # fmt: skip
+        items: list[Outgoing] = []
+        try:
+            items = ingest_shared_file(ctx, f=f, channel=channel, thread_ts=thread_ts,
+                                       user=user, lang=lang, text=text)  # fmt: skip
+        finally:
+            ctx.finish(handle, items)
 
     ctx.work.submit(user, "heavy", job)
