@@ -306,8 +306,8 @@ class SlackService:
     def _run(self, job: Job) -> None:
         from slack_bolt import BoltRequest
 
-        if job.team in self.stopped_teams:
-            self.jobs.complete(job.id)
+        if job.team in self.stopped_teams:  # uninstalled while it was being claimed
+            self.jobs.drop_team(job.team)
             return
         handle = JobHandle(job)
         with self._held_lock:
