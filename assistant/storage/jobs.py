@@ -49,7 +49,12 @@ class JobStore:
             return int(result.inserted_primary_key[0])
 
     def claim(self, queue: str, lease_s: float, limit: int = 1) -> list[Job]:
-        """Up to `limit` jobs due now: pending ones, and running ones whose lease ran out."""
+        """Up to `limit` jobs due now: pending ones, and running ones whose lease ran out.
+
+        One statement, `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`:
+        PostgreSQL's queue idiom (concurrent claimers skip each other's rows), and on SQLite
+        (which drops the locking clause) a single write, so a claim never reads first and
+        then fails to upgrade to a write under concurrent writers."""
         now = time.time()
         due = and_(
             jobs.c.queue == queue,
@@ -57,31 +62,21 @@ class JobStore:
             or_(jobs.c.state == "pending", and_(jobs.c.state == "running",
                                                 jobs.c.lease_until < now)),
         )  # fmt: skip
-        with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(jobs.c.id, jobs.c.queue, jobs.c.team, jobs.c.payload, jobs.c.attempts,
+        ids = (
+            select(jobs.c.id).where(due).order_by(jobs.c.id).limit(limit)
+            .with_for_update(skip_locked=True).scalar_subquery()
+        )  # fmt: skip
+        stmt = (
+            update(jobs).where(jobs.c.id.in_(ids), due)
+            .values(state="running", owner=self.owner, lease_until=now + lease_s,
+                    attempts=jobs.c.attempts + 1, updated_at=now)
+            .returning(jobs.c.id, jobs.c.queue, jobs.c.team, jobs.c.payload, jobs.c.attempts,
                        jobs.c.created_at)
-                .where(due)
-                .order_by(jobs.c.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not rows:
-                return []
-            # Each row once more with the due check: on SQLite two claimers may read the
-            # same rows before either writes; only the update that still matches claims it.
-            mine = set()
-            for r in rows:
-                claimed = conn.execute(
-                    update(jobs).where(jobs.c.id == r.id, due).values(
-                        state="running", owner=self.owner, lease_until=now + lease_s,
-                        attempts=jobs.c.attempts + 1, updated_at=now,
-                    )
-                )  # fmt: skip
-                if claimed.rowcount == 1:
-                    mine.add(r.id)
-        return [Job(r.id, r.queue, r.team, json.loads(r.payload), r.attempts + 1, r.created_at)
-                for r in rows if r.id in mine]  # fmt: skip
+        )  # fmt: skip
+        with self.engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+        return sorted((Job(r.id, r.queue, r.team, json.loads(r.payload), r.attempts,
+                           r.created_at) for r in rows), key=lambda j: j.id)  # fmt: skip
 
     def _mine(self, job_id: int) -> Any:
         return and_(jobs.c.id == job_id, jobs.c.state == "running", jobs.c.owner == self.owner)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, select, update
+from sqlalchemy import Connection, Engine, and_, case, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from assistant.storage.schema import outbox
@@ -68,7 +68,8 @@ class Outbox:
 
     def claim(self, lease_s: float, limit: int = 4) -> list[Pending]:
         """Messages due now, the first undelivered one of each reply; a message whose
-        deadline passed comes marked late."""
+        deadline passed comes marked late. One `UPDATE … RETURNING` over a `FOR UPDATE SKIP
+        LOCKED` subquery (see JobStore.claim)."""
         now = time.time()
         earlier = aliased(outbox)
         first = ~exists().where(
@@ -77,25 +78,24 @@ class Outbox:
         )  # fmt: skip
         due = and_(outbox.c.state == "pending", outbox.c.next_try_at <= now,
                    outbox.c.lease_until < now)  # fmt: skip
+        ids = (
+            select(outbox.c.id).where(due, first)
+            .order_by(outbox.c.next_try_at, outbox.c.id).limit(limit)
+            .with_for_update(skip_locked=True).scalar_subquery()
+        )  # fmt: skip
+        stmt = (
+            update(outbox).where(outbox.c.id.in_(ids), due)
+            .values(owner=self.owner, lease_until=now + lease_s,
+                    late=case((outbox.c.deadline < now, 1), else_=outbox.c.late),
+                    attempts=outbox.c.attempts + 1)
+            .returning(outbox.c.id, outbox.c.grp, outbox.c.seq, outbox.c.team, outbox.c.kind,
+                       outbox.c.payload, outbox.c.late, outbox.c.attempts, outbox.c.created_at)
+        )  # fmt: skip
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(outbox).where(due, first).order_by(outbox.c.next_try_at, outbox.c.id)
-                .limit(limit).with_for_update(skip_locked=True)
-            ).all()  # fmt: skip
-            claimed: list[Pending] = []
-            for r in rows:
-                late = bool(r.late) or now > r.deadline
-                result = conn.execute(
-                    update(outbox).where(outbox.c.id == r.id, due).values(
-                        owner=self.owner, lease_until=now + lease_s, late=int(late),
-                        attempts=outbox.c.attempts + 1,
-                    )
-                )  # fmt: skip
-                if result.rowcount == 1:
-                    claimed.append(Pending(r.id, r.grp, r.seq, r.team, r.kind,
-                                           json.loads(r.payload), late, r.attempts + 1,
-                                           r.created_at))  # fmt: skip
-        return claimed
+            rows = conn.execute(stmt).all()
+        return sorted((Pending(r.id, r.grp, r.seq, r.team, r.kind, json.loads(r.payload),
+                               bool(r.late), r.attempts, r.created_at) for r in rows),
+                      key=lambda p: p.id)  # fmt: skip
 
     def delivered(self, item_id: int, payload: dict[str, Any] | None = None) -> None:
         """Delivered; `payload` replaces the stored one (what a later message needs, e.g.

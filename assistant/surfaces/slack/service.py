@@ -296,7 +296,12 @@ class SlackService:
             if not self._taking.is_set() or self.identity is None or self.health.stopped:
                 self._closed.wait(POLL_S)
                 continue
-            claimed = self.jobs.claim(QUEUE, self.settings.cx_slack_lease_s, limit=1)
+            try:
+                claimed = self.jobs.claim(QUEUE, self.settings.cx_slack_lease_s, limit=1)
+            except Exception:  # the database is busy or away: try again shortly
+                log.exception("claiming a Slack request failed")
+                self._closed.wait(POLL_S)
+                continue
             if not claimed:
                 with self._jobs_ready:
                     self._jobs_ready.wait(POLL_S)
