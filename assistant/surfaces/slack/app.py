@@ -15,6 +15,7 @@ import urllib.parse
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from assistant.core.errors import ConfigError
@@ -31,8 +32,12 @@ def build_app(ctx: BotContext, start: bool = True) -> App:
             "HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)."
         )
     service = ctx.svc
+    api = service.api
     app = App(
-        client=service.api,
+        # Without a token: Bolt gives listeners a client with the authorized one; ours use
+        # ctx.api (no 429 retries) anyway.
+        client=WebClient(base_url=api.base_url, timeout=api.timeout,
+                         retry_handlers=api.retry_handlers),  # fmt: skip
         authorize=lambda enterprise_id, team_id: service.authorize(),
         signing_secret=settings.slack_signing_secret or "socket-mode",
         request_verification_enabled=False,  # verified at the door, before it was stored
