@@ -206,6 +206,7 @@ def test_summarize_button_answers_for_the_shared_file_only(bot):
     bot.post(body, content_type="application/x-www-form-urlencoded")
     shown = text_of(wait_answers(bot.slack)[0])
     assert "2 of " in shown or "2 trên " in shown  # the scope line: the file's 2 comments
+    assert "Not applied" not in shown and "Không áp dụng" not in shown  # nobody asked
 
 
 def test_errors_are_short_for_the_user_and_logged_in_full(bot, caplog):

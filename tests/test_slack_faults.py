@@ -117,6 +117,9 @@ def test_an_answer_outlives_a_429_storm_without_holding_a_worker(full_kb, tmp_pa
     try:
         bot.slack.rate_limit["chat.postMessage"] = 5
         bot.post(event("app_mention.json", "Ev0STORM", text="<@U0BOT> What is a journey atlas?"))
+        # While Slack refuses it, the answer waits in the outbox, not on a worker.
+        wait_until(lambda: len(bot.slack.of("chat.postMessage")) >= 2, what="a retried post")
+        assert bot.ctx.svc.held() == 0 and bot.ctx.svc.outbox.counts().get("pending") == 1
         posted = wait_answers(bot.slack)[0]
         assert "repository of interconnected journey maps" in text_of(posted)
         assert "went wrong" not in text_of(posted)
