@@ -33,7 +33,7 @@ class BotContext:
     front: FrontDoor = field(init=False)
     facts: ConversationFacts = field(init=False)
     # Messages answered (channel:ts): Slack sends a mention again when it is edited.
-    seen: LRUMap[str, None] = field(default_factory=LRUMap)
+    seen: LRUMap[str, int | None] = field(default_factory=LRUMap)
     # Threads checked after a restart: True when the bot has answered in them.
     threads: LRUMap[str, bool] = field(default_factory=LRUMap)
     # One lock per thread being read back, so messages arriving together read it once.
@@ -78,7 +78,13 @@ class BotContext:
         return self.conversations.ratings
 
     def first_time(self, key: str) -> bool:
-        return self.seen.add(key, None)
+        """Whether the message `key` is new; the same job run again (put back while Slack
+        was down) is not a repeat."""
+        handle = self.svc.current()
+        job = handle.id if handle is not None else None
+        if self.seen.add(key, job):
+            return True
+        return job is not None and self.seen.get(key) == job
 
     def reply(self, *items: Outgoing) -> None:
         self.svc.reply(list(items))

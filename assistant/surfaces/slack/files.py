@@ -21,6 +21,7 @@ from assistant.storage.outbox import Outgoing
 from assistant.surfaces.slack.blocks import SUMMARIZE_FILE, note
 from assistant.surfaces.slack.context import PRIVATE, BotContext
 from assistant.surfaces.slack.mrkdwn import escape
+from assistant.surfaces.slack.service import RetryLater
 
 log = logging.getLogger(__name__)
 NOTE = {
@@ -119,13 +120,22 @@ def ingest_shared_file(
         if size > limit:
             raise TooLarge(size)
         url = f.get("url_private_download") or f["url_private"]
-        data = download(url, ctx.settings.slack_bot_token or "", limit)
+        try:
+            data = download(url, ctx.settings.slack_bot_token or "", limit)
+        except httpx.TransportError as exc:  # Slack unreachable: the file waits for it
+            raise RetryLater(ctx.settings.cx_slack_retry_base_s, str(exc)[:200]) from exc
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                raise RetryLater(ctx.settings.cx_slack_retry_base_s, str(exc)[:200]) from exc
+            raise
         with tempfile.TemporaryDirectory(prefix="cx-upload-") as folder:
             # The raw upload may hold personal data: it lives only while it is ingested.
             path = Path(folder) / name
             path.write_bytes(data)
             share = ctx.conversations.asks_to_share(text)
             outcome = ctx.conversations.ingest_file(path, who, lang, share=share)
+    except RetryLater:
+        raise
     except TooLarge as exc:
         mb = 1024 * 1024
         return say(escape(t["too_large"].format(size=exc.size / mb, limit=limit / mb)))
@@ -175,7 +185,9 @@ def run_ingest(
         try:
             items = ingest_shared_file(ctx, f=f, channel=channel, thread_ts=thread_ts,
                                        user=user, lang=lang, text=text)  # fmt: skip
-        finally:
-            ctx.finish(handle, items)
+        except RetryLater as exc:  # the request goes back to the job table, due later
+            ctx.svc.retry_later(handle, exc.delay, str(exc))
+            return
+        ctx.finish(handle, items)
 
     ctx.work.submit(user, "heavy", job)

@@ -346,6 +346,17 @@ class SlackService:
         if not handle.handed_off:
             self.finish(handle, [])
 
+    def retry_later(self, handle: JobHandle, delay: float, reason: str) -> None:
+        """An answer worker could not do the job for Slack now (a download refused): it goes
+        back to the table, due after a backoff; nothing of it is stored."""
+        job = handle.job
+        if job is None:
+            log.warning("a request could not be done now and has no job to retry: %s", reason)
+            return
+        s = self.settings
+        backoff = min(s.cx_slack_retry_max_s, s.cx_slack_retry_base_s * 2 ** (job.attempts - 1))
+        self._give_back(job, max(delay, backoff), reason)
+
     def _give_back(self, job: Job, delay: float, reason: str) -> None:
         with self._held_lock:
             self._held.pop(job.id, None)
