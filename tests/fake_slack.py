@@ -45,6 +45,10 @@ class FakeSlack:
         # method -> called (on a thread of its own) after the method's next call is
         # answered: e.g. stop Slack in the middle of a stream
         self.on_call: dict[str, Any] = {}
+        # method -> seconds to wait after a call is done and recorded, before answering it:
+        # Slack took the message but the answer comes too late (the client times out)
+        self.lag: dict[str, float] = {}
+        self.posted: list[dict[str, Any]] = []  # messages posted, with their metadata
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -120,7 +124,13 @@ class FakeSlack:
                 reply = fake.reply(method, params)
                 if "ts" in reply:
                     params["_ts"] = reply["ts"]  # the ts Slack gave the message
-                self._send(200, reply)
+                lag = fake.lag.get(method, 0.0)
+                if lag:
+                    time.sleep(lag)
+                try:
+                    self._send(200, reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up waiting: the call was done all the same
                 hook = fake.on_call.pop(method, None)
                 if hook is not None:
                     threading.Thread(target=hook, daemon=True).start()
@@ -180,10 +190,30 @@ class FakeSlack:
             }
         if method in ("chat.postMessage", "chat.update", "chat.startStream", "chat.stopStream"):
             ts = params.get("ts") or f"1800000000.{next(self._ts):06d}"
+            if method == "chat.postMessage":
+                metadata = params.get("metadata")
+                if isinstance(metadata, str):
+                    metadata = json.loads(metadata)
+                with self._lock:
+                    self.posted.append({"ts": ts, "channel": params.get("channel"),
+                                        "thread_ts": params.get("thread_ts"), "bot_id": "B0BOT",
+                                        "text": params.get("text", ""), "metadata": metadata})
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {}}
         if method == "conversations.replies":
-            thread = self.replies.get((params.get("channel", ""), params.get("ts", "")), [])
+            channel, ts = params.get("channel", ""), params.get("ts", "")
+            thread = list(self.replies.get((channel, ts), []))
+            if params.get("include_all_metadata") in (True, "true", "1", 1):
+                # The messages the bot posted there, with their metadata (what a sender
+                # reads to tell whether an earlier try got there).
+                with self._lock:
+                    thread += [m for m in self.posted
+                               if m["channel"] == channel and m["thread_ts"] == ts]
             return {"ok": True, "messages": thread, "has_more": False}
+        if method == "conversations.history":
+            channel = params.get("channel", "")
+            with self._lock:
+                found = [m for m in self.posted if m["channel"] == channel and not m["thread_ts"]]
+            return {"ok": True, "messages": found[::-1], "has_more": False}
         if method == "conversations.info":
             channel = params.get("channel", "")
             info = self.channels.get(channel)

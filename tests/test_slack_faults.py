@@ -471,3 +471,21 @@ def test_a_file_shared_while_slack_is_down_is_ingested_once_it_is_back(full_kb, 
         assert len(reports) == 1
     finally:
         bot.close()
+
+
+def test_a_post_slack_took_but_answered_too_late_is_not_sent_twice(full_kb, tmp_path):
+    # The answer to chat.postMessage is lost (the client times out after Slack took the
+    # message): the retry reads the thread back and finds it by its metadata.
+    bot = start_bot(full_kb, tmp_path / "r.sqlite", cx_slack_api_timeout_s=1.0)
+    try:
+        bot.slack.lag["chat.postMessage"] = 1.5
+        bot.post(event("app_mention.json", "Ev0LAG", text="<@U0BOT> help"))
+        wait_until(lambda: any(p.get("include_all_metadata") for p in
+                               bot.slack.of("conversations.replies")), what="a read-back")
+        bot.slack.lag.clear()
+        wait_until(lambda: bot.ctx.svc.outbox.counts().get("pending", 0) == 0,
+                   what="the reply delivered")  # fmt: skip
+        posted = [m for m in bot.slack.posted if m["thread_ts"] == "1700000000.000100"]
+        assert len(posted) == 1 and posted[0]["metadata"]["event_type"] == "cx_reply"
+    finally:
+        bot.close()

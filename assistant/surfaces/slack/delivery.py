@@ -75,11 +75,15 @@ class Sender:
     def __init__(self, service: Any) -> None:  # service.SlackService (which imports this)
         self.service = service
         self.settings = service.settings
-        self.api = service.api
+        self.api = service.sender_api
 
     def deliver(self, item: Pending) -> None:
         service = self.service
         try:
+            retry_of_a_post = item.kind == "post" or (item.kind == "update" and item.late)
+            if retry_of_a_post and item.attempts > 1 and self._posted(item):
+                service.outbox.delivered(item.id)  # an earlier try got there after all
+                return
             updated = self.send(item)
         except Exception as exc:  # every failure is classified, none is raised
             kind, wait, reason = classify(exc)
@@ -130,8 +134,36 @@ class Sender:
 
     def _post(self, item: Pending, p: dict[str, Any]) -> dict[str, Any]:
         kwargs = {"thread_ts": p["thread_ts"]} if p.get("thread_ts") else {}
-        resp = self.api.chat_postMessage(channel=p["channel"], **kwargs, **self._message(item, p))
+        resp = self.api.chat_postMessage(channel=p["channel"], metadata=self._tag(item),
+                                         **kwargs, **self._message(item, p))  # fmt: skip
         return {**p, "posted_ts": resp.get("ts")}
+
+    @staticmethod
+    def _tag(item: Pending) -> dict[str, Any]:
+        """Message metadata naming the outgoing message, so a retry can tell whether an
+        earlier try (whose answer was lost: a timeout, a dropped connection) got there."""
+        return {"event_type": "cx_reply", "event_payload": {"outbox_id": item.id}}
+
+    def _posted(self, item: Pending) -> bool:
+        """Whether Slack holds a message tagged with this item (read back from the thread or
+        the channel's latest messages); False when it cannot tell (it is then sent)."""
+        p = item.payload
+        channel = p["channel"]
+        try:
+            if p.get("thread_ts"):
+                resp = self.api.conversations_replies(channel=channel, ts=p["thread_ts"],
+                                                      limit=200, include_all_metadata=True)
+            else:
+                resp = self.api.conversations_history(channel=channel, limit=50,
+                                                      include_all_metadata=True)
+        except Exception as exc:
+            log.info("looking for an earlier try in %s failed: %s", channel, str(exc)[:200])
+            return False
+        for message in resp.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("outbox_id") == item.id:
+                return True
+        return False
 
     def _update(self, item: Pending, p: dict[str, Any]) -> dict[str, Any]:
         """Replace a placeholder (a queue note, "Working on it…"); a late reply is posted

@@ -46,15 +46,16 @@ QUEUE = "slack"
 POLL_S = 0.5  # jobs and replies stored by another process, or due after a wait
 
 
-def api_client(settings: Settings) -> WebClient:
-    """The Web API client of the workers and senders: no retry on 429 (a rate limit never
-    holds a thread; the caller waits Retry-After its own way), one retry of a dropped
-    connection, a bounded time per call."""
+def api_client(settings: Settings, retries: bool = True) -> WebClient:
+    """A Web API client: no retry on 429 (a rate limit never holds a thread; the caller
+    waits Retry-After its own way), a bounded time per call, and one retry of a dropped
+    connection, or none (`retries=False`, the senders': a connection dropped after the
+    request was sent may have delivered it, so the outbox decides, after looking)."""
     kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
     return WebClient(
         token=settings.slack_bot_token,
         timeout=int(settings.cx_slack_api_timeout_s),
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)] if retries else [],
         **kwargs,
     )
 
@@ -159,6 +160,7 @@ class SlackService:
         self.outbox = Outbox(self.engine, self.owner)
         self.events = EventIds(self.engine)
         self.api = api_client(settings)
+        self.sender_api = api_client(settings, retries=False)
         self.health = Health()
         self.identity: Identity | None = None
         self.stopped_teams: set[str] = set()
