@@ -454,7 +454,9 @@ def test_a_file_shared_while_slack_is_down_is_ingested_once_it_is_back(full_kb, 
     bot = start_bot(full_kb, tmp_path / "r.sqlite")
     try:
         bot.slack.wait_for("auth.test")
-        bot.slack.files["Ev0FDOWN"] = "comment,n_star\nPin yếu quá,1\n".encode()
+        # A comment no other test ingests: the session's store would count it a duplicate.
+        data = "comment,n_star\nSạc hỏng khi Slack sập (kiểm thử),1\n"
+        bot.slack.files["Ev0FDOWN"] = data.encode()
         body = json.loads(event("file_share_im.json", "Ev0FDOWN"))
         body["event"]["files"][0].update(name="shop.csv",
                                          url_private=f"{bot.slack.base}/files/Ev0FDOWN")
@@ -463,12 +465,12 @@ def test_a_file_shared_while_slack_is_down_is_ingested_once_it_is_back(full_kb, 
         assert resp.status_code == 200 and seconds < ACK_LIMIT
         time.sleep(1.0)
         bot.slack.start()
-        wait_until(lambda: any("1 accepted" in p.get("text", "") and "_refused" not in p
+        wait_until(lambda: any("accepted" in p.get("text", "") and "_refused" not in p
                                for p in bot.slack.of("chat.postMessage")), what="the report")
         time.sleep(1.0)
         reports = [p for p in bot.slack.of("chat.postMessage")
                    if "accepted" in p.get("text", "") and "_refused" not in p]  # fmt: skip
-        assert len(reports) == 1
+        assert len(reports) == 1 and "1 accepted" in reports[0]["text"]
     finally:
         bot.close()
 
