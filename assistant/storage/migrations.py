@@ -27,6 +27,7 @@ def _create(*names: str) -> Callable[[Connection], None]:
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "the version table", _create("schema_version")),
+    (3, "Slack delivery: jobs, outbox, event ids", _create("jobs", "outbox", "slack_events")),
 ]
 
 
