@@ -94,7 +94,7 @@ def _persona_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     for key in ("persona", "journey", "aspect"):
         if args.get(key):
             return {key: args[key]}
-    segment = _strip_command_words(text)
+    segment = strip_command_words(text)
     return {"segment": segment} if segment else {}
 
 
@@ -122,7 +122,7 @@ _COMMAND_WORDS = re.compile(
 )
 
 
-def _strip_command_words(text: str) -> str:
+def strip_command_words(text: str) -> str:
     return " ".join(_COMMAND_WORDS.sub(" ", fold(text)).split())
 
 
