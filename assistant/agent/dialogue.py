@@ -19,6 +19,7 @@ is written in another one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from assistant.agent.frame import Frame, describe_changes
@@ -60,7 +61,12 @@ def language_asked(text: str) -> Lang | None:
 
 
 def understand(
-    router: Router, text: str, previous: Frame | None, slots: Slots, lang: Lang | None = None
+    router: Router,
+    text: str,
+    previous: Frame | None,
+    slots: Slots,
+    lang: Lang | None = None,
+    steps: Callable[[str, str | None], str | None] | None = None,
 ) -> Route:
     """The route of one turn, with the frame after it, its act and what it changed."""
     registry = router.registry
@@ -101,11 +107,10 @@ def understand(
             frame = context.with_filters(slots.filters, slots.removed)
             frame = frame.model_copy(update={"tool": label, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
-    if label in ("refine", "more", "language") or unsure(pred):
-        if not (label in registry or label in _NOT_A_FRAME) or unsure(pred):
-            return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="unsure",
-                         confidence=pred.confidence, frame=previous, act="clarify",
-                         alternatives=[lab for lab, _ in pred.ranked[1:3]])  # fmt: skip
+    if unsure(pred) or label in ("refine", "more", "language"):
+        return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="unsure",
+                     confidence=pred.confidence, frame=previous, act="clarify",
+                     alternatives=[lab for lab, _ in pred.ranked[1:3]])  # fmt: skip
     if label in _NOT_A_FRAME:
         return Route(tool=label, reason="intent", confidence=pred.confidence, frame=previous,
                      act="new")  # fmt: skip
@@ -115,6 +120,10 @@ def understand(
         filters = dict(slots.filters)
         if registry.get(label).voice and asks_for_praise(text):
             filters["sentiment"] = "positive"  # "what do they love": delights first
+        # A decision: the step it is about, by meaning, when one stands out.
+        decision = label == "five_questions" and "step" not in filters and steps is not None
+        if decision and (step := steps(text, filters.get("journey"))):  # type: ignore[misc]
+            filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
 
@@ -224,11 +233,12 @@ def args_for(
         elif spec.name == "five_questions":
             if "step" not in args:
                 args["situation"] = frame.text or text
-        elif not (set(args) & {"persona", "journey", "aspect", "segment"}):
-            if not _BACK.search(" ".join(words(fold(text)))):
-                rest = strip_command_words(frame.text or text)
-                if rest:
-                    args[spec.free_text] = rest
+        elif not (set(args) & {"persona", "journey", "aspect", "segment"}) and not _BACK.search(
+            " ".join(words(fold(text)))
+        ):
+            rest = strip_command_words(frame.text or text)
+            if rest:
+                args[spec.free_text] = rest
     if spec.name == "pain_points" and f.get("sentiment"):
         args["sentiment"] = f["sentiment"]
     return args, unapplied

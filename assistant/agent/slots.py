@@ -11,6 +11,7 @@ buyers for their parents).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -63,6 +64,8 @@ _FOR_STAFF = re.compile(
 # "swap students for gamers", "thay sinh viên bằng game thủ", "gamers instead of students".
 _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for|with|to|by|bang|"
                    r"sang|thanh)\s+(?P<new>.+)$|^(?P<new2>.+?)\s+(?:instead of|thay vi)\b")
+# The request says it is about a step without naming one the atlas knows by name.
+_STEP_WORD = re.compile(r"\b(buoc|step|khau|cong doan|moment|stage|giai doan|luc|when they)\b")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
 
@@ -174,7 +177,12 @@ def removals(text: str) -> set[str]:
 
 
 def read_slots(
-    names: AtlasNames, text: str, reference: date | None, book: Any, unread: list[str] | None = None
+    names: AtlasNames,
+    text: str,
+    reference: date | None,
+    book: Any,
+    unread: list[str] | None = None,
+    steps: Callable[[str, str | None], str | None] | None = None,
 ) -> Slots:
     """Every filter `text` names (see the module docstring). `book` is the segments file."""
     from assistant.feedback.request_filters import parse_filters
@@ -197,6 +205,11 @@ def read_slots(
         found = read_names(names, unsegmented)
     if "_ambiguous" in found:
         slots.ambiguous_journeys = found.pop("_ambiguous")
+    # "the in-store stock check step": a step described, not named; found by meaning.
+    described = "step" not in found and steps is not None and _STEP_WORD.search(norm(rest))
+    if described and (step := steps(rest, found.get("journey"))):  # type: ignore[misc]
+        found["step"], found["journey"] = step, step.split(".")[0]
+        found.pop("aspect", None)
     slots.filters.update(found)
     for key in ("start", "end", "min_rating", "max_rating", "segment"):
         value = getattr(parsed, key)
@@ -222,5 +235,7 @@ def read_slots(
     slots.unapplied += [f"{m.text} (no reference date)" if reference is None else m.text
                         for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
-    slots.removed = removals(text) - set(slots.filters)
+    slots.removed = removals(text)
+    for key in slots.removed:  # "drop the student filter" names the segment it takes away
+        slots.filters.pop(key, None)
     return slots
