@@ -46,6 +46,9 @@ _BACK = re.compile(
     r"\b(this|that|these|those|it|them|they|their|same|here|nay|do|ay|no|ho|tren|luon|"
     r"phan nay|nhom nay|cai nay|buoc nay|giai doan do|van de nay|cho nay)\b"
 )
+# A follow-up opener that points back without content ("còn cái đó?", "and that?").
+_VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|how about|so)\b|"
+                    r"\b(?:cai do|cai kia|cai vu|vu do|vu kia|that one|the other|thi sao)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -74,6 +77,14 @@ def understand(
     command = router.command(text)
     context = previous if previous is not None and previous.tool in registry else None
     if command is not None:
+        folded = " ".join(words(fold(text)))
+        if context is not None and command.tool in registry and not _scope(slots) and (
+            _BACK.search(folded) and not registry.get(command.tool).fallback
+        ):
+            # "persona cho nhóm này", "roadmap for it": the command, on the last scope.
+            frame = context.with_filters(slots.filters, slots.removed)
+            frame = frame.model_copy(update={"tool": command.tool, "text": text})
+            return _routed(router, frame, "switch_tool", text, previous, slots)
         if command.tool not in registry or command.clarify:
             return command
         frame = Frame(tool=command.tool, filters=_from_args(command.args, slots), lang=asked,
@@ -90,6 +101,13 @@ def understand(
         top2 = {lab for lab, _ in pred.ranked[:2]}
         if not slots and (label == "more" or (unsure(pred) and top2 == {"more", context.tool})):
             return _routed(router, context, "more", text, previous, slots)
+        if not slots and n_words <= 8 and label in (*_NOT_A_FRAME, registry.fallback.name) and (
+            _VAGUE.search(" ".join(words(fold(text))))
+        ):
+            # "còn cái đó thì sao?", "and the other thing?": about the last answer, but
+            # saying nothing of what to change: a question back, the frame kept.
+            return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="vague",
+                         confidence=pred.confidence, frame=previous, act="clarify")
     if is_definition(text):
         frame = Frame(tool=registry.fallback.name, lang=asked, text=text)
         return _routed(router, frame, "new", text, previous, slots)
@@ -239,6 +257,8 @@ def args_for(
             rest = strip_command_words(frame.text or text)
             if rest:
                 args[spec.free_text] = rest
+    if act == "more" and "top" in fields:  # "more quotes", "why?": more of the ranking
+        args["top"] = 10
     if spec.name == "pain_points" and f.get("sentiment"):
         args["sentiment"] = f["sentiment"]
     return args, unapplied

@@ -194,7 +194,7 @@ def read_slots(
     # unless they are part of a persona's name ("dân văn phòng bận rộn").
     rest = nfc(text)
     for m in parsed.matched:
-        if m.kind in ("period", "rating"):
+        if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
     found = read_names(names, rest)
     hits = list(book.segment_matcher().find(rest))

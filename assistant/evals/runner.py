@@ -157,6 +157,13 @@ def _redaction(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[
     return evaluate(folder / "redaction.yaml", folder / "data" / "redaction_dev.yaml")
 
 
+def _methodology_dev(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.methodology_qa import evaluate, load_cases
+
+    kb.index_methodology(progress=False)
+    return evaluate(kb, load_cases(folder / "data" / "methodology_dev.yaml"))
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
@@ -167,6 +174,7 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "dialogues": _dialogues,
     "dialogues_train": _dialogues_train,
     "methodology_heldout": _methodology_heldout,
+    "methodology_dev": _methodology_dev,
     "filters": _filters,
     "linking": _linking,
     "redaction": _redaction,

@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 
 from assistant.core.text import nfc
 from assistant.feedback.cues import fold_aligned
-from assistant.feedback.segments import SegmentBook, Unsupported, load_segments
+from assistant.feedback.segments import SegmentBook, Unsupported, load_segments, negated
 
 MatchKind = Literal["period", "rating", "segment", "unsupported"]
 
@@ -350,6 +350,17 @@ _RATED = re.compile(
 )  # fmt: skip
 
 
+# An age: "under 25", "over 40", "18-24", "dưới 25 tuổi", "25 tuổi" (never stars or years).
+_AGE = re.compile(
+    r"\b(?:(?:under|over|below|above|aged|age|tu|duoi|tren|ngoai)\s+(?P<a>[1-9]\d)"
+    r"(?:\s*(?:-|to|den)\s*[1-9]\d)?(?!\s*(?:sao|stars?|%|k\b|tr\b|trieu|nghin|ngan|\d|complaints?|comments?|reviews?|"
+    r"records?|ratings?|points?|days?|weeks?|months?|ngay|tuan|thang|phan hoi|binh luan|y kien))"
+    r"(?:\s*(?:tuoi|years?(?:\s+old)?|yo|y/o))?"
+    r"|[1-9]\d\s*(?:-|to|den)\s*[1-9]\d\s*(?:tuoi|years?(?:\s+old)?|yo)"
+    r"|[1-9]\d\s*(?:tuoi|years?\s+old|yo|y/o)|u[1-9]\d|gen\s*z)\b"
+)
+
+
 def _stars(raw: str) -> int:
     return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
 
@@ -411,12 +422,18 @@ def parse_filters(
     segments = book.segment_matcher()
     for label, _, s, e in sorted(segments.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
+        if negated(scan.text, s):  # "không hợp với gamer": not the gamers segment
+            continue
         if out.segment in (None, label):
             out.segment = label
             out.matched.append(Matched(kind="segment", text=scan.text[s:e], span=(s, e),
                                        value=label))  # fmt: skip
     unsupported = book.unsupported_matcher()
     kinds: set[str] = set()
+    for m in scan.matches(_AGE):  # "under 25", "18-24 tuổi": an age, which no field holds
+        kinds.add("age")
+        out.matched.append(Matched(kind="unsupported", text=scan.text[slice(*m.span())],
+                                   span=m.span(), value="age"))  # fmt: skip
     for label, _, s, e in sorted(unsupported.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
         kinds.add(label)
