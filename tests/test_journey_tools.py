@@ -59,10 +59,14 @@ def test_five_questions_happy_counts_match_the_pain_summary(full_kb):
     out = answer_five_questions(
         FiveQuestionsInput(journey="warranty", step="drop-off"), ToolContext(full_kb)
     )
-    summary = summarize_pain_points(PainPointsInput(top=20), ToolContext(full_kb))
-    expected = {p.count for p in summary.pain_points + summary.delights if p.aspect == "SER&ACC"}
+    # Only the comments about this step count (issue #19), with their scope: never the corpus.
+    summary = summarize_pain_points(PainPointsInput(journey="warranty", step="drop-off", top=3),
+                                    ToolContext(full_kb))  # fmt: skip
+    expected = {p.count for p in summary.pain_points + summary.delights}
     counted = {c.count for c in out.happy if c.count is not None}
     assert counted == expected and all(c.evidence for c in out.happy)
+    assert out.feedback_scope is not None and out.feedback_scope.total == summary.total
+    assert out.feedback_scope.filters["step"] == "warranty.drop-off"
 
 
 def test_names_with_typos_resolve_and_unknown_ones_list_the_closest(full_kb):

@@ -21,7 +21,14 @@ from assistant.agent.dialogue import understand
 from assistant.agent.intent import IntentModel
 from assistant.agent.memory import ConversationMemory, Turn
 from assistant.agent.registry import Registry
-from assistant.agent.router import HELP, OUT_OF_SCOPE, Route, Router, asks_for_chart
+from assistant.agent.router import (
+    HELP,
+    OUT_OF_SCOPE,
+    Route,
+    Router,
+    asks_for_chart,
+    default_intent_path,
+)
 from assistant.agent.slots import Slots, read_slots
 from assistant.agent.steps import StepMatcher
 from assistant.agent.toolset import FilteredToolset, Toolset
@@ -100,6 +107,8 @@ class Agent:
                 log.warning("no usable atlas, routing without it: %s", exc)
                 atlas = Atlas()
             path = self.kb.settings.cx_corpus_dir / "routing" / "intent_model.npz"
+            if not path.is_file():  # a corpus of one's own without a model: the shipped one
+                path = default_intent_path()
             # The embedding is asked for only when the fast features leave the model unsure.
             intent = IntentModel(path, embed=self.kb.embedder.embed_query)
             self._router = Router(atlas, self.registry, intent)
@@ -234,6 +243,8 @@ class Agent:
                                    ctx, lambda args: tools.run(spec.name, args, ctx))  # fmt: skip
             out = tools.run(spec.name, route.args, ctx)
         except AssistantError as exc:
+            if route.args.get("situation") and spec.name == "five_questions":
+                return self._which_step(question, lang, route)
             return Answer(question=question, lang=lang, answer=str(exc), citations=[],
                           tool=route.tool, status="error")  # fmt: skip
         step = getattr(getattr(out, "step", None), "ref", None)
@@ -250,6 +261,23 @@ class Agent:
         if chart:
             answer.attachments.append(Attachment(path=chart, title=getattr(out, "name", "")))
         return answer
+
+    def _which_step(self, question: str, lang: Lang, route: Route) -> Answer:
+        """No step matches a decision: the closest ones, and a question which it is."""
+        self.step_by_meaning(question)  # builds the matcher
+        assert self._steps is not None
+        ranked = self._steps.match(question, route.args.get("journey")).ranked[:3]
+        names = []
+        for ref, _ in ranked:
+            located = self.router.atlas.locate(ref)
+            names.append(f"{located.step.name.get(lang)} [{ref}]" if located else ref)
+        text = (f"Mình chưa biết quyết định này thuộc bước nào. Các bước gần nhất: "
+                f"{'; '.join(names)}. Bạn muốn hỏi bước nào?" if lang == "vi" else
+                f"I can't tell which journey step this decision is about. Closest steps: "
+                f"{'; '.join(names)}. Which one do you mean?")  # fmt: skip
+        route.act = "clarify"
+        return Answer(question=question, lang=lang, answer=text, citations=[],
+                      tool=route.tool, status="clarify")  # fmt: skip
 
     def _remember(self, conversation: str | None, answer: Answer, route: Route) -> Answer:
         """Keep the turn and, unless it was a question back, the frame it leaves."""

@@ -76,6 +76,8 @@ def understand(
     asked = lang or detect_lang(text)
     command = router.command(text)
     context = previous if previous is not None and previous.tool in registry else None
+    if context is not None and not context.lang_set:
+        context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
     if command is not None:
         folded = " ".join(words(fold(text)))
         if context is not None and command.tool in registry and not _scope(slots) and (
@@ -88,7 +90,7 @@ def understand(
         if command.tool not in registry or command.clarify:
             return command
         frame = Frame(tool=command.tool, filters=_from_args(command.args, slots), lang=asked,
-                      text=text)  # fmt: skip
+                      text=text, lang_set=lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
     label = pred.label
@@ -108,7 +110,7 @@ def understand(
             # saying nothing of what to change: a question back, the frame kept.
             return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="vague",
                          confidence=pred.confidence, frame=previous, act="clarify")
-    if is_definition(text):
+    if is_definition(text) and label not in _NOT_A_FRAME:  # off-topic "X là gì" stays so
         frame = Frame(tool=registry.fallback.name, lang=asked, text=text)
         return _routed(router, frame, "new", text, previous, slots)
     if context is not None:
@@ -249,7 +251,9 @@ def args_for(
                 question = f"{frame.text} {text}"
             args[spec.free_text] = question
         elif spec.name == "five_questions":
-            if "step" not in args:
+            # A decision is matched to a step; after an edit that changed the journey the
+            # old decision no longer applies: the journey's own steps answer.
+            if "step" not in args and (act == "new" or "journey" not in args):
                 args["situation"] = frame.text or text
         elif not (set(args) & {"persona", "journey", "aspect", "segment"}) and not _BACK.search(
             " ".join(words(fold(text)))

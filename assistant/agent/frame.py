@@ -30,6 +30,9 @@ class Frame(BaseModel):
     filters: dict[str, Any] = Field(default_factory=dict)
     lang: Lang = "en"
     text: str = Field("", description="The request that set the tool (its free text).")
+    # A command ("five warranty drop-off") says nothing of the language wanted: the next
+    # turn written in words sets it.
+    lang_set: bool = True
 
     def with_filters(self, changes: dict[str, Any], removed: set[str]) -> Frame:
         """This frame with `changes` applied (a group such as the period is replaced whole)

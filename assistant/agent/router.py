@@ -151,7 +151,7 @@ class Router:
             return self.with_args(plugin, text, text, reason="cues of a plugin tool")
         pred = self.classify(text)
         label = pred.label
-        if is_definition(text):
+        if is_definition(text) and label not in (HELP, OUT_OF_SCOPE):
             label = self.registry.fallback.name
         elif unsure(pred):
             lang = detect_lang(text)
