@@ -37,7 +37,7 @@ COLD = [
 
 def utterances() -> list[str]:
     texts: list[str] = []
-    for path in sorted((ROOT / "evals").glob("routing*.yaml")):
+    for path in (ROOT / "evals" / "routing.yaml", ROOT / "evals" / "routing_practitioner.yaml"):
         texts += [c["text"] for c in yaml.safe_load(path.read_text(encoding="utf-8"))]
     return texts
 
