@@ -49,6 +49,10 @@ _BACK = re.compile(
 # A follow-up opener that points back without content ("còn cái đó?", "and that?").
 _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|how about|so)\b|"
                     r"\b(?:cai do|cai kia|cai vu|vu do|vu kia|that one|the other|thi sao)\b")
+# Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
+_POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
+                       r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
+                       r"cai kia thi sao|vu do|vu kia|nhu hom truoc)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -103,13 +107,15 @@ def understand(
         top2 = {lab for lab, _ in pred.ranked[:2]}
         if not slots and (label == "more" or (unsure(pred) and top2 == {"more", context.tool})):
             return _routed(router, context, "more", text, previous, slots)
-        if not slots and n_words <= 8 and label in (*_NOT_A_FRAME, registry.fallback.name) and (
-            _VAGUE.search(" ".join(words(fold(text))))
-        ):
-            # "còn cái đó thì sao?", "and the other thing?": about the last answer, but
-            # saying nothing of what to change: a question back, the frame kept.
-            return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="vague",
-                         confidence=pred.confidence, frame=previous, act="clarify")
+    folded = " ".join(words(fold(text)))
+    if not slots and n_words <= 8 and (
+        (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
+         and _VAGUE.search(folded)) or _POINTING.search(folded)
+    ):
+        # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
+        # something without saying what: a question back, the frame kept.
+        return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="vague",
+                     confidence=pred.confidence, frame=previous, act="clarify")
     if is_definition(text) and label not in _NOT_A_FRAME:  # off-topic "X là gì" stays so
         frame = Frame(tool=registry.fallback.name, lang=asked, text=text)
         return _routed(router, frame, "new", text, previous, slots)

@@ -65,7 +65,11 @@ _FOR_STAFF = re.compile(
 _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for|with|to|by|bang|"
                    r"sang|thanh)\s+(?P<new>.+)$|^(?P<new2>.+?)\s+(?:instead of|thay vi)\b")
 # The request says it is about a step without naming one the atlas knows by name.
-_STEP_WORD = re.compile(r"\b(buoc|step|khau|cong doan|moment|stage|giai doan|luc|when they)\b")
+# "bước này", "that step" point back; "khâu giao hàng" names the journey, not a step: a step
+# is described only when words other than the journey's own follow.
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they)\b"
+                        r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
+                        r"(?P<after>(?:\s+\w+){2,})")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
 
@@ -157,6 +161,19 @@ def _organisation(names: AtlasNames) -> str | None:
     return next((p.id for p in names.phrases if p.kind == "persona" and p.text == "b2b"), None)
 
 
+def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
+    """Whether the text describes a step in words of its own ("the in-store stock check
+    step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
+    m = _STEP_WORD.search(norm(text))
+    if m is None:
+        return False
+    after = m["after"]
+    if found.get("journey"):
+        after = norm(_consume(names, after, "journey", found["journey"]))
+    before = norm(text)[: m.start()].split()[-4:]
+    return len(after.split()) >= 2 or (m[0].startswith("step") and len(before) >= 2)
+
+
 def _persona_beyond(names: AtlasNames, persona: str | None, text: str, hits: list) -> bool:
     """Whether a persona is named by more than a segment's cue words ("dân văn phòng bận
     rộn" is the busy-professional persona; "students" alone is the students segment)."""
@@ -206,7 +223,7 @@ def read_slots(
     if "_ambiguous" in found:
         slots.ambiguous_journeys = found.pop("_ambiguous")
     # "the in-store stock check step": a step described, not named; found by meaning.
-    described = "step" not in found and steps is not None and _STEP_WORD.search(norm(rest))
+    described = "step" not in found and steps is not None and _described(names, rest, found)
     if described and (step := steps(rest, found.get("journey"))):  # type: ignore[misc]
         found["step"], found["journey"] = step, step.split(".")[0]
         found.pop("aspect", None)
