@@ -15,6 +15,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import Lang, detect_lang, fold, stem
 from assistant.index.types import Chunk, Hit
 from assistant.methodology.chunking import MARKER, UnitView, unit_view
+from assistant.methodology.glossary import expand_query
 from assistant.methodology.loaders import CatalogEntry, read_catalog, split_lang
 from assistant.methodology.retrieval import RRF_K, HybridRetriever, QueryTerms, token_set, unit_id
 
@@ -298,7 +299,11 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
         return _passage(hit, retriever, terms, lang, twin, catalog)
 
     if kind == "definition":
-        passages = _prefer_definitions([passage(h) for h in hits], inp.question, terms)
+        # "Customer journey map là gì?": the term is looked for under its names in the
+        # answer's language too (the glossary's), so it finds the unit that defines it.
+        asked = expand_query(inp.question, into=lang) if lang == "vi" else inp.question
+        named = QueryTerms(asked, retriever, lang) if asked != inp.question else terms
+        passages = _prefer_definitions([passage(h) for h in hits], asked, named)
         passages = passages[: inp.k]
     else:
         passages = [passage(h) for h in hits[: inp.k]]
