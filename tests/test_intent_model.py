@@ -14,7 +14,8 @@ from conftest import REPO
 
 
 def _training_items():
-    spec = importlib.util.spec_from_file_location("train_intent", REPO / "scripts" / "train_intent.py")
+    script = REPO / "scripts" / "train_intent.py"
+    spec = importlib.util.spec_from_file_location("train_intent", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.training_items(REPO)
