@@ -4,9 +4,10 @@ Offline (default): the router (commands exact, free text by the learned intent m
 the conversation's frame (agent/dialogue.py: a follow-up edits the last request) pick the
 tool and its filters, and the offline composer writes the answer. With an OpenAI-compatible
 endpoint configured, an LLM with the same tools writes it; any LLM failure falls back to
-the offline answer with a note. In both modes the tools a request may use are decided by the caller (the access policy, `Request.allowed`)
-and enforced by the request's `FilteredToolset`, through which both run every tool: a
-refused tool is never executed, whoever asked for it.
+the offline answer with a note. In both modes the tools a request may use are decided by
+the caller (the access policy, `Request.allowed`) and enforced by the request's
+`FilteredToolset`, through which both run every tool: a refused tool is never executed,
+whoever asked for it.
 """
 
 from __future__ import annotations
