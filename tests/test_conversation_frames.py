@@ -90,8 +90,18 @@ def test_manager_phrasing_gets_a_journey_summary(agent, text, journey):
 @pytest.mark.parametrize("text", ["pain point là gì", "Journey atlas là gì?",
                                   "persona là gì vậy", "What is a roadmap?"])  # fmt: skip
 def test_a_definition_goes_to_the_methodology_whatever_tool_shares_the_name(agent, text):
+    from assistant.methodology.answer import TEXT
+
     answer = agent.ask(text)
     assert answer.tool == "search" and answer.status == "answered" and answer.citations
+    assert not answer.answer.startswith(TEXT[answer.lang]["none"][:30])  # defined, not abstained
+
+
+def test_the_same_methodology_answer_in_the_other_language(agent):
+    first = agent.ask("What is a journey atlas?", "lang")
+    again = agent.ask("now in Vietnamese", "lang")
+    assert (again.tool, again.act, again.lang) == ("search", "language", "vi")
+    assert first.citations[0].ref == again.citations[0].ref  # the same passage, translated
 
 
 def test_parents_buying_for_their_kids_are_not_buyers_for_their_parents(agent):

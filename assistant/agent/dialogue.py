@@ -252,7 +252,9 @@ def args_for(
             unapplied.append(f"{key} ({value})")
     if spec.free_text and spec.free_text not in args:
         if spec.fallback:
-            question = frame.text if act == "more" else text
+            # "now in English": the same question again; "more on CES": the question and
+            # what to say more about.
+            question = frame.text if act == "language" else text
             if act == "more" and previous is not None and text.strip() != frame.text:
                 question = f"{frame.text} {text}"
             args[spec.free_text] = question

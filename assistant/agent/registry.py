@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant.core.answers import Answer, Citation
-from assistant.core.text import fold
+from assistant.core.text import detect_lang, fold
 from assistant.core.tools import ToolContext, ToolSpec
 from assistant.feedback.render.manager_md import render_journey_summary, render_roadmap
 from assistant.feedback.render.pain_points_md import render_pain_points
@@ -42,6 +42,7 @@ from assistant.feedback.tools.persona import PersonaInput, PersonaOutput, draft_
 from assistant.feedback.tools.roadmap import RoadmapInput, RoadmapOutput, propose_roadmap
 from assistant.kb.doctor import index_health
 from assistant.methodology.answer import compose_search_answer
+from assistant.methodology.glossary import expand_query
 from assistant.methodology.search import SearchInput, SearchOutput, search_methodology
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,14 @@ def _search_answer(
 ) -> Answer:
     """The methodology's answer: passages composed, not a rendered output; a run killed
     half-way or lost vectors are said, since the answer may then miss passages."""
-    out = run({"question": args.get("question") or question, "k": ctx.kb.settings.cx_top_k})
-    answer = compose_search_answer(question, ctx.lang, out)  # type: ignore[arg-type]
+    # Passages in the answer's language: a follow-up may ask for the other one ("now in
+    # Vietnamese"), and the question then names its terms in that language too.
+    asked = args.get("question") or question
+    if detect_lang(asked) != ctx.lang:
+        asked = expand_query(asked, into=ctx.lang)
+    out = run({"question": asked, "k": ctx.kb.settings.cx_top_k, "lang": ctx.lang})
+    answer = compose_search_answer(asked, ctx.lang, out)  # type: ignore[arg-type]
+    answer.question = question
     health = index_health(ctx.kb, ("methodology",))
     if not health.ok:
         answer.answer = "_" + " ".join(health.problems()) + "_\n\n" + answer.answer

@@ -292,7 +292,10 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
     # Further down the ranking may be the unit defining a definition question's term, or
     # the only one holding the question's most specific word.
     hits = retriever.search(inp.question, k=max(inp.k, POOL), lang=lang)
-    terms = QueryTerms(inp.question, retriever, lang)
+    # Vietnamese said with English CX terms ("pain point là gì", "CJM dùng để làm gì"): the
+    # terms are weighed under their Vietnamese names too (the glossary's), as the text has.
+    asked = expand_query(inp.question, into=lang) if lang == "vi" else inp.question
+    terms = QueryTerms(asked, retriever, lang)
     twin = _twin_lang(lang, catalog)
 
     def passage(hit: Hit) -> Passage:
@@ -301,9 +304,7 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
     if kind == "definition":
         # "Customer journey map là gì?": the term is looked for under its names in the
         # answer's language too (the glossary's), so it finds the unit that defines it.
-        asked = expand_query(inp.question, into=lang) if lang == "vi" else inp.question
-        named = QueryTerms(asked, retriever, lang) if asked != inp.question else terms
-        passages = _prefer_definitions([passage(h) for h in hits], asked, named)
+        passages = _prefer_definitions([passage(h) for h in hits], asked, terms)
         passages = passages[: inp.k]
     else:
         passages = [passage(h) for h in hits[: inp.k]]
