@@ -6,7 +6,8 @@ import re
 from assistant.surfaces.cli import main
 from conftest import SEEDS
 
-JSON_KEYS = {"question", "lang", "answer", "citations", "tool", "status"}
+# `act` and `frame`: what kind of turn it was and the request as understood (issue #19).
+JSON_KEYS = {"question", "lang", "answer", "citations", "tool", "status", "act", "frame"}
 CITATION_KEYS = {"doc_id", "title", "kind", "quote", "score"}
 # A methodology citation also names its unit and carries the other rendering.
 SEARCH_CITATION_KEYS = CITATION_KEYS | {

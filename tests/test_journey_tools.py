@@ -59,13 +59,16 @@ def test_five_questions_happy_counts_match_the_pain_summary(full_kb):
     out = answer_five_questions(
         FiveQuestionsInput(journey="warranty", step="drop-off"), ToolContext(full_kb)
     )
-    # Over the comments that speak of the step (issue #20), not every comment of the aspect.
-    summary = summarize_pain_points(PainPointsInput(journey="warranty", step="drop-off", top=20),
+    # Only the comments that speak of this step count (issues #19, #20), with their scope:
+    # never the corpus, never every comment of the aspect.
+    summary = summarize_pain_points(PainPointsInput(journey="warranty", step="drop-off", top=3),
                                     ToolContext(full_kb))  # fmt: skip
-    expected = {p.count for p in summary.pain_points + summary.delights if p.aspect == "SER&ACC"}
+    expected = {p.count for p in summary.pain_points + summary.delights}
     counted = {c.count for c in out.happy if c.count is not None}
     assert counted == expected and all(c.evidence for c in out.happy)
     assert expected  # the step has the evidence for a claim
+    assert out.feedback_scope is not None and out.feedback_scope.total == summary.total
+    assert out.feedback_scope.filters["step"] == "warranty.drop-off"
     linked = set(full_kb.feedback().records_linked_to("warranty", "drop-off"))
     assert all(e.ref in linked for c in out.happy for e in c.evidence if e.kind == "feedback")
 

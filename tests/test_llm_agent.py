@@ -112,4 +112,5 @@ def test_follow_up_in_a_conversation_keeps_the_tool(full_kb):
     again = agent.ask("còn bảo hành thì sao?", conversation="t1")
     assert first.tool == again.tool == "journey_summary"
     assert again.result is not None and again.result.journey == "warranty"
-    assert agent.ask("còn bảo hành thì sao?").tool == "search"  # no conversation: no memory
+    alone = agent.ask("còn bảo hành thì sao?")  # no conversation: no memory of the summary
+    assert alone.tool != "journey_summary" or alone.status == "clarify"

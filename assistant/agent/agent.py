@@ -1,11 +1,13 @@
 """The agent: a request -> the tool that answers it -> an answer in the request's language.
 
-Offline (default): the deterministic router picks the tool and the offline composer writes
-the answer. With an OpenAI-compatible endpoint configured, an LLM with the same tools
-writes it; any LLM failure falls back to the offline answer with a note. In both modes the
-tools a request may use are decided by the caller (the access policy, `Request.allowed`)
-and enforced by the request's `FilteredToolset`, through which both run every tool: a
-refused tool is never executed, whoever asked for it.
+Offline (default): the router (commands exact, free text by the learned intent model) and
+the conversation's frame (agent/dialogue.py: a follow-up edits the last request) pick the
+tool and its filters, and the offline composer writes the answer. With an OpenAI-compatible
+endpoint configured, an LLM with the same tools writes it; any LLM failure falls back to
+the offline answer with a note. In both modes the tools a request may use are decided by
+the caller (the access policy, `Request.allowed`) and enforced by the request's
+`FilteredToolset`, through which both run every tool: a refused tool is never executed,
+whoever asked for it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.agent.composer import compose_tool_answer
+from assistant.agent.dialogue import understand
+from assistant.agent.intent import IntentModel
 from assistant.agent.memory import ConversationMemory, Turn
 from assistant.agent.registry import Registry
 from assistant.agent.router import (
@@ -25,8 +29,10 @@ from assistant.agent.router import (
     Route,
     Router,
     asks_for_chart,
-    is_follow_up,
+    default_intent_path,
 )
+from assistant.agent.slots import Slots, read_slots
+from assistant.agent.steps import StepMatcher
 from assistant.agent.toolset import FilteredToolset, Toolset
 from assistant.atlas.model import Atlas
 from assistant.core.answers import Answer, Attachment
@@ -91,6 +97,7 @@ class Agent:
             max_conversations=kb.settings.cx_memory_conversations
         )
         self._router: Router | None = None
+        self._steps: StepMatcher | None = None
 
     @property
     def router(self) -> Router:
@@ -101,31 +108,30 @@ class Agent:
                 # Without an atlas the methodology still answers; journey names don't resolve.
                 log.warning("no usable atlas, routing without it: %s", exc)
                 atlas = Atlas()
-            self._router = Router(atlas, self.registry)
+            path = self.kb.settings.cx_corpus_dir / "routing" / "intent_model.npz"
+            if not path.is_file():  # a corpus of one's own without a model: the shipped one
+                path = default_intent_path()
+            # The embedding is asked for only when the fast features leave the model unsure.
+            intent = IntentModel(path, embed=self.kb.embedder.embed_query)
+            self._router = Router(atlas, self.registry, intent)
         return self._router
 
-    def route(self, question: str, conversation: str | None = None) -> Route:
-        history = self.memory.turns(conversation) if conversation else []
-        route = self._with_filters(self._route(question, history), question, history)
-        return route
+    def route(
+        self, question: str, conversation: str | None = None, lang: Lang | None = None
+    ) -> Route:
+        """The route of a request in its conversation (nothing is remembered: `ask` does
+        that): a new request, or an edit of the conversation's last frame."""
+        previous = self.memory.frame(conversation) if conversation else None
+        return understand(self.router, question, previous, self.slots(question), lang,
+                          steps=self.step_by_meaning)  # fmt: skip
 
-    def _with_filters(self, route: Route, question: str, history: list[Turn]) -> Route:
-        """Add the filters the request names (period, stars, segment) to a feedback tool's
-        arguments; those the data cannot apply are kept to be said, never dropped."""
-        if route.tool not in self.registry or route.clarify:
-            return route
-        fields = self.registry.get(route.tool).input_model.model_fields
-        if not {"start", "segment"} & set(fields):
-            return route
+    def slots(self, question: str) -> Slots:
+        """The filters a request names; the feedback's latest date is read only when a
+        relative period needs it ("last month")."""
         from assistant.feedback.request_filters import parse_filters
         from assistant.feedback.segments import SegmentBook
 
-        try:
-            reference = self.kb.feedback().latest_date()
-        except AssistantError as exc:  # an unreadable store: the tool itself will say so
-            log.warning("filters not read: %s", exc)
-            return route
-        unread = []
+        unread: list[str] = []
         try:
             book = self.kb.segments()
         except AssistantError as exc:
@@ -133,58 +139,23 @@ class Agent:
             # apply, and the answer says what could not be read.
             log.warning("segments not read: %s", exc)
             book, unread = SegmentBook(), [str(self.kb.settings.playbook_dir / "segments.yaml")]
-        parsed = parse_filters(question, reference, book=book)
-        args = dict(route.args)
-        for key in ("start", "end", "min_rating", "max_rating"):
-            value = getattr(parsed, key)
-            if value is not None and key in fields:
-                args[key] = value
-        if parsed.segment and "segment" in fields:
-            args["segment"] = parsed.segment
-            if self.registry.get(route.tool).one_subject:  # the segment is the subject
-                args = {k: v for k, v in args.items() if k not in ("journey", "aspect")}
-        unapplied = [f"{kind} ({'; '.join(m.text for m in parsed.matched if m.kind == kind)})"
-                     if any(m.kind == kind for m in parsed.matched) else kind
-                     for kind in parsed.unsupported]  # fmt: skip
-        unapplied += [f"{m.text} (no reference date)" if reference is None else m.text
-                      for m in parsed.unresolved]  # fmt: skip
-        # "persona cho nhóm này", "chỉ lấy 1-2 sao": a follow-up keeps the previous scope.
-        previous = history[-1] if history else None
-        if previous and previous.tool in self.registry and route.reason in (
-            "follow-up", "no tool intent"
-        ) and not parsed.is_empty():
-            route = Route(tool=previous.tool, args=dict(previous.args), reason="refines scope")
-            fields = self.registry.get(previous.tool).input_model.model_fields
-            args = {**previous.args, **{k: v for k, v in args.items() if k in fields}}
-        if previous and self.registry.get(route.tool).one_subject and not (
-            {"segment", "journey", "aspect", "persona"} & set(args)
-        ):
-            args.update({k: v for k, v in previous.args.items()
-                         if k in ("segment", "journey", "aspect", "start", "end")})  # fmt: skip
-        return route.model_copy(update={"args": args, "unapplied": unapplied, "unread": unread})
+        reference = None
+        if parse_filters(question, None, book=book).unresolved:
+            try:
+                reference = self.kb.feedback().latest_date()
+            except AssistantError as exc:  # an unreadable store: the tool itself will say so
+                log.warning("no reference date for relative periods: %s", exc)
+        return read_slots(self.router.names, question, reference, book, unread,
+                          steps=self.step_by_meaning)  # fmt: skip
 
-    def _route(self, question: str, history: list[Turn]) -> Route:
-        route = self.router.route(question)
-        if (
-            history
-            and route.reason == "no tool intent"
-            and history[-1].tool in self.registry
-            and self.registry.get(history[-1].tool).follow_ups
-        ):
-            # A follow-up such as "and for warranty?" keeps the previous tool.
-            ents = self.router.entities(question)
-            if ents and is_follow_up(question):
-                previous = history[-1]
-                again = self.router.with_args(previous.tool, question, question, "follow-up")
-                kept = dict(previous.args)
-                if again.args.get("journey", kept.get("journey")) != kept.get("journey"):
-                    kept.pop("step", None)  # a step belongs to the journey it was named in
-                    kept.pop("situation", None)
-                merged = {**kept, **again.args}
-                return Route(
-                    tool=again.tool, args=merged, clarify=again.clarify, reason="follow-up"
-                )
-        return route
+    def step_by_meaning(self, text: str, journey: str | None = None) -> str | None:
+        """The step a text describes, when one stands out by meaning (see agent/steps.py)."""
+        if self._steps is None:
+            from assistant.agent.steps import StepMatcher
+
+            shipped = self.kb.settings.cx_corpus_dir / "routing" / "step_vectors.npz"
+            self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped)
+        return self._steps.match(text, journey).best
 
     def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
         """The tools' context: a chart folder only when this request is to get a chart."""
@@ -215,13 +186,15 @@ class Agent:
     ) -> Answer:
         """Answer a request; in LLM mode `on_text` receives the answer as it is written."""
         request = request or Request()
-        lang: Lang = request.lang or detect_lang(question)
+        route = self.route(question, conversation, request.lang)
+        # The frame's language: the first request's, until a turn asks for another one.
+        lang: Lang = request.lang or (route.frame.lang if route.frame and route.act != "clarify"
+                                      else detect_lang(question))  # fmt: skip
         ctx = self.context(request, lang, question)
         tools = self.toolset(request)
-        route = self.route(question, conversation)
         if tools.refuses(route.tool):
             return self._remember(conversation, self.refusal(question, lang, route.tool, request),
-                                  route.args)  # fmt: skip
+                                  route)  # fmt: skip
         if self.kb.settings.llm_enabled and route.tool not in (HELP, OUT_OF_SCOPE):
             from assistant.agent.llm import ask_llm
 
@@ -232,9 +205,9 @@ class Agent:
                 log.warning("LLM unavailable, answering offline: %s", exc.detail)
                 answer = self._run(question, ctx, route, tools)
                 answer.answer = f"{FALLBACK_NOTE[lang]}\n\n{answer.answer}"
-            return self._remember(conversation, answer, {})
+            return self._remember(conversation, answer, route)
         answer = self._run(question, ctx, route, tools)
-        return self._remember(conversation, answer, route.args)
+        return self._remember(conversation, answer, route)
 
     def refusal(self, question: str, lang: Lang, tool: str, request: Request) -> Answer:
         text = REFUSAL[lang].format(tool=tool, contact=request.contact)
@@ -247,7 +220,7 @@ class Agent:
         lang = ctx.lang
         if route.clarify:
             return Answer(question=question, lang=lang, answer=route.clarify, citations=[],
-                          tool=route.tool, status="clarify")  # fmt: skip
+                          tool=route.tool, status="clarify", act=route.act)  # fmt: skip
         if route.tool == HELP:
             return Answer(question=question, lang=lang, citations=[], tool=HELP, status="help",
                           answer=tools.help(lang))  # fmt: skip
@@ -255,7 +228,7 @@ class Agent:
             return Answer(question=question, lang=lang, answer=OUT_OF_SCOPE_TEXT[lang],
                           citations=[], tool=OUT_OF_SCOPE, status="out_of_scope")  # fmt: skip
         spec = self.registry.get(route.tool)
-        note = ""
+        note = f"_{route.changes}_\n\n" if route.changes else ""
         if route.unapplied:
             note = ("_Không áp dụng được (dữ liệu không có trường này): " if lang == "vi"
                     else "_Not applied (the data has no such field): ")  # fmt: skip
@@ -272,18 +245,50 @@ class Agent:
                                    ctx, lambda args: tools.run(spec.name, args, ctx))  # fmt: skip
             out = tools.run(spec.name, route.args, ctx)
         except AssistantError as exc:
+            if route.args.get("situation") and spec.name == "five_questions":
+                return self._which_step(question, lang, route)
             return Answer(question=question, lang=lang, answer=str(exc), citations=[],
                           tool=route.tool, status="error")  # fmt: skip
+        step = getattr(getattr(out, "step", None), "ref", None)
+        if route.frame is not None and isinstance(step, str) and "step" not in route.frame.filters:
+            # The step a decision was matched to is the scope a follow-up edits.
+            route.frame = route.frame.with_filters(
+                {"journey": step.split(".")[0], "step": step}, set())
         answer = compose_tool_answer(question, lang, route.tool, out, spec.render,
                                      self.kb.titles())  # fmt: skip
         answer.answer = note + answer.answer
+        answer.act = route.act
+        answer.frame = route.frame.model_dump(mode="json") if route.frame else None
         chart = getattr(out, "chart", None)
         if chart:
             answer.attachments.append(Attachment(path=chart, title=getattr(out, "name", "")))
         return answer
 
-    def _remember(self, conversation: str | None, answer: Answer, args: dict) -> Answer:
+    def _which_step(self, question: str, lang: Lang, route: Route) -> Answer:
+        """No step matches a decision: the closest ones, and a question which it is."""
+        self.step_by_meaning(question)  # builds the matcher
+        assert self._steps is not None
+        ranked = self._steps.match(question, route.args.get("journey")).ranked[:3]
+        names = []
+        for ref, _ in ranked:
+            located = self.router.atlas.locate(ref)
+            names.append(f"{located.step.name.get(lang)} [{ref}]" if located else ref)
+        text = (f"Mình chưa biết quyết định này thuộc bước nào. Các bước gần nhất: "
+                f"{'; '.join(names)}. Bạn muốn hỏi bước nào?" if lang == "vi" else
+                f"I can't tell which journey step this decision is about. Closest steps: "
+                f"{'; '.join(names)}. Which one do you mean?")  # fmt: skip
+        route.act = "clarify"
+        return Answer(question=question, lang=lang, answer=text, citations=[],
+                      tool=route.tool, status="clarify")  # fmt: skip
+
+    def _remember(self, conversation: str | None, answer: Answer, route: Route) -> Answer:
+        """Keep the turn and, unless it was a question back, the frame it leaves."""
+        answer.act = route.act
+        if route.frame is not None and answer.frame is None and route.act != "clarify":
+            answer.frame = route.frame.model_dump(mode="json")
         if conversation:
-            self.memory.add(conversation, Turn(answer.question, answer.answer, answer.tool, args))
+            frame = None if route.act == "clarify" or answer.status == "refused" else route.frame
+            self.memory.add(conversation, Turn(answer.question, answer.answer, answer.tool,
+                                               route.args, frame))  # fmt: skip
         return answer
 

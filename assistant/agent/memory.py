@@ -1,4 +1,5 @@
-"""What a conversation remembers: its last turns, per conversation id."""
+"""What a conversation remembers: its last turns and the frame of its last request, per
+conversation id."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.agent.frame import Frame
 from assistant.core.lru import LRUMap
 
 MEMORY_TURNS = 10  # messages kept per conversation
@@ -17,6 +19,7 @@ class Turn:
     answer: str
     tool: str
     args: dict[str, Any]
+    frame: Frame | None = None
 
 
 class ConversationMemory:
@@ -37,6 +40,11 @@ class ConversationMemory:
 
     def add(self, conversation: str, turn: Turn) -> None:
         self._turns.setdefault(conversation, deque(maxlen=self.window)).append(turn)
+
+    def frame(self, conversation: str) -> Frame | None:
+        """The frame of the conversation's last request that had one (a follow-up edits it;
+        help and out-of-scope turns leave it as it was)."""
+        return next((t.frame for t in reversed(self.turns(conversation)) if t.frame), None)
 
     def turns(self, conversation: str) -> list[Turn]:
         turns = self._turns.get(conversation)

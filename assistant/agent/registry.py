@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant.core.answers import Answer, Citation
-from assistant.core.text import fold
+from assistant.core.text import detect_lang, fold
 from assistant.core.tools import ToolContext, ToolSpec
 from assistant.feedback.render.manager_md import render_journey_summary, render_roadmap
 from assistant.feedback.render.pain_points_md import render_pain_points
@@ -42,6 +42,7 @@ from assistant.feedback.tools.persona import PersonaInput, PersonaOutput, draft_
 from assistant.feedback.tools.roadmap import RoadmapInput, RoadmapOutput, propose_roadmap
 from assistant.kb.doctor import index_health
 from assistant.methodology.answer import compose_search_answer
+from assistant.methodology.glossary import expand_query
 from assistant.methodology.search import SearchInput, SearchOutput, search_methodology
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,14 @@ def _search_answer(
 ) -> Answer:
     """The methodology's answer: passages composed, not a rendered output; a run killed
     half-way or lost vectors are said, since the answer may then miss passages."""
-    out = run({"question": args.get("question") or question, "k": ctx.kb.settings.cx_top_k})
-    answer = compose_search_answer(question, ctx.lang, out)  # type: ignore[arg-type]
+    # Passages in the answer's language: a follow-up may ask for the other one ("now in
+    # Vietnamese"), and the question then names its terms in that language too.
+    asked = args.get("question") or question
+    if detect_lang(asked) != ctx.lang:
+        asked = expand_query(asked, into=ctx.lang)
+    out = run({"question": asked, "k": ctx.kb.settings.cx_top_k, "lang": ctx.lang})
+    answer = compose_search_answer(asked, ctx.lang, out)  # type: ignore[arg-type]
+    answer.question = question
     health = index_health(ctx.kb, ("methodology",))
     if not health.ok:
         answer.answer = "_" + " ".join(health.problems()) + "_\n\n" + answer.answer
@@ -94,22 +101,8 @@ def _persona_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     for key in ("persona", "journey", "aspect"):
         if args.get(key):
             return {key: args[key]}
-    segment = _strip_command_words(text)
+    segment = strip_command_words(text)
     return {"segment": segment} if segment else {}
-
-
-# -- when a request its cues matched rather asks about the method ----------------------------
-def _five_about_method(folded: str, names: dict[str, Any], asks_to_make: bool) -> bool:
-    # "What are the journey-thinking questions?" asks what they are; "… before changing X"
-    # is a situation to ask them about.
-    thinking = any(c in folded for c in ("tu duy", "journey thinking"))
-    return (thinking and not (names.get("journey") or names.get("step"))
-            and not re.search(r"\b(thay doi|changing|change)\b", folded))  # fmt: skip
-
-
-def _unless_named_or_made(folded: str, names: dict[str, Any], asks_to_make: bool) -> bool:
-    # "roadmap", "persona" alone: the concept; with an atlas name or "draft …": the tool.
-    return not names and not asks_to_make
 
 
 def _pains_args(args: dict[str, Any], text: str) -> dict[str, Any]:
@@ -122,12 +115,14 @@ _COMMAND_WORDS = re.compile(
 )
 
 
-def _strip_command_words(text: str) -> str:
+def strip_command_words(text: str) -> str:
     return " ".join(_COMMAND_WORDS.sub(" ", fold(text)).split())
 
 
 def register_tools() -> list[ToolSpec]:
-    """The built-in tools."""
+    """The built-in tools. They carry no `cues`: the intent model (agent/intent.py), trained
+    on utterances written blind, routes free text to them; cues remain for tools added at run
+    time, which the model has never seen."""
     return [
         ToolSpec(
             name="search", input_model=SearchInput, output_model=SearchOutput, func=search,
@@ -140,42 +135,24 @@ def register_tools() -> list[ToolSpec]:
             name="five_questions", input_model=FiveQuestionsInput,
             output_model=FiveQuestionsOutput, func=answer_five_questions, render=render_five,
             commands=("five",), free_text="situation", positional="situation",
-            cues=(
-                "five questions", "5 questions", "nam cau hoi", "5 cau hoi", "who is the customer",
-                "ai la khach hang", "what do they want", "ho muon gi", "muon gi",
-                "before changing", "truoc khi thay doi", "what should i ask", "nen hoi gi",
-                "three steps", "ba buoc", "just before", "just after", "ngay truoc", "ngay sau",
-                "what would make them happy", "dieu gi khien ho hanh phuc", "thay doi",
-                "changing", "journey questions", "journey thinking questions", "can hoi gi",
-                "hoi nhung cau gi", "cau hoi hanh trinh",
-            ),
             help={"en": "`five <situation or journey step>`: the five journey-thinking questions",
                   "vi": "`five <tình huống hoặc bước>`: năm câu hỏi của tư duy hành trình"},
-            shape_args=_five_args, weak_cues=True, about_method=_five_about_method,
+            shape_args=_five_args,
         ),
         ToolSpec(
             name="persona", input_model=PersonaInput, output_model=PersonaOutput,
             func=draft_persona, render=render_persona, commands=("persona",),
             uses_feedback=True, free_text="segment",
-            cues=("persona", "personas", "chan dung", "chan dung khach hang", "draft a persona",
-                  "tao persona", "phac thao persona"),
             help={"en": "`persona <journey, segment, aspect or persona>`: a draft persona from "
                         "the data",
                   "vi": "`persona <hành trình, phân khúc, khía cạnh hoặc persona>`: persona nháp "
                         "từ dữ liệu"},
-            shape_args=_persona_args, one_subject=True, about_method=_unless_named_or_made,
+            shape_args=_persona_args, one_subject=True,
         ),
         ToolSpec(
             name="pain_points", input_model=PainPointsInput, output_model=PainPointsOutput,
             func=summarize_pain_points, render=render_pain_points, commands=("pains", "pain"),
             uses_feedback=True,
-            cues=(
-                "pain", "pains", "pain point", "pain points", "hurts", "hurt", "complain",
-                "complaints", "complaining", "phan nan", "noi dau", "diem dau", "van de",
-                "kho chiu", "than phien", "bad experience", "worst", "problems", "issues",
-                "tieu cuc", "buc xuc", "che", "khong hai long", "unhappy", "frustrat",
-                "frustrated", "dissatisf", "delight", "delights", "hai long nhat", "khen",
-            ),
             help={"en": "`pains [journey / aspect]`: ranked pain points with counts and quotes",
                   "vi": "`pains [hành trình / khía cạnh]`: các điểm đau, có số liệu và trích dẫn"},
             shape_args=_pains_args, voice=True,
@@ -184,20 +161,14 @@ def register_tools() -> list[ToolSpec]:
             name="roadmap", input_model=RoadmapInput, output_model=RoadmapOutput,
             func=propose_roadmap, render=render_roadmap, commands=("roadmap",),
             uses_feedback=True,
-            cues=("roadmap", "lo trinh", "ke hoach cai thien", "initiatives", "sang kien",
-                  "improvement plan", "ke hoach hanh dong", "action plan", "de xuat lo trinh"),
             help={"en": "`roadmap <journey>`: a roadmap proposal",
                   "vi": "`roadmap <hành trình>`: đề xuất lộ trình"},
-            about_method=_unless_named_or_made,
         ),
         ToolSpec(
             name="journey_summary", input_model=JourneySummaryInput,
             output_model=JourneySummaryOutput, func=summarize_journey,
             render=render_journey_summary, commands=("journey",), uses_feedback=True,
             positional="journey", charts=True,
-            cues=("summarize", "summarise", "summary", "tom tat", "tong quan", "overview",
-                  "emotion curve", "duong cam xuc", "bao cao hanh trinh", "one pager",
-                  "brief my boss", "for the leadership", "cho sep", "cac giai doan", "stages"),
             help={"en": "`journey <journey>`: a journey summary with its emotion curve",
                   "vi": "`journey <hành trình>`: tóm tắt hành trình và đường cảm xúc"},
         ),

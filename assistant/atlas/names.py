@@ -50,7 +50,9 @@ def fuzzy_contains(tokens: list[str], phrase: str) -> float:
         # Word by word: a typo in a word is tolerated, a different word is not.
         ratios = []
         for w, p in zip(window, ptoks, strict=True):
-            ratios.append(_word_ratio(w, p))
+            # A short word (a Vietnamese syllable) with one letter changed is another word
+            # ("hơn" is not "chọn"): only longer words are read through typos.
+            ratios.append(_word_ratio(w, p) if min(len(w), len(p)) > 4 else float(w == p))
             if ratios[-1] < 0.75:
                 break
         else:

@@ -468,7 +468,8 @@ class Conversations:
         for question, answer in kept:
             route = self.agent.route(question, conversation)
             args = route.args if route.tool in registry else {}
-            self.agent.memory.add(conversation, Turn(question, answer, route.tool, args))
+            frame = route.frame if route.act != "clarify" else None  # follow-ups edit it
+            self.agent.memory.add(conversation, Turn(question, answer, route.tool, args, frame))
         return len(kept)
 
     def addressed_to_assistant(self, text: str, conversation: str) -> bool:
@@ -479,8 +480,8 @@ class Conversations:
         if not folded or not (_QUESTION_START.search(folded) or _QUESTION_END.search(folded)):
             return False
         route = self.agent.route(text, conversation)
-        if route.tool == OUT_OF_SCOPE:
+        if route.tool in (OUT_OF_SCOPE, "clarify"):
             return False
-        if route.reason != "no tool intent":
+        if route.tool != self.agent.registry.fallback.name:
             return True
         return expand_query(text) != text or bool(self.agent.router.entities(text))

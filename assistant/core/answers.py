@@ -47,6 +47,10 @@ class Answer(BaseModel):
         None, description="The tool's own typed output, if a tool answered."
     )
     attachments: list[Attachment] = Field(default_factory=list)
+    # In a conversation: what kind of turn it was (new, edit, switch_tool, language, more,
+    # clarify) and the frame after it (tool, filters, language), for scripts and evals.
+    act: str | None = None
+    frame: dict[str, Any] | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude_none=True)

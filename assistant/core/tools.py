@@ -60,7 +60,8 @@ class ToolSpec:
     - `render(output, lang) -> Markdown` (None: the agent composes the answer itself);
     - `commands`: words that name the tool as a command (`pains`, `/cx pains`); the first is
       the CLI subcommand;
-    - `cues`: intent words in free text, diacritic-free, vi and en;
+    - `cues`: intent words in free text, diacritic-free, vi and en, for a tool the intent
+      model was not trained on (a plugin); the built-in tools have none;
     - `help`: one line per language; `uses_feedback`: built on customer feedback, so the
       access policy may refuse it;
     - `shape_args(args, text) -> args`: optional; adjusts the arguments the router resolved

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from assistant.agent.agent import Agent
 from assistant.core.text import detect_lang, fold, nfc
@@ -32,13 +32,21 @@ VI_WORD_SHARE = 0.2
 
 class QACase(BaseModel):
     id: str
-    lang: str
+    lang: str  # the answer's language: "vi" for Vietnamese typed without accents or mixed
+    written: str = ""  # as the set says: vi, en, vi-nodiac, mixed
     question: str
     answerable: bool = True
     doc_id: str = ""
     also: list[str] = []
     passage: list[str] = []
     facts: list[list[str]] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written(cls, data: dict) -> dict:
+        if isinstance(data, dict) and data.get("lang") in ("vi-nodiac", "mixed"):
+            data = {**data, "written": data["lang"], "lang": "vi"}
+        return data
 
     @field_validator("passage", mode="before")
     @classmethod
@@ -102,6 +110,7 @@ def evaluate(kb: KnowledgeBase, cases: list[QACase]) -> tuple[dict[str, float], 
                 "answerable": case.answerable,
                 "abstained": not out.relevant,
                 "lang": case.lang,
+                "written": case.written or case.lang,
                 "rank": rank,
                 "facts_found": sum(found),
                 "facts_total": len(found),
@@ -129,4 +138,9 @@ def evaluate(kb: KnowledgeBase, cases: list[QACase]) -> tuple[dict[str, float], 
         "routed_to_search": sum(r["routed"] == "search" for r in scoring) / n,
         "questions": float(len(rows)),
     }
+    for written in sorted({r["written"] for r in scoring} - {"vi", "en"}):
+        part = [r for r in scoring if r["written"] == written]
+        metrics[f"hit_at_5_{written}"] = sum(r["rank"] is not None for r in part) / len(part)
+        metrics[f"fact_recall_{written}"] = sum(r["facts_found"] for r in part) / max(
+            1, sum(r["facts_total"] for r in part))
     return metrics, rows

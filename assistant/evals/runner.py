@@ -99,7 +99,42 @@ def _journey_tools(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], l
 def _routing(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.routing import evaluate
 
-    return evaluate(kb, sorted(folder.glob("routing*.yaml")))
+    # The project's earlier sets: training data of the intent model now, so a regression
+    # check; the gate that counts is routing_heldout.
+    return evaluate(kb, [folder / "routing.yaml", folder / "routing_practitioner.yaml"])
+
+
+def _routing_heldout(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.routing import evaluate_heldout
+
+    return evaluate_heldout(kb, folder / "routing_heldout.yaml")
+
+
+def _with_feedback(kb: KnowledgeBase) -> None:
+    """The tabular feedback (relative periods count from its latest date)."""
+    for path in kb.shipped_feedback_files():
+        kb.ingest(path, progress=False, embed=False)
+
+
+def _dialogues(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.dialogues import evaluate
+
+    _with_feedback(kb)
+    return evaluate(kb, folder / "dialogues_heldout.yaml")
+
+
+def _dialogues_train(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.dialogues import evaluate
+
+    _with_feedback(kb)
+    return evaluate(kb, folder / "data" / "dialogues_train.yaml")
+
+
+def _methodology_heldout(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.methodology_qa import evaluate, load_cases
+
+    kb.index_methodology(progress=False)
+    return evaluate(kb, load_cases(folder / "methodology_heldout.yaml"))
 
 
 def _filters(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
@@ -132,12 +167,24 @@ def _redaction(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[
     return evaluate(folder / "redaction.yaml", folder / "data" / "redaction_dev.yaml")
 
 
+def _methodology_dev(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.methodology_qa import evaluate, load_cases
+
+    kb.index_methodology(progress=False)
+    return evaluate(kb, load_cases(folder / "data" / "methodology_dev.yaml"))
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
     "tagging": _tagging,
     "journey_tools": _journey_tools,
     "routing": _routing,
+    "routing_heldout": _routing_heldout,
+    "dialogues": _dialogues,
+    "dialogues_train": _dialogues_train,
+    "methodology_heldout": _methodology_heldout,
+    "methodology_dev": _methodology_dev,
     "filters": _filters,
     "linking": _linking,
     "step_links": _step_links,

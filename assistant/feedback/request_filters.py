@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 
 from assistant.core.text import nfc
 from assistant.feedback.cues import fold_aligned
-from assistant.feedback.segments import SegmentBook, Unsupported, load_segments
+from assistant.feedback.segments import SegmentBook, Unsupported, load_segments, negated
 
 MatchKind = Literal["period", "rating", "segment", "unsupported"]
 
@@ -218,6 +218,12 @@ _ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]
     (re.compile(r"(?:\bnam\s+)?" + _NOT_BEFORE + _YEAR + _NOT_AFTER), _year_period),
 ]  # fmt: skip
 
+_YEARLESS_MONTH = [
+    re.compile(r"(?P<at>\bthang\s+(?P<m>1[0-2]|0?[1-9])(?![\w/.-]))(?P<mon>)"),
+    re.compile(r"\b(?:in|since|from|until|till|to|through|during|before|after|of)\s+(?P<at>"
+               + _MON + r")(?P<m>)(?!\w)(?!\s*,?\s*\d)"),
+]
+
 # Words before a period that say which side of it is meant.
 _PREP = r"(?:in|on|during|within|of|for|trong|vao|ngay|trong\s+nam)"
 _SINCE = r"(?:(?:--)?from|since|starting(?:\s+from)?|as\s+of|(?:ke\s+)?tu|bat\s+dau\s+tu)"
@@ -344,6 +350,17 @@ _RATED = re.compile(
 )  # fmt: skip
 
 
+# An age: "under 25", "over 40", "18-24", "dưới 25 tuổi", "25 tuổi" (never stars or years).
+_AGE = re.compile(
+    r"\b(?:(?:under|over|below|above|aged|age|tu|duoi|tren|ngoai)\s+(?P<a>[1-9]\d)"
+    r"(?:\s*(?:-|to|den)\s*[1-9]\d)?(?!\s*(?:sao|stars?|%|k\b|tr\b|trieu|nghin|ngan|\d|complaints?|comments?|reviews?|"
+    r"records?|ratings?|points?|days?|weeks?|months?|ngay|tuan|thang|phan hoi|binh luan|y kien))"
+    r"(?:\s*(?:tuoi|years?(?:\s+old)?|yo|y/o))?"
+    r"|[1-9]\d\s*(?:-|to|den)\s*[1-9]\d\s*(?:tuoi|years?(?:\s+old)?|yo)"
+    r"|[1-9]\d\s*(?:tuoi|years?\s+old|yo|y/o)|u[1-9]\d|gen\s*z)\b"
+)
+
+
 def _stars(raw: str) -> int:
     return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
 
@@ -399,7 +416,7 @@ def parse_filters(
     scan.matches(_SOURCE_TOKEN)
     out = ParsedFilters()
     periods: list[tuple[date | None, date | None, int, int]] = []
-    _absolute_periods(scan, periods)
+    _absolute_periods(scan, periods, reference, out)
     _relative_periods(scan, reference, periods, out)
     for s0, e0, s, e in periods:
         out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
@@ -410,12 +427,18 @@ def parse_filters(
     segments = book.segment_matcher()
     for label, _, s, e in sorted(segments.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
+        if negated(scan.text, s):  # "không hợp với gamer": not the gamers segment
+            continue
         if out.segment in (None, label):
             out.segment = label
             out.matched.append(Matched(kind="segment", text=scan.text[s:e], span=(s, e),
                                        value=label))  # fmt: skip
     unsupported = book.unsupported_matcher()
     kinds: set[str] = set()
+    for m in scan.matches(_AGE):  # "under 25", "18-24 tuổi": an age, which no field holds
+        kinds.add("age")
+        out.matched.append(Matched(kind="unsupported", text=scan.text[slice(*m.span())],
+                                   span=m.span(), value="age"))  # fmt: skip
     for label, _, s, e in sorted(unsupported.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
         kinds.add(label)
@@ -427,7 +450,10 @@ def parse_filters(
 
 
 def _absolute_periods(
-    scan: _Scan, periods: list[tuple[date | None, date | None, int, int]]
+    scan: _Scan,
+    periods: list[tuple[date | None, date | None, int, int]],
+    reference: date | None = None,
+    out: ParsedFilters | None = None,
 ) -> None:
     tokens: list[tuple[int, int, Period, bool]] = []  # (start, end, period, is a range)
     for pattern, resolve in _ABSOLUTE:
@@ -437,6 +463,23 @@ def _absolute_periods(
                 is_range = resolve in (_month_range, _quarter_range)
                 tokens.append((*m.span(), period, is_range))
                 scan.take(*m.span())
+    # A month without its year ("tháng 6", "since March"): the last such month up to the
+    # reference date; without one it is said as unresolved, not guessed.
+    for pattern in _YEARLESS_MONTH:
+        for m in pattern.finditer(scan.free):
+            month = int(m["m"]) if m["m"] else _MONTHS[m["mon"][:3]]
+            if not 1 <= month <= 12:
+                continue
+            span = m.span("at")
+            scan.take(*span)
+            if reference is None:
+                if out is not None:
+                    out.unresolved.append(Matched(
+                        kind="period", text=scan.text[slice(*span)], span=span,
+                        value="needs the reference date (latest feedback date)"))  # fmt: skip
+                continue
+            year = reference.year if month <= reference.month else reference.year - 1
+            tokens.append((*span, _month(year, month), False))
     tokens.sort()
     i = 0
     while i < len(tokens):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -12,9 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from assistant.core.errors import SegmentsFileError
 from assistant.core.text import nfc
 from assistant.core.yaml_files import YamlData
-from assistant.feedback.cues import CueMatcher
+from assistant.feedback.cues import CueMatcher, fold_aligned
 
 Unsupported = Literal["location", "gender", "age", "channel"]
+# How mentions are read (negation included): stored segment members are computed again when
+# this changes, as when the segments file does.
+MENTION_RULES = "negation-1"
 
 
 class _Strict(BaseModel):
@@ -82,8 +86,24 @@ class SegmentBook(_Strict):
         return self._matchers["unsupported"]
 
     def segments_mentioned(self, text: str) -> list[str]:
-        """Ids of the segments whose cue words occur in `text`, in order of appearance."""
-        return self.segment_matcher().labels(text)
+        """Ids of the segments whose cue words occur in `text`, in order of appearance; a
+        negated mention ("không hợp với gamer", "not for students") is not one."""
+        text = nfc(text)
+        hits = sorted(self.segment_matcher().find(text), key=lambda h: h.start)
+        return list(dict.fromkeys(h.label for h in hits if not negated(text, h.start)))
+
+
+# A negation shortly before a cue: the text says who it is NOT for. Grammar, so a list.
+_NEGATION = re.compile(
+    r"(?:\b(?:khong|ko|k|chang|cha|chua|not|no|never|non|nor|isnt|arent|wasnt|dont|doesnt|"
+    r"cannot|cant|without)\b|n't)(?:\W+\w+){0,3}\W*$"
+)
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the words just before `start` in `text` negate what follows."""
+    before = fold_aligned(text[max(0, start - 40):start]).lower().replace("'", "")
+    return bool(_NEGATION.search(before))
 
 
 def validate_segments(path: Path) -> tuple[SegmentBook | None, list[str]]:

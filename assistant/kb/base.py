@@ -37,6 +37,7 @@ from assistant.feedback.ingest import (
     sync_feedback_vectors,
 )
 from assistant.feedback.readers import SUPPORTED
+from assistant.feedback.segments import MENTION_RULES
 from assistant.feedback.store import FeedbackStore, open_feedback_store, source_slug
 from assistant.feedback.tagger import MODEL_FILE, LearnedTagger, Tagger, load_tagger
 from assistant.index.embedders import make_embedder
@@ -395,7 +396,8 @@ class KnowledgeBase:
         the segments file; a change of either scans again."""
         store = self.feedback()
         book = self.segments()
-        state = f"{store.state()}:{hashlib.sha256(book.model_dump_json().encode()).hexdigest()}"
+        rules = f"{book.model_dump_json()}:{MENTION_RULES}"  # the file, and how it is read
+        state = f"{store.state()}:{hashlib.sha256(rules.encode()).hexdigest()}"
         if self._segment_records[0] != state:
             members = store.segment_members(state)
             if members is None:

@@ -358,7 +358,8 @@ def _direct(
                 return best
         if not listed(first) and _inline_items(text):
             # Items enumerated inside a sentence of the best unit: that sentence.
-            return next(s for s in _sentences(text) if _inline_items(s)) or ""
+            # (Items spread over several sentences match no single one: no direct answer.)
+            return next((s for s in _sentences(text) if _inline_items(s)), "")
 
         # The list asked for: the best unit's own, or a list shown with it that has as many
         # items as asked, items named as the question names them, or the question's most

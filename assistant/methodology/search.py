@@ -15,6 +15,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import Lang, detect_lang, fold, stem
 from assistant.index.types import Chunk, Hit
 from assistant.methodology.chunking import MARKER, UnitView, unit_view
+from assistant.methodology.glossary import expand_query
 from assistant.methodology.loaders import CatalogEntry, read_catalog, split_lang
 from assistant.methodology.retrieval import RRF_K, HybridRetriever, QueryTerms, token_set, unit_id
 
@@ -298,14 +299,19 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
     # Further down the ranking may be the unit defining a definition question's term, or
     # the only one holding the question's most specific word.
     hits = retriever.search(inp.question, k=max(inp.k, POOL), lang=lang)
-    terms = QueryTerms(inp.question, retriever, lang)
+    # Vietnamese said with English CX terms ("pain point là gì", "CJM dùng để làm gì"): the
+    # terms are weighed under their Vietnamese names too (the glossary's), as the text has.
+    asked = expand_query(inp.question, into=lang) if lang == "vi" else inp.question
+    terms = QueryTerms(asked, retriever, lang)
     twin = _twin_lang(lang, catalog)
 
     def passage(hit: Hit) -> Passage:
         return _passage(hit, retriever, terms, lang, twin, catalog)
 
     if kind == "definition":
-        passages = _prefer_definitions([passage(h) for h in hits], inp.question, terms)
+        # "Customer journey map là gì?": the term is looked for under its names in the
+        # answer's language too (the glossary's), so it finds the unit that defines it.
+        passages = _prefer_definitions([passage(h) for h in hits], asked, terms)
         passages = passages[: inp.k]
     else:
         passages = [passage(h) for h in hits[: inp.k]]

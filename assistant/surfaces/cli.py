@@ -368,15 +368,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     conv = _conversations(settings, args.registry, Path(args.charts) if args.charts else None)
     answer = conv.ask(" ".join(args.question), "cli", Requester(**OPERATOR)).answer
+    if args.json:  # a script always gets its JSON, an error's included
+        _print_json(answer.to_json_dict())
+        return 2 if answer.status == "error" else 0
     if answer.status == "error":  # e.g. no index yet: the message says what to run
         print(f"error: {answer.answer}", file=sys.stderr)
         return 2
-    if args.json:
-        _print_json(answer.to_json_dict())
-    else:
-        print(answer.answer)
-        for a in answer.attachments:
-            print(f"\n{a.kind} written to {a.path}")
+    print(answer.answer)
+    for a in answer.attachments:
+        print(f"\n{a.kind} written to {a.path}")
     return 0
 
 
@@ -388,6 +388,21 @@ CHAT_HELP = {
 }
 
 
+def chat_json(conv: Any, who: Any, lang: Any) -> int:
+    """`chat --json`: one request per input line, one JSON answer per output line (the shape
+    of `ask --json`, with the turn's act and frame), so a script can hold a conversation."""
+    for line in sys.stdin:
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            answer = conv.ask(text, "chat", who, lang=lang).answer.to_json_dict()
+        except AssistantError as exc:
+            answer = {"question": text, "status": "error", "answer": str(exc)}
+        print(json.dumps(answer, ensure_ascii=False), flush=True)
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """An interactive session on the conversation layer: memory, follow-ups, the policy."""
     from assistant.chat.conversation import Requester
@@ -395,6 +410,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     conv = _conversations(settings, args.registry, Path(args.charts))
     who = Requester(**OPERATOR)
     lang: Any = args.lang
+    if args.json:
+        return chat_json(conv, who, lang)
     tty = sys.stdin.isatty()
     print("CX Assistant chat — " + CHAT_HELP[lang or "en"], flush=True)
     while True:
@@ -538,6 +555,8 @@ def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="an interactive conversation (memory, follow-ups, /help)")
     p.add_argument("--lang", choices=["vi", "en"], help="answer language (default: as asked)")
     p.add_argument("--charts", default="cx-charts", help="folder for charts (default: cx-charts)")
+    p.add_argument("--json", action="store_true",
+                   help="one request per input line, one JSON answer per output line")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("doctor", help="check the index thoroughly and repair what is lost")

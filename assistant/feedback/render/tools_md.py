@@ -85,6 +85,8 @@ def render_five(o: FiveQuestionsOutput, lang: str) -> str:
     lines += [f"\n**{t['before']}**", *_neighbours(o.before, t)]
     lines += [f"\n**{t['after']}**", *_neighbours(o.after, t)]
     lines += [f"\n**{t['happy']}**", *_claims(o.happy)]
+    if o.feedback_scope is not None:  # which comments the feedback claims come from
+        lines.append(scope_line(o.feedback_scope, lang))
     lines.append(f"\n_{t['source']}: [{o.methodology.ref}]_")
     return "\n".join(lines)
 

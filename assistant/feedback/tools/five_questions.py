@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.atlas.model import Atlas, StepRef
 from assistant.core.errors import AssistantError
 from assistant.core.tools import Claim, Evidence, ToolContext
-from assistant.feedback.scope import FeedbackSource
+from assistant.feedback.scope import FeedbackSource, Scope
 from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
 
 
@@ -48,6 +48,9 @@ class FiveQuestionsOutput(BaseModel):
     before: Neighbours
     after: Neighbours
     happy: list[Claim]
+    feedback_scope: Scope | None = Field(
+        None, description="The comments about this step behind the feedback claims."
+    )
     methodology: Evidence
 
 
@@ -135,18 +138,16 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
     ]
 
     happy = [Claim(text=e.get(lang), evidence=[step_ev]) for e in step.expectations]
-    # Feedback-derived claims only for a request the access policy allows them.
-    if step.aspects and ctx.feedback_allowed and kb.feedback().count():
-        # Only the step's aspects, over the comments that speak of this step (not every
-        # comment of the aspect: praise of the sales staff is not praise of a repair desk);
-        # under the minimum of evidence nothing is claimed.
-        found = [summarize_pain_points(PainPointsInput(journey=journey.id, step=step.id,
-                                                       aspect=a, top=1), ctx)
-                 for a in step.aspects]  # fmt: skip
+    feedback_scope: Scope | None = None
+    # Feedback-derived claims only for a request the access policy allows them, and only
+    # from the comments about this step (its scope line says how many), never the corpus.
+    if ctx.feedback_allowed and kb.feedback().count():
+        found = summarize_pain_points(
+            PainPointsInput(journey=journey.id, step=step.id, top=3), ctx
+        )
+        feedback_scope = found.scope
         rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
-        delights = sorted((p for out in found for p in out.delights), key=rank)
-        pains = sorted((p for out in found for p in out.pain_points), key=rank)
-        for p in delights + pains:
+        for p in sorted(found.delights, key=rank) + sorted(found.pain_points, key=rank):
             verb = (
                 ("Khách khen", "Praised")
                 if p.sentiment == "positive"
@@ -177,5 +178,6 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
         before=_neighbours(atlas, at, "before", lang),
         after=_neighbours(atlas, at, "after", lang),
         happy=happy,
+        feedback_scope=feedback_scope,
         methodology=Evidence(kind="methodology", ref=method.id, quote=method.text),
     )

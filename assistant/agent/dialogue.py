@@ -1,0 +1,276 @@
+"""One conversation layer for every surface: a turn is a new request or an edit of the last
+request's frame.
+
+Given the conversation's frame (tool, filters, language of the last request), a turn is:
+- `new`: a request of its own (a fresh frame from what it names);
+- `edit`: filters added, replaced or removed ("only 1-2 stars", "what about battery
+  instead?", "all ratings again"); the tool stays;
+- `switch_tool`: another tool on the same scope ("a roadmap for it", "persona for this
+  group", "tóm tắt cho sếp"); the filters carry over;
+- `language`: the same answer in another language ("now in English");
+- `more`: more of the same answer ("why?", "more quotes", "the comments behind #2");
+- `clarify`: nothing in context fits: a question back, never a search that drops the frame.
+
+The intent model (trained with the follow-up acts as labels) says which; the slots say what
+changes. The language is the first request's until a turn asks for another or a new request
+is written in another one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from assistant.agent.frame import Frame, describe_changes
+from assistant.agent.registry import Registry, strip_command_words
+from assistant.agent.router import (
+    HELP,
+    OUT_OF_SCOPE,
+    Route,
+    Router,
+    asks_for_praise,
+    clarify_text,
+    is_definition,
+    unsure,
+)
+from assistant.agent.slots import Slots
+from assistant.core.text import Lang, detect_lang, fold, words
+
+# The answer language a turn asks for: a closed set of names, so a rule.
+_TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
+_TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi)\b")
+# Words that point back at the last answer's scope ("for this group", "cho nhóm này"): a tool
+# asked for with them keeps the filters. Function words, so a closed list.
+_BACK = re.compile(
+    r"\b(this|that|these|those|it|them|they|their|same|here|nay|do|ay|no|ho|tren|luon|"
+    r"phan nay|nhom nay|cai nay|buoc nay|giai doan do|van de nay|cho nay)\b"
+)
+# A follow-up opener that points back without content ("còn cái đó?", "and that?").
+_VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|how about|so)\b|"
+                    r"\b(?:cai do|cai kia|cai vu|vu do|vu kia|that one|the other|thi sao)\b")
+# Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
+_POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
+                       r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
+                       r"cai kia thi sao|vu do|vu kia|nhu hom truoc)\b")
+_SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
+# Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
+_NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
+
+
+def language_asked(text: str) -> Lang | None:
+    folded = " ".join(words(fold(text)))
+    if _TO_EN.search(folded):
+        return "en"
+    if _TO_VI.search(folded):
+        return "vi"
+    return None
+
+
+def understand(
+    router: Router,
+    text: str,
+    previous: Frame | None,
+    slots: Slots,
+    lang: Lang | None = None,
+    steps: Callable[[str, str | None], str | None] | None = None,
+) -> Route:
+    """The route of one turn, with the frame after it, its act and what it changed."""
+    registry = router.registry
+    asked = lang or detect_lang(text)
+    command = router.command(text)
+    context = previous if previous is not None and previous.tool in registry else None
+    if context is not None and not context.lang_set:
+        context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
+    if command is not None:
+        folded = " ".join(words(fold(text)))
+        if context is not None and command.tool in registry and not _scope(slots) and (
+            _BACK.search(folded) and not registry.get(command.tool).fallback
+        ):
+            # "persona cho nhóm này", "roadmap for it": the command, on the last scope.
+            frame = context.with_filters(slots.filters, slots.removed)
+            frame = frame.model_copy(update={"tool": command.tool, "text": text})
+            return _routed(router, frame, "switch_tool", text, previous, slots)
+        if command.tool not in registry or command.clarify:
+            return command
+        frame = Frame(tool=command.tool, filters=_from_args(command.args, slots), lang=asked,
+                      text=text, lang_set=lang is not None)  # fmt: skip
+        return _routed(router, frame, "new", text, previous, slots, command)
+    pred = router.classify(text, follow_up=context is not None)
+    label = pred.label
+    target = language_asked(text)
+    n_words = len(text.split())
+    if context is not None:
+        if target and (label == "language" or n_words <= 6) and not _scope(slots):
+            frame = context.model_copy(update={"lang": target})
+            return _routed(router, frame, "language", text, previous, slots)
+        top2 = {lab for lab, _ in pred.ranked[:2]}
+        if not slots and (label == "more" or (unsure(pred) and top2 == {"more", context.tool})):
+            return _routed(router, context, "more", text, previous, slots)
+    folded = " ".join(words(fold(text)))
+    if not slots and n_words <= 8 and (
+        (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
+         and _VAGUE.search(folded)) or _POINTING.search(folded)
+    ):
+        # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
+        # something without saying what: a question back, the frame kept.
+        return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="vague",
+                     confidence=pred.confidence, frame=previous, act="clarify")
+    if is_definition(text) and label not in _NOT_A_FRAME:  # off-topic "X là gì" stays so
+        frame = Frame(tool=registry.fallback.name, lang=asked, text=text)
+        return _routed(router, frame, "new", text, previous, slots)
+    if context is not None:
+        data_tool = label in registry and not registry.get(label).fallback
+        switch = data_tool and label != context.tool and not unsure(pred)
+        if slots and not switch and label not in _NOT_A_FRAME and (
+            label in ("refine", context.tool) or unsure(pred) or label not in registry
+        ):
+            frame = context.with_filters(_widened(context, slots, text), slots.removed)
+            return _routed(router, frame, "edit", text, previous, slots)
+        if switch and not registry.get(context.tool).fallback and (
+            _BACK.search(" ".join(words(fold(text)))) or not _scope(slots)
+        ):
+            frame = context.with_filters(slots.filters, slots.removed)
+            frame = frame.model_copy(update={"tool": label, "text": text})
+            return _routed(router, frame, "switch_tool", text, previous, slots)
+    if unsure(pred) or label in ("refine", "more", "language"):
+        return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="unsure",
+                     confidence=pred.confidence, frame=previous, act="clarify",
+                     alternatives=[lab for lab, _ in pred.ranked[1:3]])  # fmt: skip
+    if label in _NOT_A_FRAME:
+        return Route(tool=label, reason="intent", confidence=pred.confidence, frame=previous,
+                     act="new")  # fmt: skip
+    if registry.get(label).fallback:
+        frame = Frame(tool=label, lang=asked, text=text)
+    else:
+        filters = dict(slots.filters)
+        if registry.get(label).voice and asks_for_praise(text):
+            filters["sentiment"] = "positive"  # "what do they love": delights first
+        # A decision: the step it is about, by meaning, when one stands out.
+        decision = label == "five_questions" and "step" not in filters and steps is not None
+        if decision and (step := steps(text, filters.get("journey"))):  # type: ignore[misc]
+            filters |= {"journey": step.split(".")[0], "step": step}
+        frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
+    return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
+
+
+# "gộp cả tháng 6 vào", "include June as well": the period grows instead of being replaced.
+_INCLUDE = re.compile(r"\b(include|including|add|also|as well|too|gop|them ca|ca .{1,12} nua|"
+                      r"bao gom ca|cong them)\b")
+
+
+def _widened(context: Frame, slots: Slots, text: str) -> dict[str, Any]:
+    changes = dict(slots.filters)
+    old_s, old_e = context.filters.get("start"), context.filters.get("end")
+    new_s, new_e = changes.get("start"), changes.get("end")
+    if old_s and old_e and new_s and new_e and _INCLUDE.search(" ".join(words(fold(text)))):
+        changes["start"], changes["end"] = min(old_s, new_s), max(old_e, new_e)
+    return changes
+
+
+def _scope(slots: Slots) -> bool:
+    return any(k in slots.filters for k in _SCOPE_KEYS)
+
+
+def _from_args(args: dict[str, Any], slots: Slots) -> dict[str, Any]:
+    """A command's arguments as frame filters (a step as JOURNEY.STEP), plus the filters
+    the text names."""
+    filters = dict(slots.filters)
+    for key in ("journey", "aspect", "persona", "source", "segment"):
+        if args.get(key):
+            filters[key] = args[key]
+    if args.get("step") and args.get("journey"):
+        filters["step"] = f"{args['journey']}.{args['step']}"
+    return filters
+
+
+def _routed(
+    router: Router,
+    frame: Frame,
+    act: str,
+    text: str,
+    previous: Frame | None,
+    slots: Slots,
+    command: Route | None = None,
+    confidence: float = 1.0,
+) -> Route:
+    """The route that runs `frame`: the tool's arguments from its filters, the filters it
+    cannot apply said, what changed shown; a missing required name asked for."""
+    registry = router.registry
+    spec = registry.get(frame.tool)
+    fields = spec.input_model.model_fields
+    args, unapplied = args_for(registry, frame, text, act, previous)
+    if command is not None:  # a command's own words are its arguments (`five delivery …`)
+        args = {**{k: v for k, v in command.args.items() if k in fields}, **args}
+    unapplied = list(slots.unapplied) + unapplied
+    lang = frame.lang
+    if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool"):
+        return Route(tool=frame.tool,
+                     clarify=_which_journey(router, slots.ambiguous_journeys, lang),
+                     reason="two journeys match equally", frame=previous, act="clarify")
+    missing = [n for n, f in fields.items() if f.is_required() and n not in args]
+    route = Route(tool=frame.tool, args=args, reason=act, unapplied=unapplied,
+                  unread=slots.unread, frame=frame, act=act,  # type: ignore[arg-type]
+                  changes=describe_changes(previous, frame, lang) if act != "new" else "",
+                  confidence=confidence)  # fmt: skip
+    if missing:
+        names = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in router.atlas.journeys)
+        what = "journey" if "journey" in missing else missing[0]
+        route.clarify = (f"Cho {'hành trình' if what == 'journey' else what} nào? {names}"
+                         if lang == "vi" else f"For which {what}? {names}")  # fmt: skip
+    return route
+
+
+def _which_journey(router: Router, pair: tuple[str, str], lang: Lang) -> str:
+    journeys = [router.atlas.journey(i) for i in pair]
+    a, b = (j.name.vi if lang == "vi" else j.name.en if j else i
+            for j, i in zip(journeys, pair, strict=True))  # fmt: skip
+    return (f"Bạn muốn nói hành trình nào: “{a}” hay “{b}”?" if lang == "vi"
+            else f"Which journey do you mean: “{a}” or “{b}”?")  # fmt: skip
+
+
+def args_for(
+    registry: Registry, frame: Frame, text: str, act: str, previous: Frame | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The arguments of the frame's tool from the frame's filters, and the filters it has no
+    field for (said as not applied, never dropped silently)."""
+    spec = registry.get(frame.tool)
+    fields = spec.input_model.model_fields
+    f = frame.filters
+    args: dict[str, Any] = {}
+    unapplied: list[str] = []
+    for key, value in f.items():
+        if key == "step":
+            if "step" in fields and f.get("journey"):
+                args["step"] = str(value).split(".", 1)[-1]
+                args["journey"] = f["journey"]
+            else:
+                unapplied.append(f"step ({value})")
+        elif key in fields:
+            args[key] = value
+        elif key != "sentiment":
+            unapplied.append(f"{key} ({value})")
+    if spec.free_text and spec.free_text not in args:
+        if spec.fallback:
+            # "now in English": the same question again; "more on CES": the question and
+            # what to say more about.
+            question = frame.text if act == "language" else text
+            if act == "more" and previous is not None and text.strip() != frame.text:
+                question = f"{frame.text} {text}"
+            args[spec.free_text] = question
+        elif spec.name == "five_questions":
+            # A decision is matched to a step; after an edit that changed the journey the
+            # old decision no longer applies: the journey's own steps answer.
+            if "step" not in args and (act == "new" or "journey" not in args):
+                args["situation"] = frame.text or text
+        elif not (set(args) & {"persona", "journey", "aspect", "segment"}) and not _BACK.search(
+            " ".join(words(fold(text)))
+        ):
+            rest = strip_command_words(frame.text or text)
+            if rest:
+                args[spec.free_text] = rest
+    if act == "more" and "top" in fields:  # "more quotes", "why?": more of the ranking
+        args["top"] = 10
+    if spec.name == "pain_points" and f.get("sentiment"):
+        args["sentiment"] = f["sentiment"]
+    return args, unapplied

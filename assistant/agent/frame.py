@@ -1,0 +1,126 @@
+"""A conversation's frame: what the last request asked for (tool, filters, language), kept
+per conversation so that a follow-up edits it instead of starting over.
+
+Serialisable (pydantic, JSON-safe values): the memory keeps it in-process today; a database
+can store `Frame.model_dump(mode="json")` and read it back with `Frame.model_validate`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.core.text import Lang
+
+Act = Literal["new", "edit", "switch_tool", "language", "more", "clarify"]
+
+# The filters a frame carries, in the order a change is shown. `step` is JOURNEY.STEP.
+FILTER_KEYS = ("journey", "step", "aspect", "segment", "persona", "source", "start", "end",
+               "min_rating", "max_rating", "sentiment")  # fmt: skip
+# Filters that are one choice together: changing one drops the others of its group.
+GROUPS = (("start", "end"), ("min_rating", "max_rating"))
+
+
+class Frame(BaseModel):
+    """The last request of a conversation, as the assistant understood it."""
+
+    tool: str
+    filters: dict[str, Any] = Field(default_factory=dict)
+    lang: Lang = "en"
+    text: str = Field("", description="The request that set the tool (its free text).")
+    # A command ("five warranty drop-off") says nothing of the language wanted: the next
+    # turn written in words sets it.
+    lang_set: bool = True
+
+    def with_filters(self, changes: dict[str, Any], removed: set[str]) -> Frame:
+        """This frame with `changes` applied (a group such as the period is replaced whole)
+        and `removed` keys taken away; a step goes with its journey when the journey
+        changes."""
+        filters = dict(self.filters)
+        for key in removed:
+            filters.pop(key, None)
+        for group in GROUPS:
+            if set(group) & set(changes):
+                for key in group:
+                    filters.pop(key, None)
+        journey = changes.get("journey")
+        if journey and journey != filters.get("journey") and "step" not in changes:
+            filters.pop("step", None)
+        filters.update({k: v for k, v in changes.items() if v is not None})
+        return self.model_copy(update={"filters": _ordered(filters)})
+
+
+def _ordered(filters: dict[str, Any]) -> dict[str, Any]:
+    known = {k: filters[k] for k in FILTER_KEYS if k in filters}
+    return known | {k: v for k, v in filters.items() if k not in known}
+
+
+def _shown(key: str, value: Any, lang: Lang) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _stars(filters: dict[str, Any], lang: Lang) -> str | None:
+    lo, hi = filters.get("min_rating"), filters.get("max_rating")
+    if lo is None and hi is None:
+        return None
+    word = "sao" if lang == "vi" else "stars"
+    if lo is not None and hi is not None:
+        return f"{lo} {word}" if lo == hi else f"{lo}–{hi} {word}"
+    return f"≥ {lo} {word}" if lo is not None else f"≤ {hi} {word}"
+
+
+def _period(filters: dict[str, Any]) -> str | None:
+    s, e = filters.get("start"), filters.get("end")
+    if s is None and e is None:
+        return None
+    return f"{_shown('start', s, 'en') if s else '…'} → {_shown('end', e, 'en') if e else '…'}"
+
+
+_LABEL = {
+    "vi": {"stars": "sao", "period": "thời gian", "journey": "hành trình", "step": "bước",
+           "aspect": "khía cạnh", "segment": "nhóm khách", "persona": "persona",
+           "source": "nguồn", "sentiment": "chiều"},
+    "en": {"stars": "stars", "period": "period", "journey": "journey", "step": "step",
+           "aspect": "aspect", "segment": "segment", "persona": "persona", "source": "source",
+           "sentiment": "sentiment"},
+}  # fmt: skip
+
+
+def _views(filters: dict[str, Any], lang: Lang) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in ("journey", "step", "aspect", "segment", "persona", "source", "sentiment"):
+        if filters.get(key) is not None:
+            out[key] = _shown(key, filters[key], lang)
+    if (stars := _stars(filters, lang)) is not None:
+        out["stars"] = stars
+    if (period := _period(filters)) is not None:
+        out["period"] = period
+    return out
+
+
+def describe_changes(before: Frame | None, after: Frame, lang: Lang) -> str:
+    """What a follow-up changed, for the answer: "Changed: + 1–2 stars; − segment students;
+    tool persona → roadmap". Empty when nothing changed."""
+    old = _views(before.filters, lang) if before else {}
+    new = _views(after.filters, lang)
+    parts: list[str] = []
+    if before is not None and before.tool != after.tool:
+        parts.append(f"{before.tool} → {after.tool}")
+    for key, value in new.items():
+        if key not in old:
+            parts.append(f"+ {value}" if key in ("stars", "period")
+                         else f"+ {_LABEL[lang][key]} {value}")  # fmt: skip
+        elif old[key] != value:
+            parts.append(f"{_LABEL[lang][key]}: {old[key]} → {value}")
+    for key, value in old.items():
+        if key not in new:
+            parts.append(f"− {_LABEL[lang][key]} {value}")
+    if before is not None and before.lang != after.lang:
+        parts.append("tiếng Việt" if after.lang == "vi" else "English")
+    if not parts:
+        return ""
+    return ("Đã đổi: " if lang == "vi" else "Changed: ") + "; ".join(parts)

@@ -1,0 +1,258 @@
+"""The filters a request names, whatever tool it goes to: atlas names (journey, step,
+aspect, persona), a source file, the period, star ratings and the segment, the filters the
+data cannot apply (age, gender, channel, city), and the filters a follow-up takes away
+("all ratings again", "bỏ lọc sao").
+
+Words that are part of a longer word are not filters ("giá" in "đánh giá" is not the price
+aspect); the direction of a purchase counts ("parents buying for their kids" are not the
+buyers for their parents).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from assistant.atlas.names import AtlasNames, norm
+from assistant.core.text import fold, nfc, words
+from assistant.feedback.cues import fold_aligned
+
+# Closed word lists below, not learned: they name grammar (compounds, removal verbs, the
+# direction of "for"), which a few thousand utterances cannot teach reliably.
+
+# Vietnamese compounds that contain a one-syllable aspect name but mean something else:
+# "đánh giá" (a review, a rating), "giá trị" (value), "tăng giá trị" ...; "máy sạc" stays.
+_COMPOUNDS = re.compile(r"\b(danh gia|gia tri|tri gia|dang gia tien|song song|do dang|"
+                        r"mau ma|loa phuong)\b")  # fmt: skip
+# A follow-up that takes a filter away: "all ratings again", "bỏ lọc sao", "remove the date
+# filter", "lấy toàn bộ", "drop the student filter".
+_REMOVE_VERB = r"(?:remove|drop|clear|reset|forget|without|no more|bo|xoa|khong can|huy|go bo)"
+_REMOVALS: dict[str, re.Pattern[str]] = {
+    "stars": re.compile(
+        r"\b(all (star )?ratings|any rating|every rating|all stars|moi (muc )?sao|tat ca (cac )?"
+        r"(muc )?sao|khong loc sao|ca \d sao|tat ca danh gia)\b|\b" + _REMOVE_VERB
+        + r"\b.{0,20}\b(sao|stars?|ratings?|star filter|rating filter)\b"),
+    "period": re.compile(
+        r"\b(all time|any time|whole period|all dates|all periods|toan bo thoi gian|moi thoi gian|"
+        r"tat ca thoi gian|lay toan bo|ca giai doan)\b|\b" + _REMOVE_VERB
+        + r"\b.{0,20}\b(date|dates|period|time|moc thoi gian|thoi gian|thang|nam|ky)\b"),
+    "segment": re.compile(
+        r"\b(all customers|everyone|moi khach|tat ca khach( hang)?)\b|\b" + _REMOVE_VERB
+        + r"\b.{0,25}\b(segment|group|student|students|gamer|gamers|nhom|sinh vien|game thu|"
+        r"filter nhom)\b"),
+    "aspect": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(aspect|khia canh)\b"),
+    "step": re.compile(r"\b(whole journey|ca hanh trinh|toan hanh trinh)\b|\b" + _REMOVE_VERB
+                       + r"\b.{0,15}\b(step|buoc)\b"),
+}  # fmt: skip
+_REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
+                 "segment": ("segment",), "aspect": ("aspect",), "step": ("step",)}  # fmt: skip
+# Buying for one's children: the parents named are the buyers, not the people bought for.
+_FOR_KIDS = re.compile(r"\b(for (their|his|her|my|our) (kids|children|child|son|daughter|teen)s?|"
+                       r"for kids|for children|cho (con|con cai|cac con|be)( minh| ho)?\b|"
+                       r"mua may cho con)")  # fmt: skip
+_PARENT_WORDS = re.compile(r"\b(parents?|bo me|ba me|cha me|phu huynh)\b")
+# Buying for employees: the organisation persona (B2B), whatever words name it.
+_FOR_STAFF = re.compile(
+    r"\b(for (their|its|our|the) (staff|employees|team|workers)|for staff|for employees|"
+    r"business customers?|corporate (customers?|clients?|buyers?)|b2b|"
+    r"cho nhan vien|khach doanh nghiep|doanh nghiep mua|cong ty mua|mua (may )?cho nhan vien|"
+    r"khach hang doanh nghiep|khach to chuc)\b"
+)
+# "swap students for gamers", "thay sinh viên bằng game thủ", "gamers instead of students".
+_SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for|with|to|by|bang|"
+                   r"sang|thanh)\s+(?P<new>.+)$|^(?P<new2>.+?)\s+(?:instead of|thay vi)\b")
+# The request says it is about a step without naming one the atlas knows by name.
+# "bước này", "that step" point back; "khâu giao hàng" names the journey, not a step: a step
+# is described only when words other than the journey's own follow.
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they)\b"
+                        r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
+                        r"(?P<after>(?:\s+\w+){2,})")
+_STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
+_SOURCE = re.compile(r"\bsource:(\S+)")
+
+
+@dataclass
+class Slots:
+    """What a request names, as frame filters; `removed` are filter keys it takes away."""
+
+    filters: dict[str, Any] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+    unapplied: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    ambiguous_journeys: tuple[str, str] | None = None
+    no_reference: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.filters or self.removed)
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    """`text` with what `pattern` finds in its folded form blanked (offsets kept)."""
+    folded = fold_aligned(text).lower()
+    for m in pattern.finditer(folded):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return text
+
+
+def _consume(names: AtlasNames, text: str, kind: str, pid: str) -> str:
+    """`text` without the words of the entity's names found in it, so that they name
+    nothing else ("người mua online lần đầu" is a persona, not also the online journey)."""
+    phrases = sorted({p.text for p in names.phrases if p.kind == kind and p.id == pid},
+                     key=len, reverse=True)  # fmt: skip
+    for phrase in phrases:
+        pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, phrase.split()))
+                             + r"\w*(?!\w)")  # fmt: skip
+        text = _blank(text, pattern)
+    return text
+
+
+def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
+    """Journey, step (JOURNEY.STEP), aspect, persona and source named in `text`. Each name
+    takes its words: what a persona's or a step's name says is not read again as a journey
+    or an aspect."""
+    out: dict[str, Any] = {}
+    if source := _SOURCE.search(text):  # a file name is not a journey name
+        out["source"] = source.group(1)
+        text = text.replace(source.group(0), " ")
+    text = _blank(nfc(text), _COMPOUNDS)
+    folded = " ".join(words(fold(text)))
+    ents = names.entities(text)
+    persona = ents["persona"][0][0] if ents.get("persona") else None
+    if _FOR_STAFF.search(folded):
+        persona = _organisation(names) or persona
+        text = _blank(text, _FOR_STAFF)
+    elif persona and _FOR_KIDS.search(folded) and _PARENT_WORDS.search(folded):
+        persona = None  # parents buying for their kids are not buyers for their parents
+    if persona:
+        out["persona"] = persona
+        text = _consume(names, text, "persona", persona)
+        ents = names.entities(text)
+    journeys = ents.get("journey", [])
+    steps = ents.get("step", [])
+    if len(journeys) > 1 and journeys[0][1] == journeys[1][1]:
+        out["_ambiguous"] = (journeys[0][0], journeys[1][0])
+    journey = journeys[0][0] if journeys else None
+    step = steps[0][0] if steps else None
+    if step and journey and not step.startswith(f"{journey}."):
+        # A step of another journey: trust the step when it matches at least as well.
+        journey = step.split(".")[0] if steps[0][1] >= journeys[0][1] else journey
+        step = step if step.startswith(f"{journey}.") else None
+    if not step and (named := _STEP_NAMED.search(folded)):
+        step = names.resolve("step", named.group(1), within=journey)
+    if step:
+        journey = step.split(".")[0]
+        out["step"] = step
+        text = _consume(names, text, "step", step)
+        ents = names.entities(text)
+    if journey:
+        out["journey"] = journey
+        text = _consume(names, text, "journey", journey)
+        ents = names.entities(text)
+    if ents.get("aspect"):
+        out["aspect"] = ents["aspect"][0][0]
+    return out
+
+
+def _organisation(names: AtlasNames) -> str | None:
+    """The atlas persona named 'b2b' (the organisation buying for its staff), if any."""
+    return next((p.id for p in names.phrases if p.kind == "persona" and p.text == "b2b"), None)
+
+
+def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
+    """Whether the text describes a step in words of its own ("the in-store stock check
+    step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
+    m = _STEP_WORD.search(norm(text))
+    if m is None:
+        return False
+    after = m["after"]
+    if found.get("journey"):
+        after = norm(_consume(names, after, "journey", found["journey"]))
+    before = norm(text)[: m.start()].split()[-4:]
+    return len(after.split()) >= 2 or (m[0].startswith("step") and len(before) >= 2)
+
+
+def _persona_beyond(names: AtlasNames, persona: str | None, text: str, hits: list) -> bool:
+    """Whether a persona is named by more than a segment's cue words ("dân văn phòng bận
+    rộn" is the busy-professional persona; "students" alone is the students segment)."""
+    if persona is None:
+        return False
+    folded = norm(text)
+    longest = max(len(norm(text[h.start:h.end]).split()) for h in hits)
+    return any(p.kind == "persona" and p.id == persona and len(p.text.split()) > longest
+               and re.search(rf"(?<!\w){re.escape(p.text)}(?!\w)", folded)
+               for p in names.phrases)  # fmt: skip
+
+
+def removals(text: str) -> set[str]:
+    """The filter keys a follow-up takes away."""
+    folded = norm(text)
+    return {k for name, pattern in _REMOVALS.items() if pattern.search(folded)
+            for k in _REMOVED_KEYS[name]}  # fmt: skip
+
+
+def read_slots(
+    names: AtlasNames,
+    text: str,
+    reference: date | None,
+    book: Any,
+    unread: list[str] | None = None,
+    steps: Callable[[str, str | None], str | None] | None = None,
+) -> Slots:
+    """Every filter `text` names (see the module docstring). `book` is the segments file."""
+    from assistant.feedback.request_filters import parse_filters
+
+    slots = Slots(unread=list(unread or []))
+    parsed = parse_filters(text, reference, book=book)
+    # Atlas names are read in what the period and star filters did not take ("đánh giá 1-2
+    # sao"), and not in the words that name a segment ("gamers" is not the gaming aspect),
+    # unless they are part of a persona's name ("dân văn phòng bận rộn").
+    rest = nfc(text)
+    for m in parsed.matched:
+        if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
+            rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
+    found = read_names(names, rest)
+    hits = list(book.segment_matcher().find(rest))
+    unsegmented = rest
+    for hit in hits:
+        unsegmented = unsegmented[: hit.start] + " " * (hit.end - hit.start) + unsegmented[hit.end:]
+    if hits and not _persona_beyond(names, found.get("persona"), rest, hits):
+        found = read_names(names, unsegmented)
+    if "_ambiguous" in found:
+        slots.ambiguous_journeys = found.pop("_ambiguous")
+    # "the in-store stock check step": a step described, not named; found by meaning.
+    described = "step" not in found and steps is not None and _described(names, rest, found)
+    if described and (step := steps(rest, found.get("journey"))):  # type: ignore[misc]
+        found["step"], found["journey"] = step, step.split(".")[0]
+        found.pop("aspect", None)
+    slots.filters.update(found)
+    for key in ("start", "end", "min_rating", "max_rating", "segment"):
+        value = getattr(parsed, key)
+        if value is not None:
+            slots.filters[key] = value
+    if slots.filters.get("segment") == "elderly" and _FOR_KIDS.search(norm(text)):
+        slots.filters.pop("segment")  # "parents buying for their kids": not the elderly
+    if "persona" in slots.filters and "segment" in slots.filters:
+        # "dân văn phòng bận rộn": the segment's words are the persona's name.
+        said = [norm(m.text) for m in parsed.matched if m.kind == "segment"]
+        named = [p.text for p in names.phrases
+                 if p.kind == "persona" and p.id == slots.filters["persona"]]  # fmt: skip
+        if all(any(w in p for p in named) for w in said):
+            slots.filters.pop("segment")
+    swap = _SWAP.search(norm(text))
+    if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"])):
+        slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
+    slots.unapplied = [
+        f"{kind} ({'; '.join(m.text for m in parsed.matched if m.kind == kind)})"
+        if any(m.kind == kind for m in parsed.matched) else kind
+        for kind in parsed.unsupported
+    ]  # fmt: skip
+    slots.unapplied += [f"{m.text} (no reference date)" if reference is None else m.text
+                        for m in parsed.unresolved]  # fmt: skip
+    slots.no_reference = reference is None
+    slots.removed = removals(text)
+    for key in slots.removed:  # "drop the student filter" names the segment it takes away
+        slots.filters.pop(key, None)
+    return slots

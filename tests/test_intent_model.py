@@ -1,0 +1,45 @@
+"""The shipped intent model: trained on the training utterances as they are now, never on a
+held-out set, and it reads wordings it was not shown."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import yaml
+
+from assistant.agent.intent import IntentModel, training_digest
+from assistant.agent.router import default_intent_path
+from conftest import REPO
+
+
+def _training_items():
+    script = REPO / "scripts" / "train_intent.py"
+    spec = importlib.util.spec_from_file_location("train_intent", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.training_items(REPO)
+
+
+def test_the_shipped_model_matches_the_training_data():
+    """Retrain with `scripts/train_intent.py` after changing a training file."""
+    model = IntentModel(default_intent_path())
+    assert model.digest == training_digest(_training_items())
+
+
+def test_no_held_out_utterance_is_trained_on():
+    trained = {text for text, _ in _training_items()}
+    for name in ("routing_heldout.yaml", "dialogues_heldout.yaml"):
+        path = Path(REPO / "evals" / name)
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        texts = [c["text"] for c in data if "text" in c]
+        texts += [t["user"] for d in data if "turns" in d for t in d["turns"]]
+        assert texts and not trained & set(texts), name
+
+
+def test_follow_up_acts_only_count_after_an_answer():
+    model = IntentModel(default_intent_path())
+    alone = model.predict("why?")
+    assert alone.label not in ("more", "language", "refine")
+    assert model.predict("why?", follow_up=True).label == "more"
+    assert model.predict("now in English", follow_up=True).label == "language"
