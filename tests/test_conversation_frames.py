@@ -176,3 +176,20 @@ def test_chat_json_holds_a_conversation(cli_env, capsys, monkeypatch):
 def test_a_frame_is_serialisable():
     frame = Frame(tool="pain_points", filters={"journey": "warranty", "min_rating": 1}, lang="vi")
     assert Frame.model_validate(json.loads(json.dumps(frame.model_dump(mode="json")))) == frame
+
+
+def test_a_tool_switch_says_what_changed_and_what_it_cannot_apply(agent):
+    agent.ask("what do gamers complain about most?", "switch")
+    agent.ask("only 1-2 stars", "switch")
+    persona = agent.ask("a persona for this group", "switch")
+    assert (persona.tool, persona.act) == ("persona", "switch_tool")
+    # Both notes: the tool change, and the star filter the persona does not apply.
+    assert "Changed: pain_points → persona" in persona.answer
+    assert "Not applied" in persona.answer and "min_rating" in persona.answer
+
+
+@pytest.mark.parametrize("text", ["asdkjh qwe zzz", "write me a poem about summer"])
+def test_text_that_is_not_a_question_gets_examples_not_a_refusal(agent, text):
+    answer = agent.ask(text)
+    assert answer.citations == []
+    assert "did not understand" in answer.answer and "Try, for example" in answer.answer

@@ -41,6 +41,8 @@ from assistant.core.text import Lang, detect_lang
 from assistant.core.tools import ToolContext
 from assistant.core.uploads import upload_owner_of
 from assistant.kb.base import KnowledgeBase
+from assistant.methodology.gaps import TEXT as GAPS
+from assistant.methodology.gaps import not_a_question
 
 log = logging.getLogger(__name__)
 
@@ -225,13 +227,19 @@ class Agent:
             return Answer(question=question, lang=lang, citations=[], tool=HELP, status="help",
                           answer=tools.help(lang))  # fmt: skip
         if route.tool == OUT_OF_SCOPE:
-            return Answer(question=question, lang=lang, answer=OUT_OF_SCOPE_TEXT[lang],
-                          citations=[], tool=OUT_OF_SCOPE, status="out_of_scope")  # fmt: skip
+            # Random letters or an instruction to the bot were not understood: the asker
+            # gets examples of what to ask, not a refusal of a topic they never raised.
+            text = (GAPS[lang]["not_understood"] if not_a_question(question, [])
+                    else OUT_OF_SCOPE_TEXT[lang])  # fmt: skip
+            return Answer(question=question, lang=lang, answer=text, citations=[],
+                          tool=OUT_OF_SCOPE, status="out_of_scope")  # fmt: skip
         spec = self.registry.get(route.tool)
         note = f"_{route.changes}_\n\n" if route.changes else ""
-        if route.unapplied:
-            note = ("_Không áp dụng được (dữ liệu không có trường này): " if lang == "vi"
-                    else "_Not applied (the data has no such field): ")  # fmt: skip
+        if route.unapplied:  # beside the "Changed" line, never instead of it
+            note += ("_Không áp dụng (dữ liệu không có trường này, hoặc công cụ này không lọc "
+                     "theo nó): " if lang == "vi" else
+                     "_Not applied (the data has no such field, or this tool does not filter "
+                     "by it): ")  # fmt: skip
             note += "; ".join(route.unapplied) + "._\n\n"
         if route.unread:
             note += ("_Không đọc được (chạy `cx-assistant atlas validate` để xem lỗi): "
