@@ -388,13 +388,19 @@ class KnowledgeBase:
         """Records whose text names the segment ("mình là sinh viên" -> students)."""
         return self.segment_members().get(segment_id, set())
 
+    def segment_state(self) -> str:
+        """What the stored segment members are keyed on: the records and the segments file."""
+        book = self.segments()
+        digest = hashlib.sha256(book.model_dump_json().encode()).hexdigest()
+        return f"{self.feedback().state()}:{digest}"
+
     def segment_members(self) -> dict[str, set[str]]:
         """Segment id -> the records whose text names it. Scanning every comment takes
         seconds, so it is done when feedback is tagged and stored, keyed on the records and
         the segments file; a change of either scans again."""
         store = self.feedback()
         book = self.segments()
-        state = f"{store.state()}:{hashlib.sha256(book.model_dump_json().encode()).hexdigest()}"
+        state = self.segment_state()
         if self._segment_records[0] != state:
             members = store.segment_members(state)
             if members is None:

@@ -266,10 +266,10 @@ def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.chat.ratings import RatingsStore
+    from assistant.chat.ratings import open_ratings_store
 
     out = Path(args.out) if args.out else settings.cx_data_dir / "candidates.jsonl"
-    n = RatingsStore(settings.ratings_db).export(out)
+    n = open_ratings_store(settings).export(out)
     if args.json:
         _print_json({"exported": n, "file": str(out)})
     else:
@@ -279,7 +279,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 def _stored_texts(settings: Settings) -> list[str]:
     """The stored feedback texts, if any (atlas drift is checked against them)."""
-    if not settings.feedback_db.is_file():
+    if not settings.cx_database_url and not settings.feedback_db.is_file():
         return []
     from assistant.feedback.store import open_feedback_store
 

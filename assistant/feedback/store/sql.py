@@ -1,0 +1,791 @@
+"""The feedback store over SQLAlchemy Core: one implementation for both backends, SQLite
+(the embedded default, `feedback.sqlite` beside the index: store/sqlite.py opens it) and
+PostgreSQL (`CX_DATABASE_URL`, tables made by `cx-assistant db upgrade`). Every query is
+written once here; the tables are declared in assistant/storage/feedback_tables.py.
+
+Record ids are "{source}:{content hash}". A source is named once per file location (the
+`sources` table): the file's name when no other location has taken it, otherwise the name
+and 8 characters of a digest of the location, so two files called export.csv never share
+ids or rows. A source may be private (a file shared in a chat that its uploader did not ask
+to add to the shared corpus): `corpus_where` is the one rule that keeps private sources out
+of whole-corpus figures unless a request names them.
+
+The analytics (`tagset_figures` and the methods after it) aggregate on the server: one
+GROUP BY over the records in scope, whatever their number, never a row per record in
+Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from assistant.core.errors import FeedbackDatabaseError
+from assistant.feedback.linking import Link
+from assistant.feedback.records import AspectLabel, FeedbackRecord
+from assistant.feedback.store.protocol import FeedbackStore, RecordQuery, source_slug
+from assistant.storage.feedback_tables import (
+    FEEDBACK_TABLES,
+    feedback,
+    linked,
+    links,
+    segment_members,
+    segment_state,
+    sources,
+    tags,
+    theme_groups,
+    theme_members,
+    themes,
+)
+from assistant.storage.sql import insert_for, safe_url
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+BATCH = 500
+
+_COLUMNS = (
+    "id", "content_hash", "source", "line", "text", "rating", "date", "date_raw", "channel",
+    "segment", "journey", "stage", "lang", "labels", "labelled", "redactions", "external_id",
+)  # fmt: skip
+_RECORD_COLUMNS = [feedback.c[name] for name in _COLUMNS]
+
+
+def tagset(tags: Iterable[AspectLabel]) -> str | None:
+    return ",".join(sorted(f"{t.aspect}:{t.sentiment}" for t in tags)) or None
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Database errors become the backend's FeedbackDatabaseError naming where and the fix."""
+
+    @functools.wraps(method)
+    def wrapper(self: SQLFeedbackStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise self._error(exc) from exc
+
+    return wrapper
+
+
+def _chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class SQLFeedbackStore:
+    """The FeedbackStore protocol over an engine whose tables exist (see store/__init__)."""
+
+    def __init__(self, engine: Engine, location: str, read_only: bool = False) -> None:
+        self.engine = engine
+        self._location = location
+        self.read_only = read_only
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _error(self, exc: SQLAlchemyError) -> Exception:
+        """The message for a failed query (the SQLite store names its file and the fix)."""
+        log.warning("feedback database %s: %r", self.location, exc)
+        if isinstance(exc, DBAPIError) and (exc.connection_invalidated
+                                            or "connection" in str(exc.orig)):
+            return FeedbackDatabaseError(
+                f"The feedback database {self.location} cannot be reached. Check that the "
+                f"server runs and CX_DATABASE_URL is right, then try again."
+            )
+        return FeedbackDatabaseError(
+            f"The feedback database {self.location} cannot be read. Run `cx-assistant db "
+            f"upgrade` (a database from an older version), then try again."
+        )
+
+    @property
+    def location(self) -> str:
+        return safe_url(self._location) if "://" in self._location else self._location
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sources and the shared corpus ------------------------------------------------------
+    @_guarded
+    def source_for(
+        self, location: str, name: str, reserved: Container[str] = (), private: bool = False
+    ) -> str:
+        """The source name of the file at `location` (the same on every ingest of it). Only a
+        digest of the location is stored: a path may name a customer. `private`: a source
+        named now is kept out of the shared corpus (an existing one keeps its state)."""
+        location = hashlib.sha256(location.encode("utf-8", "surrogateescape")).hexdigest()
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                select(sources.c.source).where(sources.c.location == location)
+            ).scalar()
+            if found:
+                return found
+            source = source_slug(name)
+            # Rows stored before sources had locations have none here: the first file of
+            # their name to come back takes them over.
+            taken = conn.execute(select(sources.c.source).where(sources.c.source == source))
+            if taken.first() or source in reserved:
+                source = f"{source}-{location[:8]}"
+            conn.execute(sources.insert().values(location=location, source=source,
+                                                 private=int(private)))  # fmt: skip
+        return source
+
+    @_guarded
+    def share_source(self, source: str) -> None:
+        """Add a private source to the shared corpus (its uploader asked for it)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(sources).where(sources.c.source == source).values(private=0))
+
+    @_guarded
+    def private_sources(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(sources.c.source).where(sources.c.private == 1)))
+
+    @staticmethod
+    def corpus_where(include: str | None = None, column: Any = None) -> ColumnElement[bool]:
+        """THE rule of what whole-corpus figures count: every source but the private ones,
+        plus the source `include` when a request names it (its uploader asking about it)."""
+        column = feedback.c.source if column is None else column
+        private = column.in_(select(sources.c.source).where(sources.c.private == 1))
+        return or_(not_(private), column == include) if include else not_(private)
+
+    @_guarded
+    def corpus_count(self, include: str | None = None) -> int:
+        """Records of the shared corpus (plus those of the source `include`)."""
+        return self._scalar(select(func.count()).select_from(feedback)
+                            .where(self.corpus_where(include)))  # fmt: skip
+
+    @_guarded
+    def quick_check(self) -> list[str]:
+        """The server checks its own pages; the store checks that its tables answer."""
+        with self.engine.connect() as conn:
+            missing = [t.name for t in FEEDBACK_TABLES if not inspect(conn).has_table(t.name)]
+        return [f"missing table {name}" for name in missing]
+
+    def _scalar(self, query: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    # -- records ------------------------------------------------------------------------------
+    @_guarded
+    def add(self, records: Iterable[FeedbackRecord]) -> tuple[list[FeedbackRecord], int]:
+        """Insert new records; return those inserted and how many were already there (the
+        same id, or the same content under another source)."""
+        inserted: list[FeedbackRecord] = []
+        duplicates = 0
+        batch = list(records)
+        with self.engine.begin() as conn:
+            stmt = insert_for(conn, feedback).on_conflict_do_nothing().returning(feedback.c.id)
+            for part in _chunks(batch):
+                rows = [{
+                    "id": r.id, "content_hash": r.content_hash, "source": r.source,
+                    "line": r.line, "text": r.text, "rating": r.rating,
+                    "date": r.date.isoformat() if r.date else None, "date_raw": r.date_raw,
+                    "channel": r.channel, "segment": r.segment, "journey": r.journey,
+                    "stage": r.stage, "lang": r.lang,
+                    "labels": json.dumps([lbl.model_dump() for lbl in r.labels]),
+                    "labelled": int(r.labelled), "redactions": r.redactions,
+                    "external_id": r.external_id,
+                } for r in part]  # fmt: skip
+                new = set(conn.scalars(stmt, rows)) if len(rows) > 1 else set(
+                    conn.execute(stmt.values(rows[0])).scalars()
+                )
+                for r in part:
+                    if r.id in new:
+                        inserted.append(r)
+                        new.discard(r.id)
+                    else:
+                        duplicates += 1
+        return inserted, duplicates
+
+    @_guarded
+    def count(self, source: str | None = None) -> int:
+        query = select(func.count()).select_from(feedback)
+        return self._scalar(query.where(feedback.c.source == source) if source else query)
+
+    @_guarded
+    def ids(self, source: str | None = None) -> list[str]:
+        query = select(feedback.c.id)
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query.where(feedback.c.source == source) if source
+                                     else query))  # fmt: skip
+
+    @_guarded
+    def hashes(self, source: str | None = None) -> set[str]:
+        """Content hashes of stored rows (of one source, or all): rows already stored are
+        only counted when a file comes again."""
+        query = select(feedback.c.content_hash)
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query.where(feedback.c.source == source) if source
+                                    else query))  # fmt: skip
+
+    def _select(self, where: Any = None) -> Iterator[FeedbackRecord]:
+        query = select(*_RECORD_COLUMNS).order_by(feedback.c.source, feedback.c.line)
+        if where is not None:
+            query = query.where(where)
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execution_options(stream_results=True, yield_per=2000).execute(query)
+                for row in rows:
+                    d = dict(zip(_COLUMNS, row, strict=True))
+                    d["date"] = date.fromisoformat(d["date"]) if d["date"] else None
+                    d["labels"] = [AspectLabel(**x) for x in json.loads(d["labels"])]
+                    d["labelled"] = bool(d["labelled"])
+                    yield FeedbackRecord(**d)
+        except SQLAlchemyError as exc:
+            raise self._error(exc) from exc
+
+    def records(self, source: str | None = None) -> Iterator[FeedbackRecord]:
+        return self._select(feedback.c.source == source if source else None)
+
+    def records_by_id(self, ids: Iterable[str]) -> list[FeedbackRecord]:
+        wanted = list(dict.fromkeys(ids))
+        out: list[FeedbackRecord] = []
+        for part in _chunks(wanted):
+            out += self._select(feedback.c.id.in_(part))
+        return out
+
+    @_guarded
+    def texts(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for part in _chunks(wanted):
+                query = select(feedback.c.id, feedback.c.text).where(feedback.c.id.in_(part))
+                out.update(conn.execute(query).all())
+        return out
+
+    def id_texts(self) -> Iterator[tuple[str, str]]:
+        """(id, text) of every record, in storage order."""
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True, yield_per=5000).execute(
+                select(feedback.c.id, feedback.c.text)
+            )
+            yield from map(tuple, rows)
+
+    @_guarded
+    def count_dated(self, start: date, end: date, include: str | None = None) -> int:
+        """Records of the shared corpus (plus the source `include`) dated start..end."""
+        return self._scalar(select(func.count()).select_from(feedback).where(
+            self.corpus_where(include), feedback.c.date.between(start.isoformat(),
+                                                                end.isoformat())))  # fmt: skip
+
+    @_guarded
+    def latest_date(self) -> date | None:
+        """The latest date of the shared corpus, today at the latest: relative periods ("last
+        month") count from it (a private upload does not move them, nor a row dated in the
+        future that a store written before ingestion rejected them)."""
+        found = self._scalar(select(func.max(feedback.c.date)).where(
+            self.corpus_where(), feedback.c.date <= date.today().isoformat()))  # fmt: skip
+        return date.fromisoformat(found) if found else None
+
+    @_guarded
+    def ids_with_segment_column(self, segment: str) -> set[str]:
+        """Records whose own segment column names this segment (case-insensitive)."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(feedback.c.id).where(
+                func.lower(feedback.c.segment) == func.lower(segment.strip()))))  # fmt: skip
+
+    @_guarded
+    def state(self) -> str:
+        """Changes whenever records are added or removed: what derived tables are keyed on.
+        SQLite's rowid grows with every insert; PostgreSQL has none, and the largest
+        content hash changes as surely when records are only ever added."""
+        last = literal_column("rowid") if self.dialect == "sqlite" else feedback.c.content_hash
+        with self.engine.connect() as conn:
+            n, top = conn.execute(select(func.count(), func.max(last)).select_from(feedback)).one()
+        return f"{n}:{top}"
+
+    @_guarded
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for table in inspect(conn).get_table_names():
+                rows = conn.execute(text(f'SELECT * FROM "{table}"')).mappings()
+                out[table] = [dict(r) for r in rows]
+        return out
+
+    # -- tags ---------------------------------------------------------------------------------
+    def untagged(self, include_origins: Sequence[str] = ()) -> Iterator[FeedbackRecord]:
+        """Records not tagged yet, plus those tagged by the given origins (to re-tag)."""
+        where = feedback.c.tagged_by.is_(None)
+        if include_origins:
+            where = or_(where, feedback.c.tagged_by.in_(list(include_origins)))
+        return self._select(where)
+
+    @_guarded
+    def set_tags(self, tagged: Iterable[tuple[str, list[AspectLabel]]], origin: str) -> int:
+        items = list(tagged)
+        mark = (update(feedback).where(feedback.c.id == bindparam("rid"))
+                .values(tagged_by=bindparam("origin"), tagset=bindparam("ts")))  # fmt: skip
+        with self.engine.begin() as conn:
+            for part in _chunks(items):
+                ids = [rid for rid, _ in part]
+                conn.execute(delete(tags).where(tags.c.record_id.in_(ids)))
+                # One tag per aspect and record, the last given (the table's key).
+                rows = {(rid, t.aspect): t.sentiment for rid, tl in part for t in tl}
+                if rows:
+                    conn.execute(tags.insert(), [{"record_id": r, "aspect": a, "sentiment": s}
+                                                 for (r, a), s in rows.items()])  # fmt: skip
+                conn.execute(mark, [{"rid": rid, "origin": origin, "ts": tagset(tl)}
+                                    for rid, tl in part])  # fmt: skip
+        return len(items)
+
+    @_guarded
+    def tag_origins(self, include: str | None = None) -> dict[str, int]:
+        """How the records of the shared corpus (plus the source `include`) were tagged."""
+        origin = func.coalesce(feedback.c.tagged_by, "untagged")
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(origin, func.count()).where(self.corpus_where(include))
+                                .group_by(origin))  # fmt: skip
+            return dict(rows.all())
+
+    @_guarded
+    def all_tags(self, include: str | None = None) -> list[tuple[str, str, str]]:
+        """(record id, aspect, sentiment) of the tags of the shared corpus (plus the source
+        `include`)."""
+        corpus = select(feedback.c.id).where(self.corpus_where(include))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+                select(tags.c.record_id, tags.c.aspect, tags.c.sentiment)
+                .where(tags.c.record_id.in_(corpus)))]  # fmt: skip
+
+    def scan_for_scope(
+        self, include: str | None = None, min_rating: int | None = None,
+        max_rating: int | None = None,
+    ) -> Iterator[tuple[str, int | None, str | None, str | None]]:
+        """(id, rating, ISO date, tags) of the shared corpus (plus the source `include`), one
+        row per record, the ratings filtered here. Tags come as the record's `tagset`
+        ("ASPECT:sentiment,…", kept beside the record by set_tags): one plain table scan, one
+        string per record."""
+        query = select(feedback.c.id, feedback.c.rating, feedback.c.date, feedback.c.tagset)
+        query = query.where(*self._scope(RecordQuery(include=include, min_rating=min_rating,
+                                                     max_rating=max_rating)))  # fmt: skip
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+                yield from map(tuple, rows)
+        except SQLAlchemyError as exc:
+            raise self._error(exc) from exc
+
+    # -- the analytics: aggregated on the server -----------------------------------------------
+    def _scope(self, q: RecordQuery, dated: bool = True) -> list[ColumnElement[bool]]:
+        """The conditions that keep the records of `q` (its period too unless not `dated`)."""
+        f = feedback.c
+        where = [self.corpus_where(q.include)]
+        if q.include:
+            where.append(f.source == q.include)
+        if q.min_rating:
+            where.append(f.rating >= q.min_rating)
+        if q.max_rating:
+            where.append(f.rating <= q.max_rating)
+        for any_of in q.linked:  # linked to one of these (journey, step) pairs, each group
+            pairs = [links.c.journey == j if s is None else and_(links.c.journey == j,
+                                                                 links.c.step == s)
+                     for j, s in any_of]  # fmt: skip
+            where.append(f.id.in_(select(links.c.record_id).where(or_(*pairs))))
+        if q.segment is not None or q.segment_column is not None:
+            who = []
+            if q.segment is not None:
+                who.append(f.id.in_(select(segment_members.c.record_id)
+                                    .where(segment_members.c.segment == q.segment)))  # fmt: skip
+            if q.segment_column is not None:
+                who.append(func.lower(f.segment) == func.lower(q.segment_column.strip()))
+            where.append(or_(*who))
+        if q.aspect:
+            where.append(exists().where(tags.c.record_id == f.id, tags.c.aspect == q.aspect))
+        if dated and (period := self._period(q)) is not None:
+            where.append(period)
+        return where
+
+    @staticmethod
+    def _period(q: RecordQuery) -> ColumnElement[bool] | None:
+        if not (q.start or q.end):
+            return None
+        return feedback.c.date.between((q.start or date.min).isoformat(),
+                                       (q.end or date.max).isoformat())  # fmt: skip
+
+    @staticmethod
+    def _has_tag(aspect: str, sentiment: str) -> ColumnElement[bool]:
+        """The record's tagset holds this tag (the tagset is what a scan reads too)."""
+        padded = literal(",") + feedback.c.tagset + literal(",")
+        return padded.like(f"%,{aspect}:{sentiment},%")
+
+    @_guarded
+    def date_range(self, q: RecordQuery) -> tuple[date | None, date | None]:
+        """The first and last dates of the records of `q` without its period."""
+        with self.engine.connect() as conn:
+            lo, hi = conn.execute(select(func.min(feedback.c.date), func.max(feedback.c.date))
+                                  .where(*self._scope(q, dated=False))).one()  # fmt: skip
+        return (date.fromisoformat(lo) if lo else None, date.fromisoformat(hi) if hi else None)
+
+    @_guarded
+    def tagset_figures(
+        self, q: RecordQuery, windows: tuple[tuple[date, date], tuple[date, date]] | None = None
+    ) -> list[tuple[str | None, int, int, int, int, int, int]]:
+        """One GROUP BY over the records of `q` without its period, by tagset: (tagset,
+        records in the period, of them rated, their ratings' sum, of them rated 1-2, records
+        in the first window, in the second). The windows are a trend's two periods."""
+        f = feedback.c
+        period = self._period(q)
+        in_period = true() if period is None else period
+
+        def n(cond: Any) -> Any:
+            return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+        rated = and_(in_period, f.rating.is_not(None))
+        figures = [n(in_period), n(rated), func.coalesce(func.sum(case((rated, f.rating),
+                                                                      else_=0)), 0),
+                   n(and_(rated, f.rating <= 2))]  # fmt: skip
+        for lo, hi in windows or ():
+            figures.append(n(f.date.between(lo.isoformat(), hi.isoformat())))
+        if not windows:
+            figures += [literal(0, Integer), literal(0, Integer)]
+        query = select(f.tagset, *figures).where(*self._scope(q, dated=False))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.group_by(f.tagset)).tuples()
+            return [(r[0], *(int(x) for x in r[1:])) for r in rows]  # type: ignore[misc]
+
+    @_guarded
+    def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
+                  n: int = 50, lowest_rated: bool = False) -> list[str]:
+        """The first n ids of the records of `q` (with this tag): by id, or the lowest-rated
+        first (no rating counts as 3), then by id."""
+        where = self._scope(q)
+        if aspect and sentiment:
+            where.append(self._has_tag(aspect, sentiment))
+        order = [func.coalesce(feedback.c.rating, 3), feedback.c.id] if lowest_rated else [
+            feedback.c.id]  # fmt: skip
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(feedback.c.id).where(*where).order_by(*order)
+                                     .limit(n)))  # fmt: skip
+
+    @_guarded
+    def theme_counts(self, q: RecordQuery, aspect: str, sentiment: str) -> list[tuple[int, int]]:
+        """(theme, records) of a tag's stored themes among its records in `q`, the most
+        common first, ties in storage order (the first member stored)."""
+        tm = theme_members.c
+        first = literal_column("feedback.rowid") if self.dialect == "sqlite" else feedback.c.id
+        n = func.count()
+        query = (select(tm.theme, n)
+                 .join_from(theme_members, feedback, feedback.c.id == tm.record_id)
+                 .where(tm.aspect == aspect, tm.sentiment == sentiment,
+                        self._has_tag(aspect, sentiment), *self._scope(q))
+                 .group_by(tm.theme).order_by(n.desc(), func.min(first)))  # fmt: skip
+        with self.engine.connect() as conn:
+            return [(int(t), int(c)) for t, c in conn.execute(query).tuples()]
+
+    @_guarded
+    def theme_quote_ids(self, q: RecordQuery, aspect: str, sentiment: str,
+                        wanted: Sequence[int]) -> dict[int, str]:
+        """For each theme in `wanted`: its representative when among the tag's records in
+        `q`, else the shortest member there (the first stored of equal length)."""
+        labels = self.theme_labels(aspect, sentiment)
+        reps = {t: labels[t][1] for t in wanted if t in labels}
+        scoped = [*self._scope(q), self._has_tag(aspect, sentiment)]
+        with self.engine.connect() as conn:
+            found = set(conn.scalars(select(feedback.c.id)
+                                     .where(feedback.c.id.in_(list(reps.values())), *scoped)))
+            tm = theme_members.c
+            first = (literal_column("feedback.rowid") if self.dialect == "sqlite"
+                     else feedback.c.id)  # fmt: skip
+            out: dict[int, str] = {}
+            for theme in wanted:
+                if reps.get(theme) in found:
+                    out[theme] = reps[theme]
+                    continue
+                rid = conn.execute(
+                    select(feedback.c.id).join_from(theme_members, feedback,
+                                                    feedback.c.id == tm.record_id)
+                    .where(tm.aspect == aspect, tm.sentiment == sentiment, tm.theme == theme,
+                           *scoped)
+                    .order_by(func.length(feedback.c.id), first).limit(1)).scalar()  # fmt: skip
+                if rid is not None:
+                    out[theme] = rid
+        return out
+
+    @_guarded
+    def ratings_dates(self, ids: Iterable[str]) -> dict[str, tuple[int | None, date | None]]:
+        """(rating, date) of each record."""
+        out: dict[str, tuple[int | None, date | None]] = {}
+        wanted = list(dict.fromkeys(ids))
+        with self.engine.connect() as conn:
+            for part in _chunks(wanted):
+                rows = conn.execute(select(feedback.c.id, feedback.c.rating, feedback.c.date)
+                                    .where(feedback.c.id.in_(part))).tuples()  # fmt: skip
+                out.update({rid: (r, date.fromisoformat(d) if d else None) for rid, r, d in rows})
+        return out
+
+    @_guarded
+    def segment_state(self) -> str | None:
+        """The state the stored segment members were computed for (None: none stored)."""
+        return self._scalar(select(segment_state.c.state))
+
+    # -- themes (computed when tagging, see themes.py) -----------------------------------------
+    @_guarded
+    def theme_group_sizes(self) -> dict[tuple[str, str], int]:
+        g = theme_groups.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(g.aspect, g.sentiment, g.size)).tuples()
+            return {(a, s): n for a, s, n in rows}
+
+    @_guarded
+    def set_themes(
+        self, aspect: str, sentiment: str, size: int, themes_: list[tuple[str, str, list[str]]]
+    ) -> None:
+        """Replace one group's themes: (label, representative id, member ids) each."""
+        key = {"aspect": aspect, "sentiment": sentiment}
+        with self.engine.begin() as conn:
+            conn.execute(delete(themes).where(themes.c.aspect == aspect,
+                                              themes.c.sentiment == sentiment))  # fmt: skip
+            conn.execute(delete(theme_members).where(theme_members.c.aspect == aspect,
+                                                     theme_members.c.sentiment == sentiment))
+            for n, (label, rep, members) in enumerate(themes_):
+                conn.execute(themes.insert().values(**key, theme=n, label=label,
+                                                    representative=rep))  # fmt: skip
+                if members:
+                    conn.execute(theme_members.insert(),
+                                 [{"record_id": m, **key, "theme": n} for m in members])
+            conn.execute(insert_for(conn, theme_groups).values(**key, size=size)
+                         .on_conflict_do_update(index_elements=["aspect", "sentiment"],
+                                                set_={"size": size}))  # fmt: skip
+
+    @_guarded
+    def theme_labels(self, aspect: str, sentiment: str) -> dict[int, tuple[str, str]]:
+        """A group's themes: {theme: (label, representative)}."""
+        t = themes.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.theme, t.label, t.representative)
+                                .where(t.aspect == aspect, t.sentiment == sentiment)).tuples()
+            return {n: (label, rep) for n, label, rep in rows}
+
+    @_guarded
+    def themes_of(
+        self, aspect: str, sentiment: str
+    ) -> tuple[dict[int, tuple[str, str]], dict[str, int]]:
+        """A group's themes: {theme: (label, representative)} and {record id: theme}."""
+        labels = self.theme_labels(aspect, sentiment)
+        tm = theme_members.c
+        with self.engine.connect() as conn:
+            members = dict(conn.execute(select(tm.record_id, tm.theme).where(
+                tm.aspect == aspect, tm.sentiment == sentiment)).all())  # fmt: skip
+        return labels, members
+
+    # -- segment mentions (computed when tagging, see KnowledgeBase.segment_members) -----------
+    @_guarded
+    def segment_members(self, state: str) -> dict[str, set[str]] | None:
+        """Segment id -> records whose text names it, if stored for this `state`."""
+        with self.engine.connect() as conn:
+            if conn.execute(select(segment_state.c.state)).scalar() != state:
+                return None
+            out: dict[str, set[str]] = {}
+            for segment, rid in conn.execute(select(segment_members.c.segment,
+                                                    segment_members.c.record_id)).tuples():
+                out.setdefault(segment, set()).add(rid)
+        return out
+
+    @_guarded
+    def set_segment_members(self, state: str, members: dict[str, set[str]]) -> None:
+        rows = [{"segment": s, "record_id": r} for s, ids in members.items() for r in ids]
+        with self.engine.begin() as conn:
+            conn.execute(delete(segment_members))
+            conn.execute(delete(segment_state))
+            for part in _chunks(rows, 5000):
+                conn.execute(segment_members.insert(), list(part))
+            conn.execute(segment_state.insert().values(state=state))
+
+    # -- journey links (assistant/feedback/linking.py) -----------------------------------------
+    @_guarded
+    def set_links(self, linked_: Iterable[tuple[str, Sequence[Link]]], mode: str) -> int:
+        """Replace the links of each record; `mode` says how they were made ("cue" or
+        "cue+semantic"). A record given no link is still marked as linked."""
+        items = list(linked_)
+        with self.engine.begin() as conn:
+            mark = insert_for(conn, linked)
+            mark = mark.on_conflict_do_update(index_elements=["record_id"],
+                                              set_={"mode": mark.excluded.mode})  # fmt: skip
+            for part in _chunks(items):
+                conn.execute(delete(links).where(links.c.record_id.in_([r for r, _ in part])))
+                # One link per journey and record, the last given (the table's key).
+                rows = {(rid, lk.journey): lk for rid, lks in part for lk in lks}
+                if rows:
+                    conn.execute(links.insert(), [
+                        {"record_id": r, "journey": j, "step": lk.step, "score": lk.score,
+                         "method": lk.why} for (r, j), lk in rows.items()])  # fmt: skip
+                conn.execute(mark, [{"record_id": rid, "mode": mode} for rid, _ in part])
+        return len(items)
+
+    @_guarded
+    def links_for(self, record_id: str) -> list[Link]:
+        """The journeys a record was linked to (none when it talks about no journey)."""
+        c = links.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(c.journey, c.step, c.score, c.method)
+                                .where(c.record_id == record_id).order_by(c.journey))
+            return [Link(journey=j, step=s, score=sc, why=m) for j, s, sc, m in rows]
+
+    @_guarded
+    def records_linked_to(self, journey: str, step: str | None = None) -> list[str]:
+        """Ids of the records linked to a journey (or to one of its steps)."""
+        query = select(links.c.record_id).where(links.c.journey == journey)
+        if step is not None:
+            query = query.where(links.c.step == step)
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query.order_by(links.c.record_id)))
+
+    def to_link(self, include_modes: Sequence[str] = ()) -> Iterator[FeedbackRecord]:
+        """Records never linked, plus those linked in the given modes (to link again)."""
+        where = feedback.c.id.not_in(select(linked.c.record_id))
+        if include_modes:
+            again = select(linked.c.record_id).where(linked.c.mode.in_(list(include_modes)))
+            where = or_(where, feedback.c.id.in_(again))
+        return self._select(where)
+
+    @_guarded
+    def unfinished_ids(self) -> set[str]:
+        """Records stored but not tagged or not linked: what a run that stopped (killed, a
+        full disk) left half-done; the next ingest or index finishes them."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(feedback.c.id).where(or_(
+                feedback.c.tagged_by.is_(None),
+                feedback.c.id.not_in(select(linked.c.record_id))))))  # fmt: skip
+
+    @_guarded
+    def unlinked_count(self) -> int:
+        """Records never linked (ingested since the last link run)."""
+        return self._scalar(select(func.count()).select_from(feedback).where(
+            feedback.c.id.not_in(select(linked.c.record_id))))  # fmt: skip
+
+    @_guarded
+    def linked_ids(self, mode: str | None = None) -> set[str]:
+        """Ids of the records linked (in `mode`, when given)."""
+        query = select(linked.c.record_id)
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query.where(linked.c.mode == mode) if mode is not None
+                                    else query))  # fmt: skip
+
+    @_guarded
+    def link_modes(self) -> dict[str, int]:
+        """How many records were linked in each mode, and how many are not linked yet."""
+        mode = func.coalesce(linked.c.mode, "unlinked")
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(mode, func.count()).select_from(
+                feedback.outerjoin(linked, linked.c.record_id == feedback.c.id))
+                .group_by(mode))  # fmt: skip
+            return dict(rows.all())
+
+    # -- synthetic copies (the benchmark) -----------------------------------------------------
+    @_guarded
+    def resample_from(self, other: FeedbackStore, n: int) -> None:
+        """Record i copies real record (i * a large odd number) mod m of `other` (ordered by
+        id): every record is used, in a scattered order; its date is spread the same way
+        over 600 days. Its tags, and the themes when `other` has them, come along. The real
+        records go to a work table; the n copies are made by the server in one statement."""
+        if not isinstance(other, SQLFeedbackStore):
+            raise TypeError("resample_from reads another SQL feedback store")
+        with other.engine.connect() as conn:
+            base = [dict(r) for r in conn.execute(select(feedback).order_by(feedback.c.id))
+                    .mappings()]  # fmt: skip
+            base_tags = conn.execute(select(tags)).mappings().all()
+            src_themes = conn.execute(select(themes)).mappings().all()
+            src_groups = conn.execute(select(theme_groups)).mappings().all()
+            src_members = conn.execute(select(theme_members)).mappings().all()
+        _resample(self.engine, base, base_tags, src_themes, src_groups, src_members, n)
+
+
+def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
+              src_themes: Sequence[Any], src_groups: Sequence[Any],
+              src_members: Sequence[Any], n: int) -> None:  # fmt: skip
+    """resample_from's work: the base records numbered in work tables, then INSERT … SELECT
+    over a series of n numbers (generate_series on PostgreSQL, a recursive CTE in SQLite)."""
+    from sqlalchemy import BigInteger, Column, MetaData, Table, Text
+
+    m = len(base)
+    rn_of = {r["id"]: i for i, r in enumerate(base)}
+    work = MetaData()
+    wb = Table("resample_base", work, Column("rn", Integer, primary_key=True),
+               *(Column(c.name, c.type) for c in feedback.columns))  # fmt: skip
+    wt = Table("resample_tags", work, Column("rn", Integer), Column("aspect", Text),
+               Column("sentiment", Text))  # fmt: skip
+    wm = Table("resample_members", work, Column("rn", Integer), Column("aspect", Text),
+               Column("sentiment", Text), Column("theme", Integer))  # fmt: skip
+    wd = Table("resample_days", work, Column("k", Integer, primary_key=True), Column("day", Text))
+    with engine.begin() as conn:
+        work.drop_all(conn, checkfirst=True)
+        work.create_all(conn)
+        for part in _chunks([{"rn": i, **r} for i, r in enumerate(base)], 2000):
+            conn.execute(wb.insert(), list(part))
+        rows = [{"rn": rn_of[t["record_id"]], "aspect": t["aspect"],
+                 "sentiment": t["sentiment"]} for t in base_tags if t["record_id"] in rn_of]
+        for part in _chunks(rows, 5000):
+            conn.execute(wt.insert(), list(part))
+        rows = [{"rn": rn_of[t["record_id"]], "aspect": t["aspect"], "sentiment": t["sentiment"],
+                 "theme": t["theme"]} for t in src_members if t["record_id"] in rn_of]
+        for part in _chunks(rows, 5000):
+            conn.execute(wm.insert(), list(part))
+        start = date(2019, 1, 1).toordinal()
+        conn.execute(wd.insert(), [{"k": k, "day": date.fromordinal(start + k).isoformat()}
+                                   for k in range(600)])  # fmt: skip
+        if conn.dialect.name == "postgresql":
+            seq = func.generate_series(0, n - 1).table_valued("i").alias("seq")
+            i = seq.c.i
+        else:
+            s0 = select(literal(0).label("i")).cte("seq", recursive=True)
+            seq = s0.union_all(select(s0.c.i + 1).where(s0.c.i < n - 1))
+            i = seq.c.i
+        big = cast(i, BigInteger)  # i * 2654435761 needs 64 bits
+        pick = select(i.label("i"), (literal("synthetic:") + cast(i, Text)).label("id"),
+                      ((big * 2654435761) % m).label("rn"),
+                      ((big * 40503) % 600).label("k")).subquery("pick")  # fmt: skip
+        b = wb.c
+        rows_q = (select(pick.c.id, literal("synthetic-") + cast(pick.c.i, Text),
+                         literal("synthetic"), pick.c.i + 2, b.text, b.rating, wd.c.day,
+                         literal(None), b.channel, b.segment, literal(None), literal(None),
+                         b.lang, b.labels, b.labelled, literal(0), b.tagged_by, literal(None),
+                         b.tagset)
+                  .join_from(pick, wb, b.rn == pick.c.rn)
+                  .join(wd, wd.c.k == pick.c.k))  # fmt: skip
+        cols = ["id", "content_hash", "source", "line", "text", "rating", "date", "date_raw",
+                "channel", "segment", "journey", "stage", "lang", "labels", "labelled",
+                "redactions", "tagged_by", "external_id", "tagset"]  # fmt: skip
+        conn.execute(feedback.insert().from_select(cols, rows_q))
+        conn.execute(tags.insert().from_select(
+            ["record_id", "aspect", "sentiment"],
+            select(pick.c.id, wt.c.aspect, wt.c.sentiment).join_from(
+                pick, wt, wt.c.rn == pick.c.rn)))  # fmt: skip
+        if src_groups:
+            conn.execute(themes.insert(), [dict(t) for t in src_themes])
+            conn.execute(theme_groups.insert(), [dict(g) for g in src_groups])
+            conn.execute(theme_members.insert().from_select(
+                ["record_id", "aspect", "sentiment", "theme"],
+                select(pick.c.id, wm.c.aspect, wm.c.sentiment, wm.c.theme).join_from(
+                    pick, wm, wm.c.rn == pick.c.rn)))  # fmt: skip
+        work.drop_all(conn)

@@ -1,0 +1,146 @@
+"""The tables of the feedback store and of the answers' votes, declared once for both
+backends (`assistant/feedback/store/sql.py` and `assistant/chat/ratings.py` query them).
+
+Columns and keys are those of the SQLite files the embedded default has always written
+(`feedback.sqlite`, `ratings.sqlite`), so an existing file is read as it is. Dates are ISO
+text in both backends: they sort and compare as dates, and a copy between backends keeps
+every value byte for byte. Records are never deleted, so no foreign keys: a bulk load into
+PostgreSQL is not slowed by a check per row.
+"""
+
+from sqlalchemy import Column, Float, Index, Integer, Table, func
+from sqlalchemy import Text as _Text
+
+from assistant.storage.schema import metadata
+
+# Text compared byte by byte in both backends (SQLite's BINARY, PostgreSQL's "C"): the
+# same order, MIN/MAX and lower() whatever locale the server was created with, so a
+# PostgreSQL store answers exactly what the SQLite file answers.
+Text = _Text().with_variant(_Text(collation="C"), "postgresql")
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Text, primary_key=True),
+    Column("content_hash", Text, nullable=False, unique=True),
+    Column("source", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("rating", Integer),
+    Column("date", Text),
+    Column("date_raw", Text),
+    Column("channel", Text),
+    Column("segment", Text),
+    Column("journey", Text),
+    Column("stage", Text),
+    Column("lang", Text),
+    Column("labels", Text, nullable=False, server_default="[]"),
+    Column("labelled", Integer, nullable=False, server_default="0"),
+    Column("redactions", Integer, nullable=False, server_default="0"),
+    Column("tagged_by", Text),
+    Column("external_id", Text),
+    # The record's tags as one sorted "ASPECT:sentiment,…" string (see scan_for_scope).
+    Column("tagset", Text),
+)  # fmt: skip
+Index("feedback_date", feedback.c.date)
+Index("feedback_source", feedback.c.source)
+# The analytics' filters (issue #22): ratings, and the file's own segment column.
+Index("feedback_rating", feedback.c.rating)
+Index("feedback_segment", func.lower(feedback.c.segment))
+
+sources = Table(
+    "sources", metadata,
+    Column("location", Text, primary_key=True),
+    Column("source", Text, nullable=False, unique=True),
+    Column("private", Integer, nullable=False, server_default="0"),
+)  # fmt: skip
+
+tags = Table(
+    "tags", metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("aspect", Text, primary_key=True),
+    Column("sentiment", Text, nullable=False),
+)  # fmt: skip
+Index("tags_aspect", tags.c.aspect, tags.c.sentiment)
+
+links = Table(
+    "links", metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("journey", Text, primary_key=True),
+    Column("step", Text),
+    Column("score", Float, nullable=False),
+    Column("method", Text, nullable=False),
+)  # fmt: skip
+Index("links_journey", links.c.journey, links.c.step)
+
+linked = Table(
+    "linked", metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("mode", Text, nullable=False),
+)  # fmt: skip
+
+themes = Table(
+    "themes", metadata,
+    Column("aspect", Text, primary_key=True),
+    Column("sentiment", Text, primary_key=True),
+    Column("theme", Integer, primary_key=True),
+    Column("label", Text),
+    Column("representative", Text),
+)  # fmt: skip
+
+theme_members = Table(
+    "theme_members", metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("aspect", Text, primary_key=True),
+    Column("sentiment", Text, primary_key=True),
+    Column("theme", Integer),
+)  # fmt: skip
+Index("theme_members_group", theme_members.c.aspect, theme_members.c.sentiment)
+
+theme_groups = Table(
+    "theme_groups", metadata,
+    Column("aspect", Text, primary_key=True),
+    Column("sentiment", Text, primary_key=True),
+    Column("size", Integer),
+)  # fmt: skip
+
+segment_members = Table(
+    "segment_members", metadata,
+    Column("segment", Text, primary_key=True),
+    Column("record_id", Text, primary_key=True),
+)  # fmt: skip
+
+segment_state = Table("segment_state", metadata, Column("state", Text, nullable=False))
+
+FEEDBACK_TABLES = (feedback, sources, tags, links, linked, themes, theme_members,
+                   theme_groups, segment_members, segment_state)  # fmt: skip
+
+# -- answers given and the votes on them (assistant/chat/ratings.py) ---------------------
+answers = Table(
+    "answers", metadata,
+    Column("id", Text, primary_key=True),
+    Column("created", Float),
+    Column("user_id", Text),
+    Column("channel", Text),
+    Column("conversation", Text),
+    Column("question", Text),
+    Column("tool", Text),
+    Column("answer_json", Text),
+)  # fmt: skip
+
+votes = Table(
+    "votes", metadata,
+    Column("answer_id", Text, primary_key=True),
+    Column("user_id", Text, primary_key=True),
+    Column("vote", Integer),
+    Column("created", Float),
+)  # fmt: skip
+
+shares = Table(
+    "shares", metadata,
+    Column("answer_id", Text, primary_key=True),
+    Column("channel", Text, primary_key=True),
+    Column("user_id", Text),
+    Column("created", Float),
+)  # fmt: skip
+
+RATINGS_TABLES = (answers, votes, shares)
