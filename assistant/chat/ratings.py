@@ -124,8 +124,8 @@ class RatingsStore:
         with self.engine.begin() as conn:
             stmt = insert_for(conn, shares).values(answer_id=answer_id, channel=channel,
                                                    user_id=user, created=time.time())  # fmt: skip
-            done = conn.execute(stmt.on_conflict_do_nothing())
-        return done.rowcount == 1
+            done = conn.execute(stmt.on_conflict_do_nothing().returning(shares.c.answer_id))
+            return done.first() is not None
 
     def unmark_shared(self, answer_id: str, channel: str) -> None:
         """Posting failed (the bot is not in that channel): a later click may try again."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, create_engine, func, inspect, select
+from sqlalchemy import Engine, Table, create_engine, func, inspect, literal_column, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -81,8 +81,11 @@ def copy_tables(
         done = 0
         with source.connect() as src:
             total = src.execute(select(func.count()).select_from(table)).scalar() or 0
+            # In the file's own order (rowid): PostgreSQL then stores the rows in that
+            # order, and what breaks ties by storage order answers as the file did.
+            order = [literal_column("rowid")] if source.dialect.name == "sqlite" else _key(table)
             rows = src.execution_options(stream_results=True, yield_per=BATCH).execute(
-                select(table).order_by(*_key(table))
+                select(table).order_by(*order)
             ).mappings()
             with target.begin() as dst:
                 keyless = not table.primary_key.columns

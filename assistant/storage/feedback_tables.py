@@ -8,15 +8,13 @@ every value byte for byte. Records are never deleted, so no foreign keys: a bulk
 PostgreSQL is not slowed by a check per row.
 """
 
-from sqlalchemy import Column, Float, Index, Integer, Table, func
-from sqlalchemy import Text as _Text
+from typing import Any
+
+from sqlalchemy import Column, Float, Index, Integer, Table, Text, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateColumn
 
 from assistant.storage.schema import metadata
-
-# Text compared byte by byte in both backends (SQLite's BINARY, PostgreSQL's "C"): the
-# same order, MIN/MAX and lower() whatever locale the server was created with, so a
-# PostgreSQL store answers exactly what the SQLite file answers.
-Text = _Text().with_variant(_Text(collation="C"), "postgresql")
 
 feedback = Table(
     "feedback", metadata,
@@ -144,3 +142,19 @@ shares = Table(
 )  # fmt: skip
 
 RATINGS_TABLES = (answers, votes, shares)
+_BYTE_ORDER = {t.name for t in (*FEEDBACK_TABLES, *RATINGS_TABLES)}
+
+
+@compiles(CreateColumn, "postgresql")
+def _text_in_byte_order(element: CreateColumn, compiler: Any, **kw: Any) -> str:
+    """Text columns of these tables compare byte by byte in PostgreSQL ("C"), as in SQLite
+    (BINARY): the same order, MIN/MAX and lower() whatever locale the server was made with,
+    so a PostgreSQL store answers exactly what the SQLite file answers. Set on the column,
+    not on the type, so bound values stay plain text."""
+    ddl = compiler.visit_create_column(element, **kw)
+    column = element.element
+    if column.table is not None and column.table.name in _BYTE_ORDER and isinstance(
+        column.type, Text
+    ):
+        ddl = ddl.replace(" TEXT", ' TEXT COLLATE "C"', 1)
+    return ddl

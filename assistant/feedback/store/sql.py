@@ -327,8 +327,12 @@ class SQLFeedbackStore:
     @_guarded
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
+        own = {t.name for t in FEEDBACK_TABLES}
         with self.engine.connect() as conn:
+            # The file is the store's alone; a shared database holds other stores' tables.
             for table in inspect(conn).get_table_names():
+                if self.dialect != "sqlite" and table not in own:
+                    continue
                 rows = conn.execute(text(f'SELECT * FROM "{table}"')).mappings()
                 out[table] = [dict(r) for r in rows]
         return out
@@ -385,10 +389,13 @@ class SQLFeedbackStore:
         """(id, rating, ISO date, tags) of the shared corpus (plus the source `include`), one
         row per record, the ratings filtered here. Tags come as the record's `tagset`
         ("ASPECT:sentiment,…", kept beside the record by set_tags): one plain table scan, one
-        string per record."""
+        string per record, in storage order."""
         query = select(feedback.c.id, feedback.c.rating, feedback.c.date, feedback.c.tagset)
         query = query.where(*self._scope(RecordQuery(include=include, min_rating=min_rating,
                                                      max_rating=max_rating)))  # fmt: skip
+        # In storage order, whatever index the planner picks: ties among records (a theme's
+        # shortest member) are broken by it, here as in the aggregates below.
+        query = query.order_by(self._storage_order())
         try:
             with self.engine.connect() as conn:
                 rows = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
@@ -433,6 +440,11 @@ class SQLFeedbackStore:
         return feedback.c.date.between((q.start or date.min).isoformat(),
                                        (q.end or date.max).isoformat())  # fmt: skip
 
+    def _storage_order(self) -> Any:
+        """The order a plain scan returns records in (what `select`'s scan breaks ties by):
+        SQLite's rowid, PostgreSQL's row position."""
+        return literal_column("feedback.rowid" if self.dialect == "sqlite" else "feedback.ctid")
+
     @staticmethod
     def _has_tag(aspect: str, sentiment: str) -> ColumnElement[bool]:
         """The record's tagset holds this tag (the tagset is what a scan reads too)."""
@@ -471,7 +483,7 @@ class SQLFeedbackStore:
             figures += [literal(0, Integer), literal(0, Integer)]
         query = select(f.tagset, *figures).where(*self._scope(q, dated=False))
         with self.engine.connect() as conn:
-            rows = conn.execute(query.group_by(f.tagset)).tuples()
+            rows = conn.execute(query.group_by(f.tagset))
             return [(r[0], *(int(x) for x in r[1:])) for r in rows]  # type: ignore[misc]
 
     @_guarded
@@ -493,7 +505,7 @@ class SQLFeedbackStore:
         """(theme, records) of a tag's stored themes among its records in `q`, the most
         common first, ties in storage order (the first member stored)."""
         tm = theme_members.c
-        first = literal_column("feedback.rowid") if self.dialect == "sqlite" else feedback.c.id
+        first = self._storage_order()
         n = func.count()
         query = (select(tm.theme, n)
                  .join_from(theme_members, feedback, feedback.c.id == tm.record_id)
@@ -501,7 +513,7 @@ class SQLFeedbackStore:
                         self._has_tag(aspect, sentiment), *self._scope(q))
                  .group_by(tm.theme).order_by(n.desc(), func.min(first)))  # fmt: skip
         with self.engine.connect() as conn:
-            return [(int(t), int(c)) for t, c in conn.execute(query).tuples()]
+            return [(int(t), int(c)) for t, c in conn.execute(query)]
 
     @_guarded
     def theme_quote_ids(self, q: RecordQuery, aspect: str, sentiment: str,
@@ -515,8 +527,7 @@ class SQLFeedbackStore:
             found = set(conn.scalars(select(feedback.c.id)
                                      .where(feedback.c.id.in_(list(reps.values())), *scoped)))
             tm = theme_members.c
-            first = (literal_column("feedback.rowid") if self.dialect == "sqlite"
-                     else feedback.c.id)  # fmt: skip
+            first = self._storage_order()
             out: dict[int, str] = {}
             for theme in wanted:
                 if reps.get(theme) in found:
@@ -540,7 +551,7 @@ class SQLFeedbackStore:
         with self.engine.connect() as conn:
             for part in _chunks(wanted):
                 rows = conn.execute(select(feedback.c.id, feedback.c.rating, feedback.c.date)
-                                    .where(feedback.c.id.in_(part))).tuples()  # fmt: skip
+                                    .where(feedback.c.id.in_(part)))  # fmt: skip
                 out.update({rid: (r, date.fromisoformat(d) if d else None) for rid, r, d in rows})
         return out
 
@@ -554,7 +565,7 @@ class SQLFeedbackStore:
     def theme_group_sizes(self) -> dict[tuple[str, str], int]:
         g = theme_groups.c
         with self.engine.connect() as conn:
-            rows = conn.execute(select(g.aspect, g.sentiment, g.size)).tuples()
+            rows = conn.execute(select(g.aspect, g.sentiment, g.size))
             return {(a, s): n for a, s, n in rows}
 
     @_guarded
@@ -584,7 +595,7 @@ class SQLFeedbackStore:
         t = themes.c
         with self.engine.connect() as conn:
             rows = conn.execute(select(t.theme, t.label, t.representative)
-                                .where(t.aspect == aspect, t.sentiment == sentiment)).tuples()
+                                .where(t.aspect == aspect, t.sentiment == sentiment))
             return {n: (label, rep) for n, label, rep in rows}
 
     @_guarded
@@ -608,7 +619,7 @@ class SQLFeedbackStore:
                 return None
             out: dict[str, set[str]] = {}
             for segment, rid in conn.execute(select(segment_members.c.segment,
-                                                    segment_members.c.record_id)).tuples():
+                                                    segment_members.c.record_id)):
                 out.setdefault(segment, set()).add(rid)
         return out
 
