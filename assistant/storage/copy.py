@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,9 +39,7 @@ class TableCopy:
 
 def sqlite_engine(path: Path) -> Engine:
     """A read-only engine on an SQLite file of the data folder."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    return create_engine("sqlite://", poolclass=NullPool,
-                         creator=lambda: sqlite3.connect(uri, uri=True, timeout=30))  # fmt: skip
+    return create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true", poolclass=NullPool)
 
 
 def _key(table: Table) -> list:

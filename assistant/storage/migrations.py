@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import assistant.storage.schema as schema
 from assistant.core.errors import DatabaseError
-from assistant.storage import feedback_tables as ft
+from assistant.storage.feedback_tables import FEEDBACK_TABLES, RATINGS_TABLES
 from assistant.storage.sql import safe_url
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,8 @@ def _create(*names: str) -> Callable[[Connection], None]:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "the version table", _create("schema_version")),
     # Issue #22: feedback records, tags, themes, links, segments; answers and votes.
-    (10, "the feedback store", _create(*(t.name for t in ft.FEEDBACK_TABLES))),
-    (11, "answers, votes and shares", _create(*(t.name for t in ft.RATINGS_TABLES))),
+    (10, "the feedback store", _create(*(t.name for t in FEEDBACK_TABLES))),
+    (11, "answers, votes and shares", _create(*(t.name for t in RATINGS_TABLES))),
 ]
 
 
