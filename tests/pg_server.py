@@ -13,12 +13,17 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from conftest import free_port
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def server_bindir() -> Path | None:
@@ -56,15 +61,17 @@ class PostgresServer:
         return subprocess.run([*self._as, *args], capture_output=True, text=True, timeout=120,
                               cwd=self.root)  # fmt: skip
 
-    def start(self) -> str:
-        """Make the cluster and start it; the URL of its `postgres` database."""
+    def start(self, extra: str = "") -> str:
+        """Make the cluster and start it (`extra`: more server options); the URL of its
+        `postgres` database."""
         done = self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
                          "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")  # fmt: skip
         if done.returncode:
             raise RuntimeError(f"initdb failed: {done.stderr[-800:]}")
         # Durability off: a test cluster is thrown away, and fsync costs seconds per test.
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")  # fmt: skip
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                   + extra)  # fmt: skip
         log_file = str(self.root / "server.log")
         done = self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
                          "-l", log_file, "-w", "-t", "60", "start")  # fmt: skip

@@ -202,11 +202,13 @@ def test_the_aggregates_answer_the_same_on_both_backends(tmp_path: Path, pg_url:
         _fill(store)
     q = RecordQuery(linked=((("delivery", None),),), min_rating=2, start=date(2020, 3, 1))
     windows = ((date(2020, 3, 1), date(2020, 4, 30)), (date(2020, 1, 1), date(2020, 2, 29)))
-    lite, post = ([sorted(st.tagset_figures(q, windows), key=str), st.date_range(q),
+    # Every figure but the storage position, which each backend counts its own way.
+    lite, post = ([sorted((r[:-1] for r in st.tagset_figures(q, windows)), key=str),
+                   st.date_range(q),
                    st.first_ids(q, "BATTERY", "negative"),
                    st.first_ids(q, n=5, lowest_rated=True)] for st in stores)  # fmt: skip
     assert lite == post
-    assert sum(row[1] for row in lite[0]) > 0
+    assert sum(row.n for row in stores[0].tagset_figures(q, windows)) > 0
 
 
 def test_votes_and_shares(settings: Settings):
@@ -251,7 +253,9 @@ def test_db_copy_moves_the_sqlite_files_and_a_second_run_changes_nothing(
     # The copy answers as the file did: records, private uploads, votes.
     pg = s.model_copy(update={"cx_database_url": pg_url})
     store, lite = open_feedback_store(pg), open_feedback_store(s)
-    assert store.dump() == lite.dump()
+    pg_rows, lite_rows = store.dump(), lite.dump()
+    for table, rows in lite_rows.items():  # the same rows (a heap keeps its own order)
+        assert sorted(map(str, pg_rows[table])) == sorted(map(str, rows)), table
     assert store.private_sources() == lite.private_sources()
     assert open_ratings_store(pg).tally(aid) == (1, 0)
 

@@ -172,6 +172,7 @@ class _Resolved:
     read: what both ways of selecting (a scan here, SQL in the store) start from."""
 
     corpus_total: int
+    origins: dict[str, int] = field(default_factory=dict)
     journey_id: str | None = None
     steps: list[str] = field(default_factory=list)
     linked: list[tuple[tuple[str, str | None], ...]] = field(default_factory=list)
@@ -183,13 +184,15 @@ class _Resolved:
 def _resolve(kb: FeedbackSource, f: FeedbackFilters) -> _Resolved:
     atlas = kb.atlas()
     store = kb.feedback()
-    # The shared corpus, plus the source the request names (a private upload's uploader).
-    corpus_total = store.corpus_count(f.source)
+    # The shared corpus, plus the source the request names (a private upload's uploader):
+    # one count by how each record was tagged gives its size too.
+    origins = store.tag_origins(f.source)
+    corpus_total = sum(origins.values())
     if not corpus_total:
         raise NoFeedbackError("No feedback is indexed yet. Run `cx-assistant index` first.")
-    if store.tag_origins(f.source).get("untagged") == corpus_total:
+    if origins.get("untagged") == corpus_total:
         raise NoFeedbackError("The feedback is not tagged yet. Run `cx-assistant index`.")
-    r = _Resolved(corpus_total=corpus_total)
+    r = _Resolved(corpus_total=corpus_total, origins=origins)
 
     # Journey, step, stage, touchpoint: the records linked to those steps.
     if f.journey or f.touchpoint:
@@ -288,6 +291,7 @@ class Plan(BaseModel):
     query: RecordQuery
     journey: str | None = None
     steps: list[str] = Field(default_factory=list)
+    origins: dict[str, int] = Field(default_factory=dict, description="How records were tagged.")
 
     def with_total(self, total: int) -> Scope:
         return self.scope.model_copy(update={"total": total})
@@ -310,7 +314,7 @@ def plan(kb: FeedbackSource, f: FeedbackFilters) -> Plan | None:
         start=f.start, end=f.end,
     )  # fmt: skip
     return Plan(scope=_scope(kb, f, r, 0), query=query, journey=r.journey_id,
-                steps=r.steps)  # fmt: skip
+                steps=r.steps, origins=r.origins)  # fmt: skip
 
 
 def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:

@@ -257,7 +257,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Ingest a file shared in a chat under the source `name` (the same name for the same
         upload: see Conversations.upload_source). Unless `share`, the source is private: only
-        a request that names it counts its records (SQLiteFeedbackStore.corpus_where). With
+        a request that names it counts its records (SQLFeedbackStore.corpus_where). With
         `share`, the source joins the shared corpus, once the file is stored."""
         store = self.feedback()
         source = store.source_for(f"upload:{name}", name, private=not share)

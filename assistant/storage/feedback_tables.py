@@ -18,13 +18,19 @@ from assistant.storage.schema import metadata
 
 feedback = Table(
     "feedback", metadata,
+    # What the analytics read first, so a scan reaches it without stepping over the text.
     Column("id", Text, primary_key=True),
-    Column("content_hash", Text, nullable=False, unique=True),
     Column("source", Text, nullable=False),
-    Column("line", Integer, nullable=False),
-    Column("text", Text, nullable=False),
     Column("rating", Integer),
     Column("date", Text),
+    Column("tagged_by", Text),
+    # The record's tags as one sorted "ASPECT:sentiment,…" string (see scan_for_scope), and
+    # its themes as "ASPECT:sentiment:theme,…": what the pain summary groups by.
+    Column("tagset", Text),
+    Column("themeset", Text),
+    Column("content_hash", Text, nullable=False, unique=True),
+    Column("line", Integer, nullable=False),
+    Column("text", Text, nullable=False),
     Column("date_raw", Text),
     Column("channel", Text),
     Column("segment", Text),
@@ -34,10 +40,7 @@ feedback = Table(
     Column("labels", Text, nullable=False, server_default="[]"),
     Column("labelled", Integer, nullable=False, server_default="0"),
     Column("redactions", Integer, nullable=False, server_default="0"),
-    Column("tagged_by", Text),
     Column("external_id", Text),
-    # The record's tags as one sorted "ASPECT:sentiment,…" string (see scan_for_scope).
-    Column("tagset", Text),
 )  # fmt: skip
 Index("feedback_date", feedback.c.date)
 Index("feedback_source", feedback.c.source)
@@ -59,6 +62,8 @@ tags = Table(
     Column("sentiment", Text, nullable=False),
 )  # fmt: skip
 Index("tags_aspect", tags.c.aspect, tags.c.sentiment)
+# A tag's records in id order: the first ids and quotes of a pain, walked, never sorted.
+Index("tags_group", tags.c.aspect, tags.c.sentiment, tags.c.record_id)
 
 links = Table(
     "links", metadata,

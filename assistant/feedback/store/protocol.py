@@ -14,7 +14,7 @@ import re
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from assistant.core.redaction import redact_text
 from assistant.feedback.linking import Link
@@ -50,6 +50,20 @@ class RecordQuery:
     aspect: str | None = None
     start: date | None = None
     end: date | None = None
+
+
+class TagsetFigures(NamedTuple):
+    """A row of `tagset_figures`: records of one tagset and themeset."""
+
+    tagset: str | None
+    themeset: str | None
+    n: int
+    rated: int
+    rating_sum: int
+    low: int
+    in_window: int
+    in_previous: int
+    first: Any  # storage position of the first record in the period: compared, not shown
 
 
 class FeedbackStore(Protocol):
@@ -132,17 +146,10 @@ class FeedbackStore(Protocol):
 
     def tagset_figures(
         self, q: RecordQuery, windows: tuple[tuple[date, date], tuple[date, date]] | None = None
-    ) -> list[tuple[str | None, int, int, int, int, int, int]]:
-        """By tagset: records in q's period, rated, ratings' sum, rated 1-2, records in
-        each window (q without its period)."""
-        ...
+    ) -> list[TagsetFigures]: ...
 
     def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
                   n: int = 50, lowest_rated: bool = False) -> list[str]: ...  # fmt: skip
-
-    def theme_counts(
-        self, q: RecordQuery, aspect: str, sentiment: str
-    ) -> list[tuple[int, int]]: ...
 
     def theme_quote_ids(self, q: RecordQuery, aspect: str, sentiment: str,
                         wanted: Sequence[int]) -> dict[int, str]: ...  # fmt: skip

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Integer,
     and_,
@@ -39,7 +40,6 @@ from sqlalchemy import (
     inspect,
     literal,
     literal_column,
-    not_,
     or_,
     select,
     text,
@@ -51,7 +51,12 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from assistant.core.errors import FeedbackDatabaseError
 from assistant.feedback.linking import Link
 from assistant.feedback.records import AspectLabel, FeedbackRecord
-from assistant.feedback.store.protocol import FeedbackStore, RecordQuery, source_slug
+from assistant.feedback.store.protocol import (
+    FeedbackStore,
+    RecordQuery,
+    TagsetFigures,
+    source_slug,
+)
 from assistant.storage.feedback_tables import (
     FEEDBACK_TABLES,
     feedback,
@@ -80,6 +85,14 @@ _RECORD_COLUMNS = [feedback.c[name] for name in _COLUMNS]
 
 def tagset(tags: Iterable[AspectLabel]) -> str | None:
     return ",".join(sorted(f"{t.aspect}:{t.sentiment}" for t in tags)) or None
+
+
+def _position(value: Any) -> Any:
+    """A storage position as a sortable value: SQLite's rowid, or PostgreSQL's "(page,row)"."""
+    if isinstance(value, str):
+        page, row = value.strip("()").split(",")
+        return (int(page), int(row))
+    return value
 
 
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
@@ -169,13 +182,15 @@ class SQLFeedbackStore:
         with self.engine.connect() as conn:
             return set(conn.scalars(select(sources.c.source).where(sources.c.private == 1)))
 
-    @staticmethod
-    def corpus_where(include: str | None = None, column: Any = None) -> ColumnElement[bool]:
+    def corpus_where(self, include: str | None = None) -> ColumnElement[bool]:
         """THE rule of what whole-corpus figures count: every source but the private ones,
-        plus the source `include` when a request names it (its uploader asking about it)."""
-        column = feedback.c.source if column is None else column
-        private = column.in_(select(sources.c.source).where(sources.c.private == 1))
-        return or_(not_(private), column == include) if include else not_(private)
+        plus the source `include` when a request names it (its uploader asking about it).
+        The private sources are read first and named in the condition: a list of constants
+        (usually none) lets the server scan in parallel, where a subquery would not."""
+        private = self.private_sources() - {include}
+        if not private:
+            return true()
+        return feedback.c.source.not_in(sorted(private))
 
     @_guarded
     def corpus_count(self, include: str | None = None) -> int:
@@ -428,7 +443,8 @@ class SQLFeedbackStore:
                 who.append(func.lower(f.segment) == func.lower(q.segment_column.strip()))
             where.append(or_(*who))
         if q.aspect:
-            where.append(exists().where(tags.c.record_id == f.id, tags.c.aspect == q.aspect))
+            has = tags.alias("has_aspect")  # its own name: a query may join tags as well
+            where.append(exists().where(has.c.record_id == f.id, has.c.aspect == q.aspect))
         if dated and (period := self._period(q)) is not None:
             where.append(period)
         return where
@@ -462,10 +478,11 @@ class SQLFeedbackStore:
     @_guarded
     def tagset_figures(
         self, q: RecordQuery, windows: tuple[tuple[date, date], tuple[date, date]] | None = None
-    ) -> list[tuple[str | None, int, int, int, int, int, int]]:
-        """One GROUP BY over the records of `q` without its period, by tagset: (tagset,
-        records in the period, of them rated, their ratings' sum, of them rated 1-2, records
-        in the first window, in the second). The windows are a trend's two periods."""
+    ) -> list[TagsetFigures]:
+        """One GROUP BY over the records of `q` without its period, by tagset and themeset
+        (a few thousand rows whatever the number of records): the records in the period, of
+        them rated, their ratings' sum, of them rated 1-2, the records in each window (a
+        trend's two periods), and the storage position of the first in the period."""
         f = feedback.c
         period = self._period(q)
         in_period = true() if period is None else period
@@ -474,46 +491,49 @@ class SQLFeedbackStore:
             return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
         rated = and_(in_period, f.rating.is_not(None))
-        figures = [n(in_period), n(rated), func.coalesce(func.sum(case((rated, f.rating),
-                                                                      else_=0)), 0),
+        figures = [n(in_period), n(rated),
+                   func.coalesce(func.sum(case((rated, f.rating), else_=0)), 0),
                    n(and_(rated, f.rating <= 2))]  # fmt: skip
-        for lo, hi in windows or ():
+        for lo, hi in windows or ((date.max, date.min), (date.max, date.min)):
             figures.append(n(f.date.between(lo.isoformat(), hi.isoformat())))
-        if not windows:
-            figures += [literal(0, Integer), literal(0, Integer)]
-        query = select(f.tagset, *figures).where(*self._scope(q, dated=False))
+        first = func.min(case((in_period, self._storage_order())))
+        query = (select(f.tagset, f.themeset, *figures, first)
+                 .where(*self._scope(q, dated=False)).group_by(f.tagset, f.themeset))  # fmt: skip
         with self.engine.connect() as conn:
-            rows = conn.execute(query.group_by(f.tagset))
-            return [(r[0], *(int(x) for x in r[1:])) for r in rows]  # type: ignore[misc]
+            return [TagsetFigures(r[0], r[1], *(int(x) for x in r[2:8]), _position(r[8]))
+                    for r in conn.execute(query)]  # fmt: skip
 
     @_guarded
     def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
                   n: int = 50, lowest_rated: bool = False) -> list[str]:
         """The first n ids of the records of `q` (with this tag): by id, or the lowest-rated
-        first (no rating counts as 3), then by id."""
-        where = self._scope(q)
-        if aspect and sentiment:
-            where.append(self._has_tag(aspect, sentiment))
-        order = [func.coalesce(feedback.c.rating, 3), feedback.c.id] if lowest_rated else [
-            feedback.c.id]  # fmt: skip
-        with self.engine.connect() as conn:
-            return list(conn.scalars(select(feedback.c.id).where(*where).order_by(*order)
-                                     .limit(n)))  # fmt: skip
+        first (no rating counts as 3), then by id. A tag's records are walked in id order on
+        its index and the walk stops at n: a large tag costs no more than a small one."""
+        if not lowest_rated:
+            return self._first_ids(q, aspect, sentiment, n)
+        out: list[str] = []
+        for stars in (1, 2, 3, 4, 5):  # one walk per star rating, the lowest first
+            rating = feedback.c.rating
+            cond = or_(rating == 3, rating.is_(None)) if stars == 3 else rating == stars
+            out += self._first_ids(q, aspect, sentiment, n - len(out), cond)
+            if len(out) >= n:
+                break
+        return out
 
-    @_guarded
-    def theme_counts(self, q: RecordQuery, aspect: str, sentiment: str) -> list[tuple[int, int]]:
-        """(theme, records) of a tag's stored themes among its records in `q`, the most
-        common first, ties in storage order (the first member stored)."""
-        tm = theme_members.c
-        first = self._storage_order()
-        n = func.count()
-        query = (select(tm.theme, n)
-                 .join_from(theme_members, feedback, feedback.c.id == tm.record_id)
-                 .where(tm.aspect == aspect, tm.sentiment == sentiment,
-                        self._has_tag(aspect, sentiment), *self._scope(q))
-                 .group_by(tm.theme).order_by(n.desc(), func.min(first)))  # fmt: skip
+    def _first_ids(self, q: RecordQuery, aspect: str | None, sentiment: str | None, n: int,
+                   extra: Any = None) -> list[str]:  # fmt: skip
+        where = self._scope(q)
+        if extra is not None:
+            where.append(extra)
+        if aspect and sentiment:
+            query = (select(tags.c.record_id)
+                     .join_from(tags, feedback, feedback.c.id == tags.c.record_id)
+                     .where(tags.c.aspect == aspect, tags.c.sentiment == sentiment, *where)
+                     .order_by(tags.c.record_id))  # fmt: skip
+        else:
+            query = select(feedback.c.id).where(*where).order_by(feedback.c.id)
         with self.engine.connect() as conn:
-            return [(int(t), int(c)) for t, c in conn.execute(query)]
+            return list(conn.scalars(query.limit(n)))
 
     @_guarded
     def theme_quote_ids(self, q: RecordQuery, aspect: str, sentiment: str,
@@ -574,7 +594,10 @@ class SQLFeedbackStore:
     ) -> None:
         """Replace one group's themes: (label, representative id, member ids) each."""
         key = {"aspect": aspect, "sentiment": sentiment}
+        tm = theme_members.c
         with self.engine.begin() as conn:
+            old = list(conn.scalars(select(tm.record_id).where(tm.aspect == aspect,
+                                                               tm.sentiment == sentiment)))
             conn.execute(delete(themes).where(themes.c.aspect == aspect,
                                               themes.c.sentiment == sentiment))  # fmt: skip
             conn.execute(delete(theme_members).where(theme_members.c.aspect == aspect,
@@ -588,6 +611,23 @@ class SQLFeedbackStore:
             conn.execute(insert_for(conn, theme_groups).values(**key, size=size)
                          .on_conflict_do_update(index_elements=["aspect", "sentiment"],
                                                 set_={"size": size}))  # fmt: skip
+            # Each member's themeset (all its groups' themes), old members' too.
+            touched = sorted(set(old) | {m for _, _, members in themes_ for m in members})
+            self._write_themesets(conn, touched)
+
+    @staticmethod
+    def _write_themesets(conn: Connection, ids: Sequence[str]) -> None:
+        tm = theme_members.c
+        mark = (update(feedback).where(feedback.c.id == bindparam("rid"))
+                .values(themeset=bindparam("ts")))  # fmt: skip
+        for part in _chunks(ids, 2000):
+            found: dict[str, list[str]] = {rid: [] for rid in part}
+            rows = conn.execute(select(tm.record_id, tm.aspect, tm.sentiment, tm.theme)
+                                .where(tm.record_id.in_(part)))  # fmt: skip
+            for rid, a, s, t in rows:
+                found[rid].append(f"{a}:{s}:{t}")
+            conn.execute(mark, [{"rid": rid, "ts": ",".join(sorted(v)) or None}
+                                for rid, v in found.items()])  # fmt: skip
 
     @_guarded
     def theme_labels(self, aspect: str, sentiment: str) -> dict[int, tuple[str, str]]:
@@ -741,6 +781,25 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
 
     m = len(base)
     rn_of = {r["id"]: i for i, r in enumerate(base)}
+    themesets: dict[str, list[str]] = {}
+    for t in src_members:
+        entry = f"{t['aspect']}:{t['sentiment']}:{t['theme']}"
+        themesets.setdefault(t["record_id"], []).append(entry)
+    for r in base:
+        r["themeset"] = ",".join(sorted(themesets.get(r["id"], []))) or None
+    # A theme's representative becomes the first copy of it, as in a store of real records
+    # (its own records quote it); a representative never copied keeps its id.
+    wanted = {rn_of[t["representative"]] for t in src_themes if t["representative"] in rn_of}
+    copy_of: dict[int, int] = {}
+    for i in range(n):
+        rn = (i * 2654435761) % m
+        if rn in wanted and rn not in copy_of:
+            copy_of[rn] = i
+            if len(copy_of) == len(wanted):
+                break
+    src_themes = [dict(t) | ({"representative": f"synthetic:{copy_of[rn_of[t['representative']]]}"}
+                             if rn_of.get(t["representative"]) in copy_of else {})
+                  for t in src_themes]  # fmt: skip
     work = MetaData()
     wb = Table("resample_base", work, Column("rn", Integer, primary_key=True),
                *(Column(c.name, c.type) for c in feedback.columns))  # fmt: skip
@@ -766,7 +825,7 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
         conn.execute(wd.insert(), [{"k": k, "day": date.fromordinal(start + k).isoformat()}
                                    for k in range(600)])  # fmt: skip
         if conn.dialect.name == "postgresql":
-            seq = func.generate_series(0, n - 1).table_valued("i").alias("seq")
+            seq = func.generate_series(0, n - 1).table_valued("i").render_derived(name="seq")
             i = seq.c.i
         else:
             s0 = select(literal(0).label("i")).cte("seq", recursive=True)
@@ -781,19 +840,19 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
                          literal("synthetic"), pick.c.i + 2, b.text, b.rating, wd.c.day,
                          literal(None), b.channel, b.segment, literal(None), literal(None),
                          b.lang, b.labels, b.labelled, literal(0), b.tagged_by, literal(None),
-                         b.tagset)
+                         b.tagset, b.themeset)
                   .join_from(pick, wb, b.rn == pick.c.rn)
                   .join(wd, wd.c.k == pick.c.k))  # fmt: skip
         cols = ["id", "content_hash", "source", "line", "text", "rating", "date", "date_raw",
                 "channel", "segment", "journey", "stage", "lang", "labels", "labelled",
-                "redactions", "tagged_by", "external_id", "tagset"]  # fmt: skip
+                "redactions", "tagged_by", "external_id", "tagset", "themeset"]  # fmt: skip
         conn.execute(feedback.insert().from_select(cols, rows_q))
         conn.execute(tags.insert().from_select(
             ["record_id", "aspect", "sentiment"],
             select(pick.c.id, wt.c.aspect, wt.c.sentiment).join_from(
                 pick, wt, wt.c.rn == pick.c.rn)))  # fmt: skip
         if src_groups:
-            conn.execute(themes.insert(), [dict(t) for t in src_themes])
+            conn.execute(themes.insert(), src_themes)
             conn.execute(theme_groups.insert(), [dict(g) for g in src_groups])
             conn.execute(theme_members.insert().from_select(
                 ["record_id", "aspect", "sentiment", "theme"],

@@ -30,9 +30,51 @@ from assistant.storage.sql import ensure_tables
 log = logging.getLogger(__name__)
 VERSION = 1
 
+# The file's first tables as written by hand before SQLAlchemy (feedback_tables.py declares
+# the same columns and keys): what a test writes to make a file of an older scheme.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    rating INTEGER,
+    date TEXT,
+    date_raw TEXT,
+    channel TEXT,
+    segment TEXT,
+    journey TEXT,
+    stage TEXT,
+    lang TEXT,
+    labels TEXT NOT NULL DEFAULT '[]',
+    labelled INTEGER NOT NULL DEFAULT 0,
+    redactions INTEGER NOT NULL DEFAULT 0,
+    tagged_by TEXT,
+    external_id TEXT,
+    tagset TEXT
+);
+CREATE TABLE IF NOT EXISTS sources (
+    location TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    private INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS tags (
+    record_id TEXT NOT NULL REFERENCES feedback(id),
+    aspect TEXT NOT NULL,
+    sentiment TEXT NOT NULL,
+    PRIMARY KEY (record_id, aspect)
+);
+"""
+
 # A record's tags as one sorted string, kept in feedback.tagset (see scan_for_scope).
 _TAGSET_OF_ID = ("SELECT GROUP_CONCAT(x, ',') FROM (SELECT aspect || ':' || sentiment AS x "
                  "FROM tags WHERE record_id = {id} ORDER BY x)")  # fmt: skip
+
+
+# A record's themes, "ASPECT:sentiment:theme" sorted, as set_themes writes them.
+_THEMESET_OF_ID = ("SELECT GROUP_CONCAT(x, ',') FROM (SELECT aspect || ':' || sentiment || ':' "
+                   "|| theme AS x FROM theme_members WHERE record_id = feedback.id ORDER BY x)")
 
 
 def _unreadable(path: Path, exc: BaseException) -> Exception:
@@ -79,6 +121,15 @@ class SQLiteFeedbackStore(SQLFeedbackStore):
 
     @_guarded
     def _open(self) -> None:
+        try:
+            self._complete_file()
+        except sqlite3.DatabaseError as exc:  # the driver's own connection: not wrapped
+            raise _unreadable(self.path, exc) from exc
+        with self.engine.begin() as conn:
+            ensure_tables(conn, FEEDBACK_TABLES)
+
+    def _complete_file(self) -> None:
+        """An older file completed in place: the first id scheme migrated, columns added."""
         raw = self.engine.raw_connection()
         try:
             db = raw.driver_connection
@@ -101,12 +152,15 @@ class SQLiteFeedbackStore(SQLFeedbackStore):
                     db.execute("ALTER TABLE feedback ADD COLUMN tagset TEXT")
                     fill = _TAGSET_OF_ID.format(id="feedback.id")
                     db.execute(f"UPDATE feedback SET tagset = ({fill})")
+            if "feedback" in tables and "themeset" not in _columns(db, "feedback"):
+                with db:  # a store from before the column: fill it once from the themes
+                    db.execute("ALTER TABLE feedback ADD COLUMN themeset TEXT")
+                    if "theme_members" in tables:
+                        db.execute(f"UPDATE feedback SET themeset = ({_THEMESET_OF_ID})")
             db.execute(f"PRAGMA user_version = {VERSION}")
             db.commit()
         finally:
             raw.close()
-        with self.engine.begin() as conn:
-            ensure_tables(conn, FEEDBACK_TABLES)
 
     @_guarded
     def quick_check(self) -> list[str]:

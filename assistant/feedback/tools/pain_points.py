@@ -215,10 +215,12 @@ def summarize_pain_points(
     kb = ctx.kb
     if sel is None and (p := plan(kb, inp)) is not None:
         figures, evidence = _from_store(kb.feedback(), p, inp)
-        return _summary(inp, ctx, p.with_total(figures.total), p.steps, figures, evidence)
+        return _summary(inp, ctx, p.with_total(figures.total), p.steps, figures, evidence,
+                        p.origins)  # fmt: skip
     sel = sel or select(kb, inp)  # a caller that selected the same filters passes it on
     figures, evidence = _from_selection(sel, inp, kb.feedback())
-    return _summary(inp, ctx, sel.scope, sel.steps, figures, evidence)
+    return _summary(inp, ctx, sel.scope, sel.steps, figures, evidence,
+                    kb.feedback().tag_origins(inp.source))  # fmt: skip
 
 
 def _pairs(tagged: str | None) -> tuple[Key, ...]:
@@ -229,29 +231,43 @@ def _pairs(tagged: str | None) -> tuple[Key, ...]:
 
 
 def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_Figures, _Evidence]:
-    """The figures aggregated by the store on its server: one GROUP BY by tagset (a few
-    hundred rows, whatever the number of records), the tags counted from those."""
+    """The figures aggregated by the store on its server: one GROUP BY by tagset and themeset
+    (a few thousand rows, whatever the number of records), the tags and their themes counted
+    from those rows."""
     q = p.query
     first, last = store.date_range(q)
     fig = _Figures(periods=periods_between(first, last, inp.start, inp.end))
-    for tagged, n, rated, rsum, low, cur, prev in store.tagset_figures(q, fig.periods):
-        fig.total += n
-        fig.n_period += cur
-        fig.n_prev += prev
-        for key in _pairs(tagged):
-            fig.hits_period[key] += cur
-            fig.hits_prev[key] += prev
-            if n and key[1] in ("negative", "positive") and q.aspect in (None, key[0]):
+    themes: dict[Key, dict[int, list]] = defaultdict(dict)  # tag -> theme -> [count, first]
+    for row in store.tagset_figures(q, fig.periods):
+        fig.total += row.n
+        fig.n_period += row.in_window
+        fig.n_prev += row.in_previous
+        pairs = _pairs(row.tagset)
+        for key in pairs:
+            fig.hits_period[key] += row.in_window
+            fig.hits_prev[key] += row.in_previous
+            if row.n and key[1] in ("negative", "positive") and q.aspect in (None, key[0]):
                 acc = fig.groups.setdefault(key, [0, 0, 0, 0])
-                for i, x in enumerate((n, rated, rsum, low)):
+                for i, x in enumerate((row.n, row.rated, row.rating_sum, row.low)):
                     acc[i] += x
-    return fig, _StoreEvidence(store, q)
+        for entry in (row.themeset or "").split(",") if row.n and row.themeset else ():
+            aspect, sentiment, theme = entry.rsplit(":", 2)
+            if (aspect, sentiment) in pairs:
+                seen = themes[(aspect, sentiment)].setdefault(int(theme), [0, row.first])
+                seen[0] += row.n
+                seen[1] = min(seen[1], row.first)
+    # Most common first, ties in storage order: as a count over the scanned records orders them.
+    counts = {key: [(t, c) for t, (c, _) in sorted(found.items(),
+                                                    key=lambda x: (-x[1][0], x[1][1]))]
+              for key, found in themes.items()}  # fmt: skip
+    return fig, _StoreEvidence(store, q, counts)
 
 
 @dataclass
 class _StoreEvidence:
     store: FeedbackStore
     q: RecordQuery
+    theme_counts: dict[Key, list[tuple[int, int]]]
 
     def record_ids(self, key: Key) -> list[str]:
         return self.store.first_ids(self.q, *key, n=50)
@@ -260,7 +276,7 @@ class _StoreEvidence:
         return self.store.first_ids(self.q, *(key or (None, None)), n=n, lowest_rated=True)
 
     def themes(self, key: Key) -> tuple[list[tuple[int, int]], dict[int, str]]:
-        counts = self.store.theme_counts(self.q, *key)
+        counts = self.theme_counts.get(key, [])
         return counts, self.store.theme_quote_ids(self.q, *key, [t for t, _ in counts])
 
     def meta(self, ids: list[str]) -> dict[str, tuple[int | None, date | None]]:
@@ -331,7 +347,7 @@ class _SelectionEvidence:
 
 def _summary(
     inp: PainPointsInput, ctx: ToolContext, scope: Scope, steps: list[str], fig: _Figures,
-    evidence: _Evidence,
+    evidence: _Evidence, origins: dict[str, int],
 ) -> PainPointsOutput:  # fmt: skip
     kb = ctx.kb
     atlas = kb.atlas()
@@ -342,7 +358,7 @@ def _summary(
         "unapplied": scope.unapplied, "min_evidence": scope.min_evidence,
         "filter_names": scope.names,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
-        "lead": inp.sentiment, "tag_origins": store.tag_origins(inp.source),
+        "lead": inp.sentiment, "tag_origins": origins,
     }  # fmt: skip
     if not scope.enough:
         examples = evidence.lowest(None, 3)
