@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+HEADING = "## Storage backends: the pain summary at scale"
 
 # The throw-away server's settings for a benchmark: memory for the 10M tables' hot pages
 # and the GROUP BY; the parallel workers PostgreSQL starts by default on 2 cores.
@@ -183,7 +184,8 @@ def storage_markdown(s: dict) -> str:
                          f"{r['process_s']} s | {r['peak_rss_mb']} MB | {r['load_s']} s | "
                          f"{goal} |")  # fmt: skip
     rows = "\n".join(lines)
-    return f"""## Storage backends: the pain summary at scale ({s["date"]}, {s["machine"]}, load average {s["load_avg_1m"]})
+    when = f'{s["date"]}, {s["machine"]}, load average {s["load_avg_1m"]}'
+    return f"""{HEADING} ({when})
 
 `benchmarks/run.py --only storage` (not in CI). Whole-corpus pain summary over synthetic
 records, the {s["source_records"]:,} shipped comments resampled by the store with their
@@ -197,6 +199,19 @@ after VACUUM ANALYZE; SQLite after ANALYZE. "Again": a second summary in the sam
 |---:|---|---:|---:|---:|---:|---:|---|
 {rows}
 """
+
+
+def write_section(markdown: Path, section: str) -> None:
+    """Put the storage section into BENCHMARKS.md, replacing the one there (the file's other
+    sections, some written by hand, are kept)."""
+    text = markdown.read_text(encoding="utf-8") if markdown.is_file() else "# Benchmarks\n"
+    start = text.find(HEADING)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
+    markdown.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--pains-child"]:
