@@ -233,6 +233,7 @@ def test_db_copy_moves_the_sqlite_files_and_a_second_run_changes_nothing(
 ):
     s = Settings(_env_file=None, cx_data_dir=tmp_path / "data", cx_corpus_dir=REPO / "corpus")
     data = _fill(open_feedback_store(s))
+    private = list(data)[1]
     votes = RatingsStore(s.ratings_db)
     answer = Answer(question="q", lang="en", tool="pain_points", citations=[], answer="a")
     aid = votes.save_answer(answer, "U1", "C1", "C1:1")
@@ -258,6 +259,13 @@ def test_db_copy_moves_the_sqlite_files_and_a_second_run_changes_nothing(
         assert sorted(map(str, pg_rows[table])) == sorted(map(str, rows)), table
     assert store.private_sources() == lite.private_sources()
     assert open_ratings_store(pg).tally(aid) == (1, 0)
+    # The copy keeps working as a store: new tags get new numbers, the old ones keep theirs.
+    record = data[private][0][0]
+    store.set_tags([(record.id, [AspectLabel(aspect="CAMERA", sentiment="negative"),
+                                 AspectLabel(aspect="PRICE", sentiment="positive")])], "manual")
+    assert "CAMERA:negative,PRICE:positive" in {
+        r.tagset for r in store.tagset_figures(RecordQuery(include=private))
+    }
 
     # A row changed on the server is named, never overwritten.
     engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))

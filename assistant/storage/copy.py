@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, create_engine, func, inspect, literal_column, select
+from sqlalchemy import (
+    Engine,
+    Table,
+    create_engine,
+    func,
+    inspect,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -99,6 +108,8 @@ def copy_tables(
                         _say(progress, f"  {table.name}: {done:,} of {total:,} rows")
                 if batch:
                     dst.execute(stmt, batch)
+        if target.dialect.name == "postgresql":
+            _advance_sequences(target, table)
         n_src, h_src = table_digest(source, table)
         n_dst, h_dst = table_digest(target, table)
         copied = n_dst - before
@@ -106,6 +117,17 @@ def copy_tables(
         _say(progress, f"  {table.name}: {n_src:,} rows, {copied:,} copied now, "
                        f"{'same' if h_src == h_dst else 'DIFFERENT'} on both sides", end="\n")
     return out
+
+
+def _advance_sequences(engine: Engine, table: Table) -> None:
+    """Rows copied with their numbers leave PostgreSQL's sequence behind them: move it past
+    the largest, or the next new row would take a number already used."""
+    for column in table.primary_key.columns:
+        if column.autoincrement is True:
+            with engine.begin() as conn:
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                    f"GREATEST((SELECT MAX({column.name}) FROM {table.name}), 1))"))  # fmt: skip
 
 
 def copy_data_folder(

@@ -10,7 +10,7 @@ PostgreSQL is not slowed by a check per row.
 
 from typing import Any
 
-from sqlalchemy import Column, Float, Index, Integer, Table, Text, func
+from sqlalchemy import Column, Float, Index, Integer, Table, Text, UniqueConstraint, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateColumn
 
@@ -28,6 +28,9 @@ feedback = Table(
     # its themes as "ASPECT:sentiment:theme,…": what the pain summary groups by.
     Column("tagset", Text),
     Column("themeset", Text),
+    # The (tagset, themeset) pair as a number (tag_combos): what the summary groups by,
+    # an integer being many times quicker to group than two strings.
+    Column("combo", Integer),
     Column("content_hash", Text, nullable=False, unique=True),
     Column("line", Integer, nullable=False),
     Column("text", Text, nullable=False),
@@ -47,6 +50,14 @@ Index("feedback_source", feedback.c.source)
 # The analytics' filters (issue #22): ratings, and the file's own segment column.
 Index("feedback_rating", feedback.c.rating)
 Index("feedback_segment", func.lower(feedback.c.segment))
+
+tag_combos = Table(
+    "tag_combos", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tagset", Text, nullable=False),  # "" for none: a unique key never holds NULL
+    Column("themeset", Text, nullable=False),
+    UniqueConstraint("tagset", "themeset", name="tag_combos_pair"),
+)  # fmt: skip
 
 sources = Table(
     "sources", metadata,
@@ -114,7 +125,7 @@ segment_members = Table(
 
 segment_state = Table("segment_state", metadata, Column("state", Text, nullable=False))
 
-FEEDBACK_TABLES = (feedback, sources, tags, links, linked, themes, theme_members,
+FEEDBACK_TABLES = (feedback, tag_combos, sources, tags, links, linked, themes, theme_members,
                    theme_groups, segment_members, segment_state)  # fmt: skip
 
 # -- answers given and the votes on them (assistant/chat/ratings.py) ---------------------

@@ -473,7 +473,11 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
             done = ", ".join(map(str, applied)) if applied else "none (already up to date)"
             print(f"{where}: at schema version {version}; migrations applied now: {done}")
         return 0
+    from assistant.feedback.store import SQLiteFeedbackStore
     from assistant.storage.copy import copy_data_folder
+
+    if settings.feedback_db.is_file():  # a file of an older version is completed first
+        SQLiteFeedbackStore(settings.feedback_db).close()
 
     report = copy_data_folder(settings.feedback_db, settings.ratings_db, args.to,
                               progress=not args.json)  # fmt: skip

@@ -65,6 +65,7 @@ from assistant.storage.feedback_tables import (
     segment_members,
     segment_state,
     sources,
+    tag_combos,
     tags,
     theme_groups,
     theme_members,
@@ -376,6 +377,7 @@ class SQLFeedbackStore:
                                                  for (r, a), s in rows.items()])  # fmt: skip
                 conn.execute(mark, [{"rid": rid, "origin": origin, "ts": tagset(tl)}
                                     for rid, tl in part])  # fmt: skip
+                _set_combos(conn, ids)
         return len(items)
 
     @_guarded
@@ -497,11 +499,12 @@ class SQLFeedbackStore:
         for lo, hi in windows or ((date.max, date.min), (date.max, date.min)):
             figures.append(n(f.date.between(lo.isoformat(), hi.isoformat())))
         first = func.min(case((in_period, self._storage_order())))
-        query = (select(f.tagset, f.themeset, *figures, first)
-                 .where(*self._scope(q, dated=False)).group_by(f.tagset, f.themeset))  # fmt: skip
+        query = (select(f.combo, *figures, first)
+                 .where(*self._scope(q, dated=False)).group_by(f.combo))  # fmt: skip
         with self.engine.connect() as conn:
-            return [TagsetFigures(r[0], r[1], *(int(x) for x in r[2:8]), _position(r[8]))
-                    for r in conn.execute(query)]  # fmt: skip
+            pairs = {i: (a or None, b or None) for i, a, b in conn.execute(select(tag_combos))}
+            return [TagsetFigures(*pairs.get(r[0], (None, None)), *(int(x) for x in r[1:7]),
+                                  _position(r[7])) for r in conn.execute(query)]  # fmt: skip
 
     @_guarded
     def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
@@ -628,6 +631,7 @@ class SQLFeedbackStore:
                 found[rid].append(f"{a}:{s}:{t}")
             conn.execute(mark, [{"rid": rid, "ts": ",".join(sorted(v)) or None}
                                 for rid, v in found.items()])  # fmt: skip
+            _set_combos(conn, part)
 
     @_guarded
     def theme_labels(self, aspect: str, sentiment: str) -> dict[int, tuple[str, str]]:
@@ -772,6 +776,25 @@ class SQLFeedbackStore:
         _resample(self.engine, base, base_tags, src_themes, src_groups, src_members, n)
 
 
+def _combo_ids(conn: Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The numbers of these (tagset, themeset) pairs ("" for none), made where new."""
+    new = [{"tagset": a, "themeset": b} for a, b in set(pairs)]
+    if new:
+        conn.execute(insert_for(conn, tag_combos).on_conflict_do_nothing(), new)
+    c = tag_combos.c
+    return {(a, b): i for i, a, b in conn.execute(select(c.id, c.tagset, c.themeset))}
+
+
+def _set_combos(conn: Connection, ids: Sequence[str]) -> None:
+    """feedback.combo of these records, from their tagset and themeset."""
+    f = feedback.c
+    rows = conn.execute(select(f.id, f.tagset, f.themeset).where(f.id.in_(list(ids)))).all()
+    known = _combo_ids(conn, ((ts or "", th or "") for _, ts, th in rows if ts or th))
+    mark = update(feedback).where(f.id == bindparam("rid")).values(combo=bindparam("c"))
+    conn.execute(mark, [{"rid": rid, "c": known.get((ts or "", th or "")) if ts or th else None}
+                        for rid, ts, th in rows])  # fmt: skip
+
+
 def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
               src_themes: Sequence[Any], src_groups: Sequence[Any],
               src_members: Sequence[Any], n: int) -> None:  # fmt: skip
@@ -811,6 +834,11 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
     with engine.begin() as conn:
         work.drop_all(conn, checkfirst=True)
         work.create_all(conn)
+        known = _combo_ids(conn, ((r["tagset"] or "", r["themeset"] or "") for r in base
+                                  if r["tagset"] or r["themeset"]))  # fmt: skip
+        for r in base:
+            pair = (r["tagset"] or "", r["themeset"] or "")
+            r["combo"] = known[pair] if r["tagset"] or r["themeset"] else None
         for part in _chunks([{"rn": i, **r} for i, r in enumerate(base)], 2000):
             conn.execute(wb.insert(), list(part))
         rows = [{"rn": rn_of[t["record_id"]], "aspect": t["aspect"],
@@ -840,12 +868,13 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
                          literal("synthetic"), pick.c.i + 2, b.text, b.rating, wd.c.day,
                          literal(None), b.channel, b.segment, literal(None), literal(None),
                          b.lang, b.labels, b.labelled, literal(0), b.tagged_by, literal(None),
-                         b.tagset, b.themeset)
+                         b.tagset, b.themeset, b.combo)
                   .join_from(pick, wb, b.rn == pick.c.rn)
                   .join(wd, wd.c.k == pick.c.k))  # fmt: skip
         cols = ["id", "content_hash", "source", "line", "text", "rating", "date", "date_raw",
                 "channel", "segment", "journey", "stage", "lang", "labels", "labelled",
-                "redactions", "tagged_by", "external_id", "tagset", "themeset"]  # fmt: skip
+                "redactions", "tagged_by", "external_id", "tagset", "themeset",
+                "combo"]  # fmt: skip
         conn.execute(feedback.insert().from_select(cols, rows_q))
         conn.execute(tags.insert().from_select(
             ["record_id", "aspect", "sentiment"],

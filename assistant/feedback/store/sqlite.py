@@ -77,6 +77,16 @@ _THEMESET_OF_ID = ("SELECT GROUP_CONCAT(x, ',') FROM (SELECT aspect || ':' || se
                    "|| theme AS x FROM theme_members WHERE record_id = feedback.id ORDER BY x)")
 
 
+# Each record's (tagset, themeset) pair numbered in tag_combos, as the store numbers them.
+_FILL_COMBOS = (
+    "INSERT OR IGNORE INTO tag_combos (tagset, themeset) SELECT DISTINCT COALESCE(tagset, ''),"
+    " COALESCE(themeset, '') FROM feedback WHERE tagset IS NOT NULL OR themeset IS NOT NULL",
+    "UPDATE feedback SET combo = (SELECT c.id FROM tag_combos c WHERE c.tagset ="
+    " COALESCE(feedback.tagset, '') AND c.themeset = COALESCE(feedback.themeset, ''))"
+    " WHERE tagset IS NOT NULL OR themeset IS NOT NULL",
+)
+
+
 def _unreadable(path: Path, exc: BaseException) -> Exception:
     if err := storage_error(exc, path.parent):
         return err  # a full disk or a read-only folder: the file itself is fine
@@ -127,6 +137,9 @@ class SQLiteFeedbackStore(SQLFeedbackStore):
             raise _unreadable(self.path, exc) from exc
         with self.engine.begin() as conn:
             ensure_tables(conn, FEEDBACK_TABLES)
+            if getattr(self, "_fill_combos", False):  # a store from before the column
+                conn.exec_driver_sql(_FILL_COMBOS[0])
+                conn.exec_driver_sql(_FILL_COMBOS[1])
 
     def _complete_file(self) -> None:
         """An older file completed in place: the first id scheme migrated, columns added."""
@@ -157,6 +170,9 @@ class SQLiteFeedbackStore(SQLFeedbackStore):
                     db.execute("ALTER TABLE feedback ADD COLUMN themeset TEXT")
                     if "theme_members" in tables:
                         db.execute(f"UPDATE feedback SET themeset = ({_THEMESET_OF_ID})")
+            self._fill_combos = "feedback" in tables and "combo" not in _columns(db, "feedback")
+            if self._fill_combos:
+                db.execute("ALTER TABLE feedback ADD COLUMN combo INTEGER")
             db.execute(f"PRAGMA user_version = {VERSION}")
             db.commit()
         finally:
