@@ -300,3 +300,13 @@ def test_db_upgrade_and_a_database_behind_or_unreachable(
     assert main(["db", "upgrade"]) != 0
     err = capsys.readouterr()
     assert "cannot be reached" in err.err + err.out and "s3cret" not in err.err + err.out
+
+
+def test_db_copy_says_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.delenv("CX_DATABASE_URL", raising=False)
+    assert main(["db", "copy", "--to", "postgresql://cx@127.0.0.1:1/none"]) != 0
+    err = capsys.readouterr().err
+    assert "Nothing to copy" in err and "feedback.sqlite" in err and "Traceback" not in err
