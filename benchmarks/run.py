@@ -281,6 +281,7 @@ def storage_only(args: argparse.Namespace) -> None:
         results = json.loads(path.read_text()) if path.is_file() else {}
         old = results.get("storage", {}).get("runs", {})
         res["runs"] = old | res["runs"]  # a size measured before and not now keeps its figures
+        res["notes"] = results.get("storage", {}).get("notes", [])
         results["storage"] = res
         path.write_text(json.dumps(results, indent=2) + "\n")
         storage_speed.write_section(ROOT / "BENCHMARKS.md", storage_speed.storage_markdown(res))

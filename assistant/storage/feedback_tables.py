@@ -50,6 +50,9 @@ Index("feedback_source", feedback.c.source)
 # The analytics' filters (issue #22): ratings, and the file's own segment column.
 Index("feedback_rating", feedback.c.rating)
 Index("feedback_segment", func.lower(feedback.c.segment))
+# How records were tagged, counted per request (and the corpus's size with it): read from
+# this narrow index alone, never from the wide rows.
+Index("feedback_tagged_by", feedback.c.tagged_by, feedback.c.source)
 
 tag_combos = Table(
     "tag_combos", metadata,

@@ -387,7 +387,7 @@ class SQLFeedbackStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(origin, func.count()).where(self.corpus_where(include))
                                 .group_by(origin))  # fmt: skip
-            return dict(rows.all())
+            return dict(sorted(rows.all()))  # the same order from every backend
 
     @_guarded
     def all_tags(self, include: str | None = None) -> list[tuple[str, str, str]]:
@@ -755,7 +755,7 @@ class SQLFeedbackStore:
             rows = conn.execute(select(mode, func.count()).select_from(
                 feedback.outerjoin(linked, linked.c.record_id == feedback.c.id))
                 .group_by(mode))  # fmt: skip
-            return dict(rows.all())
+            return dict(sorted(rows.all()))  # the same order from every backend
 
     # -- synthetic copies (the benchmark) -----------------------------------------------------
     @_guarded
