@@ -195,7 +195,8 @@ tags, themes and ratings (dates over 600 days), opened by a process of its own a
 assistant opens it (PostgreSQL: `CX_DATABASE_URL`). The summary is aggregated on the server:
 one GROUP BY over the records by their numbered tag and theme sets, then a few indexed
 queries for the top pains' ids and quotes. PostgreSQL 15, a throw-away local server
-({s["pg_options"]}), after VACUUM ANALYZE; SQLite after ANALYZE. "Again": a second summary in the same process.
+({s["pg_options"]}), after VACUUM ANALYZE; SQLite after ANALYZE. "Again": a second summary
+in the same process.
 
 | records | backend | summary | again | process with start-up | peak RSS | load | target |
 |---:|---|---:|---:|---:|---:|---:|---|
