@@ -7,8 +7,9 @@ Writes benchmarks/results.json and BENCHMARKS.md. Run: `.venv/bin/python benchma
 `--only qa|feedback|slack` measures one part and updates its figures, keeping the others
 from the last full run: `qa` the methodology (index both renderings, QA against the
 baseline, `ask` latency), `feedback` the feedback tools (benchmarks/feedback_speed.py),
-`slack` the Slack load mix, `storage` the pain summary over 1M and 10M synthetic records on
-PostgreSQL and SQLite (benchmarks/storage_speed.py; `--records`, `--from-data`, `--pg-url`).
+`slack` the Slack load mix and the acknowledgement latency while Slack misbehaves, `storage`
+the pain summary over 1M and 10M synthetic records on PostgreSQL and SQLite
+(benchmarks/storage_speed.py; `--records`, `--from-data`, `--pg-url`).
 """
 
 from __future__ import annotations
@@ -137,6 +138,60 @@ def slack_load(kb: KnowledgeBase) -> dict:
     }
 
 
+def slack_faults(kb: KnowledgeBase) -> dict:
+    """Acknowledgement latency while Slack misbehaves (the review's cases): 17 mentions into
+    threads the process has not seen, then /cx help and a button click, (a) with
+    conversations.replies answering 429 Retry-After 20, (b) with every Web API call taking
+    8 s, (c) with Slack refusing connections; for (c) also how long the 17 answers took to
+    arrive once Slack was back, and whether each came exactly once."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from slack_harness import FORM, answers, event, start_bot, thread_of, wait_until
+
+    def mentions(tag: str) -> list[str]:
+        return [event("app_mention.json", f"Ev{tag}{i}", ts=f"1700000400.{i:06d}",
+                      thread_ts=f"1700000300.{i:06d}", user=f"U0B{i}", text="<@U0BOT> help")
+                for i in range(17)]  # fmt: skip
+
+    def extra(bot) -> list[tuple[str, str]]:  # noqa: ANN001
+        slash = (ROOT / "tests" / "fixtures" / "slack" / "slash_cx.txt").read_text().strip()
+        slash = slash.replace("RESPONSE_URL", f"{bot.slack.base}/response/x")
+        return [(slash.replace("text=pains+warranty", "text=help"), FORM)]
+
+    out: dict = {"date": date.today().isoformat(), "load_avg_1m": round(os.getloadavg()[0], 1)}
+    for name in ("rate_limited", "slow_8s", "down"):
+        folder = WORK / f"faults-{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        bot = start_bot(kb, folder / "r.sqlite", cx_slack_api_timeout_s=20.0)
+        bot.slack.wait_for("auth.test")
+        if name == "rate_limited":
+            bot.slack.rate_limit["conversations.replies"] = 17
+            bot.slack.retry_after["conversations.replies"] = "20"
+        elif name == "slow_8s":
+            bot.slack.delays["*"] = 8.0
+        else:
+            bot.slack.stop()
+        acks = [bot.post(b)[1] for b in mentions(name)]
+        acks += [bot.post(b, c)[1] for b, c in extra(bot)]
+        ms = sorted(x * 1000 for x in acks)
+        out[name] = {"ack_p50_ms": round(pct(ms, 0.5), 1), "ack_max_ms": round(ms[-1], 1)}
+        if name == "down":
+            back = time.monotonic()
+            bot.slack.start()
+            threads = [f"1700000300.{i:06d}" for i in range(17)]
+
+            def counts(slack=bot.slack, threads=threads) -> list[int]:  # noqa: ANN001
+                return [sum(1 for _, p in answers(slack) if thread_of(slack, p) == t)
+                        for t in threads]  # fmt: skip
+
+            wait_until(lambda: all(counts()), timeout=300, what="answers")
+            out[name]["answered_after_back_s"] = round(time.monotonic() - back, 1)
+            time.sleep(1.0)
+            out[name]["answered_once_each"] = all(n == 1 for n in counts())
+        bot.slack.delays.clear()
+        bot.close()
+    return out
+
+
 def methodology_qa(kb: KnowledgeBase, settings: Settings) -> dict:
     """Index both renderings, then the QA set's answerable questions: our unit retrieval
     against LangChain's plain Chroma retriever over the same chunks with the same embedder,
@@ -254,6 +309,7 @@ def main() -> None:
     kb.tag_feedback(progress=False)
     res |= feedback_figures()
     res["slack"] = slack_load(kb)
+    res["slack_faults"] = slack_faults(kb)
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
 
     results.write_text(json.dumps(res, indent=2) + "\n")
@@ -302,10 +358,11 @@ def slack_only() -> None:
     path = ROOT / "benchmarks" / "results.json"
     res = json.loads(path.read_text())
     res["slack"] = slack_load(kb)
+    res["slack_faults"] = slack_faults(kb)
     path.write_text(json.dumps(res, indent=2) + "\n")
     write_markdown(res)
     shutil.rmtree(WORK, ignore_errors=True)
-    print(json.dumps(res["slack"], indent=2))
+    print(json.dumps({"slack": res["slack"], "slack_faults": res["slack_faults"]}, indent=2))
 
 
 def feedback_markdown(f: dict, ok) -> str:  # noqa: ANN001
@@ -350,6 +407,25 @@ their tags, themes and ratings; dates over 600 days), in a process of its own. B
 """
 
 
+def faults_rows(f: dict | None) -> str:
+    """BENCHMARKS.md rows for slack_faults (none before it was first measured)."""
+    if not f:
+        return ""
+    ok = lambda v, t: "✅" if v < t else "❌"  # noqa: E731
+    cases = {"rate_limited": "conversations.replies 429, Retry-After 20",
+             "slow_8s": "every Web API call takes 8 s", "down": "Slack refusing connections"}
+    rows = ""
+    for key, what in cases.items():
+        c = f[key]
+        rows += (f"| Slack ack p50 / max, 17 mentions into unseen threads + /cx, {what} "
+                 f"({f['date']}, load average {f['load_avg_1m']}) | {c['ack_p50_ms']} / "
+                 f"{c['ack_max_ms']} ms | < 1 s {ok(c['ack_max_ms'], 1000)} |\n")
+    d = f["down"]
+    rows += (f"| Slack back after an outage: the 17 stored answers delivered (each exactly "
+             f"once: {d['answered_once_each']}) | {d['answered_after_back_s']} s | |\n")
+    return rows
+
+
 def write_markdown(r: dict) -> None:
     ok = lambda v, t: "✅" if v < t else "❌"  # noqa: E731
     o, b, sl = r["ours"], r["baseline_langchain_chroma"], r["slack"]
@@ -374,7 +450,7 @@ embeddings, embedded Chroma); the methodology figures (index, retrieval, `ask`) 
 | Slack ack max of /cx help, light question, click (heavy lane full) | {sl["mix_ack_max_ms"]} ms | < 1 s {ok(sl["mix_ack_max_ms"], 1000)} |
 | Slack: light question answered, heavy ones still running then | {sl["light_answer_s"]} s, {sl["heavy_still_running_when_light_answered"]} of 20 | < 10 s {ok(sl["light_answer_s"], 10)} |
 | Slack: all 20 heavy answered (each exactly once: {sl["heavy_answered_once_each"]}; queue notes shown: {sl["queue_notes"]}) | {sl["all_heavy_answered_s"]} s | |
-| peak RSS | {r["peak_rss_mb"]:.0f} MB | < 1.5 GB {ok(r["peak_rss_mb"], 1536)} |
+{faults_rows(r.get("slack_faults"))}| peak RSS | {r["peak_rss_mb"]:.0f} MB | < 1.5 GB {ok(r["peak_rss_mb"], 1536)} |
 
 ## Methodology retrieval against a baseline (same embedder, same chunks, same {n} questions)
 

@@ -113,22 +113,32 @@ class Bot:
         self.http.close()
         self.server.shutdown()
         self.server.server_close()
-        self.ctx.intake.close()
+        self.ctx.close()
         self.slack.close()
 
 
-def start_bot(kb: KnowledgeBase, ratings: Path, **settings: Any) -> Bot:
-    slack = FakeSlack()
+# Short waits, so that retries, deadlines and leases play out within a test.
+FAST = {"cx_slack_retry_base_s": 0.2, "cx_slack_retry_max_s": 1.0, "cx_slack_late_retry_s": 0.5,
+        "cx_slack_lease_s": 5.0, "cx_slack_api_timeout_s": 5.0, "cx_slack_listener_threads": 4}
+
+
+def start_bot(
+    kb: KnowledgeBase, ratings: Path, slack: FakeSlack | None = None, **settings: Any
+) -> Bot:
+    """The real app over HTTP against a FakeSlack; its job table and outbox live in
+    `state.sqlite` beside `ratings` (a second bot on the same folder resumes them)."""
+    slack = slack or FakeSlack()
     s = kb.settings.model_copy(update={
         "slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET,
         "slack_api_url": slack.api_url, "cx_allowed_users": "U0ALLOWED", "cx_contact": "#cx-team",
-        **settings,
+        "cx_database_url": f"sqlite:///{ratings.parent / 'state.sqlite'}", **FAST, **settings,
     })  # fmt: skip
     kb = type(kb)(settings=s, embedder=kb.embedder, client=kb.client)
     conversations = Conversations(Agent(kb), AccessPolicy(s, Registry()), RatingsStore(ratings))
     conversations.warm_up()  # as `cx-assistant slack` does before it serves
     ctx = BotContext(conversations=conversations, settings=s)
-    server = make_server(build_app(ctx), "127.0.0.1", free_port(), s)
+    build_app(ctx)
+    server = make_server(ctx.front, "127.0.0.1", free_port(), s)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
     return Bot(slack, ctx, url, server)
@@ -148,11 +158,12 @@ def is_answer(params: dict[str, Any]) -> bool:
 
 
 def answers(slack: FakeSlack) -> list[tuple[str, dict[str, Any]]]:
-    """(method, params) of every call that delivered an answer, in order."""
+    """(method, params) of every call that delivered an answer, in order (a call Slack
+    refused, a 429 or an error, delivered nothing)."""
     methods = ("chat.postMessage", "chat.update", "chat.stopStream")
     with slack._lock:
         calls = list(slack.calls)
-    return [(m, p) for m, p in calls if m in methods and is_answer(p)]
+    return [(m, p) for m, p in calls if m in methods and is_answer(p) and "_refused" not in p]
 
 
 def wait_answers(slack: FakeSlack, count: int = 1, timeout: float = 90.0) -> list[dict]:

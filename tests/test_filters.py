@@ -233,3 +233,12 @@ def test_segment_cues_find_who_wrote_a_comment():
     assert BOOK.segments_mentioned(comment) == ["students", "elderly"]
     assert BOOK.segments_mentioned("hay choi game nen can may manh") == ["gamers"]
     assert BOOK.segments_mentioned("chơi game mượt") == []  # a topic, not a person
+
+
+def test_a_source_name_is_never_read_as_a_filter():
+    # A file's source name may hold "survey", "facebook", a year or "5 sao": the summary of
+    # an uploaded file must not say "Not applied: channel" (or filter by them) for it.
+    plain = parse_filters("pains source:upload-slack-uabc-store-survey-2024-fbq")
+    assert plain.unsupported == [] and plain.start is None and plain.matched == []
+    asked = parse_filters("pains from facebook source:upload-slack-uabc-shop-xyz")
+    assert asked.unsupported == ["channel"]  # only when someone asked for a channel

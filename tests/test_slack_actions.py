@@ -59,7 +59,9 @@ def test_a_vote_replayed_from_another_channel_counts_nothing(bot, tmp_path):
            container={"type": "message", "message_ts": "1700000001.000900",
                       "channel_id": "C0OTHER", "is_ephemeral": False})  # fmt: skip
     told = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert told["channel"] == "C0OTHER" and "no longer available" in told["text"]
+    # The refusal says why (the answer is there; the vote is in the wrong place).
+    assert told["channel"] == "C0OTHER" and "no longer available" not in told["text"]
+    assert "only in the conversation where the answer was given" in told["text"]
     assert bot.ctx.ratings.tally(answer_id) == (0, 0) and bot.slack.of("chat.update") == []
 
 

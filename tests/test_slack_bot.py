@@ -14,6 +14,7 @@ from slack_harness import (
     blocks_of,
     event,
     sign,
+    start_bot,
     text_of,
     thread_of,
     wait_answers,
@@ -91,19 +92,41 @@ def test_slash_command_acks_then_answers_privately_with_a_share_button(bot):
 
 def test_feedback_tools_are_refused_to_users_without_access(bot):
     bot.post(event("message_im.json", user="U0OTHER"))
-    update = bot.slack.wait_for("chat.update")[0]
-    shown = text_of(update)
+    shown = text_of(wait_answers(bot.slack)[0])
     assert "not available to you here" in shown and "#cx-team" in shown
 
 
-def test_direct_messages_outside_threads_are_one_conversation(bot):
+def test_a_top_level_dm_gets_a_thread_of_its_own_in_the_agent_view(bot):
+    # Agent view (the manifest's, CX_SLACK_AGENT_VIEW): the answer, its status and its title
+    # go into a thread under the message; a follow-up in that thread continues it.
     bot.post(event("message_im.json", "Ev0D1", text="five warranty drop-off"))
-    bot.slack.wait_for("chat.update")
-    bot.post(event("message_im.json", "Ev0D2", text="còn giao hàng thì sao?",
-                   ts="1700000002.000500"))  # fmt: skip
-    updates = bot.slack.wait_for("chat.update", 2)
-    assert "thread_ts" not in bot.slack.of("chat.postMessage")[0]  # answered in place
-    assert "Theo dõi đơn hàng" in text_of(updates[-1])  # the five questions again, for delivery
+    first = wait_answers(bot.slack)[0]
+    ts = "1700000001.000200"
+    assert first["thread_ts"] == ts and first["channel"] == "D0DIRECT"
+    assert bot.slack.of("assistant.threads.setStatus")[0]["thread_ts"] == ts
+    assert bot.slack.wait_for("assistant.threads.setTitle")[0]["thread_ts"] == ts
+    follow = event("assistant_user_message.json", "Ev0D2", text="còn giao hàng thì sao?",
+                   channel="D0DIRECT", thread_ts=ts, ts="1700000002.000500")  # fmt: skip
+    bot.post(follow)
+    answers_ = wait_answers(bot.slack, 2)
+    assert thread_of(bot.slack, answers_[-1]) == ts
+    assert "Theo dõi đơn hàng" in text_of(answers_[-1])  # the five questions, for delivery
+
+
+def test_direct_messages_outside_threads_are_one_conversation_in_the_older_view(
+    full_kb, tmp_path
+):
+    bot = start_bot(full_kb, tmp_path / "r.sqlite", cx_slack_agent_view=False)
+    try:
+        bot.post(event("message_im.json", "Ev0D1", text="five warranty drop-off"))
+        bot.slack.wait_for("chat.update")
+        bot.post(event("message_im.json", "Ev0D2", text="còn giao hàng thì sao?",
+                       ts="1700000002.000500"))  # fmt: skip
+        updates = bot.slack.wait_for("chat.update", 2)
+        assert "thread_ts" not in bot.slack.of("chat.postMessage")[0]  # answered in place
+        assert "Theo dõi đơn hàng" in text_of(updates[-1])  # the five questions, for delivery
+    finally:
+        bot.close()
 
 
 def test_follow_up_in_a_channel_thread_without_a_mention(bot):
@@ -183,6 +206,7 @@ def test_summarize_button_answers_for_the_shared_file_only(bot):
     bot.post(body, content_type="application/x-www-form-urlencoded")
     shown = text_of(wait_answers(bot.slack)[0])
     assert "2 of " in shown or "2 trên " in shown  # the scope line: the file's 2 comments
+    assert "Not applied" not in shown and "Không áp dụng" not in shown  # nobody asked
 
 
 def test_errors_are_short_for_the_user_and_logged_in_full(bot, caplog):

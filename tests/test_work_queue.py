@@ -22,6 +22,9 @@ def test_light_requests_do_not_wait_behind_heavy_ones():
         q.submit(f"u{i}", "heavy", _blocker(started, gate, f"h{i}"))
     q.submit("u9", "light", done.set)
     assert done.wait(2)  # while all heavy work is stuck
+    deadline = time.monotonic() + 2  # the heavy worker may not have been scheduled yet
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert started == ["h0"]
     gate.set()
     q.close()

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
 MAX_TOOL_CALLS = 8  # per answer: a model that calls tools in a loop is stopped, not served
-MAX_ANSWER_CHARS = 12_000  # a runaway answer is cut, not posted as dozens of messages
+MAX_ANSWER_CHARS = 60_000  # a runaway answer is cut; a long one is shown whole (Slack: split)
 
 SYSTEM_PROMPT = """You are the CX Assistant for customer-experience practitioners of a \
 Vietnamese phone and electronics retailer.

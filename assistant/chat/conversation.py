@@ -53,7 +53,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Requester:
     """Who asks. `shared`: a conversation others see (a channel), not a DM, a group DM or
-    an assistant thread. `operator`: the person running the assistant at a terminal."""
+    an assistant thread. `external`: the conversation includes people from another
+    organisation (a Slack Connect channel). `operator`: the person running the assistant at
+    a terminal."""
 
     user: str = ""
     surface: str = "cli"
@@ -61,6 +63,7 @@ class Requester:
     operator: bool = False
     inline_charts: bool = False  # the surface shows pictures inside the conversation
     place: str = ""  # where a shared copy of an answer would go (a channel id); "" = nowhere
+    external: bool = False
 
 
 class AccessPolicy:
@@ -69,7 +72,8 @@ class AccessPolicy:
     Feedback-derived tools (and file ingest): the operator always; when `CX_ALLOWED_USERS`
     lists users, those users anywhere and nobody else; when it is empty, everyone but only in
     shared conversations (a private chat does not leak the customers' words to one person
-    without anyone seeing it)."""
+    without anyone seeing it). Never, for anyone, in a conversation that includes people from
+    another organisation, unless `CX_EXTERNAL_FEEDBACK` allows it."""
 
     def __init__(self, settings: Settings, registry: Registry) -> None:
         self.settings = settings
@@ -78,6 +82,8 @@ class AccessPolicy:
     def feedback_allowed(self, who: Requester) -> bool:
         if who.operator:
             return True
+        if who.external and not self.settings.cx_external_feedback:
+            return False
         users = self.settings.allowed_users
         return who.user in users if users else who.shared
 

@@ -125,8 +125,47 @@ class Settings(BaseSettings):
         "a 'try again' note."
     )
     cx_slack_listener_threads: int = Field(
-        16, ge=2, description="Threads that acknowledge Slack requests (Bolt's listener pool); "
-        "they never run answers."
+        16, ge=2, description="Threads that take acknowledged Slack requests from the job "
+        "table and do their Slack side (thread history, the conversation's facts, routing); "
+        "acknowledging never waits for them, and they never run answers."
+    )
+    cx_slack_agent_view: bool = Field(
+        True, description="The app uses Slack's agent view (manifest `agent_view`): suggested "
+        "prompts are set without a thread, top-level DMs are answered in a thread of their "
+        "own. False: the older assistant view."
+    )
+    cx_external_feedback: bool = Field(
+        False, description="Answer the feedback tools (customer quotes, counts) in "
+        "conversations that include people from another organisation (Slack Connect)."
+    )
+    cx_slack_deadline_s: float = Field(
+        300.0, gt=0, description="Seconds a reply is retried before it counts as late; a late "
+        "reply keeps being retried and, once delivered, tells its asker it comes late."
+    )
+    cx_slack_retry_base_s: float = Field(
+        1.0, gt=0, description="First wait before a failed Slack call is tried again (doubled "
+        "each time, up to CX_SLACK_RETRY_MAX_S; a 429's Retry-After wins)."
+    )
+    cx_slack_retry_max_s: float = Field(
+        60.0, gt=0, description="Longest wait between two tries of a Slack call."
+    )
+    cx_slack_late_retry_s: float = Field(
+        30.0, gt=0, description="Wait between tries of a late reply (past CX_SLACK_DEADLINE_S)."
+    )
+    cx_slack_lease_s: float = Field(
+        60.0, gt=0, description="Lease of a claimed job or outgoing message: renewed while "
+        "its process works on it; once it runs out (the process died) another takes it."
+    )
+    cx_slack_drain_s: float = Field(
+        20.0, ge=0, description="On SIGTERM: seconds to finish the work in hand before handing "
+        "the rest back to the job table (the next start resumes it)."
+    )
+    cx_slack_api_timeout_s: float = Field(
+        20.0, gt=0, description="Seconds one Slack Web API call may take."
+    )
+    cx_slack_info_ttl_s: float = Field(
+        600.0, gt=0, description="Seconds a conversation's facts (conversations.info: type, "
+        "shared with another organisation) are cached."
     )
     cx_slack_max_body_bytes: int = Field(
         1_000_000, ge=1024, description="HTTP mode: largest request body accepted (413 beyond)."

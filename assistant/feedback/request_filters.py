@@ -364,6 +364,9 @@ def _bounds(n: int, pre: str | None, post: str | None) -> tuple[int | None, int 
     return n, n
 
 
+_SOURCE_TOKEN = re.compile(r"\bsource:\S+")
+
+
 class _Scan:
     """The request, folded with offsets kept, and the parts already read blanked out."""
 
@@ -392,6 +395,8 @@ def parse_filters(
     """
     book = book if book is not None else load_segments()
     scan = _Scan(text)
+    # `source:NAME` names a file (its name may hold "survey", "2024", "5 sao"): not a filter.
+    scan.matches(_SOURCE_TOKEN)
     out = ParsedFilters()
     periods: list[tuple[date | None, date | None, int, int]] = []
     _absolute_periods(scan, periods)

@@ -32,8 +32,9 @@ def _create(*names: str) -> Callable[[Connection], None]:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "the version table", _create("schema_version")),
     # Issue #22: feedback records, tags, themes, links, segments; answers and votes.
-    (10, "the feedback store", _create(*(t.name for t in FEEDBACK_TABLES))),
-    (11, "answers, votes and shares", _create(*(t.name for t in RATINGS_TABLES))),
+    (2, "the feedback store", _create(*(t.name for t in FEEDBACK_TABLES))),
+    (3, "answers, votes and shares", _create(*(t.name for t in RATINGS_TABLES))),
+    (4, "Slack delivery: jobs, outbox, event ids", _create("jobs", "outbox", "slack_events")),
 ]
 
 

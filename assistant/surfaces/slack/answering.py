@@ -1,14 +1,15 @@
-"""Answering in Slack, off the acknowledging threads.
+"""Answering in Slack, on the answer workers.
 
-A listener only builds an `AskJob` and hands it to `submit`: the answer runs on the shared
-work queue (heavy and light lanes, a per-user limit), and a request that must wait gets a
-note with its place in the queue. A worker then shows a status (assistant.threads.setStatus
-with loading messages; a "Working on it…" message where there is no thread or the status
-call fails), streams the answer in LLM mode (chat.startStream/appendStream/stopStream, the
-buttons added at stop), or posts it whole, uploads its chart and deletes the file.
-
-Slack's own errors are never the model's: a failed or rate-limited stream call is retried
-after Retry-After, and the final answer is always posted whole when streaming did not finish.
+A listener (on a dispatcher, see service.py) builds an `AskJob` and hands it to `submit`:
+the answer runs on the shared work queue (heavy and light lanes, a per-user limit), and a
+request that must wait gets a note with its place in the queue. A worker then shows a
+status (assistant.threads.setStatus with loading messages; a "Working on it…" message where
+there is no thread or the status call fails), streams the answer in LLM mode
+(chat.startStream/appendStream/stopStream, the buttons added at stop), and stores the reply
+in the outbox with its job (service.finish): the senders deliver it, retried until Slack
+takes it. Status, notes and stream chunks are shown live and never wait: a failed one is
+skipped. A stream that Slack stops taking (an outage) is replaced with the whole answer
+from the outbox when Slack is back.
 """
 
 from __future__ import annotations
@@ -16,23 +17,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
 
 from assistant.core.answers import Answer
 from assistant.core.text import Lang, detect_lang
+from assistant.storage.outbox import Outgoing
 from assistant.surfaces.slack.blocks import LABELS, answer_messages, note, tail_blocks
 from assistant.surfaces.slack.context import BotContext
+from assistant.surfaces.slack.delivery import classify, retry_after
+from assistant.surfaces.slack.facts import Facts
 from assistant.surfaces.slack.mrkdwn import escape, safe_markdown
+from assistant.surfaces.slack.service import JobHandle
 
 log = logging.getLogger(__name__)
 MAX_STREAM_TEXT = 11_000  # chat.stopStream takes at most 12,000 characters of markdown
 QUEUE_NOTE_AFTER_S = 1.0
+STATUS_RETRY_S = 300.0  # a channel that refused setStatus is asked again after this
 
 
 @dataclass
@@ -41,7 +47,7 @@ class AskJob:
     thread_ts: str | None  # the thread to answer in; None: in place (a DM outside threads)
     user: str
     text: str  # plain text (see incoming.plain_text)
-    shared: bool  # a conversation others see (a channel)
+    facts: Facts  # what Slack says about the conversation (type, external)
     team: str = ""
     note: str = ""  # markdown put before the answer (files it could not read)
     place: str = ""  # where Share posts the answer; "" = no Share button
@@ -49,6 +55,8 @@ class AskJob:
     lang: Lang | None = None
     status: bool = True  # show assistant.threads.setStatus while working (threads only)
     lane: str = "light"  # set by submit: heavy (feedback summaries) or light
+    response_url: str = ""  # set: a private reply through it (/cx), not a thread message
+    handle: JobHandle | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.conversation:
@@ -60,35 +68,55 @@ class AskJob:
             self.lang = detect_lang(self.text) if self.text.strip() else "en"
 
 
-def submit(ctx: BotContext, client: Any, job: AskJob) -> None:
+def items_for(
+    ctx: BotContext, job: AskJob, messages: list[dict], placeholder: str | None = None
+) -> list[Outgoing]:
+    """A reply's messages as outgoing items: the first replaces the placeholder (if any),
+    the rest follow in the thread; a /cx reply goes through its response_url."""
+    base = {"channel": job.channel, "thread_ts": job.thread_ts, "user": job.user,
+            "ask": ctx.conversations.title(job.text), "lang": job.lang}  # fmt: skip
+    items = []
+    for n, message in enumerate(messages):
+        if job.response_url:
+            items.append(Outgoing("respond", {**base, **message,
+                                              "response_url": job.response_url}))
+        elif n == 0 and placeholder:
+            items.append(Outgoing("update", {**base, **message, "ts": placeholder}))
+        else:
+            items.append(Outgoing("post", {**base, **message}))
+    return items
+
+
+def submit(ctx: BotContext, job: AskJob) -> None:
     """Queue an answer (called from a listener: returns at once; chat/intake.py routes and
     queues it). A request that has waited QUEUE_NOTE_AFTER_S without starting gets a note
     with its place in the queue; its answer then replaces that note."""
     labels = LABELS[job.lang or "en"]
-    queued = QueueNote(client, job)
+    job.handle = ctx.hand_off()
+    queued = QueueNote(ctx, job)
 
     def on_queued(ahead: int) -> None:
         queued.schedule(labels["queued"].format(n=ahead) if ahead else labels["next"])
 
     def run(lane: str) -> None:
         job.lane = lane
-        answer(ctx, client, job, queued.started())
+        answer(ctx, job, queued.started())
 
     def on_refused() -> None:
-        client.chat_postMessage(channel=job.channel, thread_ts=job.thread_ts,
-                                **note(labels["busy"]))  # fmt: skip
+        ctx.finish(job.handle, items_for(ctx, job, [note(labels["busy"])]))
 
-    who = ctx.requester(job.user, job.channel, job.shared, job.place)
+    who = ctx.requester(job.user, job.facts, job.place)
     ctx.intake.submit(who, job.text, job.conversation, run, on_queued=on_queued,
                       on_refused=on_refused)  # fmt: skip
 
 
 class QueueNote:
     """The "N requests ahead of yours" note: posted only if the request is still waiting
-    after QUEUE_NOTE_AFTER_S (a wait of a moment needs no note), never after its answer."""
+    after QUEUE_NOTE_AFTER_S (a wait of a moment needs no note), never after its answer.
+    Shown live: when Slack does not take it, the answer simply comes without it."""
 
-    def __init__(self, client: Any, job: AskJob) -> None:
-        self.client, self.job = client, job
+    def __init__(self, ctx: BotContext, job: AskJob) -> None:
+        self.ctx, self.job = ctx, job
         self.ts: str | None = None
         self._state = "waiting"  # waiting -> posting -> posted, or -> started
         self._cond = threading.Condition()
@@ -105,12 +133,16 @@ class QueueNote:
             self._state = "posting"
         ts = None
         try:
-            resp = self.client.chat_postMessage(
-                channel=self.job.channel, thread_ts=self.job.thread_ts, **note(text)
-            )
-            ts = resp["ts"]
-        except Exception:
-            log.exception("posting a queue note in %s failed", self.job.channel)
+            if self.job.response_url:
+                WebhookClient(self.job.response_url, timeout=10).send_dict(
+                    {"response_type": "ephemeral", "replace_original": False, **note(text)})
+            else:
+                resp = self.ctx.api.chat_postMessage(
+                    channel=self.job.channel, thread_ts=self.job.thread_ts, **note(text)
+                )
+                ts = resp["ts"]
+        except Exception as exc:
+            log.info("posting a queue note in %s failed: %s", self.job.channel, str(exc)[:200])
         with self._cond:
             self.ts, self._state = ts, "posted"
             self._cond.notify_all()
@@ -126,40 +158,61 @@ class QueueNote:
 
 
 def set_status(
-    ctx: BotContext, client: Any, job: AskJob, text: str, loading: list[str] | None = None
+    ctx: BotContext, job: AskJob, text: str, loading: list[str] | None = None
 ) -> bool:
-    """assistant.threads.setStatus; False (logged, never raised) when Slack refuses it. A
-    channel where Slack refused it is not asked again (a note is posted there instead)."""
-    if not job.thread_ts or ctx.no_status.get(job.channel):
+    """assistant.threads.setStatus, live; False (logged, never raised) when Slack does not
+    take it. A channel where Slack refused it is not asked again for STATUS_RETRY_S (a note
+    is posted there instead); a rate limit or an outage is not remembered."""
+    if not job.thread_ts or job.response_url:
+        return False
+    until = ctx.no_status.get(job.channel)
+    if until is not None and time.monotonic() < until:
         return False
     try:
-        client.assistant_threads_setStatus(
+        ctx.api.assistant_threads_setStatus(
             channel_id=job.channel, thread_ts=job.thread_ts, status=text, loading_messages=loading
         )
         return True
-    except Exception as exc:  # not an AI app, not allowed here…
-        log.info("setStatus in %s failed: %s", job.channel, str(exc)[:200])
-        ctx.no_status[job.channel] = True
+    except Exception as exc:  # not an AI app, not allowed here, down…
+        kind, _, reason = classify(exc)
+        log.info("setStatus in %s failed: %s", job.channel, reason)
+        if kind == "permanent":
+            ctx.no_status[job.channel] = time.monotonic() + STATUS_RETRY_S
         return False
 
 
-def answer(ctx: BotContext, client: Any, job: AskJob, placeholder: str | None = None) -> None:
-    """Answer one request (on a worker)."""
+def answer(ctx: BotContext, job: AskJob, placeholder: str | None = None) -> None:
+    """Answer one request (on a worker) and store the reply with its job."""
+    handle = job.handle or JobHandle(None)
+    items: list[Outgoing] = []
+    try:
+        items = _answer(ctx, job, placeholder)
+    except Exception:  # never leave a job held without a reply
+        log.exception("answering %r in %s failed", job.text[:200], job.channel)
+        items = items_for(ctx, job, [note(escape(LABELS[job.lang or "en"]["error"]))],
+                          placeholder)  # fmt: skip
+    finally:
+        ctx.finish(handle, items)
+
+
+def _answer(ctx: BotContext, job: AskJob, placeholder: str | None) -> list[Outgoing]:
     lang: Lang = job.lang or "en"
     labels = LABELS[lang]
     loading = labels["loading_heavy" if job.lane == "heavy" else "loading"]
-    status = job.status and set_status(ctx, client, job, labels["thinking"], loading)
-    if placeholder is None and not status:
-        working = client.chat_postMessage(
-            channel=job.channel, thread_ts=job.thread_ts, **note(labels["working"])
-        )
-        placeholder = working["ts"]
+    status = job.status and set_status(ctx, job, labels["thinking"], loading)
+    if placeholder is None and not status and not job.response_url:
+        try:
+            working = ctx.api.chat_postMessage(
+                channel=job.channel, thread_ts=job.thread_ts, **note(labels["working"])
+            )
+            placeholder = working["ts"]
+        except Exception as exc:  # the answer is stored and delivered all the same
+            log.info("posting 'working on it' in %s failed: %s", job.channel, str(exc)[:200])
     stream = None
-    cleared = False
     try:
-        if ctx.settings.llm_enabled and job.thread_ts:
-            stream = Streamer(ctx, client, job)
-        who = ctx.requester(job.user, job.channel, job.shared, job.place)
+        if ctx.settings.llm_enabled and job.thread_ts and not job.response_url:
+            stream = Streamer(ctx, job)
+        who = ctx.requester(job.user, job.facts, job.place)
         reply = ctx.conversations.ask(
             job.text, job.conversation, who, on_text=stream.write if stream else None
         )
@@ -168,68 +221,41 @@ def answer(ctx: BotContext, client: Any, job: AskJob, placeholder: str | None = 
             result.answer = f"{job.note}\n\n{result.answer}"
         links = ctx.conversations.source_links()
         shareable = bool(job.place)
-        if stream is not None and stream.finish(result, answer_id, shareable, links, placeholder):
+        streamed = (stream.finish(result, answer_id, shareable, links, placeholder)
+                    if stream is not None else None)  # fmt: skip
+        if streamed is not None:
+            items = streamed
             cleared = True  # a new message clears the status
         else:
             messages = answer_messages(result, answer_id, shareable, links)
-            post(client, job, messages, placeholder)
+            items = items_for(ctx, job, messages, placeholder)
             cleared = placeholder is None
-        upload(client, job, result)
+        items += uploads(job, result)
     except Exception:
         log.exception("answering %r in %s failed", job.text[:200], job.channel)
-        if stream is not None:
-            stream.abandon()
-        post(client, job, [note(escape(labels["error"]))], placeholder)
+        items = stream.abandon() if stream is not None else []
+        if not items:  # else the stopped stream's message says it
+            items = items_for(ctx, job, [note(escape(labels["error"]))], placeholder)
         cleared = placeholder is None
-    finally:
-        if status and not cleared:
-            set_status(ctx, client, job, "")  # a chat.update does not clear it; a new message does
+    if status and not cleared:  # a chat.update does not clear it; a new message does
+        items.append(Outgoing("status", {"channel": job.channel, "thread_ts": job.thread_ts,
+                                         "status": "", "best_effort": True}))  # fmt: skip
+    return items
 
 
-def post(client: Any, job: AskJob, messages: list[dict], placeholder: str | None) -> None:
-    """The first message replaces the placeholder (if any); the rest follow in the thread."""
-    first, *rest = messages
-    if placeholder:
-        client.chat_update(channel=job.channel, ts=placeholder, **first)
-    else:
-        client.chat_postMessage(channel=job.channel, thread_ts=job.thread_ts, **first)
-    for extra in rest:
-        client.chat_postMessage(channel=job.channel, thread_ts=job.thread_ts, **extra)
-
-
-def upload(client: Any, job: AskJob, answer: Answer) -> None:
+def uploads(job: AskJob, answer: Answer) -> list[Outgoing]:
+    """The answer's charts as uploads in its thread (a private /cx reply cannot carry a
+    file: its charts are deleted)."""
+    items = []
     for attachment in answer.attachments:
-        try:
-            client.files_upload_v2(
-                channel=job.channel,
-                thread_ts=job.thread_ts,
-                file=attachment.path,
-                title=attachment.title or "chart",
-            )
-        finally:
-            Path(attachment.path).unlink(missing_ok=True)  # charts never pile up
-
-
-def _retry_after(exc: SlackApiError) -> float:
-    for key, value in (exc.response.headers or {}).items():
-        if key.lower() == "retry-after":
-            value = value[0] if isinstance(value, list) else value
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                break
-    return 1.0
-
-
-def _no_rate_limit_retries(client: WebClient) -> WebClient:
-    """The same client without the retry on 429: a streaming call must not hold the model's
-    stream for Retry-After seconds; the streamer waits out Retry-After itself."""
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        retry_handlers=[ConnectionErrorRetryHandler()],
-    )
+        if job.response_url:
+            Path(attachment.path).unlink(missing_ok=True)
+            continue
+        items.append(Outgoing("upload", {"channel": job.channel, "thread_ts": job.thread_ts,
+                                         "path": str(attachment.path),
+                                         "title": attachment.title or "chart",
+                                         "best_effort": True}))  # fmt: skip
+    return items
 
 
 class Streamer:
@@ -238,16 +264,13 @@ class Streamer:
     `write` is called on the model's thread with the text so far and never raises: a Slack
     error pauses (429: until Retry-After) or ends streaming, never the model. Text is sent
     up to the last whitespace only, made safe (escaped, no links), at most once per
-    CX_SLACK_STREAM_INTERVAL_S. `finish` stops the stream with the sources and the buttons,
-    or returns False so that the caller posts the final answer whole."""
+    CX_SLACK_STREAM_INTERVAL_S. `finish` stops the stream with the sources and the buttons
+    (live), or says what the outbox must deliver instead."""
 
-    def __init__(self, ctx: BotContext, client: Any, job: AskJob) -> None:
-        self.job = job
+    def __init__(self, ctx: BotContext, job: AskJob) -> None:
+        self.ctx, self.job = ctx, job
         self.interval = ctx.settings.cx_slack_stream_interval_s
-        self.client = client
-        self._stream_client = (
-            _no_rate_limit_retries(client) if isinstance(client, WebClient) else client
-        )
+        self.client: WebClient = ctx.api  # no 429 retries: Retry-After is waited out here
         self.stream: Any = None
         self.prefix = f"{job.note}\n\n" if job.note else ""
         self.done = ""  # text of earlier model turns
@@ -286,7 +309,7 @@ class Streamer:
         self.last = now
         try:
             if self.stream is None:
-                self.stream = self._stream_client.chat_stream(
+                self.stream = self.client.chat_stream(
                     channel=self.job.channel,
                     thread_ts=self.job.thread_ts,
                     recipient_team_id=self.job.team or None,
@@ -297,7 +320,7 @@ class Streamer:
             self.sent = upto
         except SlackApiError as exc:
             if exc.response.status_code == 429:
-                wait = _retry_after(exc)
+                wait = retry_after(exc)
                 self.retry_at = time.monotonic() + wait
                 # The stream keeps the unsent text in its buffer and sends it next time.
                 self.sent = upto
@@ -305,22 +328,28 @@ class Streamer:
             else:
                 self.broken = True
                 log.warning("streaming into %s stopped: %s", self.job.channel, exc)
+        except OSError as exc:  # Slack unreachable: the outbox delivers the whole answer
+            self.broken = True
+            log.warning("streaming into %s stopped: %s", self.job.channel, str(exc)[:200])
 
     def finish(
         self, answer: Answer, answer_id: str, shareable: bool, links: dict, placeholder: str | None
-    ) -> bool:
-        """Stop the stream with the rest of the answer, its sources and its buttons. False
-        when nothing was streamed (the caller posts the answer whole). When streaming broke
-        or the final answer is not what was streamed (an offline fallback), the streamed
-        message becomes the whole final answer."""
+    ) -> list[Outgoing] | None:
+        """Stop the stream with the rest of the answer, its sources and its buttons: []
+        when that worked. None when nothing was streamed (the caller stores the answer
+        whole). Otherwise (streaming broke, Slack is down, or the final answer is not what
+        was streamed: an offline fallback) the items that make the streamed message the
+        whole final answer: stored, delivered when Slack takes them."""
         with self._lock:
             stream, sent, text = self.stream, self.sent, self.text
             self.broken = True  # no more writes
         if stream is None or (stream.ts is None and sent == 0):
-            return False
-        final = answer.answer
+            return None
+        items: list[Outgoing] = []
         if placeholder:
-            self._delete(placeholder)
+            items.append(Outgoing("delete", {"channel": self.job.channel, "ts": placeholder,
+                                             "best_effort": True}))  # fmt: skip
+        final = answer.answer
         streamed = text[:sent].lstrip()  # the final answer is stripped
         rest = final[len(streamed) :] if final.startswith(streamed) else None
         if rest is not None and len(rest) <= MAX_STREAM_TEXT:
@@ -328,33 +357,27 @@ class Streamer:
                 blocks = tail_blocks(answer, answer_id, shareable, links)
                 self.stopped = True
                 stream.stop(markdown_text=safe_markdown(rest) or None, blocks=blocks)
-                return True
+                return items
             except Exception as exc:
                 log.warning("stopping the stream in %s failed: %s", self.job.channel, exc)
-        # Post the final answer whole, in place of what was streamed when possible.
-        messages = answer_messages(answer, answer_id, shareable, links)
-        ts = stream.ts
-        if ts and not self.stopped:
-            self._close(stream)
-        post(self.client, self.job, messages, ts)
-        return True
+        return items + self._replacement(answer_messages(answer, answer_id, shareable, links))
 
-    def abandon(self) -> None:
+    def _replacement(self, messages: list[dict]) -> list[Outgoing]:
+        """The streamed message stopped and replaced by `messages` (the outbox does it)."""
+        ts = self.stream.ts if self.stream is not None else None
+        items = items_for(self.ctx, self.job, messages)
+        if ts:
+            first = items[0]
+            items[0] = Outgoing("replace_stream", {**first.payload, "ts": ts})
+        return items
+
+    def abandon(self) -> list[Outgoing]:
+        """The answer failed: a stream that started is stopped (from the outbox)."""
         with self._lock:
             self.broken = True
             stream = self.stream
         if stream is not None and stream.ts and not self.stopped:
-            self._close(stream)
-
-    def _close(self, stream: Any) -> None:
-        self.stopped = True
-        try:
-            stream.stop()
-        except Exception as exc:
-            log.info("closing the stream in %s failed: %s", self.job.channel, exc)
-
-    def _delete(self, ts: str) -> None:
-        try:
-            self.client.chat_delete(channel=self.job.channel, ts=ts)
-        except Exception as exc:
-            log.info("removing the queue note in %s failed: %s", self.job.channel, exc)
+            return [Outgoing("replace_stream", {"channel": self.job.channel, "ts": stream.ts,
+                                                **note(escape(LABELS[self.job.lang or "en"]
+                                                              ["error"]))})]  # fmt: skip
+        return []

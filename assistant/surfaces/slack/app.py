@@ -1,36 +1,29 @@
-"""Builds the Bolt app: the Web API client, the middleware, the listeners. Nothing else."""
+"""Builds the Bolt app whose listeners run acknowledged requests on the dispatchers, and
+starts the durable service (service.py). Nothing else.
+
+The app never acknowledges anything itself (the front door did, before the job was
+stored): it runs with `process_before_response=True` on the dispatcher's thread, its
+authorize is the identity fetched at start (no auth.test per request, none at build time,
+so a start with Slack unreachable does not fail), and the signature was checked at the
+door.
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import json
+import urllib.parse
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from assistant.core.errors import ConfigError
-from assistant.core.settings import Settings
 from assistant.surfaces.slack.context import BotContext
 from assistant.surfaces.slack.listeners import register
 
 
-def web_client(settings: Settings) -> WebClient:
-    """Retries rate-limited calls after Retry-After (the default retries connections only)."""
-    kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
-    return WebClient(
-        token=settings.slack_bot_token,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
-        **kwargs,
-    )
-
-
-def build_app(ctx: BotContext) -> App:
+def build_app(ctx: BotContext, start: bool = True) -> App:
     settings = ctx.settings
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set (see the README: Slack).")
@@ -38,17 +31,47 @@ def build_app(ctx: BotContext) -> App:
         raise ConfigError(
             "HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)."
         )
+    service = ctx.svc
+    api = service.api
     app = App(
-        client=web_client(settings),
+        # Without a token: Bolt gives listeners a client with the authorized one; ours use
+        # ctx.api (no 429 retries) anyway.
+        client=WebClient(base_url=api.base_url, timeout=api.timeout,
+                         retry_handlers=api.retry_handlers),  # fmt: skip
+        authorize=lambda enterprise_id, team_id: service.authorize(),
         signing_secret=settings.slack_signing_secret or "socket-mode",
-        # HTTP mode acknowledges first and runs the listener after (Slack wants a reply in 3 s).
-        process_before_response=False,
-        # Listeners only parse, acknowledge and queue (answers run on ctx.work), so this pool
-        # is never busy for long; Bolt's default of 5 threads is shared with nothing else.
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.cx_slack_listener_threads, thread_name_prefix="slack-listener"
-        ),
+        request_verification_enabled=False,  # verified at the door, before it was stored
+        token_verification_enabled=False,
+        ssl_check_enabled=False,
+        url_verification_enabled=False,
+        process_before_response=True,  # run on the dispatcher's thread, in order
     )
-    app.use(ctx.dedupe.middleware)
+
+    @app.error
+    def on_error(error: Exception) -> None:
+        service.listener_error(error)
+
     register(app, ctx)
+    if start:
+        service.start(app)
     return app
+
+
+def on_socket_request(ctx: BotContext, client: Any, req: Any) -> None:
+    """Socket Mode: the same front door as HTTP mode (store, then acknowledge; a request
+    that could not be stored is not acknowledged, so Slack sends it again)."""
+    payload = req.payload or {}
+    if req.type == "events_api":
+        body, ctype = json.dumps(payload), "application/json"
+    else:  # slash_commands, interactive: the form body Slack would have posted
+        if req.type == "interactive":
+            body = "payload=" + urllib.parse.quote(json.dumps(payload))
+        else:
+            body = urllib.parse.urlencode({k: str(v) for k, v in payload.items()})
+        ctype = "application/x-www-form-urlencoded"
+    ack = ctx.front.accept(body, {"content-type": [ctype]})
+    if ack.status != 200:
+        return
+    answer = json.loads(ack.body) if ack.body.startswith("{") else None
+    client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id,
+                                                        payload=answer))  # fmt: skip

@@ -1,6 +1,7 @@
 """An Answer as Slack messages of Block Kit blocks, within Slack's limits.
 
-At most 50 blocks per message and 3,000 characters per section; a longer answer is split
+At most 50 blocks per message, 3,000 characters per section and MAX_MESSAGE_CHARS in all
+(Slack truncates a message's text past 40,000); a longer answer is split
 at segment boundaries (paragraphs, code fences, tables) across sections and messages. The
 first table of an answer is a native table block (Slack allows one per message), others are
 aligned text. Sources are shown once, in a context block with their titles (linked where a
@@ -28,6 +29,7 @@ from assistant.surfaces.slack.mrkdwn import (
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
+MAX_MESSAGE_CHARS = 12_000  # all the text of one message's blocks (Slack's limit: 40,000)
 MAX_CONTEXT_ELEMENTS = 10
 MAX_TABLE_ROWS, MAX_TABLE_COLUMNS = 100, 20
 
@@ -57,6 +59,9 @@ LABELS = {
         "share_nowhere": "Câu trả lời này không có kênh nào để chia sẻ.",
         "shared_already": "Câu trả lời này đã được chia sẻ vào <#{channel}>.",
         "missing": "Câu trả lời này không còn nữa.",
+        "vote_refused": "Chỉ bình chọn được trong cuộc trò chuyện nơi câu trả lời được đưa ra.",
+        "late": "_Câu trả lời cho “{question}” chưa gửi được lúc trước (Slack không nhận); đây "
+        "là câu trả lời:_",
         "share_failed": "Xin lỗi, tôi không chia sẻ được câu trả lời này. Lỗi đã được ghi lại.",
     },
     "en": {
@@ -82,6 +87,9 @@ LABELS = {
         "share_nowhere": "This answer has no channel to be shared into.",
         "shared_already": "This answer is already shared in <#{channel}>.",
         "missing": "This answer is no longer available.",
+        "vote_refused": "Votes count only in the conversation where the answer was given.",
+        "late": "_Your answer to “{question}” could not be delivered earlier (Slack did not "
+        "take it): here it is._",
         "share_failed": "Sorry, I could not share this answer. It has been logged.",
     },
 }  # fmt: skip
@@ -264,10 +272,16 @@ def answer_messages(
         tail.append(actions_block(answer_id, lang, shareable, tally))
     messages: list[list[dict]] = [list(header or [])]
     per_message = MAX_BLOCKS - len(tail)
+    tail_chars = sum(_chars(b) for b in tail)
+    size = sum(_chars(b) for b in messages[0])
     for block in sections:
-        if len(messages[-1]) >= per_message:
+        n = _chars(block)
+        full = len(messages[-1]) >= per_message or size + n + tail_chars > MAX_MESSAGE_CHARS
+        if messages[-1] and full:
             messages.append([])
+            size = 0
         messages[-1].append(block)
+        size += n
     messages[-1] = messages[-1] + tail
     out = []
     for n, blocks in enumerate(messages):
@@ -277,6 +291,17 @@ def answer_messages(
     return out
 
 
+def _chars(block: dict[str, Any]) -> int:
+    """The characters a block shows (what counts towards a message's text limit)."""
+    if block["type"] == "section":
+        return len(block["text"]["text"])
+    if block["type"] == "table":
+        return sum(len(c["text"]) for row in block["rows"] for c in row)
+    if block["type"] == "context":
+        return sum(len(e.get("text", "")) for e in block.get("elements", []))
+    return 0
+
+
 def tail_blocks(
     answer: Answer, answer_id: str, shareable: bool = False, links: Mapping[str, str] = {}  # noqa: B006
 ) -> list[dict]:
@@ -284,6 +309,11 @@ def tail_blocks(
     _, listed = split_sources(answer.answer) if answer.citations else (answer.answer, [])
     tail = [b for b in (citation_block(answer, answer.lang, links, listed),) if b]
     return tail + [actions_block(answer_id, answer.lang, shareable)]
+
+
+def note_block(mrkdwn: str) -> dict[str, Any]:
+    """A note as one section block (the caller escapes text it did not write)."""
+    return _section(mrkdwn[:MAX_SECTION])
 
 
 def note(mrkdwn: str) -> dict[str, Any]:

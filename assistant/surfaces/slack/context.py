@@ -1,11 +1,11 @@
-"""What the listeners share: the conversation layer, the settings, the de-duplicator, the
-answer workers, and small bounded caches (threads the bot is in, what each assistant thread
-is looking at, users' languages)."""
+"""What the listeners share: the conversation layer, the settings, the durable service (jobs,
+outbox, the Web API client), the answer workers, what Slack says about conversations, and
+small bounded caches (threads the bot is in, what each assistant thread is looking at,
+users' languages)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.chat.conversation import Conversations, Requester
@@ -14,17 +14,26 @@ from assistant.chat.ratings import RatingsStore
 from assistant.chat.work_queue import WorkQueue
 from assistant.core.lru import LRUMap
 from assistant.core.settings import Settings
-from assistant.surfaces.slack.dedupe import Deduplicator
+from assistant.storage.outbox import Outgoing
+from assistant.surfaces.slack.facts import ConversationFacts, Facts
+from assistant.surfaces.slack.front import FrontDoor
+from assistant.surfaces.slack.service import JobHandle, SlackService
+
+PRIVATE = Facts("im", False)  # the bot's DM and its assistant threads: only the asker
 
 
 @dataclass
 class BotContext:
     conversations: Conversations
     settings: Settings
-    dedupe: Deduplicator = field(default_factory=Deduplicator)
+    service: SlackService | None = None
     work: WorkQueue | None = None
-    # Routes a request to its lane and queues it, off the acknowledging threads.
+    # Routes a request to its lane and queues it, off the dispatching threads.
     intake: Intake = field(init=False)
+    front: FrontDoor = field(init=False)
+    facts: ConversationFacts = field(init=False)
+    # Messages answered (channel:ts): Slack sends a mention again when it is edited.
+    seen: LRUMap[str, int | None] = field(default_factory=LRUMap)
     # Threads checked after a restart: True when the bot has answered in them.
     threads: LRUMap[str, bool] = field(default_factory=LRUMap)
     # One lock per thread being read back, so messages arriving together read it once.
@@ -32,15 +41,18 @@ class BotContext:
     # Conversation -> the people who asked the bot something in it.
     askers: LRUMap[str, frozenset[str]] = field(default_factory=LRUMap)
     # Assistant threads: the channel the user is viewing (Slack's thread context).
-    viewing: LRUMap[str, str] = field(default_factory=LRUMap)
-    # Channels where Slack refused assistant.threads.setStatus: a note is posted instead.
-    no_status: LRUMap[str, bool] = field(default_factory=LRUMap)
+    viewing: LRUMap[str, dict] = field(default_factory=LRUMap)
+    # Channel -> until when (monotonic) assistant.threads.setStatus is not asked again
+    # there, after Slack refused it (a note is posted instead meanwhile).
+    no_status: LRUMap[str, float] = field(default_factory=LRUMap)
     # User id -> "vi"/"en" from the Slack locale (users.info), "" when unknown.
     locales: LRUMap[str, str] = field(default_factory=LRUMap)
 
     def __post_init__(self) -> None:
+        s = self.settings
+        if self.service is None:
+            self.service = SlackService(s)
         if self.work is None:
-            s = self.settings
             self.work = WorkQueue(
                 {"heavy": s.cx_slack_workers, "light": s.cx_slack_light_workers},
                 per_user=s.cx_slack_per_user,
@@ -48,21 +60,50 @@ class BotContext:
                 name="slack",
             )
         self.intake = Intake(self.conversations, self.work, name="slack-in")
+        self.front = FrontDoor(self.service)
+        self.facts = ConversationFacts(s.cx_slack_info_ttl_s, s.cx_slack_retry_base_s)
 
-    def background(self, fn: Callable[..., None], *args: object) -> None:
-        """Run `fn` on the intake threads (reading a thread back, routing); errors logged."""
-        self.intake.background(fn, *args)
+    @property
+    def svc(self) -> SlackService:
+        assert self.service is not None
+        return self.service
+
+    @property
+    def api(self):  # noqa: ANN201 - slack_sdk.WebClient
+        return self.svc.api
 
     @property
     def ratings(self) -> RatingsStore:
         assert self.conversations.ratings is not None
         return self.conversations.ratings
 
+    def first_time(self, key: str) -> bool:
+        """Whether the message `key` is new; the same job run again (put back while Slack
+        was down) is not a repeat."""
+        handle = self.svc.current()
+        job = handle.id if handle is not None else None
+        if self.seen.add(key, job):
+            return True
+        return job is not None and self.seen.get(key) == job
+
+    def reply(self, *items: Outgoing) -> None:
+        self.svc.reply(list(items))
+
+    def hand_off(self) -> JobHandle:
+        return self.svc.hand_off()
+
+    def finish(self, handle: JobHandle, items: list[Outgoing]) -> bool:
+        return self.svc.finish(handle, items)
+
     @staticmethod
-    def requester(user: str, channel: str, is_channel: bool, place: str = "") -> Requester:
-        """A Slack requester: public and private channels are shared; DMs (D…), group DMs
-        (G… from the legacy API, mpim) and assistant threads are private. `place`: the
+    def requester(user: str, facts: Facts, place: str = "") -> Requester:
+        """A Slack requester from Slack's facts about the conversation: public and private
+        channels are shared; DMs, group DMs and assistant threads are private; a
+        conversation with people from another organisation is external. `place`: the
         channel a shared copy of the answer would go to."""
-        shared = is_channel and not channel.startswith(("D", "G"))
-        return Requester(user=user, surface="slack", shared=shared, place=place,
-                         inline_charts=True)
+        return Requester(user=user, surface="slack", shared=facts.shared, place=place,
+                         inline_charts=True, external=facts.external)  # fmt: skip
+
+    def close(self, drain_s: float = 0.0) -> None:
+        self.svc.stop(drain_s)
+        self.intake.close()

@@ -17,9 +17,11 @@ import httpx
 from assistant.core.errors import TooLarge
 from assistant.core.text import Lang
 from assistant.feedback.readers import SUPPORTED, format_names
+from assistant.storage.outbox import Outgoing
 from assistant.surfaces.slack.blocks import SUMMARIZE_FILE, note
-from assistant.surfaces.slack.context import BotContext
+from assistant.surfaces.slack.context import PRIVATE, BotContext
 from assistant.surfaces.slack.mrkdwn import escape
+from assistant.surfaces.slack.service import RetryLater
 
 log = logging.getLogger(__name__)
 NOTE = {
@@ -86,7 +88,6 @@ def download(url: str, token: str, limit: int) -> bytes:
 
 def ingest_shared_file(
     ctx: BotContext,
-    client: Any,
     *,
     f: dict[str, Any],
     channel: str,
@@ -94,46 +95,56 @@ def ingest_shared_file(
     user: str,
     lang: Lang,
     text: str = "",
-) -> None:
+) -> list[Outgoing]:
     """Validate and ingest a feedback file shared in a private chat; offer its summary.
     `text`: the message that came with it (it may ask to add the file to the shared corpus).
-    Runs on a worker (download and ingest take seconds)."""
+    Runs on a worker (download and ingest take seconds); returns the replies to store."""
     t = TEXT[lang]
     name = Path(f.get("name") or "file").name
     limit = ctx.settings.cx_max_upload_bytes
+    said: list[Outgoing] = []
 
-    def say(text: str, blocks: list | None = None) -> None:
+    def say(text: str, blocks: list | None = None) -> list[Outgoing]:
         msg = note(text) if blocks is None else {"text": text, "blocks": blocks}
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **msg)
+        said.append(Outgoing("post", {"channel": channel, "thread_ts": thread_ts, "user": user,
+                                      "ask": source_name, "lang": lang, **msg}))  # fmt: skip
+        return said
 
-    who = ctx.requester(user, channel, is_channel=False)
+    source_name = "file"
+    who = ctx.requester(user, PRIVATE)
     if not ctx.conversations.policy.may_ingest(who):
         outcome = ctx.conversations.ingest_file(Path(name), who, lang)  # the refusal text
-        say(escape(outcome.refused))
-        return
+        return say(escape(outcome.refused))
     size = int(f.get("size") or 0)
     try:
         if size > limit:
             raise TooLarge(size)
         url = f.get("url_private_download") or f["url_private"]
-        data = download(url, ctx.settings.slack_bot_token or "", limit)
+        try:
+            data = download(url, ctx.settings.slack_bot_token or "", limit)
+        except httpx.TransportError as exc:  # Slack unreachable: the file waits for it
+            raise RetryLater(ctx.settings.cx_slack_retry_base_s, str(exc)[:200]) from exc
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                raise RetryLater(ctx.settings.cx_slack_retry_base_s, str(exc)[:200]) from exc
+            raise
         with tempfile.TemporaryDirectory(prefix="cx-upload-") as folder:
             # The raw upload may hold personal data: it lives only while it is ingested.
             path = Path(folder) / name
             path.write_bytes(data)
             share = ctx.conversations.asks_to_share(text)
             outcome = ctx.conversations.ingest_file(path, who, lang, share=share)
+    except RetryLater:
+        raise
     except TooLarge as exc:
         mb = 1024 * 1024
-        say(escape(t["too_large"].format(size=exc.size / mb, limit=limit / mb)))
-        return
+        return say(escape(t["too_large"].format(size=exc.size / mb, limit=limit / mb)))
     except Exception:
         log.exception("ingesting shared file %s failed", name[:100])
-        say(escape(t["unreadable"]))
-        return
+        return say(escape(t["unreadable"]))
     if outcome.report is None:
-        say(escape(outcome.refused))
-        return
+        return say(escape(outcome.refused))
+    source_name = outcome.report.source
     report = outcome.report
     errors = "\n".join(
         t["line"].format(line=e.line, field=escape(str(e.field)), message=escape(str(e.message)))
@@ -150,7 +161,7 @@ def ingest_shared_file(
         "value": report.source,
         "text": {"type": "plain_text", "text": t["summarize"]},
     }
-    say(
+    return say(
         summary[:3000],
         [
             {"type": "section", "text": {"type": "mrkdwn", "text": summary[:3000],
@@ -161,14 +172,22 @@ def ingest_shared_file(
 
 
 def run_ingest(
-    ctx: BotContext, client: Any, *, f: dict, channel: str, thread_ts: str | None, user: str,
+    ctx: BotContext, *, f: dict, channel: str, thread_ts: str | None, user: str,
     lang: Lang, text: str = "",
 ) -> None:  # fmt: skip
-    """Ingest on the heavy lane: downloading and indexing take seconds."""
+    """Ingest on the heavy lane: downloading and indexing take seconds. The report is stored
+    with the request's job (and delivered from the outbox)."""
     assert ctx.work is not None
+    handle = ctx.hand_off()
 
     def job() -> None:
-        ingest_shared_file(ctx, client, f=f, channel=channel, thread_ts=thread_ts, user=user,
-                           lang=lang, text=text)  # fmt: skip
+        items: list[Outgoing] = []
+        try:
+            items = ingest_shared_file(ctx, f=f, channel=channel, thread_ts=thread_ts,
+                                       user=user, lang=lang, text=text)  # fmt: skip
+        except RetryLater as exc:  # the request goes back to the job table, due later
+            ctx.svc.retry_later(handle, exc.delay, str(exc))
+            return
+        ctx.finish(handle, items)
 
     ctx.work.submit(user, "heavy", job)

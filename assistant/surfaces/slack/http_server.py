@@ -5,20 +5,24 @@ request must state its length (411), a sane one (400), at most CX_SLACK_MAX_BODY
 (413, body unread); it has CX_SLACK_READ_TIMEOUT_S to arrive; at most
 CX_SLACK_MAX_CONNECTIONS are served at once (503 beyond, threads never pile up). The
 signature is checked here, before the body is decoded or logged, and nothing of an
-unverified request is logged (Bolt would log the whole body at INFO).
+unverified request is logged (Bolt would log the whole body at INFO). A verified request
+goes to the front door (front.py), which stores it and acknowledges: nothing here waits on
+Slack. GET /healthz reports the bot's health (503 when it stopped: a revoked token, an
+uninstall).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from assistant.core.settings import Settings
+from assistant.surfaces.slack.front import FrontDoor
 
 PATH = "/slack/events"
 log = logging.getLogger(__name__)
@@ -61,7 +65,7 @@ class BoundedServer(ThreadingHTTPServer):
 
 
 def make_server(
-    app: App, host: str, port: int, settings: Settings | None = None
+    front: FrontDoor, host: str, port: int, settings: Settings | None = None
 ) -> ThreadingHTTPServer:
     s = settings or Settings(_env_file=None)
     max_body = s.cx_slack_max_body_bytes
@@ -81,6 +85,19 @@ def make_server(
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.close_connection = True
+            if self.path.split("?")[0] != "/healthz":
+                self.reply(404)
+                return
+            try:
+                report = front.service.report()
+            except Exception as exc:  # the job table cannot be read
+                report = {"status": "stopped", "reason": f"database: {type(exc).__name__}"}
+            status = 503 if report["status"] == "stopped" else 200
+            self.reply(status, json.dumps(report).encode(),
+                       {"Content-Type": ["application/json"]})  # fmt: skip
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             self.close_connection = True
@@ -119,7 +136,8 @@ def make_server(
                 self.reply(400)
                 return
             headers = {k.lower(): [v] for k, v in self.headers.items()}
-            resp = app.dispatch(BoltRequest(body=body, headers=headers))
-            self.reply(resp.status, (resp.body or "").encode("utf-8"), resp.headers)
+            ack = front.accept(body, headers)
+            self.reply(ack.status, ack.body.encode("utf-8"),
+                       {"Content-Type": [ack.content_type]} if ack.body else None)  # fmt: skip
 
     return BoundedServer((host, port), Handler, s.cx_slack_max_connections)

@@ -4,7 +4,9 @@ Conversation memory lives in the process. After a restart a follow-up in an exis
 would find none, so the first reply seen in such a thread reads the thread once
 (conversations.replies), tells whether the bot answered there, and rebuilds the memory from
 its question/answer pairs. The result is cached per thread, so a thread the bot is not in
-costs one call, not one per message.
+costs one call, not one per message. It runs on a dispatcher, never on the thread that
+acknowledged; when Slack rate limits or cannot be reached, a mention is answered without
+the history, and a reply that only the history can decide waits (its job is put back).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import threading
 from typing import Any
 
 from assistant.surfaces.slack.context import BotContext
+from assistant.surfaces.slack.delivery import classify
 from assistant.surfaces.slack.incoming import plain_text
+from assistant.surfaces.slack.service import wait_for_slack
 
 log = logging.getLogger(__name__)
 HUMAN_SUBTYPES = (None, "file_share", "thread_broadcast")
@@ -52,15 +56,16 @@ def turns_of(
 
 def bot_in_thread(
     ctx: BotContext,
-    client: Any,
     channel: str,
     thread_ts: str,
     *,
     bot_user: str | None,
     bot_id: str | None,
     before: str,
+    strict: bool = False,
 ) -> bool:
-    """Whether the bot has answered in this thread; rebuilds its memory if it was lost."""
+    """Whether the bot has answered in this thread; rebuilds its memory if it was lost.
+    `strict`: when Slack cannot say now, raise RetryLater instead of answering False."""
     conversation = f"{channel}:{thread_ts}"
     if ctx.conversations.has_history(conversation):
         return True
@@ -74,13 +79,12 @@ def bot_in_thread(
         known = ctx.threads.get(conversation)
         if known is not None:
             return known
-        return _read_thread(ctx, client, channel, thread_ts, conversation,
-                            bot_user=bot_user, bot_id=bot_id, before=before)  # fmt: skip
+        return _read_thread(ctx, channel, thread_ts, conversation, bot_user=bot_user,
+                            bot_id=bot_id, before=before, strict=strict)  # fmt: skip
 
 
 def _read_thread(
     ctx: BotContext,
-    client: Any,
     channel: str,
     thread_ts: str,
     conversation: str,
@@ -88,12 +92,15 @@ def _read_thread(
     bot_user: str | None,
     bot_id: str | None,
     before: str,
+    strict: bool,
 ) -> bool:
     try:
-        resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
+        resp = ctx.api.conversations_replies(channel=channel, ts=thread_ts, limit=200)
         messages = list(resp.get("messages") or [])
-    except Exception as exc:  # not allowed, not found, rate limited: treat as unknown
-        log.info("reading thread %s failed: %s", conversation, str(exc)[:200])
+    except Exception as exc:  # not allowed, not found, rate limited: not cached
+        log.info("reading thread %s failed: %s", conversation, classify(exc)[2])
+        if strict:
+            wait_for_slack(exc, ctx.settings.cx_slack_retry_base_s)
         return False
     inside = any(_from_bot(m, bot_user, bot_id) for m in messages)
     turns, askers = turns_of(messages, bot_user, bot_id, before)
