@@ -39,6 +39,7 @@ from assistant.storage import open_engine, upgrade
 from assistant.storage.event_ids import EventIds
 from assistant.storage.jobs import Job, JobStore
 from assistant.storage.outbox import Outbox, Outgoing
+from assistant.storage.shared_state import StoppedTeams
 from assistant.surfaces.slack.delivery import Sender, classify
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,8 @@ class SlackService:
         self.sender_api = api_client(settings, retries=False)
         self.health = Health()
         self.identity: Identity | None = None
-        self.stopped_teams: set[str] = set()
+        # Shared: an uninstall seen by one instance stops every instance sharing the store.
+        self.stopped_teams = StoppedTeams(self.engine)
         self.app: Any = None  # the Bolt app whose listeners run the jobs (app.py)
         self._held: dict[int, JobHandle] = {}
         self._held_lock = threading.Lock()
@@ -284,7 +286,7 @@ class SlackService:
             if ident is not None and bots and ident.bot_user not in bots:
                 log.info("tokens_revoked in %s names other tokens than the bot's", team)
                 return
-        self.stopped_teams.add(team)
+        self.stopped_teams.add(team, kind)
         jobs, replies = self.jobs.drop_team(team), self.outbox.drop_team(team)
         log.warning("Slack: %s for workspace %s: %d request(s) and %d reply(ies) dropped; "
                     "nothing more is answered there", kind, team, jobs, replies)  # fmt: skip
