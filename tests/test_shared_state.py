@@ -74,3 +74,21 @@ def test_one_holder_of_a_lock_at_a_time(engines):
             pass
     with exclusive(engines[1], "index"):  # released
         pass
+
+
+def test_a_second_indexer_against_the_same_database_is_refused(
+    tmp_path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    """Machines sharing CX_DATABASE_URL: `index` waits for the one running, then gives up
+    saying why (the data folders differ, so only the database lock can tell)."""
+    from assistant.surfaces.cli import main
+
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "other-machine"))
+    monkeypatch.setenv("CX_DATABASE_URL", pg_url)
+    monkeypatch.setenv("CX_WRITE_LOCK_TIMEOUT_S", "0.2")
+    engine = open_engine(Settings(_env_file=None, cx_data_dir=tmp_path, cx_database_url=pg_url))
+    upgrade(engine)
+    with exclusive(engine, "cx-assistant index"):
+        assert main(["index", "--only", "atlas", "--quiet"]) == 2
+    assert "Another `cx-assistant index` is running" in capsys.readouterr().err
+    engine.dispose()

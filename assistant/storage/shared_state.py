@@ -162,35 +162,50 @@ class LockHeld(Exception):
 
 
 @contextmanager
-def exclusive(engine: Engine, name: str, stale_s: float = 6 * 3600) -> Iterator[None]:
-    """Hold the lock `name` for the block, or raise LockHeld at once. PostgreSQL: a session
-    advisory lock (released by the server when the holder's connection dies). SQLite: a row
-    in `locks` (a holder that died without deleting it is overtaken after `stale_s`)."""
-    me = f"{socket.gethostname()}:{os.getpid()}"
+def exclusive(
+    engine: Engine, name: str, wait_s: float = 0.0, stale_s: float = 6 * 3600
+) -> Iterator[None]:
+    """Hold the lock `name` for the block, waiting up to `wait_s` for its holder, else raise
+    LockHeld. PostgreSQL: a session advisory lock (the server releases it when the holder's
+    connection dies). SQLite: a row in `locks` (a holder that died without deleting it is
+    overtaken after `stale_s`). Only writers take it: readers never wait."""
+    deadline = time.monotonic() + wait_s
     if engine.dialect.name == "postgresql":
         key = zlib.crc32(name.encode())  # a stable number per name
         with engine.connect() as conn:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                conn.commit()
+                if time.monotonic() >= deadline:
+                    raise LockHeld(name, "")
+                time.sleep(min(1.0, wait_s))
             conn.commit()
-            if not got:
-                raise LockHeld(name, "")
             try:
                 yield
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()
         return
-    now = time.time()
-    with engine.begin() as conn:
-        conn.execute(delete(locks).where(locks.c.name == name, locks.c.until < now))
-        try:
-            with conn.begin_nested():
-                conn.execute(locks.insert().values(name=name, owner=me, until=now + stale_s))
-        except IntegrityError:
-            owner = conn.execute(select(locks.c.owner).where(locks.c.name == name)).scalar()
-            raise LockHeld(name, str(owner or "")) from None
+    me = f"{socket.gethostname()}:{os.getpid()}:{id(deadline)}"
+    while (holder := _take_row(engine, name, me, stale_s)) is not None:
+        if time.monotonic() >= deadline:
+            raise LockHeld(name, holder)
+        time.sleep(min(1.0, wait_s))
     try:
         yield
     finally:
         with engine.begin() as conn:
             conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == me))
+
+
+def _take_row(engine: Engine, name: str, me: str, stale_s: float) -> str | None:
+    """None when `me` now holds the lock row, else its holder."""
+    now = time.time()
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(locks).where(locks.c.name == name, locks.c.until < now))
+            conn.execute(locks.insert().values(name=name, owner=me, until=now + stale_s))
+        return None
+    except IntegrityError:
+        with engine.connect() as conn:
+            owner = conn.execute(select(locks.c.owner).where(locks.c.name == name)).scalar()
+        return str(owner or "")
