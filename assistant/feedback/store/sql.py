@@ -692,7 +692,13 @@ class SQLFeedbackStore:
                 # One link per journey and record, the last given (the table's key).
                 rows = {(rid, lk.journey): lk for rid, lks in part for lk in lks}
                 if rows:
-                    conn.execute(links.insert(), [
+                    # Upserted: instances sharing the store may link the same new records
+                    # at once (ensure_links), each after its own delete.
+                    put = insert_for(conn, links)
+                    put = put.on_conflict_do_update(
+                        index_elements=["record_id", "journey"],
+                        set_={k: put.excluded[k] for k in ("step", "score", "method")})
+                    conn.execute(put, [
                         {"record_id": r, "journey": j, "step": lk.step, "score": lk.score,
                          "method": lk.why} for (r, j), lk in rows.items()])  # fmt: skip
                 conn.execute(mark, [{"record_id": rid, "mode": mode} for rid, _ in part])
