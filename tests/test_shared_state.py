@@ -11,6 +11,7 @@ from assistant.agent.memory import StoredMemory, Turn
 from assistant.core.settings import Settings
 from assistant.storage import open_engine, upgrade
 from assistant.storage.shared_state import (
+    ConversationTurns,
     LockHeld,
     SeenMessages,
     StoppedTeams,
@@ -52,6 +53,16 @@ def test_a_message_is_taken_by_one_job_and_its_rerun_elsewhere_still_answers(eng
     assert b.first_time("msg:C1:1.0", 7)  # job 7 again, its first holder died
     b.forget("msg:C1:1.0")
     assert a.first_time("msg:C1:1.0", 9)
+    assert b.forget_before(3600) == 0 and b.forget_before(-1) == 1  # pruned when old
+    assert b.first_time("msg:C1:1.0", 10)
+
+
+def test_the_memory_of_idle_threads_is_pruned(engines):
+    memory = StoredMemory(engines[0])
+    memory.add("C1:1.0", Turn("q", "a", "t", {}))
+    turns = ConversationTurns(engines[1], 10)
+    assert turns.forget_before(3600) == 0 and memory.turns("C1:1.0")
+    assert turns.forget_before(-1) == 1 and memory.turns("C1:1.0") == []
 
 
 def test_askers_and_stopped_workspaces_are_seen_by_every_instance(engines):

@@ -39,10 +39,11 @@ from assistant.storage import open_engine, upgrade
 from assistant.storage.event_ids import EventIds
 from assistant.storage.jobs import Job, JobStore
 from assistant.storage.outbox import Outbox, Outgoing
-from assistant.storage.shared_state import StoppedTeams
+from assistant.storage.shared_state import ConversationTurns, SeenMessages, StoppedTeams
 from assistant.surfaces.slack.delivery import Sender, classify
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY_S = 600.0  # the shared tables are pruned this often by each instance
 QUEUE = "slack"
 POLL_S = 0.5  # jobs and replies stored by another process, or due after a wait
 
@@ -424,14 +425,24 @@ class SlackService:
 
     def _lease_loop(self) -> None:
         every = max(0.2, self.settings.cx_slack_lease_s / 3)
+        pruned = 0.0
         while not self._closed.wait(every):
             with self._held_lock:
                 ids = list(self._held)
             try:
                 self.jobs.extend(ids, self.settings.cx_slack_lease_s)
-                self.events.forget_before(6 * 3600)
+                if time.monotonic() - pruned > PRUNE_EVERY_S:
+                    pruned = time.monotonic()
+                    self.prune()
             except Exception:
                 log.exception("renewing job leases failed")
+
+    def prune(self) -> None:
+        """Forget what Slack no longer re-sends (event ids, messages taken: it retries
+        within the hour) and the memory of threads idle for a week."""
+        self.events.forget_before(6 * 3600)
+        SeenMessages(self.engine).forget_before(6 * 3600)
+        ConversationTurns(self.engine, 0).forget_before(7 * 86400)
 
     # -- outbox ---------------------------------------------------------------------------
 
