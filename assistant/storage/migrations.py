@@ -35,6 +35,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "the feedback store", _create(*(t.name for t in FEEDBACK_TABLES))),
     (3, "answers, votes and shares", _create(*(t.name for t in RATINGS_TABLES))),
     (4, "Slack delivery: jobs, outbox, event ids", _create("jobs", "outbox", "slack_events")),
+    # Issue #22, phase 2: state that several instances share.
+    (5, "conversation memory, seen messages, askers, stopped workspaces, locks",
+     _create("conversation_turns", "seen_messages", "thread_askers", "stopped_teams", "locks")),
 ]
 
 

@@ -6,7 +6,8 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     parts = args.only or ["methodology", "atlas", "feedback"]
     progress = not args.quiet
     out: dict[str, Any] = {}
-    with kb.writing():
+    with _one_indexer(settings), kb.writing():
         if "methodology" in parts:
             out["methodology"] = kb.index_methodology(progress=progress).model_dump()
         if "atlas" in parts:
@@ -62,6 +63,33 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if out.get("completed"):
         print(_completed_line(out["completed"]))
     return 0
+
+
+@contextmanager
+def _one_indexer(settings: Settings) -> Iterator[None]:
+    """One `index` at a time across every machine sharing CX_DATABASE_URL (a PostgreSQL
+    advisory lock; the data folder's own lock only covers one machine). Readers (the bots,
+    `ask`) never take it. Without a shared database the data folder's lock is enough."""
+    if not settings.cx_database_url:
+        yield
+        return
+    from assistant.core.errors import DataFolderBusyError
+    from assistant.storage import open_engine, upgrade
+    from assistant.storage.shared_state import LockHeld, exclusive
+
+    engine = open_engine(settings)
+    upgrade(engine)
+    try:
+        with exclusive(engine, "cx-assistant index", wait_s=settings.cx_write_lock_timeout_s):
+            yield
+    except LockHeld as exc:
+        log.warning("index lock: %s", exc)
+        raise DataFolderBusyError(
+            "Another `cx-assistant index` is running against this database and did not finish "
+            "within CX_WRITE_LOCK_TIMEOUT_S; run it again once that one has finished."
+        ) from exc
+    finally:
+        engine.dispose()
 
 
 def _completed_line(n: int) -> str:

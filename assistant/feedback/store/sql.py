@@ -776,7 +776,13 @@ class SQLFeedbackStore:
                 # One link per journey and record, the last given (the table's key).
                 rows = {(rid, lk.journey): lk for rid, lks in part for lk in lks}
                 if rows:
-                    conn.execute(links.insert(), [
+                    # Upserted: instances sharing the store may link the same new records
+                    # at once (ensure_links), each after its own delete.
+                    put = insert_for(conn, links)
+                    put = put.on_conflict_do_update(
+                        index_elements=["record_id", "journey"],
+                        set_={k: put.excluded[k] for k in ("step", "score", "method")})
+                    conn.execute(put, [
                         {"record_id": r, "journey": j, "step": lk.step, "score": lk.score,
                          "method": lk.why} for (r, j), lk in rows.items()])  # fmt: skip
                 # Every step each link speaks of, in order (a step given twice: the first).
@@ -784,8 +790,12 @@ class SQLFeedbackStore:
                 for (r, j), lk in rows.items():
                     for i, st in enumerate(lk.steps):
                         step_rows.setdefault((r, j, st), i)
-                if step_rows:
-                    conn.execute(link_steps.insert(), [
+                if step_rows:  # upserted too, for the same reason
+                    put_steps = insert_for(conn, link_steps)
+                    put_steps = put_steps.on_conflict_do_update(
+                        index_elements=["record_id", "journey", "step"],
+                        set_={"position": put_steps.excluded.position})
+                    conn.execute(put_steps, [
                         {"record_id": r, "journey": j, "step": st, "position": i}
                         for (r, j, st), i in step_rows.items()])  # fmt: skip
                 conn.execute(mark, [{"record_id": rid, "mode": mode} for rid, _ in part])
