@@ -7,7 +7,9 @@ Writes benchmarks/results.json and BENCHMARKS.md. Run: `.venv/bin/python benchma
 `--only qa|feedback|slack` measures one part and updates its figures, keeping the others
 from the last full run: `qa` the methodology (index both renderings, QA against the
 baseline, `ask` latency), `feedback` the feedback tools (benchmarks/feedback_speed.py),
-`slack` the Slack load mix and the acknowledgement latency while Slack misbehaves.
+`slack` the Slack load mix and the acknowledgement latency while Slack misbehaves, `storage`
+the pain summary over 1M and 10M synthetic records on PostgreSQL and SQLite
+(benchmarks/storage_speed.py; `--records`, `--from-data`, `--pg-url`).
 """
 
 from __future__ import annotations
@@ -254,11 +256,23 @@ def methodology_qa(kb: KnowledgeBase, settings: Settings) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["qa", "feedback", "slack"],
+    parser.add_argument("--only", choices=["qa", "feedback", "slack", "storage"],
                         help="measure one part, keep the other figures")  # fmt: skip
-    only = parser.parse_args().only
+    parser.add_argument("--records", type=int, nargs="+", default=[1_000_000, 10_000_000],
+                        help="storage: sizes of the synthetic stores")  # fmt: skip
+    parser.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"],
+                        choices=["postgresql", "sqlite"], help="storage: which backends")
+    parser.add_argument("--from-data", type=Path, help="storage: a data folder already "
+                        "indexed (its feedback.sqlite is resampled; default: index one)")
+    parser.add_argument("--pg-url", help="storage: a PostgreSQL server to use (its user may "
+                        "create databases); default: a throw-away local one")  # fmt: skip
+    args = parser.parse_args()
+    only = args.only
     if only == "slack":
         slack_only()
+        return
+    if only == "storage":
+        storage_only(args)
         return
     shutil.rmtree(WORK, ignore_errors=True)
     settings = Settings(_env_file=None, cx_data_dir=WORK / "data", cx_corpus_dir=ROOT / "corpus")
@@ -302,6 +316,33 @@ def main() -> None:
     write_markdown(res)
     shutil.rmtree(WORK, ignore_errors=True)
     print(json.dumps(res, indent=2))
+
+
+def storage_only(args: argparse.Namespace) -> None:
+    """`run.py --only storage`: the pain summary over synthetic stores of each size on both
+    backends (benchmarks/storage_speed.py); updates its part of results.json and its section
+    of BENCHMARKS.md. Large: 10M records take about 10 GB of disk and many minutes to load."""
+    from benchmarks import storage_speed
+
+    work = WORK / "storage"
+    for n in args.records:  # written after each size: the 10M loads take long
+        shutil.rmtree(work, ignore_errors=True)
+        load = round(os.getloadavg()[0], 1)
+        res = storage_speed.storage_figures([n], work, args.from_data, args.pg_url,
+                                            tuple(args.backends))  # fmt: skip
+        res |= {"date": date.today().isoformat(), "load_avg_1m": load,
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                           f"Python {platform.python_version()}"}  # fmt: skip
+        path = ROOT / "benchmarks" / "results.json"
+        results = json.loads(path.read_text()) if path.is_file() else {}
+        old = results.get("storage", {}).get("runs", {})
+        res["runs"] = old | res["runs"]  # a size measured before and not now keeps its figures
+        res["notes"] = results.get("storage", {}).get("notes", [])
+        results["storage"] = res
+        path.write_text(json.dumps(results, indent=2) + "\n")
+        storage_speed.write_section(ROOT / "BENCHMARKS.md", storage_speed.storage_markdown(res))
+        shutil.rmtree(work, ignore_errors=True)
+        print(json.dumps(res, indent=2))
 
 
 def slack_only() -> None:
@@ -430,7 +471,15 @@ A pain summary reads each record's rating, date and tags in one scan of SQLite; 
 are clustered when feedback is tagged and stored, never while someone waits; nothing is
 re-embedded.
 """
-    (ROOT / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+    markdown = ROOT / "BENCHMARKS.md"
+    kept = markdown.read_text(encoding="utf-8") if markdown.is_file() else ""
+    from benchmarks.storage_speed import HEADING
+
+    if HEADING in kept:  # measured apart (--only storage, not in a full run): kept
+        start = kept.index(HEADING)
+        end = kept.find("\n## ", start + len(HEADING))
+        text = text.rstrip("\n") + "\n\n" + kept[start : end + 1 if end >= 0 else None]
+    markdown.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

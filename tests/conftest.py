@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -161,3 +163,40 @@ def bot(full_kb, tmp_path):
     bot = start_bot(full_kb, tmp_path / "r.sqlite")
     yield bot
     bot.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():  # noqa: ANN201 - tests/pg_server.PostgresServer
+    """A real PostgreSQL server on 127.0.0.1 for the run (tests/pg_server.py): the team
+    backend's tests run against it. Skipped, saying why, only where the machine has no
+    PostgreSQL server binaries at all."""
+    from pg_server import PostgresServer, server_bindir
+
+    bindir = server_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine: "
+                    "install the `postgresql` package to run the team-backend tests")
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres, request: pytest.FixtureRequest) -> Iterator[str]:  # noqa: ANN001
+    """A new, empty database on the session's server for one test; dropped after it."""
+    from sqlalchemy import create_engine, text
+
+    name = f"t{abs(hash(request.node.nodeid)) % 10**12}_{os.getpid()}"
+    admin = create_engine(_psycopg(postgres.url("postgres")), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield postgres.url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)

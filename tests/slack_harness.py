@@ -133,7 +133,10 @@ def start_bot(
         "slack_api_url": slack.api_url, "cx_allowed_users": "U0ALLOWED", "cx_contact": "#cx-team",
         "cx_database_url": f"sqlite:///{ratings.parent / 'state.sqlite'}", **FAST, **settings,
     })  # fmt: skip
-    kb = type(kb)(settings=s, embedder=kb.embedder, client=kb.client)
+    # The jobs and outbox live in that database; the knowledge base keeps its feedback in its
+    # own folder (with CX_DATABASE_URL set, issue #22 stores feedback in the database too).
+    kb_settings = s.model_copy(update={"cx_database_url": kb.settings.cx_database_url})
+    kb = type(kb)(settings=kb_settings, embedder=kb.embedder, client=kb.client)
     conversations = Conversations(Agent(kb), AccessPolicy(s, Registry()), RatingsStore(ratings))
     conversations.warm_up()  # as `cx-assistant slack` does before it serves
     ctx = BotContext(conversations=conversations, settings=s)

@@ -45,7 +45,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "index": {"core", "index"},
     "methodology": {"core", "index", "methodology"},
     "atlas": {"core", "index", "atlas"},
-    "feedback": {"core", "index", "atlas", "feedback"},
+    "feedback": {"core", "storage", "index", "atlas", "feedback"},  # storage: its SQL tables
     "kb": _DOMAINS,
     "agent": _DOMAINS | {"agent"},
     "chat": _DOMAINS | {"agent", "chat"},

@@ -81,12 +81,16 @@ def test_slash_command_acks_then_answers_privately_with_a_share_button(bot):
     resp, seconds = bot.post(body, content_type="application/x-www-form-urlencoded")
     assert resp.status_code == 200 and seconds < 3
     assert "Working on it" in resp.text
-    posted = bot.slack.wait_for("/response/cmd1")[-1]
-    payload = json.loads(posted["body"])
-    assert payload["response_type"] == "ephemeral"
+    # A long answer comes in several private messages; the last carries the buttons.
+    replies = bot.slack.wait_for("/response/cmd1")
+    while not any(b["type"] == "actions" for b in json.loads(replies[-1]["body"])["blocks"]):
+        replies = bot.slack.wait_for("/response/cmd1", count=len(replies) + 1)
+    payloads = [json.loads(r["body"]) for r in replies]
+    assert all(p["response_type"] == "ephemeral" for p in payloads)
     actions = [
-        e["action_id"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]
-    ]
+        e["action_id"] for b in payloads[-1]["blocks"] if b["type"] == "actions"
+        for e in b["elements"]
+    ]  # fmt: skip
     assert "answer_share" in actions and "answer_feedback_up" in actions
 
 

@@ -1,10 +1,13 @@
-"""The job table, the outbox and the event-id claims of the relational store (SQLite here;
-the same statements run on PostgreSQL): a job is claimed by one worker at a time, taken
-again when its lease runs out, done only by its holder; a reply's messages go out in order;
-a reply past its deadline comes marked late; an event id is claimed once."""
+"""The job table, the outbox and the event-id claims of the relational store, on both
+backends (SQLite, and a real PostgreSQL from tests/pg_server.py): a job is claimed by one
+worker at a time, taken again when its lease runs out, done only by its holder; a reply's
+messages go out in order; a reply past its deadline comes marked late; an event id is
+claimed once."""
 
 import threading
 import time
+
+import pytest
 
 from assistant.core.settings import Settings
 from assistant.storage import open_engine, upgrade
@@ -13,14 +16,19 @@ from assistant.storage.jobs import JobStore
 from assistant.storage.outbox import Outbox, Outgoing
 
 
-def _engine(tmp_path):
-    engine = open_engine(Settings(_env_file=None, cx_data_dir=tmp_path))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN201 - an upgraded Engine
+    settings = Settings(_env_file=None, cx_data_dir=tmp_path)
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        settings = settings.model_copy(update={"cx_database_url": url})
+    engine = open_engine(settings)
     upgrade(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
-def test_each_job_is_claimed_by_one_worker_even_when_many_claim_at_once(tmp_path):
-    engine = _engine(tmp_path)
+def test_each_job_is_claimed_by_one_worker_even_when_many_claim_at_once(engine):
     ids = [JobStore(engine, "front").enqueue("slack", {"n": i}, "T0") for i in range(40)]
     claimed: list[int] = []
     lock = threading.Lock()
@@ -39,8 +47,7 @@ def test_each_job_is_claimed_by_one_worker_even_when_many_claim_at_once(tmp_path
     assert sorted(claimed) == ids  # every job once, none twice
 
 
-def test_an_expired_lease_is_taken_again_and_only_the_holder_completes(tmp_path):
-    engine = _engine(tmp_path)
+def test_an_expired_lease_is_taken_again_and_only_the_holder_completes(engine):
     dead, alive = JobStore(engine, "dead"), JobStore(engine, "alive")
     job_id = dead.enqueue("slack", {"q": "help"})
     assert [j.id for j in dead.claim("slack", lease_s=0.2)] == [job_id]
@@ -53,8 +60,7 @@ def test_an_expired_lease_is_taken_again_and_only_the_holder_completes(tmp_path)
     assert alive.counts("slack") == {"done": 1}
 
 
-def test_a_released_job_waits_its_delay_and_a_dropped_team_is_not_claimed(tmp_path):
-    engine = _engine(tmp_path)
+def test_a_released_job_waits_its_delay_and_a_dropped_team_is_not_claimed(engine):
     store = JobStore(engine, "me")
     first = store.enqueue("slack", {}, "T0")
     store.enqueue("slack", {}, "T9")
@@ -66,8 +72,7 @@ def test_a_released_job_waits_its_delay_and_a_dropped_team_is_not_claimed(tmp_pa
     assert [j.id for j in store.claim("slack", 30)] == [first]
 
 
-def test_a_replys_messages_go_out_in_order_and_late_ones_are_marked(tmp_path):
-    engine = _engine(tmp_path)
+def test_a_replys_messages_go_out_in_order_and_late_ones_are_marked(engine):
     box = Outbox(engine, "sender")
     with engine.begin() as conn:
         box.add(conn, "r1", [Outgoing("post", {"n": 0}), Outgoing("post", {"n": 1})],
@@ -84,8 +89,7 @@ def test_a_replys_messages_go_out_in_order_and_late_ones_are_marked(tmp_path):
     assert [(p.grp, p.seq) for p in box.claim(lease_s=30, limit=10)] == [("r1", 1)]
 
 
-def test_an_event_id_is_claimed_once(tmp_path):
-    engine = _engine(tmp_path)
+def test_an_event_id_is_claimed_once(engine):
     one, two = EventIds(engine), EventIds(engine)
     assert one.claim("Ev0ONCE") and not two.claim("Ev0ONCE") and two.claim("Ev0OTHER")
     assert one.forget_before(-1) == 2 and one.claim("Ev0ONCE")

@@ -95,7 +95,8 @@ class Agent:
     ) -> None:
         self.kb = kb
         self.registry = registry or Registry()
-        self.memory = memory or ConversationMemory(
+        # `is None`, not `or`: an empty memory has no length and is still the one given.
+        self.memory = memory if memory is not None else ConversationMemory(
             max_conversations=kb.settings.cx_memory_conversations
         )
         self._router: Router | None = None

@@ -1,5 +1,6 @@
 """What a conversation remembers: its last turns and the frame of its last request, per
-conversation id."""
+conversation id (in the process, or in the relational store when several instances share
+one)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
 from assistant.agent.frame import Frame
 from assistant.core.lru import LRUMap
+from assistant.storage.shared_state import ConversationTurns
 
 MEMORY_TURNS = 10  # messages kept per conversation
 
@@ -55,3 +59,32 @@ class ConversationMemory:
 
     def __len__(self) -> int:
         return len(self._turns)
+
+
+class StoredMemory(ConversationMemory):
+    """Conversation memory in the relational store (`conversation_turns`), for several
+    instances sharing CX_DATABASE_URL: a thread started on one and continued on another
+    keeps its context. No in-process copy: it could be stale once another instance adds a
+    turn, so every read goes to the database."""
+
+    def __init__(self, engine: Engine, window: int = MEMORY_TURNS) -> None:
+        super().__init__(window)
+        self._store = ConversationTurns(engine, window)
+
+    def add(self, conversation: str, turn: Turn) -> None:
+        # The frame as JSON (dates as ISO text, read back by the tools' inputs).
+        frame = turn.frame.model_dump(mode="json") if turn.frame else None
+        self._store.add(conversation, {"question": turn.question, "answer": turn.answer,
+                                       "tool": turn.tool, "args": turn.args, "frame": frame})
+
+    def turns(self, conversation: str) -> list[Turn]:
+        return [Turn(str(t.get("question", "")), str(t.get("answer", "")),
+                     str(t.get("tool", "")), dict(t.get("args") or {}),
+                     Frame.model_validate(t["frame"]) if t.get("frame") else None)
+                for t in self._store.last(conversation)]  # fmt: skip
+
+    def forget(self, conversation: str) -> None:
+        self._store.forget(conversation)
+
+    def __len__(self) -> int:
+        return self._store.count()

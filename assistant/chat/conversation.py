@@ -28,7 +28,7 @@ from assistant.agent.agent import Agent, Request
 from assistant.agent.memory import MEMORY_TURNS, Turn
 from assistant.agent.registry import Registry
 from assistant.agent.router import OUT_OF_SCOPE
-from assistant.chat.ratings import RatingsStore
+from assistant.chat.ratings import RatingsStore, open_ratings_store
 from assistant.core.answers import Answer
 from assistant.core.errors import (
     AssistantError,
@@ -271,7 +271,7 @@ class Conversations:
         return cls(
             agent=agent,
             policy=AccessPolicy(settings, agent.registry),
-            ratings=RatingsStore(settings.ratings_db) if ratings else None,
+            ratings=open_ratings_store(settings) if ratings else None,
         )
 
     def ask(

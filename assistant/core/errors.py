@@ -21,6 +21,11 @@ class FeedbackDatabaseError(IndexNotReadyError):
     """The tabular copy of the feedback (SQLite) cannot be read; the message names the file."""
 
 
+class DatabaseError(AssistantError):
+    """The relational store (CX_DATABASE_URL) cannot be reached, is behind the code's schema,
+    or a copy to it failed; the message names the database (never its password) and the fix."""
+
+
 class ChromaUnavailableError(AssistantError):
     """The Chroma server did not answer (in time, or as a Chroma server); names the settings."""
 

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     )
     cx_write_lock_timeout_s: float = Field(
         3600.0, gt=0, description="Seconds an ingest, index or chat upload waits for another "
-        "one writing in the same data folder before it gives up."
+        "one writing in the same data folder (an index: or against the same CX_DATABASE_URL) "
+        "before it gives up."
     )
     cx_database_url: str | None = Field(
         None,

@@ -8,11 +8,12 @@ what they say. A filter that cannot be applied is reported, never dropped.
 
 Private sources (files shared in a chat and not added to the shared corpus) count only when
 the `source` filter names them: a whole-corpus answer and its corpus_total never include
-them (the rule itself: SQLiteFeedbackStore.corpus_where).
+them (the rule itself: SQLFeedbackStore.corpus_where).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ from assistant.core.text import fold
 from assistant.core.tools import Confidence
 from assistant.feedback.linking import Linker
 from assistant.feedback.segments import SegmentBook
-from assistant.feedback.store import FeedbackStore
+from assistant.feedback.store import FeedbackStore, RecordQuery
 from assistant.index.types import Chunk, ChunkSearch
 
 FILTER_KEYS = (
@@ -50,6 +51,8 @@ class FeedbackSource(Protocol):
     def records_of_segment(self, segment_id: str) -> set[str]: ...
 
     def records_naming_touchpoint(self, touchpoint: str) -> set[str]: ...
+
+    def segment_state(self) -> str: ...
 
     def link_feedback(self, relink: bool = False, progress: bool = True) -> dict[str, int]: ...
 
@@ -213,25 +216,45 @@ def ensure_links(kb: FeedbackSource) -> None:
         kb.link_feedback(progress=False)
 
 
-def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
-    """The records the filters keep, with ratings, dates and tags, and the scope line."""
+@dataclass
+class _Resolved:
+    """The filters resolved against the atlas and the segment book, before any record is
+    read: what both ways of selecting (a scan here, SQL in the store) start from."""
+
+    corpus_total: int
+    origins: dict[str, int] = field(default_factory=dict)
+    journey_id: str | None = None
+    steps: list[str] = field(default_factory=list)
+    linked: list[tuple[tuple[str, str | None], ...]] = field(default_factory=list)
+    aspect: str | None = None
+    segment_id: str | None = None
+    unapplied: list[str] = field(default_factory=list)
+    # A touchpoint filter: the comments naming it (whole corpus), and either those ids
+    # (`named`, enough of them) or the steps owning it (their links are in `linked`).
+    touchpoint_named: int | None = None
+    touchpoint_steps: list[str] = field(default_factory=list)
+    named: set[str] | None = None
+
+
+def _resolve(kb: FeedbackSource, f: FeedbackFilters) -> _Resolved:
     atlas = kb.atlas()
     store = kb.feedback()
-    # The shared corpus, plus the source the request names (a private upload's uploader).
-    corpus_total = store.corpus_count(f.source)
+    # The shared corpus, plus the source the request names (a private upload's uploader):
+    # one count by how each record was tagged gives its size too.
+    origins = store.tag_origins(f.source)
+    corpus_total = sum(origins.values())
     if not corpus_total:
         raise NoFeedbackError("No feedback is indexed yet. Run `cx-assistant index` first.")
-    if store.tag_origins(f.source).get("untagged") == corpus_total:
+    if origins.get("untagged") == corpus_total:
         raise NoFeedbackError("The feedback is not tagged yet. Run `cx-assistant index`.")
-    unapplied: list[str] = []
+    r = _Resolved(corpus_total=corpus_total, origins=origins)
 
     # Journey, step, stage, touchpoint: the records linked to those steps.
-    journey_id, steps, keep = None, [], None
     ensure_links(kb)  # every answer names the steps its comments speak of
     if f.journey:
         journey = atlas.find_journey(f.journey)
-        journey_id = journey.id
-        refs = [r for r in atlas.step_refs() if r.journey.id == journey.id]
+        r.journey_id = journey.id
+        refs = [x for x in atlas.step_refs() if x.journey.id == journey.id]
         if f.step:
             refs = [atlas.find_step(journey, f.step)]
         elif f.stage:
@@ -242,36 +265,31 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
                 known = ", ".join(s.id for s in journey.stages)
                 raise AssistantError(f"No stage {f.stage!r} in journey {journey.id!r}; "
                                      f"stages: {known}.")  # fmt: skip
-            refs = [r for r in refs if r.stage.id == stage.id]
-        steps = [r.ref for r in refs]
+            refs = [x for x in refs if x.stage.id == stage.id]
+        r.steps = [x.ref for x in refs]
         if f.step or f.stage:
-            keep = {rid for ref in refs
-                    for rid in store.records_linked_to(journey.id, ref.step.id)}  # fmt: skip
+            r.linked.append(tuple((journey.id, x.step.id) for x in refs))
         else:
-            keep = set(store.records_linked_to(journey.id))
-    touchpoint_named, touchpoint_steps = None, []
+            r.linked.append(((journey.id, None),))
     if f.touchpoint:
-        refs = [r for r in atlas.step_refs() if f.touchpoint in r.step.touchpoints]
+        refs = [x for x in atlas.step_refs() if f.touchpoint in x.step.touchpoints]
         if not refs:
-            known = sorted({t for r in atlas.step_refs() for t in r.step.touchpoints})
+            known = sorted({t for x in atlas.step_refs() for t in x.step.touchpoints})
             raise AssistantError(f"No step has touchpoint {f.touchpoint!r}; known: "
                                  f"{', '.join(known)}.")  # fmt: skip
-        if journey_id:
-            refs = [r for r in refs if r.journey.id == journey_id] or refs
-        steps = [r.ref for r in refs if not journey_id or r.journey.id == journey_id]
+        if r.journey_id:
+            refs = [x for x in refs if x.journey.id == r.journey_id] or refs
+        r.steps = [x.ref for x in refs if not r.journey_id or x.journey.id == r.journey_id]
         # The comments that name the touchpoint; when too few do, the comments linked to
         # the steps where it is a touchpoint, and the scope line says which it is.
         named = kb.records_naming_touchpoint(f.touchpoint)
-        touchpoint_named = len(named)
-        if touchpoint_named >= kb.settings.cx_min_evidence:
-            touched = named
+        r.touchpoint_named = len(named)
+        if r.touchpoint_named >= kb.settings.cx_min_evidence:
+            r.named = named
         else:
-            touchpoint_steps = [r.ref for r in refs]
-            touched = {rid for r in refs
-                       for rid in store.records_linked_to(r.journey.id, r.step.id)}  # fmt: skip
-        keep = touched if keep is None else keep & touched
+            r.touchpoint_steps = [x.ref for x in refs]
+            r.linked.append(tuple((x.journey.id, x.step.id) for x in refs))
 
-    aspect = None
     if f.aspect:
         found = atlas.aspect(f.aspect.upper()) or atlas.aspect(
             atlas.names().resolve("aspect", f.aspect) or ""
@@ -279,20 +297,121 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
         if found is None:
             known = ", ".join(a.id for a in atlas.taxonomy)
             raise AssistantError(f"No aspect {f.aspect!r}; aspects: {known}.")
-        aspect = found.id
+        r.aspect = found.id
 
-    segment_id, segment_ids = None, None
     if f.segment:
         book = kb.segments()
-        segment_id = f.segment if book.segment(f.segment) else next(
+        r.segment_id = f.segment if book.segment(f.segment) else next(
             iter(book.segments_mentioned(f.segment)), None
         )
         # Who wrote it: the comment names the segment, or the file's segment column does.
-        segment_ids = kb.records_of_segment(segment_id) if segment_id else set()
+        if r.segment_id is None and not store.ids_with_segment_column(f.segment):
+            r.unapplied.append(f"segment “{f.segment}” (no cue words for it; add it to "
+                               "corpus/playbook/segments.yaml)")  # fmt: skip
+    return r
+
+
+def _scope(kb: FeedbackSource, f: FeedbackFilters, r: _Resolved, total: int,
+           estimated_dates: int | None = None, left_out: int = 0) -> Scope:  # fmt: skip
+    """The scope line's facts: every filter (None when not applied), their display names,
+    N of M, how the touchpoint was read and the estimated dates counted."""
+    atlas = kb.atlas()
+    filters: dict[str, Any] = dict.fromkeys(FILTER_KEYS)
+    filters.update({
+        "journey": r.journey_id, "step": r.steps[0] if f.step and r.steps else None,
+        "aspect": r.aspect, "segment": r.segment_id or f.segment, "source": f.source,
+        "start": f.start.isoformat() if f.start else None,
+        "end": f.end.isoformat() if f.end else None,
+        "min_rating": f.min_rating, "max_rating": f.max_rating,
+    })  # fmt: skip
+    if f.stage:
+        filters["stage"] = f.stage
+    if f.touchpoint:
+        filters["touchpoint"] = f.touchpoint
+    names: dict[str, Bi] = {}
+    if r.journey_id:
+        names["journey"] = atlas.find_journey(r.journey_id).name
+    if filters["step"]:
+        located = atlas.locate(filters["step"])
+        if located:
+            names["step"] = located.step.name
+    if f.touchpoint:
+        tp_name = kb.playbook().names.touchpoints.get(f.touchpoint)
+        names["touchpoint"] = tp_name or Bi(vi=f.touchpoint, en=f.touchpoint)
+        for ref in r.touchpoint_steps:
+            located = atlas.locate(ref)
+            if located:
+                names[f"step:{ref}"] = located.step.name
+    if r.aspect:
+        names["aspect"] = atlas.aspect(r.aspect).name  # type: ignore[union-attr]
+    if r.segment_id and kb.segments().segment(r.segment_id):
+        seg_name = kb.segments().segment(r.segment_id).name  # type: ignore[union-attr]
+        names["segment"] = Bi(vi=seg_name.vi, en=seg_name.en)
+    return Scope(filters=filters, total=total, corpus_total=r.corpus_total,
+                 unapplied=r.unapplied, min_evidence=kb.settings.cx_min_evidence,
+                 names=names, touchpoint_named=r.touchpoint_named,
+                 touchpoint_steps=r.touchpoint_steps, estimated_dates=estimated_dates,
+                 exact_dates_left_out=left_out)  # fmt: skip
+
+
+class Plan(BaseModel):
+    """The records in scope as a query the store answers on the server (the analytics
+    path): nothing is read per record. `scope.total` is 0 until the caller's aggregate
+    counts it (`with_total`)."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    scope: Scope
+    query: RecordQuery
+    journey: str | None = None
+    steps: list[str] = Field(default_factory=list)
+    origins: dict[str, int] = Field(default_factory=dict, description="How records were tagged.")
+
+    def with_total(self, total: int) -> Scope:
+        return self.scope.model_copy(update={"total": total})
+
+
+def plan(kb: FeedbackSource, f: FeedbackFilters) -> Plan | None:
+    """The filters as a RecordQuery with its scope, or None
+    where the store cannot apply them: a segment whose members are not stored for the
+    current records (a read-only folder), or a touchpoint read from the comments' text
+    (its ids are kept in memory, not stored), which `select` handles in memory."""
+    r = _resolve(kb, f)
+    store = kb.feedback()
+    if r.named is not None:
+        return None
+    if r.segment_id is not None:
+        kb.records_of_segment(r.segment_id)  # stored now when they were not
+        if store.segment_state() != kb.segment_state():
+            return None
+    query = RecordQuery(
+        include=f.source, min_rating=f.min_rating, max_rating=f.max_rating,
+        linked=tuple(r.linked), segment=r.segment_id,
+        segment_column=f.segment if f.segment else None, aspect=r.aspect,
+        start=f.start, end=f.end, exact_dates=f.exact_dates,
+    )  # fmt: skip
+    # Estimated dates, as `select` counts them: those in the period, and with exact_dates
+    # those the period (or the whole scope) would hold but are left out.
+    period = bool(f.start or f.end)
+    estimated = store.count_estimated(query) if period else None
+    left_out = store.count_estimated(replace(query, exact_dates=False)) if f.exact_dates else 0
+    return Plan(scope=_scope(kb, f, r, 0, estimated, left_out), query=query,
+                journey=r.journey_id, steps=r.steps, origins=r.origins)  # fmt: skip
+
+
+def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
+    """The records the filters keep, with ratings, dates and tags, and the scope line."""
+    store = kb.feedback()
+    r = _resolve(kb, f)
+    keep: set[str] | None = None if r.named is None else set(r.named)
+    for any_of in r.linked:
+        ids = {rid for j, s in any_of for rid in store.records_linked_to(j, s)}
+        keep = ids if keep is None else keep & ids
+    aspect = r.aspect
+    segment_ids: set[str] | None = None
+    if f.segment:
+        segment_ids = kb.records_of_segment(r.segment_id) if r.segment_id else set()
         segment_ids |= store.ids_with_segment_column(f.segment)
-        if segment_id is None and not segment_ids:
-            unapplied.append(f"segment “{f.segment}” (no cue words for it; add it to "
-                             "corpus/playbook/segments.yaml)")  # fmt: skip
 
     # One pass over the store; equal dates and tag sets are shared objects, so a million
     # records cost a dict entry each, not a date and a list of tuples each.
@@ -337,42 +456,7 @@ def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
         estimated_dates = sum(1 for k in meta if k in estimated)
     else:
         meta = undated
-    filters: dict[str, Any] = dict.fromkeys(FILTER_KEYS)
-    filters.update({
-        "journey": journey_id, "step": steps[0] if f.step and steps else None, "aspect": aspect,
-        "segment": segment_id or f.segment, "source": f.source,
-        "start": f.start.isoformat() if f.start else None,
-        "end": f.end.isoformat() if f.end else None,
-        "min_rating": f.min_rating, "max_rating": f.max_rating,
-    })  # fmt: skip
-    if f.stage:
-        filters["stage"] = f.stage
-    if f.touchpoint:
-        filters["touchpoint"] = f.touchpoint
-    names: dict[str, Bi] = {}
-    if journey_id:
-        names["journey"] = atlas.find_journey(journey_id).name
-    if filters["step"]:
-        located = atlas.locate(filters["step"])
-        if located:
-            names["step"] = located.step.name
-    if f.touchpoint:
-        tp_name = kb.playbook().names.touchpoints.get(f.touchpoint)
-        names["touchpoint"] = tp_name or Bi(vi=f.touchpoint, en=f.touchpoint)
-        for ref in touchpoint_steps:
-            located = atlas.locate(ref)
-            if located:
-                names[f"step:{ref}"] = located.step.name
-    if aspect:
-        names["aspect"] = atlas.aspect(aspect).name  # type: ignore[union-attr]
-    if segment_id and kb.segments().segment(segment_id):
-        seg_name = kb.segments().segment(segment_id).name  # type: ignore[union-attr]
-        names["segment"] = Bi(vi=seg_name.vi, en=seg_name.en)
-    scope = Scope(filters=filters, total=len(meta), corpus_total=corpus_total,
-                  unapplied=unapplied, min_evidence=kb.settings.cx_min_evidence,
-                  names=names, touchpoint_named=touchpoint_named,
-                  touchpoint_steps=touchpoint_steps, estimated_dates=estimated_dates,
-                  exact_dates_left_out=left_out)  # fmt: skip
+    scope = _scope(kb, f, r, len(meta), estimated_dates, left_out)
     # Built from the store's own typed rows: validating a million entries again costs seconds.
-    return Selection.model_construct(scope=scope, journey=journey_id, steps=steps, meta=meta,
+    return Selection.model_construct(scope=scope, journey=r.journey_id, steps=r.steps, meta=meta,
                                      undated_scope=undated, tags=tags)  # fmt: skip

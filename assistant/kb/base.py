@@ -259,7 +259,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Ingest a file shared in a chat under the source `name` (the same name for the same
         upload: see Conversations.upload_source). Unless `share`, the source is private: only
-        a request that names it counts its records (SQLiteFeedbackStore.corpus_where). With
+        a request that names it counts its records (SQLFeedbackStore.corpus_where). With
         `share`, the source joins the shared corpus, once the file is stored."""
         store = self.feedback()
         source = store.source_for(f"upload:{name}", name, private=not share)
@@ -390,14 +390,20 @@ class KnowledgeBase:
         """Records whose text names the segment ("mình là sinh viên" -> students)."""
         return self.segment_members().get(segment_id, set())
 
+    def segment_state(self) -> str:
+        """What the stored segment members are keyed on: the records, the segments file and
+        the rules that read mentions."""
+        book = self.segments()
+        rules = f"{book.model_dump_json()}:{MENTION_RULES}"  # the file, and how it is read
+        return f"{self.feedback().state()}:{hashlib.sha256(rules.encode()).hexdigest()}"
+
     def segment_members(self) -> dict[str, set[str]]:
         """Segment id -> the records whose text names it. Scanning every comment takes
         seconds, so it is done when feedback is tagged and stored, keyed on the records and
         the segments file; a change of either scans again."""
         store = self.feedback()
         book = self.segments()
-        rules = f"{book.model_dump_json()}:{MENTION_RULES}"  # the file, and how it is read
-        state = f"{store.state()}:{hashlib.sha256(rules.encode()).hexdigest()}"
+        state = self.segment_state()
         if self._segment_records[0] != state:
             members = store.segment_members(state)
             if members is None:

@@ -11,8 +11,12 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 import assistant.storage.schema as schema
+from assistant.core.errors import DatabaseError
+from assistant.storage.feedback_tables import FEEDBACK_TABLES, RATINGS_TABLES
+from assistant.storage.sql import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +31,13 @@ def _create(*names: str) -> Callable[[Connection], None]:
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "the version table", _create("schema_version")),
-    (3, "Slack delivery: jobs, outbox, event ids", _create("jobs", "outbox", "slack_events")),
+    # Issue #22: feedback records, tags, themes, links, segments; answers and votes.
+    (2, "the feedback store", _create(*(t.name for t in FEEDBACK_TABLES))),
+    (3, "answers, votes and shares", _create(*(t.name for t in RATINGS_TABLES))),
+    (4, "Slack delivery: jobs, outbox, event ids", _create("jobs", "outbox", "slack_events")),
+    # Issue #22, phase 2: state that several instances share.
+    (5, "conversation memory, seen messages, askers, stopped workspaces, locks",
+     _create("conversation_turns", "seen_messages", "thread_askers", "stopped_teams", "locks")),
 ]
 
 
@@ -54,3 +64,26 @@ def upgrade(engine: Engine, applied_by: str = "cx-assistant") -> list[int]:
         log.info("database upgraded to version %d (%s)", number, title)
         applied.append(number)
     return applied
+
+
+# The version that made each store's tables (issue #22): a store refuses an older database.
+NEEDED = {"feedback": 2, "ratings": 3}
+
+
+def require_version(engine: Engine, store: str) -> None:
+    """Raise DatabaseError, naming `cx-assistant db upgrade`, when the database is behind
+    the tables of `store` (or cannot be reached)."""
+    where = safe_url(engine.url.render_as_string(hide_password=False))
+    try:
+        version = current_version(engine)
+    except SQLAlchemyError as exc:
+        log.warning("database %s: %r", where, exc)
+        raise DatabaseError(
+            f"The database {where} cannot be reached. Check that the server runs and that "
+            f"CX_DATABASE_URL is right."
+        ) from exc
+    if version < NEEDED[store]:
+        raise DatabaseError(
+            f"The database {where} is at schema version {version}, older than this code "
+            f"({MIGRATIONS[-1][0]}). Run `cx-assistant db upgrade` once, then start again."
+        )

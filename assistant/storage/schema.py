@@ -70,3 +70,55 @@ slack_events = Table(
     Column("event_id", String(64), primary_key=True),
     Column("received_at", Float, nullable=False),
 )
+
+# -- Shared by every instance (migration 5): what one process used to keep to itself -----
+
+# A conversation's last turns (a Slack thread, a CLI session), each a JSON object; several
+# instances answering one thread read and append the same rows.
+conversation_turns = Table(
+    "conversation_turns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation", String(200), nullable=False),
+    Column("turn", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_conversation_turns", "conversation", "id"),
+)
+
+# Messages answered (Slack re-sends an edited mention under a new event id, maybe to another
+# instance) and the job that answers each: the same job run again is not a repeat.
+seen_messages = Table(
+    "seen_messages",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("job_id", Integer, nullable=True),
+    Column("at", Float, nullable=False),
+)
+
+# Who asked the bot something in a thread: their replies there need no mention.
+thread_askers = Table(
+    "thread_askers",
+    metadata,
+    Column("conversation", String(200), primary_key=True),
+    Column("user", String(40), primary_key=True),
+    Column("at", Float, nullable=False),
+)
+
+# Workspaces that uninstalled the app or revoked its token: no instance answers there.
+stopped_teams = Table(
+    "stopped_teams",
+    metadata,
+    Column("team", String(40), primary_key=True),
+    Column("reason", String(40), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+# Named locks (`cx-assistant index`: one indexer at a time). PostgreSQL takes an advisory
+# lock instead; SQLite inserts a row here, whose unique key makes the second insert fail.
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("owner", String(120), nullable=False),
+    Column("until", Float, nullable=False),  # a holder that died is overtaken after this
+)

@@ -6,7 +6,8 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     parts = args.only or ["methodology", "atlas", "feedback"]
     progress = not args.quiet
     out: dict[str, Any] = {}
-    with kb.writing():
+    with _one_indexer(settings), kb.writing():
         if "methodology" in parts:
             out["methodology"] = kb.index_methodology(progress=progress).model_dump()
         if "atlas" in parts:
@@ -62,6 +63,33 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if out.get("completed"):
         print(_completed_line(out["completed"]))
     return 0
+
+
+@contextmanager
+def _one_indexer(settings: Settings) -> Iterator[None]:
+    """One `index` at a time across every machine sharing CX_DATABASE_URL (a PostgreSQL
+    advisory lock; the data folder's own lock only covers one machine). Readers (the bots,
+    `ask`) never take it. Without a shared database the data folder's lock is enough."""
+    if not settings.cx_database_url:
+        yield
+        return
+    from assistant.core.errors import DataFolderBusyError
+    from assistant.storage import open_engine, upgrade
+    from assistant.storage.shared_state import LockHeld, exclusive
+
+    engine = open_engine(settings)
+    upgrade(engine)
+    try:
+        with exclusive(engine, "cx-assistant index", wait_s=settings.cx_write_lock_timeout_s):
+            yield
+    except LockHeld as exc:
+        log.warning("index lock: %s", exc)
+        raise DataFolderBusyError(
+            "Another `cx-assistant index` is running against this database and did not finish "
+            "within CX_WRITE_LOCK_TIMEOUT_S; run it again once that one has finished."
+        ) from exc
+    finally:
+        engine.dispose()
 
 
 def _completed_line(n: int) -> str:
@@ -269,10 +297,10 @@ def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.chat.ratings import RatingsStore
+    from assistant.chat.ratings import open_ratings_store
 
     out = Path(args.out) if args.out else settings.cx_data_dir / "candidates.jsonl"
-    n = RatingsStore(settings.ratings_db).export(out)
+    n = open_ratings_store(settings).export(out)
     if args.json:
         _print_json({"exported": n, "file": str(out)})
     else:
@@ -282,7 +310,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 def _stored_texts(settings: Settings) -> list[str]:
     """The stored feedback texts, if any (atlas drift is checked against them)."""
-    if not settings.feedback_db.is_file():
+    if not settings.cx_database_url and not settings.feedback_db.is_file():
         return []
     from assistant.feedback.store import open_feedback_store
 
@@ -466,6 +494,54 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """`db upgrade`: the relational store to the latest schema; `db copy --to URL`: the
+    SQLite files of the data folder into a shared database, verified."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from assistant.core.errors import DatabaseError
+    from assistant.storage import current_version, open_engine, upgrade
+    from assistant.storage.sql import safe_url
+
+    if args.db_command == "upgrade":
+        engine = open_engine(settings)
+        where = safe_url(engine.url.render_as_string(hide_password=False))
+        try:
+            applied = upgrade(engine)
+            version = current_version(engine)
+        except SQLAlchemyError as exc:
+            log.warning("db upgrade: %r", exc)
+            raise DatabaseError(
+                f"The database {where} cannot be reached or written. Check that the server "
+                f"runs, that CX_DATABASE_URL is right and that its user may create tables."
+            ) from exc
+        if args.json:
+            _print_json({"database": where, "applied": applied, "version": version})
+        else:
+            done = ", ".join(map(str, applied)) if applied else "none (already up to date)"
+            print(f"{where}: at schema version {version}; migrations applied now: {done}")
+        return 0
+    from assistant.feedback.store import SQLiteFeedbackStore
+    from assistant.storage.copy import copy_data_folder
+
+    if settings.feedback_db.is_file():  # a file of an older version is completed first
+        SQLiteFeedbackStore(settings.feedback_db).close()
+
+    report = copy_data_folder(settings.feedback_db, settings.ratings_db, args.to,
+                              progress=not args.json)  # fmt: skip
+    ok = all(t.same for t in report)
+    if args.json:
+        _print_json({"ok": ok, "tables": [vars(t) for t in report]})
+    else:
+        for t in report:
+            print(f"{t.table:<16} {t.source_rows:>10,} rows  {t.copied:>10,} copied now  "
+                  f"{'same content' if t.same else 'CONTENT DIFFERS'}")
+        print("verified: counts and content hashes match on both sides" if ok else
+              "the tables marked CONTENT DIFFERS hold other rows in the target; nothing there "
+              "was overwritten")  # fmt: skip
+    return 0 if ok else 1
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evals.runner import run_evals
 
@@ -563,6 +639,17 @@ def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="only report; exit 1 on a problem")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("db", help="the relational store: upgrade its schema, copy to PostgreSQL")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    d = dsub.add_parser("upgrade", help="apply the numbered migrations (CX_DATABASE_URL)")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_db)
+    d = dsub.add_parser("copy", help="copy the SQLite files (records, tags, uploads, votes) "
+                        "into a PostgreSQL database and verify counts and hashes")  # fmt: skip
+    d.add_argument("--to", required=True, metavar="URL", help="postgresql://user:pw@host/db")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_db)
 
     p = sub.add_parser("eval", help="run the eval sets; exit 1 under any threshold")
     p.add_argument("--only", action="append", help="run only this eval set (repeatable)")

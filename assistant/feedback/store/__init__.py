@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from assistant.core.datadir import is_read_only
 from assistant.core.settings import Settings
-from assistant.feedback.store.protocol import FeedbackStore, source_slug
+from assistant.feedback.store.protocol import FeedbackStore, RecordQuery, source_slug
+from assistant.feedback.store.sql import SQLFeedbackStore
 from assistant.feedback.store.sqlite import SQLiteFeedbackStore
 
-__all__ = ["FeedbackStore", "SQLiteFeedbackStore", "open_feedback_store", "source_slug"]
+__all__ = ["FeedbackStore", "RecordQuery", "SQLFeedbackStore", "SQLiteFeedbackStore",
+           "open_feedback_store", "source_slug"]  # fmt: skip
 
 
 def open_feedback_store(settings: Settings) -> FeedbackStore:
-    """The feedback store the settings name (SQLite beside the index, for now), read-only
-    where the data folder cannot be written."""
+    """The feedback store the settings name: the shared database when `CX_DATABASE_URL` is
+    set (its tables made by `cx-assistant db upgrade`), else SQLite beside the index,
+    read-only where the data folder cannot be written."""
+    if settings.cx_database_url:
+        from assistant.storage import database_url, open_engine
+        from assistant.storage.migrations import require_version
+
+        url = database_url(settings)
+        engine = open_engine(settings, url)
+        require_version(engine, "feedback")
+        return SQLFeedbackStore(engine, url, read_only=settings.cx_read_only)
     read_only = is_read_only(settings.cx_data_dir, settings.cx_read_only) or (
         settings.feedback_db.is_file() and is_read_only(settings.feedback_db)
     )

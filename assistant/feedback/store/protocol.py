@@ -1,17 +1,20 @@
 """What the rest of the code may ask of the tabular copy of feedback.
 
-Callers type against `FeedbackStore`, never against a backend: SQLite today
-(`SQLiteFeedbackStore`), PostgreSQL later. Whatever is SQL stays inside the backend; a
-method here speaks in records, ids, tags, themes, segments and links. Failures to read the
-store raise FeedbackDatabaseError naming where it is and the fix.
+Callers type against `FeedbackStore`, never against a backend: one SQL store
+(`store/sql.py`) over SQLite (`SQLiteFeedbackStore`, the embedded default) or PostgreSQL
+(`CX_DATABASE_URL`). Whatever is SQL stays inside the backend; a method here speaks in
+records, ids, tags, themes, segments, links and `RecordQuery` (the filters of an answer,
+which a backend applies on the server). Failures to read the store raise
+FeedbackDatabaseError naming where it is and the fix.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from assistant.core.redaction import redact_text
 from assistant.feedback.linking import Link
@@ -28,6 +31,42 @@ def source_slug(name: str) -> str:
     slug = _LONG_NUMBER.sub("n", redact_text(name))
     slug = re.sub(r"[^\w.-]+", "-", slug).strip("-.")[:60]
     return slug or "feedback"
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """The records an answer is about, as filters a backend applies in SQL (scope.py
+    resolves names to these ids): the shared corpus, plus the source `include` (and then only
+    it); ratings; linked to one of the (journey, step or None) pairs of every group in
+    `linked`; whose text names the segment `segment` or whose segment column says
+    `segment_column`; with a tag on `aspect`; dated `start`..`end` (inclusive); with
+    `exact_dates`, none whose date was estimated from a relative phrase. A step pair means
+    the comments that speak of the step (every step of a link, `link_steps`)."""
+
+    include: str | None = None
+    min_rating: int | None = None
+    max_rating: int | None = None
+    linked: tuple[tuple[tuple[str, str | None], ...], ...] = ()
+    segment: str | None = None
+    segment_column: str | None = None
+    aspect: str | None = None
+    start: date | None = None
+    end: date | None = None
+    exact_dates: bool = False  # leave out the dates estimated from relative phrases
+
+
+class TagsetFigures(NamedTuple):
+    """A row of `tagset_figures`: records of one tagset and themeset."""
+
+    tagset: str | None
+    themeset: str | None
+    n: int
+    rated: int
+    rating_sum: int
+    low: int
+    in_window: int
+    in_previous: int
+    first: Any  # storage position of the first record in the period: compared, not shown
 
 
 class FeedbackStore(Protocol):
@@ -105,12 +144,39 @@ class FeedbackStore(Protocol):
         max_rating: int | None = None,
     ) -> Iterator[tuple[str, int | None, str | None, str | None]]: ...  # fmt: skip
 
+    # -- analytics, aggregated by the backend ---------------------------------------------
+    def date_range(self, q: RecordQuery) -> tuple[date | None, date | None]: ...
+
+    def tagset_figures(
+        self, q: RecordQuery, windows: tuple[tuple[date, date], tuple[date, date]] | None = None
+    ) -> list[TagsetFigures]: ...
+
+    def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
+                  n: int = 50, lowest_rated: bool = False) -> list[str]: ...  # fmt: skip
+
+    def theme_quote_ids(self, q: RecordQuery, aspect: str, sentiment: str,
+                        wanted: Sequence[int]) -> dict[int, str]: ...  # fmt: skip
+
+    def ratings_dates(self, ids: Iterable[str]) -> dict[str, tuple[int | None, date | None]]: ...
+
+    def segment_state(self) -> str | None: ...
+
+    def count_in_scope(self, q: RecordQuery) -> int: ...
+
+    def count_estimated(self, q: RecordQuery) -> int: ...
+
+    def step_counts(self, q: RecordQuery, aspect: str, sentiment: str) -> dict[str, int]: ...
+
+    def rating_conflicts(self, q: RecordQuery, aspect: str, sentiment: str) -> int: ...
+
     # -- themes --------------------------------------------------------------------------
     def theme_group_sizes(self) -> dict[tuple[str, str], int]: ...
 
     def set_themes(
         self, aspect: str, sentiment: str, size: int, themes: list[tuple[str, str, list[str]]]
     ) -> None: ...
+
+    def theme_labels(self, aspect: str, sentiment: str) -> dict[int, tuple[str, str]]: ...
 
     def themes_of(
         self, aspect: str, sentiment: str

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -34,12 +35,16 @@ from assistant.core.tools import ToolContext
 from assistant.feedback.records import rating_conflict
 from assistant.feedback.scope import (
     FeedbackFilters,
+    Plan,
+    Scope,
     ScopedOutput,
     Selection,
     confidence_from_coverage,
+    plan,
     select,
 )
 from assistant.feedback.stats import Direction, share_direction
+from assistant.feedback.store import FeedbackStore, RecordQuery
 
 DEFAULT_WINDOW_DAYS = 90
 QUOTE_CHARS = 280
@@ -164,13 +169,55 @@ def trend_periods(
     """The period a trend looks at and the one of equal length before it: the filter's
     period, or the last 90 days of the data in scope."""
     dates = [d for _, d in sel.undated_scope.values() if d]
+    return periods_between(min(dates, default=None), max(dates, default=None), start, end)
+
+
+def periods_between(
+    first: date | None, last: date | None, start: date | None, end: date | None
+) -> tuple[tuple[date, date], tuple[date, date]]:
+    """trend_periods from the first and last dates of the records in scope (no period)."""
+    today = date.today()
     if start or end:
-        lo, hi = start or min(dates, default=date.today()), end or max(dates, default=date.today())
+        lo, hi = start or first or today, end or last or today
     else:
-        hi = max(dates, default=date.today())
+        hi = last or today
         lo = hi - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
     prev_end = lo - timedelta(days=1)
     return (lo, hi), (prev_end - (hi - lo), prev_end)
+
+
+Key = tuple[str, str]
+
+
+@dataclass
+class _Figures:
+    """What a summary is computed from, however the records were counted: per tag (aspect,
+    sentiment) its records in scope, of them rated, their ratings' sum and those rated
+    1-2; each tag's records in the trend's two periods and all records there."""
+
+    total: int = 0
+    groups: dict[Key, list[int]] = field(default_factory=dict)
+    hits_period: Counter[Key] = field(default_factory=Counter)
+    hits_prev: Counter[Key] = field(default_factory=Counter)
+    n_period: int = 0
+    n_prev: int = 0
+    periods: tuple[tuple[date, date], tuple[date, date]] | None = None
+
+
+class _Evidence(Protocol):
+    """Where the ids, quotes and themes of a tag's records in scope come from."""
+
+    def record_ids(self, key: Key) -> list[str]: ...
+
+    def lowest(self, key: Key | None, n: int) -> list[str]: ...
+
+    def themes(self, key: Key) -> tuple[list[tuple[int, int]], dict[int, str]]: ...
+
+    def step_counts(self, key: Key) -> dict[str, int]: ...
+
+    def rating_conflicts(self, key: Key) -> int: ...
+
+    def meta(self, ids: list[str]) -> dict[str, tuple[int | None, date | None]]: ...
 
 
 def summarize_pain_points(
@@ -181,17 +228,173 @@ def summarize_pain_points(
     counts, severity, trend, themes and redacted quotes; says so when the data in scope is
     too thin to rank. Impact = count × (5 − mean rating) / 4."""
     kb = ctx.kb
-    atlas = kb.atlas()
-    store = kb.feedback()
+    if sel is None and (p := plan(kb, inp)) is not None:
+        figures, evidence = _from_store(kb.feedback(), p, inp)
+        return _summary(inp, ctx, p.with_total(figures.total), p.steps, figures, evidence,
+                        p.origins)  # fmt: skip
     sel = sel or select(kb, inp)  # a caller that selected the same filters passes it on
-    scope = sel.scope
+    figures, evidence = _from_selection(sel, inp, kb.feedback())
+    return _summary(inp, ctx, sel.scope, sel.steps, figures, evidence,
+                    kb.feedback().tag_origins(inp.source))  # fmt: skip
+
+
+def _pairs(tagged: str | None) -> tuple[Key, ...]:
+    """A stored tagset as (aspect, sentiment) pairs, as the scan in scope.py parses it."""
+    if not tagged:
+        return ()
+    return tuple(tuple(t.rsplit(":", 1)) for t in sorted(tagged.split(",")))  # type: ignore[misc]
+
+
+def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_Figures, _Evidence]:
+    """The figures aggregated by the store on its server: one GROUP BY by tagset and themeset
+    (a few thousand rows, whatever the number of records), the tags and their themes counted
+    from those rows."""
+    q = p.query
+    first, last = store.date_range(q)
+    fig = _Figures(periods=periods_between(first, last, inp.start, inp.end))
+    themes: dict[Key, dict[int, list]] = defaultdict(dict)  # tag -> theme -> [count, first]
+    for row in store.tagset_figures(q, fig.periods):
+        fig.total += row.n
+        fig.n_period += row.in_window
+        fig.n_prev += row.in_previous
+        pairs = _pairs(row.tagset)
+        for key in pairs:
+            fig.hits_period[key] += row.in_window
+            fig.hits_prev[key] += row.in_previous
+            if row.n and key[1] in ("negative", "positive") and q.aspect in (None, key[0]):
+                acc = fig.groups.setdefault(key, [0, 0, 0, 0])
+                for i, x in enumerate((row.n, row.rated, row.rating_sum, row.low)):
+                    acc[i] += x
+        for entry in (row.themeset or "").split(",") if row.n and row.themeset else ():
+            aspect, sentiment, theme = entry.rsplit(":", 2)
+            if (aspect, sentiment) in pairs:
+                seen = themes[(aspect, sentiment)].setdefault(int(theme), [0, row.first])
+                seen[0] += row.n
+                seen[1] = min(seen[1], row.first)
+    # Most common first, ties in storage order: as a count over the scanned records orders them.
+    counts = {key: [(t, c) for t, (c, _) in sorted(found.items(),
+                                                    key=lambda x: (-x[1][0], x[1][1]))]
+              for key, found in themes.items()}  # fmt: skip
+    return fig, _StoreEvidence(store, q, counts)
+
+
+@dataclass
+class _StoreEvidence:
+    store: FeedbackStore
+    q: RecordQuery
+    theme_counts: dict[Key, list[tuple[int, int]]]
+
+    def record_ids(self, key: Key) -> list[str]:
+        return self.store.first_ids(self.q, *key, n=50)
+
+    def lowest(self, key: Key | None, n: int) -> list[str]:
+        return self.store.first_ids(self.q, *(key or (None, None)), n=n, lowest_rated=True)
+
+    def themes(self, key: Key) -> tuple[list[tuple[int, int]], dict[int, str]]:
+        counts = self.theme_counts.get(key, [])
+        return counts, self.store.theme_quote_ids(self.q, *key, [t for t, _ in counts])
+
+    def step_counts(self, key: Key) -> dict[str, int]:
+        return self.store.step_counts(self.q, *key)
+
+    def rating_conflicts(self, key: Key) -> int:
+        return self.store.rating_conflicts(self.q, *key)
+
+    def meta(self, ids: list[str]) -> dict[str, tuple[int | None, date | None]]:
+        return self.store.ratings_dates(ids)
+
+
+def _from_selection(
+    sel: Selection, inp: PainPointsInput, store: FeedbackStore
+) -> tuple[_Figures, _Evidence]:
+    """The figures counted over a selection already read into memory."""
     meta = sel.meta
-    wanted_aspect = scope.filters.get("aspect")
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    wanted_aspect = sel.scope.filters.get("aspect")
+    ids_of: dict[Key, list[str]] = defaultdict(list)
     for rid in meta:
         for aspect, sentiment in sel.tags.get(rid, []):
             if sentiment in ("negative", "positive") and wanted_aspect in (None, aspect):
-                groups[(aspect, sentiment)].append(rid)
+                ids_of[(aspect, sentiment)].append(rid)
+    fig = _Figures(total=sel.scope.total)
+    for key, ids in ids_of.items():
+        ratings = [meta[r][0] for r in ids if meta[r][0] is not None]
+        fig.groups[key] = [len(ids), len(ratings), sum(ratings),  # type: ignore[arg-type]
+                           sum(1 for x in ratings if x <= 2)]  # type: ignore[operator]
+    if sel.scope.enough:
+        (start, end), (prev_start, prev_end) = fig.periods = trend_periods(sel, inp.start, inp.end)
+        # Each tag's count in the trend's two periods, in one pass over the records.
+        for rid, (_, d) in sel.undated_scope.items():
+            if d is None:
+                continue
+            if start <= d <= end:
+                fig.n_period += 1
+                fig.hits_period.update(sel.tags.get(rid, ()))
+            elif prev_start <= d <= prev_end:
+                fig.n_prev += 1
+                fig.hits_prev.update(sel.tags.get(rid, ()))
+    return fig, _SelectionEvidence(sel, ids_of, store)
+
+
+@dataclass
+class _SelectionEvidence:
+    sel: Selection
+    ids_of: dict[Key, list[str]]
+    store: FeedbackStore
+
+    def record_ids(self, key: Key) -> list[str]:
+        return heapq.nsmallest(50, self.ids_of[key])
+
+    def _quotable(self, key: Key) -> list[str]:
+        """The tag's records whose rating does not contradict it (label noise is counted,
+        never quoted)."""
+        meta = self.sel.meta
+        return [r for r in self.ids_of[key] if not rating_conflict(meta[r][0], key[1])]
+
+    def lowest(self, key: Key | None, n: int) -> list[str]:
+        """The records that say it most plainly: the lowest-rated for a complaint (or with
+        no tag), the highest-rated for praise; no rating counts as 3."""
+        meta = self.sel.meta
+        if not key:
+            return heapq.nsmallest(n, meta, key=lambda r: (meta[r][0] or 3, r))
+        sign = 1 if key[1] == "negative" else -1
+        return heapq.nsmallest(n, self._quotable(key),
+                               key=lambda r: (sign * (meta[r][0] or 3), r))  # fmt: skip
+
+    def themes(self, key: Key) -> tuple[list[tuple[int, int]], dict[int, str]]:
+        labels, members = self.store.themes_of(*key)
+        ids = self.ids_of[key]
+        counts = Counter(members[r] for r in ids if r in members)
+        quotable = self._quotable(key)
+        in_scope = set(quotable)
+        reps: dict[int, str] = {}
+        for theme, (_, rep) in labels.items():
+            if rep in in_scope:
+                reps[theme] = rep
+            elif counts.get(theme):  # the representative is outside the scope: one inside
+                inside = [r for r in quotable if members.get(r) == theme]
+                if inside:
+                    reps[theme] = min(inside, key=len)
+        return counts.most_common(), reps
+
+    def step_counts(self, key: Key) -> dict[str, int]:
+        return self.store.steps_of(self.ids_of[key])
+
+    def rating_conflicts(self, key: Key) -> int:
+        meta = self.sel.meta
+        return sum(1 for r in self.ids_of[key] if rating_conflict(meta[r][0], key[1]))
+
+    def meta(self, ids: list[str]) -> dict[str, tuple[int | None, date | None]]:
+        return {r: self.sel.meta[r] for r in ids if r in self.sel.meta}
+
+
+def _summary(
+    inp: PainPointsInput, ctx: ToolContext, scope: Scope, steps: list[str], fig: _Figures,
+    evidence: _Evidence, origins: dict[str, int],
+) -> PainPointsOutput:  # fmt: skip
+    kb = ctx.kb
+    atlas = kb.atlas()
+    store = kb.feedback()
+    groups = fig.groups
     common = {
         "filters": scope.filters, "total": scope.total, "corpus_total": scope.corpus_total,
         "unapplied": scope.unapplied, "min_evidence": scope.min_evidence,
@@ -199,16 +402,17 @@ def summarize_pain_points(
         "touchpoint_steps": scope.touchpoint_steps, "estimated_dates": scope.estimated_dates,
         "exact_dates_left_out": scope.exact_dates_left_out,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
-        "lead": inp.sentiment, "tag_origins": store.tag_origins(inp.source),
+        "lead": inp.sentiment, "tag_origins": origins,
     }  # fmt: skip
     if not scope.enough:
-        examples = sorted(meta, key=lambda r: (meta[r][0] or 3, r))[:3]
+        examples = evidence.lowest(None, 3)
         texts = store.texts(examples)
+        meta = evidence.meta(examples)
         return PainPointsOutput(
             **common, enough_evidence=False, pain_points=[], delights=[],
-            counts=sorted((AspectCount(aspect=a, sentiment=s, count=len(ids),
+            counts=sorted((AspectCount(aspect=a, sentiment=s, count=g[0],
                                        label=_label(atlas, a, s))
-                           for (a, s), ids in groups.items()),
+                           for (a, s), g in groups.items()),
                           key=lambda c: (c.aspect, c.sentiment)),
             quotes=[Quote(record_id=r, text=short_quote(texts[r]), rating=meta[r][0],
                           date=meta[r][1]) for r in examples if r in texts],
@@ -222,40 +426,27 @@ def summarize_pain_points(
             ),
         )  # fmt: skip
 
-    (start, end), (prev_start, prev_end) = trend_periods(sel, inp.start, inp.end)
-    undated = sel.undated_scope
-    # Each tag's count in the trend's two periods, in one pass over the records.
-    n_period = n_prev = 0
-    hits_period: Counter[tuple[str, str]] = Counter()
-    hits_prev: Counter[tuple[str, str]] = Counter()
-    for rid, (_, d) in undated.items():
-        if d is None:
-            continue
-        if start <= d <= end:
-            n_period += 1
-            hits_period.update(sel.tags.get(rid, ()))
-        elif prev_start <= d <= prev_end:
-            n_prev += 1
-            hits_prev.update(sel.tags.get(rid, ()))
+    assert fig.periods is not None
+    (start, end), (prev_start, prev_end) = fig.periods
 
-    def impact(sentiment: str, ids: list[str]) -> tuple[float, float | None, float | None]:
+    def impact(sentiment: str, g: list[int]) -> tuple[float, float | None, float | None]:
         """(impact, mean rating, share of 1-2 stars) of a tag's records."""
-        ratings = [meta[r][0] for r in ids if meta[r][0] is not None]
-        mean = sum(ratings) / len(ratings) if ratings else None
-        low = sum(1 for x in ratings if x <= 2) / len(ratings) if ratings else None
+        count, rated, rsum, low_n = g
+        mean = rsum / rated if rated else None
+        low = low_n / rated if rated else None
         if sentiment == "negative":
             weight = (5 - mean) / 4 if mean is not None else 0.5
         else:
             weight = (mean - 1) / 4 if mean is not None else 0.5
-        return round(len(ids) * weight, 1), mean, low
+        return round(count * weight, 1), mean, low
 
-    scores = {k: impact(k[1], ids) for k, ids in groups.items()}
+    scores = {k: impact(k[1], g) for k, g in groups.items()}
 
-    def build(key: tuple[str, str]) -> PainPoint:
-        (aspect, sentiment), ids = key, groups[key]
+    def build(key: Key) -> PainPoint:
+        (aspect, sentiment), count = key, groups[key][0]
         score, mean, low = scores[key]
         # The steps these comments speak of (linked by content), most first.
-        counts = {s: n for s, n in store.steps_of(ids).items() if not sel.steps or s in sel.steps}
+        counts = {s: n for s, n in evidence.step_counts(key).items() if not steps or s in steps}
         a_steps = sorted(counts, key=lambda s: (-counts[s], s))[:4]
         located = [atlas.locate(s) for s in a_steps]
         return PainPoint(
@@ -263,13 +454,14 @@ def summarize_pain_points(
             steps=a_steps, step_counts={s: counts[s] for s in a_steps},
             stages=list(dict.fromkeys(f"{x.journey.id}.{x.stage.id}" for x in located if x)),
             touchpoints=sorted({t for x in located if x for t in x.step.touchpoints}),
-            count=len(ids), share=round(len(ids) / scope.total, 4),
+            count=count, share=round(count / scope.total, 4),
             mean_rating=round(mean, 1) if mean is not None else None,
             low_rating_share=round(low, 4) if low is not None else None,
             impact=score,
-            trend=share_trend(hits_period[key], n_period, hits_prev[key], n_prev, (start, end),
-                              (prev_start, prev_end), scope.min_evidence),
-            quotes=[], themes=[], record_ids=heapq.nsmallest(50, ids),
+            trend=share_trend(fig.hits_period[key], fig.n_period, fig.hits_prev[key],
+                              fig.n_prev, (start, end), (prev_start, prev_end),
+                              scope.min_evidence),
+            quotes=[], themes=[], record_ids=evidence.record_ids(key),
         )  # fmt: skip
 
     # Rank on impact first; only the pains shown are built in full.
@@ -277,39 +469,30 @@ def summarize_pain_points(
     pains = [build(k) for k in [k for k in ranked if k[1] == "negative"][: inp.top]]
     delights = [build(k) for k in [k for k in ranked if k[1] == "positive"][: inp.top]]
     for p in pains + delights:
-        _add_themes_and_quotes(p, groups[(p.aspect, p.sentiment)], meta, store)
+        _add_themes_and_quotes(p, evidence, store)
     return PainPointsOutput(
         **common, enough_evidence=True, pain_points=pains, delights=delights
     )
 
 
-def _add_themes_and_quotes(p: PainPoint, ids: list[str], meta: dict, store) -> None:  # noqa: ANN001
+def _add_themes_and_quotes(p: PainPoint, evidence: _Evidence, store: FeedbackStore) -> None:
     """The stored themes of this pain counted over its records in scope, and up to three
     redacted quotes (each theme's representative first). A record whose rating contradicts
     the tag (praise at 1-2 stars, a complaint at 5) is counted, never quoted."""
-    labels, members = store.themes_of(p.aspect, p.sentiment)
-    counts = Counter(members[r] for r in ids if r in members)
-    noisy = {r for r in ids if rating_conflict(meta[r][0], p.sentiment)}
-    p.rating_conflicts = len(noisy)
-    quotable = [r for r in ids if r not in noisy]
-    in_scope = set(quotable)
-    reps: dict[int, str] = {}
-    for theme, (_, rep) in labels.items():
-        if rep in in_scope:
-            reps[theme] = rep
-        elif counts.get(theme):  # the representative is outside the scope: a member inside it
-            inside = [r for r in quotable if members.get(r) == theme]
-            if inside:
-                reps[theme] = min(inside, key=len)
+    key = (p.aspect, p.sentiment)
+    labels = store.theme_labels(*key)
+    p.rating_conflicts = evidence.rating_conflicts(key)
+    counts, reps = evidence.themes(key)  # representatives whose rating fits the tag
     # Quotes: the records that say it most plainly first, the lowest-rated for a complaint
     # and the highest-rated for praise (a few, not a sort of every record in scope).
     sign = 1 if p.sentiment == "negative" else -1
-    lowest = heapq.nsmallest(6, quotable, key=lambda r: (sign * (meta[r][0] or 3), r))
+    lowest = evidence.lowest(key, 6)
     texts = store.texts(list(reps.values()) + lowest)
+    meta = evidence.meta(list(reps.values()) + lowest)
     themes = [
         Theme(label=labels[t][0], count=n, quote=Quote(record_id=reps[t],
               text=short_quote(texts[reps[t]]), rating=meta[reps[t]][0], date=meta[reps[t]][1]))
-        for t, n in counts.most_common() if t in reps and reps[t] in texts
+        for t, n in counts if t in reps and reps[t] in texts
     ]  # fmt: skip
     p.themes = themes
     quotes = [t.quote for t in themes]

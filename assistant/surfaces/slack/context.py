@@ -15,6 +15,7 @@ from assistant.chat.work_queue import WorkQueue
 from assistant.core.lru import LRUMap
 from assistant.core.settings import Settings
 from assistant.storage.outbox import Outgoing
+from assistant.storage.shared_state import SeenMessages, ThreadAskers
 from assistant.surfaces.slack.facts import ConversationFacts, Facts
 from assistant.surfaces.slack.front import FrontDoor
 from assistant.surfaces.slack.service import JobHandle, SlackService
@@ -32,14 +33,17 @@ class BotContext:
     intake: Intake = field(init=False)
     front: FrontDoor = field(init=False)
     facts: ConversationFacts = field(init=False)
-    # Messages answered (channel:ts): Slack sends a mention again when it is edited.
-    seen: LRUMap[str, int | None] = field(default_factory=LRUMap)
+    # Messages answered (channel:ts): Slack sends a mention again when it is edited, maybe
+    # to another instance; kept in the shared store (seen_messages).
+    seen: SeenMessages = field(init=False)
     # Threads checked after a restart: True when the bot has answered in them.
     threads: LRUMap[str, bool] = field(default_factory=LRUMap)
     # One lock per thread being read back, so messages arriving together read it once.
     thread_reads: LRUMap[str, threading.Lock] = field(default_factory=LRUMap)
-    # Conversation -> the people who asked the bot something in it.
-    askers: LRUMap[str, frozenset[str]] = field(default_factory=LRUMap)
+    # Who asked the bot something in each thread: in the shared store (a thread goes on at
+    # another instance); the set only grows, so what this process saw is a safe cache.
+    askers: ThreadAskers = field(init=False)
+    known_askers: LRUMap[str, frozenset[str]] = field(default_factory=LRUMap)
     # Assistant threads: the channel the user is viewing (Slack's thread context).
     viewing: LRUMap[str, dict] = field(default_factory=LRUMap)
     # Channel -> until when (monotonic) assistant.threads.setStatus is not asked again
@@ -59,6 +63,8 @@ class BotContext:
                 queue_limit=s.cx_slack_queue_limit,
                 name="slack",
             )
+        self.seen = SeenMessages(self.svc.engine)
+        self.askers = ThreadAskers(self.svc.engine)
         self.intake = Intake(self.conversations, self.work, name="slack-in")
         self.front = FrontDoor(self.service)
         self.facts = ConversationFacts(s.cx_slack_info_ttl_s, s.cx_slack_retry_base_s)
@@ -82,9 +88,7 @@ class BotContext:
         was down) is not a repeat."""
         handle = self.svc.current()
         job = handle.id if handle is not None else None
-        if self.seen.add(key, job):
-            return True
-        return job is not None and self.seen.get(key) == job
+        return self.seen.first_time(key, job)
 
     def reply(self, *items: Outgoing) -> None:
         self.svc.reply(list(items))

@@ -12,11 +12,13 @@ import threading
 from typing import Any
 
 from assistant.agent.agent import Agent
+from assistant.agent.memory import StoredMemory
 from assistant.agent.registry import Registry
 from assistant.chat.conversation import Conversations
 from assistant.core.logs import install_safe_logs
 from assistant.core.settings import Settings
 from assistant.kb.base import KnowledgeBase
+from assistant.storage import open_engine, upgrade
 from assistant.surfaces.slack.app import build_app, on_socket_request
 from assistant.surfaces.slack.context import BotContext
 from assistant.surfaces.slack.http_server import PATH, make_server
@@ -26,7 +28,13 @@ def run(settings: Settings) -> None:
     install_safe_logs()
     registry = Registry()
     registry.load_plugins()
-    agent = Agent(KnowledgeBase.open(settings), registry)
+    # Several instances sharing CX_DATABASE_URL share each thread's memory too.
+    memory = None
+    if settings.cx_database_url:
+        engine = open_engine(settings)
+        upgrade(engine)
+        memory = StoredMemory(engine)
+    agent = Agent(KnowledgeBase.open(settings), registry, memory)
     ctx = BotContext(conversations=Conversations.open(agent, settings), settings=settings)
     ctx.conversations.warm_up()
     build_app(ctx)

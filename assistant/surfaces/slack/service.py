@@ -39,9 +39,11 @@ from assistant.storage import open_engine, upgrade
 from assistant.storage.event_ids import EventIds
 from assistant.storage.jobs import Job, JobStore
 from assistant.storage.outbox import Outbox, Outgoing
+from assistant.storage.shared_state import ConversationTurns, SeenMessages, StoppedTeams
 from assistant.surfaces.slack.delivery import Sender, classify
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY_S = 600.0  # the shared tables are pruned this often by each instance
 QUEUE = "slack"
 POLL_S = 0.5  # jobs and replies stored by another process, or due after a wait
 
@@ -163,7 +165,8 @@ class SlackService:
         self.sender_api = api_client(settings, retries=False)
         self.health = Health()
         self.identity: Identity | None = None
-        self.stopped_teams: set[str] = set()
+        # Shared: an uninstall seen by one instance stops every instance sharing the store.
+        self.stopped_teams = StoppedTeams(self.engine)
         self.app: Any = None  # the Bolt app whose listeners run the jobs (app.py)
         self._held: dict[int, JobHandle] = {}
         self._held_lock = threading.Lock()
@@ -284,7 +287,7 @@ class SlackService:
             if ident is not None and bots and ident.bot_user not in bots:
                 log.info("tokens_revoked in %s names other tokens than the bot's", team)
                 return
-        self.stopped_teams.add(team)
+        self.stopped_teams.add(team, kind)
         jobs, replies = self.jobs.drop_team(team), self.outbox.drop_team(team)
         log.warning("Slack: %s for workspace %s: %d request(s) and %d reply(ies) dropped; "
                     "nothing more is answered there", kind, team, jobs, replies)  # fmt: skip
@@ -422,14 +425,24 @@ class SlackService:
 
     def _lease_loop(self) -> None:
         every = max(0.2, self.settings.cx_slack_lease_s / 3)
+        pruned = 0.0
         while not self._closed.wait(every):
             with self._held_lock:
                 ids = list(self._held)
             try:
                 self.jobs.extend(ids, self.settings.cx_slack_lease_s)
-                self.events.forget_before(6 * 3600)
+                if time.monotonic() - pruned > PRUNE_EVERY_S:
+                    pruned = time.monotonic()
+                    self.prune()
             except Exception:
                 log.exception("renewing job leases failed")
+
+    def prune(self) -> None:
+        """Forget what Slack no longer re-sends (event ids, messages taken: it retries
+        within the hour) and the memory of threads idle for a week."""
+        self.events.forget_before(6 * 3600)
+        SeenMessages(self.engine).forget_before(6 * 3600)
+        ConversationTurns(self.engine, 0).forget_before(7 * 86400)
 
     # -- outbox ---------------------------------------------------------------------------
 

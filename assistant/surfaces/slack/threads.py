@@ -1,7 +1,8 @@
 """Threads the bot takes part in, and their memory after a restart.
 
-Conversation memory lives in the process. After a restart a follow-up in an existing thread
-would find none, so the first reply seen in such a thread reads the thread once
+Conversation memory lives in the process, or in the shared store when CX_DATABASE_URL is
+set (several instances; then it survives a restart too). After a restart a follow-up in an
+existing thread would find none, so the first reply seen in such a thread reads it once
 (conversations.replies), tells whether the bot answered there, and rebuilds the memory from
 its question/answer pairs. The result is cached per thread, so a thread the bot is not in
 costs one call, not one per message. It runs on a dispatcher, never on the thread that
@@ -115,10 +116,15 @@ def _read_thread(
 
 def add_asker(ctx: BotContext, conversation: str, user: str) -> None:
     if user:
-        askers = ctx.askers.get(conversation) or frozenset()
-        ctx.askers[conversation] = askers | {user}
+        known = ctx.known_askers.get(conversation) or frozenset()
+        if user not in known:
+            ctx.askers.add(conversation, user)
+            ctx.known_askers[conversation] = known | {user}
         ctx.threads[conversation] = True
 
 
 def is_asker(ctx: BotContext, conversation: str, user: str) -> bool:
-    return user in (ctx.askers.get(conversation) or frozenset())
+    """Known here, or recorded by another instance sharing the store."""
+    if user in (ctx.known_askers.get(conversation) or frozenset()):
+        return True
+    return ctx.askers.has(conversation, user)

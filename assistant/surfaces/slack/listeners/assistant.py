@@ -119,7 +119,7 @@ def register(app: App, ctx: BotContext) -> None:
         try:
             user_message(payload, context)
         except RetryLater:
-            ctx.seen.pop(key)
+            ctx.seen.forget(key)
             raise
 
     def user_message(payload: dict[str, Any], context: BoltContext) -> None:

@@ -45,7 +45,7 @@ def key_of(event: dict[str, Any]) -> str:
 
 def not_yet(ctx: BotContext, event: dict[str, Any]) -> None:
     """The message waits for Slack (RetryLater): its next run must not count as a repeat."""
-    ctx.seen.pop(key_of(event))
+    ctx.seen.forget(key_of(event))
 
 
 def lang_of(text: str) -> Lang:
