@@ -39,7 +39,7 @@ from assistant.core.text import Lang, detect_lang, fold, words
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
-_TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi)\b")
+_TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa)\b")
 # Words that point back at the last answer's scope ("for this group", "cho nhóm này"): a tool
 # asked for with them keeps the filters. Function words, so a closed list.
 _BACK = re.compile(
@@ -52,7 +52,8 @@ _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|h
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
-                       r"cai kia thi sao|vu do|vu kia|nhu hom truoc)\b")
+                       r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
+                       r"lam lai cai)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -122,8 +123,11 @@ def understand(
     if context is not None:
         data_tool = label in registry and not registry.get(label).fallback
         switch = data_tool and label != context.tool and not unsure(pred)
-        if slots and not switch and label not in _NOT_A_FRAME and (
-            label in ("refine", context.tool) or unsure(pred) or label not in registry
+        # "restrict to 2019", "chỉ dữ liệu 30 ngày gần nhất": a short turn that only names
+        # filters reads as off-topic to the model, yet in a conversation it edits the frame.
+        bare = label == OUT_OF_SCOPE and n_words <= 8
+        if slots and not switch and (label not in _NOT_A_FRAME or bare) and (
+            label in ("refine", context.tool) or unsure(pred) or label not in registry or bare
         ):
             frame = context.with_filters(_widened(context, slots, text), slots.removed)
             return _routed(router, frame, "edit", text, previous, slots)

@@ -67,7 +67,7 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
 # The request says it is about a step without naming one the atlas knows by name.
 # "bước này", "that step" point back; "khâu giao hàng" names the journey, not a step: a step
 # is described only when words other than the journey's own follow.
-_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they)\b"
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|khi|when|while|during)\b"
                         r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
@@ -145,6 +145,7 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     if step:
         journey = step.split(".")[0]
         out["step"] = step
+        out.pop("_ambiguous", None)  # the step's journey settles two equal journey names
         text = _consume(names, text, "step", step)
         ents = names.entities(text)
     if journey:
@@ -199,7 +200,7 @@ def read_slots(
     reference: date | None,
     book: Any,
     unread: list[str] | None = None,
-    steps: Callable[[str, str | None], str | None] | None = None,
+    steps: Callable[[str, str | None, bool], str | None] | None = None,
 ) -> Slots:
     """Every filter `text` names (see the module docstring). `book` is the segments file."""
     from assistant.feedback.request_filters import parse_filters
@@ -223,10 +224,13 @@ def read_slots(
     if "_ambiguous" in found:
         slots.ambiguous_journeys = found.pop("_ambiguous")
     # "the in-store stock check step": a step described, not named; found by meaning.
-    described = "step" not in found and steps is not None and _described(names, rest, found)
-    if described and (step := steps(rest, found.get("journey"))):  # type: ignore[misc]
+    said = _described(names, rest, found)
+    if "step" not in found and steps is not None and (
+        step := steps(rest, found.get("journey"), said)
+    ):
         found["step"], found["journey"] = step, step.split(".")[0]
         found.pop("aspect", None)
+        slots.ambiguous_journeys = None
     slots.filters.update(found)
     for key in ("start", "end", "min_rating", "max_rating", "segment"):
         value = getattr(parsed, key)
