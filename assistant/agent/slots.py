@@ -47,6 +47,7 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
     "step": re.compile(r"\b(whole journey|ca hanh trinh|toan hanh trinh)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
 }  # fmt: skip
+_NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\b(bo|xoa) loc\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
                  "segment": ("segment",), "aspect": ("aspect",), "step": ("step",)}  # fmt: skip
 # Buying for one's children: the parents named are the buyers, not the people bought for.
@@ -257,6 +258,9 @@ def read_slots(
                         for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
     slots.removed = removals(text)
+    if _NAMED_REMOVED.search(norm(text)):
+        # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
+        slots.removed |= {k for k in ("aspect", "segment", "persona") if k in slots.filters}
     for key in slots.removed:  # "drop the student filter" names the segment it takes away
         slots.filters.pop(key, None)
     return slots
