@@ -44,12 +44,15 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
         + r"\b.{0,25}\b(segment|group|student|students|gamer|gamers|nhom|sinh vien|game thu|"
         r"filter nhom)\b"),
     "aspect": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(aspect|khia canh)\b"),
+    "persona": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(persona|chan dung)\b"),
     "step": re.compile(r"\b(whole journey|ca hanh trinh|toan hanh trinh)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
 }  # fmt: skip
+_ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
 _NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\b(bo|xoa) loc\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
-                 "segment": ("segment",), "aspect": ("aspect",), "step": ("step",)}  # fmt: skip
+                 "segment": ("segment",), "aspect": ("aspect",), "step": ("step",),
+                 "persona": ("persona",)}  # fmt: skip
 # Buying for one's children: the parents named are the buyers, not the people bought for.
 _FOR_KIDS = re.compile(r"\b(for (their|his|her|my|our) (kids|children|child|son|daughter|teen)s?|"
                        r"for kids|for children|cho (con|con cai|cac con|be)( minh| ho)?\b|"
@@ -230,8 +233,11 @@ def read_slots(
         step := steps(rest, found.get("journey"), said)
     ):
         found["step"], found["journey"] = step, step.split(".")[0]
-        found.pop("aspect", None)
         slots.ambiguous_journeys = None
+    if "step" in found and "aspect" in found and not _ASPECT_ASKED.search(norm(rest)):
+        # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
+        # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
+        found.pop("aspect")
     slots.filters.update(found)
     for key in ("start", "end", "min_rating", "max_rating", "segment"):
         value = getattr(parsed, key)
