@@ -49,6 +49,11 @@ _BACK = re.compile(
 # A follow-up opener that points back without content ("còn cái đó?", "and that?").
 _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|how about|so)\b|"
                     r"\b(?:cai do|cai kia|cai vu|vu do|vu kia|that one|the other|thi sao)\b")
+# A turn that says it starts something else: no frame to edit.
+_NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|new question|"
+                        r"different question|cau hoi khac|hoi cau khac|chuyen chu de)\b")
+# "why is #1 first?", "tại sao ưu tiên mục 1": a question about the answer itself.
+_WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
@@ -81,10 +86,12 @@ def understand(
     asked = lang or detect_lang(text)
     command = router.command(text)
     context = previous if previous is not None and previous.tool in registry else None
+    folded = " ".join(words(fold(text)))
+    if _NEW_TOPIC.search(folded):
+        context = None  # "separate question: ...": a fresh frame, whatever it names
     if context is not None and not context.lang_set:
         context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
     if command is not None:
-        folded = " ".join(words(fold(text)))
         if context is not None and command.tool in registry and not _scope(slots) and (
             _BACK.search(folded) and not registry.get(command.tool).fallback
         ):
@@ -106,10 +113,13 @@ def understand(
             frame = context.model_copy(update={"lang": target})
             return _routed(router, frame, "language", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
-        if not slots and (label == "more" or (unsure(pred) and top2 == {"more", context.tool})):
+        why = label == "more" and _WHY.search(folded) is not None
+        if (not slots or why) and (
+            label == "more" or (unsure(pred) and top2 == {"more", context.tool})
+        ):
+            # "why is battery flagged?" asks about the answer, though it names an aspect
             return _routed(router, context, "more", text, previous, slots)
-    folded = " ".join(words(fold(text)))
-    if not slots and n_words <= 8 and (
+    if not slots and n_words <= 8 and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
          and _VAGUE.search(folded)) or _POINTING.search(folded)
     ):

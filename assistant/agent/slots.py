@@ -70,8 +70,10 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
                    r"sang|thanh)\s+(?P<new>.+)$|^(?P<new2>.+?)\s+(?:instead of|thay vi)\b")
 # The request says it is about a step without naming one the atlas knows by name.
 # "bước này", "that step" point back; "khâu giao hàng" names the journey, not a step: a step
-# is described only when words other than the journey's own follow.
-_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|khi|when|while|during)\b"
+# is described only when words other than the journey's own follow. "lúc/khi/when ...":
+# customers' own words for a step ("lúc chờ sửa máy bảo hành"), dialogue writer C.
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|khi|when|while|"
+                        r"during)\b"
                         r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
