@@ -248,3 +248,10 @@ def test_a_why_question_about_the_answer_and_a_separate_question(agent):
     assert "aspect" not in routes[1].frame.filters
     assert routes[2].act == "new" and "journey" not in routes[2].frame.filters
     assert routes[2].frame.lang == "en"
+
+
+def test_one_segment_replaced_by_another_in_one_turn(agent):
+    routes = _talk(agent, "swap", ["sinh viên phàn nàn gì về pin?",
+                                   "bỏ sinh viên, lấy người lớn tuổi"])  # fmt: skip
+    assert routes[0].frame.filters.get("segment") == "students"
+    assert routes[1].act == "edit" and routes[1].frame.filters.get("segment") == "elderly"

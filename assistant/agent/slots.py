@@ -269,6 +269,11 @@ def read_slots(
     if _NAMED_REMOVED.search(norm(text)):
         # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
         slots.removed |= {k for k in ("aspect", "segment", "persona") if k in slots.filters}
+    mentioned = book.segments_mentioned(text) if "segment" in slots.removed else []
+    if len(mentioned) > 1:
+        # "bỏ sinh viên, lấy người lớn tuổi": one segment goes, the last one named comes.
+        slots.removed.discard("segment")
+        slots.filters["segment"] = mentioned[-1]
     for key in slots.removed:  # "drop the student filter" names the segment it takes away
         slots.filters.pop(key, None)
     return slots
