@@ -100,11 +100,15 @@ class StepMatcher:
             data = np.load(shipped, allow_pickle=False)
             if str(data["digest"]) == digest and str(data["embedder"]) == embedder.name:
                 vectors = data["vectors"].astype(np.float32)
+        if not texts:  # no atlas: no step to match, nothing to embed
+            vectors = np.zeros((0, 2, 0), dtype=np.float32)
         if vectors is None:  # an edited atlas, or another embedder: embed it now
             vectors = np.asarray(embedder.embed_passages(texts), dtype=np.float32)
-        self.vectors = vectors.reshape(len(self.refs), 2, -1)
+        self.vectors = vectors.reshape(len(self.refs), 2, -1) if texts else vectors
 
     def match(self, text: str, journey: str | None = None) -> StepMatch:
+        if not self.refs:
+            return StepMatch([])
         query = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
         sims = (self.vectors @ query).max(axis=1) + LEXICAL_WEIGHT * self._overlap(text)
         order = np.argsort(-sims)
