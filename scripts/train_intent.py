@@ -2,7 +2,8 @@
 
 Training data (never the held-out sets in evals/*_heldout.yaml, written by other writers):
 - evals/data/routing_train/*.yaml: utterances labelled with `intent` (or `tool`);
-- evals/data/dialogues_train.yaml: every dialogue turn, labelled by its act (`more`,
+- evals/data/dialogues_train.yaml and dialogues_writer_c.yaml (dialogue writers A and C):
+  every dialogue turn, labelled by its act (`more`,
   `language`, `refine` for an edit) or its tool (new requests and tool switches);
 - evals/routing.yaml and evals/routing_practitioner.yaml: the project's earlier sets.
 
@@ -46,13 +47,16 @@ def training_items(root: Path = ROOT) -> list[tuple[str, str]]:
             if case.get("clarify") or label not in TOOLS | set(ACT_LABEL.values()):
                 continue
             items.append((str(case["text"]), label))
-    dialogues = root / "evals" / "data" / "dialogues_train.yaml"
-    for dialogue in yaml.safe_load(dialogues.read_text(encoding="utf-8")) or []:
-        for turn in dialogue["turns"]:
-            expect = turn["expect"]
-            label = ACT_LABEL.get(expect["act"], expect["tool"])
-            if label in TOOLS | set(ACT_LABEL.values()):
-                items.append((str(turn["user"]), label))
+    turns = []
+    for name in ("dialogues_train.yaml", "dialogues_writer_c.yaml"):  # writers A and C
+        path = root / "evals" / "data" / name
+        turns += [t for d in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+                  for t in d["turns"]]  # fmt: skip
+    for turn in turns:
+        expect = turn["expect"]
+        label = ACT_LABEL.get(expect["act"], expect["tool"])
+        if label in TOOLS | set(ACT_LABEL.values()):
+            items.append((str(turn["user"]), label))
     # Independent writers sometimes write the very same text ("/cx pains warranty"): such a
     # text is left out of training, so the held-out sets stay unseen.
     held_out = heldout_texts(root)

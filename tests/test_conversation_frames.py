@@ -193,3 +193,65 @@ def test_text_that_is_not_a_question_gets_examples_not_a_refusal(agent, text):
     answer = agent.ask(text)
     assert answer.citations == []
     assert "did not understand" in answer.answer and "Try, for example" in answer.answer
+
+
+def _talk(agent, conversation: str, texts: list[str]) -> list:
+    """Each turn routed in its conversation as the surfaces do, without running the tools."""
+    from assistant.agent.memory import Turn
+
+    agent.memory.forget(conversation)
+    routes = []
+    for text in texts:
+        route = agent.route(text, conversation)
+        agent.memory.add(conversation, Turn(text, "", route.tool, route.args, route.frame))
+        routes.append(route)
+    return routes
+
+
+@pytest.mark.parametrize("text, step", [
+    ("Khách phàn nàn gì lúc phải chờ sửa máy bảo hành lâu?", "warranty.wait-repair"),
+    ("What annoys people while they wait for their phone to be repaired under warranty?",
+     "warranty.wait-repair"),
+    ("Khách phàn nàn gì khi hỏi màu, dung lượng tại cửa hàng mà hết hàng phải chờ chuyển kho?",
+     "buy-store.check-stock"),
+])  # fmt: skip
+def test_a_step_told_in_customers_words_is_found_and_its_words_are_no_aspect(agent, text, step):
+    (route,) = _talk(agent, "own-words", [text])
+    assert route.tool == "pain_points"
+    assert route.frame.filters.get("step") == step
+    assert "aspect" not in route.frame.filters  # "dung lượng" describes the step here
+
+
+def test_an_aspect_asked_for_on_a_step_is_added(agent):
+    routes = _talk(agent, "step-aspect", ["Khách phàn nàn gì lúc phải chờ sửa máy bảo hành lâu?",
+                                          "chỉ khía cạnh pin"])  # fmt: skip
+    assert routes[1].act == "edit"
+    assert routes[1].frame.filters.get("step") == "warranty.wait-repair"
+    assert routes[1].frame.filters.get("aspect") == "BATTERY"
+
+
+def test_a_named_filter_is_taken_away_and_a_short_period_edits(agent):
+    routes = _talk(agent, "drop", ["What do customers complain about on battery in daily use?",
+                                   "drop the battery filter", "last 30 days only"])  # fmt: skip
+    assert routes[0].frame.filters.get("aspect") == "BATTERY"
+    assert routes[1].act == "edit" and "aspect" not in routes[1].frame.filters
+    assert routes[2].act == "edit" and routes[2].tool == "pain_points"
+    assert routes[2].frame.filters.get("journey") == "daily-use"
+    assert routes[2].frame.filters.get("start") is not None
+
+
+def test_a_why_question_about_the_answer_and_a_separate_question(agent):
+    routes = _talk(agent, "why", ["Tóm tắt hành trình sử dụng hằng ngày cho sếp",
+                                  "why is battery the top issue?",
+                                  "Separate question: what do students think about prices?"])
+    assert (routes[1].act, routes[1].tool) == ("more", "journey_summary")
+    assert "aspect" not in routes[1].frame.filters
+    assert routes[2].act == "new" and "journey" not in routes[2].frame.filters
+    assert routes[2].frame.lang == "en"
+
+
+def test_one_segment_replaced_by_another_in_one_turn(agent):
+    routes = _talk(agent, "swap", ["sinh viên phàn nàn gì về pin?",
+                                   "bỏ sinh viên, lấy người lớn tuổi"])  # fmt: skip
+    assert routes[0].frame.filters.get("segment") == "students"
+    assert routes[1].act == "edit" and routes[1].frame.filters.get("segment") == "elderly"

@@ -151,14 +151,16 @@ class Agent:
         return read_slots(self.router.names, question, reference, book, unread,
                           steps=self.step_by_meaning)  # fmt: skip
 
-    def step_by_meaning(self, text: str, journey: str | None = None) -> str | None:
-        """The step a text describes, when one stands out by meaning (see agent/steps.py)."""
+    def step_by_meaning(self, text: str, journey: str | None = None,
+                        said: bool = True) -> str | None:
+        """The step a text describes, when one stands out by meaning (see agent/steps.py);
+        `said`: the text says it is about a step (a weaker lead is enough)."""
         if self._steps is None:
             from assistant.agent.steps import StepMatcher
 
             shipped = self.kb.settings.cx_corpus_dir / "routing" / "step_vectors.npz"
             self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped)
-        return self._steps.match(text, journey).best
+        return self._steps.match(text, journey).best if said else self._steps.unsaid(text, journey)
 
     def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
         """The tools' context: a chart folder only when this request is to get a chart."""

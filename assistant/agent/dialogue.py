@@ -39,7 +39,7 @@ from assistant.core.text import Lang, detect_lang, fold, words
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
-_TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi)\b")
+_TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa)\b")
 # Words that point back at the last answer's scope ("for this group", "cho nhóm này"): a tool
 # asked for with them keeps the filters. Function words, so a closed list.
 _BACK = re.compile(
@@ -49,10 +49,16 @@ _BACK = re.compile(
 # A follow-up opener that points back without content ("còn cái đó?", "and that?").
 _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|how about|so)\b|"
                     r"\b(?:cai do|cai kia|cai vu|vu do|vu kia|that one|the other|thi sao)\b")
+# A turn that says it starts something else: no frame to edit.
+_NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|new question|"
+                        r"different question|cau hoi khac|hoi cau khac|chuyen chu de)\b")
+# "why is #1 first?", "tại sao ưu tiên mục 1": a question about the answer itself.
+_WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
-                       r"cai kia thi sao|vu do|vu kia|nhu hom truoc)\b")
+                       r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
+                       r"lam lai cai)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -80,10 +86,12 @@ def understand(
     asked = lang or detect_lang(text)
     command = router.command(text)
     context = previous if previous is not None and previous.tool in registry else None
+    folded = " ".join(words(fold(text)))
+    if _NEW_TOPIC.search(folded):
+        context = None  # "separate question: ...": a fresh frame, whatever it names
     if context is not None and not context.lang_set:
         context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
     if command is not None:
-        folded = " ".join(words(fold(text)))
         if context is not None and command.tool in registry and not _scope(slots) and (
             _BACK.search(folded) and not registry.get(command.tool).fallback
         ):
@@ -105,10 +113,13 @@ def understand(
             frame = context.model_copy(update={"lang": target})
             return _routed(router, frame, "language", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
-        if not slots and (label == "more" or (unsure(pred) and top2 == {"more", context.tool})):
+        why = label == "more" and _WHY.search(folded) is not None
+        if (not slots or why) and (
+            label == "more" or (unsure(pred) and top2 == {"more", context.tool})
+        ):
+            # "why is battery flagged?" asks about the answer, though it names an aspect
             return _routed(router, context, "more", text, previous, slots)
-    folded = " ".join(words(fold(text)))
-    if not slots and n_words <= 8 and (
+    if not slots and n_words <= 8 and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
          and _VAGUE.search(folded)) or _POINTING.search(folded)
     ):
@@ -122,8 +133,11 @@ def understand(
     if context is not None:
         data_tool = label in registry and not registry.get(label).fallback
         switch = data_tool and label != context.tool and not unsure(pred)
-        if slots and not switch and label not in _NOT_A_FRAME and (
-            label in ("refine", context.tool) or unsure(pred) or label not in registry
+        # "restrict to 2019", "chỉ dữ liệu 30 ngày gần nhất": a short turn that only names
+        # filters reads as off-topic to the model, yet in a conversation it edits the frame.
+        bare = label == OUT_OF_SCOPE and n_words <= 8
+        if slots and not switch and (label not in _NOT_A_FRAME or bare) and (
+            label in ("refine", context.tool) or unsure(pred) or label not in registry or bare
         ):
             frame = context.with_filters(_widened(context, slots, text), slots.removed)
             return _routed(router, frame, "edit", text, previous, slots)

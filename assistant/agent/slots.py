@@ -44,11 +44,15 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
         + r"\b.{0,25}\b(segment|group|student|students|gamer|gamers|nhom|sinh vien|game thu|"
         r"filter nhom)\b"),
     "aspect": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(aspect|khia canh)\b"),
+    "persona": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(persona|chan dung)\b"),
     "step": re.compile(r"\b(whole journey|ca hanh trinh|toan hanh trinh)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
 }  # fmt: skip
+_ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
+_NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\b(bo|xoa) loc\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
-                 "segment": ("segment",), "aspect": ("aspect",), "step": ("step",)}  # fmt: skip
+                 "segment": ("segment",), "aspect": ("aspect",), "step": ("step",),
+                 "persona": ("persona",)}  # fmt: skip
 # Buying for one's children: the parents named are the buyers, not the people bought for.
 _FOR_KIDS = re.compile(r"\b(for (their|his|her|my|our) (kids|children|child|son|daughter|teen)s?|"
                        r"for kids|for children|cho (con|con cai|cac con|be)( minh| ho)?\b|"
@@ -66,8 +70,10 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
                    r"sang|thanh)\s+(?P<new>.+)$|^(?P<new2>.+?)\s+(?:instead of|thay vi)\b")
 # The request says it is about a step without naming one the atlas knows by name.
 # "bước này", "that step" point back; "khâu giao hàng" names the journey, not a step: a step
-# is described only when words other than the journey's own follow.
-_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they)\b"
+# is described only when words other than the journey's own follow. "lúc/khi/when ...":
+# customers' own words for a step ("lúc chờ sửa máy bảo hành"), dialogue writer C.
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|khi|when|while|"
+                        r"during)\b"
                         r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
@@ -145,6 +151,7 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     if step:
         journey = step.split(".")[0]
         out["step"] = step
+        out.pop("_ambiguous", None)  # the step's journey settles two equal journey names
         text = _consume(names, text, "step", step)
         ents = names.entities(text)
     if journey:
@@ -199,7 +206,7 @@ def read_slots(
     reference: date | None,
     book: Any,
     unread: list[str] | None = None,
-    steps: Callable[[str, str | None], str | None] | None = None,
+    steps: Callable[[str, str | None, bool], str | None] | None = None,
 ) -> Slots:
     """Every filter `text` names (see the module docstring). `book` is the segments file."""
     from assistant.feedback.request_filters import parse_filters
@@ -223,10 +230,16 @@ def read_slots(
     if "_ambiguous" in found:
         slots.ambiguous_journeys = found.pop("_ambiguous")
     # "the in-store stock check step": a step described, not named; found by meaning.
-    described = "step" not in found and steps is not None and _described(names, rest, found)
-    if described and (step := steps(rest, found.get("journey"))):  # type: ignore[misc]
+    said = _described(names, rest, found)
+    if "step" not in found and steps is not None and (
+        step := steps(rest, found.get("journey"), said)
+    ):
         found["step"], found["journey"] = step, step.split(".")[0]
-        found.pop("aspect", None)
+        slots.ambiguous_journeys = None
+    if "step" in found and "aspect" in found and not _ASPECT_ASKED.search(norm(rest)):
+        # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
+        # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
+        found.pop("aspect")
     slots.filters.update(found)
     for key in ("start", "end", "min_rating", "max_rating", "segment"):
         value = getattr(parsed, key)
@@ -253,6 +266,14 @@ def read_slots(
                         for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
     slots.removed = removals(text)
+    if _NAMED_REMOVED.search(norm(text)):
+        # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
+        slots.removed |= {k for k in ("aspect", "segment", "persona") if k in slots.filters}
+    mentioned = book.segments_mentioned(text) if "segment" in slots.removed else []
+    if len(mentioned) > 1:
+        # "bỏ sinh viên, lấy người lớn tuổi": one segment goes, the last one named comes.
+        slots.removed.discard("segment")
+        slots.filters["segment"] = mentioned[-1]
     for key in slots.removed:  # "drop the student filter" names the segment it takes away
         slots.filters.pop(key, None)
     return slots

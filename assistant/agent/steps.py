@@ -29,6 +29,13 @@ MIN_SIMILARITY, CLEAR_MARGIN, CLOSE = 0.80, 0.012, 0.02
 # How much a step's name said in the request adds (all of it: +0.08, about the spread of
 # the cosines between related and unrelated steps).
 LEXICAL_WEIGHT = 0.08
+# A request that does not say it is about a step ("khách hỏi màu mà hết hàng, phải chờ chuyển
+# kho") still gets one when it stands out much more: calibrated on dialogue writers A and C
+# (evals/data/), where weaker matches of such requests were as often wrong as right.
+UNSAID_SIMILARITY, UNSAID_MARGIN = 0.93, 0.06
+# ... and only when it says a good part of some step's name (a word-set test, no embedding),
+# so that most requests cost no embedding here (routing p50 < 30 ms).
+UNSAID_OVERLAP = 0.4
 
 
 def step_texts(atlas: Atlas) -> tuple[list[str], list[str]]:
@@ -58,6 +65,16 @@ class StepMatch:
             return None
         return self.ranked[0][0]
 
+    @property
+    def standout(self) -> str | None:
+        """The best step only when it stands out enough for a request that does not say it
+        is about a step."""
+        if not self.ranked or self.ranked[0][1] < UNSAID_SIMILARITY:
+            return None
+        if len(self.ranked) > 1 and self.ranked[0][1] - self.ranked[1][1] < UNSAID_MARGIN:
+            return None
+        return self.ranked[0][0]
+
     def close(self) -> list[str]:
         """The candidates within CLOSE of the best one (the best included)."""
         if not self.ranked or self.ranked[0][1] < MIN_SIMILARITY:
@@ -83,17 +100,27 @@ class StepMatcher:
             data = np.load(shipped, allow_pickle=False)
             if str(data["digest"]) == digest and str(data["embedder"]) == embedder.name:
                 vectors = data["vectors"].astype(np.float32)
+        if not texts:  # no atlas: no step to match, nothing to embed
+            vectors = np.zeros((0, 2, 0), dtype=np.float32)
         if vectors is None:  # an edited atlas, or another embedder: embed it now
             vectors = np.asarray(embedder.embed_passages(texts), dtype=np.float32)
-        self.vectors = vectors.reshape(len(self.refs), 2, -1)
+        self.vectors = vectors.reshape(len(self.refs), 2, -1) if texts else vectors
 
     def match(self, text: str, journey: str | None = None) -> StepMatch:
+        if not self.refs:
+            return StepMatch([])
         query = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
         sims = (self.vectors @ query).max(axis=1) + LEXICAL_WEIGHT * self._overlap(text)
         order = np.argsort(-sims)
         ranked = [(self.refs[i], float(sims[i])) for i in order
                   if journey is None or self.refs[i].startswith(f"{journey}.")]  # fmt: skip
         return StepMatch(ranked)
+
+    def unsaid(self, text: str, journey: str | None = None) -> str | None:
+        """The step of a request that does not say it is about one (see UNSAID_*)."""
+        if self._overlap(text).max(initial=0.0) < UNSAID_OVERLAP:
+            return None
+        return self.match(text, journey).standout
 
     def _overlap(self, text: str) -> np.ndarray:
         """The share of each step's name (the better language) that the text says."""

@@ -33,6 +33,7 @@ def evaluate(kb: KnowledgeBase, path: Path) -> tuple[dict[str, float], list[dict
     dialogues = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     rows: list[dict] = []
     turns = right_turns = right_acts = 0
+    step_turns = right_steps = 0  # turns where a step is expected or given
     for dialogue in dialogues:
         conversation = f"eval-{dialogue['id']}"
         agent.memory.forget(conversation)
@@ -50,6 +51,10 @@ def evaluate(kb: KnowledgeBase, path: Path) -> tuple[dict[str, float], list[dict
             turns += 1
             right_turns += ok
             right_acts += route.act == want.get("act")
+            want_step = (want.get("filters") or {}).get("step")
+            if want_step or filters.get("step"):
+                step_turns += 1
+                right_steps += filters.get("step") == want_step
             results.append({"user": turn["user"], "ok": ok, "want": want,
                             "got": {"tool": tool, "act": route.act, "lang": lang,
                                     "filters": filters}})  # fmt: skip
@@ -62,4 +67,6 @@ def evaluate(kb: KnowledgeBase, path: Path) -> tuple[dict[str, float], list[dict
         "handled_whole": sum(r["whole"] for r in rows) / n,
         "turn_accuracy": right_turns / max(1, turns),
         "act_accuracy": right_acts / max(1, turns),
+        "step_turns": float(step_turns),
+        "step_accuracy": right_steps / max(1, step_turns),
     }, rows

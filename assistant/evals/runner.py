@@ -130,6 +130,14 @@ def _dialogues_train(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float],
     return evaluate(kb, folder / "data" / "dialogues_train.yaml")
 
 
+def _dialogues_dev(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.dialogues import evaluate
+
+    # Dialogue writer C (blind, steps in customers' own words): development, not gated.
+    _with_feedback(kb)
+    return evaluate(kb, folder / "data" / "dialogues_writer_c.yaml")
+
+
 def _methodology_heldout(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.methodology_qa import evaluate, load_cases
 
@@ -183,6 +191,7 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "routing_heldout": _routing_heldout,
     "dialogues": _dialogues,
     "dialogues_train": _dialogues_train,
+    "dialogues_dev": _dialogues_dev,
     "methodology_heldout": _methodology_heldout,
     "methodology_dev": _methodology_dev,
     "filters": _filters,
