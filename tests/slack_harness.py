@@ -24,9 +24,11 @@ from assistant.chat.conversation import AccessPolicy, Conversations
 from assistant.chat.ratings import RatingsStore
 from assistant.core.answers import Answer
 from assistant.kb.base import KnowledgeBase
+from assistant.storage import open_engine
 from assistant.surfaces.slack.app import build_app
 from assistant.surfaces.slack.context import BotContext
 from assistant.surfaces.slack.http_server import make_server
+from assistant.surfaces.slack.service import SlackService
 from conftest import REPO, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
@@ -131,7 +133,7 @@ def start_bot(
     s = kb.settings.model_copy(update={
         "slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET,
         "slack_api_url": slack.api_url, "cx_allowed_users": "U0ALLOWED", "cx_contact": "#cx-team",
-        "cx_database_url": f"sqlite:///{ratings.parent / 'state.sqlite'}", **FAST, **settings,
+        **FAST, **settings,
     })  # fmt: skip
     # The jobs and outbox live in that database; the knowledge base keeps its feedback in its
     # own folder (with CX_DATABASE_URL set, issue #22 stores feedback in the database too).
@@ -139,7 +141,10 @@ def start_bot(
     kb = type(kb)(settings=kb_settings, embedder=kb.embedder, client=kb.client)
     conversations = Conversations(Agent(kb), AccessPolicy(s, Registry()), RatingsStore(ratings))
     conversations.warm_up()  # as `cx-assistant slack` does before it serves
-    ctx = BotContext(conversations=conversations, settings=s)
+    # The job table of this bot, not CX_DATABASE_URL: that would move the feedback store too
+    # (the session's index keeps its feedback in its data folder, shared by every test).
+    state = open_engine(s, f"sqlite:///{ratings.parent / 'state.sqlite'}")
+    ctx = BotContext(conversations=conversations, settings=s, service=SlackService(s, state))
     build_app(ctx)
     server = make_server(ctx.front, "127.0.0.1", free_port(), s)
     threading.Thread(target=server.serve_forever, daemon=True).start()

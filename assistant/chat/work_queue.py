@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,3 +154,11 @@ class WorkQueue:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+    def join(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds in all for the workers to exit after `close`: a
+        process that exits while they still read or write the database may crash."""
+        deadline = time.monotonic() + timeout
+        for lane in self._lanes.values():
+            for t in lane.threads:
+                t.join(max(0.0, deadline - time.monotonic()))

@@ -69,5 +69,7 @@ def run(settings: Settings) -> None:
         server.server_close()
     left = ctx.svc.stop()
     ctx.intake.close()
+    if ctx.work is not None:
+        ctx.work.join(settings.cx_slack_drain_s)
     print(f"Slack: stopped ({left['handed_back']} request(s) handed back, "
           f"{left['replies_pending']} reply(ies) stored for the next start)", file=sys.stderr)
