@@ -126,6 +126,12 @@ def score(
             c[0] += j in g and j in p
             c[1] += j in p and j not in g
             c[2] += j in g and j not in p
+    return score_counts(counts)
+
+
+def score_counts(counts: dict[str, list[int]]) -> dict[str, float]:
+    """Micro precision, recall and F1 over every journey's [tp, fp, fn], and per journey its
+    precision, recall and how many pairs were labelled (the journey and step evals share it)."""
     tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
     out = _prf("", tp, fp, fn)
     for j, (a, b, c) in counts.items():

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core.errors import ConfigError
-from assistant.evals.linking import comment_vectors, labelled_records
+from assistant.evals.linking import comment_vectors, labelled_records, score_counts
 from assistant.feedback.linking import Link, Linker
 from assistant.feedback.records import FeedbackRecord
 from assistant.kb.base import KnowledgeBase
@@ -67,19 +67,7 @@ def score_steps(
         for step in g | p:
             c = counts.setdefault(step.split(".", 1)[0], [0, 0, 0])
             c[0 if step in g and step in p else 1 if step in p else 2] += 1
-    tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
-    out = _prf("", tp, fp, fn)
-    for j, (a, b, c) in counts.items():
-        out |= {k: v for k, v in _prf(f"{j}_", a, b, c).items() if not k.endswith("f1")}
-        out[f"{j}_labelled"] = float(a + c)
-    return out
-
-
-def _prf(prefix: str, tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return {f"{prefix}precision": p, f"{prefix}recall": r, f"{prefix}f1": f1}
+    return score_counts(counts)
 
 
 def _prepare(
