@@ -188,8 +188,12 @@ def _scope(slots: Slots) -> bool:
 
 def _from_args(args: dict[str, Any], slots: Slots) -> dict[str, Any]:
     """A command's arguments as frame filters (a step as JOURNEY.STEP), plus the filters
-    the text names."""
+    the text names. When the slots read a scope ("pain point khi khách mua thêm phụ kiện"),
+    they decide it: they know compounds, steps by meaning and an aspect that only describes
+    the step; the command's own reading fills in only when they found none."""
     filters = dict(slots.filters)
+    if _scope(slots):
+        return filters
     for key in ("journey", "aspect", "persona", "source", "segment"):
         if args.get(key):
             filters[key] = args[key]

@@ -29,7 +29,9 @@ _COMPOUNDS = re.compile(r"\b(danh gia|gia tri|tri gia|dang gia tien|song song|do
                         r"mau ma|loa phuong)\b")  # fmt: skip
 # A follow-up that takes a filter away: "all ratings again", "bỏ lọc sao", "remove the date
 # filter", "lấy toàn bộ", "drop the student filter".
-_REMOVE_VERB = r"(?:remove|drop|clear|reset|forget|without|no more|bo|xoa|khong can|huy|go bo)"
+# "hủy" after "bị / đã / được" is a cancelled order ("order bị hủy"), not a removal.
+_REMOVE_VERB = (r"(?:remove|drop|clear|reset|forget|without|no more|bo|xoa|khong can|"
+                r"(?<!bi )(?<!da )(?<!duoc )huy|go bo)")
 _REMOVALS: dict[str, re.Pattern[str]] = {
     "stars": re.compile(
         r"\b(all (star )?ratings|any rating|every rating|all stars|moi (muc )?sao|tat ca (cac )?"
@@ -78,6 +80,10 @@ _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|khi
                         r"(?P<after>(?:\s+\w+){2,})")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
+# A pointer and the noun it points with ("these shoppers", "that group", "nhóm này", "bước
+# đó"): the last answer's scope, not a new name ("shoppers" is no store journey here).
+_POINTED = re.compile(r"\b(?:this|that|these|those)\s+\w+|\b(?:nhom|buoc|trinh|cai|vu|khau|phan|"
+                      r"doan|khach|nguoi|hang|de)\s+(?:nay|do|ay|kia)\b")
 
 
 @dataclass
@@ -220,6 +226,7 @@ def read_slots(
     for m in parsed.matched:
         if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
+    rest = _blank(rest, _POINTED)
     found = read_names(names, rest)
     hits = list(book.segment_matcher().find(rest))
     unsegmented = rest
