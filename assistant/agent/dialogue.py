@@ -79,7 +79,7 @@ def understand(
     previous: Frame | None,
     slots: Slots,
     lang: Lang | None = None,
-    steps: Callable[[str, str | None], str | None] | None = None,
+    steps: Callable[[str, str | None, bool], str | None] | None = None,
 ) -> Route:
     """The route of one turn, with the frame after it, its act and what it changed."""
     registry = router.registry
@@ -161,8 +161,10 @@ def understand(
         if registry.get(label).voice and asks_for_praise(text):
             filters["sentiment"] = "positive"  # "what do they love": delights first
         # A decision: the step it is about, by meaning, when one stands out.
+        # Unless it says so, a decision is about a step only when one stands out; the tool
+        # shows the closest steps otherwise.
         decision = label == "five_questions" and "step" not in filters and steps is not None
-        if decision and (step := steps(text, filters.get("journey"))):  # type: ignore[misc]
+        if decision and (step := steps(text, filters.get("journey"), False)):  # type: ignore[misc]
             filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)

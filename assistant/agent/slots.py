@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.atlas.names import AtlasNames, norm
+from assistant.atlas.names import FUNCTION_WORDS, AtlasNames, norm
 from assistant.core.text import fold, nfc, words
 from assistant.feedback.cues import fold_aligned
 
@@ -74,10 +74,16 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
 # "bước này", "that step" point back; "khâu giao hàng" names the journey, not a step: a step
 # is described only when words other than the journey's own follow. "lúc/khi/when ...":
 # customers' own words for a step ("lúc chờ sửa máy bảo hành"), dialogue writer C.
-_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|khi|when|while|"
-                        r"during)\b"
+# "trước khi chốt" (before deciding) is a conjunction, not a moment.
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<!truoc )khi|when|"
+                        r"while|during)\b"
                         r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
+# What the data is called ("đánh giá", "reviews"): beside a star filter it names the data
+# filtered, not the step where customers read reviews.
+_REVIEWS = re.compile(r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
+_STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
+_MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
 # A pointer and the noun it points with ("these shoppers", "that group", "nhóm này", "bước
@@ -179,12 +185,28 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
     m = _STEP_WORD.search(norm(text))
     if m is None:
-        return False
+        # "the in-store stock check step": the description before the word.
+        tail = _STEP_LAST.search(norm(text))
+        if tail is None:
+            return False
+        own = tail["before"]
+        if found.get("journey"):
+            own = norm(_consume(names, own, "journey", found["journey"]))
+        return len(set(own.split()) - FUNCTION_WORDS) >= 2
     after = m["after"]
+    if m[0].split()[0] in _MOMENT_WORDS and _says_step_name(names, after):
+        # "lúc nhận hàng từ shipper": a moment told with most of a step's name is that step,
+        # though the journey's words ("nhận hàng", "shipper") are in it; "khi bảo hành" is not.
+        return True
     if found.get("journey"):
         after = norm(_consume(names, after, "journey", found["journey"]))
     before = norm(text)[: m.start()].split()[-4:]
     return len(after.split()) >= 2 or (m[0].startswith("step") and len(before) >= 2)
+
+
+def _says_step_name(names: AtlasNames, text: str) -> bool:
+    """Whether `text` says half or more of what some step's name says beyond its journey."""
+    return any(share >= 0.5 for _, share in names.says_step(text))
 
 
 def _persona_beyond(names: AtlasNames, persona: str | None, text: str, hits: list) -> bool:
@@ -197,6 +219,17 @@ def _persona_beyond(names: AtlasNames, persona: str | None, text: str, hits: lis
     return any(p.kind == "persona" and p.id == persona and len(p.text.split()) > longest
                and re.search(rf"(?<!\w){re.escape(p.text)}(?!\w)", folded)
                for p in names.phrases)  # fmt: skip
+
+
+def _aspect_asked(text: str) -> bool:
+    """Whether the text asks for an aspect filter in words ("chỉ khía cạnh pin"); "chị" (a
+    form of address) folds to the same letters as "chỉ" (only): with diacritics typed, only
+    "chỉ" counts."""
+    found = {m[1] for m in _ASPECT_ASKED.finditer(norm(text))}
+    if found - {"chi"}:
+        return True
+    typed = nfc(text).lower()
+    return bool(found) and ("chỉ" in typed or fold(typed) == typed)
 
 
 def removals(text: str) -> set[str]:
@@ -234,16 +267,20 @@ def read_slots(
         unsegmented = unsegmented[: hit.start] + " " * (hit.end - hit.start) + unsegmented[hit.end:]
     if hits and not _persona_beyond(names, found.get("persona"), rest, hits):
         found = read_names(names, unsegmented)
-    if "_ambiguous" in found:
-        slots.ambiguous_journeys = found.pop("_ambiguous")
     # "the in-store stock check step": a step described, not named; found by meaning.
     said = _described(names, rest, found)
-    if "step" not in found and steps is not None and (
-        step := steps(rest, found.get("journey"), said)
-    ):
+    # Two journeys named equally ("thanh toán … tại cửa hàng"): the step settles which, so it
+    # is looked for in both; a segment's words ("nhóm mê chụp ảnh") describe people, not a step.
+    within = None if "_ambiguous" in found else found.get("journey")
+    told = unsegmented if hits else rest
+    if any(m.kind == "rating" for m in parsed.matched):
+        told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
+    if "step" not in found and steps is not None and (step := steps(told, within, said)):
         found["step"], found["journey"] = step, step.split(".")[0]
-        slots.ambiguous_journeys = None
-    if "step" in found and "aspect" in found and not _ASPECT_ASKED.search(norm(rest)):
+        found.pop("_ambiguous", None)
+    if "_ambiguous" in found:
+        slots.ambiguous_journeys = found.pop("_ambiguous")
+    if "step" in found and "aspect" in found and not _aspect_asked(rest):
         # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
         # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
         found.pop("aspect")
