@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.agent.frame import Frame, describe_changes
+from assistant.agent.intent import Prediction
 from assistant.agent.registry import Registry, strip_command_words
 from assistant.agent.router import (
     HELP,
@@ -36,6 +37,7 @@ from assistant.agent.router import (
 )
 from assistant.agent.slots import Slots
 from assistant.core.text import Lang, detect_lang, fold, words
+from assistant.methodology.gaps import not_a_question
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
@@ -58,10 +60,22 @@ _WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
                        r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
-                       r"lam lai cai)\b")
+                       r"lam lai cai|(?:cai )?vu hom (?:qua|truoc))\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
+
+
+# The words that name a kind of filter ("journey", "hành trình"): beside a name they say
+# which filter, not which tool (a closed set, the frame's filter kinds).
+_KIND_WORDS = re.compile(r"\b(journey|journeys|hanh trinh|step|buoc|aspect|khia canh|segment|"
+                         r"data|du lieu)\b")
+# How likely `more` must be, among the two best readings, for a turn that names nothing to
+# ask for more of the answer rather than another tool (see understand).
+MORE_CLOSE = 0.15
+# Below this, an off-topic or help reading of a short turn that names nothing is a question
+# back (see understand).
+VAGUE_BELOW = 0.8
 
 
 def language_asked(text: str) -> Lang | None:
@@ -105,6 +119,21 @@ def understand(
                       text=text, lang_set=lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
+    if context is not None and slots and pred.label != context.tool and (
+        pred.label in registry and not registry.get(pred.label).fallback
+    ):
+        # "restrict to the daily use journey", "chỉ xét doanh nghiệp nhỏ…": the names pull the
+        # model towards a tool (journey -> summary, persona -> persona); what the turn asks
+        # is in its other words ("restrict to the"). Read without the filters, a turn that
+        # only asks to filter is an edit of the last answer.
+        rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
+        again = router.classify(rest, follow_up=True) if rest.strip() else None
+        if again is not None and again.label == "refine" and not unsure(again):
+            pred = again
+        elif slots.removed and not slots.filters:
+            # "drop the persona filter": a filter of the last answer taken away is an edit,
+            # whatever tool the filter's name sounds like.
+            pred = Prediction([("refine", 1.0)], semantic=False)
     label = pred.label
     target = language_asked(text)
     n_words = len(text.split())
@@ -114,14 +143,28 @@ def understand(
             return _routed(router, frame, "language", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
         why = label == "more" and _WHY.search(folded) is not None
+        # "more examples from customers" after a summary: the model hesitates between more
+        # and the tool that shows quotes; it is more of this answer unless the tool is clear.
+        more_close = "more" in top2 and pred.prob("more") >= MORE_CLOSE and pred.confidence < 0.6
         if (not slots or why) and (
-            label == "more" or (unsure(pred) and top2 == {"more", context.tool})
+            label == "more" or more_close or (unsure(pred) and top2 == {"more", context.tool})
         ):
             # "why is battery flagged?" asks about the answer, though it names an aspect
             return _routed(router, context, "more", text, previous, slots)
+    pointing = _POINTING.search(folded) is not None
+    if pointing and set(slots.filters) <= {"start", "end"} and not slots.removed:
+        slots = Slots()  # "cái vụ hôm qua": the day dates the thing pointed at, not the data
+    # Off-topic or help, said with less than the model's usual certainty, in a few words and
+    # nothing named ("so sánh giúp mình với", "can you do it for the other team too?"): a
+    # question back. Calibrated on the dialogue sets (evals/data/): off-topic and help turns
+    # get >= 0.78, vague ones 0.26-0.78; help asked in a few words without pointing ("bạn
+    # làm được gì") keeps its answer.
+    # Random letters keep the off-topic answer, which shows examples of what to ask.
+    unsure_aside = label in _NOT_A_FRAME and pred.confidence < VAGUE_BELOW and (
+        label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not not_a_question(text, [])
     if not slots and n_words <= 8 and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
-         and _VAGUE.search(folded)) or _POINTING.search(folded)
+         and _VAGUE.search(folded)) or pointing or unsure_aside
     ):
         # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
         # something without saying what: a question back, the frame kept.

@@ -102,6 +102,9 @@ class Slots:
     unread: list[str] = field(default_factory=list)
     ambiguous_journeys: tuple[str, str] | None = None
     no_reference: bool = False
+    # The request without the phrases read as filters: what it asks beside them ("restrict
+    # to the daily use journey" -> "restrict to the").
+    rest: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.filters or self.removed)
@@ -172,6 +175,8 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         ents = names.entities(text)
     if ents.get("aspect"):
         out["aspect"] = ents["aspect"][0][0]
+        text = _consume(names, text, "aspect", out["aspect"])
+    out["_rest"] = text
     return out
 
 
@@ -280,6 +285,10 @@ def read_slots(
         found.pop("_ambiguous", None)
     if "_ambiguous" in found:
         slots.ambiguous_journeys = found.pop("_ambiguous")
+    told_rest = found.pop("_rest")
+    if said and "step" in found and (m := _STEP_WORD.search(fold_aligned(told_rest).lower())):
+        told_rest = told_rest[: m.start()] + " " * (m.end() - m.start()) + told_rest[m.end():]
+    slots.rest = " ".join(told_rest.split())
     if "step" in found and "aspect" in found and not _aspect_asked(rest):
         # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
         # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
