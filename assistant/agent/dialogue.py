@@ -78,6 +78,21 @@ MORE_CLOSE = 0.15
 VAGUE_BELOW = 0.8
 
 
+# What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
+# bữa?"): fillers, articles, the time of an earlier talk; any other word ("and a touchpoint?") is something named. A closed class.
+_FILLERS = frozenset("a an the one thing things hmm uhm um ok oh well then too also again "
+                     "other cai vu thi sao nhi vay a ha the con nua di em anh chi ban hom bua truoc qua lan "
+                     "last time before earlier".split())
+
+
+def _vague(folded: str) -> bool:
+    """A turn that points back without naming anything ("còn cái kia?", "and that other
+    thing?"); "and a touchpoint?" opens the same way and names something."""
+    if _VAGUE.search(folded) is None:
+        return False
+    return all(w in _FILLERS or _BACK.fullmatch(w) for w in _VAGUE.sub(" ", folded).split())
+
+
 def language_asked(text: str) -> Lang | None:
     folded = " ".join(words(fold(text)))
     if _TO_EN.search(folded):
@@ -145,7 +160,8 @@ def understand(
         why = label == "more" and _WHY.search(folded) is not None
         # "more examples from customers" after a summary: the model hesitates between more
         # and the tool that shows quotes; it is more of this answer unless the tool is clear.
-        more_close = "more" in top2 and pred.prob("more") >= MORE_CLOSE and pred.confidence < 0.6
+        more_close = ("more" in top2 and pred.prob("more") >= MORE_CLOSE
+                      and pred.confidence < 0.6 and not _vague(folded))  # fmt: skip
         if (not slots or why) and (
             label == "more" or more_close or (unsure(pred) and top2 == {"more", context.tool})
         ):
@@ -160,11 +176,11 @@ def understand(
     # get >= 0.78, vague ones 0.26-0.78; help asked in a few words without pointing ("bạn
     # làm được gì") keeps its answer.
     # Random letters keep the off-topic answer, which shows examples of what to ask.
-    unsure_aside = label in _NOT_A_FRAME and pred.confidence < VAGUE_BELOW and (
+    unsure_aside = label in _NOT_A_FRAME and pred.confidence < VAGUE_BELOW and n_words <= 10 and (
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not not_a_question(text, [])
-    if not slots and n_words <= 8 and not is_definition(text) and (
+    if not slots and (n_words <= 8 or unsure_aside) and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
-         and _VAGUE.search(folded)) or pointing or unsure_aside
+         and _vague(folded)) or pointing or unsure_aside
     ):
         # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
         # something without saying what: a question back, the frame kept.

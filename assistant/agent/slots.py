@@ -25,8 +25,10 @@ from assistant.feedback.cues import fold_aligned
 
 # Vietnamese compounds that contain a one-syllable aspect name but mean something else:
 # "đánh giá" (a review, a rating), "giá trị" (value), "tăng giá trị" ...; "máy sạc" stays.
+# "look at" (a verb, not the design aspect's "look").
 _COMPOUNDS = re.compile(r"\b(danh gia|gia tri|tri gia|dang gia tien|song song|do dang|"
-                        r"mau ma|loa phuong)\b")  # fmt: skip
+                        r"mau ma|loa phuong|look at|look into|look through|take a look|"
+                        r"a look)\b")  # fmt: skip
 # A follow-up that takes a filter away: "all ratings again", "bỏ lọc sao", "remove the date
 # filter", "lấy toàn bộ", "drop the student filter".
 # "hủy" after "bị / đã / được" is a cancelled order ("order bị hủy"), not a removal.
@@ -280,7 +282,10 @@ def read_slots(
     told = unsegmented if hits else rest
     if any(m.kind == "rating" for m in parsed.matched):
         told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
-    if "step" not in found and steps is not None and (step := steps(told, within, said)):
+    # "bỏ giới hạn bước đi": a turn that takes the step away names none.
+    if "step" not in found and steps is not None and "step" not in removals(text) and (
+        step := steps(told, within, said)
+    ):
         found["step"], found["journey"] = step, step.split(".")[0]
         found.pop("_ambiguous", None)
     if "_ambiguous" in found:
@@ -298,6 +303,9 @@ def read_slots(
         value = getattr(parsed, key)
         if value is not None:
             slots.filters[key] = value
+    if parsed.start is not None and parsed.end is None and reference is not None:
+        # "since June": up to the latest feedback, said in the frame as the period's end.
+        slots.filters["end"] = max(reference, parsed.start)
     if slots.filters.get("segment") == "elderly" and _FOR_KIDS.search(norm(text)):
         slots.filters.pop("segment")  # "parents buying for their kids": not the elderly
     if "persona" in slots.filters and "segment" in slots.filters:
@@ -310,6 +318,8 @@ def read_slots(
     swap = _SWAP.search(norm(text))
     if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"])):
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
+    elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
+        slots.filters["aspect"] = aspect  # "swap battery for performance": likewise
     slots.unapplied = [
         f"{kind} ({'; '.join(m.text for m in parsed.matched if m.kind == kind)})"
         if any(m.kind == kind for m in parsed.matched) else kind

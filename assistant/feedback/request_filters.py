@@ -166,6 +166,16 @@ def _half_period(g: dict[str, str]) -> Period | None:
     return (date(y, 7, 1), date(y, 12, 31)) if second else (date(y, 1, 1), date(y, 6, 30))
 
 
+def _months_of_year(g: dict[str, str]) -> Period | None:
+    """'3 tháng đầu năm 2020', 'last four months of 2019': the year's first or last N."""
+    n, y = _number(g["n"]), int(g["y"])
+    if not 1 <= n <= 12:
+        return None
+    if g["h"] in ("dau", "first"):
+        return date(y, 1, 1), _month(y, n)[1]
+    return date(y, 13 - n, 1), date(y, 12, 31)
+
+
 def _year_period(g: dict[str, str]) -> Period | None:
     y = int(g["y"])
     return date(y, 1, 1), date(y, 12, 31)
@@ -225,6 +235,10 @@ _ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]
     (re.compile(r"\bh(?P<h>[12])\s*(?:[/-]|\s+of\s+|\s*)\s*" + _YEAR + r"\b"), _half_period),
     (re.compile(r"\b(?:nua|6\s+thang|sau\s+thang)\s+(?:nam\s+)?(?P<h>dau|cuoi|sau)\s+(?:cua\s+)?"
                 r"(?:nam\s+)?" + _YEAR + r"\b"), _half_period),
+    (re.compile(r"\b(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+thang\s+(?P<h>dau|cuoi)\s+"
+                r"(?:cua\s+)?(?:nam\s+)?" + _YEAR + r"\b"), _months_of_year),
+    (re.compile(r"\b(?P<h>first|last)\s+(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+months\s+"
+                r"of\s+" + _YEAR + r"\b"), _months_of_year),
     (re.compile(r"\bq(?P<q>[1-4])\s*(?:[/-]|\s+of\s+|\s*)\s*" + _YEAR + r"\b"), _quarter_period),
     (re.compile(r"\b" + _YEAR + r"\s*[-/]?\s*q(?P<q>[1-4])\b"), _quarter_period),
     (re.compile(r"\bquy\s+(?P<q>[1-4]|iv|i{1,3})\s*(?:[/-]\s*|,?\s*(?:nam\s+)?)" + _YEAR
@@ -374,8 +388,9 @@ def _alternatives(words: tuple[str, ...]) -> str:
 
 
 _RATING_RANGE = re.compile(
-    r"(?:\b(?:from|between|tu)\s+)?\b" + _RNUM + r"\s*(?:-|~|to|den|toi|and|or|hoac|,|/|&|va|\s)\s*"
-    + _RNUM + r"\s*-?\s*" + _STARS + r"(?!\w)"
+    r"(?:\b(?:from|between|tu)\s+)?\b" + _RNUM
+    + r"\s*(?:-|~|to|den|toi|and|or|hoac|voi|,|/|&|va|\s)\s*" + _RNUM
+    + r"\s*-?\s*" + _STARS + r"(?!\w)"
 )  # fmt: skip
 _RATING = re.compile(
     r"(?:(?<!\w)(?P<pre>" + _alternatives(_LESS + _AT_MOST + _MORE + _AT_LEAST) + r")\s*)?"
@@ -422,6 +437,8 @@ def _bounds(n: int, pre: str | None, post: str | None) -> tuple[int | None, int 
     return n, n
 
 
+# "X instead of Y", "X thay cho Y": the period after it is the one replaced, not a bound.
+_INSTEAD = re.compile(r"\b(instead(?: of)?|rather than|in place(?: of)?|thay cho|thay vi)\b")
 _SOURCE_TOKEN = re.compile(r"\bsource:\S+")
 
 
@@ -459,6 +476,12 @@ def parse_filters(
     periods: list[tuple[date | None, date | None, int, int]] = []
     _absolute_periods(scan, periods, reference, out)
     _relative_periods(scan, reference, periods, out)
+    periods.sort(key=lambda p: p[2])
+    for i in range(len(periods) - 1):
+        between = scan.folded[periods[i][3]:periods[i + 1][2]]
+        if _INSTEAD.search(between):  # "30 ngày gần nhất thay cho tháng trước": the first
+            del periods[i + 1:]
+            break
     for s0, e0, s, e in periods:
         out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
         out.end = e0 if out.end is None or (e0 and e0 < out.end) else out.end
