@@ -36,8 +36,7 @@ from assistant.agent.router import (
     unsure,
 )
 from assistant.agent.slots import Slots
-from assistant.core.text import Lang, detect_lang, fold, words
-from assistant.methodology.gaps import not_a_question
+from assistant.core.text import EN_STOP, Lang, detect_lang, fold, is_vi_syllable, words
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
@@ -79,10 +78,18 @@ VAGUE_BELOW = 0.8
 
 
 # What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
-# bữa?"): fillers, articles, the time of an earlier talk; any other word ("and a touchpoint?") is something named. A closed class.
-_FILLERS = frozenset("a an the one thing things hmm uhm um ok oh well then too also again "
-                     "other cai vu thi sao nhi vay a ha the con nua di em anh chi ban hom bua truoc qua lan "
-                     "last time before earlier".split())
+# bữa?"): fillers, articles, the time of an earlier talk; any other word ("and a
+# touchpoint?") is something named. A closed class.
+_FILLERS = frozenset(
+    "a an the one thing things hmm uhm um ok oh well then too also again other cai vu thi sao "
+    "nhi vay ha the con nua di em anh chi ban hom bua truoc qua lan last time before "
+    "earlier".split()
+)
+
+
+def _letters(folded: str) -> bool:
+    """Random letters ("asdkjh qwe zzz"): no Vietnamese syllable, no English function word."""
+    return not any(is_vi_syllable(w) or w in EN_STOP for w in folded.split())
 
 
 def _vague(folded: str) -> bool:
@@ -177,7 +184,7 @@ def understand(
     # làm được gì") keeps its answer.
     # Random letters keep the off-topic answer, which shows examples of what to ask.
     unsure_aside = label in _NOT_A_FRAME and pred.confidence < VAGUE_BELOW and n_words <= 10 and (
-        label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not not_a_question(text, [])
+        label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded)
     if not slots and (n_words <= 8 or unsure_aside) and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
          and _vague(folded)) or pointing or unsure_aside
@@ -280,7 +287,10 @@ def _routed(
     fields = spec.input_model.model_fields
     args, unapplied = args_for(registry, frame, text, act, previous)
     if command is not None:  # a command's own words are its arguments (`five delivery …`)
-        args = {**{k: v for k, v in command.args.items() if k in fields}, **args}
+        # ... except the scope, when the slots read one (see _from_args)
+        own = {k: v for k, v in command.args.items() if k in fields
+               and not (_scope(slots) and k in (*_SCOPE_KEYS, "step"))}  # fmt: skip
+        args = {**own, **args}
     unapplied = list(slots.unapplied) + unapplied
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool"):

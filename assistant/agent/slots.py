@@ -89,9 +89,11 @@ _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
 # A pointer and the noun it points with ("these shoppers", "that group", "nhóm này", "bước
-# đó"): the last answer's scope, not a new name ("shoppers" is no store journey here).
-_POINTED = re.compile(r"\b(?:this|that|these|those)\s+\w+|\b(?:nhom|buoc|trinh|cai|vu|khau|phan|"
-                      r"doan|khach|nguoi|hang|de)\s+(?:nay|do|ay|kia)\b")
+# đó", "the other store"): the last answer's scope or something said before, not a new name
+# ("shoppers" is no store journey here).
+_POINTED = re.compile(r"\b(?:this|that|these|those|other|another)\s+\w+|"
+                      r"\b(?:nhom|buoc|trinh|cai|vu|khau|phan|doan|khach|nguoi|hang|de)\s+"
+                      r"(?:nay|do|ay|kia)\b")
 
 
 @dataclass
