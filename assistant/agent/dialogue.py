@@ -137,8 +137,13 @@ def understand(
             return _routed(router, frame, "switch_tool", text, previous, slots)
         if command.tool not in registry or command.clarify:
             return command
-        frame = Frame(tool=command.tool, filters=_from_args(command.args, slots), lang=asked,
-                      text=text, lang_set=lang is not None)  # fmt: skip
+        # A command says nothing of the language: in a conversation it keeps the one in use
+        # ("persona cho segment gamer" after Vietnamese turns), else the next worded turn
+        # sets it.
+        kept = context is not None and lang is None
+        frame = Frame(tool=command.tool, filters=_from_args(command.args, slots),
+                      lang=context.lang if kept else asked, text=text,  # type: ignore[union-attr]
+                      lang_set=kept or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
     if context is not None and slots and pred.label != context.tool and (
