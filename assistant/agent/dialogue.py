@@ -182,13 +182,16 @@ def understand(
     pointing = _POINTING.search(folded) is not None
     if pointing and set(slots.filters) <= {"start", "end"} and not slots.removed:
         slots = Slots()  # "cái vụ hôm qua": the day dates the thing pointed at, not the data
-    # Off-topic or help, said with less than the model's usual certainty, in a few words and
-    # nothing named ("so sánh giúp mình với", "can you do it for the other team too?"): a
-    # question back. Calibrated on the dialogue sets (evals/data/): off-topic and help turns
-    # get >= 0.78, vague ones 0.26-0.78; help asked in a few words without pointing ("bạn
-    # làm được gì") keeps its answer.
-    # Random letters keep the off-topic answer, which shows examples of what to ask.
-    unsure_aside = label in _NOT_A_FRAME and pred.confidence < VAGUE_BELOW and n_words <= 10 and (
+    # In a conversation, off-topic or help said with less than the model's usual certainty,
+    # in a few words and nothing named ("xem giúp cái này", "can you do it for the other
+    # team too?"): a question back. Calibrated on the dialogue sets (evals/data/): off-topic
+    # and help turns get >= 0.78, vague ones 0.26-0.78; help asked in a few words without
+    # pointing ("bạn làm được gì") keeps its answer; random letters keep the off-topic
+    # answer, which shows examples of what to ask. A first request keeps the off-topic
+    # answer too: applied to first requests, the rule took the held-out routing check
+    # (routing_heldout) under its gate.
+    unsure_aside = context is not None and label in _NOT_A_FRAME and (
+        pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded)
     if not slots and (n_words <= 8 or unsure_aside) and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)

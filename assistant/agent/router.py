@@ -254,11 +254,11 @@ def asks_for_praise(text: str) -> bool:
     return bool(_PRAISE.search(" ".join(words(fold(text)))))
 
 
-# What a term never holds: a superlative, a possessive, a pointer or "about" make "what are
-# the biggest complaints about screens", "what are their top pains there" requests for the
-# data, not definitions. Closed grammatical classes, so a list.
-_NOT_A_TERM = re.compile(r"\b(most|top|main|biggest|largest|worst|their|our|its|my|your|there|"
-                         r"here|they|these|those|about)\b")
+# What a term never holds: a superlative of size or badness, or a pointer at people or a
+# place, make "what are the biggest complaints about screens", "what are their top pains
+# there" requests for the data, not definitions. Closed grammatical classes, so a list;
+# kept narrow ("the main stages", "what is X about" stay questions about the method).
+_NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|their|our|there|they|these|those)\b")
 
 
 def is_definition(text: str) -> bool:
