@@ -26,6 +26,7 @@ from assistant.core.text import (
 )
 from assistant.index.store import ChunkStore
 from assistant.index.types import Chunk, Embedder, Hit
+from assistant.methodology.accents import AccentRestorer
 from assistant.methodology.chunking import CAPTION
 from assistant.methodology.glossary import expand_query
 from assistant.methodology.lexical import LexicalIndex
@@ -111,6 +112,7 @@ class HybridRetriever:
         self._refs = self._references()
         self._vocab: dict[str, set[str]] = {}
         self._own_ids: dict[str, set[str]] = {}
+        self._accents: AccentRestorer | None = None
 
     @property
     def size(self) -> int:
@@ -169,6 +171,16 @@ class HybridRetriever:
             }
         return chunk.id in self._own_ids[lang]
 
+    def restore_accents(self, text: str) -> str:
+        """Vietnamese typed without diacritics, with those the original articles give its
+        words (see accents.py); built on first use."""
+        if self._accents is None:
+            originals = [c for c in self._chunks if split_lang(c.id)[1] is None]
+            self._accents = AccentRestorer(
+                t for c in originals for t in (c.section, c.text) if t
+            )
+        return self._accents.restore(text)
+
     def references(self, unit: str) -> list[str]:
         """The figures and tables a unit names, as unit ids."""
         return self._refs.get(unit, [])
@@ -186,6 +198,9 @@ class HybridRetriever:
         if not self._chunks or not query.strip():
             return []
         lang = lang or detect_lang(query)
+        typed = query
+        if lang == "vi" and not has_diacritics(query):
+            query = self.restore_accents(query)  # what the embedder reads as Vietnamese
         # The embedding sees the question in its own language (with the diacritics of the
         # glossary terms typed without them): other-language terms would pull it towards
         # the other rendering.
@@ -206,7 +221,7 @@ class HybridRetriever:
         lexical = [
             (self._chunks[i], s)
             for i, s in self._lexical.search(
-                expand_query(query), pool * 2, folded=not has_diacritics(query)
+                expand_query(typed), pool * 2, folded=not has_diacritics(typed)
             )
             if own(self._chunks[i]) and _matches(self._chunks[i], where)
         ]

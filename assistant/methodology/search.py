@@ -12,7 +12,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from assistant.core.settings import Settings
-from assistant.core.text import Lang, detect_lang, fold, stem
+from assistant.core.text import Lang, detect_lang, fold, has_diacritics, stem
 from assistant.index.types import Chunk, Hit
 from assistant.methodology.chunking import MARKER, UnitView, unit_view
 from assistant.methodology.glossary import expand_query
@@ -299,9 +299,12 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
     # Further down the ranking may be the unit defining a definition question's term, or
     # the only one holding the question's most specific word.
     hits = retriever.search(inp.question, k=max(inp.k, POOL), lang=lang)
+    question = inp.question
+    if lang == "vi" and not has_diacritics(question):
+        question = retriever.restore_accents(question)  # "thể" is not the English "the"
     # Vietnamese said with English CX terms ("pain point là gì", "CJM dùng để làm gì"): the
     # terms are weighed under their Vietnamese names too (the glossary's), as the text has.
-    asked = expand_query(inp.question, into=lang) if lang == "vi" else inp.question
+    asked = expand_query(question, into=lang) if lang == "vi" else question
     terms = QueryTerms(asked, retriever, lang)
     twin = _twin_lang(lang, catalog)
 

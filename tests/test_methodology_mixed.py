@@ -1,0 +1,41 @@
+"""Methodology questions in the wordings Vietnamese offices use: typed without diacritics,
+or with the English CX terms inside a Vietnamese sentence. They must find what the same
+question in plain Vietnamese finds."""
+
+import pytest
+
+from assistant.core.text import fold
+from assistant.methodology.accents import AccentRestorer
+from assistant.methodology.search import SearchInput, search_methodology
+
+
+def test_accents_come_back_from_the_articles_own_words():
+    restorer = AccentRestorer(
+        ["Bản đồ hành trình khách hàng là gì? Bản đồ hành trình giúp gì.",
+         "Bạn bán bản đồ. Cái gì, là gì, gì nữa."]
+    )  # fmt: skip
+    assert restorer.restore("Ban do hanh trinh la gi?") == "Bản đồ hành trình là gì?"
+    # a lone syllable with several forms ("ban": bản, bạn, bán) stays as typed, and so
+    # does a word the texts lack
+    assert restorer.restore("ban nao, journey atlas") == "ban nao, journey atlas"
+    assert restorer.restore("CJM") == "CJM"
+
+
+def _units(kb, question: str) -> list[str]:
+    out = search_methodology(SearchInput(question=question), kb)
+    return [p.unit_id for p in out.passages]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Bản đồ hành trình khách hàng thực chất là cái gì vậy?",
+        "Nhóm CX phải biết làm những kiểu nghiên cứu nào để thấu hiểu khách hàng?",
+        "Phân tích hành trình khách hàng gồm những tương tác nào?",
+    ],
+)
+def test_question_without_diacritics_finds_what_the_accented_one_finds(methodology_kb, question):
+    accented = _units(methodology_kb, question)
+    folded = _units(methodology_kb, fold(question))
+    assert folded[0] in accented[:2]
+    assert len(set(folded) & set(accented)) >= 3
