@@ -39,3 +39,35 @@ def test_question_without_diacritics_finds_what_the_accented_one_finds(methodolo
     folded = _units(methodology_kb, fold(question))
     assert folded[0] in accented[:2]
     assert len(set(folded) & set(accented)) >= 3
+
+
+def test_english_words_of_a_code_switched_question(methodology_kb):
+    retriever = methodology_kb.retriever("methodology")
+    said = retriever.english_words("pain point khác gì moment of truth?")
+    assert said == "pain point moment of truth"  # "of" between two English words stays
+    # "CJM", "CX", "persona" are words of the Vietnamese original too: not code-switched
+    assert retriever.english_words("CJM và persona trong team CX là gì?") == ""
+    assert retriever.english_words("co CJM va du lieu roi thi lam gi") == ""
+
+
+@pytest.mark.parametrize(
+    ("vietnamese", "mixed"),
+    [
+        (
+            "Vì sao nên tổ chức hội thảo với các bên liên quan nội bộ?",
+            "Vì sao nên tổ chức workshop với các internal stakeholder?",
+        ),
+        (
+            "Bí mật của kỹ thuật số là tương tự nghĩa là gì?",
+            "Secret of digital is analog nghĩa là gì?",
+        ),
+        (
+            "Khoảnh khắc của sự thật trong bản đồ hành trình là gì?",
+            "Moment of truth trong customer journey map là gì?",
+        ),
+    ],
+)
+def test_english_terms_find_what_their_vietnamese_names_find(methodology_kb, vietnamese, mixed):
+    plain = _units(methodology_kb, vietnamese)
+    switched = _units(methodology_kb, mixed)
+    assert switched[0] in plain[:2]
