@@ -71,3 +71,23 @@ def test_english_terms_find_what_their_vietnamese_names_find(methodology_kb, vie
     plain = _units(methodology_kb, vietnamese)
     switched = _units(methodology_kb, mixed)
     assert switched[0] in plain[:2]
+
+
+@pytest.mark.parametrize(
+    ("questions", "name"),
+    [
+        (["VoC là gì?", "voc la gi", "What is VoC?"], "(VoC)"),
+        (["Journey atlas là gì?", "journey atlas la gi", "What is a journey atlas?"], "tlas"),
+    ],
+)
+def test_a_term_is_defined_alike_in_every_wording(methodology_kb, questions, name):
+    # the glossary row "Tiếng nói KH (VoC)" defines VoC under the name in brackets too
+    from assistant.methodology.answer import compose_search_answer
+
+    firsts = []
+    for q in questions:
+        out = search_methodology(SearchInput(question=q), methodology_kb)
+        first = compose_search_answer(q, out.lang, out).answer.split("\n")[0]
+        assert name in first.split(":")[0]
+        firsts.append(out.passages[0].unit_id)
+    assert len(set(firsts)) == 1

@@ -69,7 +69,7 @@ _LIST_ASK = re.compile(
 _DEFINE = re.compile(
     r"^(?:what(?: i|')s|define|how (?:would you|do you|does \w+(?: \w+)?) define)\b|"
     r"^what (?:do|does) .+ (?:mean|cover|include|refer to)\b|\bmeaning of\b|\bdefinition\b|"
-    r"\b(?:la gi|nghia la gi|duoc hieu|dinh nghia|thuc chat)\b"
+    r"\b(?:la gi|la cai gi|nghia la gi|nghia la sao|duoc hieu|dinh nghia|thuc chat)\b"
 )
 
 
@@ -263,12 +263,22 @@ def _definienda(view: UnitView) -> list[tuple[str, int | None]]:
     return out
 
 
+_ALIAS = re.compile(r"^(.+?)\s*\(([^()]{2,40})\)\s*$")
+
+
+def _names(term: str) -> list[str]:
+    """A defined term and the names it gives in brackets: "Tiếng nói KH (VoC)" is defined
+    under "Tiếng nói KH" and under "VoC"."""
+    m = _ALIAS.match(term.strip())
+    return [term, m.group(1), m.group(2)] if m else [term]
+
+
 def _defines(view: UnitView, question: str, terms: QueryTerms) -> tuple[float, int | None]:
     """How much of a definition question a unit answers by defining its term: the share of
     the question's weight in the term it defines, when the question names that term."""
     asked = token_set(question)
     best: tuple[float, int | None] = (0.0, None)
-    for term, part in _definienda(view):
+    for term, part in ((n, part) for t, part in _definienda(view) for n in _names(t)):
         words_ = [t for t in token_set(term) if "_" not in t and len(t) > 1]
         named = [t for t in words_ if t in asked]
         if words_ and len(named) / len(words_) >= _MIN_TERM_SHARE:
