@@ -91,3 +91,25 @@ def test_a_term_is_defined_alike_in_every_wording(methodology_kb, questions, nam
         assert name in first.split(":")[0]
         firsts.append(out.passages[0].unit_id)
     assert len(set(firsts)) == 1
+
+
+def test_the_item_named_by_its_place_is_the_one_asked_for():
+    from assistant.methodology.search import question_intent
+
+    # a count and an ordinal: the item named, of the list counted
+    assert question_intent("Trong roadmap 10 bước, step 3 làm gì?") == ("other", None, 3)
+    assert question_intent("Bước đầu tiên khi lập CJM là gì?") == ("other", None, 1)
+    assert question_intent("viec dau tien can lam la gi") == ("other", None, 1)
+    assert question_intent("What is the first step of design thinking?") == ("other", None, 1)
+    assert question_intent("What are the 10 steps?")[:2] == ("list", 10)
+
+
+def test_first_step_of_a_numbered_list_shows_that_item(methodology_kb):
+    from assistant.methodology.answer import compose_search_answer
+
+    q = "Trong 10 bước bắt đầu JCXM, bước đầu tiên cụ thể làm gì?"
+    out = search_methodology(SearchInput(question=q), methodology_kb)
+    answer = compose_search_answer(q, out.lang, out).answer
+    item = next(ln for ln in answer.split("\n") if ln.startswith("1. "))
+    body = answer.split(item, 1)[1].split("\n")[1]
+    assert body.startswith("   ") and len(body.split()) > 8  # the item's own text, shown

@@ -58,7 +58,12 @@ _PLURAL_NOUNS = (
 _COUNT = re.compile(
     rf"\b(\d{{1,2}}|{'|'.join(_NUMBERS)})\s+(?:[\w/-]+\s+){{0,2}}?(?:{_LIST_NOUNS})\b"
 )
-_ORDINAL = re.compile(r"\b(?:step|stage|phase|level|buoc|giai doan|cap do)\s+(\d{1,2})\b")
+_ORDINAL = re.compile(
+    r"\b(?:step|stage|phase|level|buoc|giai doan|cap do)\s+(\d{1,2})\b|"
+    # the first one: "bước đầu tiên", "việc đầu tiên", "the first step"
+    r"\b(?:step|stage|phase|buoc|giai doan|viec)\s+(dau tien|thu nhat)\b|"
+    r"\bfirst\s+(?:step|stage|phase|thing)\b"
+)
 _LIST_ASK = re.compile(
     rf"^(?:what|which|name|list)\b.*\b(?:{_PLURAL_NOUNS})\b|^(?:what|which) (?:are|were)\b|"
     r"^how many\b|"
@@ -88,8 +93,10 @@ def question_intent(question: str) -> tuple[str, int | None, int | None]:
     folded = fold(question)
     count = _COUNT.search(folded)
     ordinal = _ORDINAL.search(folded)
-    if ordinal and not count:
-        return "other", None, int(ordinal.group(1))
+    if ordinal:
+        # "trong 10 bước, step 1 làm gì?": the item named, of the list counted
+        number = ordinal.group(1)
+        return "other", None, int(number) if number and number.isdigit() else 1
     if count:
         token = count.group(1)
         return "list", int(token) if token.isdigit() else _NUMBERS[token], None
