@@ -76,3 +76,16 @@ def test_what_a_term_means_is_a_methodology_question_whichever_tool_shares_its_n
 )
 def test_data_requests_that_look_alike_keep_their_tool(text, tool):
     assert ROUTER.route(text).tool == tool
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        ("Persona nên được xây từ những nguồn data nào?", "search"),
+        ("Roadmap ban đầu cho một hành trình cần nêu rõ những gì?", "search"),
+        ("persona gamer?", "persona"),
+        ("roadmap bảo hành?", "roadmap"),
+    ],
+)
+def test_a_question_that_starts_with_a_command_word_is_read_as_a_question(text, tool):
+    assert ROUTER.route(text).tool == tool

@@ -162,6 +162,10 @@ class Router:
             return None
         if spec.fallback:
             return self.fallback(rest.strip(), reason="command")
+        if text.rstrip().endswith("?") and self.classify(text).label == self.registry.fallback.name:
+            # "Persona nên được build từ những nguồn data nào?": a question that starts with
+            # a command's word, about the method (as the intent model reads it)
+            return None
         return self.with_args(spec.name, rest, text, reason="command")
 
     def classify(self, text: str, follow_up: bool = False) -> Prediction:
