@@ -113,3 +113,14 @@ def test_first_step_of_a_numbered_list_shows_that_item(methodology_kb):
     item = next(ln for ln in answer.split("\n") if ln.startswith("1. "))
     body = answer.split(item, 1)[1].split("\n")[1]
     assert body.startswith("   ") and len(body.split()) > 8  # the item's own text, shown
+
+
+def test_vietnamese_names_bring_the_english_ones_the_articles_write_as_they_are(methodology_kb):
+    from assistant.methodology.glossary import expand_query
+
+    said = expand_query("bản đồ hành trình là gì", into="vi", used=lambda t: t == "cjm")
+    assert " cjm" in said and "journey map" not in said
+    retriever = methodology_kb.retriever("methodology")
+    # the Vietnamese original writes "CJM" (its own word too), never "journey map"
+    assert retriever.writes("CJM", "vi") and not retriever.writes("journey map", "vi")
+    assert "cjm" in retriever.expand("Thiết kế xong bản đồ hành trình rồi làm gì?", "vi")

@@ -119,6 +119,7 @@ class HybridRetriever:
         self._accents: AccentRestorer | None = None
         self._english_ids: set[str] | None = None
         self._unit_en: dict[str, frozenset[str]] = {}
+        self._spelt: dict[str, str] = {}
 
     @property
     def size(self) -> int:
@@ -176,6 +177,18 @@ class HybridRetriever:
                 c.id for c in self._chunks if (self.localize(c.id, lang) or c).id == c.id
             }
         return chunk.id in self._own_ids[lang]
+
+    def expand(self, query: str, lang: str) -> str:
+        """The query with the glossary's names, in `lang`, of the terms it names: those
+        of the other language too that the rendering in `lang` writes as they are."""
+        return expand_query(query, into=lang, used=lambda term: self.writes(term, lang))
+
+    def writes(self, term: str, lang: str) -> bool:
+        """Whether the rendering in `lang` has the term, spelt the same (case aside)."""
+        if lang not in self._spelt:
+            texts = [c.lexical_text() for c in self._chunks if self._own(c, lang)]
+            self._spelt[lang] = " \n ".join(" ".join(words(t)) for t in texts)
+        return f" {' '.join(words(term))} " in self._spelt[lang]
 
     def restore_accents(self, text: str) -> str:
         """Vietnamese typed without diacritics, with those the original articles give its

@@ -15,7 +15,6 @@ from assistant.core.settings import Settings
 from assistant.core.text import Lang, detect_lang, fold, has_diacritics, stem
 from assistant.index.types import Chunk, Hit
 from assistant.methodology.chunking import MARKER, UnitView, unit_view
-from assistant.methodology.glossary import expand_query
 from assistant.methodology.loaders import CatalogEntry, read_catalog, split_lang
 from assistant.methodology.retrieval import RRF_K, HybridRetriever, QueryTerms, token_set, unit_id
 
@@ -321,7 +320,7 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
         question = retriever.restore_accents(question)  # "thể" is not the English "the"
     # Vietnamese said with English CX terms ("pain point là gì", "CJM dùng để làm gì"): the
     # terms are weighed under their Vietnamese names too (the glossary's), as the text has.
-    asked = expand_query(question, into=lang) if lang == "vi" else question
+    asked = retriever.expand(question, lang) if lang == "vi" else question
     terms = QueryTerms(asked, retriever, lang)
     twin = _twin_lang(lang, catalog)
 
