@@ -123,3 +123,12 @@ def test_vietnamese_names_bring_the_english_ones_the_articles_write_as_they_are(
     # the Vietnamese original writes "CJM" (its own word too), never "journey map"
     assert retriever.writes("CJM", "vi") and not retriever.writes("journey map", "vi")
     assert "cjm" in retriever.expand("Thiết kế xong bản đồ hành trình rồi làm gì?", "vi")
+
+
+def test_a_passage_quoted_from_a_heading_is_found_under_it(methodology_kb):
+    from assistant.evals.methodology_qa import passage_text
+
+    out = search_methodology(SearchInput(question="Các bước để tạo CJM là gì?"), methodology_kb)
+    top = out.passages[0]
+    assert top.section not in top.quote  # the heading is not in the unit's text
+    assert top.section in passage_text(top)
