@@ -132,3 +132,15 @@ def test_a_passage_quoted_from_a_heading_is_found_under_it(methodology_kb):
     top = out.passages[0]
     assert top.section not in top.quote  # the heading is not in the unit's text
     assert top.section in passage_text(top)
+
+
+def test_what_a_word_means_is_a_definition_even_where_a_list_is_named():
+    from assistant.methodology.search import question_intent
+
+    assert question_intent("Nhân khẩu học trong các khía cạnh persona nghĩa là gì?")[0] == (
+        "definition"
+    )
+    assert question_intent("What does psychographics mean among the dimensions?")[0] == (
+        "definition"
+    )
+    assert question_intent("Các khía cạnh của persona là gì?")[0] == "list"

@@ -76,6 +76,13 @@ _DEFINE = re.compile(
     r"\b(?:la gi|la cai gi|nghia la gi|nghia la sao|duoc hieu|dinh nghia|thuc chat)\b"
 )
 
+# What a word means, asked in so many words: a definition even where a list is named
+# ("Dân tộc học trong các khía cạnh của persona nghĩa là gì?").
+_MEANING = re.compile(
+    r"\b(?:nghia la gi|nghia la sao|co nghia la|duoc hieu (?:la|nhu the nao|the nao|ra sao)|"
+    r"dinh nghia|meaning of|definition of)\b|^what (?:do|does) .+ mean\b"
+)
+
 
 def asked_items(question: str) -> set[str]:
     """The nouns a list question names its items by ("steps", "những việc"), stemmed and
@@ -99,6 +106,8 @@ def question_intent(question: str) -> tuple[str, int | None, int | None]:
     if count:
         token = count.group(1)
         return "list", int(token) if token.isdigit() else _NUMBERS[token], None
+    if _MEANING.search(folded):
+        return "definition", None, None
     if _LIST_ASK.search(folded):
         return "list", None, None
     if _DEFINE.search(folded):
