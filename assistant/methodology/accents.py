@@ -28,21 +28,24 @@ class AccentRestorer:
     """Built once from the texts of the Vietnamese original."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        self._forms: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
+        runs: Counter[str] = Counter()
         for text in texts:
             for piece in _BREAK.split(nfc(text).lower()):
                 toks = _WORD.findall(piece)
-                for n in range(1, MAX_RUN + 1):
-                    for i in range(len(toks) - n + 1):
-                        run = tuple(toks[i : i + n])
-                        key = tuple(fold(t) for t in run)
-                        self._forms.setdefault(key, Counter())[run] += 1
+                runs.update(
+                    " ".join(toks[i : i + n])
+                    for n in range(1, MAX_RUN + 1)
+                    for i in range(len(toks) - n + 1)
+                )
+        folded = {run: fold(run) for run in runs if " " not in run}  # every word is a run
+        # the most frequent accented form of each diacritic-free run (the first seen on a tie)
+        self._forms: dict[str, str] = {}
+        for run, _ in runs.most_common():
+            self._forms.setdefault(" ".join(folded[t] for t in run.split(" ")), run)
 
     def _best(self, key: tuple[str, ...]) -> tuple[str, ...] | None:
-        forms = self._forms.get(key)
-        if not forms:
-            return None
-        return forms.most_common(1)[0][0]
+        form = self._forms.get(" ".join(key))
+        return tuple(form.split(" ")) if form else None
 
     def restore(self, text: str) -> str:
         """`text` with the diacritics the articles' words give it; words they do not settle
