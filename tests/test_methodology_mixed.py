@@ -144,3 +144,18 @@ def test_what_a_word_means_is_a_definition_even_where_a_list_is_named():
         "definition"
     )
     assert question_intent("Các khía cạnh của persona là gì?")[0] == "list"
+
+
+@pytest.mark.parametrize(
+    ("question", "relevant"),
+    [
+        ("Secret of digital is analog nghĩa là gì?", True),
+        ("Next best action gồm những gì?", True),
+        ("Stock price của Apple hôm nay?", False),
+        ("Weather ở Hà Nội hôm nay thế nào?", False),
+    ],
+)
+def test_english_words_the_english_rendering_has_count_as_words_the_articles_use(
+    methodology_kb, question, relevant
+):
+    assert search_methodology(SearchInput(question=question), methodology_kb).relevant is relevant

@@ -5,6 +5,7 @@ the evidence behind it."""
 from __future__ import annotations
 
 import re
+from copy import copy
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -356,7 +357,16 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
             if chunks:
                 hit = Hit(chunk=chunks[0], score=p.score, dense=p.dense, siblings=chunks)
                 p.related.append(_passage(hit, retriever, terms, lang, twin, catalog))
-    relevant = bool(passages) and _relevant(passages[0], terms, lang, kb.settings.cx_min_relevance)
+    judged = terms
+    if lang != "en" and (english := retriever.english_words(question)):
+        # "Secret of digital is analog nghĩa là gì?": the English rendering has its English
+        # words, so the articles do speak to it (they stay out of its most specific word,
+        # which the answer looks for in the question's language)
+        judged = copy(terms)
+        judged.known = terms.known | {
+            t for t in token_set(english) if t in terms.weights and retriever.knows(t, "en")
+        }
+    relevant = bool(passages) and _relevant(passages[0], judged, lang, kb.settings.cx_min_relevance)
     return SearchOutput(
         question=inp.question,
         lang=lang,
