@@ -5,7 +5,8 @@ Training data (never the held-out sets in evals/*_heldout.yaml, written by other
 - evals/data/dialogues_train.yaml and dialogues_writer_c.yaml (dialogue writers A and C):
   every dialogue turn, labelled by its act (`more`,
   `language`, `refine` for an edit) or its tool (new requests and tool switches);
-- evals/routing.yaml and evals/routing_practitioner.yaml: the project's earlier sets.
+- evals/routing.yaml and evals/routing_practitioner.yaml: the project's earlier sets;
+- evals/methodology_qa.yaml: its answerable questions, labelled `search`.
 
 Run: `.venv/bin/python scripts/train_intent.py [--check | --steps-only]` (from the repository
 root); `--steps-only` writes only corpus/routing/step_vectors.npz; `--check` reports the cross-validated accuracy without writing the model.
@@ -57,6 +58,13 @@ def training_items(root: Path = ROOT) -> list[tuple[str, str]]:
         label = ACT_LABEL.get(expect["act"], expect["tool"])
         if label in TOOLS | set(ACT_LABEL.values()):
             items.append((str(turn["user"]), label))
+    # The methodology questions the project wrote earlier (evals/methodology_qa.yaml, vi, en
+    # and unaccented): questions about the method that name a tool's subject ("persona nên
+    # dựa trên dữ liệu nào?", "what should the roadmap contain?") are still questions.
+    path = root / "evals" / "methodology_qa.yaml"
+    items += [(str(c["question"]), "search")
+              for c in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+              if c.get("answerable", True)]  # fmt: skip
     # Independent writers sometimes write the very same text ("/cx pains warranty"): such a
     # text is left out of training, so the held-out sets stay unseen.
     held_out = heldout_texts(root)

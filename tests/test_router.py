@@ -43,3 +43,49 @@ def test_short_vietnamese_words_do_not_match_english_ones():
 
 def test_pains_of_one_ingested_file():
     assert ROUTER.route("pains source:store-survey").args == {"source": "store-survey"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pain point là gì",
+        "Pain point là cái gì?",
+        "touchpoint được hiểu như thế nào?",
+        "what does pain point mean?",
+        "what is meant by a roadmap?",
+        "Giải thích giúp mình pain point",
+        "explain pain points",
+        "persona khác gì segment?",
+        "roadmap khác gì lộ trình?",
+        "Touchpoint và pain point khác nhau thế nào?",
+        "What's the difference between a persona and a segment?",
+    ],
+)
+def test_what_a_term_means_is_a_methodology_question_whichever_tool_shares_its_name(text):
+    assert ROUTER.route(text).tool == "search"
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        ("explain the pain points of warranty customers", "pain_points"),
+        ("khách Hà Nội khác gì khách Sài Gòn về giao hàng?", "pain_points"),
+        ("persona gamer", "persona"),
+        ("pains warranty", "pain_points"),
+    ],
+)
+def test_data_requests_that_look_alike_keep_their_tool(text, tool):
+    assert ROUTER.route(text).tool == tool
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        ("Persona nên được xây từ những nguồn data nào?", "search"),
+        ("Roadmap ban đầu cho một hành trình cần nêu rõ những gì?", "search"),
+        ("persona gamer?", "persona"),
+        ("roadmap bảo hành?", "roadmap"),
+    ],
+)
+def test_a_question_that_starts_with_a_command_word_is_read_as_a_question(text, tool):
+    assert ROUTER.route(text).tool == tool

@@ -55,6 +55,32 @@ _DEFINITION = re.compile(
     r"(?:what(?: is|'s| s| are)|whats|define|definition of|meaning of|dinh nghia)\s+"
     r"(?:an?\s+|the\s+)?(?:\w+\s*){1,4})\s*$"
 )
+# The same question in other words: "pain point là cái gì?", "touchpoint được hiểu như thế
+# nào?", "what does pain point mean?", "what is meant by a roadmap?".
+_MEANING = re.compile(
+    r"^(?:(?:cho (?:minh|em|toi) hoi|hoi chut|xin hoi|khai niem)\s+)?"
+    r"(?:(?:\w+\s+){1,5}(?:la cai gi|co nghia la gi|nghia la sao|duoc hieu "
+    r"(?:nhu the nao|the nao|ra sao|la gi))(?:\s+(?:vay|nhi|the|a|ha|ay))?|"
+    r"what (?:does|do) (?:an?\s+|the\s+)?(?:\w+\s+){1,4}mean(?: in cx)?|"
+    r"what is meant by (?:an?\s+|the\s+)?(?:\w+\s*){1,4})\s*$"
+)
+# "explain pain point", "giải thích giúp mình touchpoint", and comparisons of two terms
+# ("persona khác gì segment?", "difference between CJM and CJA"): about meaning only when
+# what they name are terms of the articles (the glossary's), not data ("khách Hà Nội khác
+# gì khách Sài Gòn" asks for feedback).
+_HELP_ME = r"(?:\s+(?:giup|cho)\s+(?:minh|em|toi|anh|chi))?"
+_EXPLAIN = re.compile(
+    rf"^(?:explain|giai thich){_HELP_ME}\s+(?:the term\s+|khai niem\s+|thuat ngu\s+)?"
+    rf"(?P<a>.+?){_HELP_ME}$"
+)
+_COMPARE = re.compile(
+    r"^(?:(?:what s|what is|whats) the difference between|how (?:is|are|does|do)) "
+    r"(?P<a>.+?) (?:and|differ from|different from) (?P<b>.+)$|"
+    r"^(?P<c>.+?) (?:khac gi|khac gi voi|khac voi|vs|versus) (?P<d>.+?)"
+    r"(?: (?:o diem nao|o dau|the nao|nhu the nao|ra sao))?$|"
+    r"^(?P<e>.+?) (?:va|voi|and) (?P<f>.+?) (?:khac nhau|khac gi nhau|differ)"
+    r"(?: (?:the nao|nhu the nao|o dau|ra sao|gi|cho nao))?$"
+)
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 # A request that asks for a picture ("kèm biểu đồ", "with a chart", "vẽ đường cảm xúc"),
 # matched diacritic-free: the journey summary then draws its chart on every surface.
@@ -131,10 +157,15 @@ class Router:
         if spec is None:
             return None
         folded = " ".join(words(fold(raw)))
-        if _CONCEPT.search(folded) and not _ACTION.search(folded):
-            return None  # "Persona gồm những khía cạnh nào?": a question, not the command
+        if (_CONCEPT.search(folded) or is_definition(text)) and not _ACTION.search(folded):
+            # "Persona gồm những khía cạnh nào?", "persona khác gì segment?": a question
+            return None
         if spec.fallback:
             return self.fallback(rest.strip(), reason="command")
+        if text.rstrip().endswith("?") and self.classify(text).label == self.registry.fallback.name:
+            # "Persona nên được build từ những nguồn data nào?": a question that starts with
+            # a command's word, about the method (as the intent model reads it)
+            return None
         return self.with_args(spec.name, rest, text, reason="command")
 
     def classify(self, text: str, follow_up: bool = False) -> Prediction:
@@ -262,10 +293,32 @@ _NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|their|our|there|they|th
 
 
 def is_definition(text: str) -> bool:
-    """Whether the request only asks what a term means ("X là gì", "what is X")."""
+    """Whether the request only asks what a term means ("X là gì", "what is X", "what does
+    X mean", "explain X"), or how two terms of the articles differ."""
     folded = " ".join(words(fold(text)))
-    return (bool(_DEFINITION.match(folded)) and not _ACTION.search(folded)
-            and not _NOT_A_TERM.search(folded))  # fmt: skip
+    if _ACTION.search(folded) or _NOT_A_TERM.search(folded):
+        return False
+    if _DEFINITION.match(folded) or _MEANING.match(folded):
+        return True
+    if m := _EXPLAIN.match(folded):
+        return is_term(m.group("a"))
+    if m := _COMPARE.match(folded):
+        a, b = (g for g in m.groups() if g is not None)
+        return is_term(a) and is_term(b)
+    return False
+
+
+_ARTICLE = re.compile(r"^(?:an?|the|mot|cac|nhung|mot cai|khai niem|thuat ngu)\s+")
+
+
+def is_term(text: str) -> bool:
+    """Whether a phrase is a term the methodology's articles use (their glossary's, in
+    either language; a plural too): "pain point", "touchpoints", "a persona", "lộ trình"."""
+    from assistant.methodology.glossary import GLOSSARY
+
+    phrase = _ARTICLE.sub("", text.strip())
+    terms = {fold(t) for en, vi in GLOSSARY for t in (*en, *vi)}
+    return phrase in terms or phrase.removesuffix("s") in terms
 
 
 # Below this probability, or this close to the runner-up, the router asks instead of guessing.

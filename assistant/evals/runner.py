@@ -191,6 +191,13 @@ def _methodology_dev(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float],
     return evaluate(kb, load_cases(folder / "data" / "methodology_dev.yaml"))
 
 
+def _methodology_dev_f(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.methodology_qa import evaluate, load_cases
+
+    kb.index_methodology(progress=False)
+    return evaluate(kb, load_cases(folder / "data" / "methodology_dev_f.yaml"))
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
     "methodology_qa": _methodology_qa,
@@ -204,6 +211,7 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "dialogues_dev_e": _dialogues_dev_e,
     "methodology_heldout": _methodology_heldout,
     "methodology_dev": _methodology_dev,
+    "methodology_dev_f": _methodology_dev_f,
     "filters": _filters,
     "linking": _linking,
     "step_links": _step_links,

@@ -7,6 +7,7 @@ atlas?" only finds it lexically once "atlas hành trình" is added to the query.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.core.text import fold
 
@@ -136,10 +137,13 @@ def _pattern(term: str) -> re.Pattern[str]:
 _ENTRIES = [([_pattern(t) for t in en], [_pattern(t) for t in vi], en, vi) for en, vi in GLOSSARY]
 
 
-def expand_query(query: str, into: str | None = None) -> str:
+def expand_query(
+    query: str, into: str | None = None, used: Callable[[str], bool] | None = None
+) -> str:
     """The query plus the glossary terms of every entry it mentions: the other language's
     terms, and a Vietnamese term with its diacritics when it was typed without them.
-    `into` ("vi" or "en") keeps only the terms of that language."""
+    `into` ("vi" or "en") keeps only the terms of that language, and the other language's
+    terms for which `used` says yes (the Vietnamese articles write "CJM" as it is)."""
     folded = fold(query)
     extra: list[str] = []
     for en_pats, vi_pats, en, vi in _ENTRIES:
@@ -148,6 +152,8 @@ def expand_query(query: str, into: str | None = None) -> str:
         if any(p.search(folded) for p in vi_pats):
             if into != "vi":
                 extra.extend(en)
+            elif used is not None:
+                extra.extend(t for t in en if used(t))
             if into != "en":
                 extra.extend(vi)  # adds the diacritics when the query was typed without them
     extra = [t for t in dict.fromkeys(extra) if fold(t) not in folded or not t.isascii()]

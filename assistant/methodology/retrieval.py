@@ -20,12 +20,14 @@ from assistant.core.text import (
     detect_lang,
     fold,
     has_diacritics,
+    is_vi_syllable,
     lexical_tokens,
     stem,
     words,
 )
 from assistant.index.store import ChunkStore
 from assistant.index.types import Chunk, Embedder, Hit
+from assistant.methodology.accents import AccentRestorer
 from assistant.methodology.chunking import CAPTION
 from assistant.methodology.glossary import expand_query
 from assistant.methodology.lexical import LexicalIndex
@@ -36,6 +38,9 @@ CANDIDATES = 60  # units per ranking
 # Dense similarity ranks paraphrases best; BM25 and coverage of the question's rare words
 # add exact terms (names, numbers, rare words).
 DENSE_WEIGHT = 1.25
+# A Vietnamese question with English words in it: the English rendering's BM25 of those
+# words, and the question's similarity to the English passages, are two more voices.
+ENGLISH_WEIGHT = 1.0
 PAIR_WEIGHT = 0.5  # a word pair adds to its words, it does not replace them
 # Words that say nothing about a question's topic, diacritic-free (a question typed without
 # diacritics cannot tell "đồ" from "đó"), and the same Vietnamese ones as written: with its
@@ -111,6 +116,10 @@ class HybridRetriever:
         self._refs = self._references()
         self._vocab: dict[str, set[str]] = {}
         self._own_ids: dict[str, set[str]] = {}
+        self._accents: AccentRestorer | None = None
+        self._english_ids: set[str] | None = None
+        self._unit_en: dict[str, frozenset[str]] = {}
+        self._spelt: dict[str, str] = {}
 
     @property
     def size(self) -> int:
@@ -169,6 +178,64 @@ class HybridRetriever:
             }
         return chunk.id in self._own_ids[lang]
 
+    def expand(self, query: str, lang: str) -> str:
+        """The query with the glossary's names, in `lang`, of the terms it names: those
+        of the other language too that the rendering in `lang` writes as they are."""
+        return expand_query(query, into=lang, used=lambda term: self.writes(term, lang))
+
+    def writes(self, term: str, lang: str) -> bool:
+        """Whether the rendering in `lang` has the term, spelt the same (case aside)."""
+        if lang not in self._spelt:
+            texts = [c.lexical_text() for c in self._chunks if self._own(c, lang)]
+            self._spelt[lang] = " \n ".join(" ".join(words(t)) for t in texts)
+        return f" {' '.join(words(term))} " in self._spelt[lang]
+
+    def restore_accents(self, text: str) -> str:
+        """Vietnamese typed without diacritics, with those the original articles give its
+        words (see accents.py); built on first use."""
+        if self._accents is None:
+            originals = [c for c in self._chunks if split_lang(c.id)[1] is None]
+            self._accents = AccentRestorer(t for c in originals for t in (c.section, c.text) if t)
+        return self._accents.restore(text)
+
+    @property
+    def _in_english(self) -> set[str]:
+        """Ids of the chunks of the English rendering."""
+        if self._english_ids is None:
+            self._english_ids = {c.id for c in self._chunks if split_lang(c.id)[1] == "en"}
+        return self._english_ids
+
+    def _english_words(self, chunk: Chunk) -> frozenset[str]:
+        """The tokens of the English rendering of a chunk's unit (none: empty)."""
+        unit = unit_id(chunk)
+        if unit not in self._unit_en:
+            chunks = self._units.get(localized_id(unit, "en"), [])
+            self._unit_en[unit] = frozenset().union(*(self._words[c.id] for c in chunks))
+        return self._unit_en[unit]
+
+    def english_words(self, text: str) -> str:
+        """The English words of a Vietnamese question, in order: words the English rendering
+        uses that cannot be a Vietnamese syllable or that the original never uses
+        ("touchpoint", "pain", "CJM"), and the English words between two of them ("moment
+        of truth"). Empty when none of them is a word the original lacks."""
+        toks = words(text)
+        english = [
+            not has_diacritics(t) and not t.isdigit() and t not in EN_STOP
+            and self.knows(stem(t), "en")
+            and (not is_vi_syllable(t) or not self.knows(t, "vi"))
+            for t in toks
+        ]  # fmt: skip
+        keep = [
+            ok or (0 < i < len(toks) - 1 and english[i - 1] and english[i + 1] and t in EN_STOP)
+            for i, (t, ok) in enumerate(zip(toks, english, strict=True))
+        ]
+        said = [t for t, k in zip(toks, keep, strict=True) if k]
+        # Only words the original never uses make a question code-switched: "CJM", "CX" and
+        # "persona" are the original's own words too, and match there already.
+        if not any(t not in EN_STOP and not self.knows(stem(t), "vi") for t in said):
+            return ""
+        return " ".join(said)
+
     def references(self, unit: str) -> list[str]:
         """The figures and tables a unit names, as unit ids."""
         return self._refs.get(unit, [])
@@ -186,6 +253,9 @@ class HybridRetriever:
         if not self._chunks or not query.strip():
             return []
         lang = lang or detect_lang(query)
+        typed = query
+        if lang == "vi" and not has_diacritics(query):
+            query = self.restore_accents(query)  # what the embedder reads as Vietnamese
         # The embedding sees the question in its own language (with the diacritics of the
         # glossary terms typed without them): other-language terms would pull it towards
         # the other rendering.
@@ -206,14 +276,26 @@ class HybridRetriever:
         lexical = [
             (self._chunks[i], s)
             for i, s in self._lexical.search(
-                expand_query(query), pool * 2, folded=not has_diacritics(query)
+                expand_query(typed), pool * 2, folded=not has_diacritics(typed)
             )
             if own(self._chunks[i]) and _matches(self._chunks[i], where)
         ]
+        # English CX terms inside a Vietnamese question ("workshop với internal stakeholder"):
+        # the English rendering says them as typed, the original only under Vietnamese
+        # names, so they are looked for there too, and its units count as the original's.
+        said_in_english = [
+            (c, sc)
+            for i, sc in self._lexical.search(english, pool * 2, folded=True)
+            if (c := self._chunks[i]).id in self._in_english and _matches(c, where)
+        ] if lang != "en" and (english := self.english_words(query)) else []  # fmt: skip
         wanted = QueryTerms(query, self, lang)
+        # ... and count as covered where the unit's English rendering has them.
+        also = token_set(english) if said_in_english else frozenset()
         covered = sorted(
-            ((c, wanted.coverage_of(self._words[c.id])) for c in candidates), key=lambda x: -x[1]
-        )
+            ((c, wanted.coverage_of(self._words[c.id] | (self._english_words(c) & also)))
+             for c in candidates),
+            key=lambda x: -x[1],
+        )  # fmt: skip
         covered = [x for x in covered if x[1] > 0]
 
         # Reciprocal-rank fusion of units: a unit ranks where its best chunk ranks in each
@@ -221,7 +303,16 @@ class HybridRetriever:
         unit_score: dict[str, float] = {}
         chunk_score: dict[str, float] = {}
         cosine: dict[str, float] = {}
-        for ranked, weight in ((dense, DENSE_WEIGHT), (lexical, 1.0), (covered, 1.0)):
+        rankings = [(dense, DENSE_WEIGHT), (lexical, 1.0), (covered, 1.0)]
+        if said_in_english:
+            rankings.append((said_in_english, ENGLISH_WEIGHT))
+            # and the question's meaning among the English passages: a ranking within one
+            # rendering, so the cross-language gap in similarity does not matter
+            en_docs = sorted({c.doc_id for c in self._chunks if c.id in self._in_english})
+            en_scope = {"doc_id": {"$in": en_docs}}
+            en_dense = self._store.query(vector, pool, en_scope)
+            rankings.append(([x for x in en_dense if x[0].id in self._in_english], ENGLISH_WEIGHT))
+        for ranked, weight in rankings:
             seen: set[str] = set()
             for rank, (chunk, _) in enumerate(ranked):
                 chunk_score[chunk.id] = chunk_score.get(chunk.id, 0.0) + weight / (RRF_K + rank + 1)

@@ -5,6 +5,7 @@ the evidence behind it."""
 from __future__ import annotations
 
 import re
+from copy import copy
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -12,10 +13,9 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from assistant.core.settings import Settings
-from assistant.core.text import Lang, detect_lang, fold, stem
+from assistant.core.text import Lang, detect_lang, fold, has_diacritics, stem
 from assistant.index.types import Chunk, Hit
 from assistant.methodology.chunking import MARKER, UnitView, unit_view
-from assistant.methodology.glossary import expand_query
 from assistant.methodology.loaders import CatalogEntry, read_catalog, split_lang
 from assistant.methodology.retrieval import RRF_K, HybridRetriever, QueryTerms, token_set, unit_id
 
@@ -58,7 +58,12 @@ _PLURAL_NOUNS = (
 _COUNT = re.compile(
     rf"\b(\d{{1,2}}|{'|'.join(_NUMBERS)})\s+(?:[\w/-]+\s+){{0,2}}?(?:{_LIST_NOUNS})\b"
 )
-_ORDINAL = re.compile(r"\b(?:step|stage|phase|level|buoc|giai doan|cap do)\s+(\d{1,2})\b")
+_ORDINAL = re.compile(
+    r"\b(?:step|stage|phase|level|buoc|giai doan|cap do)\s+(\d{1,2})\b|"
+    # the first one: "bước đầu tiên", "việc đầu tiên", "the first step"
+    r"\b(?:step|stage|phase|buoc|giai doan|viec)\s+(dau tien|thu nhat)\b|"
+    r"\bfirst\s+(?:step|stage|phase|thing)\b"
+)
 _LIST_ASK = re.compile(
     rf"^(?:what|which|name|list)\b.*\b(?:{_PLURAL_NOUNS})\b|^(?:what|which) (?:are|were)\b|"
     r"^how many\b|"
@@ -69,7 +74,14 @@ _LIST_ASK = re.compile(
 _DEFINE = re.compile(
     r"^(?:what(?: i|')s|define|how (?:would you|do you|does \w+(?: \w+)?) define)\b|"
     r"^what (?:do|does) .+ (?:mean|cover|include|refer to)\b|\bmeaning of\b|\bdefinition\b|"
-    r"\b(?:la gi|nghia la gi|duoc hieu|dinh nghia|thuc chat)\b"
+    r"\b(?:la gi|la cai gi|nghia la gi|nghia la sao|duoc hieu|dinh nghia|thuc chat)\b"
+)
+
+# What a word means, asked in so many words: a definition even where a list is named
+# ("Dân tộc học trong các khía cạnh của persona nghĩa là gì?").
+_MEANING = re.compile(
+    r"\b(?:nghia la gi|nghia la sao|co nghia la|duoc hieu (?:la|nhu the nao|the nao|ra sao)|"
+    r"dinh nghia|meaning of|definition of)\b|^what (?:do|does) .+ mean\b"
 )
 
 
@@ -88,11 +100,15 @@ def question_intent(question: str) -> tuple[str, int | None, int | None]:
     folded = fold(question)
     count = _COUNT.search(folded)
     ordinal = _ORDINAL.search(folded)
-    if ordinal and not count:
-        return "other", None, int(ordinal.group(1))
+    if ordinal:
+        # "trong 10 bước, step 1 làm gì?": the item named, of the list counted
+        number = ordinal.group(1)
+        return "other", None, int(number) if number and number.isdigit() else 1
     if count:
         token = count.group(1)
         return "list", int(token) if token.isdigit() else _NUMBERS[token], None
+    if _MEANING.search(folded):
+        return "definition", None, None
     if _LIST_ASK.search(folded):
         return "list", None, None
     if _DEFINE.search(folded):
@@ -263,12 +279,22 @@ def _definienda(view: UnitView) -> list[tuple[str, int | None]]:
     return out
 
 
+_ALIAS = re.compile(r"^(.+?)\s*\(([^()]{2,40})\)\s*$")
+
+
+def _names(term: str) -> list[str]:
+    """A defined term and the names it gives in brackets: "Tiếng nói KH (VoC)" is defined
+    under "Tiếng nói KH" and under "VoC"."""
+    m = _ALIAS.match(term.strip())
+    return [term, m.group(1), m.group(2)] if m else [term]
+
+
 def _defines(view: UnitView, question: str, terms: QueryTerms) -> tuple[float, int | None]:
     """How much of a definition question a unit answers by defining its term: the share of
     the question's weight in the term it defines, when the question names that term."""
     asked = token_set(question)
     best: tuple[float, int | None] = (0.0, None)
-    for term, part in _definienda(view):
+    for term, part in ((n, part) for t, part in _definienda(view) for n in _names(t)):
         words_ = [t for t in token_set(term) if "_" not in t and len(t) > 1]
         named = [t for t in words_ if t in asked]
         if words_ and len(named) / len(words_) >= _MIN_TERM_SHARE:
@@ -299,9 +325,12 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
     # Further down the ranking may be the unit defining a definition question's term, or
     # the only one holding the question's most specific word.
     hits = retriever.search(inp.question, k=max(inp.k, POOL), lang=lang)
+    question = inp.question
+    if lang == "vi" and not has_diacritics(question):
+        question = retriever.restore_accents(question)  # "thể" is not the English "the"
     # Vietnamese said with English CX terms ("pain point là gì", "CJM dùng để làm gì"): the
     # terms are weighed under their Vietnamese names too (the glossary's), as the text has.
-    asked = expand_query(inp.question, into=lang) if lang == "vi" else inp.question
+    asked = retriever.expand(question, lang) if lang == "vi" else question
     terms = QueryTerms(asked, retriever, lang)
     twin = _twin_lang(lang, catalog)
 
@@ -328,7 +357,16 @@ def search_methodology(inp: SearchInput, kb: MethodologySource) -> SearchOutput:
             if chunks:
                 hit = Hit(chunk=chunks[0], score=p.score, dense=p.dense, siblings=chunks)
                 p.related.append(_passage(hit, retriever, terms, lang, twin, catalog))
-    relevant = bool(passages) and _relevant(passages[0], terms, lang, kb.settings.cx_min_relevance)
+    judged = terms
+    if lang != "en" and (english := retriever.english_words(question)):
+        # "Secret of digital is analog nghĩa là gì?": the English rendering has its English
+        # words, so the articles do speak to it (they stay out of its most specific word,
+        # which the answer looks for in the question's language)
+        judged = copy(terms)
+        judged.known = terms.known | {
+            t for t in token_set(english) if t in terms.weights and retriever.knows(t, "en")
+        }
+    relevant = bool(passages) and _relevant(passages[0], judged, lang, kb.settings.cx_min_relevance)
     return SearchOutput(
         question=inp.question,
         lang=lang,
