@@ -125,15 +125,6 @@ def test_vietnamese_names_bring_the_english_ones_the_articles_write_as_they_are(
     assert "cjm" in retriever.expand("Thiết kế xong bản đồ hành trình rồi làm gì?", "vi")
 
 
-def test_a_passage_quoted_from_a_heading_is_found_under_it(methodology_kb):
-    from assistant.evals.methodology_qa import passage_text
-
-    out = search_methodology(SearchInput(question="Các bước để tạo CJM là gì?"), methodology_kb)
-    top = out.passages[0]
-    assert top.section not in top.quote  # the heading is not in the unit's text
-    assert top.section in passage_text(top)
-
-
 def test_what_a_word_means_is_a_definition_even_where_a_list_is_named():
     from assistant.methodology.search import question_intent
 

@@ -79,10 +79,8 @@ def text_lang(text: str) -> str:
 
 
 def passage_text(p: Passage) -> str:
-    """A returned unit in both renderings, under its section heading (a passage may be
-    the heading it answers under: "Các bước để tạo bản đồ hành trình"), with the figures
-    and tables it names."""
-    parts = [p.section, p.twin_section, p.quote, p.twin_quote, p.list_outline, *p.list_items]
+    """A returned unit in both renderings, with the figures and tables it names."""
+    parts = [p.quote, p.twin_quote, p.list_outline, *p.list_items]
     parts += [t for r in p.related for t in (r.quote, r.twin_quote)]
     return "\n".join(parts)
 
