@@ -913,8 +913,10 @@ class SQLFeedbackStore:
     def resample_from(self, other: FeedbackStore, n: int) -> None:
         """Record i copies real record (i * a large odd number) mod m of `other` (ordered by
         id): every record is used, in a scattered order; its date is spread the same way
-        over 600 days. Its tags, and the themes when `other` has them, come along. The real
-        records go to a work table; the n copies are made by the server in one statement."""
+        over 600 days. Its tags, its links to journeys and steps, and the themes when
+        `other` has them, come along (so an answer over the copies links nothing again). The
+        real records go to a work table; the n copies are made by the server in one
+        statement."""
         if not isinstance(other, SQLFeedbackStore):
             raise TypeError("resample_from reads another SQL feedback store")
         with other.engine.connect() as conn:
@@ -924,7 +926,49 @@ class SQLFeedbackStore:
             src_themes = conn.execute(select(themes)).mappings().all()
             src_groups = conn.execute(select(theme_groups)).mappings().all()
             src_members = conn.execute(select(theme_members)).mappings().all()
+            src_links = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()]
+                         for t in (links, link_steps, linked, link_meta)}  # fmt: skip
         _resample(self.engine, base, base_tags, src_themes, src_groups, src_members, n)
+        _resample_links(self.engine, base, src_links, n)
+
+
+def _resample_links(engine: Engine, base: list[dict], src: dict[str, list[dict]],
+                    n: int) -> None:  # fmt: skip
+    """The links of each copy: those of its real record (resample_from's numbering), made
+    by the server from a work table per links table; the linker's signature comes along."""
+    from sqlalchemy import BigInteger, Column, MetaData, Table, Text
+
+    m = len(base)
+    rn_of = {r["id"]: i for i, r in enumerate(base)}
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            i = func.generate_series(0, n - 1).table_valued("i").render_derived(name="seq").c.i
+        else:
+            s0 = select(literal(0).label("i")).cte("seq", recursive=True)
+            i = s0.union_all(select(s0.c.i + 1).where(s0.c.i < n - 1)).c.i
+        pick = select((literal("synthetic:") + cast(i, Text)).label("id"),
+                      ((cast(i, BigInteger) * 2654435761) % m).label("rn")).subquery("pick")
+        for table in (links, link_steps, linked):
+            rows = [{"rn": rn_of[r["record_id"]], **r} for r in src[table.name]
+                    if r["record_id"] in rn_of]  # fmt: skip
+            if not rows:
+                continue
+            rest = [c for c in table.columns if c.name != "record_id"]
+            work = Table(f"resample_{table.name}", MetaData(), Column("rn", Integer),
+                         *(Column(c.name, c.type) for c in rest))  # fmt: skip
+            work.drop(conn, checkfirst=True)
+            work.create(conn)
+            for part in _chunks([{k: v for k, v in r.items() if k != "record_id"}
+                                 for r in rows], 5000):  # fmt: skip
+                conn.execute(work.insert(), list(part))
+            conn.execute(table.insert().from_select(
+                ["record_id", *(c.name for c in rest)],
+                select(pick.c.id, *(work.c[c.name] for c in rest))
+                .join_from(pick, work, work.c.rn == pick.c.rn)))  # fmt: skip
+            work.drop(conn)
+        if src["link_meta"]:
+            conn.execute(delete(link_meta))
+            conn.execute(link_meta.insert(), src["link_meta"])
 
 
 def _combo_ids(conn: Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -1017,7 +1061,7 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
         b = wb.c
         rows_q = (select(pick.c.id, literal("synthetic-") + cast(pick.c.i, Text),
                          literal("synthetic"), pick.c.i + 2, b.text, b.rating, wd.c.day,
-                         literal(None), b.channel, b.segment, literal(None), literal(None),
+                         literal(""), b.channel, b.segment, literal(None), literal(None),
                          b.lang, b.labels, b.labelled, literal(0), b.tagged_by, literal(None),
                          b.tagset, b.themeset, b.combo)
                   .join_from(pick, wb, b.rn == pick.c.rn)
