@@ -67,6 +67,7 @@ class TagsetFigures(NamedTuple):
     in_window: int
     in_previous: int
     first: Any  # storage position of the first record in the period: compared, not shown
+    top: int = 0  # of them rated 5 (a complaint at 5 contradicts its tag, like praise at 1-2)
 
 
 class FeedbackStore(Protocol):

@@ -541,7 +541,9 @@ class SQLFeedbackStore:
         """One GROUP BY over the records of `q` without its period, by tagset and themeset
         (a few thousand rows whatever the number of records): the records in the period, of
         them rated, their ratings' sum, of them rated 1-2, the records in each window (a
-        trend's two periods), and the storage position of the first in the period."""
+        trend's two periods), the storage position of the first in the period, and of them
+        rated 5 (with the 1-2s: the ratings that contradict a tag, counted here rather than
+        by a scan per pain)."""
         f = feedback.c
         period = self._period(q)
         in_period = true() if period is None else period
@@ -556,12 +558,12 @@ class SQLFeedbackStore:
         for lo, hi in windows or ((date.max, date.min), (date.max, date.min)):
             figures.append(n(f.date.between(lo.isoformat(), hi.isoformat())))
         first = func.min(case((in_period, self._storage_order())))
-        query = (select(f.combo, *figures, first)
+        query = (select(f.combo, *figures, first, n(and_(rated, f.rating >= 5)))
                  .where(*self._scope(q, dated=False)).group_by(f.combo))  # fmt: skip
         with self.engine.connect() as conn:
             pairs = {i: (a or None, b or None) for i, a, b in conn.execute(select(tag_combos))}
             return [TagsetFigures(*pairs.get(r[0], (None, None)), *(int(x) for x in r[1:7]),
-                                  _position(r[7])) for r in conn.execute(query)]  # fmt: skip
+                                  _position(r[7]), int(r[8])) for r in conn.execute(query)]
 
     @_guarded
     def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
@@ -886,9 +888,14 @@ class SQLFeedbackStore:
 
     @_guarded
     def unlinked_count(self) -> int:
-        """Records never linked (ingested since the last link run)."""
-        return self._scalar(select(func.count()).select_from(feedback).where(
-            feedback.c.id.not_in(select(linked.c.record_id))))  # fmt: skip
+        """Records never linked (ingested since the last link run). Asked per answer: two
+        counts, each read from an index alone, not an anti-join of the records with the
+        linked ones (1.5 s at 1M records). `linked` only ever holds stored records (set_links
+        is given records of the store, and records are never deleted)."""
+        with self.engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(feedback)).scalar() or 0
+            done = conn.execute(select(func.count()).select_from(linked)).scalar() or 0
+        return max(0, int(n) - int(done))
 
     @_guarded
     def linked_ids(self, mode: str | None = None) -> set[str]:
