@@ -270,6 +270,16 @@ def test_the_aggregates_answer_the_same_on_both_backends(tmp_path: Path, pg_url:
                 grouped = sum(getattr(r, col) for r in rows
                               if f"{aspect}:{sentiment}" in (r.tagset or "").split(","))
                 assert grouped == store.rating_conflicts(q, aspect, sentiment)
+        # And the steps counted for all tagsets at once are each tag's own count.
+        for x in (q, steps):
+            by_tagset = store.step_counts_by_tagset(x)
+            for aspect in ASPECTS:
+                for sentiment in ("negative", "positive", "neutral"):
+                    summed: Counter[str] = Counter()
+                    for tagset, counts in by_tagset.items():
+                        if f"{aspect}:{sentiment}" in tagset.split(","):
+                            summed.update(counts)
+                    assert dict(summed) == store.step_counts(x, aspect, sentiment)
     assert lite[6] and lite[8] and lite[9]
 
 

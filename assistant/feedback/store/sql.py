@@ -856,6 +856,26 @@ class SQLFeedbackStore:
             return {f"{j}.{st}": int(n) for j, st, n in rows}
 
     @_guarded
+    def step_counts_by_tagset(self, q: RecordQuery) -> dict[str, dict[str, int]]:
+        """tagset -> 'journey.step' -> records of `q` with that tagset that speak of it:
+        `step_counts` of every tag at once (a tag's counts are the sum over the tagsets
+        holding it), one join of the steps with the records instead of one per pain."""
+        ls, f = link_steps.c, feedback.c
+        query = (select(f.combo, ls.journey, ls.step, func.count())
+                 .join_from(link_steps, feedback, f.id == ls.record_id)
+                 .where(*self._scope(q), f.combo.is_not(None))
+                 .group_by(f.combo, ls.journey, ls.step))  # fmt: skip
+        out: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            sets = {i: a for i, a in conn.execute(select(tag_combos.c.id, tag_combos.c.tagset))}
+            for combo, journey, step, n in conn.execute(query):
+                if tagset := sets.get(combo):
+                    found = out.setdefault(tagset, {})
+                    key = f"{journey}.{step}"
+                    found[key] = found.get(key, 0) + int(n)
+        return out
+
+    @_guarded
     def link_signature(self) -> str | None:
         """The signature of the linker that made the stored links (None: none recorded)."""
         return self._scalar(select(link_meta.c.value).where(link_meta.c.key == "signature"))

@@ -288,6 +288,7 @@ class _StoreEvidence:
     q: RecordQuery
     theme_counts: dict[Key, list[tuple[int, int]]]
     conflicts: Counter[Key]  # from the same GROUP BY (rating_conflicts without a scan)
+    _steps: dict[str, dict[str, int]] | None = None
 
     def record_ids(self, key: Key) -> list[str]:
         return self.store.first_ids(self.q, *key, n=50)
@@ -300,7 +301,14 @@ class _StoreEvidence:
         return counts, self.store.theme_quote_ids(self.q, *key, [t for t, _ in counts])
 
     def step_counts(self, key: Key) -> dict[str, int]:
-        return self.store.step_counts(self.q, *key)
+        # Every tag's at once, on the first pain that asks (one join, not one per pain).
+        if self._steps is None:
+            self._steps = self.store.step_counts_by_tagset(self.q)
+        out: Counter[str] = Counter()
+        for tagset, counts in self._steps.items():
+            if key in _pairs(tagset):
+                out.update(counts)
+        return dict(out)
 
     def rating_conflicts(self, key: Key) -> int:
         return self.conflicts[key]
