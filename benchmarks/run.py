@@ -266,6 +266,8 @@ def main() -> None:
                         "indexed (its feedback.sqlite is resampled; default: index one)")
     parser.add_argument("--pg-url", help="storage: a PostgreSQL server to use (its user may "
                         "create databases); default: a throw-away local one")  # fmt: skip
+    parser.add_argument("--reuse", action="store_true", help="storage (with --pg-url): keep "
+                        "a database bench_N already holding N records from an earlier run")
     args = parser.parse_args()
     only = args.only
     if only == "slack":
@@ -329,7 +331,7 @@ def storage_only(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
         load = round(os.getloadavg()[0], 1)
         res = storage_speed.storage_figures([n], work, args.from_data, args.pg_url,
-                                            tuple(args.backends))  # fmt: skip
+                                            tuple(args.backends), args.reuse)  # fmt: skip
         res |= {"date": date.today().isoformat(), "load_avg_1m": load,
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                            f"Python {platform.python_version()}"}  # fmt: skip
