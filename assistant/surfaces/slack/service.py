@@ -173,6 +173,7 @@ class SlackService:
         # before it) and gives its ts ("" when none); set by the answering layer.
         self.waiting_note: Callable[[Job, int], str] | None = None
         self.note_after_s = 1.0
+        self._note_look_at = 0.0
         self._held: dict[int, JobHandle] = {}
         self._held_lock = threading.Lock()
         self._local = threading.local()
@@ -330,6 +331,10 @@ class SlackService:
         later replaces it."""
         if self.waiting_note is None:
             return
+        with self._held_lock:  # one look per poll interval and process, not per dispatcher
+            if time.monotonic() < self._note_look_at:
+                return
+            self._note_look_at = time.monotonic() + POLL_S
         s = self.settings
         for job, ahead in self.jobs.waiting(QUEUE, s.cx_slack_per_user, self.note_after_s,
                                             s.cx_slack_lease_s):  # fmt: skip
