@@ -268,6 +268,8 @@ def main() -> None:
                         "create databases); default: a throw-away local one")  # fmt: skip
     parser.add_argument("--reuse", action="store_true", help="storage (with --pg-url): keep "
                         "a database bench_N already holding N records from an earlier run")
+    parser.add_argument("--pg-options", default="", help="storage (with --pg-url): the "
+                        "server's settings, as BENCHMARKS.md should name them")
     args = parser.parse_args()
     only = args.only
     if only == "slack":
@@ -331,7 +333,8 @@ def storage_only(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
         load = round(os.getloadavg()[0], 1)
         res = storage_speed.storage_figures([n], work, args.from_data, args.pg_url,
-                                            tuple(args.backends), args.reuse)  # fmt: skip
+                                            tuple(args.backends), args.reuse,
+                                            args.pg_options)  # fmt: skip
         res |= {"date": date.today().isoformat(), "load_avg_1m": load,
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                            f"Python {platform.python_version()}"}  # fmt: skip

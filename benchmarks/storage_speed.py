@@ -155,7 +155,7 @@ def _pains_child() -> None:
 
 def storage_figures(sizes: list[int], work: Path, data: Path | None, pg_url: str | None,
                     backends: tuple[str, ...] = ("postgresql", "sqlite"),
-                    reuse: bool = False) -> dict:  # fmt: skip
+                    reuse: bool = False, pg_options: str = "") -> dict:  # fmt: skip
     """Both backends at each size: load seconds, the summary, peak memory."""
     sys.path.insert(0, str(ROOT / "tests"))
     from pg_server import PostgresServer, server_bindir
@@ -169,8 +169,9 @@ def storage_figures(sizes: list[int], work: Path, data: Path | None, pg_url: str
             raise RuntimeError("no PostgreSQL server binaries here: pass --pg-url")
         server = PostgresServer(bindir)
         pg_url = server.start(extra=PG_OPTIONS)
-    res: dict = {"source_records": source.count(), "pg_options": PG_OPTIONS if server else
-                 "the server at --pg-url", "runs": {}}  # fmt: skip
+    res: dict = {"source_records": source.count(), "pg_options": f"throw-away, {PG_OPTIONS}"
+                 if server else f"at --pg-url, {pg_options or 'its own settings'}",
+                 "runs": {}}  # fmt: skip
     try:
         for n in sizes:
             row: dict = {}
@@ -222,7 +223,7 @@ of its own as the assistant opens it (PostgreSQL: `CX_DATABASE_URL`). The summar
 aggregated on the server: one GROUP BY over the records by their numbered tag and theme
 sets (counts, ratings, the ratings that contradict a tag), one join of the step links with
 the records (the steps of every pain), then a few indexed queries for the top pains' ids
-and quotes. A throw-away local PostgreSQL server ({s["pg_options"]}), after VACUUM ANALYZE;
+and quotes. PostgreSQL: a local server ({s["pg_options"]}), after VACUUM ANALYZE;
 SQLite after ANALYZE. "Again": a second summary in the same process. "Load avg.": the
 machine's 1-minute load average just before the summary (2 cores, shared).
 
