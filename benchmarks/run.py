@@ -341,7 +341,8 @@ def storage_only(args: argparse.Namespace) -> None:
         path = ROOT / "benchmarks" / "results.json"
         results = json.loads(path.read_text()) if path.is_file() else {}
         old = results.get("storage", {}).get("runs", {})
-        res["runs"] = old | res["runs"]  # a size measured before and not now keeps its figures
+        # A size or backend measured before and not now keeps its figures.
+        res["runs"] = old | {k: old.get(k, {}) | row for k, row in res["runs"].items()}
         res["notes"] = results.get("storage", {}).get("notes", [])
         results["storage"] = res
         path.write_text(json.dumps(results, indent=2) + "\n")
