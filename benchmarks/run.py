@@ -266,6 +266,10 @@ def main() -> None:
                         "indexed (its feedback.sqlite is resampled; default: index one)")
     parser.add_argument("--pg-url", help="storage: a PostgreSQL server to use (its user may "
                         "create databases); default: a throw-away local one")  # fmt: skip
+    parser.add_argument("--reuse", action="store_true", help="storage (with --pg-url): keep "
+                        "a database bench_N already holding N records from an earlier run")
+    parser.add_argument("--pg-options", default="", help="storage (with --pg-url): the "
+                        "server's settings, as BENCHMARKS.md should name them")
     args = parser.parse_args()
     only = args.only
     if only == "slack":
@@ -329,14 +333,16 @@ def storage_only(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
         load = round(os.getloadavg()[0], 1)
         res = storage_speed.storage_figures([n], work, args.from_data, args.pg_url,
-                                            tuple(args.backends))  # fmt: skip
+                                            tuple(args.backends), args.reuse,
+                                            args.pg_options)  # fmt: skip
         res |= {"date": date.today().isoformat(), "load_avg_1m": load,
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                            f"Python {platform.python_version()}"}  # fmt: skip
         path = ROOT / "benchmarks" / "results.json"
         results = json.loads(path.read_text()) if path.is_file() else {}
         old = results.get("storage", {}).get("runs", {})
-        res["runs"] = old | res["runs"]  # a size measured before and not now keeps its figures
+        # A size or backend measured before and not now keeps its figures.
+        res["runs"] = old | {k: old.get(k, {}) | row for k, row in res["runs"].items()}
         res["notes"] = results.get("storage", {}).get("notes", [])
         results["storage"] = res
         path.write_text(json.dumps(results, indent=2) + "\n")

@@ -36,18 +36,26 @@ PG_OPTIONS = ("-c shared_buffers=2GB -c work_mem=64MB -c effective_cache_size=12
 
 
 def source_store(data: Path | None, work: Path):  # noqa: ANN201 - a SQLiteFeedbackStore
-    """The shipped records, tagged with their themes: those of the data folder `data` when
-    given (a `cx-assistant index` already run), else ingested and tagged into `work`."""
+    """The shipped records, tagged with their themes and linked by this code's linker: a
+    copy of the data folder `data`'s feedback.sqlite when given (a `cx-assistant index`
+    already run; linked again here if another linker made its links), else ingested,
+    tagged and linked into `work`. The copies carry those links: an answer over them must
+    not link millions of records first."""
     from assistant.core.settings import Settings
-    from assistant.feedback.store import SQLiteFeedbackStore
+    from assistant.feedback.scope import ensure_links
     from assistant.kb.base import KnowledgeBase
 
-    if data is not None:
-        return SQLiteFeedbackStore(data / "feedback.sqlite", read_only=True)
-    settings = Settings(_env_file=None, cx_data_dir=work / "source", cx_corpus_dir=ROOT / "corpus")
+    folder = work / "source"
+    settings = Settings(_env_file=None, cx_data_dir=folder, cx_corpus_dir=ROOT / "corpus")
     kb = KnowledgeBase.open(settings)
-    kb.ingest(ROOT / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False, embed=False)
-    kb.tag_feedback(progress=False)
+    if data is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data / "feedback.sqlite", folder / "feedback.sqlite")
+    else:
+        kb.ingest(ROOT / "corpus" / "feedback" / "uit-visfd-train.csv", progress=False,
+                  embed=False)  # fmt: skip
+        kb.tag_feedback(progress=False)
+    ensure_links(kb)
     return kb.feedback()
 
 
@@ -66,21 +74,35 @@ def load_sqlite(source, folder: Path, n: int) -> float:  # noqa: ANN001
     return round(time.perf_counter() - start, 1)
 
 
-def load_postgres(source, admin_url: str, name: str, n: int) -> tuple[str, float]:  # noqa: ANN001
+def load_postgres(source, admin_url: str, name: str, n: int,
+                  reuse: bool = False) -> tuple[str, float | None]:  # noqa: ANN001
     """n records resampled into a new database `name`, upgraded as `db upgrade` does, then
-    VACUUM ANALYZE (what a bulk load is followed by); its URL and the seconds it took."""
+    VACUUM ANALYZE (what a bulk load is followed by); its URL and the seconds it took.
+    `reuse`: a database `name` already holding n records (loaded by an earlier run with
+    this code) is upgraded and kept, with no load seconds."""
     from sqlalchemy import create_engine, text
 
     from assistant.feedback.store import SQLFeedbackStore
     from assistant.storage import upgrade
 
     psy = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    if reuse:
+        try:
+            engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+            upgrade(engine)
+            with engine.connect() as conn:
+                held = conn.execute(text("SELECT count(*) FROM feedback")).scalar()
+            engine.dispose()
+            if held == n:
+                return url, None
+        except Exception:  # noqa: BLE001 - none there: load it
+            pass
     admin = create_engine(psy, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     start = time.perf_counter()
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     upgrade(engine)
@@ -98,6 +120,7 @@ def pains_in_child(data_dir: Path, database_url: str | None) -> dict:
     env.pop("CX_DATABASE_URL", None)
     if database_url:
         env["CX_DATABASE_URL"] = database_url
+    load = round(os.getloadavg()[0], 1)  # the machine's cores are shared: said beside it
     start = time.perf_counter()
     done = subprocess.run([sys.executable, __file__, "--pains-child"], capture_output=True,
                           text=True, env=env)  # fmt: skip
@@ -105,6 +128,7 @@ def pains_in_child(data_dir: Path, database_url: str | None) -> dict:
         raise RuntimeError(f"the pain summary failed: {done.stderr[-800:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
     out["process_s"] = round(time.perf_counter() - start, 2)
+    out["load_avg_1m"] = load
     return out
 
 
@@ -130,7 +154,8 @@ def _pains_child() -> None:
 
 
 def storage_figures(sizes: list[int], work: Path, data: Path | None, pg_url: str | None,
-                    backends: tuple[str, ...] = ("postgresql", "sqlite")) -> dict:  # fmt: skip
+                    backends: tuple[str, ...] = ("postgresql", "sqlite"),
+                    reuse: bool = False, pg_options: str = "") -> dict:  # fmt: skip
     """Both backends at each size: load seconds, the summary, peak memory."""
     sys.path.insert(0, str(ROOT / "tests"))
     from pg_server import PostgresServer, server_bindir
@@ -144,14 +169,15 @@ def storage_figures(sizes: list[int], work: Path, data: Path | None, pg_url: str
             raise RuntimeError("no PostgreSQL server binaries here: pass --pg-url")
         server = PostgresServer(bindir)
         pg_url = server.start(extra=PG_OPTIONS)
-    res: dict = {"source_records": source.count(), "pg_options": PG_OPTIONS if server else
-                 "the server at --pg-url", "runs": {}}  # fmt: skip
+    res: dict = {"source_records": source.count(), "pg_options": f"throw-away, {PG_OPTIONS}"
+                 if server else f"at --pg-url, {pg_options or 'its own settings'}",
+                 "runs": {}}  # fmt: skip
     try:
         for n in sizes:
             row: dict = {}
             if "postgresql" in backends:
                 assert pg_url is not None
-                url, load_s = load_postgres(source, pg_url, f"bench_{n}", n)
+                url, load_s = load_postgres(source, pg_url, f"bench_{n}", n, reuse)
                 row["postgresql"] = pains_in_child(work / "pg-data", url) | {"load_s": load_s}
                 print(f"postgresql {n:,}: {row['postgresql']}", file=sys.stderr, flush=True)
             if "sqlite" in backends:
@@ -181,9 +207,10 @@ def storage_markdown(s: dict) -> str:
             goal = (f"< {target[n]} s {ok(r['summary_s'], target[n])}, < 500 MB "
                     f"{ok(r['peak_rss_mb'], 500)}" if backend == "postgresql" and n in target
                     else "")  # fmt: skip
+            loaded = f"{r['load_s']} s" if r.get("load_s") is not None else "earlier run"
             lines.append(f"| {n:,} | {backend} | {r['summary_s']} s | {r['again_s']} s | "
-                         f"{r['process_s']} s | {r['peak_rss_mb']} MB | {r['load_s']} s | "
-                         f"{goal} |")  # fmt: skip
+                         f"{r['process_s']} s | {r['peak_rss_mb']} MB | {loaded} | "
+                         f"{r.get('load_avg_1m', '')} | {goal} |")  # fmt: skip
     rows = "\n".join(lines)
     notes = "".join(f"\n{note}\n" for note in s.get("notes", []))  # measured by hand, kept
     when = f'{s["date"]}, {s["machine"]}, load average {s["load_avg_1m"]}'
@@ -191,15 +218,17 @@ def storage_markdown(s: dict) -> str:
 
 `benchmarks/run.py --only storage` (not in CI). Whole-corpus pain summary over synthetic
 records, the {s["source_records"]:,} shipped comments resampled by the store with their
-tags, themes and ratings (dates over 600 days), opened by a process of its own as the
-assistant opens it (PostgreSQL: `CX_DATABASE_URL`). The summary is aggregated on the server:
-one GROUP BY over the records by their numbered tag and theme sets, then a few indexed
-queries for the top pains' ids and quotes. PostgreSQL 15, a throw-away local server
-({s["pg_options"]}), after VACUUM ANALYZE; SQLite after ANALYZE. "Again": a second summary
-in the same process.
+tags, themes, journey and step links and ratings (dates over 600 days), opened by a process
+of its own as the assistant opens it (PostgreSQL: `CX_DATABASE_URL`). The summary is
+aggregated on the server: one GROUP BY over the records by their numbered tag and theme
+sets (counts, ratings, the ratings that contradict a tag), one join of the step links with
+the records (the steps of every pain), then a few indexed queries for the top pains' ids
+and quotes. PostgreSQL: a local server ({s["pg_options"]}), after VACUUM ANALYZE;
+SQLite after ANALYZE. "Again": a second summary in the same process. "Load avg.": the
+machine's 1-minute load average just before the summary (2 cores, shared).
 
-| records | backend | summary | again | process with start-up | peak RSS | load | target |
-|---:|---|---:|---:|---:|---:|---:|---|
+| records | backend | summary | again | with start-up | peak RSS | load | load avg. | target |
+|---:|---|---:|---:|---:|---:|---:|---:|---|
 {rows}
 {notes}"""
 

@@ -3,7 +3,8 @@ three real `cx-assistant slack` processes in HTTP mode, behind no balancer, each
 to one of them as a load balancer would. Slack's retries (same event id, X-Slack-Retry-Num)
 reach another instance; a thread started on one goes on at another; votes are cast at all
 three; one instance is killed (SIGKILL) while it holds jobs. Every question is answered
-exactly once."""
+exactly once. One person's burst of questions, spread over the three instances, never has
+more than CX_SLACK_PER_USER answers running at once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +31,7 @@ SECRET = "test-signing-secret"
 LIGHT = ["What is a journey atlas?", "What are the five journey-thinking questions?",
          "Team CX nên báo cáo trực tiếp cho ai?", "What is a journey map?"]  # fmt: skip
 N_THREADS, N_SINGLE, N_RETRY, N_KILL = 10, 150, 20, 10  # with the follow-ups: 200 events
+N_BURST, PER_USER = 9, 2  # one person's questions, each to the next instance
 
 
 def _copy_vectors(source, port: int) -> int:  # noqa: ANN001 - a chromadb client
@@ -121,7 +124,8 @@ def test_three_instances_share_one_store(
     bot_env = {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": slack.api_url, "CX_SLACK_HOST": "127.0.0.1",
                "CX_SLACK_LEASE_S": "3", "CX_SLACK_RETRY_BASE_S": "0.2",
-               "CX_SLACK_RETRY_MAX_S": "1", "CX_SLACK_LISTENER_THREADS": "4"}  # fmt: skip
+               "CX_SLACK_RETRY_MAX_S": "1", "CX_SLACK_LISTENER_THREADS": "4",
+               "CX_SLACK_PER_USER": str(PER_USER)}  # fmt: skip
     bots = [Instance(n, bot_env, tmp_path) for n in range(3)]
     engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
     http = httpx.Client(timeout=10)
@@ -171,6 +175,44 @@ def test_three_instances_share_one_store(
                           user={"id": f"U0V{n}", "team_id": "T0CX"}, container=container)
             assert bot.post(http, body, content_type=FORM) == 200
 
+        # 3b. One person asks N_BURST feedback questions at once, each through the next
+        # instance. The table shows what every instance runs: sampled until all are
+        # answered, that person never has more than PER_USER running (leased, not lapsed).
+        burst = [f"1700004000.{i:06d}" for i in range(N_BURST)]
+        peak: list[int] = []
+        watching = threading.Event()
+
+        def watch() -> None:
+            j = jobs_table.c
+            while not watching.is_set():
+                with engine.connect() as conn:
+                    peak.append(len(conn.execute(select(j.id).where(
+                        j.asker == "U0BURST", j.state == "running",
+                        j.lease_until >= time.time())).all()))  # fmt: skip
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        for i, ts in enumerate(burst):
+            body = _mention(f"Ev0B{i}", ts, "pains battery" if i % 2 else "pains warranty",
+                            "U0BURST", f"C0BURST{i}")  # fmt: skip
+            assert bots[i % 3].post(http, body) == 200
+            sent += 1
+        try:
+            wait_until(lambda: all(answered(t) for t in burst), timeout=120,
+                       what="the burst answered")  # fmt: skip
+        finally:
+            watching.set()
+            watcher.join(timeout=10)
+        assert peak and max(peak) <= PER_USER, max(peak)
+        # Those that waited for their turn were told so, and their answers replaced the note.
+        waited = [p for p in slack.of("chat.postMessage") if p.get("thread_ts") in burst
+                  and ("ahead of yours" in p.get("text", "") or "yours is next" in
+                       p.get("text", ""))]  # fmt: skip
+        assert waited, "a question past the limit waits and its asker is told"
+        for p in waited:
+            assert any(u.get("ts") == p["_ts"] for u in slack.of("chat.update"))
+
         # 4. One instance dies (SIGKILL) while it holds jobs: Slack is slow to describe the
         # new channels, so the jobs are running when it dies.
         slack.delays["conversations.info"] = 1.0
@@ -193,7 +235,7 @@ def test_three_instances_share_one_store(
         victim.proc.wait(timeout=10)
         slack.delays.clear()
 
-        expected = {**{t: 2 for t in threads}, **{t: 1 for t in singles + kills}}
+        expected = {**{t: 2 for t in threads}, **{t: 1 for t in singles + kills + burst}}
         wait_until(lambda: all(answered(t) >= n for t, n in expected.items()), timeout=90,
                    what="every question answered")  # fmt: skip
         time.sleep(1.0)  # time for a duplicate, were there one, to arrive

@@ -119,7 +119,8 @@ class Settings(BaseSettings):
         "never wait behind heavy ones."
     )
     cx_slack_per_user: int = Field(
-        2, ge=1, description="Answers one user may have running at once; more wait their turn."
+        2, ge=1, description="Answers one user may have running at once, over every instance "
+        "sharing the database; more wait their turn."
     )
     cx_slack_queue_limit: int = Field(
         200, ge=1, description="Requests waiting per lane; beyond it a request is refused with "

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex
 
 import assistant.storage.schema as schema
 from assistant.core.errors import DatabaseError
@@ -29,6 +30,28 @@ def _create(*names: str) -> Callable[[Connection], None]:
     return run
 
 
+def _add_columns(table: str, *names: str) -> Callable[[Connection], None]:
+    """Add columns declared in `schema.py` to an existing table, and its new indexes. A
+    table created by an earlier migration from today's `schema.py` has them already: each
+    is added only where missing, so the step is idempotent."""
+
+    def run(conn: Connection) -> None:
+        declared = schema.metadata.tables[table]
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        for name in names:
+            if name in have:
+                continue
+            column = declared.c[name]
+            ddl = column.type.compile(dialect=conn.dialect)
+            default = column.server_default.arg if column.server_default is not None else None
+            tail = f" NOT NULL DEFAULT '{default}'" if default is not None else ""
+            conn.exec_driver_sql(f'ALTER TABLE {table} ADD COLUMN "{name}" {ddl}{tail}')
+        for index in declared.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
+
+    return run
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "the version table", _create("schema_version")),
     # Issue #22: feedback records, tags, themes, links, segments; answers and votes.
@@ -38,6 +61,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     # Issue #22, phase 2: state that several instances share.
     (5, "conversation memory, seen messages, askers, stopped workspaces, locks",
      _create("conversation_turns", "seen_messages", "thread_askers", "stopped_teams", "locks")),
+    # Per-user limits across instances: a job's asker, and the note it was given meanwhile.
+    (6, "jobs: asker and queue note", _add_columns("jobs", "asker", "note")),
 ]
 
 

@@ -33,7 +33,14 @@ jobs = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # Migration 6: who asked ("" for requests no limit applies to, e.g. a vote's click):
+    # a claim skips a person's jobs while they have CX_SLACK_PER_USER running anywhere.
+    Column("asker", String(40), nullable=False, server_default=""),
+    # The queue note posted while it waited for its asker's turn: its message ts, "-" for
+    # one without a ts (ephemeral), "" for none. The answer replaces it.
+    Column("note", String(40), nullable=False, server_default=""),
     Index("ix_jobs_claim", "queue", "state", "available_at"),
+    Index("ix_jobs_asker", "queue", "asker", "state"),
 )
 
 # A reply waiting to be delivered: retried after Retry-After or a backoff until delivered;

@@ -67,6 +67,7 @@ class TagsetFigures(NamedTuple):
     in_window: int
     in_previous: int
     first: Any  # storage position of the first record in the period: compared, not shown
+    top: int = 0  # of them rated 5 (a complaint at 5 contradicts its tag, like praise at 1-2)
 
 
 class FeedbackStore(Protocol):
@@ -166,6 +167,8 @@ class FeedbackStore(Protocol):
     def count_estimated(self, q: RecordQuery) -> int: ...
 
     def step_counts(self, q: RecordQuery, aspect: str, sentiment: str) -> dict[str, int]: ...
+
+    def step_counts_by_tagset(self, q: RecordQuery) -> dict[str, dict[str, int]]: ...
 
     def rating_conflicts(self, q: RecordQuery, aspect: str, sentiment: str) -> int: ...
 

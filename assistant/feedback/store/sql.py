@@ -541,7 +541,9 @@ class SQLFeedbackStore:
         """One GROUP BY over the records of `q` without its period, by tagset and themeset
         (a few thousand rows whatever the number of records): the records in the period, of
         them rated, their ratings' sum, of them rated 1-2, the records in each window (a
-        trend's two periods), and the storage position of the first in the period."""
+        trend's two periods), the storage position of the first in the period, and of them
+        rated 5 (with the 1-2s: the ratings that contradict a tag, counted here rather than
+        by a scan per pain)."""
         f = feedback.c
         period = self._period(q)
         in_period = true() if period is None else period
@@ -556,12 +558,12 @@ class SQLFeedbackStore:
         for lo, hi in windows or ((date.max, date.min), (date.max, date.min)):
             figures.append(n(f.date.between(lo.isoformat(), hi.isoformat())))
         first = func.min(case((in_period, self._storage_order())))
-        query = (select(f.combo, *figures, first)
+        query = (select(f.combo, *figures, first, n(and_(rated, f.rating >= 5)))
                  .where(*self._scope(q, dated=False)).group_by(f.combo))  # fmt: skip
         with self.engine.connect() as conn:
             pairs = {i: (a or None, b or None) for i, a, b in conn.execute(select(tag_combos))}
             return [TagsetFigures(*pairs.get(r[0], (None, None)), *(int(x) for x in r[1:7]),
-                                  _position(r[7])) for r in conn.execute(query)]  # fmt: skip
+                                  _position(r[7]), int(r[8])) for r in conn.execute(query)]
 
     @_guarded
     def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
@@ -854,6 +856,26 @@ class SQLFeedbackStore:
             return {f"{j}.{st}": int(n) for j, st, n in rows}
 
     @_guarded
+    def step_counts_by_tagset(self, q: RecordQuery) -> dict[str, dict[str, int]]:
+        """tagset -> 'journey.step' -> records of `q` with that tagset that speak of it:
+        `step_counts` of every tag at once (a tag's counts are the sum over the tagsets
+        holding it), one join of the steps with the records instead of one per pain."""
+        ls, f = link_steps.c, feedback.c
+        query = (select(f.combo, ls.journey, ls.step, func.count())
+                 .join_from(link_steps, feedback, f.id == ls.record_id)
+                 .where(*self._scope(q), f.combo.is_not(None))
+                 .group_by(f.combo, ls.journey, ls.step))  # fmt: skip
+        out: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            sets = {i: a for i, a in conn.execute(select(tag_combos.c.id, tag_combos.c.tagset))}
+            for combo, journey, step, n in conn.execute(query):
+                if tagset := sets.get(combo):
+                    found = out.setdefault(tagset, {})
+                    key = f"{journey}.{step}"
+                    found[key] = found.get(key, 0) + int(n)
+        return out
+
+    @_guarded
     def link_signature(self) -> str | None:
         """The signature of the linker that made the stored links (None: none recorded)."""
         return self._scalar(select(link_meta.c.value).where(link_meta.c.key == "signature"))
@@ -886,9 +908,14 @@ class SQLFeedbackStore:
 
     @_guarded
     def unlinked_count(self) -> int:
-        """Records never linked (ingested since the last link run)."""
-        return self._scalar(select(func.count()).select_from(feedback).where(
-            feedback.c.id.not_in(select(linked.c.record_id))))  # fmt: skip
+        """Records never linked (ingested since the last link run). Asked per answer: two
+        counts, each read from an index alone, not an anti-join of the records with the
+        linked ones (1.5 s at 1M records). `linked` only ever holds stored records (set_links
+        is given records of the store, and records are never deleted)."""
+        with self.engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(feedback)).scalar() or 0
+            done = conn.execute(select(func.count()).select_from(linked)).scalar() or 0
+        return max(0, int(n) - int(done))
 
     @_guarded
     def linked_ids(self, mode: str | None = None) -> set[str]:
@@ -913,8 +940,10 @@ class SQLFeedbackStore:
     def resample_from(self, other: FeedbackStore, n: int) -> None:
         """Record i copies real record (i * a large odd number) mod m of `other` (ordered by
         id): every record is used, in a scattered order; its date is spread the same way
-        over 600 days. Its tags, and the themes when `other` has them, come along. The real
-        records go to a work table; the n copies are made by the server in one statement."""
+        over 600 days. Its tags, its links to journeys and steps, and the themes when
+        `other` has them, come along (so an answer over the copies links nothing again). The
+        real records go to a work table; the n copies are made by the server in one
+        statement."""
         if not isinstance(other, SQLFeedbackStore):
             raise TypeError("resample_from reads another SQL feedback store")
         with other.engine.connect() as conn:
@@ -924,7 +953,49 @@ class SQLFeedbackStore:
             src_themes = conn.execute(select(themes)).mappings().all()
             src_groups = conn.execute(select(theme_groups)).mappings().all()
             src_members = conn.execute(select(theme_members)).mappings().all()
+            src_links = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()]
+                         for t in (links, link_steps, linked, link_meta)}  # fmt: skip
         _resample(self.engine, base, base_tags, src_themes, src_groups, src_members, n)
+        _resample_links(self.engine, base, src_links, n)
+
+
+def _resample_links(engine: Engine, base: list[dict], src: dict[str, list[dict]],
+                    n: int) -> None:  # fmt: skip
+    """The links of each copy: those of its real record (resample_from's numbering), made
+    by the server from a work table per links table; the linker's signature comes along."""
+    from sqlalchemy import BigInteger, Column, MetaData, Table, Text
+
+    m = len(base)
+    rn_of = {r["id"]: i for i, r in enumerate(base)}
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            i = func.generate_series(0, n - 1).table_valued("i").render_derived(name="seq").c.i
+        else:
+            s0 = select(literal(0).label("i")).cte("seq", recursive=True)
+            i = s0.union_all(select(s0.c.i + 1).where(s0.c.i < n - 1)).c.i
+        pick = select((literal("synthetic:") + cast(i, Text)).label("id"),
+                      ((cast(i, BigInteger) * 2654435761) % m).label("rn")).subquery("pick")
+        for table in (links, link_steps, linked):
+            rows = [{"rn": rn_of[r["record_id"]], **r} for r in src[table.name]
+                    if r["record_id"] in rn_of]  # fmt: skip
+            if not rows:
+                continue
+            rest = [c for c in table.columns if c.name != "record_id"]
+            work = Table(f"resample_{table.name}", MetaData(), Column("rn", Integer),
+                         *(Column(c.name, c.type) for c in rest))  # fmt: skip
+            work.drop(conn, checkfirst=True)
+            work.create(conn)
+            for part in _chunks([{k: v for k, v in r.items() if k != "record_id"}
+                                 for r in rows], 5000):  # fmt: skip
+                conn.execute(work.insert(), list(part))
+            conn.execute(table.insert().from_select(
+                ["record_id", *(c.name for c in rest)],
+                select(pick.c.id, *(work.c[c.name] for c in rest))
+                .join_from(pick, work, work.c.rn == pick.c.rn)))  # fmt: skip
+            work.drop(conn)
+        if src["link_meta"]:
+            conn.execute(delete(link_meta))
+            conn.execute(link_meta.insert(), src["link_meta"])
 
 
 def _combo_ids(conn: Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -1017,7 +1088,7 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
         b = wb.c
         rows_q = (select(pick.c.id, literal("synthetic-") + cast(pick.c.i, Text),
                          literal("synthetic"), pick.c.i + 2, b.text, b.rating, wd.c.day,
-                         literal(None), b.channel, b.segment, literal(None), literal(None),
+                         literal(""), b.channel, b.segment, literal(None), literal(None),
                          b.lang, b.labels, b.labelled, literal(0), b.tagged_by, literal(None),
                          b.tagset, b.themeset, b.combo)
                   .join_from(pick, wb, b.rn == pick.c.rn)

@@ -253,12 +253,16 @@ def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_F
     first, last = store.date_range(q)
     fig = _Figures(periods=periods_between(first, last, inp.start, inp.end))
     themes: dict[Key, dict[int, list]] = defaultdict(dict)  # tag -> theme -> [count, first]
+    conflicts: Counter[Key] = Counter()
     for row in store.tagset_figures(q, fig.periods):
         fig.total += row.n
         fig.n_period += row.in_window
         fig.n_prev += row.in_previous
         pairs = _pairs(row.tagset)
         for key in pairs:
+            # Ratings that contradict the tag (records.rating_conflict): praise at 1-2 stars,
+            # a complaint at 5.
+            conflicts[key] += {"positive": row.low, "negative": row.top}.get(key[1], 0)
             fig.hits_period[key] += row.in_window
             fig.hits_prev[key] += row.in_previous
             if row.n and key[1] in ("negative", "positive") and q.aspect in (None, key[0]):
@@ -275,7 +279,7 @@ def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_F
     counts = {key: [(t, c) for t, (c, _) in sorted(found.items(),
                                                     key=lambda x: (-x[1][0], x[1][1]))]
               for key, found in themes.items()}  # fmt: skip
-    return fig, _StoreEvidence(store, q, counts)
+    return fig, _StoreEvidence(store, q, counts, conflicts)
 
 
 @dataclass
@@ -283,6 +287,8 @@ class _StoreEvidence:
     store: FeedbackStore
     q: RecordQuery
     theme_counts: dict[Key, list[tuple[int, int]]]
+    conflicts: Counter[Key]  # from the same GROUP BY (rating_conflicts without a scan)
+    _steps: dict[str, dict[str, int]] | None = None
 
     def record_ids(self, key: Key) -> list[str]:
         return self.store.first_ids(self.q, *key, n=50)
@@ -295,10 +301,17 @@ class _StoreEvidence:
         return counts, self.store.theme_quote_ids(self.q, *key, [t for t, _ in counts])
 
     def step_counts(self, key: Key) -> dict[str, int]:
-        return self.store.step_counts(self.q, *key)
+        # Every tag's at once, on the first pain that asks (one join, not one per pain).
+        if self._steps is None:
+            self._steps = self.store.step_counts_by_tagset(self.q)
+        out: Counter[str] = Counter()
+        for tagset, counts in self._steps.items():
+            if key in _pairs(tagset):
+                out.update(counts)
+        return dict(out)
 
     def rating_conflicts(self, key: Key) -> int:
-        return self.store.rating_conflicts(self.q, *key)
+        return self.conflicts[key]
 
     def meta(self, ids: list[str]) -> dict[str, tuple[int | None, date | None]]:
         return self.store.ratings_dates(ids)

@@ -14,9 +14,11 @@ from the outbox when Slack is back.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,13 @@ from slack_sdk.webhook import WebhookClient
 
 from assistant.core.answers import Answer
 from assistant.core.text import Lang, detect_lang
+from assistant.storage.jobs import Job
 from assistant.storage.outbox import Outgoing
 from assistant.surfaces.slack.blocks import LABELS, answer_messages, note, tail_blocks
 from assistant.surfaces.slack.context import BotContext
 from assistant.surfaces.slack.delivery import classify, retry_after
 from assistant.surfaces.slack.facts import Facts
+from assistant.surfaces.slack.incoming import plain_text
 from assistant.surfaces.slack.mrkdwn import escape, safe_markdown
 from assistant.surfaces.slack.service import JobHandle
 
@@ -94,6 +98,9 @@ def submit(ctx: BotContext, job: AskJob) -> None:
     labels = LABELS[job.lang or "en"]
     job.handle = ctx.hand_off()
     queued = QueueNote(ctx, job)
+    held = job.handle.job
+    if held is not None and held.note:  # told while it waited in the table for its turn
+        queued.told(held.note)
 
     def on_queued(ahead: int) -> None:
         queued.schedule(labels["queued"].format(n=ahead) if ahead else labels["next"])
@@ -110,6 +117,44 @@ def submit(ctx: BotContext, job: AskJob) -> None:
                       on_refused=on_refused)  # fmt: skip
 
 
+def waiting_place(body: str, agent_view: bool) -> tuple[str, str | None, str, str] | None:
+    """Where the answer to a stored request will go: (channel, thread, response_url, what
+    was asked), as the listeners decide it; None for what may not be a question (a reply
+    between people in a thread, a click)."""
+    if body.lstrip().startswith("{"):
+        event = json.loads(body).get("event") or {}
+        kind, channel, ts = event.get("type"), event.get("channel"), event.get("ts")
+        if not channel or not ts or event.get("bot_id"):
+            return None
+        if kind == "app_mention":
+            return channel, event.get("thread_ts") or ts, "", plain_text(event.get("text", ""))
+        if kind == "message" and event.get("channel_type") == "im":
+            thread = event.get("thread_ts") or (ts if agent_view else None)
+            return channel, thread, "", plain_text(event.get("text", ""))
+        return None
+    form = {k: v[0] for k, v in urllib.parse.parse_qs(body).items()}
+    if form.get("command") and form.get("response_url"):
+        return form.get("channel_id", ""), None, form["response_url"], form.get("text", "")
+    return None
+
+
+def waiting_note(ctx: BotContext, job: Job, ahead: int) -> str:
+    """The note of a request that waits in the job table for its asker's turn (they have
+    CX_SLACK_PER_USER answers running, maybe on other instances), with how many of their
+    requests are before it: posted live; its ts ("" when there is none to replace)."""
+    place = waiting_place(str(job.payload.get("body", "")), ctx.settings.cx_slack_agent_view)
+    if place is None:
+        return ""
+    channel, thread_ts, response_url, text = place
+    labels = LABELS[detect_lang(text) if text.strip() else "en"]
+    message = note(labels["queued"].format(n=ahead) if ahead else labels["next"])
+    if response_url:
+        WebhookClient(response_url, timeout=10).send_dict(
+            {"response_type": "ephemeral", "replace_original": False, **message})
+        return ""
+    return str(ctx.api.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)["ts"])
+
+
 class QueueNote:
     """The "N requests ahead of yours" note: posted only if the request is still waiting
     after QUEUE_NOTE_AFTER_S (a wait of a moment needs no note), never after its answer.
@@ -120,6 +165,12 @@ class QueueNote:
         self.ts: str | None = None
         self._state = "waiting"  # waiting -> posting -> posted, or -> started
         self._cond = threading.Condition()
+
+    def told(self, note_ts: str) -> None:
+        """A note was posted while the request waited in the job table (`waiting_note`):
+        no other one; the answer replaces it ("-": it has no ts to replace)."""
+        with self._cond:
+            self.ts, self._state = (note_ts if note_ts != "-" else None), "posted"
 
     def schedule(self, text: str) -> None:
         timer = threading.Timer(QUEUE_NOTE_AFTER_S, self._post, args=(text,))

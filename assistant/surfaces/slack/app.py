@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from assistant.core.errors import ConfigError
+from assistant.surfaces.slack.answering import QUEUE_NOTE_AFTER_S, waiting_note
 from assistant.surfaces.slack.context import BotContext
 from assistant.surfaces.slack.listeners import register
 
@@ -52,6 +53,10 @@ def build_app(ctx: BotContext, start: bool = True) -> App:
         service.listener_error(error)
 
     register(app, ctx)
+    # A request waiting for its asker's turn across instances is told so, as one queued
+    # here is (answering.QueueNote).
+    service.waiting_note = lambda job, ahead: waiting_note(ctx, job, ahead)
+    service.note_after_s = QUEUE_NOTE_AFTER_S
     if start:
         service.start(app)
     return app

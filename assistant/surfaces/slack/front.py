@@ -54,9 +54,10 @@ class FrontDoor:
             log.exception("storing a Slack request failed; answered 503 so Slack retries")
             return Ack(503)
 
-    def _store(self, body: str, headers: dict[str, list[str]], team: str) -> None:
+    def _store(self, body: str, headers: dict[str, list[str]], team: str,
+               asker: str = "") -> None:  # fmt: skip
         kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
-        self.service.enqueue(body, kept, team)
+        self.service.enqueue(body, kept, team, asker)
 
     def _event(self, data: dict[str, Any], body: str, headers: dict[str, list[str]]) -> Ack:
         kind = data.get("type")
@@ -80,7 +81,9 @@ class FrontDoor:
         event_id = str(data.get("event_id") or "")
         if event_id and not self.service.events.claim(event_id):
             return Ack(200)  # Slack's re-send, or another instance has it
-        self._store(body, headers, team)
+        # What a person wrote may become an answer: it counts towards their limit. Clicks
+        # (votes, buttons) are not held behind their answers.
+        self._store(body, headers, team, str(event.get("user") or ""))
         return Ack(200)
 
     def _form(self, form: dict[str, str], body: str, headers: dict[str, list[str]]) -> Ack:
@@ -98,7 +101,7 @@ class FrontDoor:
             text = form.get("text") or "help"
             if team in self.service.stopped_teams:
                 return Ack(200)
-            self._store(body, headers, team)
+            self._store(body, headers, team, form.get("user_id", ""))
             working = LABELS[detect_lang(text)]["working"]
             return Ack(200, json.dumps({"response_type": "ephemeral", "text": working}),
                        "application/json")  # fmt: skip

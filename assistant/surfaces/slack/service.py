@@ -26,6 +26,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,11 @@ class SlackService:
         # Shared: an uninstall seen by one instance stops every instance sharing the store.
         self.stopped_teams = StoppedTeams(self.engine)
         self.app: Any = None  # the Bolt app whose listeners run the jobs (app.py)
+        # Posts the note of a request waiting for its asker's turn (job, requests of theirs
+        # before it) and gives its ts ("" when none); set by the answering layer.
+        self.waiting_note: Callable[[Job, int], str] | None = None
+        self.note_after_s = 1.0
+        self._note_look_at = 0.0
         self._held: dict[int, JobHandle] = {}
         self._held_lock = threading.Lock()
         self._local = threading.local()
@@ -273,8 +279,9 @@ class SlackService:
 
     # -- intake ---------------------------------------------------------------------------
 
-    def enqueue(self, body: str, headers: dict[str, Any], team: str) -> int:
-        job_id = self.jobs.enqueue(QUEUE, {"body": body, "headers": headers}, team=team)
+    def enqueue(self, body: str, headers: dict[str, Any], team: str, asker: str = "") -> int:
+        job_id = self.jobs.enqueue(QUEUE, {"body": body, "headers": headers}, team=team,
+                                   asker=asker)  # fmt: skip
         with self._jobs_ready:
             self._jobs_ready.notify()
         return job_id
@@ -302,7 +309,12 @@ class SlackService:
                 self._closed.wait(POLL_S)
                 continue
             try:
-                claimed = self.jobs.claim(QUEUE, self.settings.cx_slack_lease_s, limit=1)
+                # A person's requests beyond CX_SLACK_PER_USER running in any instance wait
+                # in the table; those that wait long enough are told so (`note_waiting`).
+                claimed = self.jobs.claim(QUEUE, self.settings.cx_slack_lease_s, limit=1,
+                                          per_asker=self.settings.cx_slack_per_user)
+                if not claimed:
+                    self._note_waiting()
             except Exception:  # the database is busy or away: try again shortly
                 log.exception("claiming a Slack request failed")
                 self._closed.wait(POLL_S)
@@ -312,6 +324,26 @@ class SlackService:
                     self._jobs_ready.wait(POLL_S)
                 continue
             self._run(claimed[0])
+
+    def _note_waiting(self) -> None:
+        """Post the queue note of each request that waits for its asker's turn (their
+        limit is reached, maybe on other instances): once, by one instance; its answer
+        later replaces it."""
+        if self.waiting_note is None:
+            return
+        with self._held_lock:  # one look per poll interval and process, not per dispatcher
+            if time.monotonic() < self._note_look_at:
+                return
+            self._note_look_at = time.monotonic() + POLL_S
+        s = self.settings
+        for job, ahead in self.jobs.waiting(QUEUE, s.cx_slack_per_user, self.note_after_s,
+                                            s.cx_slack_lease_s):  # fmt: skip
+            ts = ""
+            try:
+                ts = self.waiting_note(job, ahead)
+            except Exception:
+                log.exception("a queue note for job %d failed", job.id)
+            self.jobs.noted(job.id, ts)
 
     def _run(self, job: Job) -> None:
         from slack_bolt import BoltRequest
