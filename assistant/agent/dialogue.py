@@ -174,7 +174,9 @@ def understand(
         # and the tool that shows quotes; it is more of this answer unless the tool is clear.
         more_close = ("more" in top2 and pred.prob("more") >= MORE_CLOSE
                       and pred.confidence < 0.6 and not _vague(folded))  # fmt: skip
-        if (not slots or why) and (
+        # A turn pointing at something from before ("cái vụ hôm trước thì sao?") is not
+        # more of this answer: it is asked about below.
+        if (not slots or why) and not _POINTING.search(folded) and (
             label == "more" or more_close or (unsure(pred) and top2 == {"more", context.tool})
         ):
             # "why is battery flagged?" asks about the answer, though it names an aspect
