@@ -71,7 +71,8 @@ def scope_line(scope: Scope, lang: str) -> str:
             stars = f"≥ {lo}"
         elif hi and not lo:
             stars = f"≤ {hi}"
-        parts.append(f"{stars} {t['stars']}")
+        one = lang == "en" and stars == "1"  # "1 star", "1–2 stars"
+        parts.append(f"{stars} {'star' if one else t['stars']}")
     what = "; ".join(parts) or t["all"]
     line = (f"_{t['scope']}: {what} — {number(scope.total, lang)} {t['of']} "
             f"{number(scope.corpus_total, lang)} {t['comments']}._")  # fmt: skip
