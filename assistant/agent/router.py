@@ -254,10 +254,18 @@ def asks_for_praise(text: str) -> bool:
     return bool(_PRAISE.search(" ".join(words(fold(text)))))
 
 
+# What a term never holds: a superlative of size or badness, or a pointer at people or a
+# place, make "what are the biggest complaints about screens", "what are their top pains
+# there" requests for the data, not definitions. Closed grammatical classes, so a list;
+# kept narrow ("the main stages", "what is X about" stay questions about the method).
+_NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|their|our|there|they|these|those)\b")
+
+
 def is_definition(text: str) -> bool:
     """Whether the request only asks what a term means ("X là gì", "what is X")."""
     folded = " ".join(words(fold(text)))
-    return bool(_DEFINITION.match(folded)) and not _ACTION.search(folded)
+    return (bool(_DEFINITION.match(folded)) and not _ACTION.search(folded)
+            and not _NOT_A_TERM.search(folded))  # fmt: skip
 
 
 # Below this probability, or this close to the runner-up, the router asks instead of guessing.

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.atlas.names import AtlasNames, norm
+from assistant.atlas.names import FUNCTION_WORDS, AtlasNames, norm
 from assistant.core.text import fold, nfc, words
 from assistant.feedback.cues import fold_aligned
 
@@ -25,11 +25,15 @@ from assistant.feedback.cues import fold_aligned
 
 # Vietnamese compounds that contain a one-syllable aspect name but mean something else:
 # "đánh giá" (a review, a rating), "giá trị" (value), "tăng giá trị" ...; "máy sạc" stays.
+# "look at" (a verb, not the design aspect's "look").
 _COMPOUNDS = re.compile(r"\b(danh gia|gia tri|tri gia|dang gia tien|song song|do dang|"
-                        r"mau ma|loa phuong)\b")  # fmt: skip
+                        r"mau ma|loa phuong|look at|look into|look through|take a look|"
+                        r"a look)\b")  # fmt: skip
 # A follow-up that takes a filter away: "all ratings again", "bỏ lọc sao", "remove the date
 # filter", "lấy toàn bộ", "drop the student filter".
-_REMOVE_VERB = r"(?:remove|drop|clear|reset|forget|without|no more|bo|xoa|khong can|huy|go bo)"
+# "hủy" after "bị / đã / được" is a cancelled order ("order bị hủy"), not a removal.
+_REMOVE_VERB = (r"(?:remove|drop|clear|reset|forget|without|no more|bo|xoa|khong can|"
+                r"(?<!bi )(?<!da )(?<!duoc )huy|go bo)")
 _REMOVALS: dict[str, re.Pattern[str]] = {
     "stars": re.compile(
         r"\b(all (star )?ratings|any rating|every rating|all stars|moi (muc )?sao|tat ca (cac )?"
@@ -72,12 +76,24 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
 # "bước này", "that step" point back; "khâu giao hàng" names the journey, not a step: a step
 # is described only when words other than the journey's own follow. "lúc/khi/when ...":
 # customers' own words for a step ("lúc chờ sửa máy bảo hành"), dialogue writer C.
-_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|khi|when|while|"
-                        r"during)\b"
+# "trước khi chốt" (before deciding) is a conjunction, not a moment.
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<!truoc )khi|when|"
+                        r"while|during)\b"
                         r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
+# What the data is called ("đánh giá", "reviews"): beside a star filter it names the data
+# filtered, not the step where customers read reviews.
+_REVIEWS = re.compile(r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
+_STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
+_MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
+# A pointer and the noun it points with ("these shoppers", "that group", "nhóm này", "bước
+# đó", "the other store"): the last answer's scope or something said before, not a new name
+# ("shoppers" is no store journey here).
+_POINTED = re.compile(r"\b(?:this|that|these|those|other|another)\s+\w+|"
+                      r"\b(?:nhom|buoc|trinh|cai|vu|khau|phan|doan|khach|nguoi|hang|de)\s+"
+                      r"(?:nay|do|ay|kia)\b")
 
 
 @dataclass
@@ -90,6 +106,9 @@ class Slots:
     unread: list[str] = field(default_factory=list)
     ambiguous_journeys: tuple[str, str] | None = None
     no_reference: bool = False
+    # The request without the phrases read as filters: what it asks beside them ("restrict
+    # to the daily use journey" -> "restrict to the").
+    rest: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.filters or self.removed)
@@ -160,6 +179,8 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         ents = names.entities(text)
     if ents.get("aspect"):
         out["aspect"] = ents["aspect"][0][0]
+        text = _consume(names, text, "aspect", out["aspect"])
+    out["_rest"] = text
     return out
 
 
@@ -173,12 +194,28 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
     m = _STEP_WORD.search(norm(text))
     if m is None:
-        return False
+        # "the in-store stock check step": the description before the word.
+        tail = _STEP_LAST.search(norm(text))
+        if tail is None:
+            return False
+        own = tail["before"]
+        if found.get("journey"):
+            own = norm(_consume(names, own, "journey", found["journey"]))
+        return len(set(own.split()) - FUNCTION_WORDS) >= 2
     after = m["after"]
+    if m[0].split()[0] in _MOMENT_WORDS and _says_step_name(names, after):
+        # "lúc nhận hàng từ shipper": a moment told with most of a step's name is that step,
+        # though the journey's words ("nhận hàng", "shipper") are in it; "khi bảo hành" is not.
+        return True
     if found.get("journey"):
         after = norm(_consume(names, after, "journey", found["journey"]))
     before = norm(text)[: m.start()].split()[-4:]
     return len(after.split()) >= 2 or (m[0].startswith("step") and len(before) >= 2)
+
+
+def _says_step_name(names: AtlasNames, text: str) -> bool:
+    """Whether `text` says half or more of what some step's name says beyond its journey."""
+    return any(share >= 0.5 for _, share in names.says_step(text))
 
 
 def _persona_beyond(names: AtlasNames, persona: str | None, text: str, hits: list) -> bool:
@@ -191,6 +228,17 @@ def _persona_beyond(names: AtlasNames, persona: str | None, text: str, hits: lis
     return any(p.kind == "persona" and p.id == persona and len(p.text.split()) > longest
                and re.search(rf"(?<!\w){re.escape(p.text)}(?!\w)", folded)
                for p in names.phrases)  # fmt: skip
+
+
+def _aspect_asked(text: str) -> bool:
+    """Whether the text asks for an aspect filter in words ("chỉ khía cạnh pin"); "chị" (a
+    form of address) folds to the same letters as "chỉ" (only): with diacritics typed, only
+    "chỉ" counts."""
+    found = {m[1] for m in _ASPECT_ASKED.finditer(norm(text))}
+    if found - {"chi"}:
+        return True
+    typed = nfc(text).lower()
+    return bool(found) and ("chỉ" in typed or fold(typed) == typed)
 
 
 def removals(text: str) -> set[str]:
@@ -220,6 +268,7 @@ def read_slots(
     for m in parsed.matched:
         if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
+    rest = _blank(rest, _POINTED)
     found = read_names(names, rest)
     hits = list(book.segment_matcher().find(rest))
     unsegmented = rest
@@ -227,16 +276,27 @@ def read_slots(
         unsegmented = unsegmented[: hit.start] + " " * (hit.end - hit.start) + unsegmented[hit.end:]
     if hits and not _persona_beyond(names, found.get("persona"), rest, hits):
         found = read_names(names, unsegmented)
-    if "_ambiguous" in found:
-        slots.ambiguous_journeys = found.pop("_ambiguous")
     # "the in-store stock check step": a step described, not named; found by meaning.
     said = _described(names, rest, found)
-    if "step" not in found and steps is not None and (
-        step := steps(rest, found.get("journey"), said)
+    # Two journeys named equally ("thanh toán … tại cửa hàng"): the step settles which, so it
+    # is looked for in both; a segment's words ("nhóm mê chụp ảnh") describe people, not a step.
+    within = None if "_ambiguous" in found else found.get("journey")
+    told = unsegmented if hits else rest
+    if any(m.kind == "rating" for m in parsed.matched):
+        told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
+    # "bỏ giới hạn bước đi": a turn that takes the step away names none.
+    if "step" not in found and steps is not None and "step" not in removals(text) and (
+        step := steps(told, within, said)
     ):
         found["step"], found["journey"] = step, step.split(".")[0]
-        slots.ambiguous_journeys = None
-    if "step" in found and "aspect" in found and not _ASPECT_ASKED.search(norm(rest)):
+        found.pop("_ambiguous", None)
+    if "_ambiguous" in found:
+        slots.ambiguous_journeys = found.pop("_ambiguous")
+    told_rest = found.pop("_rest")
+    if said and "step" in found and (m := _STEP_WORD.search(fold_aligned(told_rest).lower())):
+        told_rest = told_rest[: m.start()] + " " * (m.end() - m.start()) + told_rest[m.end():]
+    slots.rest = " ".join(told_rest.split())
+    if "step" in found and "aspect" in found and not _aspect_asked(rest):
         # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
         # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
         found.pop("aspect")
@@ -245,6 +305,9 @@ def read_slots(
         value = getattr(parsed, key)
         if value is not None:
             slots.filters[key] = value
+    if parsed.start is not None and parsed.end is None and reference is not None:
+        # "since June": up to the latest feedback, said in the frame as the period's end.
+        slots.filters["end"] = max(reference, parsed.start)
     if slots.filters.get("segment") == "elderly" and _FOR_KIDS.search(norm(text)):
         slots.filters.pop("segment")  # "parents buying for their kids": not the elderly
     if "persona" in slots.filters and "segment" in slots.filters:
@@ -257,6 +320,8 @@ def read_slots(
     swap = _SWAP.search(norm(text))
     if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"])):
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
+    elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
+        slots.filters["aspect"] = aspect  # "swap battery for performance": likewise
     slots.unapplied = [
         f"{kind} ({'; '.join(m.text for m in parsed.matched if m.kind == kind)})"
         if any(m.kind == kind for m in parsed.matched) else kind

@@ -70,12 +70,20 @@ def _word_ratio(word: str, other: str) -> float:
     return matcher.ratio() if matcher.quick_ratio() >= 0.75 else 0.0
 
 
+# Function words, which say nothing of which step is meant (a closed class, so a list).
+FUNCTION_WORDS = frozenset(
+    "a an the and or of to for in on at with from by its their it is are "
+    "va hoac cua cho tu voi tren tai khi luc de o la cac nhung mot".split()
+)
+
+
 class AtlasNames:
     """Every name of every atlas entity, matched in free text."""
 
     def __init__(self, names: Iterable[tuple[Kind, str, str]]) -> None:
         """`names`: (kind, id, name) for every name of every entity (Atlas.names builds them)."""
         self.phrases: list[Phrase] = []
+        self._step_words: dict[str, list[frozenset[str]]] | None = None
         for kind, pid, t in names:
             folded = norm(t)
             if not folded:
@@ -83,6 +91,37 @@ class AtlasNames:
             plain = " ".join(words(t))
             short = " " not in folded and len(folded) <= 4 and plain != folded
             self.phrases.append(Phrase(kind, pid, folded, plain if short else ""))
+
+    def step_words(self) -> dict[str, list[frozenset[str]]]:
+        """Each step's names as the words only that step's name says: without function words
+        and without its journey's own names and keywords ("Nhận hàng từ nhân viên giao" says
+        "vien" beyond the delivery journey's "nhận hàng", "giao")."""
+        if getattr(self, "_step_words", None) is None:
+            journey_words: dict[str, set[str]] = {}
+            for p in self.phrases:
+                if p.kind == "journey":
+                    journey_words.setdefault(p.id, set()).update(p.text.split())
+            out: dict[str, list[frozenset[str]]] = {}
+            for p in self.phrases:
+                if p.kind == "step":
+                    own = set(p.text.split()) - FUNCTION_WORDS
+                    own -= journey_words.get(p.id.split(".")[0], set())
+                    if own:
+                        out.setdefault(p.id, []).append(frozenset(own))
+            self._step_words = out
+        return self._step_words
+
+    def says_step(self, text: str) -> list[tuple[str, float]]:
+        """Steps whose own words (step_words) the text says: at least two of them, or the one
+        a name has; (step, share of the name said), best first."""
+        said = set(norm(text).split())
+        found: dict[str, float] = {}
+        for sid, names in self.step_words().items():
+            for own in names:
+                hits = len(own & said)
+                if hits >= 2 or (hits == 1 and len(own) == 1):
+                    found[sid] = max(found.get(sid, 0.0), hits / len(own))
+        return sorted(found.items(), key=lambda kv: -kv[1])
 
     def entities(self, text: str) -> dict[str, list[tuple[str, float]]]:
         """Atlas entities mentioned in the text, best first: kind -> [(id, score)]."""

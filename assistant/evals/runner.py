@@ -138,6 +138,15 @@ def _dialogues_dev(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], l
     return evaluate(kb, folder / "data" / "dialogues_writer_c.yaml")
 
 
+def _dialogues_dev_e(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.dialogues import evaluate
+
+    # Dialogue writer E (blind, same contract): development, not gated; measured first on
+    # the changes made before it arrived (evals/README.md).
+    _with_feedback(kb)
+    return evaluate(kb, folder / "data" / "dialogues_writer_e.yaml")
+
+
 def _methodology_heldout(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.methodology_qa import evaluate, load_cases
 
@@ -192,6 +201,7 @@ EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], lis
     "dialogues": _dialogues,
     "dialogues_train": _dialogues_train,
     "dialogues_dev": _dialogues_dev,
+    "dialogues_dev_e": _dialogues_dev_e,
     "methodology_heldout": _methodology_heldout,
     "methodology_dev": _methodology_dev,
     "filters": _filters,

@@ -147,6 +147,8 @@ def _day(g: dict[str, str]) -> Period | None:
 
 
 def _month_period(g: dict[str, str]) -> Period | None:
+    if g.get("mw"):
+        return _month(int(g["y"]), _VI_MONTH_WORDS[re.sub(r"\s+", " ", g["mw"])])
     m = _MONTHS[g["mon"][:3]] if g.get("mon") else int(g["m"])
     return _month(int(g["y"]), m) if 1 <= m <= 12 else None
 
@@ -155,6 +157,23 @@ def _quarter_period(g: dict[str, str]) -> Period | None:
     raw = g["q"]
     q = _ORDINAL.get(raw) or _ROMAN.get(raw) or (int(raw) if raw.isdigit() else 0)
     return _quarter(int(g["y"]), q) if 1 <= q <= 4 else None
+
+
+def _half_period(g: dict[str, str]) -> Period | None:
+    """'first half of 2020', 'H2 2019', 'nửa đầu năm 2020', '6 tháng cuối năm 2019'."""
+    second = g["h"] in ("second", "2nd", "2", "cuoi", "sau", "last")
+    y = int(g["y"])
+    return (date(y, 7, 1), date(y, 12, 31)) if second else (date(y, 1, 1), date(y, 6, 30))
+
+
+def _months_of_year(g: dict[str, str]) -> Period | None:
+    """'3 tháng đầu năm 2020', 'last four months of 2019': the year's first or last N."""
+    n, y = _number(g["n"]), int(g["y"])
+    if not 1 <= n <= 12:
+        return None
+    if g["h"] in ("dau", "first"):
+        return date(y, 1, 1), _month(y, n)[1]
+    return date(y, 13 - n, 1), date(y, 12, 31)
 
 
 def _year_period(g: dict[str, str]) -> Period | None:
@@ -183,6 +202,13 @@ _TO = r"\s*(?:-|to|through|until|and|den|toi)\s*"
 _VI_YEAR = r"(?:\s*[/-]\s*|\s*,?\s*(?:nam\s+)?)" + _YEAR + r"\b"
 
 
+# Vietnamese month names in words ("tháng bảy", "tháng giêng"); "tháng năm" (May) only when
+# no word follows that makes it "this/last year" or a count of months.
+_VI_MONTH_WORDS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6,
+                   "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11, "muoi hai": 12,
+                   "chap": 12}  # fmt: skip
+_VI_MONTH_WORD = (r"(?P<mw>muoi\s+mot|muoi\s+hai|gieng|chap|mot|hai|ba|tu|sau|bay|tam|chin|"
+                  r"muoi|nam(?!\s+(?:nay|ngoai|truoc|qua|roi|gan|\d)))")
 # Absolute periods, most specific first: a day is read before the month inside it.
 _ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]]] = [
     # Two months or quarters sharing the year written after the second.
@@ -203,6 +229,16 @@ _ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]
                 + r"\b"), _day),
     (re.compile(r"\bngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2}),?\s+(?:nam\s+)?" + _YEAR
                 + r"\b"), _day),
+    (re.compile(r"\b(?P<h>first|second|1st|2nd)\s+half\s+(?:of\s+)?(?:the\s+year\s+)?" + _YEAR
+                + r"\b"), _half_period),
+    (re.compile(r"\b(?P<h>first|last)\s+(?:6|six)\s+months\s+of\s+" + _YEAR + r"\b"), _half_period),
+    (re.compile(r"\bh(?P<h>[12])\s*(?:[/-]|\s+of\s+|\s*)\s*" + _YEAR + r"\b"), _half_period),
+    (re.compile(r"\b(?:nua|6\s+thang|sau\s+thang)\s+(?:nam\s+)?(?P<h>dau|cuoi|sau)\s+(?:cua\s+)?"
+                r"(?:nam\s+)?" + _YEAR + r"\b"), _half_period),
+    (re.compile(r"\b(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+thang\s+(?P<h>dau|cuoi)\s+"
+                r"(?:cua\s+)?(?:nam\s+)?" + _YEAR + r"\b"), _months_of_year),
+    (re.compile(r"\b(?P<h>first|last)\s+(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+months\s+"
+                r"of\s+" + _YEAR + r"\b"), _months_of_year),
     (re.compile(r"\bq(?P<q>[1-4])\s*(?:[/-]|\s+of\s+|\s*)\s*" + _YEAR + r"\b"), _quarter_period),
     (re.compile(r"\b" + _YEAR + r"\s*[-/]?\s*q(?P<q>[1-4])\b"), _quarter_period),
     (re.compile(r"\bquy\s+(?P<q>[1-4]|iv|i{1,3})\s*(?:[/-]\s*|,?\s*(?:nam\s+)?)" + _YEAR
@@ -213,6 +249,8 @@ _ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]
     (re.compile(r"\bthang\s+(?P<m>\d{1,2})(?:\s*[/-]\s*|\s*,?\s*(?:nam\s+)?)" + _YEAR + r"\b"),
      _month_period),
     (re.compile(r"\b" + _MON + r",?\s+(?:of\s+)?" + _YEAR + r"\b"), _month_period),
+    (re.compile(r"\bthang\s+" + _VI_MONTH_WORD + r"\s*,?\s*(?:nam\s+)?" + _YEAR + r"\b"),
+     _month_period),
     (re.compile(_NOT_BEFORE + r"(?P<m>\d{1,2})[/-]" + _YEAR + _NOT_AFTER), _month_period),
     (re.compile(_NOT_BEFORE + _YEAR + r"-(?P<m>\d{2})" + _NOT_AFTER), _month_period),
     (re.compile(r"(?:\bnam\s+)?" + _NOT_BEFORE + _YEAR + _NOT_AFTER), _year_period),
@@ -220,9 +258,16 @@ _ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]
 
 _YEARLESS_MONTH = [
     re.compile(r"(?P<at>\bthang\s+(?P<m>1[0-2]|0?[1-9])(?![\w/.-]))(?P<mon>)"),
+    re.compile(r"(?P<at>\bthang\s+" + _VI_MONTH_WORD + r"\b)(?P<m>)(?P<mon>)"
+               r"(?!\s*,?\s*(?:nam\s+)?\d)"),
     re.compile(r"\b(?:in|since|from|until|till|to|through|during|before|after|of)\s+(?P<at>"
                + _MON + r")(?P<m>)(?!\w)(?!\s*,?\s*\d)"),
 ]
+
+_YEARLESS_QUARTER = re.compile(
+    r"\b(?:quy\s+(?P<q>[1-4]|iv|i{1,3})|q(?P<q2>[1-4])|(?P<q3>first|second|third|fourth|1st|2nd|3rd|"
+    r"4th)\s+quarter|quarter\s+(?P<q4>[1-4]))\b(?!\s*(?:[/-]\s*)?,?\s*(?:of\s+|nam\s+)?\d)"
+)
 
 # Words before a period that say which side of it is meant.
 _PREP = r"(?:in|on|during|within|of|for|trong|vao|ngay|trong\s+nam)"
@@ -230,6 +275,11 @@ _SINCE = r"(?:(?:--)?from|since|starting(?:\s+from)?|as\s+of|(?:ke\s+)?tu|bat\s+
 _AFTER = r"(?:after|sau(?:\s+ngay)?)"
 _BEFORE = r"(?:before|prior\s+to|earlier\s+than|truoc(?:\s+ngay)?)"
 _UNTIL = r"(?:(?:--)?to|until|till|through|thru|up\s+to|(?:cho\s+)?den(?:\s+het)?|toi)"
+# "restrict to 2019", "narrow it down to Q2", "change it to March": a bare "to" after a verb
+# that sets the scope names the period, not its end (closed grammar: a list).
+_NARROW = (r"(?:(?:restrict|limit|narrow|cut|change|switch|set|filter|keep|stick|scope|focus|"
+           r"move|shift|bring|reduce|zoom)\w*(?:\s+(?:it|this|that|them|down|back|in|only|"
+           r"the\s+\w+|just))*\s+to|chuyen\s+sang|doi\s+sang|doi\s+thanh)")
 _RANGE_HEAD = r"(?:(?:--)?from|between|tu|(?:ke\s+)?tu)"
 _CONNECTOR = re.compile(r"\s*(?:-|~|->|and|or|(?:--)?to|until|till|through|thru|den|toi)\s*")
 
@@ -251,6 +301,11 @@ _ROLLING_N = [
     re.compile(r"(?:\btrong\s+(?:vong\s+)?)?\b" + _NUM + r"\s+(?P<u>ngay|tuan|thang|nam)\s+"
                r"(?:qua|gan\s+day|gan\s+nhat|vua\s+qua|tro\s+lai\s+day|cuoi(?:\s+cung)?)\b"),
 ]  # fmt: skip
+_HALF_RELATIVE = re.compile(
+    r"\b(?:(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+of\s+(?P<w>this|last|previous)\s+year|"
+    r"(?:nua|6\s+thang|sau\s+thang)\s+(?:nam\s+)?(?P<h2>dau|cuoi|sau)\s+(?:cua\s+)?nam\s+"
+    r"(?P<w2>nay|ngoai|truoc))\b"
+)
 _AGO = re.compile(r"\b" + _NUM + r"\s+(?P<u>ngay|tuan|thang|nam|days?|weeks?|months?|years?)"
                   r"\s+(?:truoc|ago)\b")  # fmt: skip
 # "a few months", "vài tuần qua": a period without a length; recorded, never guessed.
@@ -333,8 +388,9 @@ def _alternatives(words: tuple[str, ...]) -> str:
 
 
 _RATING_RANGE = re.compile(
-    r"(?:\b(?:from|between|tu)\s+)?\b" + _RNUM + r"\s*(?:-|~|to|den|toi|and|or|hoac)\s*"
-    + _RNUM + r"\s*-?\s*" + _STARS + r"(?!\w)"
+    r"(?:\b(?:from|between|tu)\s+)?\b" + _RNUM
+    + r"\s*(?:-|~|to|den|toi|and|or|hoac|voi|,|/|&|va|\s)\s*" + _RNUM
+    + r"\s*-?\s*" + _STARS + r"(?!\w)"
 )  # fmt: skip
 _RATING = re.compile(
     r"(?:(?<!\w)(?P<pre>" + _alternatives(_LESS + _AT_MOST + _MORE + _AT_LEAST) + r")\s*)?"
@@ -381,6 +437,8 @@ def _bounds(n: int, pre: str | None, post: str | None) -> tuple[int | None, int 
     return n, n
 
 
+# "X instead of Y", "X thay cho Y": the period after it is the one replaced, not a bound.
+_INSTEAD = re.compile(r"\b(instead(?: of)?|rather than|in place(?: of)?|thay cho|thay vi)\b")
 _SOURCE_TOKEN = re.compile(r"\bsource:\S+")
 
 
@@ -418,6 +476,12 @@ def parse_filters(
     periods: list[tuple[date | None, date | None, int, int]] = []
     _absolute_periods(scan, periods, reference, out)
     _relative_periods(scan, reference, periods, out)
+    periods.sort(key=lambda p: p[2])
+    for i in range(len(periods) - 1):
+        between = scan.folded[periods[i][3]:periods[i + 1][2]]
+        if _INSTEAD.search(between):  # "30 ngày gần nhất thay cho tháng trước": the first
+            del periods[i + 1:]
+            break
     for s0, e0, s, e in periods:
         out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
         out.end = e0 if out.end is None or (e0 and e0 < out.end) else out.end
@@ -467,7 +531,9 @@ def _absolute_periods(
     # reference date; without one it is said as unresolved, not guessed.
     for pattern in _YEARLESS_MONTH:
         for m in pattern.finditer(scan.free):
-            month = int(m["m"]) if m["m"] else _MONTHS[m["mon"][:3]]
+            mw = m.groupdict().get("mw")
+            month = (_VI_MONTH_WORDS[re.sub(r"\s+", " ", mw)] if mw else int(m["m"]) if m["m"]
+                     else _MONTHS[m["mon"][:3]])  # fmt: skip
             if not 1 <= month <= 12:
                 continue
             span = m.span("at")
@@ -480,6 +546,22 @@ def _absolute_periods(
                 continue
             year = reference.year if month <= reference.month else reference.year - 1
             tokens.append((*span, _month(year, month), False))
+    # A quarter without its year ("chỉ lấy quý 2", "Q3 only"): the last such quarter that began
+    # by the reference date, as for a month.
+    for m in _YEARLESS_QUARTER.finditer(scan.free):
+        raw = m["q"] or m["q2"] or m["q3"] or m["q4"]
+        q = _ORDINAL.get(raw) or _ROMAN.get(raw) or (int(raw) if raw.isdigit() else 0)
+        if not 1 <= q <= 4:
+            continue
+        scan.take(*m.span())
+        if reference is None:
+            if out is not None:
+                out.unresolved.append(Matched(
+                    kind="period", text=scan.text[slice(*m.span())], span=m.span(),
+                    value="needs the reference date (latest feedback date)"))  # fmt: skip
+            continue
+        year = reference.year if 3 * q - 2 <= reference.month else reference.year - 1
+        tokens.append((*m.span(), _quarter(year, q), False))
     tokens.sort()
     i = 0
     while i < len(tokens):
@@ -501,6 +583,8 @@ def _absolute_periods(
             periods.append((p1 + timedelta(days=1), None, m.start() + prev_end, e))
         elif m := _prefix(before, _BEFORE):
             periods.append((None, p0 - timedelta(days=1), m.start() + prev_end, e))
+        elif m := _prefix(before, _NARROW):  # "restrict to 2019": the period itself
+            periods.append((p0, p1, m.start() + prev_end, e))
         elif m := _prefix(before, _UNTIL):
             periods.append((None, p1, m.start() + prev_end, e))
         else:
@@ -528,6 +612,11 @@ def _relative_periods(
         else:
             periods.append((period[0], period[1], s, e))
 
+    for m in scan.matches(_HALF_RELATIVE):  # "first half of this year", "nửa đầu năm ngoái"
+        last = (m["w"] or m["w2"]) in ("last", "previous", "ngoai", "truoc")
+        y = (ref.year - 1 if last else ref.year) if ref else 0
+        half = _half_period({"h": m["h"] or m["h2"], "y": str(y)}) if ref else None
+        found(m, (half[0], min(half[1], ref)) if half and ref else None)
     for m in scan.matches(_AGO):
         found(m, None, "ambiguous: a point in the past, not a period")
     for m in scan.matches(_VAGUE):

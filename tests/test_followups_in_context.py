@@ -1,0 +1,150 @@
+"""Follow-ups read in their conversation (issue #19, third round): each behaviour fixed from
+the failure analysis of the dialogue dev sets, asserted on the tool that answered, the act,
+the frame's filters and the scope the tool applied. Wordings are the tests' own."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.agent.agent import Agent
+
+
+@pytest.fixture(scope="module")
+def agent(full_kb):
+    return Agent(full_kb)
+
+
+def _frame(answer) -> dict:
+    return {k: v for k, v in (answer.frame or {}).get("filters", {}).items()
+            if k != "sentiment"}  # fmt: skip
+
+
+def _applied(answer) -> dict:
+    """What the pain summary itself filtered on (its scope)."""
+    return {k: v for k, v in answer.result.filters.items() if v is not None}
+
+
+def _latest(agent) -> str:
+    return agent.kb.feedback().latest_date().isoformat()
+
+
+def test_a_question_about_the_biggest_complaints_is_data_not_a_definition(agent):
+    answer = agent.ask("What are the worst complaints about the battery?", "worst")
+    assert (answer.tool, answer.act) == ("pain_points", "new")
+    assert _applied(answer) == {"aspect": "BATTERY"}
+
+
+def test_periods_said_as_practitioners_say_them_edit_the_frame(agent):
+    conv = "periods"
+    first = agent.ask("Summarise the warranty journey for the leadership team", conv)
+    assert (first.tool, _frame(first)) == ("journey_summary", {"journey": "warranty"})
+    year = agent.ask("limit it to 2019", conv)
+    assert (year.tool, year.act) == ("journey_summary", "edit")
+    assert _frame(year) == {"journey": "warranty", "start": "2019-01-01", "end": "2019-12-31"}
+    half = agent.ask("now the second half of 2019", conv)
+    assert _frame(half) == {"journey": "warranty", "start": "2019-07-01", "end": "2019-12-31"}
+    months = agent.ask("chỉ 3 tháng đầu năm 2020 thôi", conv)
+    assert (months.tool, months.act) == ("journey_summary", "edit")
+    assert _frame(months) == {"journey": "warranty", "start": "2020-01-01", "end": "2020-03-31"}
+
+
+def test_an_open_period_runs_to_the_latest_feedback(agent):
+    answer = agent.ask("screen complaints since May 2020", "open")
+    assert answer.tool == "pain_points"
+    assert _applied(answer) == {"aspect": "SCREEN", "start": "2020-05-01", "end": _latest(agent)}
+
+
+def test_two_star_counts_side_by_side_are_a_range_in_a_follow_up(agent):
+    agent.ask("Khách than gì về giao hàng?", "stars12")
+    answer = agent.ask("chỉ lấy review 1 với 2 sao", "stars12")
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _applied(answer) == {"journey": "delivery", "min_rating": 1, "max_rating": 2}
+
+
+def test_a_cancelled_order_removes_no_step(agent):
+    answer = agent.ask("Đơn bị hủy vì không ai gọi xác nhận: pain points ở bước xác nhận "
+                       "đơn hàng là gì?", "cancelled")  # fmt: skip
+    assert answer.tool == "pain_points"
+    assert _frame(answer) == {"journey": "buy-online", "step": "buy-online.confirm-call"}
+    assert _applied(answer)["step"] == "buy-online.confirm-call"
+
+
+def test_a_command_shaped_request_takes_its_scope_from_the_slots(agent):
+    # "pain …" is the pains command; the step named by its words keeps no aspect that only
+    # describes it ("phụ kiện" is what the step is about).
+    answer = agent.ask("pain points lúc khách mua thêm phụ kiện như ốp lưng, cáp sạc", "cmd")
+    assert answer.tool == "pain_points"
+    assert _frame(answer) == {"journey": "daily-use", "step": "daily-use.buy-accessories"}
+    assert "aspect" not in _applied(answer)
+
+
+def test_pointing_at_the_group_with_a_noun_keeps_the_journey(agent):
+    agent.ask("What do customers complain about when buying online?", "these")
+    answer = agent.ask("draft a persona for these buyers", "these")
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+    assert _frame(answer) == {"journey": "buy-online"}
+
+
+def test_a_step_settles_two_journeys_named_equally(agent):
+    answer = agent.ask("khách than gì lúc thanh toán và làm hồ sơ trả góp ở cửa hàng?", "pay")
+    assert answer.tool == "pain_points"
+    assert _frame(answer) == {"journey": "buy-store", "step": "buy-store.pay"}
+
+
+def test_a_journey_wide_request_gets_no_step(agent):
+    answer = agent.ask("Tình hình hành trình bảo hành quý trước ra sao, tóm tắt cho sếp", "wide")
+    assert answer.tool == "journey_summary"
+    assert _frame(answer) == {"journey": "warranty", "start": "2020-04-01",
+                              "end": "2020-06-30"}  # fmt: skip
+
+
+def test_naming_a_journey_after_a_persona_edits_the_persona(agent):
+    conv = "persona-journey"
+    first = agent.ask("Draft a persona of gamers", conv)
+    assert (first.tool, _frame(first)) == ("persona", {"segment": "gamers"})
+    answer = agent.ask("restrict to the warranty journey", conv)
+    assert (answer.tool, answer.act) == ("persona", "edit")  # not a journey summary
+    assert _frame(answer) == {"journey": "warranty", "segment": "gamers"}
+
+
+def test_taking_a_filter_away_is_an_edit_whatever_its_name(agent):
+    conv = "drop"
+    agent.ask("Khách lớn tuổi chê gì về pin?", conv)
+    answer = agent.ask("remove the segment filter please", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _applied(answer) == {"aspect": "BATTERY"}
+
+
+def test_more_examples_after_a_summary_are_more_of_it(agent):
+    conv = "more-summary"
+    agent.ask("Give me a one-page summary of the delivery journey", conv)
+    answer = agent.ask("a few more customer quotes please", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "more")
+    assert _frame(answer) == {"journey": "delivery"}
+
+
+def test_swapping_an_aspect_keeps_the_rest_of_the_frame(agent):
+    conv = "swap"
+    agent.ask("what do students complain about regarding the screen?", conv)
+    answer = agent.ask("swap screen for camera", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _applied(answer) == {"aspect": "CAMERA", "segment": "students"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["xem giúp mình cái này với", "could you do it for the other store as well?",
+     "ừm, cái vụ hôm trước thì sao?"],
+)
+def test_vague_turns_get_a_question_back(agent, text):
+    agent.ask("Khách phàn nàn gì về bảo hành?", f"vague-{text}")
+    answer = agent.ask(text, f"vague-{text}")
+    assert answer.status == "clarify" and answer.tool != "search"
+    again = agent.ask("chỉ 1 sao", f"vague-{text}")  # the frame is still there
+    assert _applied(again) == {"journey": "warranty", "min_rating": 1, "max_rating": 1}
+
+
+def test_a_new_term_after_a_definition_is_searched_not_questioned(agent):
+    agent.ask("what is a moment of truth?", "terms")
+    answer = agent.ask("and a touchpoint?", "terms")
+    assert answer.tool == "search" and answer.status != "clarify"
