@@ -176,3 +176,17 @@ def test_why_after_a_ranking_explains_it_with_each_items_figures(agent):
     top = first.result.pain_points[0]
     assert f"#1 {top.label.vi}: {top.count} phản hồi" in why.answer
     assert f"tác động {top.impact:.0f}" in why.answer
+
+
+def test_what_changed_is_said_with_names_in_the_answers_language(agent):
+    conv = "names"
+    first = agent.ask("game thủ chê gì nhiều nhất về bảo hành", conv)
+    gamers = agent.kb.segments().segment(first.result.filters["segment"])
+    assert first.tool == "pain_points" and gamers is not None
+    switched = agent.ask("persona cho nhóm này", conv)
+    assert switched.answer.startswith("_Đã đổi: điểm đau → persona_")
+    dropped = agent.ask("bỏ nhóm khách đi", conv)
+    assert dropped.act == "edit" and f"− nhóm khách {gamers.name.vi}" in dropped.answer
+    assert gamers.id not in dropped.answer.split("\n")[0]
+    one = agent.ask("only 1 star please", conv)
+    assert "+ 1 sao" in one.answer.split("\n")[0]

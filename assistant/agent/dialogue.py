@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from assistant.agent.frame import Frame, describe_changes
+from assistant.agent.frame import Frame
 from assistant.agent.intent import Prediction
 from assistant.agent.registry import Registry, strip_command_words
 from assistant.agent.router import (
@@ -325,7 +325,6 @@ def _routed(
     missing = [n for n, f in fields.items() if f.is_required() and n not in args]
     route = Route(tool=frame.tool, args=args, reason=act, unapplied=unapplied,
                   unread=slots.unread, frame=frame, act=act,  # type: ignore[arg-type]
-                  changes=describe_changes(previous, frame, lang) if act != "new" else "",
                   confidence=confidence)  # fmt: skip
     if missing:
         names = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in router.atlas.journeys)
