@@ -184,7 +184,7 @@ def test_a_tool_switch_says_what_changed_and_what_it_cannot_apply(agent):
     persona = agent.ask("a persona for this group", "switch")
     assert (persona.tool, persona.act) == ("persona", "switch_tool")
     # Both notes: the tool change, and the star filter the persona does not apply.
-    assert "Changed: pain_points → persona" in persona.answer
+    assert "Changed: pain points → persona" in persona.answer
     assert "Not applied" in persona.answer and "min_rating" in persona.answer
 
 

@@ -148,3 +148,45 @@ def test_a_new_term_after_a_definition_is_searched_not_questioned(agent):
     agent.ask("what is a moment of truth?", "terms")
     answer = agent.ask("and a touchpoint?", "terms")
     assert answer.tool == "search" and answer.status != "clarify"
+
+
+def test_the_comments_behind_one_item_show_that_item_alone_with_more_of_its_words(agent):
+    conv = "behind"
+    first = agent.ask("What do customers complain about in the warranty journey?", conv)
+    ranked = first.result.pain_points
+    assert first.tool == "pain_points" and len(ranked) >= 3
+    second = agent.ask("show me the comments behind #2", conv)
+    assert (second.tool, second.act, _frame(second)) == ("pain_points", "more", _frame(first))
+    [item] = second.result.pain_points
+    assert (item.aspect, item.count) == (ranked[1].aspect, ranked[1].count)
+    assert len(item.quotes) > len(ranked[1].quotes) and second.result.delights == []
+    assert "behind #2" in second.answer and f"2. **{item.label.en}**" in second.answer
+    third = agent.ask("và cái thứ ba?", conv)
+    assert third.act == "more" and third.result.pain_points[0].aspect == ranked[2].aspect
+    missing = agent.ask("the comments behind #20", conv)
+    assert missing.result.pain_points == [] and "no #20" in missing.answer
+
+
+def test_why_after_a_ranking_explains_it_with_each_items_figures(agent):
+    conv = "why"
+    first = agent.ask("khách chê gì nhiều nhất khi mua online?", conv)
+    why = agent.ask("tại sao lại thế?", conv)
+    assert (why.tool, why.act, _frame(why)) == ("pain_points", "more", _frame(first))
+    assert why.result.explain and "Vì sao xếp hạng như vậy" in why.answer
+    top = first.result.pain_points[0]
+    assert f"#1 {top.label.vi}: {top.count} phản hồi" in why.answer
+    assert f"tác động {top.impact:.0f}" in why.answer
+
+
+def test_what_changed_is_said_with_names_in_the_answers_language(agent):
+    conv = "names"
+    first = agent.ask("game thủ chê gì nhiều nhất về bảo hành", conv)
+    gamers = agent.kb.segments().segment(first.result.filters["segment"])
+    assert first.tool == "pain_points" and gamers is not None
+    switched = agent.ask("persona cho nhóm này", conv)
+    assert switched.answer.startswith("_Đã đổi: điểm đau → persona_")
+    dropped = agent.ask("bỏ nhóm khách đi", conv)
+    assert dropped.act == "edit" and f"− nhóm khách {gamers.name.vi}" in dropped.answer
+    assert gamers.id not in dropped.answer.split("\n")[0]
+    one = agent.ask("only 1 star please", conv)
+    assert "+ 1 sao" in one.answer.split("\n")[0]

@@ -94,6 +94,18 @@ def test_persona_with_too_little_data_names_gaps_and_ranks_nothing(full_kb):
     assert out.collect is not None and "30" in out.collect.en
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_atlas_persona_says_whose_comments_stand_in_for_it(full_kb, lang):
+    """The scope line names the segment whose comments are drawn on; the persona says so,
+    so a reader does not take that segment for another persona."""
+    out = draft_persona(PersonaInput(persona="parent-buyer"), ToolContext(full_kb, lang))
+    segment = full_kb.segments().segment(out.filters["segment"])
+    name = segment.name.vi if lang == "vi" else segment.name.en
+    assert f"“{name}”" in out.description and out.name != name
+    ctx = ToolContext(full_kb, lang)
+    assert out.records == summarize_pain_points(PainPointsInput(segment=segment.id), ctx).total
+
+
 def test_persona_dimensions_only_with_evidence(full_kb):
     out = draft_persona(PersonaInput(journey="warranty"), ToolContext(full_kb))
     linked = set(full_kb.feedback().records_linked_to("warranty"))

@@ -16,10 +16,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.agent.composer import compose_tool_answer
 from assistant.agent.dialogue import understand
+from assistant.agent.frame import TOOL_NAMES, describe_changes, describe_value
 from assistant.agent.intent import IntentModel
 from assistant.agent.memory import ConversationMemory, Turn
 from assistant.agent.registry import Registry
@@ -125,8 +126,36 @@ class Agent:
         """The route of a request in its conversation (nothing is remembered: `ask` does
         that): a new request, or an edit of the conversation's last frame."""
         previous = self.memory.frame(conversation) if conversation else None
-        return understand(self.router, question, previous, self.slots(question), lang,
-                          steps=self.step_by_meaning)  # fmt: skip
+        route = understand(self.router, question, previous, self.slots(question), lang,
+                           steps=self.step_by_meaning)  # fmt: skip
+        if route.act not in ("new", "clarify") and route.frame is not None:
+            route.changes = describe_changes(previous, route.frame, route.frame.lang,
+                                             self.shown_name)  # fmt: skip
+        return route
+
+    def shown_name(self, key: str, value: Any, lang: Lang) -> str:
+        """A frame's value by its name in the answer's language: a journey, step, aspect,
+        persona or segment as the atlas and the segments file name it, a tool in words."""
+        atlas = self.router.atlas
+        found: Any = None
+        if key == "tool":
+            return TOOL_NAMES[lang].get(value, value)
+        if key == "journey":
+            found = atlas.journey(value)
+        elif key == "step":
+            found = getattr(atlas.locate(value), "step", None)
+        elif key == "aspect":
+            found = atlas.aspect(value)
+        elif key == "persona":
+            found = atlas.persona(value)
+        elif key == "segment":
+            try:
+                found = self.kb.segments().segment(value)
+            except AssistantError:  # unreadable segments file: the id is still true
+                found = None
+        if found is None:
+            return describe_value(key, value, lang)
+        return found.name.vi if lang == "vi" else found.name.en
 
     def slots(self, question: str) -> Slots:
         """The filters a request names; the feedback's latest date is read only when a

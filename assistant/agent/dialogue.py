@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from assistant.agent.frame import Frame, describe_changes
+from assistant.agent.frame import Frame
 from assistant.agent.intent import Prediction
 from assistant.agent.registry import Registry, strip_command_words
 from assistant.agent.router import (
@@ -55,6 +55,23 @@ _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|
                         r"different question|cau hoi khac|hoi cau khac|chuyen chu de)\b")
 # "why is #1 first?", "tại sao ưu tiên mục 1": a question about the answer itself.
 _WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
+# The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
+# "cái thứ hai" (ordinal words in both languages up to five; a ranking shows five).
+_ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|no|thu|cai|diem)\s+)(\d{1,2})\b")
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "thu nhat": 1,
+            "thu hai": 2, "thu ba": 3, "thu tu": 4, "thu nam": 5, "dau tien": 1}  # fmt: skip
+_ORDINAL_RX = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
+
+
+def item_asked(folded: str) -> int | None:
+    """The rank a follow-up points at ("comments behind #2" -> 2), if any."""
+    if m := _ITEM.search(folded):
+        return int(m.group(1)) or None
+    if m := _ORDINAL_RX.search(folded):
+        return _ORDINAL[m.group(1)]
+    return None
+
+
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
@@ -310,7 +327,6 @@ def _routed(
     missing = [n for n, f in fields.items() if f.is_required() and n not in args]
     route = Route(tool=frame.tool, args=args, reason=act, unapplied=unapplied,
                   unread=slots.unread, frame=frame, act=act,  # type: ignore[arg-type]
-                  changes=describe_changes(previous, frame, lang) if act != "new" else "",
                   confidence=confidence)  # fmt: skip
     if missing:
         names = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in router.atlas.journeys)
@@ -368,8 +384,15 @@ def args_for(
             rest = strip_command_words(frame.text or text)
             if rest:
                 args[spec.free_text] = rest
-    if act == "more" and "top" in fields:  # "more quotes", "why?": more of the ranking
-        args["top"] = 10
+    if act == "more":
+        folded = " ".join(words(fold(text)))
+        rank = item_asked(" ".join(fold(text).lower().split()))  # keeps "#"
+        if rank is not None and "focus" in fields:  # "the comments behind #2"
+            args["focus"] = rank
+        elif "top" in fields:  # "more quotes": more of the ranking
+            args["top"] = 10
+        if _WHY.search(folded) and "explain" in fields:  # "why?": the evidence behind it
+            args["explain"] = True
     if spec.name == "pain_points" and f.get("sentiment"):
         args["sentiment"] = f["sentiment"]
     return args, unapplied

@@ -7,12 +7,14 @@ can store `Frame.model_dump(mode="json")` and read it back with `Frame.model_val
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.core.text import Lang
+from assistant.feedback.render.scope_md import stars_text
 
 Act = Literal["new", "edit", "switch_tool", "language", "more", "clarify"]
 
@@ -57,27 +59,33 @@ def _ordered(filters: dict[str, Any]) -> dict[str, Any]:
     return known | {k: v for k, v in filters.items() if k not in known}
 
 
-def _shown(key: str, value: Any, lang: Lang) -> str:
+# How a changed value is shown: (key, value, lang) -> its name in the answer's language
+# ("warranty" -> "Bảo hành và sửa chữa"); the agent passes one that reads the atlas.
+Namer = Callable[[str, Any, Lang], str]
+
+TOOL_NAMES = {
+    "vi": {"search": "phương pháp", "five_questions": "năm câu hỏi", "persona": "persona",
+           "pain_points": "điểm đau", "roadmap": "lộ trình", "journey_summary": "tóm tắt "
+           "hành trình"},
+    "en": {"search": "methodology", "five_questions": "five questions", "persona": "persona",
+           "pain_points": "pain points", "roadmap": "roadmap",
+           "journey_summary": "journey summary"},
+}  # fmt: skip
+
+
+def describe_value(key: str, value: Any, lang: Lang) -> str:
+    """A frame's value as stored: a date in ISO form, an id as it is."""
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def _stars(filters: dict[str, Any], lang: Lang) -> str | None:
-    lo, hi = filters.get("min_rating"), filters.get("max_rating")
-    if lo is None and hi is None:
-        return None
-    word = "sao" if lang == "vi" else "stars"
-    if lo is not None and hi is not None:
-        return f"{lo} {word}" if lo == hi else f"{lo}–{hi} {word}"
-    return f"≥ {lo} {word}" if lo is not None else f"≤ {hi} {word}"
 
 
 def _period(filters: dict[str, Any]) -> str | None:
     s, e = filters.get("start"), filters.get("end")
     if s is None and e is None:
         return None
-    return f"{_shown('start', s, 'en') if s else '…'} → {_shown('end', e, 'en') if e else '…'}"
+    shown = [describe_value(k, v, "en") if v else "…" for k, v in (("start", s), ("end", e))]
+    return " → ".join(shown)
 
 
 _LABEL = {
@@ -90,26 +98,29 @@ _LABEL = {
 }  # fmt: skip
 
 
-def _views(filters: dict[str, Any], lang: Lang) -> dict[str, str]:
+def _views(filters: dict[str, Any], lang: Lang, names: Namer) -> dict[str, str]:
     out: dict[str, str] = {}
     for key in ("journey", "step", "aspect", "segment", "persona", "source", "sentiment"):
         if filters.get(key) is not None:
-            out[key] = _shown(key, filters[key], lang)
-    if (stars := _stars(filters, lang)) is not None:
+            out[key] = names(key, filters[key], lang)
+    stars = stars_text(filters.get("min_rating"), filters.get("max_rating"), lang)
+    if stars is not None:
         out["stars"] = stars
     if (period := _period(filters)) is not None:
         out["period"] = period
     return out
 
 
-def describe_changes(before: Frame | None, after: Frame, lang: Lang) -> str:
-    """What a follow-up changed, for the answer: "Changed: + 1–2 stars; − segment students;
-    tool persona → roadmap". Empty when nothing changed."""
-    old = _views(before.filters, lang) if before else {}
-    new = _views(after.filters, lang)
+def describe_changes(
+    before: Frame | None, after: Frame, lang: Lang, names: Namer = describe_value
+) -> str:
+    """What a follow-up changed, for the answer: "Changed: + 1–2 stars; − segment Students;
+    persona → roadmap". Empty when nothing changed."""
+    old = _views(before.filters, lang, names) if before else {}
+    new = _views(after.filters, lang, names)
     parts: list[str] = []
     if before is not None and before.tool != after.tool:
-        parts.append(f"{before.tool} → {after.tool}")
+        parts.append(f"{names('tool', before.tool, lang)} → {names('tool', after.tool, lang)}")
     for key, value in new.items():
         if key not in old:
             parts.append(f"+ {value}" if key in ("stars", "period")

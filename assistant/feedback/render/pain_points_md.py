@@ -15,6 +15,14 @@ T = {
         "too few": "quá ít dữ liệu để so sánh", "what": "Những gì có trong dữ liệu",
         "examples": "Ví dụ", "collect": "Cần thu thập",
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
+        "behind": "Các phản hồi đằng sau #{n}",
+        "no_item": "Xếp hạng này không có mục #{n}.",
+        "why": "Vì sao xếp hạng như vậy",
+        "why_rule": "mỗi phản hồi trong phạm vi được gắn khía cạnh và chiều khen/chê; các mục "
+                    "được xếp theo tác động = số phản hồi × (5 − sao TB) / 4 (với lời khen: "
+                    "× (sao TB − 1) / 4), nên nhiều phản hồi với ít sao đứng trước.",
+        "why_item": "#{n} {label}: {count} phản hồi ({share:.0%} phạm vi), sao TB {mean} → "
+                    "tác động {impact:.0f}",
         "noise_pos": "{n} phản hồi được gắn nhãn khen nhưng chỉ chấm 1-2 sao (nhãn nhiễu): "
                      "được đếm, không trích dẫn",
         "noise_neg": "{n} phản hồi được gắn nhãn chê nhưng chấm 5 sao (nhãn nhiễu): được đếm, "
@@ -29,6 +37,14 @@ T = {
         "too few": "too few to compare", "what": "What the data holds",
         "examples": "Examples", "collect": "To collect",
         "formula": "impact = count × (5 − mean rating) / 4",
+        "behind": "The comments behind #{n}", "no_item": "This ranking has no #{n}.",
+        "why": "Why this ranking",
+        "why_rule": "each comment in scope is tagged with aspects and whether it complains or "
+                    "praises; items are ranked by impact = count × (5 − mean rating) / 4 (for "
+                    "praise: × (mean rating − 1) / 4), so many comments with few stars come "
+                    "first.",
+        "why_item": "#{n} {label}: {count} comments ({share:.0%} of the scope), mean rating "
+                    "{mean} → impact {impact:.0f}",
         "noise_pos": "{n} comments are labelled praise but rated 1-2 stars (label noise): "
                      "counted, not quoted",
         "noise_neg": "{n} comments are labelled complaints but rated 5 stars (label noise): "
@@ -99,11 +115,25 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
     sections = [(t["title"], out.pain_points), (t["delights"], out.delights)]
     if out.lead == "positive":  # "what do customers love?": delights first
         sections.reverse()
+    if out.focus is not None:  # one item of the ranking, under its rank
+        found = sections[0][1]
+        if not found:
+            lines.append("\n" + t["no_item"].format(n=out.focus))
+            return "\n".join(lines)
+        sections = [(t["behind"].format(n=out.focus), found)]
+    if out.explain:
+        lines.append(f"\n**{t['why']}**: {t['why_rule']}")
+        lines += [
+            "- " + t["why_item"].format(
+                n=n, label=p.label.get(lang), count=p.count, share=p.share, impact=p.impact,
+                mean="–" if p.mean_rating is None else f"{p.mean_rating:.1f}")
+            for n, p in enumerate(sections[0][1][:3], out.focus or 1)
+        ]  # fmt: skip
     for title, points in sections:
         if not points:
             continue
         lines.append(f"\n## {title}")
-        for n, p in enumerate(points, 1):
+        for n, p in enumerate(points, out.focus or 1):
             lines += _item(n, p, lang)
     lines.append(f"\n_{t['formula']}_")
     return "\n".join(lines)

@@ -37,6 +37,19 @@ T = {
 }  # fmt: skip
 
 
+def stars_text(lo: int | None, hi: int | None, lang: str) -> str | None:
+    """A star filter in words: "1–2 stars", "1 star", "≥ 4 sao"; None when there is none."""
+    if not (lo or hi):
+        return None
+    stars = f"{lo}–{hi}" if lo and hi and lo != hi else str(lo or hi)
+    if lo and not hi:
+        stars = f"≥ {lo}"
+    elif hi and not lo:
+        stars = f"≤ {hi}"
+    one = lang == "en" and stars == "1"  # "1 star", "1–2 stars"
+    return f"{stars} {'star' if one else T[lang]['stars']}"
+
+
 def scope_line(scope: Scope, lang: str) -> str:
     """'Scope: journey Delivery and setup; 1–2 stars — 61 of 7,786 comments.'"""
     t = T[lang]
@@ -64,14 +77,8 @@ def scope_line(scope: Scope, lang: str) -> str:
         parts.append(" ".join(x for x in (
             f"{t['start']} {f['start']}" if f.get("start") else "",
             f"{t['end']} {f['end']}" if f.get("end") else "") if x))  # fmt: skip
-    lo, hi = f.get("min_rating"), f.get("max_rating")
-    if lo or hi:
-        stars = f"{lo}–{hi}" if lo and hi and lo != hi else str(lo or hi)
-        if lo and not hi:
-            stars = f"≥ {lo}"
-        elif hi and not lo:
-            stars = f"≤ {hi}"
-        parts.append(f"{stars} {t['stars']}")
+    if stars := stars_text(f.get("min_rating"), f.get("max_rating"), lang):
+        parts.append(stars)
     what = "; ".join(parts) or t["all"]
     line = (f"_{t['scope']}: {what} — {number(scope.total, lang)} {t['of']} "
             f"{number(scope.corpus_total, lang)} {t['comments']}._")  # fmt: skip

@@ -59,6 +59,14 @@ class PainPointsInput(FeedbackFilters):
     sentiment: Literal["negative", "positive"] = Field(
         "negative", description="What to lead with: pains (negative) or delights (positive)."
     )
+    focus: int | None = Field(
+        None, ge=1, le=20,
+        description="Only the Nth item of the ranking led with (pains, or delights when "
+        "leading with them), with more of its comments: 'the comments behind #2'.",
+    )
+    explain: bool = Field(
+        False, description="Say why the ranking is what it is: the rule and each item's figures."
+    )
 
 
 class Quote(BaseModel):
@@ -147,6 +155,8 @@ class PainPointsOutput(ScopedOutput):
     quotes: list[Quote] = Field(default_factory=list, description="Under the minimum: examples.")
     collect: Bi | None = Field(None, description="What data to collect when there is too little.")
     impact_formula: str = "impact = count × (5 − mean rating) / 4"
+    focus: int | None = Field(None, description="The rank of the one item shown, if asked.")
+    explain: bool = False
     tag_origins: dict[str, int] = Field(description="How the records were tagged.")
 
 
@@ -415,7 +425,7 @@ def _summary(
         "touchpoint_steps": scope.touchpoint_steps, "estimated_dates": scope.estimated_dates,
         "exact_dates_left_out": scope.exact_dates_left_out,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
-        "lead": inp.sentiment, "tag_origins": origins,
+        "lead": inp.sentiment, "tag_origins": origins, "explain": inp.explain,
     }  # fmt: skip
     if not scope.enough:
         examples = evidence.lowest(None, 3)
@@ -479,17 +489,28 @@ def _summary(
 
     # Rank on impact first; only the pains shown are built in full.
     ranked = sorted(groups, key=lambda k: (-scores[k][0], k[0]))
-    pains = [build(k) for k in [k for k in ranked if k[1] == "negative"][: inp.top]]
-    delights = [build(k) for k in [k for k in ranked if k[1] == "positive"][: inp.top]]
+    negative = [k for k in ranked if k[1] == "negative"]
+    positive = [k for k in ranked if k[1] == "positive"]
+    quotes = 3
+    if inp.focus is not None:  # "the comments behind #2": that item alone, more of its words
+        lead = negative if inp.sentiment == "negative" else positive
+        chosen = lead[inp.focus - 1 : inp.focus]
+        negative, positive = [k for k in chosen if k[1] == "negative"], [
+            k for k in chosen if k[1] == "positive"]  # fmt: skip
+        quotes = 8
+    pains = [build(k) for k in negative[: inp.top]]
+    delights = [build(k) for k in positive[: inp.top]]
     for p in pains + delights:
-        _add_themes_and_quotes(p, evidence, store)
+        _add_themes_and_quotes(p, evidence, store, quotes)
     return PainPointsOutput(
-        **common, enough_evidence=True, pain_points=pains, delights=delights
+        **common, enough_evidence=True, pain_points=pains, delights=delights, focus=inp.focus
     )
 
 
-def _add_themes_and_quotes(p: PainPoint, evidence: _Evidence, store: FeedbackStore) -> None:
-    """The stored themes of this pain counted over its records in scope, and up to three
+def _add_themes_and_quotes(
+    p: PainPoint, evidence: _Evidence, store: FeedbackStore, n_quotes: int = 3
+) -> None:
+    """The stored themes of this pain counted over its records in scope, and up to `n_quotes`
     redacted quotes (each theme's representative first). A record whose rating contradicts
     the tag (praise at 1-2 stars, a complaint at 5) is counted, never quoted."""
     key = (p.aspect, p.sentiment)
@@ -499,7 +520,7 @@ def _add_themes_and_quotes(p: PainPoint, evidence: _Evidence, store: FeedbackSto
     # Quotes: the records that say it most plainly first, the lowest-rated for a complaint
     # and the highest-rated for praise (a few, not a sort of every record in scope).
     sign = 1 if p.sentiment == "negative" else -1
-    lowest = evidence.lowest(key, 6)
+    lowest = evidence.lowest(key, 2 * n_quotes)
     texts = store.texts(list(reps.values()) + lowest)
     meta = evidence.meta(list(reps.values()) + lowest)
     themes = [
@@ -510,9 +531,9 @@ def _add_themes_and_quotes(p: PainPoint, evidence: _Evidence, store: FeedbackSto
     p.themes = themes
     quotes = [t.quote for t in themes]
     for rid in sorted(lowest, key=lambda r: (sign * (meta[r][0] or 3), len(texts.get(r, "")), r)):
-        if len(quotes) >= 3:
+        if len(quotes) >= n_quotes:
             break
         if rid in texts and all(q.record_id != rid for q in quotes):
             quotes.append(Quote(record_id=rid, text=short_quote(texts[rid]),
                                 rating=meta[rid][0], date=meta[rid][1]))  # fmt: skip
-    p.quotes = quotes[:3]
+    p.quotes = quotes[:n_quotes]

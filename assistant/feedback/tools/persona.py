@@ -267,6 +267,18 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
         description = f"{records} phản hồi; phàn nàn nhiều nhất về {worst}, khen nhiều nhất {best}."
     else:
         description = f"{records} comments; complain most about {worst}, praise most {best}."
+    if persona is not None and (seg is not None or journey_name):
+        # The atlas persona has no comments of its own: say whose comments stand for it, so
+        # the scope line's group ("Người lớn tuổi") is not read as a different persona.
+        group = (seg.name.vi if lang == "vi" else seg.name.en) if seg else journey_name
+        if lang == "vi":
+            kind = "nhóm khách" if seg else "hành trình"
+            description = (f"Dựa trên phản hồi của {kind} “{group}”, đại diện cho persona "
+                           f"này. {description}")  # fmt: skip
+        else:
+            kind = "segment" if seg else "journey"
+            description = (f"Drawn from the comments of the {kind} “{group}”, which stand in "
+                           f"for this persona. {description}")  # fmt: skip
     method = kb.pinned_passage("persona")
     basis = {"persona": persona.id if persona else None, "segment": segment,
              "journey": journey, "aspect": inp.aspect}  # fmt: skip
