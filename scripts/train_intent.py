@@ -9,7 +9,8 @@ Training data (never the held-out sets in evals/*_heldout.yaml, written by other
 - evals/methodology_qa.yaml: its answerable questions, labelled `search`.
 
 Run: `.venv/bin/python scripts/train_intent.py [--check | --steps-only]` (from the repository
-root); `--steps-only` writes only corpus/routing/step_vectors.npz; `--check` reports the cross-validated accuracy without writing the model.
+root); `--steps-only` writes only corpus/routing/step_vectors.npz; `--check` reports the
+cross-validated accuracy without writing the model.
 """
 
 from __future__ import annotations
