@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlData:
@@ -22,7 +23,8 @@ class YamlData:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.data: Any = None
-        self.node: yaml.Node | None = None
+        self._text = ""
+        self._node: yaml.Node | None = None
         self.problems: list[str] = []
         try:
             text = path.read_text(encoding="utf-8")
@@ -30,14 +32,22 @@ class YamlData:
             self.problems.append(f"{path}: cannot be read ({exc})")
             return
         try:
-            self.node = yaml.compose(text)
-            self.data = yaml.safe_load(text)
+            # libyaml when present: a cue file is read on an answer's path (a cold `ask`).
+            self.data = yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
+            self._text = text
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}" if mark else str(path)
             self.problems.append(
                 f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"
             )
+
+    @property
+    def node(self) -> yaml.Node | None:
+        """The node tree, composed only when a problem needs its line."""
+        if self._node is None and self._text:
+            self._node = yaml.compose(self._text, Loader=_LOADER)  # noqa: S506
+        return self._node
 
     def line(self, loc: tuple[Any, ...]) -> int | None:
         """1-based line of the node at `loc` (keys and list indexes), or its nearest parent."""
