@@ -190,3 +190,18 @@ def test_what_changed_is_said_with_names_in_the_answers_language(agent):
     assert gamers.id not in dropped.answer.split("\n")[0]
     one = agent.ask("only 1 star please", conv)
     assert "+ 1 sao" in one.answer.split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [("What are buyers praising about the camera?", "positive"),
+     ("khách hài lòng điều gì nhất ở pin?", "positive"),
+     ("khách không hài lòng gì về pin?", "negative"),
+     ("khen chê gì về camera", "negative")],
+)
+def test_the_side_of_the_feedback_follows_praise_words_and_their_negation(agent, text, lead):
+    answer = agent.ask(text, f"side-{text}")
+    assert answer.tool == "pain_points" and answer.result.lead == lead
+    first = answer.answer.split("\n## ", 1)[1]
+    assert first.startswith(("What delights", "Điều làm khách") if lead == "positive"
+                            else ("Top pain points", "Điểm đau"))  # fmt: skip

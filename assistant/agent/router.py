@@ -42,10 +42,20 @@ _ACTION = re.compile(
     r"\b(draft|create|make|build|propose|write|generate|give me|suggest|tao|lap|soan|de xuat|"
     r"xay dung|phac thao|viet|goi y|summarize|summarise|tom tat)\b"
 )
+# Which side of the feedback a request leads with: the words of liking and praise, in their
+# inflected forms, unless negated ("không hài lòng", "not happy") or beside a complaint word
+# ("khen chê gì", "praise and complaints": both sides, complaints first as by default). The
+# intent model has one label for what customers say; the side is this closed vocabulary.
 _PRAISE = re.compile(
-    r"\b(love|loves|like most|liked|praise|praised|appreciate|delight|delights|delighted|"
-    r"happy with|thich|yeu thich|khen|hai long nhat|diem cong)\b"
+    r"\b(lov(?:e|es|ed|ing)|lik(?:e|es|ed|ing) (?:most|best|about)|prais\w*|appreciat\w*|"
+    r"delight\w*|enjoy\w*|happy|satisf(?:ied|action|y)|pleased|impress(?:ed|es)|"
+    r"thich|yeu thich|khen|hai long|ung y|danh gia cao|diem cong|diem manh|an tuong)\b"
 )
+_NEGATED = re.compile(r"\b(not|no|never|dont|doesnt|didnt|isnt|arent|khong|ko|k|chua|chang|"
+                      r"cha|kem)\s+(?:\w+\s+)?$")
+_COMPLAINT = re.compile(r"\b(che|complain\w*|phan nan|than phien|keu ca|pain\w*|frustrat\w*|"
+                        r"annoy\w*|buc|uc che|bad|worst|te nhat|khong hai long|unhappy|"
+                        r"dissatisf\w*|disappoint\w*|that vong)\b")
 # "What is a journey atlas?", "pain point là gì?", "định nghĩa touchpoint": a definition asked
 # for. Kept as a rule (syntax, not vocabulary): a definition question names a term that may
 # also be a tool's name ("pain point", "persona", "roadmap"), which pulls a model the wrong way.
@@ -205,7 +215,7 @@ class Router:
 
     def _praise(self, route: Route, folded: str) -> Route:
         """What customers love or praise: the voice tool's positive side."""
-        if self.registry.get(route.tool).voice and _PRAISE.search(folded):
+        if self.registry.get(route.tool).voice and asks_for_praise(folded):
             route.args["sentiment"] = "positive"
         return route
 
@@ -282,7 +292,10 @@ class Router:
 
 def asks_for_praise(text: str) -> bool:
     """Whether a request about what customers say asks for what they love or praise."""
-    return bool(_PRAISE.search(" ".join(words(fold(text)))))
+    folded = " ".join(words(fold(text)))
+    if _COMPLAINT.search(folded):
+        return False
+    return any(not _NEGATED.search(folded[: m.start()]) for m in _PRAISE.finditer(folded))
 
 
 # What a term never holds: a superlative of size or badness, or a pointer at people or a
