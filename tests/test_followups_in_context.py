@@ -205,3 +205,18 @@ def test_the_side_of_the_feedback_follows_praise_words_and_their_negation(agent,
     first = answer.answer.split("\n## ", 1)[1]
     assert first.startswith(("What delights", "Điều làm khách") if lead == "positive"
                             else ("Top pain points", "Điểm đau"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "step"),
+    [("complaints at the drop-off step", "pain_points", "warranty.drop-off"),
+     ("apply the five questions to the trade-in valuation step", "five_questions",
+      "trade-in.get-valuation")],
+)
+def test_a_step_said_by_its_own_words_is_that_step(agent, text, tool, step):
+    """A removal verb inside a step's name ("drop-off") takes nothing away, and a step said
+    by all of its own words before "step" is that step."""
+    answer = agent.ask(text, f"step-{text}")
+    assert answer.tool == tool and _frame(answer)["step"] == step
+    if tool == "pain_points":
+        assert _applied(answer) == {"journey": "warranty", "step": "warranty.drop-off"}

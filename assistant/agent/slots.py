@@ -86,6 +86,7 @@ _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<
 _REVIEWS = re.compile(r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
 _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
 _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
+_SAYS_STEP = re.compile(r"\b(?:buoc|step|khau)\b")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
 # A pointer and the noun it points with ("these shoppers", "that group", "nhóm này", "bước
@@ -167,6 +168,11 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         step = step if step.startswith(f"{journey}.") else None
     if not step and (named := _STEP_NAMED.search(folded)):
         step = names.resolve("step", named.group(1), within=journey)
+    if not step and _SAYS_STEP.search(folded):
+        # "the trade-in valuation step": the one step all of whose own words are said.
+        whole = [sid for sid, share in names.says_step(text)
+                 if share == 1.0 and (journey is None or sid.startswith(f"{journey}."))]
+        step = whole[0] if len(whole) == 1 else None
     if step:
         journey = step.split(".")[0]
         out["step"] = step
@@ -330,7 +336,9 @@ def read_slots(
     slots.unapplied += [f"{m.text} (no reference date)" if reference is None else m.text
                         for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
-    slots.removed = removals(text)
+    # A removal verb inside a step's name ("the drop-off step") takes nothing away.
+    said_text = _consume(names, text, "step", found["step"]) if "step" in found else text
+    slots.removed = removals(said_text)
     if _NAMED_REMOVED.search(norm(text)):
         # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
         slots.removed |= {k for k in ("aspect", "segment", "persona") if k in slots.filters}

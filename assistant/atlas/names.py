@@ -70,10 +70,11 @@ def _word_ratio(word: str, other: str) -> float:
     return matcher.ratio() if matcher.quick_ratio() >= 0.75 else 0.0
 
 
-# Function words, which say nothing of which step is meant (a closed class, so a list).
+# Function words and light verbs ("get a valuation" is said "the valuation step"), which
+# say nothing of which step is meant (closed classes, so a list).
 FUNCTION_WORDS = frozenset(
-    "a an the and or of to for in on at with from by its their it is are "
-    "va hoac cua cho tu voi tren tai khi luc de o la cac nhung mot".split()
+    "a an the and or of to for in on at with from by its their it is are get gets getting "
+    "va hoac cua cho tu voi tren tai khi luc de o la cac nhung mot duoc".split()
 )
 
 
