@@ -220,3 +220,18 @@ def test_a_step_said_by_its_own_words_is_that_step(agent, text, tool, step):
     assert answer.tool == tool and _frame(answer)["step"] == step
     if tool == "pain_points":
         assert _applied(answer) == {"journey": "warranty", "step": "warranty.drop-off"}
+
+
+def test_a_bare_name_gets_a_question_about_what_is_wanted(agent):
+    answer = agent.ask("pin", "bare")
+    battery = agent.kb.atlas().aspect("BATTERY")
+    assert (answer.tool, answer.status) == ("clarify", "clarify")
+    assert f"“{battery.name.vi}”" in answer.answer
+
+
+def test_a_decisions_words_are_not_filters(agent):
+    answer = agent.ask("we're thinking of charging for delivery, what should we consider?", "dec")
+    assert answer.tool == "five_questions"
+    assert "aspect" not in _frame(answer) and "BATTERY" not in answer.answer
+    vi = agent.ask("công ty định rút ngắn thời gian đổi trả xuống 7 ngày thì cần nghĩ gì", "dec2")
+    assert vi.tool == "five_questions" and "persona" not in _frame(vi)

@@ -63,6 +63,21 @@ _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "thu n
 _ORDINAL_RX = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
 
 
+def scope_only_text(router: Router, slots: Slots, lang: Lang) -> str:
+    """The question back for a bare name ("pin"): what can be done about it."""
+    atlas = router.atlas
+    f = slots.filters
+    found = (atlas.locate(f["step"]).step if f.get("step") and atlas.locate(f["step"])
+             else atlas.journey(f.get("journey") or "") or atlas.aspect(f.get("aspect") or ""))
+    name = (found.name.vi if lang == "vi" else found.name.en) if found else next(
+        (str(v) for k, v in f.items() if k in _SCOPE_KEYS), "")  # fmt: skip
+    if lang == "vi":
+        return (f"Bạn cần gì về “{name}”: các điểm đau từ phản hồi khách hàng, một persona, "
+                "một lộ trình cải thiện hay bản tóm tắt cho quản lý?")
+    return (f"What would you like about “{name}”: the pain points in customer feedback, a "
+            "persona, an improvement roadmap or a summary for managers?")
+
+
 def item_asked(folded: str) -> int | None:
     """The rank a follow-up points at ("comments behind #2" -> 2), if any."""
     if m := _ITEM.search(folded):
@@ -244,6 +259,11 @@ def understand(
         return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="unsure",
                      confidence=pred.confidence, frame=previous, act="clarify",
                      alternatives=[lab for lab, _ in pred.ranked[1:3]])  # fmt: skip
+    if label in _NOT_A_FRAME and _scope(slots) and n_words <= 3:
+        # "pin", "bảo hành?": something the data knows, named with no request around it.
+        return Route(tool="clarify", clarify=scope_only_text(router, slots, asked),
+                     reason="only a name", confidence=pred.confidence, frame=previous,
+                     act="clarify")  # fmt: skip
     if label in _NOT_A_FRAME:
         return Route(tool=label, reason="intent", confidence=pred.confidence, frame=previous,
                      act="new")  # fmt: skip
@@ -251,6 +271,10 @@ def understand(
         frame = Frame(tool=label, lang=asked, text=text)
     else:
         filters = dict(slots.filters)
+        if label == "five_questions":
+            # A decision's words ("charging for delivery", "công ty định…") are not filters:
+            # an aspect or a persona read in them would only be said as not applied.
+            filters = {k: v for k, v in filters.items() if k not in ("aspect", "persona")}
         if registry.get(label).voice and asks_for_praise(text):
             filters["sentiment"] = "positive"  # "what do they love": delights first
         # A decision: the step it is about, by meaning, when one stands out.
