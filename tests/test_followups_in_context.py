@@ -235,3 +235,21 @@ def test_a_decisions_words_are_not_filters(agent):
     assert "aspect" not in _frame(answer) and "BATTERY" not in answer.answer
     vi = agent.ask("công ty định rút ngắn thời gian đổi trả xuống 7 ngày thì cần nghĩ gì", "dec2")
     assert vi.tool == "five_questions" and "persona" not in _frame(vi)
+
+
+def test_taking_the_only_filter_away_does_not_bring_it_back_from_the_words(agent):
+    conv = "unfilter"
+    first = agent.ask("persona sinh viên", conv)
+    assert (first.tool, first.lang, _frame(first)) == ("persona", "vi", {"segment": "students"})
+    dropped = agent.ask("remove the segment", conv)
+    # The edit keeps the conversation's language and asks what the persona is for.
+    assert (dropped.tool, dropped.act, dropped.lang) == ("persona", "edit", "vi")
+    assert _frame(dropped) == {} and dropped.result is None
+    assert "Persona cho nhóm khách" in dropped.answer
+
+
+def test_a_command_in_vietnamese_words_sets_the_language(agent):
+    answer = agent.ask("persona cho segment gamer", "cmd-vi")
+    assert (answer.tool, answer.lang, _frame(answer)) == ("persona", "vi", {"segment": "gamers"})
+    english = agent.ask("pains battery", "cmd-en")
+    assert english.lang == "en"

@@ -36,7 +36,15 @@ from assistant.agent.router import (
     unsure,
 )
 from assistant.agent.slots import Slots
-from assistant.core.text import EN_STOP, Lang, detect_lang, fold, is_vi_syllable, words
+from assistant.core.text import (
+    EN_STOP,
+    Lang,
+    detect_lang,
+    fold,
+    has_diacritics,
+    is_vi_syllable,
+    words,
+)
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
@@ -172,10 +180,14 @@ def understand(
         # A command says nothing of the language: in a conversation it keeps the one in use
         # ("persona cho segment gamer" after Vietnamese turns), else the next worded turn
         # sets it.
-        kept = context is not None and lang is None
+        # Unless its words are Vietnamese ("persona sinh viên", "roadmap cho giao hang").
+        vi_words = has_diacritics(text) or any(
+            is_vi_syllable(w) and w not in EN_STOP for w in folded.split()[1:])
+        kept = context is not None and lang is None and not vi_words
         frame = Frame(tool=command.tool, filters=_from_args(command.args, slots),
-                      lang=context.lang if kept else asked, text=text,  # type: ignore[union-attr]
-                      lang_set=kept or lang is not None)  # fmt: skip
+                      lang="vi" if vi_words and lang is None else (
+                          context.lang if kept else asked),  # type: ignore[union-attr]
+                      text=text, lang_set=kept or vi_words or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
     if context is not None and slots and pred.label != context.tool and (
@@ -402,9 +414,10 @@ def args_for(
             # old decision no longer applies: the journey's own steps answer.
             if "step" not in args and (act == "new" or "journey" not in args):
                 args["situation"] = frame.text or text
-        elif not (set(args) & {"persona", "journey", "aspect", "segment"}) and not _BACK.search(
-            " ".join(words(fold(text)))
+        elif act != "edit" and not (set(args) & {"persona", "journey", "aspect", "segment"}) and (
+            not _BACK.search(" ".join(words(fold(text))))
         ):
+            # (An edit took a filter away: the request's words must not bring it back.)
             rest = strip_command_words(frame.text or text)
             if rest:
                 args[spec.free_text] = rest

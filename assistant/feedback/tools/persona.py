@@ -104,7 +104,10 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
     kb, lang = ctx.kb, ctx.lang
     rules = kb.playbook().persona
     if not (inp.journey or inp.segment or inp.aspect or inp.persona):
-        raise AssistantError("Say which segment, journey, aspect or persona it is for.")
+        raise AssistantError(
+            "Persona cho nhóm khách, hành trình, khía cạnh hay persona nào?" if lang == "vi"
+            else "Say which segment, journey, aspect or persona it is for."
+        )
     atlas = kb.atlas()
     persona = atlas.find_persona(inp.persona) if inp.persona else None
     segment, journey_name = inp.segment, None
