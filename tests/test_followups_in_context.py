@@ -253,3 +253,18 @@ def test_a_command_in_vietnamese_words_sets_the_language(agent):
     assert (answer.tool, answer.lang, _frame(answer)) == ("persona", "vi", {"segment": "gamers"})
     english = agent.ask("pains battery", "cmd-en")
     assert english.lang == "en"
+
+
+def test_month_names_and_dropping_the_year_edit_the_period_in_the_conversations_language(
+    agent,
+):
+    conv = "months"
+    agent.ask("khách chê gì về màn hình tháng 7", conv)
+    june = agent.ask("make it June instead", conv)
+    assert (june.tool, june.act, june.lang) == ("pain_points", "edit", "vi")
+    assert _applied(june) == {"aspect": "SCREEN", "start": "2020-06-01", "end": "2020-06-30"}
+    assert "2020-07-01 – 2020-07-31 → 2020-06-01 – 2020-06-30" in june.answer
+    gone = agent.ask("drop the year", conv)
+    assert gone.act == "edit" and _applied(gone) == {"aspect": "SCREEN"}
+    vague = agent.ask("hmm the other thing?", conv)
+    assert (vague.status, vague.lang) == ("clarify", "vi")

@@ -225,8 +225,8 @@ class Agent:
         request = request or Request()
         route = self.route(question, conversation, request.lang)
         # The frame's language: the first request's, until a turn asks for another one.
-        lang: Lang = request.lang or (route.frame.lang if route.frame and route.act != "clarify"
-                                      else detect_lang(question))  # fmt: skip
+        # A question back keeps the conversation's language (its frame is the last one).
+        lang: Lang = request.lang or (route.frame.lang if route.frame else detect_lang(question))
         ctx = self.context(request, lang, question)
         tools = self.toolset(request)
         if tools.refuses(route.tool):

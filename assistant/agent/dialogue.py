@@ -190,6 +190,7 @@ def understand(
                       text=text, lang_set=kept or vi_words or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
+    reply = context.lang if context is not None else asked  # a question back keeps it
     if context is not None and slots and pred.label != context.tool and (
         pred.label in registry and not registry.get(pred.label).fallback
     ):
@@ -245,7 +246,7 @@ def understand(
     ):
         # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
         # something without saying what: a question back, the frame kept.
-        return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="vague",
+        return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="vague",
                      confidence=pred.confidence, frame=previous, act="clarify")
     if is_definition(text) and label not in _NOT_A_FRAME:  # off-topic "X là gì" stays so
         frame = Frame(tool=registry.fallback.name, lang=asked, text=text)
@@ -268,12 +269,12 @@ def understand(
             frame = frame.model_copy(update={"tool": label, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
     if unsure(pred) or label in ("refine", "more", "language"):
-        return Route(tool="clarify", clarify=clarify_text(pred, asked), reason="unsure",
+        return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="unsure",
                      confidence=pred.confidence, frame=previous, act="clarify",
                      alternatives=[lab for lab, _ in pred.ranked[1:3]])  # fmt: skip
     if label in _NOT_A_FRAME and _scope(slots) and n_words <= 3:
         # "pin", "bảo hành?": something the data knows, named with no request around it.
-        return Route(tool="clarify", clarify=scope_only_text(router, slots, asked),
+        return Route(tool="clarify", clarify=scope_only_text(router, slots, reply),
                      reason="only a name", confidence=pred.confidence, frame=previous,
                      act="clarify")  # fmt: skip
     if label in _NOT_A_FRAME:

@@ -85,7 +85,7 @@ def _period(filters: dict[str, Any]) -> str | None:
     if s is None and e is None:
         return None
     shown = [describe_value(k, v, "en") if v else "…" for k, v in (("start", s), ("end", e))]
-    return " → ".join(shown)
+    return " – ".join(shown)  # a range; "→" says what it changed into
 
 
 _LABEL = {

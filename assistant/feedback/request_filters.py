@@ -262,6 +262,10 @@ _YEARLESS_MONTH = [
                r"(?!\s*,?\s*(?:nam\s+)?\d)"),
     re.compile(r"\b(?:in|since|from|until|till|to|through|during|before|after|of)\s+(?P<at>"
                + _MON + r")(?P<m>)(?!\w)(?!\s*,?\s*\d)"),
+    # "make it June instead", "only July": a month's full name alone, where it is no other
+    # word ("may" and "march" are verbs too: they need a preposition above).
+    re.compile(r"(?P<at>\b(?P<mon>january|february|april|june|july|august|september|october|"
+               r"november|december)\b)(?P<m>)(?!\s*,?\s*\d)"),
 ]
 
 _YEARLESS_QUARTER = re.compile(
