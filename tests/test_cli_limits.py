@@ -100,3 +100,13 @@ def test_index_output_names_repairs_only_when_there_were_some():
               "repaired": 7, "redactions": 0, "seconds": 1.0}  # fmt: skip
     assert "repaired: 7 records" in _ingest_line(ingest)
     assert "repaired" not in _ingest_line({**ingest, "repaired": 0})
+
+
+def test_the_shipped_corpus_is_found_from_any_folder(tmp_path, monkeypatch, capsys):
+    """Run from another folder with no CX_CORPUS_DIR: the corpus beside the package is used
+    (a relative default made every answer 'corpus/atlas: no such folder')."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CX_CORPUS_DIR", raising=False)
+    assert main(["atlas", "show", "warranty", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["id"] == "warranty" and not (tmp_path / "corpus").exists()

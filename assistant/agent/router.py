@@ -23,6 +23,7 @@ from assistant.agent.intent import IntentModel, Prediction
 from assistant.agent.registry import Registry
 from assistant.atlas.model import Atlas
 from assistant.atlas.names import AtlasNames, fuzzy_contains, norm
+from assistant.core.settings import SHIPPED_CORPUS
 from assistant.core.text import Lang, detect_lang, fold, words
 
 HELP, OUT_OF_SCOPE = "help", "out_of_scope"
@@ -124,7 +125,7 @@ class Route(BaseModel):
 
 def default_intent_path() -> Path:
     """The intent model shipped with the corpus of this checkout."""
-    return Path(__file__).resolve().parents[2] / "corpus" / "routing" / "intent_model.npz"
+    return SHIPPED_CORPUS / "routing" / "intent_model.npz"
 
 
 class Router:

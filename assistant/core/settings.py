@@ -13,12 +13,17 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The corpus shipped beside the package: the default wherever the command is run from.
+SHIPPED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     # Where things live
-    cx_corpus_dir: Path = Field(Path("corpus"), description="Root of the corpus folders.")
+    cx_corpus_dir: Path = Field(
+        SHIPPED_CORPUS, description="Root of the corpus folders (default: the shipped one)."
+    )
     cx_data_dir: Path = Field(
         Path(".cx-data"), description="Local data folder: embedded Chroma, tabular copies, models."
     )
