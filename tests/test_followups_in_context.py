@@ -268,3 +268,14 @@ def test_month_names_and_dropping_the_year_edit_the_period_in_the_conversations_
     assert gone.act == "edit" and _applied(gone) == {"aspect": "SCREEN"}
     vague = agent.ask("hmm the other thing?", conv)
     assert (vague.status, vague.lang) == ("clarify", "vi")
+
+
+@pytest.mark.parametrize("text", ["cái thứ hai", "the second one", "số 2 thì sao?"])
+def test_an_item_pointed_at_alone_is_that_item_of_the_last_ranking(agent, text):
+    conv = f"item-{text}"
+    first = agent.ask("khach che gi ve bao hanh", conv)
+    answer = agent.ask(text, conv)
+    assert (answer.tool, answer.act, _frame(answer)) == ("pain_points", "more", _frame(first))
+    assert answer.result.pain_points[0].aspect == first.result.pain_points[1].aspect
+    stars = agent.ask("no 1 star reviews, only 4 and 5", conv)
+    assert stars.act == "edit" and stars.result.focus is None

@@ -65,7 +65,7 @@ _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|
 _WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
 # "cái thứ hai" (ordinal words in both languages up to five; a ranking shows five).
-_ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|no|thu|cai|diem)\s+)(\d{1,2})\b")
+_ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem)\s+)(\d{1,2})\b")
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "thu nhat": 1,
             "thu hai": 2, "thu ba": 3, "thu tu": 4, "thu nam": 5, "dau tien": 1}  # fmt: skip
 _ORDINAL_RX = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
@@ -213,6 +213,11 @@ def understand(
         if target and (label == "language" or n_words <= 6) and not _scope(slots):
             frame = context.model_copy(update={"lang": target})
             return _routed(router, frame, "language", text, previous, slots)
+        if item_asked(" ".join(fold(text).lower().split())) is not None and not slots and (
+            n_words <= 6
+        ):
+            # "cái thứ hai", "số 3 thì sao?": an item of the last answer's ranking.
+            return _routed(router, context, "more", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
         why = label == "more" and _WHY.search(folded) is not None
         # "more examples from customers" after a summary: the model hesitates between more
