@@ -220,10 +220,10 @@ def storage_markdown(s: dict) -> str:
 records, the {s["source_records"]:,} shipped comments resampled by the store with their
 tags, themes, journey and step links and ratings (dates over 600 days), opened by a process
 of its own as the assistant opens it (PostgreSQL: `CX_DATABASE_URL`). The summary is
-aggregated on the server: one GROUP BY over the records by their numbered tag and theme
-sets (counts, ratings, the ratings that contradict a tag), one join of the step links with
-the records (the steps of every pain), then a few indexed queries for the top pains' ids
-and quotes. PostgreSQL: a local server ({s["pg_options"]}), after VACUUM ANALYZE;
+aggregated on the server: one GROUP BY over the records by their numbered tag, theme
+and step sets (counts, ratings, the ratings that contradict a tag, the steps of every
+pain), then a few indexed queries for the top pains' ids and quotes (each theme's quotable
+member stored with the theme). PostgreSQL: a local server ({s["pg_options"]}), after VACUUM ANALYZE;
 SQLite after ANALYZE. "Again": a second summary in the same process. "Load avg.": the
 machine's 1-minute load average just before the summary (2 cores, shared).
 

@@ -270,17 +270,104 @@ def test_the_aggregates_answer_the_same_on_both_backends(tmp_path: Path, pg_url:
                 grouped = sum(getattr(r, col) for r in rows
                               if f"{aspect}:{sentiment}" in (r.tagset or "").split(","))
                 assert grouped == store.rating_conflicts(q, aspect, sentiment)
-        # And the steps counted for all tagsets at once are each tag's own count.
-        for x in (q, steps):
-            by_tagset = store.step_counts_by_tagset(x)
-            for aspect in ASPECTS:
-                for sentiment in ("negative", "positive", "neutral"):
-                    summed: Counter[str] = Counter()
-                    for tagset, counts in by_tagset.items():
-                        if f"{aspect}:{sentiment}" in tagset.split(","):
-                            summed.update(counts)
-                    assert dict(summed) == store.step_counts(x, aspect, sentiment)
+        assert _steps_grouped_equal_the_join(store, [q, steps, *STEP_FILTERS], windows) > 0
+        assert _stored_quotes_equal_the_walk(store, [q, steps, *STEP_FILTERS]) > 0
     assert lite[6] and lite[8] and lite[9]
+
+
+STEP_FILTERS = [RecordQuery(), RecordQuery(aspect="SCREEN", max_rating=3),
+                RecordQuery(linked=((("warranty", "contact-support"),),), min_rating=4),
+                RecordQuery(start=date(2020, 5, 1), end=date(2020, 7, 1),
+                            segment_column="sinh viên")]
+
+
+def _steps_grouped_equal_the_join(store: FeedbackStore, queries: list[RecordQuery],
+                                  windows: tuple) -> int:  # fmt: skip
+    """Each tag's steps summed over the GROUP BY's step sets are the steps its records in
+    scope speak of, counted by a join with the links (step_counts): how many were compared."""
+    compared = 0
+    for x in queries:
+        rows = store.tagset_figures(x, windows)
+        for aspect in ASPECTS:
+            for sentiment in ("negative", "positive", "neutral"):
+                summed: Counter[str] = Counter()
+                for r in rows:
+                    if f"{aspect}:{sentiment}" in (r.tagset or "").split(",") and r.steps and r.n:
+                        for step in r.steps.split(","):
+                            summed[step] += r.n
+                joined = store.step_counts(x, aspect, sentiment)
+                assert dict(summed) == joined, (x, aspect, sentiment)
+                compared += sum(joined.values())
+    return compared
+
+
+def _stored_quotes_equal_the_walk(store: FeedbackStore, queries: list[RecordQuery]) -> int:
+    """The theme quotes read from the stored quotes are those a walk of every member finds
+    (the stored quotes cleared, theme_quote_ids walks): how many came from a stored quote."""
+    groups = store.theme_group_sizes()
+    engine = store.engine  # type: ignore[attr-defined]
+    got = {}
+    for x in queries:
+        for a, s in groups:
+            got[(str(x), a, s)] = store.theme_quote_ids(x, a, s, sorted(store.theme_labels(a, s)))
+    with engine.begin() as conn:
+        stored = {(a, s, t): qid for a, s, t, qid in conn.execute(
+            text("SELECT aspect, sentiment, theme, quote FROM themes"))}  # fmt: skip
+        conn.execute(text("UPDATE themes SET quote = NULL"))
+    used = 0
+    try:
+        for x in queries:
+            for a, s in groups:
+                labels = store.theme_labels(a, s)
+                walked = store.theme_quote_ids(x, a, s, sorted(labels))
+                assert got[(str(x), a, s)] == walked, (x, a, s)
+                used += sum(1 for t, rid in walked.items()
+                            if rid != labels[t][1] and rid == stored[(a, s, t)])
+    finally:
+        with engine.begin() as conn:
+            for (a, s, t), qid in stored.items():
+                conn.execute(text("UPDATE themes SET quote = :q WHERE aspect = :a AND "
+                                  "sentiment = :s AND theme = :t"),
+                             {"q": qid, "a": a, "s": s, "t": t})  # fmt: skip
+    return used
+
+
+def test_step_sets_and_theme_quotes_filled_for_an_older_store(settings: Settings):
+    """A store from before step sets and theme quotes (the columns empty, as migration 7
+    and the SQLite file's completion find them) gets them filled from its links and themes:
+    the same figures as the store that wrote them as it went."""
+    store = open_feedback_store(settings)
+    _fill(store)
+    windows = ((date(2020, 3, 1), date(2020, 4, 30)), (date(2020, 1, 1), date(2020, 2, 29)))
+    before = [sorted((r._replace(first=None) for r in store.tagset_figures(x, windows)), key=str)
+              for x in STEP_FILTERS]  # fmt: skip
+    quotes = "SELECT aspect, sentiment, theme, quote FROM themes ORDER BY 1, 2, 3"
+    engine = store.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        written = conn.execute(text(quotes)).all()
+    assert any(q for *_, q in written)
+    if settings.cx_database_url:
+        from assistant.storage.migrations import _step_sets_and_theme_quotes
+
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE feedback SET stepset = NULL"))
+            conn.execute(text("DELETE FROM step_sets"))
+            conn.execute(text("UPDATE themes SET quote = NULL"))
+            _step_sets_and_theme_quotes(conn)
+    else:
+        store.close()
+        with engine.begin() as conn:  # the file as an older version wrote it
+            conn.execute(text("DROP TABLE step_sets"))
+            conn.execute(text("ALTER TABLE feedback DROP COLUMN stepset"))
+            conn.execute(text("ALTER TABLE themes DROP COLUMN quote"))
+        engine.dispose()
+        store = open_feedback_store(settings)
+        engine = store.engine  # type: ignore[attr-defined]
+    after = [sorted((r._replace(first=None) for r in store.tagset_figures(x, windows)), key=str)
+             for x in STEP_FILTERS]  # fmt: skip
+    assert after == before and any(r.steps for rows in after for r in rows)
+    with engine.connect() as conn:
+        assert conn.execute(text(quotes)).all() == written
 
 
 def test_votes_and_shares(settings: Settings):

@@ -31,6 +31,9 @@ feedback = Table(
     # The (tagset, themeset) pair as a number (tag_combos): what the summary groups by,
     # an integer being many times quicker to group than two strings.
     Column("combo", Integer),
+    # The steps it speaks of (link_steps) as a number (step_sets), grouped by beside combo:
+    # each pain's steps counted by the GROUP BY, no join of the links with the records.
+    Column("stepset", Integer),
     Column("content_hash", Text, nullable=False, unique=True),
     Column("line", Integer, nullable=False),
     Column("text", Text, nullable=False),
@@ -60,6 +63,12 @@ tag_combos = Table(
     Column("tagset", Text, nullable=False),  # "" for none: a unique key never holds NULL
     Column("themeset", Text, nullable=False),
     UniqueConstraint("tagset", "themeset", name="tag_combos_pair"),
+)  # fmt: skip
+
+step_sets = Table(
+    "step_sets", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("steps", Text, nullable=False, unique=True),  # "journey.step,…" sorted
 )  # fmt: skip
 
 sources = Table(
@@ -119,6 +128,9 @@ themes = Table(
     Column("theme", Integer, primary_key=True),
     Column("label", Text),
     Column("representative", Text),
+    # The member quoted when the representative's rating contradicts the tag (see
+    # feedback_sets.write_theme_quotes): kept with the theme, not searched per answer.
+    Column("quote", Text),
 )  # fmt: skip
 
 theme_members = Table(
@@ -145,8 +157,9 @@ segment_members = Table(
 
 segment_state = Table("segment_state", metadata, Column("state", Text, nullable=False))
 
-FEEDBACK_TABLES = (feedback, tag_combos, sources, tags, links, link_steps, link_meta, linked,
-                   themes, theme_members, theme_groups, segment_members, segment_state)  # fmt: skip
+FEEDBACK_TABLES = (feedback, tag_combos, step_sets, sources, tags, links, link_steps,
+                   link_meta, linked, themes, theme_members, theme_groups, segment_members,
+                   segment_state)  # fmt: skip
 
 # -- answers given and the votes on them (assistant/chat/ratings.py) ---------------------
 answers = Table(

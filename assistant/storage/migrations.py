@@ -16,6 +16,7 @@ from sqlalchemy.schema import CreateIndex
 
 import assistant.storage.schema as schema
 from assistant.core.errors import DatabaseError
+from assistant.storage.feedback_sets import fill_stepsets, write_theme_quotes
 from assistant.storage.feedback_tables import FEEDBACK_TABLES, RATINGS_TABLES
 from assistant.storage.sql import safe_url
 
@@ -52,6 +53,16 @@ def _add_columns(table: str, *names: str) -> Callable[[Connection], None]:
     return run
 
 
+def _step_sets_and_theme_quotes(conn: Connection) -> None:
+    """Each record's step set numbered and each theme's quotable member, filled from the
+    links and themes already stored: what the pain summary groups by instead of joining."""
+    _create("step_sets")(conn)
+    _add_columns("feedback", "stepset")(conn)
+    _add_columns("themes", "quote")(conn)
+    fill_stepsets(conn)
+    write_theme_quotes(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "the version table", _create("schema_version")),
     # Issue #22: feedback records, tags, themes, links, segments; answers and votes.
@@ -63,6 +74,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
      _create("conversation_turns", "seen_messages", "thread_askers", "stopped_teams", "locks")),
     # Per-user limits across instances: a job's asker, and the note it was given meanwhile.
     (6, "jobs: asker and queue note", _add_columns("jobs", "asker", "note")),
+    # The pain summary at 10M records: step sets grouped by, theme quotes kept (issue #22).
+    (7, "feedback: step sets and theme quotes", _step_sets_and_theme_quotes),
 ]
 
 

@@ -56,7 +56,7 @@ class RecordQuery:
 
 
 class TagsetFigures(NamedTuple):
-    """A row of `tagset_figures`: records of one tagset and themeset."""
+    """A row of `tagset_figures`: records of one tagset, themeset and step set."""
 
     tagset: str | None
     themeset: str | None
@@ -68,6 +68,7 @@ class TagsetFigures(NamedTuple):
     in_previous: int
     first: Any  # storage position of the first record in the period: compared, not shown
     top: int = 0  # of them rated 5 (a complaint at 5 contradicts its tag, like praise at 1-2)
+    steps: str | None = None  # the step set ("journey.step,…") these records speak of
 
 
 class FeedbackStore(Protocol):
@@ -167,8 +168,6 @@ class FeedbackStore(Protocol):
     def count_estimated(self, q: RecordQuery) -> int: ...
 
     def step_counts(self, q: RecordQuery, aspect: str, sentiment: str) -> dict[str, int]: ...
-
-    def step_counts_by_tagset(self, q: RecordQuery) -> dict[str, dict[str, int]]: ...
 
     def rating_conflicts(self, q: RecordQuery, aspect: str, sentiment: str) -> int: ...
 

@@ -60,6 +60,12 @@ from assistant.feedback.store.protocol import (
     TagsetFigures,
     source_slug,
 )
+from assistant.storage.feedback_sets import (
+    step_string,
+    stepset_ids,
+    write_stepsets,
+    write_theme_quotes,
+)
 from assistant.storage.feedback_tables import (
     FEEDBACK_TABLES,
     feedback,
@@ -70,6 +76,7 @@ from assistant.storage.feedback_tables import (
     segment_members,
     segment_state,
     sources,
+    step_sets,
     tag_combos,
     tags,
     theme_groups,
@@ -539,7 +546,9 @@ class SQLFeedbackStore:
         self, q: RecordQuery, windows: tuple[tuple[date, date], tuple[date, date]] | None = None
     ) -> list[TagsetFigures]:
         """One GROUP BY over the records of `q` without its period, by tagset and themeset
-        (a few thousand rows whatever the number of records): the records in the period, of
+        and step set (a few thousand rows whatever the number of records, its step set
+        numbered as the others: each tag's steps are summed from these rows, no join of the
+        links with the records): the records in the period, of
         them rated, their ratings' sum, of them rated 1-2, the records in each window (a
         trend's two periods), the storage position of the first in the period, and of them
         rated 5 (with the 1-2s: the ratings that contradict a tag, counted here rather than
@@ -558,12 +567,19 @@ class SQLFeedbackStore:
         for lo, hi in windows or ((date.max, date.min), (date.max, date.min)):
             figures.append(n(f.date.between(lo.isoformat(), hi.isoformat())))
         first = func.min(case((in_period, self._storage_order())))
-        query = (select(f.combo, *figures, first, n(and_(rated, f.rating >= 5)))
-                 .where(*self._scope(q, dated=False)).group_by(f.combo))  # fmt: skip
+        query = (select(f.combo, *figures, first, n(and_(rated, f.rating >= 5)), f.stepset)
+                 .where(*self._scope(q, dated=False)).group_by(f.combo, f.stepset))  # fmt: skip
         with self.engine.connect() as conn:
             pairs = {i: (a or None, b or None) for i, a, b in conn.execute(select(tag_combos))}
+            rows = conn.execute(query).all()
+            wanted = sorted({r[9] for r in rows if r[9] is not None})
+            steps: dict[int, str] = {}
+            for part in _chunks(wanted):
+                steps.update(conn.execute(select(step_sets.c.id, step_sets.c.steps)
+                                          .where(step_sets.c.id.in_(part))).all())  # fmt: skip
             return [TagsetFigures(*pairs.get(r[0], (None, None)), *(int(x) for x in r[1:7]),
-                                  _position(r[7]), int(r[8])) for r in conn.execute(query)]
+                                  _position(r[7]), int(r[8]), steps.get(r[9]))
+                    for r in rows]  # fmt: skip
 
     @_guarded
     def first_ids(self, q: RecordQuery, aspect: str | None = None, sentiment: str | None = None,
@@ -606,28 +622,43 @@ class SQLFeedbackStore:
     def theme_quote_ids(self, q: RecordQuery, aspect: str, sentiment: str,
                         wanted: Sequence[int]) -> dict[int, str]:
         """For each theme in `wanted`: its representative when among the tag's records in
-        `q`, else the shortest member there (the first stored of equal length)."""
+        `q`, else the shortest member there (the least id of equal length: not the first
+        stored, a position PostgreSQL changes with every update). That member is read from
+        the theme's stored quote (the least quotable member of all, kept by set_themes)
+        when the stored one is in `q`: the least of all members, being in `q`, is the
+        least of those in `q`, so the answer is the walk's without walking every member
+        (14 s for two themes at 10M records). Only when it is not in `q` (a filter left it
+        out) are the theme's members walked."""
         labels = self.theme_labels(aspect, sentiment)
         reps = {t: labels[t][1] for t in wanted if t in labels}
+        th = themes.c
+        with self.engine.connect() as conn:
+            stored = {t: rid for t, rid in conn.execute(
+                select(th.theme, th.quote).where(th.aspect == aspect, th.sentiment == sentiment,
+                                                 th.quote.is_not(None)))}  # fmt: skip
         # A record whose rating contradicts the tag is never quoted (label noise).
         scoped = [*self._scope(q), self._has_tag(aspect, sentiment),
                   not_(self._conflict(sentiment))]  # fmt: skip
         with self.engine.connect() as conn:
+            candidates = sorted(set(reps.values()) | set(stored.values()))
             found = set(conn.scalars(select(feedback.c.id)
-                                     .where(feedback.c.id.in_(list(reps.values())), *scoped)))
+                                     .where(feedback.c.id.in_(candidates), *scoped)))
             tm = theme_members.c
-            first = self._storage_order()
             out: dict[int, str] = {}
             for theme in wanted:
                 if reps.get(theme) in found:
                     out[theme] = reps[theme]
+                    continue
+                if stored.get(theme) in found:
+                    out[theme] = stored[theme]
                     continue
                 rid = conn.execute(
                     select(feedback.c.id).join_from(theme_members, feedback,
                                                     feedback.c.id == tm.record_id)
                     .where(tm.aspect == aspect, tm.sentiment == sentiment, tm.theme == theme,
                            *scoped)
-                    .order_by(func.length(feedback.c.id), first).limit(1)).scalar()  # fmt: skip
+                    .order_by(func.length(feedback.c.id), feedback.c.id).limit(1)
+                ).scalar()  # fmt: skip
                 if rid is not None:
                     out[theme] = rid
         return out
@@ -701,6 +732,7 @@ class SQLFeedbackStore:
             # Each member's themeset (all its groups' themes), old members' too.
             touched = sorted(set(old) | {m for _, _, members in themes_ for m in members})
             self._write_themesets(conn, touched)
+            write_theme_quotes(conn, [(aspect, sentiment)])
 
     @staticmethod
     def _write_themesets(conn: Connection, ids: Sequence[str]) -> None:
@@ -801,6 +833,7 @@ class SQLFeedbackStore:
                         {"record_id": r, "journey": j, "step": st, "position": i}
                         for (r, j, st), i in step_rows.items()])  # fmt: skip
                 conn.execute(mark, [{"record_id": rid, "mode": mode} for rid, _ in part])
+                write_stepsets(conn, ids)  # the summary groups by it (feedback_sets)
         return len(items)
 
     @_guarded
@@ -854,26 +887,6 @@ class SQLFeedbackStore:
                                 .where(ls.record_id.in_(tagged))
                                 .group_by(ls.journey, ls.step))  # fmt: skip
             return {f"{j}.{st}": int(n) for j, st, n in rows}
-
-    @_guarded
-    def step_counts_by_tagset(self, q: RecordQuery) -> dict[str, dict[str, int]]:
-        """tagset -> 'journey.step' -> records of `q` with that tagset that speak of it:
-        `step_counts` of every tag at once (a tag's counts are the sum over the tagsets
-        holding it), one join of the steps with the records instead of one per pain."""
-        ls, f = link_steps.c, feedback.c
-        query = (select(f.combo, ls.journey, ls.step, func.count())
-                 .join_from(link_steps, feedback, f.id == ls.record_id)
-                 .where(*self._scope(q), f.combo.is_not(None))
-                 .group_by(f.combo, ls.journey, ls.step))  # fmt: skip
-        out: dict[str, dict[str, int]] = {}
-        with self.engine.connect() as conn:
-            sets = {i: a for i, a in conn.execute(select(tag_combos.c.id, tag_combos.c.tagset))}
-            for combo, journey, step, n in conn.execute(query):
-                if tagset := sets.get(combo):
-                    found = out.setdefault(tagset, {})
-                    key = f"{journey}.{step}"
-                    found[key] = found.get(key, 0) + int(n)
-        return out
 
     @_guarded
     def link_signature(self) -> str | None:
@@ -955,6 +968,11 @@ class SQLFeedbackStore:
             src_members = conn.execute(select(theme_members)).mappings().all()
             src_links = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()]
                          for t in (links, link_steps, linked, link_meta)}  # fmt: skip
+        steps: dict[str, list[tuple[str, str]]] = {}
+        for r in src_links["link_steps"]:
+            steps.setdefault(r["record_id"], []).append((r["journey"], r["step"]))
+        for r in base:  # each copy's step set is its real record's
+            r["steps"] = step_string(steps.get(r["id"], ()))
         _resample(self.engine, base, base_tags, src_themes, src_groups, src_members, n)
         _resample_links(self.engine, base, src_links, n)
 
@@ -1058,10 +1076,13 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
         work.create_all(conn)
         known = _combo_ids(conn, ((r["tagset"] or "", r["themeset"] or "") for r in base
                                   if r["tagset"] or r["themeset"]))  # fmt: skip
+        known_steps = stepset_ids(conn, (r["steps"] for r in base if r["steps"]))
         for r in base:
             pair = (r["tagset"] or "", r["themeset"] or "")
             r["combo"] = known[pair] if r["tagset"] or r["themeset"] else None
-        for part in _chunks([{"rn": i, **r} for i, r in enumerate(base)], 2000):
+            r["stepset"] = known_steps[r["steps"]] if r["steps"] else None
+        for part in _chunks([{"rn": i, **{k: v for k, v in r.items() if k != "steps"}}
+                             for i, r in enumerate(base)], 2000):  # fmt: skip
             conn.execute(wb.insert(), list(part))
         rows = [{"rn": rn_of[t["record_id"]], "aspect": t["aspect"],
                  "sentiment": t["sentiment"]} for t in base_tags if t["record_id"] in rn_of]
@@ -1090,13 +1111,13 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
                          literal("synthetic"), pick.c.i + 2, b.text, b.rating, wd.c.day,
                          literal(""), b.channel, b.segment, literal(None), literal(None),
                          b.lang, b.labels, b.labelled, literal(0), b.tagged_by, literal(None),
-                         b.tagset, b.themeset, b.combo)
+                         b.tagset, b.themeset, b.combo, b.stepset)
                   .join_from(pick, wb, b.rn == pick.c.rn)
                   .join(wd, wd.c.k == pick.c.k))  # fmt: skip
         cols = ["id", "content_hash", "source", "line", "text", "rating", "date", "date_raw",
                 "channel", "segment", "journey", "stage", "lang", "labels", "labelled",
                 "redactions", "tagged_by", "external_id", "tagset", "themeset",
-                "combo"]  # fmt: skip
+                "combo", "stepset"]  # fmt: skip
         conn.execute(feedback.insert().from_select(cols, rows_q))
         conn.execute(tags.insert().from_select(
             ["record_id", "aspect", "sentiment"],
@@ -1109,4 +1130,5 @@ def _resample(engine: Engine, base: list[dict], base_tags: Sequence[Any],
                 ["record_id", "aspect", "sentiment", "theme"],
                 select(pick.c.id, wm.c.aspect, wm.c.sentiment, wm.c.theme).join_from(
                     pick, wm, wm.c.rn == pick.c.rn)))  # fmt: skip
+            write_theme_quotes(conn)  # over the copies, as set_themes does over records
         work.drop_all(conn)

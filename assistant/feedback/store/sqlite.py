@@ -24,6 +24,7 @@ from assistant.core.errors import FeedbackDatabaseError
 from assistant.core.redaction import redact_text
 from assistant.feedback.store.protocol import source_slug
 from assistant.feedback.store.sql import SQLFeedbackStore, _guarded
+from assistant.storage.feedback_sets import fill_stepsets, write_theme_quotes
 from assistant.storage.feedback_tables import FEEDBACK_TABLES
 from assistant.storage.sql import ensure_tables
 
@@ -140,6 +141,12 @@ class SQLiteFeedbackStore(SQLFeedbackStore):
             if getattr(self, "_fill_combos", False):  # a store from before the column
                 conn.exec_driver_sql(_FILL_COMBOS[0])
                 conn.exec_driver_sql(_FILL_COMBOS[1])
+            # A store from before step sets and theme quotes: filled once (migration 7's
+            # work, which a PostgreSQL database gets from `db upgrade`).
+            if getattr(self, "_fill_stepsets", False):
+                fill_stepsets(conn)
+            if getattr(self, "_fill_quotes", False):
+                write_theme_quotes(conn)
 
     def _complete_file(self) -> None:
         """An older file completed in place: the first id scheme migrated, columns added."""
@@ -173,6 +180,12 @@ class SQLiteFeedbackStore(SQLFeedbackStore):
             self._fill_combos = "feedback" in tables and "combo" not in _columns(db, "feedback")
             if self._fill_combos:
                 db.execute("ALTER TABLE feedback ADD COLUMN combo INTEGER")
+            self._fill_stepsets = "feedback" in tables and "stepset" not in _columns(db, "feedback")
+            if self._fill_stepsets:
+                db.execute("ALTER TABLE feedback ADD COLUMN stepset INTEGER")
+            self._fill_quotes = "themes" in tables and "quote" not in _columns(db, "themes")
+            if self._fill_quotes:
+                db.execute("ALTER TABLE themes ADD COLUMN quote TEXT")
             db.execute(f"PRAGMA user_version = {VERSION}")
             db.commit()
         finally:

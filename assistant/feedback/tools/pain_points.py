@@ -256,14 +256,15 @@ def _pairs(tagged: str | None) -> tuple[Key, ...]:
 
 
 def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_Figures, _Evidence]:
-    """The figures aggregated by the store on its server: one GROUP BY by tagset and themeset
-    (a few thousand rows, whatever the number of records), the tags and their themes counted
-    from those rows."""
+    """The figures aggregated by the store on its server: one GROUP BY by tagset, themeset
+    and step set (a few thousand rows, whatever the number of records), the tags, their
+    themes and the steps their comments speak of counted from those rows."""
     q = p.query
     first, last = store.date_range(q)
     fig = _Figures(periods=periods_between(first, last, inp.start, inp.end))
     themes: dict[Key, dict[int, list]] = defaultdict(dict)  # tag -> theme -> [count, first]
     conflicts: Counter[Key] = Counter()
+    steps: dict[Key, Counter[str]] = defaultdict(Counter)  # tag -> step -> records in period
     for row in store.tagset_figures(q, fig.periods):
         fig.total += row.n
         fig.n_period += row.in_window
@@ -273,6 +274,9 @@ def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_F
             # Ratings that contradict the tag (records.rating_conflict): praise at 1-2 stars,
             # a complaint at 5.
             conflicts[key] += {"positive": row.low, "negative": row.top}.get(key[1], 0)
+            if row.n and row.steps:
+                for step in row.steps.split(","):
+                    steps[key][step] += row.n
             fig.hits_period[key] += row.in_window
             fig.hits_prev[key] += row.in_previous
             if row.n and key[1] in ("negative", "positive") and q.aspect in (None, key[0]):
@@ -289,7 +293,7 @@ def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_F
     counts = {key: [(t, c) for t, (c, _) in sorted(found.items(),
                                                     key=lambda x: (-x[1][0], x[1][1]))]
               for key, found in themes.items()}  # fmt: skip
-    return fig, _StoreEvidence(store, q, counts, conflicts)
+    return fig, _StoreEvidence(store, q, counts, conflicts, steps)
 
 
 @dataclass
@@ -298,7 +302,7 @@ class _StoreEvidence:
     q: RecordQuery
     theme_counts: dict[Key, list[tuple[int, int]]]
     conflicts: Counter[Key]  # from the same GROUP BY (rating_conflicts without a scan)
-    _steps: dict[str, dict[str, int]] | None = None
+    steps: dict[Key, Counter[str]]  # and the steps (step_counts without a join)
 
     def record_ids(self, key: Key) -> list[str]:
         return self.store.first_ids(self.q, *key, n=50)
@@ -311,14 +315,7 @@ class _StoreEvidence:
         return counts, self.store.theme_quote_ids(self.q, *key, [t for t, _ in counts])
 
     def step_counts(self, key: Key) -> dict[str, int]:
-        # Every tag's at once, on the first pain that asks (one join, not one per pain).
-        if self._steps is None:
-            self._steps = self.store.step_counts_by_tagset(self.q)
-        out: Counter[str] = Counter()
-        for tagset, counts in self._steps.items():
-            if key in _pairs(tagset):
-                out.update(counts)
-        return dict(out)
+        return dict(self.steps.get(key, {}))
 
     def rating_conflicts(self, key: Key) -> int:
         return self.conflicts[key]
@@ -396,7 +393,7 @@ class _SelectionEvidence:
             elif counts.get(theme):  # the representative is outside the scope: one inside
                 inside = [r for r in quotable if members.get(r) == theme]
                 if inside:
-                    reps[theme] = min(inside, key=len)
+                    reps[theme] = min(inside, key=lambda r: (len(r), r))  # as the store
         return counts.most_common(), reps
 
     def step_counts(self, key: Key) -> dict[str, int]:
