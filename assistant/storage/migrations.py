@@ -63,6 +63,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
      _create("conversation_turns", "seen_messages", "thread_askers", "stopped_teams", "locks")),
     # Per-user limits across instances: a job's asker, and the note it was given meanwhile.
     (6, "jobs: asker and queue note", _add_columns("jobs", "asker", "note")),
+    # What each assistant thread's user is viewing, for every instance.
+    (7, "assistant thread contexts", _create("thread_contexts")),
 ]
 
 
