@@ -64,7 +64,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     # Per-user limits across instances: a job's asker, and the note it was given meanwhile.
     (6, "jobs: asker and queue note", _add_columns("jobs", "asker", "note")),
     # What each assistant thread's user is viewing, for every instance.
-    (7, "assistant thread contexts", _create("thread_contexts")),
+    (8, "assistant thread contexts", _create("thread_contexts")),
 ]
 
 
