@@ -20,6 +20,7 @@ from assistant.storage.shared_state import (
     SeenMessages,
     StoppedTeams,
     ThreadAskers,
+    ThreadContexts,
     exclusive,
 )
 
@@ -87,6 +88,16 @@ def test_askers_and_stopped_workspaces_are_seen_by_every_instance(engines):
     assert "T9" in StoppedTeams(engines[1]) and "T1" not in StoppedTeams(engines[1])
     StoppedTeams(engines[1]).remove("T9")
     assert "T9" not in StoppedTeams(engines[0])
+
+
+def test_what_an_assistant_threads_user_views_is_read_by_every_instance(engines):
+    one, two = ThreadContexts(engines[0]), ThreadContexts(engines[1])
+    assert two.get("D1:1.0") is None
+    one.put("D1:1.0", {"channel_id": "C_SALES", "team_id": "T1"})
+    assert two.get("D1:1.0") == {"channel_id": "C_SALES", "team_id": "T1"}
+    two.put("D1:1.0", {"channel_id": "C_CX", "team_id": "T1"})  # the user moved on
+    assert one.get("D1:1.0") == {"channel_id": "C_CX", "team_id": "T1"}
+    assert one.get("D2:1.0") is None
 
 
 def test_one_holder_of_a_lock_at_a_time(engines):

@@ -76,6 +76,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "jobs: asker and queue note", _add_columns("jobs", "asker", "note")),
     # The pain summary at 10M records: step sets grouped by, theme quotes kept (issue #22).
     (7, "feedback: step sets and theme quotes", _step_sets_and_theme_quotes),
+    # What each assistant thread's user is viewing, for every instance.
+    (8, "assistant thread contexts", _create("thread_contexts")),
 ]
 
 

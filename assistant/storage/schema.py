@@ -111,6 +111,16 @@ thread_askers = Table(
     Column("at", Float, nullable=False),
 )
 
+# Assistant threads: what the user is viewing (Slack's thread context), set by one event and
+# read when a later message of the thread reaches any instance.
+thread_contexts = Table(
+    "thread_contexts",
+    metadata,
+    Column("conversation", String(200), primary_key=True),
+    Column("context", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)
+
 # Workspaces that uninstalled the app or revoked its token: no instance answers there.
 stopped_teams = Table(
     "stopped_teams",

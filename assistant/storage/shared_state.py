@@ -24,6 +24,7 @@ from assistant.storage.schema import (
     seen_messages,
     stopped_teams,
     thread_askers,
+    thread_contexts,
 )
 
 
@@ -124,6 +125,33 @@ class ThreadAskers:
             q = select(t.c.user).where(t.c.conversation == conversation[:200],
                                        t.c.user == user[:40])  # fmt: skip
             return conn.execute(q).first() is not None
+
+
+class ThreadContexts:
+    """What the user of each assistant thread is viewing (Slack's thread context): written
+    when Slack tells one instance, read by whichever instance answers the thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def put(self, conversation: str, context: dict[str, Any]) -> None:
+        t, key = thread_contexts, conversation[:200]
+        row = {"context": json.dumps(context, default=str), "at": time.time()}
+        with self.engine.begin() as conn:
+            # An update first: the context changes as the user moves between channels.
+            if not conn.execute(t.update().where(t.c.conversation == key).values(**row)).rowcount:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(t.insert().values(conversation=key, **row))
+                except IntegrityError:  # another instance inserted it meanwhile: ours is newer
+                    conn.execute(t.update().where(t.c.conversation == key).values(**row))
+
+    def get(self, conversation: str) -> dict[str, Any] | None:
+        t = thread_contexts
+        with self.engine.connect() as conn:
+            found = conn.execute(select(t.c.context)
+                                 .where(t.c.conversation == conversation[:200])).scalar()
+        return json.loads(found) if found else None
 
 
 class StoppedTeams:

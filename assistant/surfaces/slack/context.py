@@ -15,7 +15,7 @@ from assistant.chat.work_queue import WorkQueue
 from assistant.core.lru import LRUMap
 from assistant.core.settings import Settings
 from assistant.storage.outbox import Outgoing
-from assistant.storage.shared_state import SeenMessages, ThreadAskers
+from assistant.storage.shared_state import SeenMessages, ThreadAskers, ThreadContexts
 from assistant.surfaces.slack.facts import ConversationFacts, Facts
 from assistant.surfaces.slack.front import FrontDoor
 from assistant.surfaces.slack.service import JobHandle, SlackService
@@ -44,8 +44,9 @@ class BotContext:
     # another instance); the set only grows, so what this process saw is a safe cache.
     askers: ThreadAskers = field(init=False)
     known_askers: LRUMap[str, frozenset[str]] = field(default_factory=LRUMap)
-    # Assistant threads: the channel the user is viewing (Slack's thread context).
-    viewing: LRUMap[str, dict] = field(default_factory=LRUMap)
+    # Assistant threads: what the user is viewing (Slack's thread context), in the shared
+    # store: the event that sets it and the message that needs it may reach two instances.
+    viewing: ThreadContexts = field(init=False)
     # Channel -> until when (monotonic) assistant.threads.setStatus is not asked again
     # there, after Slack refused it (a note is posted instead meanwhile).
     no_status: LRUMap[str, float] = field(default_factory=LRUMap)
@@ -65,6 +66,7 @@ class BotContext:
             )
         self.seen = SeenMessages(self.svc.engine)
         self.askers = ThreadAskers(self.svc.engine)
+        self.viewing = ThreadContexts(self.svc.engine)
         self.intake = Intake(self.conversations, self.work, name="slack-in")
         self.front = FrontDoor(self.service)
         self.facts = ConversationFacts(s.cx_slack_info_ttl_s, s.cx_slack_retry_base_s)

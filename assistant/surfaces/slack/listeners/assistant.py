@@ -33,14 +33,14 @@ PROMPTS_TITLE = {"en": "How can I help?", "vi": "Tôi có thể giúp gì?"}
 
 
 class ThreadContextStore(AssistantThreadContextStore):
-    """Thread context (what the user is viewing) kept in memory: Bolt's default store reads
-    the thread back from Slack on every message."""
+    """Thread context (what the user is viewing) kept in the shared store: Bolt's default
+    store reads the thread back from Slack on every message."""
 
     def __init__(self, ctx: BotContext) -> None:
         self.ctx = ctx
 
     def save(self, *, channel_id: str, thread_ts: str, context: dict[str, str]) -> None:
-        self.ctx.viewing[f"{channel_id}:{thread_ts}"] = dict(context or {})
+        self.ctx.viewing.put(f"{channel_id}:{thread_ts}", dict(context or {}))
 
     def find(self, *, channel_id: str, thread_ts: str) -> AssistantThreadContext | None:
         found = self.ctx.viewing.get(f"{channel_id}:{thread_ts}")
@@ -97,7 +97,7 @@ def register(app: App, ctx: BotContext) -> None:
         user, channel, thread_ts = thread.get("user_id", ""), thread["channel_id"], \
             thread["thread_ts"]  # fmt: skip
         conversation = f"{channel}:{thread_ts}"
-        ctx.viewing[conversation] = dict(thread.get("context") or {})
+        ctx.viewing.put(conversation, dict(thread.get("context") or {}))
         ctx.threads[conversation] = True  # started here: nothing to read back from Slack
         who = ctx.requester(user, PRIVATE)
         lang = user_lang(ctx, user)

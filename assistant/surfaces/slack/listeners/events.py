@@ -121,7 +121,7 @@ def register(app: App, ctx: BotContext) -> None:
         thread = event.get("assistant_thread") or {}
         if thread.get("channel_id") and thread.get("thread_ts"):
             key = f"{thread['channel_id']}:{thread['thread_ts']}"
-            ctx.viewing[key] = dict(thread.get("context") or {})
+            ctx.viewing.put(key, dict(thread.get("context") or {}))
 
 
 def on_direct_message(
