@@ -13,6 +13,7 @@ from slack_harness import (
     start_bot,
     text_of,
     wait_answers,
+    wait_until,
 )
 
 THREAD = "1700000005.000500"
@@ -111,6 +112,9 @@ def test_agent_view_messages_tab_shows_the_prompts_the_user_may_run(bot):
 
 def test_the_channel_being_viewed_is_where_share_posts(bot):
     assert bot.post(event("assistant_thread_context_changed.json"))[0].status_code == 200
+    # The event is acknowledged at once and stored by its listener (in the shared store,
+    # where any instance reads it); the next message comes after that, as a person's would.
+    wait_until(lambda: bot.ctx.viewing.get(f"D0DIRECT:{THREAD}"), what="the context stored")
     _message(bot, "Ev0M3", "What is a journey atlas?")
     posted = wait_answers(bot.slack)[0]
     buttons = [e["action_id"] for b in blocks_of(posted) if b["type"] == "actions"
