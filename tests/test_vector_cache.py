@@ -14,6 +14,14 @@ from assistant.methodology.loaders import load_methodology
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
+def _same_vectors(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same embedder's vectors for the same texts. Its int8 ONNX kernels round differently
+    on different CPUs (AVX2 against AVX-512 VNNI/AMX: up to 2e-3 per component, cosine above
+    0.99995), so compare directions; another model or another text is far below 0.999."""
+    cosines = (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    return bool(cosines.min() > 0.999)
+
+
 def _shipped_texts() -> list[str]:
     chunks = [c for d in load_methodology(CORPUS / "methodology") for c in chunk_document(d)]
     chunks += [c for d in atlas_documents(load_atlas(CORPUS / "atlas"))
@@ -30,7 +38,7 @@ def test_the_shipped_vectors_cover_today_s_corpus_and_match_the_embedder(embedde
     assert missing == [], "run scripts/ship_vectors.py after changing the corpus"
     cached = CachedEmbedder(embedder, path)
     sample = texts[:: max(1, len(texts) // 12)]
-    assert np.allclose(cached.embed_passages(sample), embedder.embed_passages(sample), atol=1e-5)
+    assert _same_vectors(cached.embed_passages(sample), np.asarray(embedder.embed_passages(sample)))
 
 
 def test_texts_the_file_lacks_are_embedded_by_the_embedder(embedder):
@@ -59,4 +67,4 @@ def test_the_shipped_eval_comment_vectors_cover_every_label_and_match_the_embedd
     assert missing == [], "run scripts/ship_vectors.py after changing a link label file"
     sample = texts[:: max(1, len(texts) // 10)]
     cached = CachedEmbedder(embedder, path)
-    assert np.allclose(cached.embed_passages(sample), embedder.embed_passages(sample), atol=1e-5)
+    assert _same_vectors(cached.embed_passages(sample), np.asarray(embedder.embed_passages(sample)))
