@@ -255,3 +255,33 @@ def test_one_segment_replaced_by_another_in_one_turn(agent):
                                    "bỏ sinh viên, lấy người lớn tuổi"])  # fmt: skip
     assert routes[0].frame.filters.get("segment") == "students"
     assert routes[1].act == "edit" and routes[1].frame.filters.get("segment") == "elderly"
+
+
+def test_only_before_a_step_limits_to_the_step_not_to_an_aspect(agent):
+    routes = _talk(agent, "only-step", ["Game thủ than gì về hành trình sử dụng hằng ngày?",
+                                        "chỉ lúc chơi game nặng với đa nhiệm thôi"])  # fmt: skip
+    assert routes[1].act == "edit"
+    assert routes[1].frame.filters.get("step") == "daily-use.gaming-performance"
+    assert "aspect" not in routes[1].frame.filters  # "chơi game" describes the step
+    assert routes[1].frame.filters.get("segment") == "gamers"
+
+
+@pytest.mark.parametrize("text, unwanted", [
+    ("What would a roadmap look like for this persona?", "aspect"),  # "look": no design
+    ("thay sinh viên bằng người lớn tuồi", "persona"),  # older customers: not a parent-buyer
+])  # fmt: skip
+def test_everyday_words_add_no_filter(agent, text, unwanted):
+    assert unwanted not in agent.slots(text).filters
+
+
+@pytest.mark.parametrize("text", ["xem giúp cái này", "xem giup cai do", "check this one for me"])
+def test_look_at_this_as_a_first_request_is_asked_back(agent, text):
+    (route,) = _talk(agent, f"look-{text}", [text])
+    assert route.act == "clarify" and route.clarify
+
+
+def test_a_term_scoped_to_a_step_asks_for_the_data_not_its_definition(agent):
+    (route,) = _talk(agent, "scoped-term", ["pain point của khâu checkout là gì"])
+    assert route.tool == "pain_points"
+    assert route.frame.filters.get("step") == "buy-online.checkout"
+    assert agent.route("pain point là gì").tool == "search"

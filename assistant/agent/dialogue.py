@@ -127,6 +127,14 @@ _FILLERS = frozenset(
 )
 
 
+# "xem giúp cái này", "check this one for me": asked to look at a thing never shown. Even as
+# a first request there is nothing to answer about (an off-topic answer would be wrong too).
+_LOOK_AT_THIS = re.compile(r"^(?:(?:xem|coi|check|look at|doc|review|nhin)\s+)(?:(?:giup|gium|"
+                           r"dum|ho|giup minh|gium minh|giup em|for me)\s+)*"
+                           r"(?:cai nay|cai do|cai kia|vu nay|vu do|this|that|this one|that one|"
+                           r"it)(?:\s+(?:voi|nhe|nha|di|giup|gium|please|pls|for me))*$")
+
+
 def _letters(folded: str) -> bool:
     """Random letters ("asdkjh qwe zzz"): no Vietnamese syllable, no English function word."""
     return not any(is_vi_syllable(w) or w in EN_STOP for w in folded.split())
@@ -247,7 +255,7 @@ def understand(
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded)
     if not slots and (n_words <= 8 or unsure_aside) and not is_definition(text) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
-         and _vague(folded)) or pointing or unsure_aside
+         and _vague(folded)) or pointing or unsure_aside or _LOOK_AT_THIS.match(folded)
     ):
         # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
         # something without saying what: a question back, the frame kept.

@@ -303,7 +303,11 @@ def asks_for_praise(text: str) -> bool:
 # place, make "what are the biggest complaints about screens", "what are their top pains
 # there" requests for the data, not definitions. Closed grammatical classes, so a list;
 # kept narrow ("the main stages", "what is X about" stay questions about the method).
-_NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|their|our|there|they|these|those)\b")
+# ... nor is one scoped to someone's or some step's ("pain point của khâu checkout là gì",
+# "what are the pain points at the pickup step"): that asks for the data.
+_NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|their|our|there|they|these|those|cua|"
+                         r"o (?:khau|buoc|hanh trinh)|tai (?:khau|buoc)|(?:of|at|in) the (?:\w+ )?"
+                         r"(?:step|journey|stage))\b")
 
 
 def is_definition(text: str) -> bool:

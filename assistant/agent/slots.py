@@ -241,7 +241,10 @@ def _aspect_asked(text: str) -> bool:
     """Whether the text asks for an aspect filter in words ("chỉ khía cạnh pin"); "chị" (a
     form of address) folds to the same letters as "chỉ" (only): with diacritics typed, only
     "chỉ" counts."""
-    found = {m[1] for m in _ASPECT_ASKED.finditer(norm(text))}
+    folded = norm(text)
+    # "chỉ lúc chơi game nặng", "only when they pay": the word limits to a step, not an aspect.
+    found = {m[1] for m in _ASPECT_ASKED.finditer(folded)
+             if not _STEP_WORD.match(folded, m.end() + 1)}  # fmt: skip
     if found - {"chi"}:
         return True
     typed = nfc(text).lower()
