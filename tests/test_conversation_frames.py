@@ -285,3 +285,21 @@ def test_a_term_scoped_to_a_step_asks_for_the_data_not_its_definition(agent):
     assert route.tool == "pain_points"
     assert route.frame.filters.get("step") == "buy-online.checkout"
     assert agent.route("pain point là gì").tool == "search"
+
+
+def test_a_moment_told_with_the_journey_s_own_words_is_no_step(agent):
+    filters = agent.route("Người lớn tuổi than gì khi mua hàng online?").frame.filters
+    assert filters.get("journey") == "buy-online" and "step" not in filters
+    # ... while a moment of its own is one
+    filters = agent.route("Khách phàn nàn gì lúc phải chờ sửa máy bảo hành lâu?").frame.filters
+    assert filters.get("step") == "warranty.wait-repair"
+
+
+@pytest.mark.parametrize("text, tool", [
+    ("Lúc khách nhận ra máy cũ sắp hư, cần mua máy mới thì họ than gì?", "pain_points"),
+    ("Rồi, giờ nhìn dữ liệu thật: khách kêu gì ở bước mở hộp kiểm tra máy và phụ kiện?",
+     "pain_points"),
+    ("Chúng tôi định bỏ quà tặng khi thu cũ đổi mới, khách sẽ than gì?", "five_questions"),
+])  # fmt: skip
+def test_what_customers_say_at_a_moment_is_feedback_a_decision_stays_one(agent, text, tool):
+    assert agent.route(text).tool == tool

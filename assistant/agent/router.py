@@ -57,6 +57,16 @@ _NEGATED = re.compile(r"\b(not|no|never|dont|doesnt|didnt|isnt|arent|khong|ko|k|
 _COMPLAINT = re.compile(r"\b(che|complain\w*|phan nan|than phien|keu ca|pain\w*|frustrat\w*|"
                         r"annoy\w*|buc|uc che|bad|worst|te nhat|khong hai long|unhappy|"
                         r"dissatisf\w*|disappoint\w*|that vong)\b")
+# What customers say, asked ("họ than gì", "khách kêu gì", "what do people hate about"), and
+# what a decision says ("chúng tôi định", "we plan to", "nên cân nhắc gì"): the first without
+# the second is a feedback question, however much of a moment it describes.
+_SAY_WHAT = re.compile(r"\b(?:than|keu|che|phan nan|than phien|keu ca|noi|khen|danh gia|gop y) "
+                       r"(?:gi|nhung gi|ra sao|the nao|nhieu)\b|\bwhat (?:do|did|are) (?:the )?"
+                       r"(?:customers?|custmers?|people|users?|buyers?|they|clients?) "
+                       r"(?:say|said|saying|complain\w*|hate|dislike|like|love|think)\b")
+_DECIDING = re.compile(r"\b(?:chung toi|cong ty|ben minh|team minh|sep|ban giam doc|dinh|du dinh|"
+                       r"tinh|ke hoach|muon|can nhac|nen nghi|luu y|we|our|plan\w*|decid\w*|"
+                       r"consider\w*|should|if we|policy|chinh sach)\b")
 # "What is a journey atlas?", "pain point là gì?", "định nghĩa touchpoint": a definition asked
 # for. Kept as a rule (syntax, not vocabulary): a definition question names a term that may
 # also be a tool's name ("pain point", "persona", "roadmap"), which pulls a model the wrong way.
@@ -181,7 +191,17 @@ class Router:
 
     def classify(self, text: str, follow_up: bool = False) -> Prediction:
         """The intent model's ranking of what `text` asks for."""
-        return self.intent_model.predict(text, follow_up=follow_up)
+        pred = self.intent_model.predict(text, follow_up=follow_up)
+        if pred.label == "five_questions" and "pain_points" in self.registry:
+            folded = " ".join(words(fold(text)))
+            if _SAY_WHAT.search(folded) and not _DECIDING.search(folded):
+                # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
+                # reads like a decision to the model, yet it asks what customers say.
+                said = dict(pred.ranked)
+                said["pain_points"], said["five_questions"] = (
+                    said["five_questions"], said.get("pain_points", 0.0))
+                pred = Prediction(sorted(said.items(), key=lambda x: -x[1]), pred.semantic)
+        return pred
 
     def route(self, text: str) -> Route:
         """A request on its own (no conversation): a command exactly, else the intent

@@ -196,6 +196,12 @@ def _organisation(names: AtlasNames) -> str | None:
     return next((p.id for p in names.phrases if p.kind == "persona" and p.text == "b2b"), None)
 
 
+# Words every journey's moments share ("khi mua hàng online", "when they use the phone"):
+# after "khi/when" they say which journey, not which step.
+_ANY_JOURNEY = frozenset("mua hang may dien thoai dung su khach buy buys buying bought phone "
+                         "phones use uses using customer customers they ho".split())
+
+
 def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     """Whether the text describes a step in words of its own ("the in-store stock check
     step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
@@ -217,7 +223,8 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     if found.get("journey"):
         after = norm(_consume(names, after, "journey", found["journey"]))
     before = norm(text)[: m.start()].split()[-4:]
-    return len(after.split()) >= 2 or (m[0].startswith("step") and len(before) >= 2)
+    own = set(after.split()) - FUNCTION_WORDS - _ANY_JOURNEY
+    return len(own) >= 2 or (m[0].startswith("step") and len(before) >= 2)
 
 
 def _says_step_name(names: AtlasNames, text: str) -> bool:
