@@ -303,3 +303,16 @@ def test_a_moment_told_with_the_journey_s_own_words_is_no_step(agent):
 ])  # fmt: skip
 def test_what_customers_say_at_a_moment_is_feedback_a_decision_stays_one(agent, text, tool):
     assert agent.route(text).tool == tool
+
+
+@pytest.mark.parametrize("text, step", [
+    # "app" and "website" name the online purchase, yet here they describe other moments
+    ("Khách nói gì về chuyện máy đầy bộ nhớ dần, không còn chỗ lưu ảnh với cài app?",
+     "daily-use.storage-fill"),
+    ("y minh la khach than gi khi len website xem thong tin tim may trong tam gia",
+     "research.browse-web"),
+])  # fmt: skip
+def test_a_step_of_another_journey_beats_a_journey_word_it_contains(agent, text, step):
+    filters = agent.route(text).frame.filters
+    assert filters.get("step") == step and filters.get("journey") == step.split(".")[0]
+    assert "aspect" not in filters  # "bộ nhớ" describes the step

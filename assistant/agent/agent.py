@@ -192,7 +192,7 @@ class Agent:
 
             shipped = self.kb.settings.cx_corpus_dir / "routing" / "step_vectors.npz"
             self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped)
-        return self._steps.match(text, journey).best if said else self._steps.unsaid(text, journey)
+        return self._steps.find(text, journey, said)
 
     def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
         """The tools' context: a chart folder only when this request is to get a chart."""

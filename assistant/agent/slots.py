@@ -223,7 +223,7 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     if found.get("journey"):
         after = norm(_consume(names, after, "journey", found["journey"]))
     before = norm(text)[: m.start()].split()[-4:]
-    own = set(after.split()) - FUNCTION_WORDS - _ANY_JOURNEY
+    own = [w for w in after.split() if w not in _ANY_JOURNEY]  # "chờ" folds to "cho" (for)
     return len(own) >= 2 or (m[0].startswith("step") and len(before) >= 2)
 
 
