@@ -316,3 +316,17 @@ def test_a_step_of_another_journey_beats_a_journey_word_it_contains(agent, text,
     filters = agent.route(text).frame.filters
     assert filters.get("step") == step and filters.get("journey") == step.split(".")[0]
     assert "aspect" not in filters  # "bộ nhớ" describes the step
+
+
+def test_who_the_answer_is_for_is_no_filter_and_more_quotes_are_more_of_it(agent):
+    routes = _talk(agent, "audience", ["Tóm tắt hành trình thu cũ đổi mới từ tháng 4 cho sếp",
+                                       "thêm mấy câu trích dẫn của khách",
+                                       "in Vietnamese pls, for the store team"])  # fmt: skip
+    assert routes[1].tool == "journey_summary" and routes[1].act == "more"
+    assert routes[2].act in ("language", "more") and routes[2].tool == "journey_summary"
+    assert routes[2].frame.filters == routes[0].frame.filters  # "store" named no journey
+
+
+def test_redo_that_as_a_first_request_is_asked_back(agent):
+    (route,) = _talk(agent, "redo", ["cai do lam lai dc ko"])
+    assert route.act == "clarify"

@@ -95,11 +95,18 @@ def item_asked(folded: str) -> int | None:
     return None
 
 
+# Asked for more evidence or examples of this answer ("thêm mấy câu trích dẫn của khách",
+# "cho ví dụ cụ thể", "a few more quotes"), with nothing new named: more of this answer
+# whatever tool shows quotes by itself.
+_MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|give)\b"
+                            r"(?:\s+\w+){0,3}\s+(?:trich dan|quotes?|vi du|vd|examples?|dan chung|"
+                            r"minh hoa|comments?|binh luan|cau noi)\b|\bvi du cu the\b")
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
                        r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
-                       r"lam lai cai|(?:cai )?vu hom (?:qua|truoc))\b")
+                       r"lam lai cai|(?:cai )?vu hom (?:qua|truoc)|cai (?:do|nay|kia) lam lai|"
+                       r"do (?:it|that|the same) (?:again|for)|redo (?:it|that))\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -234,8 +241,10 @@ def understand(
                       and pred.confidence < 0.6 and not _vague(folded))  # fmt: skip
         # A turn pointing at something from before ("cái vụ hôm trước thì sao?") is not
         # more of this answer: it is asked about below.
+        evidence = _MORE_EVIDENCE.search(folded) is not None and n_words <= 12
         if (not slots or why) and not _POINTING.search(folded) and (
-            label == "more" or more_close or (unsure(pred) and top2 == {"more", context.tool})
+            label == "more" or more_close or evidence
+            or (unsure(pred) and top2 == {"more", context.tool})
         ):
             # "why is battery flagged?" asks about the answer, though it names an aspect
             return _routed(router, context, "more", text, previous, slots)

@@ -97,6 +97,11 @@ _POINTED = re.compile(r"\b(?:this|that|these|those|other|another)\s+\w+|"
                       r"\b(?:nhom|buoc|trinh|cai|vu|khau|phan|doan|khach|nguoi|hang|de)\s+"
                       r"(?:nay|do|ay|kia)\b")
 
+# Who the answer is for ("for the store team", "gửi team cửa hàng"): an audience, not a scope.
+_AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the\s+|my\s+|our\s+)?(?:\w+\s+){0,2}"
+                       r"(?:team|teams|department|dept)\b|\b(?:cho|gui|de gui)\s+"
+                       r"(?:team|doi|phong|bo phan|anh em)(?:\s+\w+){0,2}")
+
 
 @dataclass
 class Slots:
@@ -285,7 +290,7 @@ def read_slots(
     for m in parsed.matched:
         if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
-    rest = _blank(rest, _POINTED)
+    rest = _blank(_blank(rest, _POINTED), _AUDIENCE)
     found = read_names(names, rest)
     hits = list(book.segment_matcher().find(rest))
     unsegmented = rest
