@@ -330,3 +330,11 @@ def test_who_the_answer_is_for_is_no_filter_and_more_quotes_are_more_of_it(agent
 def test_redo_that_as_a_first_request_is_asked_back(agent):
     (route,) = _talk(agent, "redo", ["cai do lam lai dc ko"])
     assert route.act == "clarify"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("nam ngoai khach che gia nhieu k", "PRICE"),  # "chê giá" typed without accents
+    ("gia dinh toi dung may nay co on khong", None),  # "gia đình" (family): no price
+])  # fmt: skip
+def test_price_said_without_accents(agent, text, aspect):
+    assert agent.slots(text).filters.get("aspect") == aspect
