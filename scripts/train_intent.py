@@ -2,7 +2,8 @@
 
 Training data (never the held-out sets in evals/*_heldout.yaml, written by other writers):
 - evals/data/routing_train/*.yaml: utterances labelled with `intent` (or `tool`);
-- evals/data/dialogues_train.yaml and dialogues_writer_c.yaml (dialogue writers A and C):
+- evals/data/dialogues_train.yaml, dialogues_writer_c.yaml and dialogues_writer_h.yaml
+  (dialogue writers A, C and H):
   every dialogue turn, labelled by its act (`more`,
   `language`, `refine` for an edit) or its tool (new requests and tool switches);
 - evals/routing.yaml and evals/routing_practitioner.yaml: the project's earlier sets;
@@ -50,7 +51,7 @@ def training_items(root: Path = ROOT) -> list[tuple[str, str]]:
                 continue
             items.append((str(case["text"]), label))
     turns = []
-    for name in ("dialogues_train.yaml", "dialogues_writer_c.yaml"):  # writers A and C
+    for name in ("dialogues_train.yaml", "dialogues_writer_c.yaml", "dialogues_writer_h.yaml"):
         path = root / "evals" / "data" / name
         turns += [t for d in yaml.safe_load(path.read_text(encoding="utf-8")) or []
                   for t in d["turns"]]  # fmt: skip
