@@ -327,8 +327,9 @@ def test_who_the_answer_is_for_is_no_filter_and_more_quotes_are_more_of_it(agent
     assert routes[2].frame.filters == routes[0].frame.filters  # "store" named no journey
 
 
-def test_redo_that_as_a_first_request_is_asked_back(agent):
-    (route,) = _talk(agent, "redo", ["cai do lam lai dc ko"])
+@pytest.mark.parametrize("text", ["cai do lam lai dc ko", "can you do it for the other team too?"])
+def test_redo_that_as_a_first_request_is_asked_back(agent, text):
+    (route,) = _talk(agent, f"redo-{text}", [text])
     assert route.act == "clarify"
 
 

@@ -262,7 +262,8 @@ def understand(
     unsure_aside = context is not None and label in _NOT_A_FRAME and (
         pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded)
-    if not slots and (n_words <= 8 or unsure_aside) and not is_definition(text) and (
+    if not slots and (n_words <= 8 or unsure_aside or (pointing and n_words <= 12)) and (
+        not is_definition(text)) and (
         (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
          and _vague(folded)) or pointing or unsure_aside or _LOOK_AT_THIS.match(folded)
     ):
