@@ -339,3 +339,27 @@ def test_redo_that_as_a_first_request_is_asked_back(agent, text):
 ])  # fmt: skip
 def test_price_said_without_accents(agent, text, aspect):
     assert agent.slots(text).filters.get("aspect") == aspect
+
+
+def test_terse_follow_ups_of_a_busy_manager(agent):
+    routes = _talk(agent, "terse", ["Lúc bật máy lần đầu rồi cập nhật phần mềm kh gặp gì?",
+                                    "người già thôi", "nhung cmt nao vay", "persona đi"])
+    scope = routes[1].frame.filters
+    assert scope.get("segment") == "elderly" and scope.get("step") == "delivery.first-boot"
+    assert (routes[2].act, routes[2].tool) == ("more", "pain_points")  # "which comments"
+    assert (routes[3].act, routes[3].tool) == ("switch_tool", "persona")  # "đi": no segment
+    assert routes[3].frame.filters == scope
+
+
+def test_a_date_filter_dropped_in_mixed_words(agent):
+    routes = _talk(agent, "drop-date", ["What are the top complaints about battery this year?",
+                                        "drop filter ngày đi"])  # fmt: skip
+    assert routes[1].act == "edit" and "start" not in routes[1].frame.filters
+    assert routes[1].frame.filters.get("aspect") == "BATTERY"
+
+
+def test_parents_as_mum_and_dad_and_yesterday_s_thing_pointed_at(agent):
+    route = agent.route("Draft a persona for people buying a phone for their mum and dad")
+    assert route.frame.filters.get("persona") == "parent-buyer"
+    (route,) = _talk(agent, "yesterday", ["còn cái hôm qua a gửi?"])
+    assert route.act == "clarify"

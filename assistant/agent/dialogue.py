@@ -98,15 +98,17 @@ def item_asked(folded: str) -> int | None:
 # Asked for more evidence or examples of this answer ("thêm mấy câu trích dẫn của khách",
 # "cho ví dụ cụ thể", "a few more quotes"), with nothing new named: more of this answer
 # whatever tool shows quotes by itself.
-_MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|give)\b"
-                            r"(?:\s+\w+){0,3}\s+(?:trich dan|quotes?|vi du|vd|examples?|dan chung|"
-                            r"minh hoa|comments?|binh luan|cau noi)\b|\bvi du cu the\b")
+_MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|give|top \d+|"
+                            r"nhung|which|xem)\b(?:\s+\w+){0,3}\s+(?:trich dan|quotes?|vi du|vd|"
+                            r"examples?|dan chung|minh hoa|comments?|cmts?|binh luan|cau noi)\b|"
+                            r"\bvi du cu the\b")
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
                        r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
                        r"lam lai cai|(?:cai )?vu hom (?:qua|truoc)|cai (?:do|nay|kia) lam lai|"
-                       r"do (?:it|that|the same) (?:again|for)|redo (?:it|that))\b")
+                       r"do (?:it|that|the same) (?:again|for)|redo (?:it|that)|"
+                       r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -184,9 +186,11 @@ def understand(
         context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
     if command is not None:
         if context is not None and command.tool in registry and not _scope(slots) and (
-            _BACK.search(folded) and not registry.get(command.tool).fallback
+            (_BACK.search(folded) or not command.args)
+            and not registry.get(command.tool).fallback
         ):
-            # "persona cho nhóm này", "roadmap for it": the command, on the last scope.
+            # "persona cho nhóm này", "roadmap for it", "persona đi": the command, on the
+            # last scope.
             frame = context.with_filters(slots.filters, slots.removed)
             frame = frame.model_copy(update={"tool": command.tool, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)

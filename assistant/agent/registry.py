@@ -111,7 +111,9 @@ def _pains_args(args: dict[str, Any], text: str) -> dict[str, Any]:
 
 _COMMAND_WORDS = re.compile(
     r"\b(draft|create|make|a|an|the|for|of|persona|personas|tao|phac thao|cho|mot|chan dung|"
-    r"five|questions|nam cau hoi|5|cau hoi|please|hay|giup|toi|me|ve)\b"
+    r"five|questions|nam cau hoi|5|cau hoi|please|hay|giup|toi|me|ve|now|ok|lam|viet|write|"
+    # Particles of a spoken request ("persona đi", "làm persona nhé"): no segment's name.
+    r"di|nhe|nha|luon|thoi|voi|minh|em|nao|vay|pls)\b"
 )
 
 

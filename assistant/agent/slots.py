@@ -43,7 +43,7 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
         r"\b(all time|any time|whole period|all dates|all periods|toan bo thoi gian|moi thoi gian|"
         r"tat ca thoi gian|lay toan bo|ca giai doan)\b|\b" + _REMOVE_VERB
         + r"\b.{0,20}\b(date|dates|period|time|year|month|quarter|moc thoi gian|thoi gian|thang|"
-          r"nam|quy|ky)\b"),
+          r"ngay|nam|quy|ky)\b"),
     "segment": re.compile(
         r"\b(all customers|everyone|moi khach|tat ca khach( hang)?)\b|\b" + _REMOVE_VERB
         + r"\b.{0,25}\b(segment|group|student|students|gamer|gamers|nhom|sinh vien|game thu|"
