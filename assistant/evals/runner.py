@@ -70,6 +70,9 @@ class EvalReport(BaseModel):
         return "# Eval report\n\n" + "\n".join(out) + "\n"
 
 
+# An eval set: the knowledge base and the evals folder in, its metrics and rows out.
+EvalSet = Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]
+
 def _methodology_qa(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
     from assistant.evals.methodology_qa import evaluate, load_cases
 
@@ -123,28 +126,17 @@ def _dialogues(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[
     return evaluate(kb, folder / "dialogues_heldout.yaml")
 
 
-def _dialogues_train(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
-    from assistant.evals.dialogues import evaluate
+def _dialogue_set(name: str) -> EvalSet:
+    """A dialogue set of evals/data/ that is reported, not gated (evals/README.md says which
+    writer wrote it and whether the intent model was trained on it)."""
 
-    _with_feedback(kb)
-    return evaluate(kb, folder / "data" / "dialogues_train.yaml")
+    def run(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+        from assistant.evals.dialogues import evaluate
 
+        _with_feedback(kb)
+        return evaluate(kb, folder / "data" / name)
 
-def _dialogues_dev(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
-    from assistant.evals.dialogues import evaluate
-
-    # Dialogue writer C (blind, steps in customers' own words): development, not gated.
-    _with_feedback(kb)
-    return evaluate(kb, folder / "data" / "dialogues_writer_c.yaml")
-
-
-def _dialogues_dev_e(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
-    from assistant.evals.dialogues import evaluate
-
-    # Dialogue writer E (blind, same contract): development, not gated; measured first on
-    # the changes made before it arrived (evals/README.md).
-    _with_feedback(kb)
-    return evaluate(kb, folder / "data" / "dialogues_writer_e.yaml")
+    return run
 
 
 def _methodology_heldout(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
@@ -184,34 +176,37 @@ def _redaction(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[
     return evaluate(folder / "redaction.yaml", folder / "data" / "redaction_dev.yaml")
 
 
-def _methodology_dev(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
-    from assistant.evals.methodology_qa import evaluate, load_cases
+def _methodology_set(name: str) -> EvalSet:
+    """A methodology question set of evals/data/, reported, not gated."""
 
-    kb.index_methodology(progress=False)
-    return evaluate(kb, load_cases(folder / "data" / "methodology_dev.yaml"))
+    def run(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+        from assistant.evals.methodology_qa import evaluate, load_cases
 
+        kb.index_methodology(progress=False)
+        return evaluate(kb, load_cases(folder / "data" / name))
 
-def _methodology_dev_f(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
-    from assistant.evals.methodology_qa import evaluate, load_cases
-
-    kb.index_methodology(progress=False)
-    return evaluate(kb, load_cases(folder / "data" / "methodology_dev_f.yaml"))
+    return run
 
 
 # Every eval set, registered in one place: name -> function(kb, evals folder).
-EVAL_SETS: dict[str, Callable[[KnowledgeBase, Path], tuple[dict[str, float], list[dict]]]] = {
+EVAL_SETS: dict[str, EvalSet] = {
     "methodology_qa": _methodology_qa,
     "tagging": _tagging,
     "journey_tools": _journey_tools,
     "routing": _routing,
     "routing_heldout": _routing_heldout,
     "dialogues": _dialogues,
-    "dialogues_train": _dialogues_train,
-    "dialogues_dev": _dialogues_dev,
-    "dialogues_dev_e": _dialogues_dev_e,
+    "dialogues_train": _dialogue_set("dialogues_train.yaml"),  # writer A, trained on
+    "dialogues_dev": _dialogue_set("dialogues_writer_c.yaml"),  # writer C, trained on
+    "dialogues_train_h": _dialogue_set("dialogues_writer_h.yaml"),  # writer H, trained on
+    "dialogues_dev_e": _dialogue_set("dialogues_writer_e.yaml"),  # never trained on
+    "dialogues_dev_i": _dialogue_set("dialogues_writer_i.yaml"),  # never trained on
+    "dialogues_dev_k": _dialogue_set("dialogues_writer_k.yaml"),  # never trained on
+    "dialogues_dev_l": _dialogue_set("dialogues_writer_l.yaml"),  # never trained on
     "methodology_heldout": _methodology_heldout,
-    "methodology_dev": _methodology_dev,
-    "methodology_dev_f": _methodology_dev_f,
+    "methodology_dev": _methodology_set("methodology_dev.yaml"),
+    "methodology_dev_f": _methodology_set("methodology_dev_f.yaml"),
+    "methodology_dev_j": _methodology_set("methodology_dev_j.yaml"),
     "filters": _filters,
     "linking": _linking,
     "step_links": _step_links,
