@@ -363,3 +363,26 @@ def test_parents_as_mum_and_dad_and_yesterday_s_thing_pointed_at(agent):
     assert route.frame.filters.get("persona") == "parent-buyer"
     (route,) = _talk(agent, "yesterday", ["còn cái hôm qua a gửi?"])
     assert route.act == "clarify"
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("Only use reviews from Q1 2020.", "2020-01-01", "2020-03-31"),  # written in Q1
+    ("complaints since March 2020", "2020-03-01", None),  # open: up to the latest review
+    ("what are customers saying about delivery today?", None, None),  # "today": now
+])  # fmt: skip
+def test_from_since_and_today(agent, text, start, end):
+    filters = agent.slots(text).filters
+    assert (str(filters["start"]) if "start" in filters else None) == start
+    if end is not None:
+        assert str(filters["end"]) == end
+
+
+@pytest.mark.parametrize("text, persona", [
+    ("What goes wrong when customers switch the phone on for the first time?", None),
+    ("tao persona cho khach lan dau mua dien thoai online", "first-time-online-buyer"),
+    ("Dựa vào đó, công ty đang tính bỏ trả góp 0% online", None),  # "our company": no buyer
+    ("Write a persona for a small company buying phones for its sales team.",
+     "small-business-buyer"),
+])  # fmt: skip
+def test_persona_words_in_context(agent, text, persona):
+    assert agent.slots(text).filters.get("persona") == persona

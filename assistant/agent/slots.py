@@ -98,7 +98,7 @@ _POINTED = re.compile(r"\b(?:this|that|these|those|other|another)\s+\w+|"
                       r"(?:nay|do|ay|kia)\b")
 
 # Who the answer is for ("for the store team", "gửi team cửa hàng"): an audience, not a scope.
-_AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the\s+|my\s+|our\s+)?(?:\w+\s+){0,2}"
+_AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
                        r"(?:team|teams|department|dept)\b|\b(?:cho|gui|de gui)\s+"
                        r"(?:team|doi|phong|bo phan|anh em)(?:\s+\w+){0,2}")
 

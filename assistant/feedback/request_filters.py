@@ -276,6 +276,9 @@ _YEARLESS_QUARTER = re.compile(
 # Words before a period that say which side of it is meant.
 _PREP = r"(?:in|on|during|within|of|for|trong|vao|ngay|trong\s+nam)"
 _SINCE = r"(?:(?:--)?from|since|starting(?:\s+from)?|as\s+of|(?:ke\s+)?tu|bat\s+dau\s+tu)"
+# The data named before "from" ("reviews from Q1 2020", "comments from 2019"): where they come
+# from in time, the period itself, not its start.
+_DATA_FROM = r"(?:reviews?|comments?|feedback|data|ratings?|responses?|complaints?)\s+from"
 _AFTER = r"(?:after|sau(?:\s+ngay)?)"
 _BEFORE = r"(?:before|prior\s+to|earlier\s+than|truoc(?:\s+ngay)?)"
 _UNTIL = r"(?:(?:--)?to|until|till|through|thru|up\s+to|(?:cho\s+)?den(?:\s+het)?|toi)"
@@ -330,8 +333,9 @@ _CURRENT = [
     re.compile(_LEAD + r"\b(?:this|current)\s+(?P<u>week|month|quarter|year)\b"),
     re.compile(r"(?:\btrong\s+)?\b(?P<u>tuan|thang|quy|nam)\s+nay\b"),
 ]
+# "Today" is no period: "what are customers saying today", "thời tiết hôm nay" mean now,
+# and the feedback ends before today anyway; yesterday is a day asked for.
 _DAYS = [
-    (re.compile(r"\b(?:today|hom\s+nay)\b"), 0),
     (re.compile(r"\b(?:yesterday|hom\s+qua)\b"), 1),
 ]
 
@@ -581,7 +585,9 @@ def _absolute_periods(
             scan.take(s, e2)
             i += 2 if joined else 1
             continue
-        if m := _prefix(before, _SINCE):
+        if m := _prefix(before, _DATA_FROM):  # "reviews from Q1 2020": written in it
+            periods.append((p0, p1, m.start() + prev_end, e))
+        elif m := _prefix(before, _SINCE):
             periods.append((p0, None, m.start() + prev_end, e))
         elif m := _prefix(before, _AFTER):
             periods.append((p1 + timedelta(days=1), None, m.start() + prev_end, e))
