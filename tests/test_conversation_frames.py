@@ -386,3 +386,15 @@ def test_from_since_and_today(agent, text, start, end):
 ])  # fmt: skip
 def test_persona_words_in_context(agent, text, persona):
     assert agent.slots(text).filters.get("persona") == persona
+
+
+def test_a_step_asked_by_its_word_and_the_first_months_of_the_year(agent):
+    routes = _talk(agent, "khau", ["Khách than gì về bảo hành quý 2?", "chỉ khâu chờ sửa máy",
+                                   "6 tháng đầu năm"])  # fmt: skip
+    assert routes[1].frame.filters.get("step") == "warranty.wait-repair"
+    assert routes[2].act == "edit"
+    assert (str(routes[2].frame.filters["start"]), str(routes[2].frame.filters["end"])) == (
+        "2020-01-01", "2020-06-30")
+    # "khâu giao hàng vậy": the journey and a particle, no step
+    filters = agent.route("Dạo này khách hay than phiền chuyện gì ở khâu giao hàng vậy?").frame
+    assert filters.filters.get("journey") == "delivery" and "step" not in filters.filters

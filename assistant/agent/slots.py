@@ -87,6 +87,9 @@ _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<
 _REVIEWS = re.compile(r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
 _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
 _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
+_STEP_NOUNS = {"buoc", "step", "khau", "cong"}  # "công đoạn"
+_PARTICLES = frozenset("vay di nhe nha thoi a ha nhi luon day nao the ne voi giup gium thi sao "
+                       "gi nhu the nao ra".split())
 _SAYS_STEP = re.compile(r"\b(?:buoc|step|khau)\b")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
@@ -229,6 +232,10 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
         after = norm(_consume(names, after, "journey", found["journey"]))
     before = norm(text)[: m.start()].split()[-4:]
     own = [w for w in after.split() if w not in _ANY_JOURNEY]  # "chờ" folds to "cho" (for)
+    # "chỉ khâu chờ sửa máy": after the word "step" itself, one word of its own is enough
+    # ("khâu giao hàng vậy", "khâu bảo hành đi" name the journey and a particle).
+    if m[0].split()[0] in _STEP_NOUNS and [w for w in own if w not in _PARTICLES]:
+        return True
     return len(own) >= 2 or (m[0].startswith("step") and len(before) >= 2)
 
 

@@ -313,6 +313,13 @@ _HALF_RELATIVE = re.compile(
     r"(?:nua|6\s+thang|sau\s+thang)\s+(?:nam\s+)?(?P<h2>dau|cuoi|sau)\s+(?:cua\s+)?nam\s+"
     r"(?P<w2>nay|ngoai|truoc))\b"
 )
+# "3 tháng đầu năm", "6 tháng cuối năm ngoái", "first four months of this year": the first or
+# last N months of the reference year (or the one before), when no year number follows.
+_MONTHS_RELATIVE = re.compile(
+    r"\b(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+thang\s+(?P<h>dau|cuoi)\s+(?:cua\s+)?nam"
+    r"(?:\s+(?P<w>nay|ngoai|truoc))?(?!\s*\d)\b|\b(?P<h2>first|last)\s+(?P<n2>\d{1,2}|"
+    + "|".join(_NUMBER_WORDS) + r")\s+months\s+of\s+(?P<w2>this|last)\s+year\b"
+)
 _AGO = re.compile(r"\b" + _NUM + r"\s+(?P<u>ngay|tuan|thang|nam|days?|weeks?|months?|years?)"
                   r"\s+(?:truoc|ago)\b")  # fmt: skip
 # "a few months", "vài tuần qua": a period without a length; recorded, never guessed.
@@ -627,6 +634,12 @@ def _relative_periods(
         y = (ref.year - 1 if last else ref.year) if ref else 0
         half = _half_period({"h": m["h"] or m["h2"], "y": str(y)}) if ref else None
         found(m, (half[0], min(half[1], ref)) if half and ref else None)
+    for m in scan.matches(_MONTHS_RELATIVE):  # "3 tháng đầu năm", "first 4 months of this year"
+        last = (m["w"] or m["w2"]) in ("last", "ngoai", "truoc")
+        y = (ref.year - 1 if last else ref.year) if ref else 0
+        part = _months_of_year({"n": m["n"] or m["n2"], "h": m["h"] or m["h2"], "y": str(y)}
+                               ) if ref else None  # fmt: skip
+        found(m, (part[0], min(part[1], ref)) if part and ref else None)
     for m in scan.matches(_AGO):
         found(m, None, "ambiguous: a point in the past, not a period")
     for m in scan.matches(_VAGUE):
