@@ -398,3 +398,10 @@ def test_a_step_asked_by_its_word_and_the_first_months_of_the_year(agent):
     # "khâu giao hàng vậy": the journey and a particle, no step
     filters = agent.route("Dạo này khách hay than phiền chuyện gì ở khâu giao hàng vậy?").frame
     assert filters.filters.get("journey") == "delivery" and "step" not in filters.filters
+
+
+def test_chat_shorthand_is_read_as_the_words(agent):
+    routes = _talk(agent, "shorthand", ["Khách chê gì về thiết kế, chỉ 5 sao", "nhóm sv thì sao"])
+    assert routes[1].act == "edit" and routes[1].frame.filters.get("segment") == "students"
+    filters = agent.slots("giờ xem kh 1 sao nói gì lúc nv tư vấn so sánh máy ở shop").filters
+    assert filters.get("step") == "buy-store.staff-advice"

@@ -277,6 +277,20 @@ def removals(text: str) -> set[str]:
             for k in _REMOVED_KEYS[name]}  # fmt: skip
 
 
+# Chat shorthand of Vietnamese offices ("kh", "sv", "nv tư vấn", "bh"): read as the words,
+# so that names, segments and steps are found in them. Requests only: comments are matched
+# on their own words (a closed list of unambiguous forms).
+_SHORTHAND = {"kh": "khách", "khg": "khách hàng", "sv": "sinh viên", "hs": "học sinh",
+              "nv": "nhân viên", "bh": "bảo hành", "dt": "điện thoại", "đt": "điện thoại",
+              "dc": "được", "đc": "được", "ko": "không", "sp": "sản phẩm"}  # fmt: skip
+_SHORTHAND_WORD = re.compile(r"(?<!\w)(" + "|".join(_SHORTHAND) + r")(?!\w)", re.IGNORECASE)
+
+
+def expand_shorthand(text: str) -> str:
+    """`text` with chat shorthand written out ("nhóm sv thì sao" -> "nhóm sinh viên thì sao")."""
+    return _SHORTHAND_WORD.sub(lambda m: _SHORTHAND[m[1].lower()], nfc(text))
+
+
 def read_slots(
     names: AtlasNames,
     text: str,
@@ -286,6 +300,7 @@ def read_slots(
     steps: Callable[[str, str | None, bool], str | None] | None = None,
 ) -> Slots:
     """Every filter `text` names (see the module docstring). `book` is the segments file."""
+    text = expand_shorthand(text)
     from assistant.feedback.request_filters import parse_filters
 
     slots = Slots(unread=list(unread or []))
