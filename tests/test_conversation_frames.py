@@ -405,3 +405,22 @@ def test_chat_shorthand_is_read_as_the_words(agent):
     assert routes[1].act == "edit" and routes[1].frame.filters.get("segment") == "students"
     filters = agent.slots("giờ xem kh 1 sao nói gì lúc nv tư vấn so sánh máy ở shop").filters
     assert filters.get("step") == "buy-store.staff-advice"
+
+
+def test_a_request_said_again_in_full_starts_afresh_and_satisfaction_is_feedback(agent):
+    routes = _talk(agent, "i-mean", ["Game thủ chê gì về hiệu năng?",
+                                     "Sorry, ý mình là khách hay than gì khi bộ nhớ đầy dần, "
+                                     "hết chỗ lưu ảnh với app?"])  # fmt: skip
+    assert routes[1].act == "new" and "segment" not in routes[1].frame.filters
+    assert routes[1].frame.filters.get("step") == "daily-use.storage-fill"
+    route = agent.route("Khi khách đi hỏi tư vấn trước khi mua, họ có hài lòng không?")
+    assert route.tool == "pain_points"
+    (route,) = _talk(agent, "vague-first", ["con cai kia?"])
+    assert route.act == "clarify"
+
+
+@pytest.mark.parametrize("text", ["dựa trên đánh giá từ đầu năm đến nay",
+                                  "year to date complaints about battery"])
+def test_year_to_date(agent, text):
+    filters = agent.slots(text).filters
+    assert (str(filters["start"]), str(filters["end"])) == ("2020-01-01", "2020-08-17")

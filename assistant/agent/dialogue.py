@@ -60,7 +60,11 @@ _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|h
                     r"\b(?:cai do|cai kia|cai vu|vu do|vu kia|that one|the other|thi sao)\b")
 # A turn that says it starts something else: no frame to edit.
 _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|new question|"
-                        r"different question|cau hoi khac|hoi cau khac|chuyen chu de)\b")
+                        r"different question|cau hoi khac|hoi cau khac|chuyen chu de)\b|"
+                        # "À ý mình là khách chê gì lúc…", "I mean, what do…": the request
+                        # said again in full (five words or more), not a correction of a filter
+                        r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean|i meant|"
+                        r"what i mean is)(?:\s+\w+){5,}")
 # "why is #1 first?", "tại sao ưu tiên mục 1": a question about the answer itself.
 _WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
@@ -268,8 +272,8 @@ def understand(
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded)
     if not slots and (n_words <= 8 or unsure_aside or (pointing and n_words <= 12)) and (
         not is_definition(text)) and (
-        (context is not None and label in (*_NOT_A_FRAME, registry.fallback.name)
-         and _vague(folded)) or pointing or unsure_aside or _LOOK_AT_THIS.match(folded)
+        (label in (*_NOT_A_FRAME, registry.fallback.name) and _vague(folded))
+        or pointing or unsure_aside or _LOOK_AT_THIS.match(folded)
     ):
         # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
         # something without saying what: a question back, the frame kept.

@@ -61,7 +61,9 @@ _COMPLAINT = re.compile(r"\b(che|complain\w*|phan nan|than phien|keu ca|pain\w*|
 # what a decision says ("chúng tôi định", "we plan to", "nên cân nhắc gì"): the first without
 # the second is a feedback question, however much of a moment it describes.
 _SAY_WHAT = re.compile(r"\b(?:than|keu|che|phan nan|than phien|keu ca|noi|khen|danh gia|gop y) "
-                       r"(?:gi|nhung gi|ra sao|the nao|nhieu)\b|\bwhat (?:do|did|are) (?:the )?"
+                       r"(?:gi|nhung gi|ra sao|the nao|nhieu)\b|\b(?:co )?hai long (?:khong|ko)\b|"
+                       r"\bare (?:they|customers|people) (?:happy|satisfied)\b|"
+                       r"\bwhat (?:do|did|are) (?:the )?"
                        r"(?:customers?|custmers?|people|users?|buyers?|they|clients?) "
                        r"(?:say|said|saying|complain\w*|hate|dislike|like|love|think)\b")
 _DECIDING = re.compile(r"\b(?:chung toi|cong ty|ben minh|team minh|sep|ban giam doc|dinh|du dinh|"
