@@ -424,3 +424,11 @@ def test_a_request_said_again_in_full_starts_afresh_and_satisfaction_is_feedback
 def test_year_to_date(agent, text):
     filters = agent.slots(text).filters
     assert (str(filters["start"]), str(filters["end"])) == ("2020-01-01", "2020-08-17")
+
+
+def test_the_part_where_names_a_step(agent):
+    routes = _talk(agent, "part-where", ["What do customers complain about in delivery in Q2?",
+                                         "Can you narrow it to the part where people keep "
+                                         "checking where their order is?"])  # fmt: skip
+    assert routes[1].act == "edit"
+    assert routes[1].frame.filters.get("step") == "delivery.track-order"

@@ -79,7 +79,7 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
 # customers' own words for a step ("lúc chờ sửa máy bảo hành"), dialogue writer C.
 # "trước khi chốt" (before deciding) is a conjunction, not a moment.
 _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<!truoc )khi|when|"
-                        r"while|during)\b"
+                        r"part where|while|during)\b"
                         r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
 # What the data is called ("đánh giá", "reviews"): beside a star filter it names the data
