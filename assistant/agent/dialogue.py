@@ -58,6 +58,8 @@ _BACK = re.compile(
 # A follow-up opener that points back without content ("còn cái đó?", "and that?").
 _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|how about|so)\b|"
                     r"\b(?:cai do|cai kia|cai vu|vu do|vu kia|that one|the other|thi sao)\b")
+# "còn X thì sao?", "what about X?": a follow-up's opener, which asks nothing by itself.
+_WHAT_ABOUT = re.compile(r"^(?:\w+\s+)?(?:con|the con|vay con|what about|how about|and)\b")
 # A turn that says it starts something else: no frame to edit.
 _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|new question|"
                         r"different question|cau hoi khac|hoi cau khac|chuyen chu de)\b|"
@@ -303,8 +305,11 @@ def understand(
         return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="unsure",
                      confidence=pred.confidence, frame=previous, act="clarify",
                      alternatives=[lab for lab, _ in pred.ranked[1:3]])  # fmt: skip
-    if label in _NOT_A_FRAME and _scope(slots) and n_words <= 3:
-        # "pin", "bảo hành?": something the data knows, named with no request around it.
+    if (label in _NOT_A_FRAME and _scope(slots) and n_words <= 3) or (
+        context is None and _scope(slots) and n_words <= 6 and _WHAT_ABOUT.match(folded)
+    ):
+        # "pin", "bảo hành?": something the data knows, named with no request around it;
+        # "còn bảo hành thì sao?" with nothing before: about it, but which answer?
         return Route(tool="clarify", clarify=scope_only_text(router, slots, reply),
                      reason="only a name", confidence=pred.confidence, frame=previous,
                      act="clarify")  # fmt: skip
