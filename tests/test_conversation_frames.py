@@ -432,3 +432,13 @@ def test_the_part_where_names_a_step(agent):
                                          "checking where their order is?"])  # fmt: skip
     assert routes[1].act == "edit"
     assert routes[1].frame.filters.get("step") == "delivery.track-order"
+
+
+@pytest.mark.parametrize("first, step", [
+    ("Khách mua online than gì nhiều nhất?", "buy-online.choose-delivery"),
+    ("Khách than gì về giao hàng?", "delivery.schedule-delivery"),
+])  # fmt: skip
+def test_a_step_told_without_its_journey_is_looked_for_in_the_conversation_s(agent, first, step):
+    routes = _talk(agent, f"near-{step}", [first, "cụ thể là lúc khách chọn giao nhanh hay "
+                                                  "giao tiêu chuẩn"])  # fmt: skip
+    assert routes[1].act == "edit" and routes[1].frame.filters.get("step") == step

@@ -126,7 +126,8 @@ class Agent:
         """The route of a request in its conversation (nothing is remembered: `ask` does
         that): a new request, or an edit of the conversation's last frame."""
         previous = self.memory.frame(conversation) if conversation else None
-        route = understand(self.router, question, previous, self.slots(question), lang,
+        near = previous.filters.get("journey") if previous is not None else None
+        route = understand(self.router, question, previous, self.slots(question, near), lang,
                            steps=self.step_by_meaning)  # fmt: skip
         if route.act not in ("new", "clarify") and route.frame is not None:
             route.changes = describe_changes(previous, route.frame, route.frame.lang,
@@ -157,9 +158,10 @@ class Agent:
             return describe_value(key, value, lang)
         return found.name.vi if lang == "vi" else found.name.en
 
-    def slots(self, question: str) -> Slots:
+    def slots(self, question: str, near: str | None = None) -> Slots:
         """The filters a request names; the feedback's latest date is read only when a
-        relative period needs it ("last month")."""
+        relative period needs it ("last month"). `near`: the conversation's journey, where
+        a step told without its journey is looked for first."""
         from assistant.feedback.request_filters import parse_filters
         from assistant.feedback.segments import SegmentBook
 
@@ -181,7 +183,7 @@ class Agent:
             except AssistantError as exc:  # an unreadable store: the tool itself will say so
                 log.warning("no reference date for relative periods: %s", exc)
         return read_slots(self.router.names, question, reference, book, unread,
-                          steps=self.step_by_meaning)  # fmt: skip
+                          steps=self.step_by_meaning, near=near)  # fmt: skip
 
     def step_by_meaning(self, text: str, journey: str | None = None,
                         said: bool = True) -> str | None:

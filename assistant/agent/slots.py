@@ -89,7 +89,7 @@ _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
 _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
 _STEP_NOUNS = {"buoc", "step", "khau", "cong"}  # "công đoạn"
 _PARTICLES = frozenset("vay di nhe nha thoi a ha nhi luon day nao the ne voi giup gium thi sao "
-                       "gi nhu the nao ra".split())
+                       "gi nhu ra".split())
 _SAYS_STEP = re.compile(r"\b(?:buoc|step|khau)\b")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
@@ -298,6 +298,7 @@ def read_slots(
     book: Any,
     unread: list[str] | None = None,
     steps: Callable[[str, str | None, bool], str | None] | None = None,
+    near: str | None = None,
 ) -> Slots:
     """Every filter `text` names (see the module docstring). `book` is the segments file."""
     text = expand_shorthand(text)
@@ -324,7 +325,9 @@ def read_slots(
     said = _described(names, rest, found)
     # Two journeys named equally ("thanh toán … tại cửa hàng"): the step settles which, so it
     # is looked for in both; a segment's words ("nhóm mê chụp ảnh") describe people, not a step.
-    within = None if "_ambiguous" in found else found.get("journey")
+    # Told without its journey in a conversation about one, a step is looked for in it first
+    # (a step of another journey that leads by OTHER_JOURNEY_MARGIN still wins).
+    within = None if "_ambiguous" in found else found.get("journey", near)
     told = unsegmented if hits else rest
     if any(m.kind == "rating" for m in parsed.matched):
         told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
