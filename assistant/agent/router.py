@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from assistant.agent.frame import Act, Frame
 from assistant.agent.intent import IntentModel, Prediction
 from assistant.agent.registry import Registry
+from assistant.agent.slots import persona_named
 from assistant.atlas.model import Atlas
 from assistant.atlas.names import AtlasNames, fuzzy_contains, norm
 from assistant.core.settings import SHIPPED_CORPUS
@@ -278,7 +279,7 @@ class Router:
         found: dict[str, Any] = {
             "journey": journey,
             "step": step.split(".", 1)[1] if step else None,
-            "persona": ents["persona"][0][0] if ents.get("persona") else None,
+            "persona": persona_named(self.names, rest, ents),
             "aspect": self._aspect(ents, journeys, rest),
             "source": source.group(1) if source else None,
         }

@@ -144,6 +144,20 @@ def _consume(names: AtlasNames, text: str, kind: str, pid: str) -> str:
     return text
 
 
+def persona_named(names: AtlasNames, text: str,
+                  ents: dict[str, list[tuple[str, float]]] | None = None) -> str | None:
+    """The persona `text` names: the organisation for any wording of buying for staff, none
+    for parents buying for their kids, else the atlas name found (`ents`: already found)."""
+    ents = names.entities(text) if ents is None else ents
+    persona = ents["persona"][0][0] if ents.get("persona") else None
+    folded = " ".join(words(fold(text)))
+    if _FOR_STAFF.search(folded):
+        return _organisation(names) or persona
+    if persona and _FOR_KIDS.search(folded) and _PARENT_WORDS.search(folded):
+        return None  # parents buying for their kids are not buyers for their parents
+    return persona
+
+
 def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     """Journey, step (JOURNEY.STEP), aspect, persona and source named in `text`. Each name
     takes its words: what a persona's or a step's name says is not read again as a journey
@@ -155,12 +169,9 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     text = _blank(nfc(text), _COMPOUNDS)
     folded = " ".join(words(fold(text)))
     ents = names.entities(text)
-    persona = ents["persona"][0][0] if ents.get("persona") else None
+    persona = persona_named(names, text, ents)
     if _FOR_STAFF.search(folded):
-        persona = _organisation(names) or persona
         text = _blank(text, _FOR_STAFF)
-    elif persona and _FOR_KIDS.search(folded) and _PARENT_WORDS.search(folded):
-        persona = None  # parents buying for their kids are not buyers for their parents
     if persona:
         out["persona"] = persona
         text = _consume(names, text, "persona", persona)
