@@ -442,3 +442,10 @@ def test_a_step_told_without_its_journey_is_looked_for_in_the_conversation_s(age
     routes = _talk(agent, f"near-{step}", [first, "cụ thể là lúc khách chọn giao nhanh hay "
                                                   "giao tiêu chuẩn"])  # fmt: skip
     assert routes[1].act == "edit" and routes[1].frame.filters.get("step") == step
+
+
+def test_a_step_word_s_description_ends_with_its_clause(agent):
+    text = ("Sếp muốn biết quý 2 năm 2020 khách hàng phàn nàn nhiều nhất về điều gì ở khâu bảo "
+            "hành, mình nên báo cáo mấy ý chính nào?")
+    filters = agent.route(text).frame.filters
+    assert filters.get("journey") == "warranty" and "step" not in filters

@@ -87,6 +87,7 @@ _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<
 _REVIEWS = re.compile(r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
 _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
 _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
+_CLAUSE = re.compile(r"[,;:.!?()]")
 _STEP_NOUNS = {"buoc", "step", "khau", "cong"}  # "công đoạn"
 _PARTICLES = frozenset("vay di nhe nha thoi a ha nhi luon day nao the ne voi giup gium thi sao "
                        "gi nhu ra".split())
@@ -224,7 +225,10 @@ _ANY_JOURNEY = frozenset("mua hang may dien thoai dung su khach buy buys buying 
 def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     """Whether the text describes a step in words of its own ("the in-store stock check
     step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
-    m = _STEP_WORD.search(norm(text))
+    # The words after "khâu/lúc/when" up to the end of their clause: "… ở khâu bảo hành, mình
+    # nên báo cáo gì?" names the journey; what follows the comma describes no step.
+    m = next((hit for clause in _CLAUSE.split(text)
+              if (hit := _STEP_WORD.search(norm(clause)))), None)  # fmt: skip
     if m is None:
         # "the in-store stock check step": the description before the word.
         tail = _STEP_LAST.search(norm(text))
