@@ -23,9 +23,10 @@ T = {
                     "× (sao TB − 1) / 4), nên nhiều phản hồi với ít sao đứng trước.",
         "why_item": "#{n} {label}: {count} phản hồi ({share:.0%} phạm vi), sao TB {mean} → "
                     "tác động {impact:.0f}",
-        "noise_pos": "{n} phản hồi được gắn nhãn khen nhưng chỉ chấm 1-2 sao (nhãn nhiễu): "
+        "subject": ("1 phản hồi", "{n} phản hồi"),
+        "noise_pos": "{subject} được gắn nhãn khen nhưng chỉ chấm 1-2 sao (nhãn nhiễu): "
                      "được đếm, không trích dẫn",
-        "noise_neg": "{n} phản hồi được gắn nhãn chê nhưng chấm 5 sao (nhãn nhiễu): được đếm, "
+        "noise_neg": "{subject} được gắn nhãn chê nhưng chấm 5 sao (nhãn nhiễu): được đếm, "
                      "không trích dẫn",
     },
     "en": {
@@ -45,9 +46,10 @@ T = {
                     "first.",
         "why_item": "#{n} {label}: {count} comments ({share:.0%} of the scope), mean rating "
                     "{mean} → impact {impact:.0f}",
-        "noise_pos": "{n} comments are labelled praise but rated 1-2 stars (label noise): "
+        "subject": ("1 comment is", "{n} comments are"),
+        "noise_pos": "{subject} labelled praise but rated 1-2 stars (label noise): "
                      "counted, not quoted",
-        "noise_neg": "{n} comments are labelled complaints but rated 5 stars (label noise): "
+        "noise_neg": "{subject} labelled complaints but rated 5 stars (label noise): "
                      "counted, not quoted",
     },
 }  # fmt: skip
@@ -95,7 +97,9 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
         lines.append(f"   > “{q.text}” — {stars} [{q.record_id}]")
     if p.rating_conflicts:
         key = "noise_pos" if p.sentiment == "positive" else "noise_neg"
-        lines.append(f"   _{t[key].format(n=p.rating_conflicts)}_")
+        one, many = t["subject"]
+        subject = one if p.rating_conflicts == 1 else many.format(n=p.rating_conflicts)
+        lines.append(f"   _{t[key].format(subject=subject)}_")
     return lines
 
 
