@@ -98,6 +98,7 @@ def test_praise_its_own_rating_contradicts_is_counted_not_quoted(kb, rows):
     for d in out.delights:  # the count said with its verb: "1 comment is", "3 comments are"
         said = "1 comment is" if d.rating_conflicts == 1 else f"{d.rating_conflicts} comments are"
         assert f"_{said} labelled praise" in text
+        assert f"— {d.count} comment{'' if d.count == 1 else 's'} (" in text
     for r in noisy:
         assert r["comment"][:60] not in text.split("What delights customers")[-1]
 

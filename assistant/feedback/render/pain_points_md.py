@@ -8,7 +8,7 @@ from assistant.feedback.tools.pain_points import PainPoint, PainPointsOutput, Tr
 T = {
     "vi": {
         "title": "Điểm đau hàng đầu", "delights": "Điều làm khách hàng hài lòng",
-        "records": "phản hồi", "mean": "sao trung bình", "low": "1-2 sao",
+        "record": "phản hồi", "records": "phản hồi", "mean": "sao trung bình", "low": "1-2 sao",
         "trend": "xu hướng (tỷ trọng)", "themes": "Chủ đề", "vs": "so với", "impact": "tác động",
         "steps": "Bước mà các phản hồi này nói đến", "up": "tăng", "down": "giảm",
         "flat": "không đổi rõ rệt",
@@ -31,7 +31,7 @@ T = {
     },
     "en": {
         "title": "Top pain points", "delights": "What delights customers",
-        "records": "comments", "mean": "mean rating", "low": "1-2 stars",
+        "record": "comment", "records": "comments", "mean": "mean rating", "low": "1-2 stars",
         "trend": "trend (share)", "themes": "Themes", "vs": "vs", "impact": "impact",
         "steps": "Steps these comments speak of", "up": "up", "down": "down",
         "flat": "no clear change",
@@ -80,7 +80,7 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     if p.low_rating_share is not None:
         sev.append(f"{p.low_rating_share:.0%} {t['low']}")
     lines = [
-        f"{n}. **{p.label.get(lang)}** — {p.count} {t['records']} "
+        f"{n}. **{p.label.get(lang)}** — {p.count} {t['record' if p.count == 1 else 'records']} "
         f"({p.share:.0%}), {', '.join(sev)}; {t['impact']} {p.impact:.0f}"
     ]
     if p.trend:
