@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 Lang = Literal["vi", "en"]
@@ -33,11 +34,24 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+class _FoldTable(dict[int, str]):
+    """`str.translate` table, filled on first sight of each character: a character without
+    its combining marks (NFD, marks dropped). Folding is on every hot path (the lexical
+    index alone folds the whole corpus on a cold start); per-character decomposition is
+    what NFD of the whole text did, without a pass over every code point in Python."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        self[code] = folded = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+        return folded
+
+
+_FOLD = _FoldTable({ord("đ"): "d"})
+
+
 def fold(text: str) -> str:
     """Lower-case and strip diacritics ('Đường' -> 'duong') for accent-insensitive matching."""
-    text = nfc(text).lower().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return nfc(text).lower().translate(_FOLD)
 
 
 def has_diacritics(text: str) -> bool:
@@ -52,6 +66,7 @@ def words(text: str) -> list[str]:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
 
 
+@lru_cache(maxsize=1 << 16)  # the same few thousand words, over and over
 def stem(token: str) -> str:
     """A light English stemmer ("visually" -> "visual", "depicts" -> "depict", "mapping" ->
     "map"), so that a question's "describe" finds "described". Vietnamese syllables are
