@@ -287,6 +287,20 @@ def test_a_term_scoped_to_a_step_asks_for_the_data_not_its_definition(agent):
     assert agent.route("pain point là gì").tool == "search"
 
 
+def test_a_moment_told_without_a_step_word_is_that_step(agent):
+    # No "lúc/bước/when": the step stands out by meaning, and "pin" describes it, no aspect.
+    filters = agent.route("Pin máy có trụ nổi tới tối không hay khách phải sạc giữa ngày, "
+                          "họ nói gì?").frame.filters  # fmt: skip
+    assert filters == {"journey": "daily-use", "step": "daily-use.battery-life"}
+
+
+def test_the_journey_s_own_name_after_a_step_word_is_no_step(agent):
+    # "hiện giờ" shares "giờ" with "Hẹn giờ giao hàng"; "giao hàng" is the journey's name.
+    filters = agent.route("Vậy hiện giờ khách đang phàn nàn gì nhiều nhất ở khâu giao hàng?"
+                          ).frame.filters  # fmt: skip
+    assert filters == {"journey": "delivery"}
+
+
 def test_a_moment_told_with_the_journey_s_own_words_is_no_step(agent):
     filters = agent.route("Người lớn tuổi than gì khi mua hàng online?").frame.filters
     assert filters.get("journey") == "buy-online" and "step" not in filters
