@@ -20,6 +20,8 @@ ROUTER = Router(load_atlas(REPO / "corpus" / "atlas"), Registry())
         ("khách phàn nàn gì về màn hình?", "pain_points", {"aspect": "SCREEN"}),
         ("five delivery unbox", "five_questions", {"journey": "delivery", "step": "unbox"}),
         ("What is a journey atlas?", "search", {}),
+        # An English plural names the journey ("trade-ins"); no Vietnamese word ends in "s".
+        ("What do customers say about trade-ins?", "pain_points", {"journey": "trade-in"}),
     ],
 )
 def test_routes(text, tool, args):

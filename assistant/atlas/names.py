@@ -37,7 +37,8 @@ def fuzzy_contains(tokens: list[str], phrase: str) -> float:
     if not ptoks:
         return 0.0
     text = " ".join(tokens)
-    if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
+    # An English plural ("trade-ins", "apps"): no Vietnamese syllable ends in "s".
+    if re.search(rf"(?<!\w){re.escape(phrase)}(?:e?s)?(?!\w)", text):
         return 1.0
     n = len(ptoks)
     if n == 1 and len(phrase) >= 4 and any(t.startswith(phrase) for t in tokens):
