@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -286,7 +287,7 @@ def add_tool_commands(sub: Any, registry: Registry) -> None:
         if spec.charts:
             p.add_argument("--chart", help="write the chart to this PNG file")
         _lang_and_json(p)
-        p.set_defaults(func=cmd_tool, spec=spec)
+        p.set_defaults(func=cmd_tool, spec=spec, one_shot=True)
 
 
 def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
@@ -626,7 +627,7 @@ def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+", help="the question")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--charts", help="folder for charts (default: a temporary folder)")
-    p.set_defaults(func=cmd_ask)
+    p.set_defaults(func=cmd_ask, one_shot=True)
 
     p = sub.add_parser("chat", help="an interactive conversation (memory, follow-ups, /help)")
     p.add_argument("--lang", choices=["vi", "en"], help="answer language (default: as asked)")
@@ -664,8 +665,19 @@ def default_registry() -> Registry:
     return registry
 
 
+def collect_from_now_on() -> None:
+    """Garbage collection back on, when the console script held it back for start-up
+    (entry_point.py): what start-up made is set aside for good (never scanned again) and
+    later garbage is collected as usual."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None, registry: Registry | None = None) -> int:
     args = build_parser(registry).parse_args(argv)
+    if not getattr(args, "one_shot", False):  # a server, a conversation, indexing: long runs
+        collect_from_now_on()
     settings = Settings()
     logging.basicConfig(
         level=settings.cx_log_level.upper(),
