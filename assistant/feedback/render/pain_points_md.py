@@ -28,6 +28,10 @@ T = {
                      "được đếm, không trích dẫn",
         "noise_neg": "{subject} được gắn nhãn chê nhưng chấm 5 sao (nhãn nhiễu): được đếm, "
                      "không trích dẫn",
+        "all_noise_pos": "Không có lời khen nào đáng tin trong phạm vi này: mọi phản hồi gắn "
+                         "nhãn khen ở đây đều chỉ chấm 1-2 sao (nhãn nhiễu).",
+        "all_noise_neg": "Không có lời chê nào đáng tin trong phạm vi này: mọi phản hồi gắn "
+                         "nhãn chê ở đây đều chấm 5 sao (nhãn nhiễu).",
     },
     "en": {
         "title": "Top pain points", "delights": "What delights customers",
@@ -51,6 +55,10 @@ T = {
                      "counted, not quoted",
         "noise_neg": "{subject} labelled complaints but rated 5 stars (label noise): "
                      "counted, not quoted",
+        "all_noise_pos": "No praise to report in this scope: every comment labelled praise here "
+                         "is rated 1-2 stars (label noise).",
+        "all_noise_neg": "No complaint to report in this scope: every comment labelled a "
+                         "complaint here is rated 5 stars (label noise).",
     },
 }  # fmt: skip
 
@@ -116,7 +124,7 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         if out.collect:
             lines.append(f"\n**{t['collect']}**: {out.collect.get(lang)}")
         return "\n".join(lines)
-    sections = [(t["title"], out.pain_points), (t["delights"], out.delights)]
+    sections = [(t["title"], out.pain_points, "neg"), (t["delights"], out.delights, "pos")]
     if out.lead == "positive":  # "what do customers love?": delights first
         sections.reverse()
     if out.focus is not None:  # one item of the ranking, under its rank
@@ -124,7 +132,7 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         if not found:
             lines.append("\n" + t["no_item"].format(n=out.focus))
             return "\n".join(lines)
-        sections = [(t["behind"].format(n=out.focus), found)]
+        sections = [(t["behind"].format(n=out.focus), found, sections[0][2])]
     if out.explain:
         lines.append(f"\n**{t['why']}**: {t['why_rule']}")
         lines += [
@@ -133,7 +141,10 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
                 mean="–" if p.mean_rating is None else f"{p.mean_rating:.1f}")
             for n, p in enumerate(sections[0][1][:3], out.focus or 1)
         ]  # fmt: skip
-    for title, points in sections:
+    noise = {c.sentiment[:3] for c in out.label_noise}  # "pos", "neg"
+    for title, points, side in sections:
+        if not points and side in noise:  # set aside as label noise: say so, not nothing
+            lines += [f"\n## {title}", f"_{t['all_noise_' + side]}_"]
         if not points:
             continue
         lines.append(f"\n## {title}")

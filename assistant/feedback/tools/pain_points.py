@@ -153,6 +153,9 @@ class PainPointsOutput(ScopedOutput):
         default_factory=list, description="Under the minimum of evidence: what there is."
     )
     quotes: list[Quote] = Field(default_factory=list, description="Under the minimum: examples.")
+    label_noise: list[AspectCount] = Field(
+        default_factory=list, description="Tags every comment of which is rated against them "
+        "(praise at 1-2 stars, a complaint at 5): the tagger's mistakes, counted, never ranked.")
     collect: Bi | None = Field(None, description="What data to collect when there is too little.")
     impact_formula: str = "impact = count × (5 − mean rating) / 4"
     focus: int | None = Field(None, description="The rank of the one item shown, if asked.")
@@ -484,8 +487,13 @@ def _summary(
             quotes=[], themes=[], record_ids=evidence.record_ids(key),
         )  # fmt: skip
 
-    # Rank on impact first; only the pains shown are built in full.
+    # Rank on impact first; only the pains shown are built in full. A tag all of whose
+    # comments are rated against it (all the "praise" of a 1-2 star scope) says nothing
+    # customers said: it is set aside, so no ranking, persona or five-questions answer built
+    # on this summary claims it.
     ranked = sorted(groups, key=lambda k: (-scores[k][0], k[0]))
+    noise = [k for k in ranked if evidence.rating_conflicts(k) >= groups[k][0]]
+    ranked = [k for k in ranked if k not in noise]
     negative = [k for k in ranked if k[1] == "negative"]
     positive = [k for k in ranked if k[1] == "positive"]
     quotes = 3
@@ -499,8 +507,11 @@ def _summary(
     delights = [build(k) for k in positive[: inp.top]]
     for p in pains + delights:
         _add_themes_and_quotes(p, evidence, store, quotes)
+    label_noise = [AspectCount(aspect=a, sentiment=sent, label=_label(atlas, a, sent),  # type: ignore[arg-type]
+                               count=groups[(a, sent)][0]) for a, sent in noise]  # fmt: skip
     return PainPointsOutput(
-        **common, enough_evidence=True, pain_points=pains, delights=delights, focus=inp.focus
+        **common, enough_evidence=True, pain_points=pains, delights=delights, focus=inp.focus,
+        label_noise=label_noise,
     )
 
 
