@@ -113,6 +113,13 @@ def _routing_heldout(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float],
     return evaluate_heldout(kb, folder / "routing_heldout.yaml")
 
 
+def _routing_dev_m(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+    from assistant.evals.routing import evaluate_heldout
+
+    # Writer M (blind, never trained on): reported, not gated (evals/README.md says why).
+    return evaluate_heldout(kb, folder / "data" / "routing_writer_m.yaml")
+
+
 def _with_feedback(kb: KnowledgeBase) -> None:
     """The tabular feedback (relative periods count from its latest date)."""
     for path in kb.shipped_feedback_files():
@@ -195,6 +202,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "journey_tools": _journey_tools,
     "routing": _routing,
     "routing_heldout": _routing_heldout,
+    "routing_dev_m": _routing_dev_m,
     "dialogues": _dialogues,
     "dialogues_train": _dialogue_set("dialogues_train.yaml"),  # writer A, trained on
     "dialogues_dev": _dialogue_set("dialogues_writer_c.yaml"),  # writer C, trained on
