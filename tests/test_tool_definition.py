@@ -200,3 +200,19 @@ def test_one_filtered_toolset_applies_the_policy_offline_and_in_llm_mode(full_kb
     assert ran[1:] == [("pain_points", request.allowed)]
     refusal = json.loads(server.tool_messages(1)[0]["content"])
     assert refusal == {"error": "this tool is not available for this request"}
+
+
+def test_a_journey_tools_case_naming_what_the_output_lacks_fails_and_the_eval_goes_on(
+        full_kb, tmp_path):  # fmt: skip
+    from assistant.evals.journey_tools import evaluate
+
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "- {id: lacks, tool: pain_points, input: {min_rating: 5, max_rating: 5},\n"
+        "   expect: {\"pain_points[7].count\": 1}}\n"
+        "- {id: has, tool: pain_points, input: {}, expect: {total: 7786}}\n",
+        encoding="utf-8")  # fmt: skip
+    metrics, rows = evaluate(full_kb, cases)
+    assert [r["ok"] for r in rows] == [False, True]
+    assert rows[0]["failures"] == ["pain_points[7].count: got <missing>, want 1"]
+    assert metrics["pain_points_accuracy"] == 0.5

@@ -21,14 +21,28 @@ from assistant.core.tools import ToolContext
 from assistant.kb.base import KnowledgeBase
 
 
+class _Missing:
+    """What a path names that the output lacks ("delights[0]" of an empty list): a case that
+    wants it fails, the eval goes on."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
 def get_path(data: Any, path: str) -> Any:
-    """'a.b[0].c' or 'a[*].b' (a list of every element's b)."""
+    """'a.b[0].c' or 'a[*].b' (a list of every element's b); MISSING where there is none."""
     parts = re.findall(r"[^.\[\]]+|\[\*\]|\[\d+\]", path)
     for i, part in enumerate(parts):
         if part == "[*]":
             rest = ".".join(parts[i + 1 :]).replace(".[", "[")
             return [get_path(x, rest) if rest else x for x in data]
-        data = data[int(part[1:-1])] if part.startswith("[") else data[part]
+        try:
+            data = data[int(part[1:-1])] if part.startswith("[") else data[part]
+        except (IndexError, KeyError, TypeError):
+            return MISSING
     return data
 
 
@@ -37,7 +51,7 @@ def _numbers(data: Any, path: str) -> list[float]:
         return [sum(_numbers(data, path[4:]))]
     got = get_path(data, path)
     items = got if isinstance(got, list) else [got]
-    return [x for x in items if x is not None]
+    return [x for x in items if x is not None and x is not MISSING]
 
 
 def _bound(data: Any, bound: Any) -> float:
