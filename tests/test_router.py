@@ -91,3 +91,24 @@ def test_data_requests_that_look_alike_keep_their_tool(text, tool):
 )
 def test_a_question_that_starts_with_a_command_word_is_read_as_a_question(text, tool):
     assert ROUTER.route(text).tool == tool
+
+
+@pytest.mark.parametrize("text", [
+    "Ban giám đốc muốn ngừng tặng ốp lưng khi mua máy, mình cần nghĩ tới gì?",
+    "We're thinking of charging a fee for in-store data transfer. Any risks?",
+    "neu cat giam nhan vien tu van o cua hang thi sao",
+    "Công ty định chỉ giao hàng trong giờ hành chính, có ổn không?",
+])  # fmt: skip
+def test_a_planned_change_gets_the_five_questions(text):
+    assert ROUTER.route(text).tool == "five_questions"
+
+
+@pytest.mark.parametrize("text", [
+    "khach muon bo gio hang vi phi ship cao a",  # what customers want is no plan of ours
+    "lam sao de chuyen du lieu sang may moi nhanh hon",  # a how-to
+    "sep muon bao cao tinh hinh giao hang quy nay",  # no change named
+])  # fmt: skip
+def test_what_is_no_planned_change(text):
+    from assistant.agent.router import plans_a_change
+
+    assert not plans_a_change(text)

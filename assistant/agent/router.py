@@ -70,6 +70,46 @@ _SAY_WHAT = re.compile(r"\b(?:than|keu|che|phan nan|than phien|keu ca|noi|khen|d
 _DECIDING = re.compile(r"\b(?:chung toi|cong ty|ben minh|team minh|sep|ban giam doc|dinh|du dinh|"
                        r"tinh|ke hoach|muon|can nhac|nen nghi|luu y|we|our|plan\w*|decid\w*|"
                        r"consider\w*|should|if we|policy|chinh sach)\b")
+# A planned change: an intention and a change ("công ty muốn chỉ giao hàng trong giờ hành
+# chính", "we plan to require ID checks…", "nếu giảm bảo hành pin…"), not a how-to question.
+# Kept as a rule (grammar, closed classes): the intent model read such decisions in new wording
+# as summaries, roadmaps or searches (writer M, evals/data/routing_writer_m.yaml: 24 of 45),
+# and training it on them cost the held-out routing its gate (evals/README.md, fifth round).
+# Words that fold onto others are left out ("dùng"/"dừng", "thấy"/"thay", "giám đốc").
+_INTENDS = re.compile(r"\b(?:dinh|du dinh|tinh(?! nang)|sap|muon|ke hoach|de xuat|quyet dinh|"
+                      r"neu (?:minh|cong ty|chung ta|ben minh|ta)|plan(?:s|ned|ning)? to|"
+                      r"planing to|thinking (?:of|about)|considering|about to|proposal|decision|"
+                      r"if we|we(?:re| are) (?:going|looking) to|we want to|wed like to|"
+                      r"wants? to)\b")
+_CHANGES = re.compile(r"\b(?:bo|giam(?! doc)|tang(?! kem)|chuyen|thu phi|tinh phi|cat|gop|dong cua|"
+                      r"mo them|thay doi|thay the|ngung|rut ngan|keo dai|yeu cau|"
+                      r"chi (?:nhan|giao|ban|lam|cho)|drop\w*|cut\w*|end|ending|stop\w*|"
+                      r"remov\w*|replac\w*|move|moving|charg\w*|requir\w*|shorten\w*|clos\w*|"
+                      r"rais\w*|lower\w*|merg\w*|no more|only accept\w*|switch\w*|introduc\w*|"
+                      r"launch\w*|outsourc\w*)\b")
+_IF_CHANGED = re.compile(r"\bneu (?:bo|giam|tang|chuyen|thu phi|tinh phi|cat|gop|ngung|rut ngan|"
+                         r"keo dai|yeu cau|chi)\b")
+_HOW_TO = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|how (?:do|to|should|can)|"
+                     r"what is|la gi)\b")
+
+
+# ... when the model gives the five questions at least this much of a chance.
+PLAUSIBLE = 0.05
+
+
+# What customers want is no plan of the company's ("khách muốn bỏ giỏ hàng").
+_CUSTOMERS_WANT = re.compile(r"\b(?:khach|khach hang|kh|ho|nguoi dung|nguoi mua|customers?|users?|"
+                             r"buyers?|people|they) (?:\w+ )?(?:muon|dinh|tinh|sap|wants?|"
+                             r"plan\w*)\b")
+
+
+def plans_a_change(folded: str) -> bool:
+    """Whether a (folded) request describes a change someone plans to make."""
+    ours = _CUSTOMERS_WANT.sub(" ", folded)
+    planned = bool(_INTENDS.search(ours) and _CHANGES.search(ours))
+    return (planned or bool(_IF_CHANGED.search(folded))) and not _HOW_TO.search(folded)
+
+
 # "What is a journey atlas?", "pain point là gì?", "định nghĩa touchpoint": a definition asked
 # for. Kept as a rule (syntax, not vocabulary): a definition question names a term that may
 # also be a tool's name ("pain point", "persona", "roadmap"), which pulls a model the wrong way.
@@ -195,15 +235,16 @@ class Router:
     def classify(self, text: str, follow_up: bool = False) -> Prediction:
         """The intent model's ranking of what `text` asks for."""
         pred = self.intent_model.predict(text, follow_up=follow_up)
+        folded = " ".join(words(fold(text)))
         if pred.label == "five_questions" and "pain_points" in self.registry:
-            folded = " ".join(words(fold(text)))
             if _SAY_WHAT.search(folded) and not _DECIDING.search(folded):
                 # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
                 # reads like a decision to the model, yet it asks what customers say.
-                said = dict(pred.ranked)
-                said["pain_points"], said["five_questions"] = (
-                    said["five_questions"], said.get("pain_points", 0.0))
-                pred = Prediction(sorted(said.items(), key=lambda x: -x[1]), pred.semantic)
+                pred = _swap(pred, "pain_points")
+        elif (pred.label not in ("help", "five_questions") and "five_questions" in self.registry
+              and dict(pred.ranked).get("five_questions", 0.0) > PLAUSIBLE
+              and plans_a_change(folded)):
+            pred = _swap(pred, "five_questions")
         return pred
 
     def route(self, text: str) -> Route:
@@ -382,6 +423,14 @@ DESCRIBE = {
     "language": ("câu trả lời trước bằng ngôn ngữ khác", "the last answer in another language"),
     "refine": ("đổi bộ lọc của câu trả lời trước", "a change of filters on the last answer"),
 }  # fmt: skip
+
+
+def _swap(pred: Prediction, label: str) -> Prediction:
+    """The ranking with `label` in the first place and the first label in its place."""
+    ranked = dict(pred.ranked)
+    top = pred.label
+    ranked[top], ranked[label] = ranked.get(label, 0.0), ranked[top]
+    return Prediction(sorted(ranked.items(), key=lambda x: -x[1]), pred.semantic)
 
 
 def unsure(pred: Prediction) -> bool:
