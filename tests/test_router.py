@@ -112,3 +112,13 @@ def test_what_is_no_planned_change(text):
     from assistant.agent.router import plans_a_change
 
     assert not plans_a_change(text)
+
+
+@pytest.mark.parametrize(("text", "tool"), [
+    ("Làm sao để persona không bị chung chung?", "search"),
+    ("how do I write a one-page summary that executives read?", "search"),
+    # naming the company's own journey, it asks about its customers: the tool stays
+    ("Lập lộ trình cải thiện trải nghiệm giao hàng giúp mình", "roadmap"),
+])  # fmt: skip
+def test_how_to_do_the_practice_is_a_methodology_question(text, tool):
+    assert ROUTER.route(text).tool == tool
