@@ -210,9 +210,10 @@ def test_a_journey_tools_case_naming_what_the_output_lacks_fails_and_the_eval_go
     cases.write_text(
         "- {id: lacks, tool: pain_points, input: {min_rating: 5, max_rating: 5},\n"
         "   expect: {\"pain_points[7].count\": 1}}\n"
-        "- {id: has, tool: pain_points, input: {}, expect: {total: 7786}}\n",
+        "- {id: has, tool: five_questions, input: {journey: delivery, step: receive},\n"
+        "   expect: {\"step.ref\": delivery.receive}}\n",
         encoding="utf-8")  # fmt: skip
     metrics, rows = evaluate(full_kb, cases)
     assert [r["ok"] for r in rows] == [False, True]
     assert rows[0]["failures"] == ["pain_points[7].count: got <missing>, want 1"]
-    assert metrics["pain_points_accuracy"] == 0.5
+    assert metrics["pain_points_accuracy"] == 0.0 and metrics["five_questions_accuracy"] == 1.0
