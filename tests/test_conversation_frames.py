@@ -463,3 +463,24 @@ def test_a_step_word_s_description_ends_with_its_clause(agent):
             "hành, mình nên báo cáo mấy ý chính nào?")
     filters = agent.route(text).frame.filters
     assert filters.get("journey") == "warranty" and "step" not in filters
+
+
+def test_a_group_named_in_a_long_turn_edits_the_frame_not_off_topic(agent):
+    # The model reads it as off-topic; it names a persona, so it edits the last request.
+    *_, route = _talk(agent, "switch-persona", [
+        "làm persona cho mấy công ty nhỏ mua điện thoại cho nhân viên",
+        "thôi đổi qua nhóm người đi làm bận rộn suốt ngày, chẳng có thời gian"])
+    assert (route.tool, route.act) == ("persona", "edit")
+    assert route.frame.filters == {"persona": "busy-professional"}
+
+
+def test_a_filter_change_that_names_no_filter_is_the_next_tool_on_the_scope(agent):
+    *_, route = _talk(agent, "one-pager", [
+        "A lot of our customers buy phones for their mum and dad. What would a persona for "
+        "them look like?",
+        "Focus on the first week of getting used to the phone.",
+        "Now a one-pager on it for the regional head."])
+    assert (route.tool, route.act) == ("journey_summary", "switch_tool")
+    # "for the regional head" is who it is for, not a filter
+    assert route.frame.filters == {"persona": "parent-buyer", "journey": "daily-use",
+                                   "step": "daily-use.first-week"}

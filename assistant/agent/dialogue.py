@@ -130,6 +130,9 @@ MORE_CLOSE = 0.15
 # Below this, an off-topic or help reading of a short turn that names nothing is a question
 # back (see understand).
 VAGUE_BELOW = 0.8
+# A change of filters that names none, in a conversation: the next reading, when it is a
+# tool with at least this probability, is asked for on the same scope.
+SWITCH_RUNNER_UP = 0.15
 
 
 # What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
@@ -288,8 +291,10 @@ def understand(
         data_tool = label in registry and not registry.get(label).fallback
         switch = data_tool and label != context.tool and not unsure(pred)
         # "restrict to 2019", "chỉ dữ liệu 30 ngày gần nhất": a short turn that only names
-        # filters reads as off-topic to the model, yet in a conversation it edits the frame.
-        bare = label == OUT_OF_SCOPE and n_words <= 8
+        # filters reads as off-topic to the model, yet in a conversation it edits the frame;
+        # so does a longer one that names a journey, a step, a group or a persona ("đổi qua
+        # người đi làm bận rộn, ko có thời gian"): off-topic talk does not name them.
+        bare = label == OUT_OF_SCOPE and (n_words <= 8 or _scope(slots))
         if slots and not switch and (label not in _NOT_A_FRAME or bare) and (
             label in ("refine", context.tool) or unsure(pred) or label not in registry or bare
         ):
@@ -300,6 +305,15 @@ def understand(
         ):
             frame = context.with_filters(slots.filters, slots.removed)
             frame = frame.model_copy(update={"tool": label, "text": text})
+            return _routed(router, frame, "switch_tool", text, previous, slots)
+        runner_up = pred.ranked[1][0] if len(pred.ranked) > 1 else None
+        if label == "refine" and not slots and runner_up in registry and (
+            runner_up != context.tool and not registry.get(runner_up).fallback
+            and pred.prob(runner_up) >= SWITCH_RUNNER_UP
+        ):
+            # "Now a one-pager on it for the regional manager": a change of filters that
+            # names none is not one; the tool the model reads next, on the same scope, is.
+            frame = context.model_copy(update={"tool": runner_up, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
     if unsure(pred) or label in ("refine", "more", "language"):
         return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="unsure",

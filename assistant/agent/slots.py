@@ -103,8 +103,10 @@ _POINTED = re.compile(r"\b(?:this|that|these|those|other|another)\s+\w+|"
 
 # Who the answer is for ("for the store team", "gửi team cửa hàng"): an audience, not a scope.
 _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
-                       r"(?:team|teams|department|dept)\b|\b(?:cho|gui|de gui)\s+"
-                       r"(?:team|doi|phong|bo phan|anh em)(?:\s+\w+){0,2}")
+                       r"(?:team|teams|department|dept|manager|managers|director|directors|boss|"
+                       r"head|lead|board)\b|\b(?:cho|gui|de gui)\s+"
+                       r"(?:team|doi|phong|bo phan|anh em|sep|quan ly|giam doc|truong phong|"
+                       r"ban giam doc)(?:\s+\w+){0,2}")
 
 
 @dataclass
