@@ -434,10 +434,25 @@ def test_a_request_said_again_in_full_starts_afresh_and_satisfaction_is_feedback
 
 
 @pytest.mark.parametrize("text", ["dựa trên đánh giá từ đầu năm đến nay",
-                                  "year to date complaints about battery"])
+                                  "year to date complaints about battery",
+                                  "chi xet phan hoi tu dau nam thoi"])
 def test_year_to_date(agent, text):
     filters = agent.slots(text).filters
     assert (str(filters["start"]), str(filters["end"])) == ("2020-01-01", "2020-08-17")
+
+
+def test_since_the_start_of_another_year_is_that_year(agent):
+    filters = agent.slots("khách than gì từ đầu năm ngoái").filters
+    assert (str(filters["start"]), str(filters["end"])) == ("2019-01-01", "2019-12-31")
+
+
+def test_the_words_of_a_persona_s_name_are_its_own_wherever_they_stand(agent):
+    # "online" belongs to "Người mua online lần đầu", not to the online purchase journey.
+    route = agent.route("soạn persona cho khách lần đầu mua điện thoại online")
+    assert (route.tool, route.frame.filters) == ("persona", {"persona": "first-time-online-buyer"})
+    # ... while a journey of its own is still read
+    route = agent.route("lam persona busy professional mua tai store")
+    assert route.frame.filters == {"persona": "busy-professional", "journey": "buy-store"}
 
 
 def test_the_part_where_names_a_step(agent):

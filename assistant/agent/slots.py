@@ -144,7 +144,18 @@ def _consume(names: AtlasNames, text: str, kind: str, pid: str) -> str:
         pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, phrase.split()))
                              + r"\w*(?!\w)")  # fmt: skip
         text = _blank(text, pattern)
+    if kind == "persona":
+        # A persona's names say what its people do ("Người mua online lần đầu"): those words
+        # are the persona's wherever they stand ("khách lần đầu mua điện thoại online").
+        own = {w for p in phrases for w in p.split()} - FUNCTION_WORDS - _ANYONE
+        if own:
+            text = _blank(text, re.compile(r"\b(?:" + "|".join(map(re.escape, own)) + r")\b"))
     return text
+
+
+# What every persona's name may say of its people: no sign of which one, or of a journey.
+_ANYONE = frozenset("mua buy buys buyer buyers buying khach hang nguoi customer customers "
+                    "people may phone phones dien thoai".split())
 
 
 def persona_named(names: AtlasNames, text: str,

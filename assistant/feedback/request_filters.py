@@ -339,9 +339,12 @@ _PREVIOUS = [
 _CURRENT = [
     re.compile(_LEAD + r"\b(?:this|current)\s+(?P<u>week|month|quarter|year)\b"),
     re.compile(r"(?:\btrong\s+)?\b(?P<u>tuan|thang|quy|nam)\s+nay\b"),
-    # "từ đầu năm đến nay", "year to date", "since the start of the year"
+    # "từ đầu năm đến nay", "từ đầu năm" (of no other year), "year to date", "since the
+    # start of the year"
     re.compile(r"\b(?:(?:ke\s+)?tu\s+)?dau\s+(?P<u>nam|thang|quy)\s+(?:den|toi|cho\s+den)\s+"
                r"(?:nay|gio|bay\s+gio|hien\s+tai)\b"),
+    re.compile(r"\b(?:ke\s+)?tu\s+dau\s+(?P<u>nam|thang|quy)\b"
+               r"(?!\s+(?:nay\s+)?(?:\d|ngoai|truoc|roi|sau|toi|kia|nao))"),
     re.compile(r"\b(?P<u>year|month|quarter)[\s-]+to[\s-]+date\b"),
     re.compile(r"\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+(?P<u>year|month|quarter)\b"),
 ]
