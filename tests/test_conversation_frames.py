@@ -499,3 +499,20 @@ def test_a_filter_change_that_names_no_filter_is_the_next_tool_on_the_scope(agen
     # "for the regional head" is who it is for, not a filter
     assert route.frame.filters == {"persona": "parent-buyer", "journey": "daily-use",
                                    "step": "daily-use.first-week"}
+
+
+@pytest.mark.parametrize("text", ["what would you fix first there",
+                                  "And what would you fix first in that part?"])
+def test_what_to_fix_first_after_a_summary_is_a_roadmap_on_its_scope(agent, text):
+    # "first" says when, not which item of the ranking ("the first one" would).
+    first, route = _talk(agent, f"fix-first-{text}", [
+        "Summarise the delivery journey for my boss, last quarter only", text])
+    assert (route.tool, route.act) == ("roadmap", "switch_tool")
+    assert route.frame.filters == first.frame.filters
+
+
+def test_an_ordinal_that_qualifies_an_item_still_points_at_it():
+    from assistant.agent.dialogue import item_asked
+
+    assert [item_asked(t) for t in ("the second one", "cai thu hai", "y thu ba la sao",
+                                    "nen lam gi dau tien", "fix first")] == [2, 2, 3, None, None]

@@ -74,7 +74,12 @@ _WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 _ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem)\s+)(\d{1,2})\b")
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "thu nhat": 1,
             "thu hai": 2, "thu ba": 3, "thu tu": 4, "thu nam": 5, "dau tien": 1}  # fmt: skip
-_ORDINAL_RX = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
+# An ordinal points at an item when it qualifies one ("the second", "cái thứ hai", "first
+# one"), not when it says when ("what would you fix first", "nên làm gì đầu tiên").
+_ORDINAL_RX = re.compile(
+    r"\b(?:the|that|this|cai|muc|y|diem|van de|hang muc|pilot|viec)\s+(" + "|".join(_ORDINAL)
+    + r")\b|\b(" + "|".join(_ORDINAL) + r")\s+(?:one|item|point|pain|theme|pilot|action|"
+    r"thing|quote|comment)s?\b")
 
 
 def scope_only_text(router: Router, slots: Slots, lang: Lang) -> str:
@@ -97,7 +102,7 @@ def item_asked(folded: str) -> int | None:
     if m := _ITEM.search(folded):
         return int(m.group(1)) or None
     if m := _ORDINAL_RX.search(folded):
-        return _ORDINAL[m.group(1)]
+        return _ORDINAL[m.group(1) or m.group(2)]
     return None
 
 
@@ -307,12 +312,14 @@ def understand(
             frame = frame.model_copy(update={"tool": label, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
         runner_up = pred.ranked[1][0] if len(pred.ranked) > 1 else None
-        if label == "refine" and not slots and runner_up in registry and (
+        odd = label == "refine" or (label == HELP and pred.confidence < VAGUE_BELOW)
+        if odd and not slots and runner_up in registry and (
             runner_up != context.tool and not registry.get(runner_up).fallback
             and pred.prob(runner_up) >= SWITCH_RUNNER_UP
         ):
             # "Now a one-pager on it for the regional manager": a change of filters that
-            # names none is not one; the tool the model reads next, on the same scope, is.
+            # names none is not one, nor is "And what would you fix first there?" a question
+            # about the assistant; the tool the model reads next, on the same scope, is.
             frame = context.model_copy(update={"tool": runner_up, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
     if unsure(pred) or label in ("refine", "more", "language"):
