@@ -516,3 +516,10 @@ def test_an_ordinal_that_qualifies_an_item_still_points_at_it():
 
     assert [item_asked(t) for t in ("the second one", "cai thu hai", "y thu ba la sao",
                                     "nen lam gi dau tien", "fix first")] == [2, 2, 3, None, None]
+
+
+def test_which_comments_after_a_summary_is_more_of_it(agent):
+    first, route = _talk(agent, "which-comments", [
+        "khách phàn nàn gì về pin trong 3 tháng gần đây?", "vd đâu"])
+    assert (route.tool, route.act) == ("pain_points", "more")
+    assert route.frame.filters == first.frame.filters

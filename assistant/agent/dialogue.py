@@ -112,7 +112,10 @@ def item_asked(folded: str) -> int | None:
 _MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|give|top \d+|"
                             r"nhung|which|xem)\b(?:\s+\w+){0,3}\s+(?:trich dan|quotes?|vi du|vd|"
                             r"examples?|dan chung|minh hoa|comments?|cmts?|binh luan|cau noi)\b|"
-                            r"\bvi du cu the\b")
+                            r"\bvi du cu the\b|"
+                            # "cmt nào?", "quotes đâu": which ones, where are they
+                            r"\b(?:cmts?|comments?|binh luan|trich dan|quotes?|vi du|vd)\s+"
+                            r"(?:nao|dau|gi)\b")
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
