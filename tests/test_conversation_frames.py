@@ -523,3 +523,12 @@ def test_which_comments_after_a_summary_is_more_of_it(agent):
         "khách phàn nàn gì về pin trong 3 tháng gần đây?", "vd đâu"])
     assert (route.tool, route.act) == ("pain_points", "more")
     assert route.frame.filters == first.frame.filters
+
+
+def test_a_turn_that_only_names_a_group_edits_the_last_request(agent):
+    # The persona's name pulls the model to the persona tool; nothing else is asked.
+    first, route = _talk(agent, "only-names", [
+        "Công ty định rút ngắn thời hạn đổi trả xuống 7 ngày, cần lưu ý gì?",
+        "với khách mua máy cho bố mẹ"])
+    assert (route.tool, route.act) == ("five_questions", "edit")
+    assert route.frame.filters == first.frame.filters | {"persona": "parent-buyer"}

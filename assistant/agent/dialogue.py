@@ -124,6 +124,11 @@ _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as 
                        r"do (?:it|that|the same) (?:again|for)|redo (?:it|that)|"
                        r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
+# Words around the names in a turn that only names filters ("với kh mua máy cho ba mẹ", "còn
+# nhóm sinh viên thì sao", "and for gamers?"): they ask for nothing else.
+_FILLER = frozenset("voi cho con thi sao nhom khach hang kh mua may nhung cac chi va ma la "
+                    "the nao nhe nha di thoi a and for with only just what about how the "
+                    "those them customers people who buy".split())
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
 
@@ -236,7 +241,10 @@ def understand(
         # only asks to filter is an edit of the last answer.
         rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
         again = router.classify(rest, follow_up=True) if rest.strip() else None
-        if again is not None and again.label == "refine" and not unsure(again):
+        if rest.strip() and not set(rest.split()) - _FILLER:
+            # "với kh mua máy cho ba mẹ": nothing but the names and words around them
+            pred = Prediction([("refine", 1.0)], semantic=False)
+        elif again is not None and again.label == "refine" and not unsure(again):
             pred = again
         elif slots.removed and not slots.filters:
             # "drop the persona filter": a filter of the last answer taken away is an edit,
