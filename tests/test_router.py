@@ -122,3 +122,17 @@ def test_what_is_no_planned_change(text):
 ])  # fmt: skip
 def test_how_to_do_the_practice_is_a_methodology_question(text, tool):
     assert ROUTER.route(text).tool == tool
+
+
+@pytest.mark.parametrize(("text", "args"), [
+    # "online" is the persona's; the journey is the one named on its own
+    ("persona người mua online lần đầu trong hành trình giao hàng",
+     {"persona": "first-time-online-buyer", "journey": "delivery"}),
+    # a journey named before the persona is still the journey
+    ("lo trinh cai thien hanh trinh mua online cho nguoi mua online lan dau",
+     {"persona": "first-time-online-buyer", "journey": "buy-online"}),
+])  # fmt: skip
+def test_a_persona_s_words_name_no_journey_of_their_own(text, args):
+    route = ROUTER.route(text)
+    assert route.clarify is None
+    assert {k: route.args.get(k) for k in args} == args

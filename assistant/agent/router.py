@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from assistant.agent.frame import Act, Frame
 from assistant.agent.intent import IntentModel, Prediction
 from assistant.agent.registry import Registry
-from assistant.agent.slots import persona_named
+from assistant.agent.slots import consume_names, persona_named
 from assistant.atlas.model import Atlas
 from assistant.atlas.names import AtlasNames, fuzzy_contains, norm
 from assistant.core.settings import SHIPPED_CORPUS
@@ -306,7 +306,11 @@ class Router:
         source = re.search(r"\bsource:(\S+)", rest)
         if source:  # a file name is not a journey name: resolve names without it
             rest = rest.replace(source.group(0), " ")
-        ents = self.entities(rest)
+        persona = persona_named(self.names, rest)
+        # What a persona's names say is the persona's ("người mua online lần đầu" names no
+        # online journey beside "trong hành trình giao hàng").
+        ents = self.entities(consume_names(self.names, rest, "persona", persona) if persona
+                             else rest)  # fmt: skip
         journeys = ents.get("journey", [])
         steps = ents.get("step", [])
         vi = detect_lang(original) == "vi"
@@ -334,7 +338,7 @@ class Router:
         found: dict[str, Any] = {
             "journey": journey,
             "step": step.split(".", 1)[1] if step else None,
-            "persona": persona_named(self.names, rest, ents),
+            "persona": persona,
             "aspect": self._aspect(ents, journeys, rest),
             "source": source.group(1) if source else None,
         }

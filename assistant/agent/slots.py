@@ -135,21 +135,27 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
     return text
 
 
-def _consume(names: AtlasNames, text: str, kind: str, pid: str) -> str:
+def consume_names(names: AtlasNames, text: str, kind: str, pid: str) -> str:
     """`text` without the words of the entity's names found in it, so that they name
     nothing else ("người mua online lần đầu" is a persona, not also the online journey)."""
     phrases = sorted({p.text for p in names.phrases if p.kind == kind and p.id == pid},
                      key=len, reverse=True)  # fmt: skip
+    first = len(text)  # where the first of them starts
     for phrase in phrases:
         pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, phrase.split()))
                              + r"\w*(?!\w)")  # fmt: skip
+        if m := pattern.search(fold_aligned(text).lower()):
+            first = min(first, m.start())
         text = _blank(text, pattern)
-    if kind == "persona":
-        # A persona's names say what its people do ("Người mua online lần đầu"): those words
-        # are the persona's wherever they stand ("khách lần đầu mua điện thoại online").
+    if kind == "persona" and first < len(text):
+        # A persona's names say what its people do ("Người mua online lần đầu"): the rest of
+        # its clause is still about them ("khách lần đầu mua điện thoại online"), unlike a
+        # journey named before ("hành trình mua online cho người mua online lần đầu").
         own = {w for p in phrases for w in p.split()} - FUNCTION_WORDS - _ANYONE
+        end = next((m.start() for m in _CLAUSE.finditer(text, first)), len(text))
         if own:
-            text = _blank(text, re.compile(r"\b(?:" + "|".join(map(re.escape, own)) + r")\b"))
+            said = re.compile(r"\b(?:" + "|".join(map(re.escape, own)) + r")\b")
+            text = text[:first] + _blank(text[first:end], said) + text[end:]
     return text
 
 
@@ -188,7 +194,7 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         text = _blank(text, _FOR_STAFF)
     if persona:
         out["persona"] = persona
-        text = _consume(names, text, "persona", persona)
+        text = consume_names(names, text, "persona", persona)
         ents = names.entities(text)
     journeys = ents.get("journey", [])
     steps = ents.get("step", [])
@@ -211,15 +217,15 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         journey = step.split(".")[0]
         out["step"] = step
         out.pop("_ambiguous", None)  # the step's journey settles two equal journey names
-        text = _consume(names, text, "step", step)
+        text = consume_names(names, text, "step", step)
         ents = names.entities(text)
     if journey:
         out["journey"] = journey
-        text = _consume(names, text, "journey", journey)
+        text = consume_names(names, text, "journey", journey)
         ents = names.entities(text)
     if ents.get("aspect"):
         out["aspect"] = ents["aspect"][0][0]
-        text = _consume(names, text, "aspect", out["aspect"])
+        text = consume_names(names, text, "aspect", out["aspect"])
     out["_rest"] = text
     return out
 
@@ -249,7 +255,7 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
             return False
         own = tail["before"]
         if found.get("journey"):
-            own = norm(_consume(names, own, "journey", found["journey"]))
+            own = norm(consume_names(names, own, "journey", found["journey"]))
         return len(set(own.split()) - FUNCTION_WORDS) >= 2
     after = m["after"]
     if m[0].split()[0] in _MOMENT_WORDS and _says_step_name(names, after):
@@ -257,7 +263,7 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
         # though the journey's words ("nhận hàng", "shipper") are in it; "khi bảo hành" is not.
         return True
     if found.get("journey"):
-        after = norm(_consume(names, after, "journey", found["journey"]))
+        after = norm(consume_names(names, after, "journey", found["journey"]))
     before = norm(text)[: m.start()].split()[-4:]
     own = [w for w in after.split() if w not in _ANY_JOURNEY]  # "chờ" folds to "cho" (for)
     # "chỉ khâu chờ sửa máy": after the word "step" itself, one word of its own is enough
@@ -406,7 +412,7 @@ def read_slots(
                         for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
     # A removal verb inside a step's name ("the drop-off step") takes nothing away.
-    said_text = _consume(names, text, "step", found["step"]) if "step" in found else text
+    said_text = consume_names(names, text, "step", found["step"]) if "step" in found else text
     slots.removed = removals(said_text)
     if _NAMED_REMOVED.search(norm(text)):
         # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
