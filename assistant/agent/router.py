@@ -93,8 +93,9 @@ _HOW_TO = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|how (?:do|to|sh
                      r"what is|la gi)\b")
 
 
-# ... when the model gives the five questions at least this much of a chance.
-PLAUSIBLE = 0.05
+# ... when the model gives the five questions at least this much of a chance; it is then the
+# reading, with at least this confidence.
+PLAUSIBLE, SETTLED = 0.05, 0.5
 
 
 # "Làm sao để define persona cho đúng?", "how do I prioritise improvement ideas?": how to do
@@ -251,10 +252,13 @@ class Router:
                 # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
                 # reads like a decision to the model, yet it asks what customers say.
                 pred = _swap(pred, "pain_points")
-        elif (pred.label not in ("help", "five_questions") and "five_questions" in self.registry
+        elif (pred.label != "help" and "five_questions" in self.registry
               and dict(pred.ranked).get("five_questions", 0.0) > PLAUSIBLE
               and plans_a_change(folded)):
-            pred = _swap(pred, "five_questions")
+            # The grammar settles what the model leans to: no question back about it.
+            pred = _swap(pred, "five_questions") if pred.label != "five_questions" else pred
+            pred = Prediction([("five_questions", max(pred.confidence, SETTLED)),
+                               *pred.ranked[1:]], pred.semantic)
         search = self.registry.fallback.name
         if (pred.label in _MAKES and dict(pred.ranked).get(search, 0.0) > PLAUSIBLE
                 and _PRACTICE.search(folded) and not self.entities(text)):
