@@ -137,3 +137,12 @@ def test_a_persona_s_words_name_no_journey_of_their_own(text, args):
     route = ROUTER.route(text)
     assert route.clarify is None
     assert {k: route.args.get(k) for k in args} == args
+
+
+def test_a_decision_naming_two_journeys_is_placed_by_its_situation_not_asked_back():
+    # "đổi trả" (warranty) and "cửa hàng" (store) weigh the same: a pain summary would ask
+    # which journey; a decision is placed among the steps by what it says.
+    text = "Công ty quyết định chỉ nhận đổi trả tại cửa hàng đã mua, có ổn không?"
+    route = ROUTER.route(text)
+    assert (route.tool, route.clarify) == ("five_questions", None)
+    assert "journey" not in route.args and route.args["situation"] == text

@@ -356,6 +356,8 @@ def understand(
             # A decision's words ("charging for delivery", "công ty định…") are not filters:
             # an aspect or a persona read in them would only be said as not applied.
             filters = {k: v for k, v in filters.items() if k not in ("aspect", "persona")}
+            if slots.ambiguous_journeys and "step" not in filters:
+                filters.pop("journey", None)  # two named equally: the situation places it
         if registry.get(label).voice and asks_for_praise(text):
             filters["sentiment"] = "positive"  # "what do they love": delights first
         # A decision: the step it is about, by meaning, when one stands out.
@@ -425,7 +427,8 @@ def _routed(
         args = {**own, **args}
     unapplied = list(slots.unapplied) + unapplied
     lang = frame.lang
-    if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool"):
+    if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool") and (
+            not spec.situated):  # a decision's two journeys are its own to place
         return Route(tool=frame.tool,
                      clarify=_which_journey(router, slots.ambiguous_journeys, lang),
                      reason="two journeys match equally", frame=previous, act="clarify")

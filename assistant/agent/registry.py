@@ -136,7 +136,7 @@ def register_tools() -> list[ToolSpec]:
         ToolSpec(
             name="five_questions", input_model=FiveQuestionsInput,
             output_model=FiveQuestionsOutput, func=answer_five_questions, render=render_five,
-            commands=("five",), free_text="situation", positional="situation",
+            commands=("five",), free_text="situation", positional="situation", situated=True,
             help={"en": "`five <situation or journey step>`: the five journey-thinking questions",
                   "vi": "`five <tình huống hoặc bước>`: năm câu hỏi của tư duy hành trình"},
             shape_args=_five_args,

@@ -318,7 +318,10 @@ class Router:
         journeys = ents.get("journey", [])
         steps = ents.get("step", [])
         vi = detect_lang(original) == "vi"
-        if "journey" in fields and len(journeys) > 1 and journeys[0][1] == journeys[1][1]:
+        tie = "journey" in fields and len(journeys) > 1 and journeys[0][1] == journeys[1][1]
+        if tie and spec.situated:  # "chỉ nhận đổi trả tại cửa hàng đã mua": the situation decides
+            journeys = []
+        elif tie:
             a, b = self.atlas.journey(journeys[0][0]), self.atlas.journey(journeys[1][0])
             assert a is not None and b is not None
             return Route(tool=tool, clarify=(

@@ -81,6 +81,8 @@ class ToolSpec:
       what customers say goes to the `voice` tool even when they match;
     - `about_method(folded_text, names, asks_to_make) -> bool`: optional; whether a request
       its cues matched rather asks about the method (then the `fallback` tool answers);
+    - `situated`: its free text is a situation it places among the journeys' steps itself
+      (a decision): two journeys named equally are left to it, not asked about;
     - `one_subject`: its input is about one subject (a persona, a journey, an aspect or a
       segment), not a combination of filters: a segment the request names replaces a
       journey or aspect, and a follow-up naming none keeps the previous one;
@@ -108,6 +110,7 @@ class ToolSpec:
     weak_cues: bool = False
     about_method: Callable[[str, dict[str, Any], bool], bool] | None = None
     one_subject: bool = False
+    situated: bool = False
     answer: Callable[[str, dict[str, Any], ToolContext, Callable[[dict[str, Any]], BaseModel]],
                      Answer] | None = None  # fmt: skip
     cite: Callable[[Any, dict[str, str]], list[Citation]] | None = None
