@@ -89,8 +89,6 @@ _CHANGES = re.compile(r"\b(?:bo|giam(?! doc)|tang(?! kem)|chuyen|thu phi|tinh ph
                       r"launch\w*|outsourc\w*)\b")
 _IF_CHANGED = re.compile(r"\bneu (?:bo|giam|tang|chuyen|thu phi|tinh phi|cat|gop|ngung|rut ngan|"
                          r"keo dai|yeu cau|chi)\b")
-_HOW_TO = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|how (?:do|to|should|can)|"
-                     r"what is|la gi)\b")
 
 
 # ... when the model gives the five questions at least this much of a chance; it is then the
@@ -103,7 +101,7 @@ PLAUSIBLE, SETTLED = 0.05, 0.5
 # the reason above (writer M: 9 such questions read as personas, roadmaps or decisions); one
 # that names a journey, a step, an aspect or a group ("làm sao để bớt phàn nàn về giao hàng")
 # asks about this company's customers and keeps its tool.
-_PRACTICE = re.compile(r"^(?:\w+ ){0,3}(?:lam sao(?: de)?|lam the nao de|cach(?: de| nao)?|"
+_PRACTICE = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|"
                        r"how (?:do|should|can) (?:i|we|you|one|a team)|how to)\b")
 _MAKES = ("roadmap", "persona", "journey_summary", "five_questions")
 
@@ -118,7 +116,8 @@ def plans_a_change(folded: str) -> bool:
     """Whether a (folded) request describes a change someone plans to make."""
     ours = _CUSTOMERS_WANT.sub(" ", folded)
     planned = bool(_INTENDS.search(ours) and _CHANGES.search(ours))
-    return (planned or bool(_IF_CHANGED.search(folded))) and not _HOW_TO.search(folded)
+    return (planned or bool(_IF_CHANGED.search(folded))) and not (
+        _PRACTICE.search(folded) or is_definition(folded))
 
 
 # "What is a journey atlas?", "pain point là gì?", "định nghĩa touchpoint": a definition asked
@@ -247,11 +246,11 @@ class Router:
         """The intent model's ranking of what `text` asks for."""
         pred = self.intent_model.predict(text, follow_up=follow_up)
         folded = " ".join(words(fold(text)))
-        if pred.label == "five_questions" and "pain_points" in self.registry:
-            if _SAY_WHAT.search(folded) and not _DECIDING.search(folded):
-                # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
-                # reads like a decision to the model, yet it asks what customers say.
-                pred = _swap(pred, "pain_points")
+        if (pred.label == "five_questions" and "pain_points" in self.registry
+                and _SAY_WHAT.search(folded) and not _DECIDING.search(folded)):
+            # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
+            # reads like a decision to the model, yet it asks what customers say.
+            pred = _swap(pred, "pain_points")
         elif (pred.label != "help" and "five_questions" in self.registry
               and dict(pred.ranked).get("five_questions", 0.0) > PLAUSIBLE
               and plans_a_change(folded)):
