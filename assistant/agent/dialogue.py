@@ -35,7 +35,7 @@ from assistant.agent.router import (
     is_definition,
     unsure,
 )
-from assistant.agent.slots import Slots
+from assistant.agent.slots import FILLER_WORDS, Slots
 from assistant.core.text import (
     EN_STOP,
     Lang,
@@ -124,11 +124,6 @@ _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as 
                        r"do (?:it|that|the same) (?:again|for)|redo (?:it|that)|"
                        r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
-# Words around the names in a turn that only names filters ("với kh mua máy cho ba mẹ", "còn
-# nhóm sinh viên thì sao", "and for gamers?"): they ask for nothing else.
-_FILLER = frozenset("voi cho con thi sao nhom khach hang kh mua may nhung cac chi va ma la "
-                    "the nao nhe nha di thoi a and for with only just what about how the "
-                    "those them customers people who buy".split())
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
 
@@ -241,7 +236,7 @@ def understand(
         # only asks to filter is an edit of the last answer.
         rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
         again = router.classify(rest, follow_up=True) if rest.strip() else None
-        if rest.strip() and not set(rest.split()) - _FILLER:
+        if rest.strip() and not set(rest.split()) - FILLER_WORDS:
             # "với kh mua máy cho ba mẹ": nothing but the names and words around them
             pred = Prediction([("refine", 1.0)], semantic=False)
         elif again is not None and again.label == "refine" and not unsure(again):

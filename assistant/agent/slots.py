@@ -162,6 +162,10 @@ def consume_names(names: AtlasNames, text: str, kind: str, pid: str) -> str:
 # What every persona's name may say of its people: no sign of which one, or of a journey.
 _ANYONE = frozenset("mua buy buys buyer buyers buying khach hang nguoi customer customers "
                     "people may phone phones dien thoai".split())
+# The words around the names of a turn that only names filters ("với kh mua máy cho ba mẹ",
+# "còn nhóm sinh viên thì sao", "and for gamers?"): they ask for nothing else.
+FILLER_WORDS = FUNCTION_WORDS | _PARTICLES | _ANYONE | frozenset(
+    "con nhom kh chi ma nao only just what about how those them who".split())
 
 
 def persona_named(names: AtlasNames, text: str,
