@@ -143,9 +143,9 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         ]  # fmt: skip
     noise = {c.sentiment[:3] for c in out.label_noise}  # "pos", "neg"
     for title, points, side in sections:
-        if not points and side in noise:  # set aside as label noise: say so, not nothing
-            lines += [f"\n## {title}", f"_{t['all_noise_' + side]}_"]
         if not points:
+            if side in noise:  # all set aside as label noise: say so, rather than nothing
+                lines += [f"\n## {title}", f"_{t['all_noise_' + side]}_"]
             continue
         lines.append(f"\n## {title}")
         for n, p in enumerate(points, out.focus or 1):
