@@ -309,11 +309,10 @@ class Router:
         source = re.search(r"\bsource:(\S+)", rest)
         if source:  # a file name is not a journey name: resolve names without it
             rest = rest.replace(source.group(0), " ")
-        persona = persona_named(self.names, rest)
-        # What a persona's names say is the persona's ("người mua online lần đầu" names no
-        # online journey beside "trong hành trình giao hàng").
-        ents = self.entities(consume_names(self.names, rest, "persona", persona) if persona
-                             else rest)  # fmt: skip
+        ents = self.entities(rest)
+        persona = persona_named(self.names, rest, ents)
+        if persona:  # its names' words name no journey ("người mua online lần đầu")
+            ents = self.entities(consume_names(self.names, rest, "persona", persona))
         journeys = ents.get("journey", [])
         steps = ents.get("step", [])
         vi = detect_lang(original) == "vi"
