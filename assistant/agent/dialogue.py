@@ -235,9 +235,11 @@ def understand(
         # is in its other words ("restrict to the"). Read without the filters, a turn that
         # only asks to filter is an edit of the last answer.
         rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
-        again = router.classify(rest, follow_up=True) if rest.strip() else None
-        if rest.strip() and not set(rest.split()) - FILLER_WORDS:
-            # "với kh mua máy cho ba mẹ": nothing but the names and words around them
+        # "với kh mua máy cho ba mẹ": nothing but the names and words around them
+        only_names = bool(rest.strip()) and not set(rest.split()) - FILLER_WORDS
+        asks = rest.strip() and not only_names  # words of its own: the model reads them
+        again = router.classify(rest, follow_up=True) if asks else None
+        if only_names:
             pred = Prediction([("refine", 1.0)], semantic=False)
         elif again is not None and again.label == "refine" and not unsure(again):
             pred = again
