@@ -107,17 +107,15 @@ def _routing(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[di
     return evaluate(kb, [folder / "routing.yaml", folder / "routing_practitioner.yaml"])
 
 
-def _routing_heldout(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
-    from assistant.evals.routing import evaluate_heldout
+def _first_requests(path: str) -> EvalSet:
+    """Utterances of one writer, each routed as a first request (`path`: in evals/)."""
 
-    return evaluate_heldout(kb, folder / "routing_heldout.yaml")
+    def run(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+        from assistant.evals.routing import evaluate_heldout
 
+        return evaluate_heldout(kb, folder / path)
 
-def _routing_dev_m(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
-    from assistant.evals.routing import evaluate_heldout
-
-    # Writer M (blind, never trained on): reported, not gated (evals/README.md says why).
-    return evaluate_heldout(kb, folder / "data" / "routing_writer_m.yaml")
+    return run
 
 
 def _with_feedback(kb: KnowledgeBase) -> None:
@@ -201,8 +199,9 @@ EVAL_SETS: dict[str, EvalSet] = {
     "tagging": _tagging,
     "journey_tools": _journey_tools,
     "routing": _routing,
-    "routing_heldout": _routing_heldout,
-    "routing_dev_m": _routing_dev_m,
+    "routing_heldout": _first_requests("routing_heldout.yaml"),  # writer C, the gate
+    # writer M, never trained on: reported, not gated (evals/README.md says why)
+    "routing_dev_m": _first_requests("data/routing_writer_m.yaml"),
     "dialogues": _dialogues,
     "dialogues_train": _dialogue_set("dialogues_train.yaml"),  # writer A, trained on
     "dialogues_dev": _dialogue_set("dialogues_writer_c.yaml"),  # writer C, trained on
