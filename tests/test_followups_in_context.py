@@ -279,3 +279,48 @@ def test_an_item_pointed_at_alone_is_that_item_of_the_last_ranking(agent, text):
     assert answer.result.pain_points[0].aspect == first.result.pain_points[1].aspect
     stars = agent.ask("no 1 star reviews, only 4 and 5", conv)
     assert stars.act == "edit" and stars.result.focus is None
+
+
+@pytest.mark.parametrize(
+    ("text", "persona"),
+    [
+        ("what if the customer is a busy professional?", "busy-professional"),
+        ("với persona người mua cho bố mẹ thì sao", "parent-buyer"),
+        ("giả sử khách là người đi làm bận rộn", "busy-professional"),
+        ("ap dung cho persona nguoi mua online lan dau", "first-time-online-buyer"),
+    ],
+)
+def test_a_persona_named_after_a_decision_is_who_the_decision_is_thought_through_for(
+    agent, text, persona
+):
+    conv = f"decision-persona-{text}"
+    first = agent.ask("We plan to cut the return window to 7 days. What should we think about?",
+                      conv)  # fmt: skip
+    answer = agent.ask(text, conv)
+    assert (answer.tool, answer.act) == ("five_questions", "edit")
+    assert _frame(answer) == _frame(first) | {"persona": persona}
+    assert [c.evidence[0].ref for c in answer.result.who] == [f"persona.{persona}"]
+    assert "Not applied" not in answer.answer and "Không áp dụng" not in answer.answer
+
+
+@pytest.mark.parametrize("text", ["how would that land with students?",
+                                  "nếu khách là sinh viên thì sao?"])  # fmt: skip
+def test_a_group_named_after_a_decision_scopes_its_feedback(agent, text):
+    conv = f"decision-segment-{text}"
+    first = agent.ask("cong ty dinh rut thoi gian doi tra xuong 7 ngay, can luu y gi", conv)
+    answer = agent.ask(text, conv)
+    assert (answer.tool, answer.act) == ("five_questions", "edit")
+    assert _frame(answer) == _frame(first) | {"segment": "students"}
+    assert answer.result.feedback_scope.filters["segment"] == "students"
+    assert answer.result.feedback_scope.total <= first.result.feedback_scope.total
+    stars = agent.ask("only 1-2 star reviews", conv)
+    assert (stars.tool, stars.act) == ("five_questions", "edit")
+    assert stars.result.feedback_scope.filters["max_rating"] == 2
+
+
+@pytest.mark.parametrize("text", ["phác thảo persona cho khách mua máy cho bố mẹ",
+                                  "draft a persona for it"])  # fmt: skip
+def test_a_persona_asked_for_after_a_decision_is_drafted(agent, text):
+    conv = f"decision-draft-{text}"
+    agent.ask("We plan to cut the return window to 7 days. What should we think about?", conv)
+    assert agent.ask(text, conv).tool == "persona"

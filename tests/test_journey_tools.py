@@ -73,6 +73,22 @@ def test_five_questions_happy_counts_match_the_pain_summary(full_kb):
     assert all(e.ref in linked for c in out.happy for e in c.evidence if e.kind == "feedback")
 
 
+def test_five_questions_for_a_named_persona_and_rated_comments(full_kb):
+    ctx = ToolContext(full_kb)
+    out = answer_five_questions(FiveQuestionsInput(
+        journey="warranty", step="drop-off", persona="Người mua máy cho bố mẹ", max_rating=2), ctx)
+    # Who: the persona asked about alone, by its Vietnamese name; the feedback: 1-2 stars.
+    assert [c.evidence[0].ref for c in out.who] == ["persona.parent-buyer"]
+    low = summarize_pain_points(PainPointsInput(journey="warranty", step="drop-off", max_rating=2,
+                                                top=3), ctx)  # fmt: skip
+    whole = answer_five_questions(FiveQuestionsInput(journey="warranty", step="drop-off"), ctx)
+    assert out.feedback_scope.total == low.total < whole.feedback_scope.total
+    assert out.feedback_scope.filters["max_rating"] == 2
+    assert len(whole.who) > 1
+    with pytest.raises(UnknownNameError, match="persona"):
+        answer_five_questions(FiveQuestionsInput(journey="warranty", persona="astronauts"), ctx)
+
+
 def test_names_with_typos_resolve_and_unknown_ones_list_the_closest(full_kb):
     ctx = ToolContext(full_kb)
     out = answer_five_questions(FiveQuestionsInput(journey="warrenty", step="drop-off"), ctx)

@@ -31,6 +31,7 @@ from assistant.agent.router import (
     Route,
     Router,
     asks_for_praise,
+    asks_how,
     clarify_text,
     is_definition,
     unsure,
@@ -132,6 +133,14 @@ _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
 # which filter, not which tool (a closed set, the frame's filter kinds).
 _KIND_WORDS = re.compile(r"\b(journey|journeys|hanh trinh|step|buoc|aspect|khia canh|segment|"
                          r"data|du lieu)\b")
+# Filters that say who the customers are.
+_PEOPLE = {"persona", "segment"}
+# A persona asked for, beside the people it is about: a verb that makes one, or the tool's
+# name introducing them ("persona cho…", "a persona of…"). The tool's own words, a closed set.
+_MAKE_PERSONA = re.compile(
+    r"\b(?:draft|sketch|create|build|write|generate|phac thao|phac hoa|xay dung|soan|tao)\b|"
+    r"\b(?:lam|ve|viet|(?<!ap )dung|make|need|can|muon)\s+(?:\w+\s+)?(?:persona|chan dung|profile)|"
+    r"\b(?:persona|personas|chan dung|profile)\s+(?:cho|for|of|ve|about|di|nhe|nha)\b")
 # How likely `more` must be, among the two best readings, for a turn that names nothing to
 # ask for more of the answer rather than another tool (see understand).
 MORE_CLOSE = 0.15
@@ -239,7 +248,11 @@ def understand(
         only_names = bool(rest.strip()) and not set(rest.split()) - FILLER_WORDS
         asks = rest.strip() and not only_names  # words of its own: the model reads them
         again = router.classify(rest, follow_up=True) if asks else None
-        if only_names:
+        if only_names or (pred.label == "persona" and _PEOPLE & set(slots.filters)
+                          and not _MAKE_PERSONA.search(rest)):
+            # "với persona người mua cho bố mẹ thì sao", "giả sử khách là người đi làm bận
+            # rộn": the people named pull the model towards a persona; asked for, one is
+            # drafted ("phác thảo persona cho…"), else they narrow the last answer.
             pred = Prediction([("refine", 1.0)], semantic=False)
         elif again is not None and again.label == "refine" and not unsure(again):
             pred = again
@@ -247,6 +260,14 @@ def understand(
             # "drop the persona filter": a filter of the last answer taken away is an edit,
             # whatever tool the filter's name sounds like.
             pred = Prediction([("refine", 1.0)], semantic=False)
+    if context is not None and pred.label == registry.fallback.name and (
+        _PEOPLE & set(slots.filters)) and not registry.get(context.tool).fallback and not (
+        is_definition(text) or asks_how(folded)
+    ):
+        # "what if the customer is a busy professional?", "how would that land with
+        # gamers?": the methodology knows none of the company's personas or groups; named
+        # after an answer on the data, they narrow it.
+        pred = Prediction([("refine", 1.0)], semantic=False)
     label = pred.label
     target = language_asked(text)
     n_words = len(text.split())

@@ -106,6 +106,11 @@ _PRACTICE = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|"
 _MAKES = ("roadmap", "persona", "journey_summary", "five_questions")
 
 
+def asks_how(folded: str) -> bool:
+    """Whether a (folded) request asks how to do the practice ("làm sao để…", "how do we…")."""
+    return _PRACTICE.search(folded) is not None
+
+
 # What customers want is no plan of the company's ("khách muốn bỏ giỏ hàng").
 _CUSTOMERS_WANT = re.compile(r"\b(?:khach|khach hang|kh|ho|nguoi dung|nguoi mua|customers?|users?|"
                              r"buyers?|people|they) (?:\w+ )?(?:muon|dinh|tinh|sap|wants?|"

@@ -13,17 +13,23 @@ from pydantic import BaseModel, Field
 from assistant.atlas.model import Atlas, StepRef
 from assistant.core.errors import AssistantError
 from assistant.core.tools import Claim, Evidence, ToolContext
-from assistant.feedback.scope import FeedbackSource, Scope
+from assistant.feedback.scope import FeedbackSource, RecordFilters, Scope
 from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
 
 
-class FiveQuestionsInput(BaseModel):
-    """A journey step (journey + step), or a free-text situation matched to the atlas."""
+class FiveQuestionsInput(RecordFilters):
+    """A journey step (journey + step), or a free-text situation matched to the atlas; who
+    the customer is (an atlas persona) and which comments speak for them (segment, period,
+    stars) when asked."""
 
     journey: str | None = Field(None, description="Journey id or name.")
     step: str | None = Field(None, description="Step id or name inside the journey.")
     situation: str | None = Field(
         None, description="Free text, e.g. 'changing the return policy', matched to a step."
+    )
+    persona: str | None = Field(
+        None, description="Atlas persona (id or name) who answers 'who is this person?'; "
+        "by default every persona of the journey."
     )
 
 
@@ -112,8 +118,11 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
     step, journey = at.step, at.journey
     step_ev = Evidence(kind="atlas", ref=at.ref)
 
+    # "what if the customer is a busy professional?": the persona asked about, else the
+    # journey's own.
+    asked = [atlas.find_persona(inp.persona).id] if inp.persona else journey.personas
     who = []
-    for pid in journey.personas:
+    for pid in asked:
         p = atlas.persona(pid)
         if p is None:
             continue
@@ -143,7 +152,8 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
     # from the comments about this step (its scope line says how many), never the corpus.
     if ctx.feedback_allowed and kb.feedback().count():
         found = summarize_pain_points(
-            PainPointsInput(journey=journey.id, step=step.id, top=3), ctx
+            PainPointsInput(journey=journey.id, step=step.id, top=3, **inp.record_filters()),
+            ctx,
         )
         feedback_scope = found.scope
         rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
