@@ -324,3 +324,66 @@ def test_a_persona_asked_for_after_a_decision_is_drafted(agent, text):
     conv = f"decision-draft-{text}"
     agent.ask("We plan to cut the return window to 7 days. What should we think about?", conv)
     assert agent.ask(text, conv).tool == "persona"
+
+
+@pytest.mark.parametrize(
+    ("first", "text"),
+    [
+        ("Draft a persona for students", "and their goals?"),
+        ("Draft a persona for students", "how old are they typically?"),
+        ("Propose a roadmap for the warranty journey", "who should own it?"),
+        ("lập roadmap cải thiện hành trình bảo hành", "việc đó mất bao lâu?"),
+        ("phác thảo persona khách mua online lần đầu", "dựa trên những phản hồi nào?"),
+    ],
+)
+def test_a_question_about_the_last_answer_is_more_of_it(agent, first, text):
+    conv = f"about-it-{text}"
+    before = agent.ask(first, conv)
+    answer = agent.ask(text, conv)
+    assert (answer.tool, answer.act, _frame(answer)) == (before.tool, "more", _frame(before))
+
+
+def test_a_methodology_question_in_a_data_conversation_is_still_searched(agent):
+    conv = "about-it-search"
+    agent.ask("Propose a roadmap for the warranty journey", conv)
+    assert agent.ask("What is a moment of truth?", conv).tool == "search"
+    assert agent.ask("how do we run customer interviews for that?", conv).tool == "search"
+
+
+@pytest.mark.parametrize(
+    ("first", "text"),
+    [
+        ("phác thảo persona khách mua online lần đầu", "Họ thường lo lắng gì nhất?"),
+        ("Draft a persona for busy professionals", "What do they care about most?"),
+        ("We plan to cut the return window to 7 days. What should we think about?",
+         "Which customers would this hurt most?"),
+        ("Tóm tắt hành trình mua online cho sếp", "khâu nào tệ nhất?"),
+        ("Propose a roadmap for the warranty journey", "Việc số 3 cần phòng ban nào làm?"),
+    ],
+)
+def test_what_the_last_answer_already_holds_is_more_of_it(agent, first, text):
+    conv = f"covers-{text}"
+    before = agent.ask(first, conv)
+    answer = agent.ask(text, conv)
+    assert (answer.tool, answer.act, _frame(answer)) == (before.tool, "more", _frame(before))
+
+
+@pytest.mark.parametrize("text", ["what do they complain about?", "add their pain points",
+                                  "Họ hay khen điều gì?"])  # fmt: skip
+def test_the_feedback_asked_for_after_a_persona_is_a_pain_summary_on_its_scope(agent, text):
+    conv = f"covers-asked-{text}"
+    before = agent.ask("Draft a persona for students", conv)
+    answer = agent.ask(text, conv)
+    assert (answer.tool, answer.act) == ("pain_points", "switch_tool")
+    assert _applied(answer)["segment"] == _frame(before)["segment"] == "students"
+
+
+def test_a_persona_draft_is_about_one_group_the_last_one_named(agent):
+    conv = "one-group"
+    agent.ask("phác thảo persona khách mua online lần đầu", conv)
+    elderly = agent.ask("làm lại cho nhóm lớn tuổi", conv)
+    assert (elderly.tool, elderly.act, _frame(elderly)) == ("persona", "edit",
+                                                            {"segment": "elderly"})
+    assert elderly.result.scope.filters["segment"] == "elderly"
+    parents = agent.ask("đổi sang người mua cho bố mẹ", conv)
+    assert (parents.act, _frame(parents)) == ("edit", {"persona": "parent-buyer"})

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.agent.agent import Agent
-from assistant.core.errors import UnknownNameError
+from assistant.core.errors import AssistantError, UnknownNameError
 from assistant.core.tools import ToolContext
 from assistant.feedback.render.manager_md import render_journey_summary, render_roadmap, signed
 from assistant.feedback.tools.five_questions import FiveQuestionsInput, answer_five_questions
@@ -87,6 +87,14 @@ def test_five_questions_for_a_named_persona_and_rated_comments(full_kb):
     assert len(whole.who) > 1
     with pytest.raises(UnknownNameError, match="persona"):
         answer_five_questions(FiveQuestionsInput(journey="warranty", persona="astronauts"), ctx)
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "not both"), ("vi", "không phải cả hai")])
+def test_a_persona_draft_for_a_persona_and_a_segment_at_once_is_refused(full_kb, lang, said):
+    # A persona is drafted from its own segment's comments: another segment would be lost.
+    with pytest.raises(AssistantError, match=said):
+        draft_persona(PersonaInput(persona="parent-buyer", segment="students"),
+                      ToolContext(full_kb, lang=lang))  # fmt: skip
 
 
 def test_names_with_typos_resolve_and_unknown_ones_list_the_closest(full_kb):

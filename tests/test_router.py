@@ -58,6 +58,7 @@ def test_pains_of_one_ingested_file():
         "Giải thích giúp mình pain point",
         "explain pain points",
         "persona khác gì segment?",
+        "Persona khác segment ở chỗ nào?",
         "roadmap khác gì lộ trình?",
         "Touchpoint và pain point khác nhau thế nào?",
         "What's the difference between a persona and a segment?",

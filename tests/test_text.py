@@ -56,3 +56,9 @@ def test_detect_lang_names_with_diacritics_do_not_make_english_vietnamese():
     assert detect_lang("What did TGDĐ do when it was small?") == "en"
     assert detect_lang("Hà Nội có mưa không?") == "vi"
     assert detect_lang("Quy trình 5 bước Research – Analyze – Ideate – Prototype là gì?") == "vi"
+
+
+def test_detect_lang_a_tie_with_accented_words_is_vietnamese():
+    # As many English words as Vietnamese weight: typed accents tell the speaker.
+    assert detect_lang("Draft giúp mình persona first-time online buyer") == "vi"
+    assert detect_lang("Draft a persona for the first-time online buyer") == "en"

@@ -46,6 +46,7 @@ from assistant.core.text import (
     is_vi_syllable,
     words,
 )
+from assistant.methodology.glossary import names_concept
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
@@ -63,7 +64,8 @@ _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|h
 _WHAT_ABOUT = re.compile(r"^(?:\w+\s+)?(?:con|the con|vay con|what about|how about|and)\b")
 # A turn that says it starts something else: no frame to edit.
 _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|new question|"
-                        r"different question|cau hoi khac|hoi cau khac|chuyen chu de)\b|"
+                        r"different question|cau hoi khac|hoi cau khac|chuyen chu de|chuyen khac|"
+                        r"viec khac)\b|"
                         # "À ý mình là khách chê gì lúc…", "I mean, what do…": the request
                         # said again in full (five words or more), not a correction of a filter
                         r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean|i meant|"
@@ -112,18 +114,20 @@ def item_asked(folded: str) -> int | None:
 # whatever tool shows quotes by itself.
 _MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|give|top \d+|"
                             r"nhung|which|xem)\b(?:\s+\w+){0,3}\s+(?:trich dan|quotes?|vi du|vd|"
-                            r"examples?|dan chung|minh hoa|comments?|cmts?|binh luan|cau noi)\b|"
+                            r"examples?|dan chung|minh hoa|comments?|cmts?|binh luan|cau noi|"
+                            r"phan hoi|feedback|reviews?)\b|"
                             r"\bvi du cu the\b|"
                             # "cmt nào?", "quotes đâu": which ones, where are they
-                            r"\b(?:cmts?|comments?|binh luan|trich dan|quotes?|vi du|vd)\s+"
-                            r"(?:nao|dau|gi)\b")
+                            r"\b(?:cmts?|comments?|binh luan|trich dan|quotes?|vi du|vd|"
+                            r"phan hoi)\s+(?:nao|dau|gi)\b")
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
                        r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
                        r"lam lai cai|(?:cai )?vu hom (?:qua|truoc)|cai (?:do|nay|kia) lam lai|"
                        r"do (?:it|that|the same) (?:again|for)|redo (?:it|that)|"
-                       r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao)\b")
+                       r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao|hoi do|"
+                       r"hoi truoc|luc do|back then|that time)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -133,6 +137,21 @@ _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
 # which filter, not which tool (a closed set, the frame's filter kinds).
 _KIND_WORDS = re.compile(r"\b(journey|journeys|hanh trinh|step|buoc|aspect|khia canh|segment|"
                          r"data|du lieu)\b")
+# Words that point at what the last answer was about ("their goals", "who should own it",
+# "họ cần gì", "cái này mất bao lâu"): pronouns and demonstratives, a closed class.
+_ABOUT_IT = re.compile(r"\b(?:they|them|their|theirs|it|its|that|those|these|ho|chung no|"
+                       r"nhom nay|nhom do|cai do|cai nay|viec do|viec nay|dieu do|ke hoach nay|"
+                       r"ke hoach do|the whole thing|toan bo)\b")
+# The words a follow-up asks for a tool by, where another tool's answer covers it (see
+# ToolSpec.covers): "add their pain points", "what do they complain about?", "chân dung nhóm
+# này": the tool's name, and for the voice of the customer its verbs. A closed set.
+_TOOL_NAMES = {"pain_points": re.compile(
+                   r"\b(?:pain ?points?|pains|diem dau|noi dau|complain\w*|gripe\w*|hate|"
+                   r"frustrat\w*|prais\w*|say|saying|said|feedback|reviews?|than|than phien|"
+                   r"phan nan|che|hai long|thich|loves?|enjoy\w*|happy with|satisf\w*|"
+                   r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
+               "persona": re.compile(r"\b(?:personas?|chan dung)\b")}  # fmt: skip
+_NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
 _PEOPLE = {"persona", "segment"}
 # A persona asked for, beside the people it is about: a verb that makes one, or the tool's
@@ -298,6 +317,18 @@ def understand(
     pointing = _POINTING.search(folded) is not None
     if pointing and set(slots.filters) <= {"start", "end"} and not slots.removed:
         slots = Slots()  # "cái vụ hôm qua": the day dates the thing pointed at, not the data
+    # "and their goals?", "how long would that take?", "việc số 3 cần phòng ban nào làm?":
+    # after an answer on the data, a turn that points at it (a pronoun, an item of it), names
+    # no filter and none of the methodology's concepts, and reads as a methodology question,
+    # a filter change or (unsure) off-topic or help, asks about that answer: more of it. The
+    # methodology questions asked in the middle of the dialogue sets all name a concept
+    # ("moments of truth", "CSAT với CES", "5 câu hỏi đó").
+    about_it = context is not None and not slots and not registry.get(context.tool).fallback and (
+        label in ("refine", registry.fallback.name)
+        or (label in _NOT_A_FRAME and pred.confidence < VAGUE_BELOW)
+    ) and (_ABOUT_IT.search(folded) is not None or item_asked(folded) is not None) and not (
+        names_concept(text) or is_definition(text) or _vague(folded) or pointing
+        or _letters(folded))  # fmt: skip
     # In a conversation, off-topic or help said with less than the model's usual certainty,
     # in a few words and nothing named ("xem giúp cái này", "can you do it for the other
     # team too?"): a question back. Calibrated on the dialogue sets (evals/data/): off-topic
@@ -308,7 +339,8 @@ def understand(
     # (routing_heldout) under its gate.
     unsure_aside = context is not None and label in _NOT_A_FRAME and (
         pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
-        label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded)
+        label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded) and (
+        not about_it)
     if not slots and (n_words <= 8 or unsure_aside or (pointing and n_words <= 12)) and (
         not is_definition(text)) and (
         (label in (*_NOT_A_FRAME, registry.fallback.name) and _vague(folded))
@@ -324,6 +356,12 @@ def understand(
     if context is not None:
         data_tool = label in registry and not registry.get(label).fallback
         switch = data_tool and label != context.tool and not unsure(pred)
+        if switch and not slots and label in registry.get(context.tool).covers and not (
+            _TOOL_NAMES.get(label, _NOTHING).search(folded)
+        ):
+            # "họ thường lo lắng gì nhất?" after a persona, "which customers would this hurt
+            # most?" after the five questions: the answer holds it already.
+            return _routed(router, context, "more", text, previous, slots)
         # "restrict to 2019", "chỉ dữ liệu 30 ngày gần nhất": a short turn that only names
         # filters reads as off-topic to the model, yet in a conversation it edits the frame;
         # so does a longer one that names a journey, a step, a group or a persona ("đổi qua
@@ -332,7 +370,8 @@ def understand(
         if slots and not switch and (label not in _NOT_A_FRAME or bare) and (
             label in ("refine", context.tool) or unsure(pred) or label not in registry or bare
         ):
-            frame = context.with_filters(_widened(context, slots, text), slots.removed)
+            frame = context.with_filters(_widened(context, slots, text),
+                                         slots.removed | _replaced_group(registry, context, slots))
             return _routed(router, frame, "edit", text, previous, slots)
         if switch and not registry.get(context.tool).fallback and (
             _BACK.search(" ".join(words(fold(text)))) or not _scope(slots)
@@ -351,6 +390,8 @@ def understand(
             # about the assistant; the tool the model reads next, on the same scope, is.
             frame = context.model_copy(update={"tool": runner_up, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
+        if about_it:
+            return _routed(router, context, "more", text, previous, slots)
     if unsure(pred) or label in ("refine", "more", "language"):
         return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="unsure",
                      confidence=pred.confidence, frame=previous, act="clarify",
@@ -400,6 +441,16 @@ def _widened(context: Frame, slots: Slots, text: str) -> dict[str, Any]:
     if old_s and old_e and new_s and new_e and _INCLUDE.search(" ".join(words(fold(text)))):
         changes["start"], changes["end"] = min(old_s, new_s), max(old_e, new_e)
     return changes
+
+
+def _replaced_group(registry: Registry, context: Frame, slots: Slots) -> set[str]:
+    """For a tool about one group of people (a persona draft), the group the frame had when
+    a turn names the other kind ("làm lại cho nhóm lớn tuổi" after a persona): replaced, not
+    kept beside it."""
+    named = _PEOPLE & set(slots.filters)
+    if not registry.get(context.tool).one_subject or len(named) != 1:
+        return set()
+    return (_PEOPLE - named) & set(context.filters)
 
 
 def _scope(slots: Slots) -> bool:

@@ -139,7 +139,7 @@ def register_tools() -> list[ToolSpec]:
             commands=("five",), free_text="situation", positional="situation", situated=True,
             help={"en": "`five <situation or journey step>`: the five journey-thinking questions",
                   "vi": "`five <tình huống hoặc bước>`: năm câu hỏi của tư duy hành trình"},
-            shape_args=_five_args,
+            shape_args=_five_args, covers=("pain_points", "persona"),  # who; what pleases
         ),
         ToolSpec(
             name="persona", input_model=PersonaInput, output_model=PersonaOutput,
@@ -149,7 +149,7 @@ def register_tools() -> list[ToolSpec]:
                         "the data",
                   "vi": "`persona <hành trình, phân khúc, khía cạnh hoặc persona>`: persona nháp "
                         "từ dữ liệu"},
-            shape_args=_persona_args, one_subject=True,
+            shape_args=_persona_args, one_subject=True, covers=("pain_points",),
         ),
         ToolSpec(
             name="pain_points", input_model=PainPointsInput, output_model=PainPointsOutput,
@@ -170,7 +170,7 @@ def register_tools() -> list[ToolSpec]:
             name="journey_summary", input_model=JourneySummaryInput,
             output_model=JourneySummaryOutput, func=summarize_journey,
             render=render_journey_summary, commands=("journey",), uses_feedback=True,
-            positional="journey", charts=True,
+            positional="journey", charts=True, covers=("pain_points",),
             help={"en": "`journey <journey>`: a journey summary with its emotion curve",
                   "vi": "`journey <hành trình>`: tóm tắt hành trình và đường cảm xúc"},
         ),

@@ -155,8 +155,8 @@ _EXPLAIN = re.compile(
 _COMPARE = re.compile(
     r"^(?:(?:what s|what is|whats) the difference between|how (?:is|are|does|do)) "
     r"(?P<a>.+?) (?:and|differ from|different from) (?P<b>.+)$|"
-    r"^(?P<c>.+?) (?:khac gi|khac gi voi|khac voi|vs|versus) (?P<d>.+?)"
-    r"(?: (?:o diem nao|o dau|the nao|nhu the nao|ra sao))?$|"
+    r"^(?P<c>.+?) (?:khac gi|khac gi voi|khac voi|khac|vs|versus) (?P<d>.+?)"
+    r"(?: (?:o diem nao|o dau|o cho nao|cho nao|the nao|nhu the nao|ra sao))?$|"
     r"^(?P<e>.+?) (?:va|voi|and) (?P<f>.+?) (?:khac nhau|khac gi nhau|differ)"
     r"(?: (?:the nao|nhu the nao|o dau|ra sao|gi|cho nao))?$"
 )

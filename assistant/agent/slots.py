@@ -165,7 +165,7 @@ _ANYONE = frozenset("mua buy buys buyer buyers buying khach hang nguoi customer 
 # The words around the names of a turn that only names filters ("với kh mua máy cho ba mẹ",
 # "còn nhóm sinh viên thì sao", "and for gamers?"): they ask for nothing else.
 FILLER_WORDS = FUNCTION_WORDS | _PARTICLES | _ANYONE | frozenset(
-    "con nhom kh chi ma nao only just what about how those them who".split())
+    "con nhom kh chi ma nao only just what about how those them who ca".split())
 
 
 def persona_named(names: AtlasNames, text: str,
@@ -403,7 +403,9 @@ def read_slots(
         if all(any(w in p for p in named) for w in said):
             slots.filters.pop("segment")
     swap = _SWAP.search(norm(text))
-    if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"])):
+    if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"])) and (
+        "segment" in slots.filters or "persona" not in slots.filters  # its words: a persona's
+    ):
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
     elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
         slots.filters["aspect"] = aspect  # "swap battery for performance": likewise

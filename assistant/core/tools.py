@@ -83,9 +83,11 @@ class ToolSpec:
       its cues matched rather asks about the method (then the `fallback` tool answers);
     - `situated`: its free text is a situation it places among the journeys' steps itself
       (a decision): two journeys named equally are left to it, not asked about;
-    - `one_subject`: its input is about one subject (a persona, a journey, an aspect or a
-      segment), not a combination of filters: a segment the request names replaces a
-      journey or aspect, and a follow-up naming none keeps the previous one;
+    - `covers`: the tools whose answer its own already holds (a persona's pains and delights
+      are a pain summary's): a follow-up that names no filter and reads as one of them is
+      more of its answer, unless it names that tool ("add their pain points");
+    - `one_subject`: its input is about one group of people (an atlas persona or a
+      segment): a follow-up naming one kind replaces the other;
     - `answer(question, args, ctx, run) -> Answer`: optional; the tool's own offline answer
       (`run(args)` runs the tool through the request's toolset), instead of `render`;
     - `cite(output, titles) -> citations`: optional; the citations an LLM answer keeps from
@@ -110,6 +112,7 @@ class ToolSpec:
     weak_cues: bool = False
     about_method: Callable[[str, dict[str, Any], bool], bool] | None = None
     one_subject: bool = False
+    covers: tuple[str, ...] = ()
     situated: bool = False
     answer: Callable[[str, dict[str, Any], ToolContext, Callable[[dict[str, Any]], BaseModel]],
                      Answer] | None = None  # fmt: skip

@@ -130,6 +130,37 @@ GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
+# The methodology's own concepts, as practitioners name them in either language: a question
+# naming one is about the method, even in the middle of a talk about the data ("what are
+# moments of truth, by the way?"). The glossary's everyday words (goals, channels, customers)
+# are not among them. A closed list: the articles' subjects and the common CX measures.
+CONCEPTS: tuple[str, ...] = (
+    "customer journey map", "journey map", "journey mapping", "cjm", "ban do hanh trinh",
+    "journey atlas", "atlas", "touchpoint", "touchpoints", "touch point", "diem tiep xuc",
+    "diem cham", "pain point", "pain points", "noi dau", "diem dau", "persona", "personas",
+    "chan dung khach hang", "roadmap", "lo trinh", "customer experience", "cx",
+    "trai nghiem khach hang", "journey thinking", "journey-thinking", "tu duy hanh trinh",
+    "journey-centric", "jcxm", "cja", "journey analytics", "phan tich hanh trinh", "voc",
+    "voice of the customer", "tieng noi khach hang", "moment of truth", "moments of truth",
+    "khoanh khac cua su that", "critical moments", "khoanh khac quan trong",
+    "customer-centric", "customer centric", "customer-centricity", "customer centricity",
+    "lay khach hang lam trung tam", "maturity", "truong thanh", "mo hinh tang truong",
+    "nps", "csat", "ces", "net promoter", "design thinking", "tu duy thiet ke", "cx team",
+    "team cx", "sponsor", "segment", "segments", "segmentation", "phan khuc", "qualitative",
+    "quantitative", "dinh tinh", "dinh luong", "empathy", "dong cam", "omnichannel",
+    "da kenh", "prototype", "nguyen mau", "ideation", "stakeholder", "stakeholders",
+    "methodology", "phuong phap", "phuong phap luan", "interview", "interviews",
+    "phong van", "survey", "surveys", "khao sat", "workshop", "workshops", "service blueprint",
+    "five questions", "5 cau hoi", "nam cau hoi", "gartner",
+)
+_CONCEPT = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in CONCEPTS) + r")(?!\w)")
+
+
+def names_concept(text: str) -> bool:
+    """Whether `text` names one of the methodology's concepts (CONCEPTS)."""
+    return _CONCEPT.search(" ".join(fold(text).lower().split())) is not None
+
+
 def _pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(fold(term))}(?!\w)")
 

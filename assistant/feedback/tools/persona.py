@@ -108,6 +108,11 @@ def draft_persona(inp: PersonaInput, ctx: ToolContext) -> PersonaOutput:
             "Persona cho nhóm khách, hành trình, khía cạnh hay persona nào?" if lang == "vi"
             else "Say which segment, journey, aspect or persona it is for."
         )
+    if inp.persona and inp.segment:  # a persona is drafted from its own segment's comments
+        raise AssistantError(
+            "Persona cho một persona hoặc một nhóm khách, không phải cả hai." if lang == "vi"
+            else "Give a persona or a segment, not both."
+        )
     atlas = kb.atlas()
     persona = atlas.find_persona(inp.persona) if inp.persona else None
     segment, journey_name = inp.segment, None
