@@ -387,3 +387,11 @@ def test_a_persona_draft_is_about_one_group_the_last_one_named(agent):
     assert elderly.result.scope.filters["segment"] == "elderly"
     parents = agent.ask("đổi sang người mua cho bố mẹ", conv)
     assert (parents.act, _frame(parents)) == ("edit", {"persona": "parent-buyer"})
+
+
+def test_people_named_with_what_a_decisions_answer_holds_narrow_it(agent):
+    conv = "decision-affected"
+    first = agent.ask("cong ty dinh rut thoi gian doi tra xuong 7 ngay, can luu y gi", conv)
+    answer = agent.ask("Dân văn phòng chắc bị ảnh hưởng nhiều nhất nhỉ, xem riêng nhóm này", conv)
+    assert (answer.tool, answer.act) == ("five_questions", "edit")
+    assert _frame(answer) == _frame(first) | {"segment": "office-workers"}

@@ -267,11 +267,18 @@ def understand(
         only_names = bool(rest.strip()) and not set(rest.split()) - FILLER_WORDS
         asks = rest.strip() and not only_names  # words of its own: the model reads them
         again = router.classify(rest, follow_up=True) if asks else None
-        if only_names or (pred.label == "persona" and _PEOPLE & set(slots.filters)
-                          and not _MAKE_PERSONA.search(rest)):
+        people = bool(_PEOPLE & set(slots.filters))
+        if only_names or (pred.label == "persona" and people and not _MAKE_PERSONA.search(rest)):
             # "với persona người mua cho bố mẹ thì sao", "giả sử khách là người đi làm bận
             # rộn": the people named pull the model towards a persona; asked for, one is
             # drafted ("phác thảo persona cho…"), else they narrow the last answer.
+            pred = Prediction([("refine", 1.0)], semantic=False)
+        elif people and set(slots.filters) <= _PEOPLE and (
+            pred.label in registry.get(context.tool).covers
+            and not _TOOL_NAMES.get(pred.label, _NOTHING).search(folded)
+        ):
+            # "dân văn phòng chắc bị ảnh hưởng nhiều nhất nhỉ, xem riêng nhóm này" after the
+            # five questions: what the answer holds, for the people named: it, narrowed.
             pred = Prediction([("refine", 1.0)], semantic=False)
         elif again is not None and again.label == "refine" and not unsure(again):
             pred = again
