@@ -107,6 +107,8 @@ def test_recently_alone_is_no_period(text):
         ("it nhat 4 sao", {"min_rating": 4}),
         ("không quá 3 sao", {"max_rating": 3}),
         ("more than 5 stars", {}),  # no rating is above 5: nothing to filter on
+        ("one- and two-star reviews", {"min_rating": 1, "max_rating": 2}),
+        ("ratings of 1 or 2", {"min_rating": 1, "max_rating": 2}),
     ],
 )
 def test_ratings(text, want):

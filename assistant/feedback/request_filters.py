@@ -412,7 +412,7 @@ def _alternatives(words: tuple[str, ...]) -> str:
 
 _RATING_RANGE = re.compile(
     r"(?:\b(?:from|between|tu)\s+)?\b" + _RNUM
-    + r"\s*(?:-|~|to|den|toi|and|or|hoac|voi|,|/|&|va|\s)\s*" + _RNUM
+    + r"\s*-?\s*(?:-|~|to|den|toi|and|or|hoac|voi|,|/|&|va|\s)\s*" + _RNUM  # "one- and two-"
     + r"\s*-?\s*" + _STARS + r"(?!\w)"
 )  # fmt: skip
 _RATING = re.compile(
@@ -424,7 +424,8 @@ _RATING = re.compile(
 _RATED = re.compile(
     r"\b(?:rated|rating|ratings)\s+(?:of\s+)?(?:(?P<pre>"
     + _alternatives(_LESS + _AT_MOST + _MORE + _AT_LEAST) + r")\s*)?" + _RNUM
-    + r"(?:\s*-\s*" + _RNUM + r")?(?![\w.])(?:\s*(?P<post>" + _alternatives(_UP + _DOWN)
+    + r"(?:\s*(?:-|to|or|and|den|hoac|va|,|/)\s*" + _RNUM + r")?(?![\w.])(?:\s*(?P<post>"
+    + _alternatives(_UP + _DOWN)
     + r")\b)?"
 )  # fmt: skip
 
