@@ -131,6 +131,19 @@ def test_segment_words_are_consumed_before_unsupported_cues():
     assert parsed("người cao tuổi khen gì?") == {"segment": "elderly"}
 
 
+@pytest.mark.parametrize(("text", "segment"), [
+    ("college kids complain about what?", "students"),
+    ("older folks", "elderly"),
+    ("people who play games a lot", "gamers"),
+    ("dân công sở", "office-workers"),
+    ("content creators", "photographers"),
+    # Typed without accents, "máy cũ" (an old phone) is not "mấy cụ" (the old folks).
+    ("tap trung vao luc dinh gia may cu thoi", None),
+])  # fmt: skip
+def test_segments_in_the_words_practitioners_use(text, segment):
+    assert parsed(text).get("segment") == segment
+
+
 def test_first_segment_named_wins():
     assert parsed("sinh viên và game thủ")["segment"] == "students"
 
