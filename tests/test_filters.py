@@ -144,6 +144,17 @@ def test_segments_in_the_words_practitioners_use(text, segment):
     assert parsed(text).get("segment") == segment
 
 
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("chỉ tháng 6 và tháng 7", "2020-06-01", "2020-07-31"),
+    ("tháng 4, tháng 5", "2020-04-01", "2020-05-31"),
+    # Without "and", the second narrows the first: May of the second quarter.
+    ("quý 2 năm 2020 tháng 5", "2020-05-01", "2020-05-31"),
+])  # fmt: skip
+def test_two_periods_joined_by_and_are_both(text, start, end):
+    got = parse_filters(text, date(2020, 8, 17), book=BOOK)
+    assert (got.start.isoformat(), got.end.isoformat()) == (start, end)
+
+
 def test_first_segment_named_wins():
     assert parsed("sinh viên và game thủ")["segment"] == "students"
 

@@ -395,3 +395,31 @@ def test_people_named_with_what_a_decisions_answer_holds_narrow_it(agent):
     answer = agent.ask("Dân văn phòng chắc bị ảnh hưởng nhiều nhất nhỉ, xem riêng nhóm này", conv)
     assert (answer.tool, answer.act) == ("five_questions", "edit")
     assert _frame(answer) == _frame(first) | {"segment": "office-workers"}
+
+
+@pytest.mark.parametrize("text", ["open it up to the entire online buying journey",
+                                  "xem cả hành trình mua online luôn"])  # fmt: skip
+def test_the_whole_journey_asked_for_takes_the_step_away(agent, text):
+    conv = f"whole-{text}"
+    first = agent.ask("What do customers say about picking a version and adding it to the cart?",
+                      conv)  # fmt: skip
+    assert _frame(first)["step"] == "buy-online.add-to-cart"
+    answer = agent.ask(text, conv)
+    assert (answer.tool, answer.act, _frame(answer)) == ("pain_points", "edit",
+                                                         {"journey": "buy-online"})
+    assert _applied(answer) == {"journey": "buy-online"}
+
+
+def test_an_aspect_asked_about_at_a_step_is_a_filter(agent):
+    answer = agent.ask("Khách cầm thử máy trưng bày nói gì về màn hình?", "aspect-about")
+    assert _applied(answer) == {"journey": "buy-store", "step": "buy-store.try-device",
+                                "aspect": "SCREEN"}  # fmt: skip
+
+
+def test_a_decision_on_the_last_scope_takes_none_of_its_own_words_as_filters(agent):
+    conv = "decision-switch"
+    first = agent.ask("khách chê gì khi mua thêm phụ kiện, chỉ 4-5 sao", conv)
+    answer = agent.ask("Dùng 5 câu hỏi cho ý này: nếu mình bán combo sạc kèm máy thì sao?", conv)
+    assert (answer.tool, answer.act) == ("five_questions", "switch_tool")
+    assert "aspect" not in _frame(answer)
+    assert _frame(answer)["min_rating"] == _frame(first)["min_rating"] == 4

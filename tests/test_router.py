@@ -147,3 +147,29 @@ def test_a_decision_naming_two_journeys_is_placed_by_its_situation_not_asked_bac
     route = ROUTER.route(text)
     assert (route.tool, route.clarify) == ("five_questions", None)
     assert "journey" not in route.args and route.args["situation"] == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What customers go through at a moment told at length: the feedback, not a decision.
+        "Lúc khách mang máy tới gửi sửa thì họ gặp khó khăn gì?",
+        "khach dang phan van co nen doi may moi khong thi ho lo lang gi",
+        "When they compare prices before buying, what problems do customers run into?",
+        "People reading the return policy on our site: what confuses them?",
+        "tuần đầu mới mua máy khách cảm thấy thế nào",
+    ],
+)
+def test_what_customers_go_through_is_a_feedback_question(text):
+    assert ROUTER.route(text).tool == "pain_points"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Công ty quyết định bỏ miễn phí giao hàng, khách sẽ phản ứng ra sao?",
+        "We plan to stop free data transfer in stores; what problems will customers have?",
+    ],
+)
+def test_a_planned_change_asking_how_customers_react_is_still_a_decision(text):
+    assert ROUTER.route(text).tool == "five_questions"

@@ -383,7 +383,7 @@ def understand(
         if switch and not registry.get(context.tool).fallback and (
             _BACK.search(" ".join(words(fold(text)))) or not _scope(slots)
         ):
-            frame = context.with_filters(slots.filters, slots.removed)
+            frame = context.with_filters(_told(label, slots.filters), slots.removed)
             frame = frame.model_copy(update={"tool": label, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
         runner_up = pred.ranked[1][0] if len(pred.ranked) > 1 else None
@@ -417,13 +417,9 @@ def understand(
     if registry.get(label).fallback:
         frame = Frame(tool=label, lang=asked, text=text)
     else:
-        filters = dict(slots.filters)
-        if label == "five_questions":
-            # A decision's words ("charging for delivery", "công ty định…") are not filters:
-            # an aspect or a persona read in them would only be said as not applied.
-            filters = {k: v for k, v in filters.items() if k not in ("aspect", "persona")}
-            if slots.ambiguous_journeys and "step" not in filters:
-                filters.pop("journey", None)  # two named equally: the situation places it
+        filters = _told(label, dict(slots.filters))
+        if label == "five_questions" and slots.ambiguous_journeys and "step" not in filters:
+            filters.pop("journey", None)  # two named equally: the situation places it
         if registry.get(label).voice and asks_for_praise(text):
             filters["sentiment"] = "positive"  # "what do they love": delights first
         # A decision: the step it is about, by meaning, when one stands out.
@@ -448,6 +444,15 @@ def _widened(context: Frame, slots: Slots, text: str) -> dict[str, Any]:
     if old_s and old_e and new_s and new_e and _INCLUDE.search(" ".join(words(fold(text)))):
         changes["start"], changes["end"] = min(old_s, new_s), max(old_e, new_e)
     return changes
+
+
+def _told(tool: str, filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters a turn names, for `tool`: a decision's words ("charging for delivery",
+    "bán combo phụ kiện kèm máy") are not filters, and an aspect or a persona read in them
+    would narrow the five questions to what was never asked."""
+    if tool != "five_questions":
+        return filters
+    return {k: v for k, v in filters.items() if k not in ("aspect", "persona")}
 
 
 def _replaced_group(registry: Registry, context: Frame, slots: Slots) -> set[str]:

@@ -66,10 +66,22 @@ _SAY_WHAT = re.compile(r"\b(?:than|keu|che|phan nan|than phien|keu ca|noi|khen|d
                        r"\bare (?:they|customers|people) (?:happy|satisfied)\b|"
                        r"\bwhat (?:do|did|are) (?:the )?"
                        r"(?:customers?|custmers?|people|users?|buyers?|they|clients?) "
-                       r"(?:say|said|saying|complain\w*|hate|dislike|like|love|think)\b")
-_DECIDING = re.compile(r"\b(?:chung toi|cong ty|ben minh|team minh|sep|ban giam doc|dinh|du dinh|"
-                       r"tinh|ke hoach|muon|can nhac|nen nghi|luu y|we|our|plan\w*|decid\w*|"
-                       r"consider\w*|should|if we|policy|chinh sach)\b")
+                       r"(?:say|said|saying|complain\w*|hate|dislike|like|love|think)\b|"
+                       # what they go through: "gặp vấn đề gì", "băn khoăn gì", "phản ứng ra
+                       # sao", "what confuses them", "where do shoppers struggle"
+                       r"\b(?:gap|bi) (?:(?:van de|kho khan|issue|loi|rac roi|truc trac|su co|"
+                       r"kho)\s+)?(?:gi|nao)\b|\b(?:ban khoan|phan van|lo lang|lo ngai|buc minh|"
+                       r"kho chiu|cam thay|phan ung) (?:gi|ra sao|the nao|sao|nhu the nao)\b|"
+                       r"\bwhat (?:confuses|frustrates|bothers|annoys|worries|upsets|puzzles) "
+                       r"(?:them|customers|people|users|shoppers|buyers)\b|"
+                       r"\b(?:where|how) do (?:\w+ ){0,2}(?:customers|shoppers|buyers|people|users|"
+                       r"they) struggle\b|\bwhat (?:problems|issues|difficulties|trouble) do "
+                       r"(?:\w+ ){0,2}(?:customers|shoppers|buyers|people|users|they) "
+                       r"(?:have|face|run into|hit|meet)\b")
+_PERSONA_WORD = re.compile(r"\b(?:personas?|chan dung|profile)\b")
+# (Read without what customers themselves weigh up: "khách đang cân nhắc có nên lên đời".)
+_DECIDING = re.compile(r"\b(?:(?<!quyet )dinh|du dinh|tinh|ke hoach|muon|can nhac|nen nghi|luu y|"
+                       r"we|our|plan\w*|decid\w*|consider\w*|should|if we|policy|chinh sach)\b")
 # A planned change: an intention and a change ("công ty muốn chỉ giao hàng trong giờ hành
 # chính", "we plan to require ID checks…", "nếu giảm bảo hành pin…"), not a how-to question.
 # Kept as a rule (grammar, closed classes): the intent model read such decisions in new wording
@@ -114,7 +126,7 @@ def asks_how(folded: str) -> bool:
 # What customers want is no plan of the company's ("khách muốn bỏ giỏ hàng").
 _CUSTOMERS_WANT = re.compile(r"\b(?:khach|khach hang|kh|ho|nguoi dung|nguoi mua|customers?|users?|"
                              r"buyers?|people|they) (?:\w+ )?(?:muon|dinh|tinh|sap|wants?|"
-                             r"plan\w*)\b")
+                             r"plan\w*|can nhac|phan van|quyet dinh|consider\w*|decid\w*)\b")
 
 
 def plans_a_change(folded: str) -> bool:
@@ -251,10 +263,13 @@ class Router:
         """The intent model's ranking of what `text` asks for."""
         pred = self.intent_model.predict(text, follow_up=follow_up)
         folded = " ".join(words(fold(text)))
-        if (pred.label == "five_questions" and "pain_points" in self.registry
-                and _SAY_WHAT.search(folded) and not _DECIDING.search(folded)):
+        if (pred.label in ("five_questions", "persona") and "pain_points" in self.registry
+                and _SAY_WHAT.search(folded) and not plans_a_change(folded)
+                and not _DECIDING.search(_CUSTOMERS_WANT.sub(" ", folded))
+                and not (pred.label == "persona" and _PERSONA_WORD.search(folded))):
             # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
-            # reads like a decision to the model, yet it asks what customers say.
+            # reads like a decision to the model ("tuần đầu dùng máy khách cảm thấy sao" like
+            # a portrait), yet it asks what customers say.
             pred = _swap(pred, "pain_points")
         elif (pred.label != "help" and "five_questions" in self.registry
               and dict(pred.ranked).get("five_questions", 0.0) > PLAUSIBLE

@@ -50,7 +50,8 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
         r"filter nhom)\b"),
     "aspect": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(aspect|khia canh)\b"),
     "persona": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(persona|chan dung)\b"),
-    "step": re.compile(r"\b(whole journey|ca hanh trinh|toan hanh trinh)\b|\b" + _REMOVE_VERB
+    "step": re.compile(r"\b(?:whole|entire|all of the|toan bo|ca|toan)\s+(?:\w+\s+){0,3}?"
+                       r"(?:journey|hanh trinh)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
 }  # fmt: skip
 _ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
@@ -308,6 +309,15 @@ def _aspect_asked(text: str) -> bool:
     return bool(found) and ("chỉ" in typed or fold(typed) == typed)
 
 
+def _aspect_about(names: AtlasNames, text: str, aspect: str) -> bool:
+    """Whether the text asks about the aspect itself ("nói gì về thiết kế", "what do they
+    say about the design"), not with words that tell the step."""
+    phrases = [p.text for p in names.phrases if p.kind == "aspect" and p.id == aspect]
+    folded = norm(text)
+    return any(re.search(r"\b(?:ve|about|regarding)\s+(?:the\s+|mat\s+|phan\s+)?"
+                         + re.escape(p) + r"\b", folded) for p in phrases)
+
+
 def removals(text: str) -> set[str]:
     """The filter keys a follow-up takes away."""
     folded = norm(text)
@@ -381,7 +391,9 @@ def read_slots(
     if said and "step" in found and (m := _STEP_WORD.search(fold_aligned(told_rest).lower())):
         told_rest = told_rest[: m.start()] + " " * (m.end() - m.start()) + told_rest[m.end():]
     slots.rest = " ".join(told_rest.split())
-    if "step" in found and "aspect" in found and not _aspect_asked(rest):
+    if "step" in found and "aspect" in found and not (
+        _aspect_asked(rest) or _aspect_about(names, rest, found["aspect"])
+    ):
         # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
         # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
         found.pop("aspect")

@@ -464,6 +464,9 @@ def _bounds(n: int, pre: str | None, post: str | None) -> tuple[int | None, int 
 # "X instead of Y", "X thay cho Y": the period after it is the one replaced, not a bound.
 _INSTEAD = re.compile(r"\b(instead(?: of)?|rather than|in place(?: of)?|thay cho|thay vi)\b")
 _SOURCE_TOKEN = re.compile(r"\bsource:\S+")
+# Two periods joined by "và", "and", a comma ("tháng 6 và tháng 7"): both, so the span from
+# the first to the last (a scope holds one period); otherwise periods narrow each other.
+_BOTH = re.compile(r"^\s*(?:,|&|\+|and|va|voi|cung|hoac|or|plus|lan|,\s*(?:and|va))\s*$")
 
 
 class _Scan:
@@ -506,6 +509,16 @@ def parse_filters(
         if _INSTEAD.search(between):  # "30 ngày gần nhất thay cho tháng trước": the first
             del periods[i + 1:]
             break
+    joined: list[tuple[date | None, date | None, int, int]] = []
+    for p in periods:
+        if joined and p[0] and p[1] and joined[-1][0] and joined[-1][1] and _BOTH.match(
+            scan.folded[joined[-1][3]:p[2]]
+        ):
+            a = joined[-1]
+            joined[-1] = (min(a[0], p[0]), max(a[1], p[1]), a[2], p[3])  # type: ignore[type-var]
+        else:
+            joined.append(p)
+    periods = joined
     for s0, e0, s, e in periods:
         out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
         out.end = e0 if out.end is None or (e0 and e0 < out.end) else out.end
