@@ -423,3 +423,19 @@ def test_a_decision_on_the_last_scope_takes_none_of_its_own_words_as_filters(age
     assert (answer.tool, answer.act) == ("five_questions", "switch_tool")
     assert "aspect" not in _frame(answer)
     assert _frame(answer)["min_rating"] == _frame(first)["min_rating"] == 4
+
+
+def test_a_longer_turn_widening_the_period_is_an_edit(agent):
+    conv = "widen-period"
+    first = agent.ask("khách chê gì lúc kiểm tra hàng tại cửa hàng tháng 7", conv)
+    answer = agent.ask("ít quá nhỉ, mở rộng ra từ đầu năm nay đi", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _frame(answer) == _frame(first) | {"start": "2020-01-01", "end": _latest(agent)}
+
+
+def test_the_manager_of_a_centre_an_answer_is_for_is_no_filter(agent):
+    conv = "audience-unit"
+    first = agent.ask("khách chê gì khi nhận lại máy sau sửa, chỉ 1 sao", conv)
+    answer = agent.ask("giờ làm bản summary cho quản lý trung tâm bảo hành", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "switch_tool")
+    assert _frame(answer) == _frame(first)

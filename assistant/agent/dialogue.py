@@ -373,7 +373,9 @@ def understand(
         # filters reads as off-topic to the model, yet in a conversation it edits the frame;
         # so does a longer one that names a journey, a step, a group or a persona ("đổi qua
         # người đi làm bận rộn, ko có thời gian"): off-topic talk does not name them.
-        bare = label == OUT_OF_SCOPE and (n_words <= 8 or _scope(slots))
+        # (Or a longer one the model is unsure about: "ít quá, mở rộng ra từ đầu năm nay".)
+        bare = label == OUT_OF_SCOPE and (n_words <= 8 or _scope(slots) or (
+            pred.confidence < VAGUE_BELOW and n_words <= 12))
         if slots and not switch and (label not in _NOT_A_FRAME or bare) and (
             label in ("refine", context.tool) or unsure(pred) or label not in registry or bare
         ):

@@ -107,7 +107,8 @@ _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
                        r"(?:team|teams|department|dept|manager|managers|director|directors|boss|"
                        r"head|lead|board)\b|\b(?:cho|gui|de gui)\s+"
                        r"(?:team|doi|phong|bo phan|anh em|sep|quan ly|giam doc|truong phong|"
-                       r"ban giam doc)(?:\s+\w+){0,2}")
+                       r"ban giam doc)(?:\s+(?:trung tam|cua hang|chi nhanh|khu vuc|vung|mien|"
+                       r"kho))?(?:\s+\w+){0,2}")  # "cho quản lý trung tâm bảo hành"
 
 
 @dataclass
