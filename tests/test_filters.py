@@ -318,3 +318,12 @@ def test_periods_without_a_year_count_from_the_reference(text, want):
 )
 def test_two_star_counts_side_by_side_are_a_range(text):
     assert parsed(text) == {"min_rating": 1, "max_rating": 2}
+
+
+def test_words_only_requests_use_are_not_read_in_comments():
+    # A reviewer names other people ("not for those who love selfies"); a request names a group.
+    comment = "cam trước sẽ không hợp lắm với những người thích selfie, còn lại ok"
+    assert BOOK.segments_mentioned(comment) == []
+    assert BOOK.segments_mentioned("mấy người thích selfie nói gì?", request=True) == [
+        "photographers"]
+    assert parsed("what do people who love taking photos say?")["segment"] == "photographers"

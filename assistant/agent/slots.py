@@ -210,7 +210,7 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     step = steps[0][0] if steps else None
     if step and journey and not step.startswith(f"{journey}."):
         # A step of another journey: trust the step when it matches at least as well.
-        journey = step.split(".")[0] if steps[0][1] >= journeys[0][1] else journey
+        journey = step.split(".")[0] if steps[0][1] > journeys[0][1] else journey
         step = step if step.startswith(f"{journey}.") else None
     if not step and (named := _STEP_NAMED.search(folded)):
         step = names.resolve("step", named.group(1), within=journey)
@@ -364,7 +364,7 @@ def read_slots(
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
     rest = _blank(_blank(rest, _POINTED), _AUDIENCE)
     found = read_names(names, rest)
-    hits = list(book.segment_matcher().find(rest))
+    hits = list(book.request_matcher().find(rest))
     unsegmented = rest
     for hit in hits:
         unsegmented = unsegmented[: hit.start] + " " * (hit.end - hit.start) + unsegmented[hit.end:]
@@ -416,7 +416,7 @@ def read_slots(
         if all(any(w in p for p in named) for w in said):
             slots.filters.pop("segment")
     swap = _SWAP.search(norm(text))
-    if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"])) and (
+    if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"], request=True)) and (
         "segment" in slots.filters or "persona" not in slots.filters  # its words: a persona's
     ):
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
@@ -436,7 +436,7 @@ def read_slots(
     if _NAMED_REMOVED.search(norm(text)):
         # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
         slots.removed |= {k for k in ("aspect", "segment", "persona") if k in slots.filters}
-    mentioned = book.segments_mentioned(text) if "segment" in slots.removed else []
+    mentioned = book.segments_mentioned(text, request=True) if "segment" in slots.removed else []
     if len(mentioned) > 1:
         # "bỏ sinh viên, lấy người lớn tuổi": one segment goes, the last one named comes.
         slots.removed.discard("segment")

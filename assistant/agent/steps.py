@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.atlas.model import Atlas
-from assistant.core.text import fold, words
+from assistant.core.text import EN_STOP, VI_STOP, fold, stem, words
 from assistant.feedback.linking import step_description
 from assistant.index.types import Embedder
 
@@ -56,6 +56,12 @@ UNSAID_SIMILARITY, UNSAID_MARGIN = 0.90, 0.03
 # ... and only when it says some of a step's name (a word-set test, no embedding), so that
 # most requests cost no embedding here (routing p50 < 30 ms).
 UNSAID_OVERLAP = 0.4
+
+
+def _content(text: str) -> set[str]:
+    """The words of a text that say something, stemmed ("reading our return policy" says
+    "read", "return", "policy" of "Read the warranty and return policy")."""
+    return {stem(w) for w in words(fold(text)) if w not in EN_STOP and w not in VI_STOP}
 
 
 def step_texts(atlas: Atlas) -> tuple[list[str], list[str]]:
@@ -148,11 +154,11 @@ class StepMatcher:
         # Each step's names in both languages, as folded words: "bước khách nhận hàng từ
         # shipper" shares "nhận hàng từ" with "Nhận hàng từ nhân viên giao".
         self.names = [
-            [set(words(fold(step.name.get(lang)))) for lang in ("vi", "en")]
+            [_content(step.name.get(lang)) for lang in ("vi", "en")]
             for journey in atlas.journeys for _, step in journey.steps()
         ]  # fmt: skip
         self.journey_words = {
-            journey.id: {w for lang in ("vi", "en") for w in words(fold(journey.name.get(lang)))}
+            journey.id: {w for lang in ("vi", "en") for w in _content(journey.name.get(lang))}
             for journey in atlas.journeys
         }
         self.owners, sentences = sentence_texts(atlas)
@@ -212,6 +218,6 @@ class StepMatcher:
         """The share of each step's name (the better language) that the text says, beyond
         the words of `journey`'s own name ("khâu giao hàng" names the delivery journey, not
         its step "Hẹn giờ giao hàng")."""
-        said = set(words(fold(text))) - self.journey_words.get(journey or "", set())
+        said = _content(text) - self.journey_words.get(journey or "", set())
         return np.asarray([max(len(n & said) / len(n) if n else 0.0 for n in names)
                            for names in self.names], dtype=np.float32)  # fmt: skip

@@ -525,7 +525,7 @@ def parse_filters(
         shown = f"{s0.isoformat() if s0 else ''}..{e0.isoformat() if e0 else ''}"
         out.matched.append(Matched(kind="period", text=scan.text[s:e], span=(s, e), value=shown))
     _ratings(scan, out)
-    segments = book.segment_matcher()
+    segments = book.request_matcher()
     for label, _, s, e in sorted(segments.find(scan.text, scan.free), key=lambda h: h.start):
         scan.take(s, e)
         if negated(scan.text, s):  # "không hợp với gamer": not the gamers segment

@@ -302,7 +302,7 @@ def _resolve(kb: FeedbackSource, f: FeedbackFilters) -> _Resolved:
     if f.segment:
         book = kb.segments()
         r.segment_id = f.segment if book.segment(f.segment) else next(
-            iter(book.segments_mentioned(f.segment)), None
+            iter(book.segments_mentioned(f.segment, request=True)), None
         )
         # Who wrote it: the comment names the segment, or the file's segment column does.
         if r.segment_id is None and not store.ids_with_segment_column(f.segment):

@@ -54,6 +54,9 @@ class Segment(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     name: SegmentName
     cues: Cues
+    # Words a request names the segment by that are no evidence of who wrote a comment
+    # ("những người thích selfie" in a review is someone else): read in requests only.
+    asked: Cues = Field(default_factory=Cues)
 
 
 class UnsupportedCue(_Strict):
@@ -78,6 +81,13 @@ class SegmentBook(_Strict):
             self._matchers["segments"] = CueMatcher({s.id: s.cues.all() for s in self.segments})
         return self._matchers["segments"]
 
+    def request_matcher(self) -> CueMatcher:
+        """Finds a segment in a request: its cues and the words only requests use."""
+        if "requests" not in self._matchers:
+            self._matchers["requests"] = CueMatcher(
+                {s.id: [*s.cues.all(), *s.asked.all()] for s in self.segments})
+        return self._matchers["requests"]
+
     def unsupported_matcher(self) -> CueMatcher:
         """Finds cues of the filters the data has no field for (location, gender, ...)."""
         if "unsupported" not in self._matchers:
@@ -85,11 +95,13 @@ class SegmentBook(_Strict):
             self._matchers["unsupported"] = CueMatcher(cues)
         return self._matchers["unsupported"]
 
-    def segments_mentioned(self, text: str) -> list[str]:
-        """Ids of the segments whose cue words occur in `text`, in order of appearance; a
-        negated mention ("không hợp với gamer", "not for students") is not one."""
+    def segments_mentioned(self, text: str, request: bool = False) -> list[str]:
+        """Ids of the segments whose cue words occur in `text` (a comment; `request`: a
+        request, whose own words count too), in order of appearance; a negated mention
+        ("không hợp với gamer", "not for students") is not one."""
         text = nfc(text)
-        hits = sorted(self.segment_matcher().find(text), key=lambda h: h.start)
+        matcher = self.request_matcher() if request else self.segment_matcher()
+        hits = sorted(matcher.find(text), key=lambda h: h.start)
         return list(dict.fromkeys(h.label for h in hits if not negated(text, h.start)))
 
 
