@@ -439,3 +439,20 @@ def test_the_manager_of_a_centre_an_answer_is_for_is_no_filter(agent):
     answer = agent.ask("giờ làm bản summary cho quản lý trung tâm bảo hành", conv)
     assert (answer.tool, answer.act) == ("journey_summary", "switch_tool")
     assert _frame(answer) == _frame(first)
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        # Its name's words, inflected ("reading … return policy"), without a step word.
+        ("People reading our warranty and return policy: what puzzles them?",
+         "warranty.read-policy"),
+        # "pay" also names the in-store step; the online journey named keeps its own.
+        ("What goes wrong for online shoppers when they fill in their details and pay?",
+         "buy-online.checkout"),
+    ],
+)
+def test_a_step_told_in_its_own_inflected_words_is_found_in_the_journey_named(agent, text, step):
+    answer = agent.ask(text, f"step-words-{text}")
+    assert answer.tool == "pain_points"
+    assert _applied(answer)["step"] == step
