@@ -456,3 +456,17 @@ def test_a_step_told_in_its_own_inflected_words_is_found_in_the_journey_named(ag
     answer = agent.ask(text, f"step-words-{text}")
     assert answer.tool == "pain_points"
     assert _applied(answer)["step"] == step
+
+
+@pytest.mark.parametrize("text", [
+    "Draft a persona for a busy professional who never has time to visit a store",
+    "persona dân văn phòng bận rộn, không bao giờ có thời gian ra cửa hàng",
+])  # fmt: skip
+def test_what_a_personas_people_never_do_is_no_journey(agent, text):
+    answer = agent.ask(text, f"negated-{text}")
+    assert (answer.tool, _frame(answer)) == ("persona", {"persona": "busy-professional"})
+
+
+def test_a_journey_customers_fail_at_is_still_that_journey(agent):
+    answer = agent.ask("khách không mua online được thì than gì?", "failed-online")
+    assert _applied(answer) == {"journey": "buy-online"}

@@ -225,6 +225,12 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         out.pop("_ambiguous", None)  # the step's journey settles two equal journey names
         text = consume_names(names, text, "step", step)
         ents = names.entities(text)
+    if journey and not step and persona and _only_negated(names, text, "journey", journey):
+        # "bận rộn, không có thời gian ra cửa hàng", "never has time to go to a store": what
+        # the persona's people do not do says who they are; it is no journey filter.
+        text = consume_names(names, text, "journey", journey)
+        ents = names.entities(text)
+        journey = None
     if journey:
         out["journey"] = journey
         text = consume_names(names, text, "journey", journey)
@@ -234,6 +240,21 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         text = consume_names(names, text, "aspect", out["aspect"])
     out["_rest"] = text
     return out
+
+
+# A negation a few words before a name: the text says they do NOT do it. Grammar, a list.
+_NOT_DONE = re.compile(r"\b(?:khong|ko|chang|chua|never|not|no|dont|doesnt|cannot|cant|"
+                       r"without|hardly|rarely|it khi|hiem khi)\b(?:\W+\w+){0,6}\W*$")
+
+
+def _only_negated(names: AtlasNames, text: str, kind: str, eid: str) -> bool:
+    """Whether every place `text` names the entity is negated ("never has time to go to a
+    store"); False when it is named nowhere as a phrase."""
+    folded = fold_aligned(nfc(text)).lower()
+    starts = [m.start() for p in names.phrases if p.kind == kind and p.id == eid
+              for m in re.finditer(r"(?<!\w)" + r"\W+".join(map(re.escape, p.text.split()))
+                                   + r"(?!\w)", folded)]  # fmt: skip
+    return bool(starts) and all(_NOT_DONE.search(folded[max(0, s - 60):s]) for s in starts)
 
 
 def _organisation(names: AtlasNames) -> str | None:
