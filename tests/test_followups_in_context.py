@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.agent.agent import Agent
+from assistant.core.tools import ToolContext
+from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
 
 
 @pytest.fixture(scope="module")
@@ -470,3 +472,22 @@ def test_what_a_personas_people_never_do_is_no_journey(agent, text):
 def test_a_journey_customers_fail_at_is_still_that_journey(agent):
     answer = agent.ask("khách không mua online được thì than gì?", "failed-online")
     assert _applied(answer) == {"journey": "buy-online"}
+
+
+def test_why_after_too_little_data_says_what_each_filter_costs(agent):
+    conv = "why-thin"
+    thin = agent.ask("khách chê gì về giao hàng, chỉ 1 sao, tháng 7", conv)
+    assert thin.result.enough_evidence is False and not thin.result.widened
+    why = agent.ask("why?", conv)
+    assert (why.tool, why.act) == ("pain_points", "more")
+    scope = _applied(thin)
+    ctx = ToolContext(agent.kb)
+
+    def total(**dropped: None) -> int:
+        return summarize_pain_points(PainPointsInput(**(scope | dropped)), ctx).total
+
+    assert why.result.widened == {"min_rating": total(min_rating=None, max_rating=None),
+                                  "start": total(start=None, end=None),
+                                  "journey": total(journey=None)}  # fmt: skip
+    assert all(n >= why.result.total for n in why.result.widened.values())
+    assert "Vì sao ít" in why.answer and f"{why.result.widened['journey']} phản hồi" in why.answer

@@ -399,6 +399,32 @@ def plan(kb: FeedbackSource, f: FeedbackFilters) -> Plan | None:
                 journey=r.journey_id, steps=r.steps, origins=r.origins)  # fmt: skip
 
 
+def count_in_scope(kb: FeedbackSource, f: FeedbackFilters) -> int:
+    """How many records the filters keep (on the server where the store can count them)."""
+    p = plan(kb, f)
+    return kb.feedback().count_in_scope(p.query) if p is not None else select(kb, f).scope.total
+
+
+# The filters a thin scope can be widened by, each taken away whole ("the period": start and
+# end), in the order a reader weighs them; a journey goes with its step and stage.
+WIDENINGS: dict[str, tuple[str, ...]] = {
+    "min_rating": ("min_rating", "max_rating"), "start": ("start", "end"),
+    "segment": ("segment",), "aspect": ("aspect",), "step": ("step", "stage", "touchpoint"),
+    "journey": ("journey", "step", "stage", "touchpoint"), "source": ("source",),
+}  # fmt: skip
+
+
+def widened_totals(kb: FeedbackSource, f: FeedbackFilters) -> dict[str, int]:
+    """For each filter set on `f` (see WIDENINGS), the records in scope without it."""
+    out: dict[str, int] = {}
+    for name, keys in WIDENINGS.items():
+        if not any(getattr(f, k, None) for k in keys if k in type(f).model_fields):
+            continue
+        wider = f.model_copy(update={k: None for k in keys if k in type(f).model_fields})
+        out[name] = count_in_scope(kb, wider)
+    return out
+
+
 def select(kb: FeedbackSource, f: FeedbackFilters) -> Selection:
     """The records the filters keep, with ratings, dates and tags, and the scope line."""
     store = kb.feedback()

@@ -14,6 +14,11 @@ T = {
         "flat": "không đổi rõ rệt",
         "too few": "quá ít dữ liệu để so sánh", "what": "Những gì có trong dữ liệu",
         "examples": "Ví dụ", "collect": "Cần thu thập",
+        "few": "Vì sao ít", "few_lead": "{total} phản hồi trong phạm vi, cần {need}. Bỏ từng "
+        "bộ lọc thì còn:", "without": "không lọc {what}: {n} phản hồi", "enough": "đủ để xếp hạng",
+        "widen": {"min_rating": "sao", "start": "thời gian", "segment": "nhóm khách",
+                  "aspect": "khía cạnh", "step": "bước", "journey": "hành trình",
+                  "source": "nguồn"},
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
         "behind": "Các phản hồi đằng sau #{n}",
         "no_item": "Xếp hạng này không có mục #{n}.",
@@ -41,6 +46,11 @@ T = {
         "flat": "no clear change",
         "too few": "too few to compare", "what": "What the data holds",
         "examples": "Examples", "collect": "To collect",
+        "few": "Why so few", "few_lead": "{total} comments in scope, {need} needed. Without "
+        "each filter:", "without": "without the {what} filter: {n} comments",
+        "enough": "enough to rank",
+        "widen": {"min_rating": "stars", "start": "period", "segment": "segment",
+                  "aspect": "aspect", "step": "step", "journey": "journey", "source": "source"},
         "formula": "impact = count × (5 − mean rating) / 4",
         "behind": "The comments behind #{n}", "no_item": "This ranking has no #{n}.",
         "why": "Why this ranking",
@@ -121,6 +131,12 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         if out.quotes:
             lines.append(f"\n**{t['examples']}**")
             lines += [f"> “{q.text}” — {q.rating or ''}★ [{q.record_id}]" for q in out.quotes]
+        if out.widened:  # "why?": what each filter costs
+            lines.append(f"\n**{t['few']}**: " + t["few_lead"].format(
+                total=out.total, need=out.min_evidence))
+            for name, n in sorted(out.widened.items(), key=lambda kv: -kv[1]):
+                said = t["without"].format(what=t["widen"][name], n=n)
+                lines.append(f"- {said}" + (f" ({t['enough']})" if n >= out.min_evidence else ""))
         if out.collect:
             lines.append(f"\n**{t['collect']}**: {out.collect.get(lang)}")
         return "\n".join(lines)

@@ -42,6 +42,7 @@ from assistant.feedback.scope import (
     confidence_from_coverage,
     plan,
     select,
+    widened_totals,
 )
 from assistant.feedback.stats import Direction, share_direction
 from assistant.feedback.store import FeedbackStore, RecordQuery
@@ -157,6 +158,9 @@ class PainPointsOutput(ScopedOutput):
         default_factory=list, description="Tags every comment of which is rated against them "
         "(praise at 1-2 stars, a complaint at 5): the tagger's mistakes, counted, never ranked.")
     collect: Bi | None = Field(None, description="What data to collect when there is too little.")
+    widened: dict[str, int] = Field(
+        default_factory=dict, description="Under the minimum, asked why: the records in scope "
+        "without each filter set (period, stars, segment, aspect, step, journey, source).")
     impact_formula: str = "impact = count × (5 − mean rating) / 4"
     focus: int | None = Field(None, description="The rank of the one item shown, if asked.")
     explain: bool = False
@@ -428,6 +432,8 @@ def _summary(
         "lead": inp.sentiment, "tag_origins": origins, "explain": inp.explain,
     }  # fmt: skip
     if not scope.enough:
+        # "why?": which filter leaves so few, each counted away (a question the answer owes).
+        widened = widened_totals(kb, inp) if inp.explain else {}
         examples = evidence.lowest(None, 3)
         texts = store.texts(examples)
         meta = evidence.meta(examples)
@@ -439,6 +445,7 @@ def _summary(
                           key=lambda c: (c.aspect, c.sentiment)),
             quotes=[Quote(record_id=r, text=short_quote(texts[r]), rating=meta[r][0],
                           date=meta[r][1]) for r in examples if r in texts],
+            widened=widened,
             collect=Bi(
                 vi=f"Cần ít nhất {scope.min_evidence} phản hồi trong phạm vi này để xếp hạng: "
                    "thu thập khảo sát sau tương tác (CSAT/CES) ở các bước của hành trình, hoặc "
