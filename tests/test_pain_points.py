@@ -138,3 +138,14 @@ def test_trend_is_judged_on_shares_with_a_test():
     assert two_proportion_p(249, 1000, 265, 1000) > 0.05
     assert two_proportion_p(300, 1000, 200, 1000) < 0.001
     assert two_proportion_p(0, 0, 1, 10) == 1.0
+
+
+def test_shares_that_overlap_are_said_to_overlap(full_kb):
+    from assistant.feedback.render.pain_points_md import render_pain_points
+
+    out = summarize_pain_points(PainPointsInput(journey="warranty"), ToolContext(full_kb, "en"))
+    overlapping = sum(p.share for p in out.pain_points) > 1
+    # A comment carries several tags: shares of one ranking may add up past 100%.
+    assert ("add up to more than 100%" in render_pain_points(out, "en")) == overlapping
+    single = out.model_copy(update={"pain_points": out.pain_points[:1], "delights": []})
+    assert "add up to more than 100%" not in render_pain_points(single, "en")

@@ -20,6 +20,7 @@ T = {
                   "aspect": "khía cạnh", "step": "bước", "journey": "hành trình",
                   "source": "nguồn"},
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
+        "overlap": "Các tỉ lệ cộng lại quá 100%: một phản hồi có thể nêu nhiều điểm.",
         "behind": "Các phản hồi đằng sau #{n}",
         "no_item": "Xếp hạng này không có mục #{n}.",
         "why": "Vì sao xếp hạng như vậy",
@@ -52,6 +53,7 @@ T = {
         "widen": {"min_rating": "stars", "start": "period", "segment": "segment",
                   "aspect": "aspect", "step": "step", "journey": "journey", "source": "source"},
         "formula": "impact = count × (5 − mean rating) / 4",
+        "overlap": "The shares add up to more than 100%: one comment can raise several points.",
         "behind": "The comments behind #{n}", "no_item": "This ranking has no #{n}.",
         "why": "Why this ranking",
         "why_rule": "each comment in scope is tagged with aspects and whether it complains or "
@@ -167,4 +169,6 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         for n, p in enumerate(points, out.focus or 1):
             lines += _item(n, p, lang)
     lines.append(f"\n_{t['formula']}_")
+    if any(sum(p.share for p in points) > 1 for _, points, _ in sections):
+        lines.append(f"_{t['overlap']}_")  # a manager reading 140% would think it an error
     return "\n".join(lines)
