@@ -336,6 +336,7 @@ def test_a_persona_asked_for_after_a_decision_is_drafted(agent, text):
         ("Propose a roadmap for the warranty journey", "who should own it?"),
         ("lập roadmap cải thiện hành trình bảo hành", "việc đó mất bao lâu?"),
         ("phác thảo persona khách mua online lần đầu", "dựa trên những phản hồi nào?"),
+        ("Tóm tắt hành trình giao hàng cho sếp", "vấn đề nào đáng ngại nhất trong đó?"),
     ],
 )
 def test_a_question_about_the_last_answer_is_more_of_it(agent, first, text):

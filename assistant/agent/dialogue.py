@@ -141,7 +141,8 @@ _KIND_WORDS = re.compile(r"\b(journey|journeys|hanh trinh|step|buoc|aspect|khia 
 # "họ cần gì", "cái này mất bao lâu"): pronouns and demonstratives, a closed class.
 _ABOUT_IT = re.compile(r"\b(?:they|them|their|theirs|it|its|that|those|these|ho|chung no|"
                        r"nhom nay|nhom do|cai do|cai nay|viec do|viec nay|dieu do|ke hoach nay|"
-                       r"ke hoach do|the whole thing|toan bo)\b")
+                       r"ke hoach do|the whole thing|toan bo|there|trong do|o do|cua no|"
+                       r"ve no)\b")
 # The words a follow-up asks for a tool by, where another tool's answer covers it (see
 # ToolSpec.covers): "add their pain points", "what do they complain about?", "chân dung nhóm
 # này": the tool's name, and for the voice of the customer its verbs. A closed set.
