@@ -344,6 +344,9 @@ def test_a_question_about_the_last_answer_is_more_of_it(agent, first, text):
     before = agent.ask(first, conv)
     answer = agent.ask(text, conv)
     assert (answer.tool, answer.act, _frame(answer)) == (before.tool, "more", _frame(before))
+    # A tool with nothing more to give says its answer is shown again, not new.
+    again = {"vi": "đây là nó lần nữa", "en": "here it is again"}[answer.lang]
+    assert again in answer.answer
 
 
 def test_a_methodology_question_in_a_data_conversation_is_still_searched(agent):

@@ -87,6 +87,17 @@ class Request:
     source_owner: str | None = None
 
 
+# Said above an answer shown again for "more" where the tool has nothing more to give.
+MORE_OF_THE_SAME = {
+    "vi": "Câu trả lời trước đã gồm mọi điều dữ liệu cho biết về phạm vi này; đây là nó lần "
+          "nữa, đầy đủ. Để đi xa hơn: đổi một bộ lọc, hoặc hỏi công cụ khác (điểm đau, "
+          "persona, lộ trình, tóm tắt).",
+    "en": "The last answer already holds everything the data says for this scope; here it is "
+          "again, in full. To go further, change a filter or ask another tool (pain points, "
+          "persona, roadmap, summary).",
+}
+
+
 class Agent:
     def __init__(
         self,
@@ -272,6 +283,11 @@ class Agent:
                           tool=OUT_OF_SCOPE, status="out_of_scope")  # fmt: skip
         spec = self.registry.get(route.tool)
         note = f"_{route.changes}_\n\n" if route.changes else ""
+        fields = spec.input_model.model_fields
+        if route.act == "more" and not ({"top", "focus", "explain"} & fields.keys()):
+            # "who should own it?" after a roadmap: the tool has no more to give than its
+            # answer; it is shown again, saying so, rather than as if it were new.
+            note += f"_{MORE_OF_THE_SAME[lang]}_\n\n"
         if route.unapplied:  # beside the "Changed" line, never instead of it
             note += ("_Không áp dụng (dữ liệu không có trường này, hoặc công cụ này không lọc "
                      "theo nó): " if lang == "vi" else
