@@ -495,3 +495,8 @@ def test_why_after_too_little_data_says_what_each_filter_costs(agent):
                                   "journey": total(journey=None)}  # fmt: skip
     assert all(n >= why.result.total for n in why.result.widened.values())
     assert "Vì sao ít" in why.answer and f"{why.result.widened['journey']} phản hồi" in why.answer
+
+
+def test_the_staff_a_business_buys_for_are_not_the_in_store_staff_step(agent):
+    answer = agent.ask("làm persona cho mấy công ty nhỏ mua điện thoại cho nhân viên", "b2b-step")
+    assert (answer.tool, _frame(answer)) == ("persona", {"persona": "small-business-buyer"})

@@ -399,6 +399,8 @@ def read_slots(
     # (a step of another journey that leads by OTHER_JOURNEY_MARGIN still wins).
     within = None if "_ambiguous" in found else found.get("journey", near)
     told = unsegmented if hits else rest
+    if "persona" in found:  # "mua điện thoại cho nhân viên": the persona's words, no step
+        told = _blank(consume_names(names, told, "persona", found["persona"]), _FOR_STAFF)
     if any(m.kind == "rating" for m in parsed.matched):
         told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
     # "bỏ giới hạn bước đi": a turn that takes the step away names none.
