@@ -489,3 +489,15 @@ def test_why_after_too_little_data_says_what_each_filter_costs(agent):
 def test_the_staff_a_business_buys_for_are_not_the_in_store_staff_step(agent):
     answer = agent.ask("làm persona cho mấy công ty nhỏ mua điện thoại cho nhân viên", "b2b-step")
     assert (answer.tool, _frame(answer)) == ("persona", {"persona": "small-business-buyer"})
+
+
+@pytest.mark.parametrize(("text", "step"), [
+    # "đánh giá" is the data ("các đánh giá về pin") unless read or watched: then a step.
+    ("các đánh giá về pin tháng 7 nói gì?", None),
+    ("Lúc xem video đánh giá trước khi mua, khách thất vọng điều gì?", "research.watch-reviews"),
+    ("khách đọc đánh giá của người mua trên web thì than gì?", "research.read-reviews"),
+])  # fmt: skip
+def test_reviews_are_the_data_unless_reading_them_is_the_moment(agent, text, step):
+    answer = agent.ask(text, f"reviews-{text}")
+    assert answer.tool == "pain_points"
+    assert _applied(answer).get("step") == step

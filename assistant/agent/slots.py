@@ -85,7 +85,10 @@ _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<
                         r"(?P<after>(?:\s+\w+){2,})")
 # What the data is called ("đánh giá", "reviews"): beside a star filter it names the data
 # filtered, not the step where customers read reviews.
-_REVIEWS = re.compile(r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
+# The data itself ("các đánh giá về pin", "reviews with 1 star"), not the research steps of
+# reading or watching reviews ("đọc đánh giá", "xem video đánh giá", "read reviews").
+_REVIEWS = re.compile(r"(?<!doc )(?<!xem )(?<!video )(?<!read )(?<!watch )(?<!buyer )"
+                      r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
 _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
 _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
 _CLAUSE = re.compile(r"[,;:.!?()]")
@@ -192,9 +195,13 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     if source := _SOURCE.search(text):  # a file name is not a journey name
         out["source"] = source.group(1)
         text = text.replace(source.group(0), " ")
-    text = _blank(nfc(text), _COMPOUNDS)
+    said = nfc(text)
+    text = _blank(said, _COMPOUNDS)
     folded = " ".join(words(fold(text)))
     ents = names.entities(text)
+    if not ents.get("step") and (named_whole := names.entities(said).get("step")):
+        # The compounds are kept from the aspects only: "xem video đánh giá" is a step's name.
+        ents["step"] = named_whole
     persona = persona_named(names, text, ents)
     if _FOR_STAFF.search(folded):
         text = _blank(text, _FOR_STAFF)
@@ -401,8 +408,7 @@ def read_slots(
     told = unsegmented if hits else rest
     if "persona" in found:  # "mua điện thoại cho nhân viên": the persona's words, no step
         told = _blank(consume_names(names, told, "persona", found["persona"]), _FOR_STAFF)
-    if any(m.kind == "rating" for m in parsed.matched):
-        told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
+    told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
     # "bỏ giới hạn bước đi": a turn that takes the step away names none.
     if "step" not in found and steps is not None and "step" not in removals(text) and (
         step := steps(told, within, said)

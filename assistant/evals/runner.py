@@ -212,6 +212,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_l": _dialogue_set("dialogues_writer_l.yaml"),  # never trained on
     "dialogues_dev_n": _dialogue_set("dialogues_writer_n.yaml"),  # never trained on
     "dialogues_dev_o": _dialogue_set("dialogues_writer_o.yaml"),  # never trained on
+    "dialogues_dev_p": _dialogue_set("dialogues_writer_p.yaml"),  # never trained on
     "methodology_heldout": _methodology_heldout,
     "methodology_dev": _methodology_set("methodology_dev.yaml"),
     "methodology_dev_f": _methodology_set("methodology_dev_f.yaml"),
