@@ -390,8 +390,7 @@ class Router:
         aspect = ents["aspect"][0][0]
         if not journeys:
             return aspect
-        journey_phrases = [p.text for p in self.names.phrases
-                           if p.kind == "journey" and p.id == journeys[0][0]]  # fmt: skip
+        journey_phrases = self.names.of("journey", journeys[0][0])
         tokens = words(fold(text))
         own = [p for p in self.names.phrases if p.kind == "aspect" and p.id == aspect
                and fuzzy_contains(tokens, p.text)]  # fmt: skip

@@ -143,8 +143,7 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 def consume_names(names: AtlasNames, text: str, kind: str, pid: str) -> str:
     """`text` without the words of the entity's names found in it, so that they name
     nothing else ("người mua online lần đầu" is a persona, not also the online journey)."""
-    phrases = sorted({p.text for p in names.phrases if p.kind == kind and p.id == pid},
-                     key=len, reverse=True)  # fmt: skip
+    phrases = sorted(set(names.of(kind, pid)), key=len, reverse=True)
     first = len(text)  # where the first of them starts
     for phrase in phrases:
         pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, phrase.split()))
@@ -199,7 +198,9 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     text = _blank(said, _COMPOUNDS)
     folded = " ".join(words(fold(text)))
     ents = names.entities(text)
-    if not ents.get("step") and (named_whole := names.entities(said).get("step")):
+    if text != said and not ents.get("step") and (
+        named_whole := names.entities(said).get("step")
+    ):
         # The compounds are kept from the aspects only: "xem video đánh giá" is a step's name.
         ents["step"] = named_whole
     persona = persona_named(names, text, ents)
@@ -216,7 +217,8 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     journey = journeys[0][0] if journeys else None
     step = steps[0][0] if steps else None
     if step and journey and not step.startswith(f"{journey}."):
-        # A step of another journey: trust the step when it matches at least as well.
+        # A step of another journey: trust the step when it matches better (a tie, as a
+        # one-word step name against the journey named, "online shoppers … pay", keeps it).
         journey = step.split(".")[0] if steps[0][1] > journeys[0][1] else journey
         step = step if step.startswith(f"{journey}.") else None
     if not step and (named := _STEP_NAMED.search(folded)):
@@ -258,8 +260,8 @@ def _only_negated(names: AtlasNames, text: str, kind: str, eid: str) -> bool:
     """Whether every place `text` names the entity is negated ("never has time to go to a
     store"); False when it is named nowhere as a phrase."""
     folded = fold_aligned(nfc(text)).lower()
-    starts = [m.start() for p in names.phrases if p.kind == kind and p.id == eid
-              for m in re.finditer(r"(?<!\w)" + r"\W+".join(map(re.escape, p.text.split()))
+    starts = [m.start() for name in names.of(kind, eid)
+              for m in re.finditer(r"(?<!\w)" + r"\W+".join(map(re.escape, name.split()))
                                    + r"(?!\w)", folded)]  # fmt: skip
     return bool(starts) and all(_NOT_DONE.search(folded[max(0, s - 60):s]) for s in starts)
 
@@ -341,10 +343,9 @@ def _aspect_asked(text: str) -> bool:
 def _aspect_about(names: AtlasNames, text: str, aspect: str) -> bool:
     """Whether the text asks about the aspect itself ("nói gì về thiết kế", "what do they
     say about the design"), not with words that tell the step."""
-    phrases = [p.text for p in names.phrases if p.kind == "aspect" and p.id == aspect]
     folded = norm(text)
     return any(re.search(r"\b(?:ve|about|regarding)\s+(?:the\s+|mat\s+|phan\s+)?"
-                         + re.escape(p) + r"\b", folded) for p in phrases)
+                         + re.escape(p) + r"\b", folded) for p in names.of("aspect", aspect))
 
 
 def removals(text: str) -> set[str]:
@@ -440,8 +441,7 @@ def read_slots(
     if "persona" in slots.filters and "segment" in slots.filters:
         # "dân văn phòng bận rộn": the segment's words are the persona's name.
         said = [norm(m.text) for m in parsed.matched if m.kind == "segment"]
-        named = [p.text for p in names.phrases
-                 if p.kind == "persona" and p.id == slots.filters["persona"]]  # fmt: skip
+        named = names.of("persona", slots.filters["persona"])
         if all(any(w in p for p in named) for w in said):
             slots.filters.pop("segment")
     swap = _SWAP.search(norm(text))

@@ -94,6 +94,10 @@ class AtlasNames:
             short = " " not in folded and len(folded) <= 4 and plain != folded
             self.phrases.append(Phrase(kind, pid, folded, plain if short else ""))
 
+    def of(self, kind: str, eid: str) -> list[str]:
+        """Every name (folded) of one entity."""
+        return [p.text for p in self.phrases if p.kind == kind and p.id == eid]
+
     def step_words(self) -> dict[str, list[frozenset[str]]]:
         """Each step's names as the words only that step's name says: without function words
         and without its journey's own names and keywords ("Nhận hàng từ nhân viên giao" says

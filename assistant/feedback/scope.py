@@ -418,10 +418,9 @@ def widened_totals(kb: FeedbackSource, f: FeedbackFilters) -> dict[str, int]:
     """For each filter set on `f` (see WIDENINGS), the records in scope without it."""
     out: dict[str, int] = {}
     for name, keys in WIDENINGS.items():
-        if not any(getattr(f, k, None) for k in keys if k in type(f).model_fields):
-            continue
-        wider = f.model_copy(update={k: None for k in keys if k in type(f).model_fields})
-        out[name] = count_in_scope(kb, wider)
+        held = [k for k in keys if k in type(f).model_fields]
+        if any(getattr(f, k) for k in held):
+            out[name] = count_in_scope(kb, f.model_copy(update=dict.fromkeys(held)))
     return out
 
 
