@@ -9,9 +9,19 @@ Training data (never the held-out sets in evals/*_heldout.yaml, written by other
 - evals/routing.yaml and evals/routing_practitioner.yaml: the project's earlier sets;
 - evals/methodology_qa.yaml: its answerable questions, labelled `search`.
 
+It also trains the step model (corpus/routing/step_model.npz: which journey step a request
+describes, or `none`), the same kind of model on other labels:
+- evals/data/step_examples_s.yaml: writer S's requests, each describing one step in its own
+  words, or none (the whole journey, an aspect, a group);
+- the atlas's own sentences of each step (name, intent, actions, thoughts, expectations,
+  pains, both languages), and its journeys and aspects as a whole, labelled `none`;
+- the turns of the dialogue writers above: a new request's step (or none), an edit that
+  changes the step, and the follow-ups that keep it (none: they name no step).
+
 Run: `.venv/bin/python scripts/train_intent.py [--check | --steps-only]` (from the repository
-root); `--steps-only` writes only corpus/routing/step_vectors.npz; `--check` reports the
-cross-validated accuracy without writing the model.
+root); `--steps-only` writes only the step model and corpus/routing/step_vectors.npz (the
+atlas or the step examples changed); `--check` reports the intent model's cross-validated
+accuracy without writing anything.
 """
 
 from __future__ import annotations
@@ -34,6 +44,8 @@ from assistant.agent.intent import (  # noqa: E402
 )
 
 OUT = ROOT / "corpus" / "routing" / "intent_model.npz"
+STEP_MODEL = OUT.parent / "step_model.npz"
+DIALOGUE_WRITERS = ("dialogues_train.yaml", "dialogues_writer_c.yaml", "dialogues_writer_h.yaml")
 TOOLS = {"search", "five_questions", "persona", "pain_points", "roadmap", "journey_summary",
          "help", "out_of_scope"}  # fmt: skip
 ACT_LABEL = {"more": "more", "language": "language", "edit": "refine"}
@@ -50,11 +62,7 @@ def training_items(root: Path = ROOT) -> list[tuple[str, str]]:
             if case.get("clarify") or label not in TOOLS | set(ACT_LABEL.values()):
                 continue
             items.append((str(case["text"]), label))
-    turns = []
-    for name in ("dialogues_train.yaml", "dialogues_writer_c.yaml", "dialogues_writer_h.yaml"):
-        path = root / "evals" / "data" / name
-        turns += [t for d in yaml.safe_load(path.read_text(encoding="utf-8")) or []
-                  for t in d["turns"]]  # fmt: skip
+    turns = [t for d in _dialogues(root) for t in d["turns"]]
     for turn in turns:
         expect = turn["expect"]
         label = ACT_LABEL.get(expect["act"], expect["tool"])
@@ -73,9 +81,56 @@ def training_items(root: Path = ROOT) -> list[tuple[str, str]]:
     return [(t, lab) for t, lab in items if t not in held_out]
 
 
+def _dialogues(root: Path) -> list[dict]:
+    out: list[dict] = []
+    for name in DIALOGUE_WRITERS:
+        path = root / "evals" / "data" / name
+        out += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return out
+
+
+_NO_SCOPE = {"search", "help", "out_of_scope", "clarify"}
+
+
+def step_training_items(root: Path = ROOT) -> list[tuple[str, str]]:
+    """(text, label) of every step-model example: a step ref (JOURNEY.STEP) or `none`."""
+    from assistant.agent.steps import general_texts
+    from assistant.atlas.model import load_atlas
+
+    path = root / "evals" / "data" / "step_examples_s.yaml"
+    items = [(str(c["text"]), c["step"] or "none")
+             for c in yaml.safe_load(path.read_text(encoding="utf-8")) or []]  # fmt: skip
+    atlas = load_atlas(root / "corpus" / "atlas")
+    for journey in atlas.journeys:
+        for _, step in journey.steps():
+            ref = f"{journey.id}.{step.id}"
+            for lang in ("en", "vi"):
+                items.append((step.name.get(lang), ref))
+                for group in (step.actions, step.thoughts, step.expectations, step.pain_points):
+                    items += [(b.get(lang), ref) for b in group]
+    # What no single step is (as the similarity matcher weighs it): a journey, an aspect.
+    items += [(t, "none") for t in general_texts(atlas)]
+    items += [(x.name.get(lang), "none") for x in (*atlas.journeys, *atlas.taxonomy)
+              for lang in ("en", "vi")]  # fmt: skip
+    for dialogue in _dialogues(root):
+        before = None
+        for turn in dialogue["turns"]:
+            expect = turn["expect"]
+            step = (expect.get("filters") or {}).get("step")
+            if expect["act"] == "new" and expect["tool"] not in _NO_SCOPE:
+                items.append((str(turn["user"]), step or "none"))
+            elif expect["act"] == "edit" and step and step != before:
+                items.append((str(turn["user"]), step))
+            elif expect["act"] in ("edit", "more", "language", "switch_tool") and step == before:
+                items.append((str(turn["user"]), "none"))  # "chỉ 1-2 sao": no step named
+            before = step
+    held_out = heldout_texts(root)
+    return [(t, lab) for t, lab in items if t not in held_out]
+
+
 def heldout_texts(root: Path = ROOT) -> set[str]:
     texts: set[str] = set()
-    for name in ("routing_heldout.yaml", "dialogues_heldout.yaml"):
+    for name in ("routing_heldout.yaml", "dialogues_heldout.yaml", "step_requests_heldout.yaml"):
         path = root / "evals" / name
         data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
         texts |= {str(c["text"]) for c in data or [] if "text" in c}
@@ -116,23 +171,24 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=20.0, help="inverse regularisation")
     parser.add_argument("--cache", type=Path, help="an .npz of embeddings computed before")
     parser.add_argument("--steps-only", action="store_true",
-                        help="write only the step vectors (the atlas changed, not the data)")
+                        help="write only the step model and vectors (the atlas or the step "
+                             "examples changed)")
     args = parser.parse_args()
     if args.steps_only:
+        train_step_model(args.c, args.cache)
         ship_step_vectors()
         return
     items = training_items()
-    texts = [t for t, _ in items]
     labels = sorted({lab for _, lab in items})
-    y = np.asarray([labels.index(lab) for _, lab in items])
     print(f"{len(items)} utterances, labels: "
-          + ", ".join(f"{lab} {int((y == i).sum())}" for i, lab in enumerate(labels)))
-    x_fast = dense(texts)
-    emb = embed_all(texts, args.cache) * EMBED_WEIGHT
-    x_sem = np.hstack([x_fast, emb])
+          + ", ".join(f"{lab} {sum(x == lab for _, x in items)}" for lab in labels))
     if args.check:
         from sklearn.model_selection import StratifiedKFold
 
+        texts = [t for t, _ in items]
+        y = np.asarray([labels.index(lab) for _, lab in items])
+        x_fast = dense(texts)
+        x_sem = np.hstack([x_fast, embed_all(texts, args.cache) * EMBED_WEIGHT])
         folds = StratifiedKFold(5, shuffle=True, random_state=0)
         for name, x in (("fast", x_fast), ("semantic", x_sem)):
             right = 0
@@ -140,14 +196,33 @@ def main() -> None:
                 right += int((fit(x[tr], y[tr], args.c).predict(x[te]) == y[te]).sum())
             print(f"{name}: 5-fold accuracy {right / len(y):.3f}")
         return
-    fast = fit(x_fast, y, args.c)
-    sem = fit(x_sem, y, args.c)
+    write_model(OUT, items, args.c, args.cache)
+    train_step_model(args.c, args.cache)
+    ship_step_vectors()
+
+
+def train_step_model(c: float, cache: Path | None) -> None:
+    items = step_training_items()
+    print(f"step model: {len(items)} examples, "
+          f"{sum(lab == 'none' for _, lab in items)} of them none")  # fmt: skip
+    write_model(STEP_MODEL, items, c, cache)
+
+
+def write_model(out: Path, items: list[tuple[str, str]], c: float, cache: Path | None) -> None:
+    """Fit the fast and the semantic model on (text, label) pairs and ship them to `out`."""
+    texts = [t for t, _ in items]
+    labels = sorted({lab for _, lab in items})
+    y = np.asarray([labels.index(lab) for _, lab in items])
+    x_fast = dense(texts)
+    x_sem = np.hstack([x_fast, embed_all(texts, cache) * EMBED_WEIGHT])
+    fast = fit(x_fast, y, c)
+    sem = fit(x_sem, y, c)
     # The fast model answers alone when it is at least this sure (its training accuracy
     # above this confidence is what the semantic model would add nothing to).
     fast_enough = 0.6
-    OUT.parent.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        OUT,
+        out,
         labels=np.asarray(labels),
         fast_w=fast.coef_.T.astype(np.float16).reshape(BUCKETS, len(labels)),
         fast_b=fast.intercept_.astype(np.float32),
@@ -156,8 +231,7 @@ def main() -> None:
         digest=np.asarray(training_digest(items)),
         fast_enough=np.asarray(fast_enough),
     )
-    print(f"written {OUT} ({OUT.stat().st_size // 1024} KB)")
-    ship_step_vectors()
+    print(f"written {out} ({out.stat().st_size // 1024} KB)")
 
 
 def ship_step_vectors() -> None:

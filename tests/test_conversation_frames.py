@@ -10,6 +10,9 @@ import pytest
 
 from assistant.agent.agent import Agent
 from assistant.agent.frame import Frame
+from assistant.agent.intent import Prediction
+from assistant.agent.router import default_intent_path
+from assistant.agent.steps import StepMatcher
 from assistant.core.tools import ToolContext
 from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
 from assistant.surfaces.cli import main
@@ -472,14 +475,39 @@ def test_the_part_where_names_a_step(agent):
     assert routes[1].frame.filters.get("step") == "delivery.track-order"
 
 
-@pytest.mark.parametrize("first, step", [
-    ("Khách mua online than gì nhiều nhất?", "buy-online.choose-delivery"),
-    ("Khách than gì về giao hàng?", "delivery.schedule-delivery"),
-])  # fmt: skip
-def test_a_step_told_without_its_journey_is_looked_for_in_the_conversation_s(agent, first, step):
-    routes = _talk(agent, f"near-{step}", [first, "cụ thể là lúc khách chọn giao nhanh hay "
-                                                  "giao tiêu chuẩn"])  # fmt: skip
-    assert routes[1].act == "edit" and routes[1].frame.filters.get("step") == step
+@pytest.mark.parametrize("first", ["Khách mua online than gì nhiều nhất?",
+                                   "Khách than gì về giao hàng?"])
+def test_a_step_clearly_told_is_found_whatever_the_conversation_s_journey(agent, first):
+    # Express or standard delivery is chosen when ordering online (the atlas's step), also in
+    # a conversation about the delivery journey: the step model is sure of it.
+    routes = _talk(agent, f"near-{first}", [first, "cụ thể là lúc khách chọn giao nhanh hay "
+                                                   "giao tiêu chuẩn"])  # fmt: skip
+    assert routes[1].act == "edit"
+    assert routes[1].frame.filters.get("step") == "buy-online.choose-delivery"
+
+
+class _SureOf:
+    """A step model that reads every text as one step, this sure (StepMatcher's side only)."""
+
+    def __init__(self, step: str, p: float) -> None:
+        self.ranked = [(step, p), ("none", 1 - p)]
+
+    def predict(self, text: str) -> Prediction:
+        return Prediction(self.ranked, semantic=False)
+
+
+def test_the_conversation_s_journey_asks_more_of_a_step_elsewhere(full_kb):
+    def matcher(step: str, p: float) -> StepMatcher:
+        shipped = default_intent_path().parent / "step_vectors.npz"
+        return StepMatcher(full_kb.atlas(), full_kb.embedder, shipped, _SureOf(step, p))
+
+    unsure = matcher("buy-online.checkout", 0.35)
+    assert unsure.learned("cụ thể đoạn trả tiền") == "buy-online.checkout"
+    assert unsure.learned("cụ thể đoạn trả tiền", journey="buy-store") is None
+    sure = matcher("buy-online.checkout", 0.9)
+    assert sure.learned("cụ thể đoạn trả tiền", journey="buy-store") == "buy-online.checkout"
+    # a step the atlas does not have (a model trained on another atlas) is no step
+    assert matcher("buy-online.gift-wrap", 0.9).learned("gói quà") is None
 
 
 def test_a_step_word_s_description_ends_with_its_clause(agent):
@@ -541,3 +569,24 @@ def test_a_turn_that_only_names_a_group_edits_the_last_request(agent):
         "với khách mua máy cho bố mẹ"])
     assert (route.tool, route.act) == ("five_questions", "edit")
     assert route.frame.filters == first.frame.filters | {"persona": "parent-buyer"}
+
+
+@pytest.mark.parametrize("text, step", [
+    # Few words of the atlas's step names: the learned step model reads them.
+    ("Khách kêu nhập voucher xong mà tổng tiền vẫn không giảm, có nhiều không?",
+     "buy-online.apply-promo"),
+    ("Khách gửi máy đi sửa cả tháng không ai báo tiến độ, họ nói gì?", "warranty.wait-repair"),
+])  # fmt: skip
+def test_a_moment_in_words_of_no_step_name_is_that_step(agent, text, step):
+    (route,) = _talk(agent, "moment-own-words", [text])
+    assert route.tool == "pain_points"
+    assert route.frame.filters == {"journey": step.split(".")[0], "step": step}
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("pin tụt nhanh khách kêu ra sao", "BATTERY"),
+    ("Khách chê camera chụp đêm ra sao?", "CAMERA"),
+])  # fmt: skip
+def test_an_aspect_named_without_a_moment_stays_the_aspect(agent, text, aspect):
+    # The step that mirrors the aspect ("Dùng pin cả ngày và sạc") needs a moment told.
+    assert agent.route(text).frame.filters == {"aspect": aspect}

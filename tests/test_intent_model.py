@@ -13,12 +13,16 @@ from assistant.agent.router import default_intent_path
 from conftest import REPO
 
 
-def _training_items():
+def _module():
     script = REPO / "scripts" / "train_intent.py"
     spec = importlib.util.spec_from_file_location("train_intent", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.training_items(REPO)
+    return module
+
+
+def _training_items():
+    return _module().training_items(REPO)
 
 
 def test_the_shipped_model_matches_the_training_data():
@@ -43,3 +47,15 @@ def test_follow_up_acts_only_count_after_an_answer():
     assert alone.label not in ("more", "language", "refine")
     assert model.predict("why?", follow_up=True).label == "more"
     assert model.predict("now in English", follow_up=True).label == "language"
+
+
+def test_the_shipped_step_model_matches_its_training_data_and_no_held_out_request():
+    """Retrain with `scripts/train_intent.py --steps-only` after changing a training file."""
+    items = _module().step_training_items(REPO)
+    model = IntentModel(default_intent_path().parent / "step_model.npz")
+    assert model.digest == training_digest(items)
+    held_out = yaml.safe_load((REPO / "evals" / "step_requests_heldout.yaml").read_text("utf-8"))
+    assert held_out and not {t for t, _ in items} & {c["text"] for c in held_out}
+    # every label is a step of the shipped atlas, or none
+    steps = {lab for _, lab in items} - {"none"}
+    assert set(model.labels) == steps | {"none"} and len(steps) > 30

