@@ -87,6 +87,14 @@ def test_ambiguous_or_vague_periods_set_nothing(text):
     assert got.start is None and got.end is None and got.unresolved
 
 
+def test_a_month_word_typed_with_diacritics_is_a_month_only_in_its_own_spelling():
+    # "tháng sau" is next month (the future: no filter), "tháng sáu" June; unaccented, June.
+    assert parsed("Tháng sau tụi mình chạy khuyến mãi, khách đang than gì về giá?") == {}
+    assert parsed("khách than gì hồi tháng sáu") == {"start": "2020-06-01", "end": "2020-06-30"}
+    assert parsed("khach than gi thang sau") == {"start": "2020-06-01", "end": "2020-06-30"}
+    assert parsed("tháng tư") == {"start": "2020-04-01", "end": "2020-04-30"}
+
+
 @pytest.mark.parametrize("text", ["recently", "gần đây", "dạo này khách chê gì"])
 def test_recently_alone_is_no_period(text):
     assert parsed(text) == {}

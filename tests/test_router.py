@@ -173,3 +173,17 @@ def test_what_customers_go_through_is_a_feedback_question(text):
 )
 def test_a_planned_change_asking_how_customers_react_is_still_a_decision(text):
     assert ROUTER.route(text).tool == "five_questions"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "định giá" is a valuation, "muốn hiểu" wanting to learn, an instalment "plan" a
+        # product: none of them is a decision being made.
+        "Lúc cửa hàng định giá máy cũ, khách hay than gì? Tháng sau mình làm chương trình thu cũ",
+        "Em muốn hiểu khách bực mình gì khi chờ shipper giao máy",
+        "When do buyers get stuck choosing an instalment plan at the store counter?",
+    ],
+)
+def test_words_that_only_look_like_a_decision_keep_a_feedback_question(text):
+    assert ROUTER.route(text).tool == "pain_points"

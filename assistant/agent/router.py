@@ -76,14 +76,20 @@ _SAY_WHAT = re.compile(r"\b(?:than|keu|che|phan nan|than phien|keu ca|noi|khen|d
                        r"\bwhat (?:confuses|frustrates|bothers|annoys|worries|upsets|puzzles|"
                        r"disappoints) "
                        r"(?:them|customers|people|users|shoppers|buyers)\b|"
-                       r"\b(?:where|how) do (?:\w+ ){0,2}(?:customers|shoppers|buyers|people|users|"
-                       r"they) struggle\b|\bwhat (?:problems|issues|difficulties|trouble) do "
+                       r"\b(?:where|how|when) do (?:\w+ ){0,2}(?:customers|shoppers|buyers|people|"
+                       r"users|they) (?:struggle|get stuck|give up|get lost|get confused)\b|"
+                       r"\bwhat (?:problems|issues|difficulties|trouble) do "
                        r"(?:\w+ ){0,2}(?:customers|shoppers|buyers|people|users|they) "
                        r"(?:have|face|run into|hit|meet)\b")
 _PERSONA_WORD = re.compile(r"\b(?:personas?|chan dung|profile)\b")
 # (Read without what customers themselves weigh up: "khách đang cân nhắc có nên lên đời".)
-_DECIDING = re.compile(r"\b(?:(?<!quyet )dinh|du dinh|tinh|ke hoach|muon|can nhac|nen nghi|luu y|"
-                       r"we|our|plan\w*|decid\w*|consider\w*|should|if we|policy|chinh sach)\b")
+# Words that fold onto these and decide nothing are left out: "định giá" (a valuation), "tình
+# hình", "tình trạng", "tính năng" (the state of things, features), "muốn hiểu/biết/xem" (to
+# learn, not to change), an instalment or payment "plan".
+_DECIDING = re.compile(r"\b(?:(?<!quyet )dinh(?! gia)|du dinh|tinh(?! nang| hinh| trang)|ke hoach|"
+                       r"muon(?! (?:hieu|biet|xem|nam|tim hieu|hoi))|can nhac|nen nghi|luu y|"
+                       r"we|our|(?<!instalment )(?<!installment )(?<!payment )plan\w*|decid\w*|"
+                       r"consider\w*|should|if we|policy|chinh sach)\b")
 # A planned change: an intention and a change ("công ty muốn chỉ giao hàng trong giờ hành
 # chính", "we plan to require ID checks…", "nếu giảm bảo hành pin…"), not a how-to question.
 # Kept as a rule (grammar, closed classes): the intent model read such decisions in new wording

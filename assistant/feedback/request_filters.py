@@ -34,7 +34,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.core.text import nfc
+from assistant.core.text import has_diacritics, nfc
 from assistant.feedback.cues import fold_aligned
 from assistant.feedback.segments import SegmentBook, Unsupported, load_segments, negated
 
@@ -207,6 +207,11 @@ _VI_YEAR = r"(?:\s*[/-]\s*|\s*,?\s*(?:nam\s+)?)" + _YEAR + r"\b"
 _VI_MONTH_WORDS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6,
                    "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11, "muoi hai": 12,
                    "chap": 12}  # fmt: skip
+# ... as typed with diacritics: "tháng sau" (next month), "tháng tư" (April) and "từ" fold alike;
+# a request typed with diacritics names a month only in its own spelling.
+_VI_MONTH_TYPED = {"gieng": "giêng", "mot": "một", "tu": "tư", "nam": "năm", "sau": "sáu",
+                   "bay": "bảy", "tam": "tám", "chin": "chín", "muoi": "mười",
+                   "chap": "chạp"}  # fmt: skip
 _VI_MONTH_WORD = (r"(?P<mw>muoi\s+mot|muoi\s+hai|gieng|chap|mot|hai|ba|tu|sau|bay|tam|chin|"
                   r"muoi|nam(?!\s+(?:nay|ngoai|truoc|qua|roi|gan|\d)))")
 # Absolute periods, most specific first: a day is read before the month inside it.
@@ -469,6 +474,11 @@ _SOURCE_TOKEN = re.compile(r"\bsource:\S+")
 _BOTH = re.compile(r"^\s*(?:,|&|\+|and|va|voi|cung|hoac|or|plus|lan|,\s*(?:and|va))\s*$")
 
 
+def _typed_as_month(word: str) -> bool:
+    """Whether a month word is spelt as the month ("sáu", not "sau")."""
+    return all(_VI_MONTH_TYPED.get(fold_aligned(w), w) == w for w in nfc(word).lower().split())
+
+
 class _Scan:
     """The request, folded with offsets kept, and the parts already read blanked out."""
 
@@ -566,9 +576,12 @@ def _absolute_periods(
                 scan.take(*m.span())
     # A month without its year ("tháng 6", "since March"): the last such month up to the
     # reference date; without one it is said as unresolved, not guessed.
+    accented = has_diacritics(scan.text)
     for pattern in _YEARLESS_MONTH:
         for m in pattern.finditer(scan.free):
             mw = m.groupdict().get("mw")
+            if mw and accented and not _typed_as_month(scan.text[slice(*m.span("mw"))]):
+                continue  # "tháng sau mình làm chương trình": next month, no June
             month = (_VI_MONTH_WORDS[re.sub(r"\s+", " ", mw)] if mw else int(m["m"]) if m["m"]
                      else _MONTHS[m["mon"][:3]])  # fmt: skip
             if not 1 <= month <= 12:
