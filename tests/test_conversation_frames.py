@@ -590,3 +590,41 @@ def test_a_moment_in_words_of_no_step_name_is_that_step(agent, text, step):
 def test_an_aspect_named_without_a_moment_stays_the_aspect(agent, text, aspect):
     # The step that mirrors the aspect ("Dùng pin cả ngày và sạc") needs a moment told.
     assert agent.route(text).frame.filters == {"aspect": aspect}
+
+
+@pytest.mark.parametrize("text, filters", [
+    ("Lúc mở hộp máy mới, khách có chê thiết kế không?",
+     {"journey": "delivery", "step": "delivery.unbox", "aspect": "DESIGN"}),
+    ("When they try the demo phone in store, what do shoppers think of the screen?",
+     {"journey": "buy-store", "step": "buy-store.try-device", "aspect": "SCREEN"}),
+])  # fmt: skip
+def test_an_aspect_complained_about_at_a_step_is_kept_beside_it(agent, text, filters):
+    assert agent.route(text).frame.filters == filters
+
+
+def test_two_letters_swapped_still_name_the_aspect(agent):
+    assert agent.route("complaints about the battrey").frame.filters == {"aspect": "BATTERY"}
+
+
+def test_an_english_command_with_words_that_look_vietnamese_answers_in_english(agent):
+    # "at" and "buy" are also Vietnamese syllables when unaccented; the words, weighed, are
+    # English. A Vietnamese word of its own ("cho") makes the command Vietnamese.
+    assert agent.route("pains from people who buy online at night", "cmd-en").frame.lang == "en"
+    assert agent.route("persona cho nhom gamer", "cmd-vi").frame.lang == "vi"
+
+
+def test_a_language_asked_inside_a_longer_turn_is_the_answer_s(agent):
+    routes = _talk(agent, "written-in", ["Khách mua online than gì ở bước thanh toán?",
+                                         "Tóm tắt cho sếp giúp mình, trả lời bằng tiếng Anh nhé"])
+    assert (routes[1].tool, routes[1].act, routes[1].frame.lang) == (
+        "journey_summary", "switch_tool", "en")
+    assert routes[1].frame.filters == routes[0].frame.filters
+
+
+def test_a_turn_that_is_only_a_group_edits_the_persona_whatever_the_model_reads(agent):
+    # "cho team game thủ": the segment's words are the whole turn; the model leans to a
+    # roadmap ("team"), but nothing else is asked.
+    routes = _talk(agent, "only-group", ["Khách than gì khi mua thêm sạc dự phòng, tai nghe?",
+                                         "persona cho nhóm này", "cho team game thủ"])
+    assert (routes[2].tool, routes[2].act) == ("persona", "edit")
+    assert routes[2].frame.filters == routes[1].frame.filters | {"segment": "gamers"}

@@ -87,6 +87,13 @@ def test_ambiguous_or_vague_periods_set_nothing(text):
     assert got.start is None and got.end is None and got.unresolved
 
 
+def test_stars_the_reviews_come_from_are_exactly_those():
+    # "from" before the data it names is no minimum ("from 4 stars" alone still is one).
+    assert parsed("what hurts in the comments from 2-star reviews?") == {"min_rating": 2,
+                                                                        "max_rating": 2}
+    assert parsed("from 4 stars") == {"min_rating": 4}
+
+
 def test_a_month_word_typed_with_diacritics_is_a_month_only_in_its_own_spelling():
     # "tháng sau" is next month (the future: no filter), "tháng sáu" June; unaccented, June.
     assert parsed("Tháng sau tụi mình chạy khuyến mãi, khách đang than gì về giá?") == {}

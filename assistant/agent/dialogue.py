@@ -38,6 +38,7 @@ from assistant.agent.router import (
 from assistant.agent.slots import FILLER_WORDS, Slots
 from assistant.core.text import (
     EN_STOP,
+    VI_PLAIN,
     Lang,
     detect_lang,
     fold,
@@ -53,6 +54,10 @@ if TYPE_CHECKING:
 # The answer language a turn asks for: a closed set of names, so a rule.
 _TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
 _TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa)\b")
+# ... said inside a longer request ("làm bản tóm tắt gửi sếp, viết bằng tiếng Anh"): only with
+# a verb or preposition of writing, since a language may also be what the data is about.
+_WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in)\s+"
+                         r"(?:bang\s+)?(?P<lang>english|tieng anh|vietnamese|tieng viet)\b")
 # Words that point back at the last answer's scope ("for this group", "cho nhóm này"): a tool
 # asked for with them keeps the filters. Function words, so a closed list.
 _BACK = re.compile(
@@ -248,8 +253,11 @@ def understand(
         # ("persona cho segment gamer" after Vietnamese turns), else the next worded turn
         # sets it.
         # Unless its words are Vietnamese ("persona sinh viên", "roadmap cho giao hang").
-        vi_words = has_diacritics(text) or any(
-            is_vi_syllable(w) and w not in EN_STOP for w in folded.split()[1:])
+        # ("pain points at the step where people choose…" is English: its words, weighed; a
+        # Vietnamese word of its own, as "cho" in "persona cho segment gamer", is enough.)
+        rest = folded.split()[1:]
+        vi_words = has_diacritics(text) or bool(rest) and (
+            detect_lang(" ".join(rest)) == "vi" or bool(VI_PLAIN & set(rest)))
         kept = context is not None and lang is None and not vi_words
         frame = Frame(tool=command.tool, filters=_from_args(command.args, slots),
                       lang="vi" if vi_words and lang is None else (
@@ -267,7 +275,7 @@ def understand(
         # only asks to filter is an edit of the last answer.
         rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
         # "với kh mua máy cho ba mẹ": nothing but the names and words around them
-        only_names = bool(rest.strip()) and not set(rest.split()) - FILLER_WORDS
+        only_names = not set(rest.split()) - FILLER_WORDS
         asks = rest.strip() and not only_names  # words of its own: the model reads them
         again = router.classify(rest, follow_up=True) if asks else None
         people = bool(_PEOPLE & set(slots.filters))
@@ -512,6 +520,9 @@ def _routed(
                and not (_scope(slots) and k in (*_SCOPE_KEYS, "step"))}  # fmt: skip
         args = {**own, **args}
     unapplied = list(slots.unapplied) + unapplied
+    if act != "language" and (said := _WRITTEN_IN.search(" ".join(words(fold(text))))):
+        frame = frame.model_copy(update={"lang": "en" if said["lang"] in ("english", "tieng anh")
+                                         else "vi", "lang_set": True})  # fmt: skip
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool") and (
             not spec.situated):  # a decision's two journeys are its own to place

@@ -344,9 +344,11 @@ def _aspect_asked(text: str) -> bool:
 
 def _aspect_about(names: AtlasNames, text: str, aspect: str) -> bool:
     """Whether the text asks about the aspect itself ("nói gì về thiết kế", "what do they
-    say about the design"), not with words that tell the step."""
+    say about the design", "có chê pin không", "think of the screen"), not with words that
+    tell the step."""
     folded = norm(text)
-    return any(re.search(r"\b(?:ve|about|regarding)\s+(?:the\s+|mat\s+|phan\s+)?"
+    return any(re.search(r"\b(?:ve|about|regarding|of|che|than|khen|complain about|"
+                         r"complaining about|praise)\s+(?:the\s+|mat\s+|phan\s+)?"
                          + re.escape(p) + r"\b", folded) for p in names.of("aspect", aspect))
 
 

@@ -13,7 +13,7 @@ _WORD = re.compile(r"[\w]+", re.UNICODE)
 
 # Common Vietnamese syllables that survive without diacritics; they tell Vietnamese typed
 # without accents ("pin trau giao hang nhanh") from English.
-_VI_PLAIN = frozenset(
+VI_PLAIN = frozenset(
     "la gi cua nhung cac khong nao nhu va voi cho trong mot nguoi khach hang hanh trinh buoc "
     "ban do toi minh co duoc dung rat qua thi nay sao ai muon hay tot xau nhanh cham pin mua "
     "giao dien thoai".split()
@@ -133,7 +133,7 @@ def detect_lang(text: str) -> Lang:
         if _VI_LETTERS.search(tok):
             vi += 1 if name else 3
             marked = marked or not name
-        elif tok in _VI_PLAIN:
+        elif tok in VI_PLAIN:
             vi += 2
         elif tok in EN_STOP or tok in _EN_SYLLABLE_LIKE or not is_vi_syllable(tok):
             en += 1

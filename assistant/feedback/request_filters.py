@@ -695,6 +695,10 @@ def _relative_periods(
             found(m, (day, day) if day else None)
 
 
+_DATA_AFTER = re.compile(r"\s*(?:reviews?|comments?|ratings?|feedback|responses?|danh gia|"
+                         r"phan hoi|binh luan|nhan xet)\b")
+
+
 def _ratings(scan: _Scan, out: ParsedFilters) -> None:
     found: list[tuple[int, int, int | None, int | None]] = []
     for m in scan.matches(_RATING_RANGE):
@@ -705,6 +709,10 @@ def _ratings(scan: _Scan, out: ParsedFilters) -> None:
             n = _stars(m[2])
             if pattern is _RATED and m[3]:
                 lo, hi = sorted((n, _stars(m[3])))
+            elif m["pre"] in ("from", "tu") and not m["post"] and _DATA_AFTER.match(
+                scan.folded, m.end()
+            ):
+                lo = hi = n  # "from 1-star reviews": where they come from, not a minimum
             else:
                 plus = pattern is _RATING and m["plus"]
                 lo, hi = _bounds(n, m["pre"], "and above" if plus else m["post"])
