@@ -628,3 +628,12 @@ def test_a_turn_that_is_only_a_group_edits_the_persona_whatever_the_model_reads(
                                          "persona cho nhóm này", "cho team game thủ"])
     assert (routes[2].tool, routes[2].act) == ("persona", "edit")
     assert routes[2].frame.filters == routes[1].frame.filters | {"segment": "gamers"}
+
+
+def test_a_group_named_after_a_step_keeps_the_step(agent):
+    # The group's words ("mê chụp ảnh") tell no moment, nor does a word left of them.
+    routes = _talk(agent, "group-after-step", ["Khách than gì lúc chờ sửa máy bảo hành?",
+                                               "cho team mê chụp ảnh"])
+    assert routes[1].act == "edit"
+    assert routes[1].frame.filters == routes[0].frame.filters | {"segment": "photographers"}
+    assert routes[0].frame.filters.get("step") == "warranty.wait-repair"

@@ -242,8 +242,8 @@ class StepMatcher:
 
     def learned(self, text: str, journey: str | None = None) -> str | None:
         """The learned model's step, when it is sure enough (see LEARNED_*)."""
-        if self.model is None:
-            return None
+        if self.model is None or len(_content(text)) < 2:
+            return None  # a word left over ("ảnh" of "nhóm mê chụp ảnh") tells no moment
         label, p = self.model.predict(text).ranked[0]
         if label not in self.refs:  # `none`, or a step an edited atlas no longer has
             return None
