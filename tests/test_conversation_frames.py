@@ -637,3 +637,11 @@ def test_a_group_named_after_a_step_keeps_the_step(agent):
     assert routes[1].act == "edit"
     assert routes[1].frame.filters == routes[0].frame.filters | {"segment": "photographers"}
     assert routes[0].frame.filters.get("step") == "warranty.wait-repair"
+
+
+def test_aspect_words_that_tell_a_moment_the_step_model_is_sure_of_are_the_step(agent):
+    # "màu", "bộ nhớ" are aspects' words, but picking them and adding to the basket is the
+    # moment of the online purchase (the model all but sure): the step, no aspect.
+    filters = agent.route("khách chọn màu với bộ nhớ xong bấm thêm vào giỏ thì bị lỗi à?"
+                          ).frame.filters  # fmt: skip
+    assert filters == {"journey": "buy-online", "step": "buy-online.add-to-cart"}

@@ -72,6 +72,9 @@ UNSAID_SIMILARITY, UNSAID_MARGIN = 0.90, 0.03
 # 0.417, but read "pin tụt nhanh khách kêu ra sao" and "khách thấy màn hình thế nào, có hay
 # bị sọc không" (the aspect, for the writers) as steps.
 LEARNED_MIN, LEARNED_OVER = 0.3, 0.4
+# ... unless the model is this sure (writer K's "kh chon mau, dung luong roi them vao gio co bi
+# loi ko", 0.95; "Khách chê camera chụp đêm ra sao?" gets 0.8 and stays the camera aspect).
+LEARNED_SURE = 0.9
 # ... and only when it says some of a step's name (a word-set test, no embedding), so that
 # most requests cost no embedding here (routing p50 < 30 ms).
 UNSAID_OVERLAP = 0.4
@@ -226,8 +229,10 @@ class StepMatcher:
         it does not (see UNSAID_*), in the named journey unless a step of another journey
         leads it by OTHER_JOURNEY_MARGIN."""
         # An aspect named with no moment told ("pin tụt nhanh, khách kêu ra sao?") is the
-        # aspect; the step that mirrors it (battery through the day) needs the moment.
-        if not (aspect and not said) and (learned := self.learned(text, journey)) is not None:
+        # aspect; the step that mirrors it (battery through the day) needs the moment, or
+        # a model all but sure of it ("chọn màu, dung lượng rồi thêm vào giỏ").
+        sure = LEARNED_SURE if aspect and not said else None
+        if (learned := self.learned(text, journey, sure)) is not None:
             return learned
         if not said and self._overlap(text, journey).max(initial=0.0) < UNSAID_OVERLAP:
             return None  # most requests cost no embedding here (routing p50 < 30 ms)
@@ -240,15 +245,17 @@ class StepMatcher:
         lead = dict(everywhere.ranked)[other] - (here.ranked[0][1] if here.ranked else 0.0)
         return other if lead >= OTHER_JOURNEY_MARGIN else step
 
-    def learned(self, text: str, journey: str | None = None) -> str | None:
-        """The learned model's step, when it is sure enough (see LEARNED_*)."""
+    def learned(self, text: str, journey: str | None = None,
+                sure: float | None = None) -> str | None:
+        """The learned model's step, when it is sure enough (see LEARNED_*; `sure`: this
+        sure at least)."""
         if self.model is None or len(_content(text)) < 2:
             return None  # a word left over ("ảnh" of "nhóm mê chụp ảnh") tells no moment
         label, p = self.model.predict(text).ranked[0]
         if label not in self.refs:  # `none`, or a step an edited atlas no longer has
             return None
         elsewhere = journey is not None and not label.startswith(f"{journey}.")
-        return label if p >= (LEARNED_OVER if elsewhere else LEARNED_MIN) else None
+        return label if p >= (sure or (LEARNED_OVER if elsewhere else LEARNED_MIN)) else None
 
     def match(self, text: str, journey: str | None = None) -> StepMatch:
         if not self.refs:
