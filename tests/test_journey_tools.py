@@ -101,8 +101,11 @@ def test_names_with_typos_resolve_and_unknown_ones_list_the_closest(full_kb):
     ctx = ToolContext(full_kb)
     out = answer_five_questions(FiveQuestionsInput(journey="warrenty", step="drop-off"), ctx)
     assert out.step.ref == "warranty.drop-off"
+    # two letters swapped are a typo too ("recieve"); another word is no name, only close
+    out = answer_five_questions(FiveQuestionsInput(journey="delivery", step="recieve"), ctx)
+    assert out.step.ref == "delivery.receive"
     with pytest.raises(UnknownNameError, match="Closest: receive"):
-        answer_five_questions(FiveQuestionsInput(journey="delivery", step="recieve x"), ctx)
+        answer_five_questions(FiveQuestionsInput(journey="delivery", step="receipt x"), ctx)
 
 
 def test_persona_with_too_little_data_names_gaps_and_ranks_nothing(full_kb):

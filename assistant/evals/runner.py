@@ -226,6 +226,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_o": _dialogue_set("dialogues_writer_o.yaml"),  # never trained on
     "dialogues_dev_p": _dialogue_set("dialogues_writer_p.yaml"),  # never trained on
     "dialogues_dev_q": _dialogue_set("dialogues_writer_q.yaml"),  # never trained on
+    "dialogues_dev_r": _dialogue_set("dialogues_writer_r.yaml"),  # never trained on
     # Requests describing a step: writer T reported, writer U held out (never read).
     "step_requests_dev_t": _step_requests("data/step_examples_t.yaml"),
     "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
