@@ -218,16 +218,16 @@ class Agent:
                           steps=self.step_by_meaning, near=near)  # fmt: skip
 
     def step_by_meaning(self, text: str, journey: str | None = None, said: bool = True,
-                        aspect: bool = False) -> str | None:
+                        strict: bool = False) -> str | None:
         """The step a text describes, when one stands out by meaning (see agent/steps.py);
-        `said`: the text says it is about a step (a weaker lead is enough); `aspect`: it
-        names an aspect and no journey (a stronger one is needed)."""
+        `said`: the text says it is about a step (a weaker lead is enough); `strict`: it
+        names an aspect and no journey, or is a decision (a stronger one is needed)."""
         if self._steps is None:
             shipped = self.kb.settings.cx_corpus_dir / "routing" / "step_vectors.npz"
             model = IntentModel(self._model_path("step_model.npz"), embed=self._model_embed())
             self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped, model,
                                       embed_query=self.embed_query)
-        return self._steps.find(text, journey, said, aspect)
+        return self._steps.find(text, journey, said, strict)
 
     def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
         """The tools' context: a chart folder only when this request is to get a chart."""

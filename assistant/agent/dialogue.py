@@ -439,7 +439,7 @@ def understand(
         # Unless it says so, a decision is about a step only when one stands out; the tool
         # shows the closest steps otherwise.
         decision = label == "five_questions" and "step" not in filters and steps is not None
-        if decision and (step := steps(text, filters.get("journey"), False)):  # type: ignore[misc]
+        if decision and (step := steps(text, filters.get("journey"), False, strict=True)):
             filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
