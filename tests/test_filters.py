@@ -81,7 +81,8 @@ def test_relative_period_without_reference_is_reported_not_guessed():
     assert [m.text for m in got.unresolved] == ["last month"]
 
 
-@pytest.mark.parametrize("text", ["3 tháng trước khách nói gì", "vài tháng qua", "past few weeks"])
+@pytest.mark.parametrize("text", ["3 tháng trước khách nói gì", "vài tháng qua", "past few weeks",
+                                  "mấy tuần nay khách kêu gì"])
 def test_ambiguous_or_vague_periods_set_nothing(text):
     got = parse_filters(text, R, book=BOOK)
     assert got.start is None and got.end is None and got.unresolved

@@ -327,10 +327,11 @@ _MONTHS_RELATIVE = re.compile(
 )
 _AGO = re.compile(r"\b" + _NUM + r"\s+(?P<u>ngay|tuan|thang|nam|days?|weeks?|months?|years?)"
                   r"\s+(?:truoc|ago)\b")  # fmt: skip
-# "a few months", "vài tuần qua": a period without a length; recorded, never guessed.
+# "a few months", "vài tuần qua", "mấy tuần nay": a period without a length; recorded, never
+# guessed ("tuần nay" alone is this week).
 _VAGUE = re.compile(
     r"\b(?:(?:past|last)\s+(?:few|several|couple\s+of)\s+(?:days|weeks|months|years)"
-    r"|(?:vai|mot\s+vai|may|nhung)\s+(?:ngay|tuan|thang|nam)\s+(?:qua|gan\s+day|gan\s+nhat))\b"
+    r"|(?:vai|mot\s+vai|may|nhung)\s+(?:ngay|tuan|thang|nam)\s+(?:qua|nay|gan\s+day|gan\s+nhat))\b"
 )
 _ROLLING_ONE = [
     re.compile(_LEAD + r"\bpast\s+(?P<u>day|week|month|year)\b"),
