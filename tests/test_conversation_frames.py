@@ -521,3 +521,17 @@ def test_a_decision_or_a_bare_aspect_needs_a_model_all_but_sure(full_kb):
     assert find(0.6, strict=False) == "research.ask-advice"  # a request: sure enough
     assert find(0.6, strict=True) is None  # a decision: about the company, unless all but sure
     assert find(0.95, strict=True) == "research.ask-advice"
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        # How to do a practice of the method is a methodology question, though "how do I"
+        # reads like a question about the assistant; one about the assistant stays help.
+        ("How do I interview customers without steering their answers?", "search"),
+        ("how do i use touchpoints in practice", "search"),
+        ("how do I use this?", "help"),
+    ],
+)
+def test_how_to_do_a_practice_is_no_question_about_the_assistant(agent, text, tool):
+    assert agent.route(text).tool == tool

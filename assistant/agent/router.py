@@ -26,6 +26,7 @@ from assistant.atlas.model import Atlas
 from assistant.atlas.names import AtlasNames, fuzzy_contains, norm
 from assistant.core.settings import SHIPPED_CORPUS
 from assistant.core.text import Lang, detect_lang, fold, words
+from assistant.methodology.glossary import names_concept
 
 HELP, OUT_OF_SCOPE = "help", "out_of_scope"
 
@@ -124,6 +125,9 @@ PLAUSIBLE, SETTLED = 0.05, 0.5
 _PRACTICE = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|"
                        r"how (?:do|should|can) (?:i|we|you|one|a team)|how to)\b")
 _MAKES = ("roadmap", "persona", "journey_summary", "five_questions")
+# The assistant itself, pointed at: a question about it is help (a closed class of words).
+_THE_ASSISTANT = re.compile(r"\b(?:you|your|this|bot|assistant|ban|em|tro ly|cong cu nay|"
+                            r"app nay)\b")
 
 
 def asks_how(folded: str) -> bool:
@@ -289,6 +293,12 @@ class Router:
         search = self.registry.fallback.name
         if (pred.label in _MAKES and dict(pred.ranked).get(search, 0.0) > PLAUSIBLE
                 and _PRACTICE.search(folded) and not self.entities(text)):
+            pred = _swap(pred, search)
+        elif (pred.label == HELP and dict(pred.ranked).get(search, 0.0) > PLAUSIBLE
+              and _PRACTICE.search(folded) and not _THE_ASSISTANT.search(folded)
+              and names_concept(folded)):
+            # "How do I run customer interviews without leading questions?": how to do a
+            # practice of the method, not how to use the assistant ("how do I use this?").
             pred = _swap(pred, search)
         return pred
 
