@@ -57,7 +57,7 @@ _TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa)\b
 # ... said inside a longer request ("làm bản tóm tắt gửi sếp, viết bằng tiếng Anh"): only with
 # a verb or preposition of writing, since a language may also be what the data is about.
 _WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in)\s+"
-                         r"(?:bang\s+)?(?P<lang>english|tieng anh|vietnamese|tieng viet)\b")
+                         r"(?:bang\s+)?(?:english|tieng anh|vietnamese|tieng viet)\b")
 # Words that point back at the last answer's scope ("for this group", "cho nhóm này"): a tool
 # asked for with them keeps the filters. Function words, so a closed list.
 _BACK = re.compile(
@@ -520,9 +520,8 @@ def _routed(
                and not (_scope(slots) and k in (*_SCOPE_KEYS, "step"))}  # fmt: skip
         args = {**own, **args}
     unapplied = list(slots.unapplied) + unapplied
-    if act != "language" and (said := _WRITTEN_IN.search(" ".join(words(fold(text))))):
-        frame = frame.model_copy(update={"lang": "en" if said["lang"] in ("english", "tieng anh")
-                                         else "vi", "lang_set": True})  # fmt: skip
+    if act != "language" and _WRITTEN_IN.search(" ".join(words(fold(text)))):
+        frame = frame.model_copy(update={"lang": language_asked(text), "lang_set": True})
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool") and (
             not spec.situated):  # a decision's two journeys are its own to place
