@@ -218,6 +218,38 @@ def test_roadmap_ranks_and_grounds_initiatives(full_kb):
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_ranking_is_no_surer_than_the_comments_that_decide_it(full_kb, lang):
+    # Many comments in scope, but the first action answers a pain with fewer than the
+    # minimum: "Confidence: high" would claim more than the ranking's evidence.
+    out = propose_roadmap(RoadmapInput(journey="buy-online", start="2020-01-01"),
+                          ToolContext(full_kb, lang))  # fmt: skip
+    first = out.brief.actions[0]
+    assert out.total >= 4 * out.min_evidence and out.confidence == "high"
+    assert first.complaints < out.min_evidence and out.brief.confidence == "low"
+    header = next(line for line in render_roadmap(out, lang).splitlines()
+                  if line.startswith(("_Độ tin cậy", "_Confidence")))  # fmt: skip
+    assert f"{first.complaints} " in header and out.brief.confidence_note in header
+    assert ("thấp" if lang == "vi" else "low") in header
+    # Warranty: 546 comments, and its first two pains differ by less than chance allows.
+    summary = summarize_journey(JourneySummaryInput(journey="warranty"), ToolContext(full_kb, lang))
+    p1, p2 = summary.pain_points[:2]
+    assert summary.confidence == "high" and summary.brief.confidence == "medium"
+    text = render_journey_summary(summary, lang)
+    assert f"{p1.impact:.0f}" in summary.brief.confidence_note and f"{p2.impact:.0f}" in text
+
+
+def test_two_impacts_are_too_close_to_rank_when_chance_could_swap_them():
+    from types import SimpleNamespace as Pain
+
+    from assistant.feedback.tools.roadmap import too_close
+
+    # Impact = count × severity; its spread is severity × sqrt(count).
+    assert too_close(Pain(impact=40.0, count=80), Pain(impact=36.0, count=72))
+    assert not too_close(Pain(impact=80.0, count=160), Pain(impact=20.0, count=40))
+    assert not too_close(Pain(impact=0.0, count=0), Pain(impact=0.0, count=0))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
 def test_no_pilot_and_no_ranking_without_evidence(full_kb, lang):
     # Trade-in: 25 comments in scope, under the minimum of 30.
     thin = propose_roadmap(RoadmapInput(journey="trade-in"), ToolContext(full_kb, lang))

@@ -22,7 +22,8 @@ from assistant.feedback.tools.roadmap import Brief, Initiative, RoadmapOutput
 T = {
     "vi": {
         "roadmap": "Lộ trình CX", "summary": "tóm tắt cho quản lý", "goal": "Mục tiêu",
-        "conf": "Độ tin cậy", "comments": "phản hồi", "issues": "Ba vấn đề lớn nhất",
+        "conf": "Độ tin cậy", "comments": "phản hồi",
+        "ranking": "độ tin cậy của thứ hạng", "issues": "Ba vấn đề lớn nhất",
         "actions": "Ba hành động", "kpis": "KPI (hiện tại → mục tiêu)", "pilot": "Thí điểm",
         "details": "Chi tiết", "current": "Hiện trạng", "stages": "Theo giai đoạn",
         "future": "Trạng thái mong muốn", "inits": "Sáng kiến", "all_kpis": "Mọi KPI",
@@ -47,7 +48,8 @@ T = {
     },
     "en": {
         "roadmap": "CX roadmap", "summary": "summary for managers", "goal": "Goal",
-        "conf": "Confidence", "comments": "comments", "issues": "Top three issues",
+        "conf": "Confidence", "comments": "comments",
+        "ranking": "ranking confidence", "issues": "Top three issues",
         "actions": "Three actions", "kpis": "KPIs (now → target)", "pilot": "Pilot",
         "details": "Details", "current": "Current state", "stages": "By stage",
         "future": "Desired future state", "inits": "Initiatives", "all_kpis": "All KPIs",
@@ -117,10 +119,19 @@ def _action(i: Initiative, lang: str, detail: bool = False) -> str:
     return f"{i.title} ({what}{t['horizons'][i.horizon]}; {level}{why}{quick})"
 
 
-def brief_lines(b: Brief, enough: bool, lang: str) -> list[str]:
-    """The one-screen part: three issues, three actions, a KPI per metric group."""
+def ranking_confidence(b: Brief, lang: str) -> str:
+    """'low — the first action rests on 18 comments (30 needed to rank)'."""
+    level = T[lang]["levels"][b.confidence]
+    return f"{level} — {b.confidence_note}" if b.confidence_note else level
+
+
+def brief_lines(b: Brief, enough: bool, lang: str, *, ranking: bool = True) -> list[str]:
+    """The one-screen part: three issues, three actions, a KPI per metric group; with
+    `ranking`, why the order of the issues is less sure than the scope (when it is)."""
     t = T[lang]
     lines = [f"\n**{t['issues']}**"]
+    if ranking and b.confidence_note:
+        lines[0] += f" _({t['ranking']}: {ranking_confidence(b, lang)})_"
     for n, i in enumerate(b.top_issues, 1):
         mean = f", {t['mean']} {i.mean_rating:.1f}" if i.mean_rating is not None else ""
         trend = f"; {t['trend']}: {direction_word(i.trend, lang)}" if i.trend else ""
@@ -181,8 +192,8 @@ def render_roadmap(o: RoadmapOutput, lang: str) -> str:
     t = T[lang]
     lines = [scope_line(o.scope, lang), f"\n## {t['roadmap']}: {o.name}"
              + (f" (persona {o.persona})" if o.persona else ""),
-             f"_{t['conf']}: {t['levels'][o.confidence]}_"]  # fmt: skip
-    lines += brief_lines(o.brief, o.enough_evidence, lang)
+             f"_{t['conf']}: {ranking_confidence(o.brief, lang)}_"]  # fmt: skip
+    lines += brief_lines(o.brief, o.enough_evidence, lang, ranking=False)
     lines.append(f"\n**{t['pilot']}** (JCXM 8): {o.pilot.text}{_ev(o.pilot.evidence, 2)}")
     # What the comments linked to the pilot's step say: the evidence, quoted.
     lines += [f"> “{e.quote}” [{e.ref}]" for e in o.pilot.evidence

@@ -32,8 +32,8 @@ from assistant.feedback.tools.roadmap import (
     choose_pilot,
     initiatives_for,
     journey_scope,
+    make_brief,
     scope_fields,
-    top_issues,
 )
 
 
@@ -123,8 +123,7 @@ def summarize_journey(inp: JourneySummaryInput, ctx: ToolContext) -> JourneySumm
     out = JourneySummaryOutput(
         journey=journey.id, name=journey.name.get(lang), goal=journey.goal.get(lang),
         **scope_fields(summary),
-        brief=Brief(top_issues=top_issues(summary, lang), actions=initiatives[:3],
-                    kpis=headline_kpis(playbook, sel, lang)),
+        brief=make_brief(summary, initiatives, headline_kpis(playbook, sel, lang), lang),
         stages=stages, emotion_curve=stats,
         moments_of_truth=[s for st in stages for s in st.steps if s.moment_of_truth],
         pain_points=summary.pain_points[:3], delights=summary.delights[:3],

@@ -103,6 +103,14 @@ class Brief(BaseModel):
     top_issues: list[Issue]
     actions: list[Initiative]
     kpis: list[Kpi]
+    confidence: Confidence = Field(
+        description="How sure the ranking is: the scope's coverage, no higher than that of "
+        "the complaints behind the first action."
+    )
+    confidence_note: str | None = Field(
+        None, description="Why the ranking is less sure than the scope's size suggests: the "
+        "first action rests on few comments, or the first two issues are too close to rank."
+    )
 
 
 class Pilot(BaseModel):
@@ -193,6 +201,46 @@ def top_issues(summary: PainPointsOutput, lang: Lang, n: int = 3) -> list[Issue]
                         for q in p.quotes[:1]])
         for p in summary.pain_points[:n]
     ]  # fmt: skip
+
+
+_ORDER: dict[Confidence, int] = {"none": 0, "low": 1, "medium": 2, "high": 3}
+
+
+def too_close(a: PainPoint, b: PainPoint) -> bool:
+    """Two pains chance alone could swap: their impacts (count × severity) differ by under
+    two standard errors, the counts taken as Poisson (variance of impact ≈ severity² × count)."""
+    var = sum((p.impact / p.count) ** 2 * p.count for p in (a, b) if p.count)
+    return var > 0 and abs(a.impact - b.impact) < 2 * var**0.5
+
+
+def make_brief(
+    summary: PainPointsOutput, initiatives: list[Initiative], kpis: list[Kpi], lang: Lang
+) -> Brief:
+    """The one-screen brief, with the confidence its ranking earns: a scope of many comments
+    says little about an order decided by a few of them."""
+    issues = top_issues(summary, lang)
+    actions = initiatives[:3]
+    level = summary.confidence
+    notes = []
+    first = actions[0] if actions else None
+    if first is not None and _ORDER[first.confidence] < _ORDER[level]:
+        level = first.confidence
+        few = first.complaints < summary.min_evidence
+        notes.append(
+            f"hành động đầu tiên dựa trên {first.complaints} phản hồi"
+            + (f" (cần {summary.min_evidence} để xếp hạng)" if few else "") if lang == "vi" else
+            f"the first action rests on {first.complaints} comments"
+            + (f" ({summary.min_evidence} needed to rank)" if few else ""))  # fmt: skip
+    pains = summary.pain_points
+    if len(pains) > 1 and too_close(pains[0], pains[1]):
+        level = min(level, "medium", key=_ORDER.__getitem__)
+        a, b = (f"{p.impact:.0f}" for p in pains[:2])
+        notes.append(
+            f"hai vấn đề đầu (tác động {a} và {b}) quá sát để xếp trước sau" if lang == "vi"
+            else f"the first two issues (impact {a} and {b}) are too close to rank apart"
+        )
+    return Brief(top_issues=issues, actions=actions, kpis=kpis, confidence=level,
+                 confidence_note="; ".join(notes) or None)  # fmt: skip
 
 
 def choose_pilot(
@@ -325,8 +373,7 @@ def propose_roadmap(inp: RoadmapInput, ctx: ToolContext) -> RoadmapOutput:
     return RoadmapOutput(
         journey=journey.id, name=journey.name.get(lang),
         persona=persona.id if persona else None, **scope_fields(summary),
-        brief=Brief(top_issues=top_issues(summary, lang), actions=initiatives[:3],
-                    kpis=headline),
+        brief=make_brief(summary, initiatives, headline, lang),
         current_state=current, stage_metrics=stages, future_state=future,
         initiatives=initiatives, pilot=pilot, kpis=headline + atlas_kpis(playbook, journey, lang),
         collect=collect.get(lang) if collect and (not enough or pilot.step is None) else None,
