@@ -46,6 +46,8 @@ from assistant.agent.intent import (  # noqa: E402
 OUT = ROOT / "corpus" / "routing" / "intent_model.npz"
 STEP_MODEL = OUT.parent / "step_model.npz"
 DIALOGUE_WRITERS = ("dialogues_train.yaml", "dialogues_writer_c.yaml", "dialogues_writer_h.yaml")
+# Step writers S and T (contract_steps, blind); writer U is held out.
+STEP_WRITERS = ("step_examples_s.yaml", "step_examples_t.yaml")
 TOOLS = {"search", "five_questions", "persona", "pain_points", "roadmap", "journey_summary",
          "help", "out_of_scope"}  # fmt: skip
 ACT_LABEL = {"more": "more", "language": "language", "edit": "refine"}
@@ -97,9 +99,10 @@ def step_training_items(root: Path = ROOT) -> list[tuple[str, str]]:
     from assistant.agent.steps import general_texts
     from assistant.atlas.model import load_atlas
 
-    path = root / "evals" / "data" / "step_examples_s.yaml"
     items = [(str(c["text"]), c["step"] or "none")
-             for c in yaml.safe_load(path.read_text(encoding="utf-8")) or []]  # fmt: skip
+             for name in STEP_WRITERS
+             for c in yaml.safe_load((root / "evals" / "data" / name).read_text(encoding="utf-8"))
+             or []]  # fmt: skip
     atlas = load_atlas(root / "corpus" / "atlas")
     for journey in atlas.journeys:
         for _, step in journey.steps():

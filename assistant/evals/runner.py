@@ -227,8 +227,10 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_p": _dialogue_set("dialogues_writer_p.yaml"),  # never trained on
     "dialogues_dev_q": _dialogue_set("dialogues_writer_q.yaml"),  # never trained on
     "dialogues_dev_r": _dialogue_set("dialogues_writer_r.yaml"),  # never trained on
-    # Requests describing a step: writer T reported, writer U held out (never read).
-    "step_requests_dev_t": _step_requests("data/step_examples_t.yaml"),
+    "dialogues_dev_x": _dialogue_set("dialogues_writer_x.yaml"),  # never trained on
+    # Requests describing a step: writer W reported, writer U held out (never read);
+    # writers S and T train the step model.
+    "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
     "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
     "methodology_heldout": _methodology_heldout,
     "methodology_dev": _methodology_set("methodology_dev.yaml"),
