@@ -100,6 +100,23 @@ def test_a_definition_goes_to_the_methodology_whatever_tool_shares_the_name(agen
     assert not answer.answer.startswith(TEXT[answer.lang]["none"][:30])  # defined, not abstained
 
 
+@pytest.mark.parametrize(("opening", "switch", "tool", "lang"), [
+    ("Khách hay kêu gì về khâu bảo hành?", "Now write that up as a roadmap for my team.",
+     "roadmap", "en"),
+    ("What annoys buyers about delivery?", "làm bản tóm tắt gửi trưởng phòng",
+     "journey_summary", "vi"),
+    ("Khách hay kêu gì về khâu bảo hành?", "ok roadmap di", "roadmap", "vi"),  # no plain word
+])  # fmt: skip
+def test_another_tool_asked_for_in_words_of_one_language_answers_in_it(
+    agent, opening, switch, tool, lang
+):
+    conv = f"switch-{switch}"
+    first = agent.ask(opening, conv)
+    then = agent.ask(switch, conv)
+    assert (then.tool, then.act, then.lang) == (tool, "switch_tool", lang)
+    assert _applied(then)["journey"] == _applied(first)["journey"]  # the same scope
+
+
 def test_the_same_methodology_answer_in_the_other_language(agent):
     first = agent.ask("What is a journey atlas?", "lang")
     again = agent.ask("now in Vietnamese", "lang")

@@ -12,8 +12,8 @@ Given the conversation's frame (tool, filters, language of the last request), a 
 - `clarify`: nothing in context fits: a question back, never a search that drops the frame.
 
 The intent model (trained with the follow-up acts as labels) says which; the slots say what
-changes. The language is the first request's until a turn asks for another or a new request
-is written in another one.
+changes. The language is the first request's until a turn asks for another, a new request
+is written in another one, or another tool is asked for in words plainly of one language.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from assistant.core.text import (
     fold,
     has_diacritics,
     is_vi_syllable,
+    plain_lang,
     words,
 )
 from assistant.methodology.glossary import names_concept
@@ -177,6 +178,11 @@ VAGUE_BELOW = 0.8
 # A change of filters that names none, in a conversation: the next reading, when it is a
 # tool with at least this probability, is asked for on the same scope.
 SWITCH_RUNNER_UP = 0.15
+# A request for another tool written in words (this many or more) plainly of one language
+# is answered in it ("Summarise it for my boss." after Vietnamese turns); "lam roadmap" and
+# "ok roadmap di" keep the one in use. Edits and "more" keep it, whatever they are written
+# in: writers differ there.
+SWITCH_OWN_LANGUAGE_WORDS = 3
 
 
 # What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
@@ -522,6 +528,10 @@ def _routed(
     unapplied = list(slots.unapplied) + unapplied
     if act != "language" and _WRITTEN_IN.search(" ".join(words(fold(text)))):
         frame = frame.model_copy(update={"lang": language_asked(text), "lang_set": True})
+    elif act == "switch_tool" and len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS and (
+        own := plain_lang(text)
+    ):
+        frame = frame.model_copy(update={"lang": own})
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool") and (
             not spec.situated):  # a decision's two journeys are its own to place

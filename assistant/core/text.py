@@ -144,6 +144,17 @@ def detect_lang(text: str) -> Lang:
     return "vi" if vi > en or (vi == en and marked) else "en"
 
 
+def plain_lang(text: str) -> Lang | None:
+    """The language a text is plainly written in: Vietnamese as `detect_lang` weighs it;
+    English when no word of it could be a Vietnamese syllable ("Summarise it for my boss");
+    None when unclear ("ok roadmap di")."""
+    if detect_lang(text) == "vi":
+        return "vi"
+    vi_like = [t for t in words(fold(text)) if is_vi_syllable(t)
+               and t not in EN_STOP and t not in _EN_SYLLABLE_LIKE]  # fmt: skip
+    return None if vi_like else "en"
+
+
 def number(n: int, lang: str) -> str:
     """7,786 in English, 7.786 in Vietnamese."""
     return f"{n:,}".replace(",", ".") if lang == "vi" else f"{n:,}"
