@@ -117,6 +117,22 @@ def test_another_tool_asked_for_in_words_of_one_language_answers_in_it(
     assert _applied(then)["journey"] == _applied(first)["journey"]  # the same scope
 
 
+@pytest.mark.parametrize("widen", [
+    "mở rộng ra toàn bộ hành trình bảo hành, đừng chỉ bước gửi máy",
+    "open it up to the whole warranty journey, not only the drop-off step",
+])  # fmt: skip
+def test_widening_a_step_to_its_whole_journey_edits_the_last_answer(agent, widen):
+    conv = f"widen-{widen}"
+    first = agent.ask("Khách than gì lúc mang máy đến gửi bảo hành?", conv)
+    assert _applied(first) == {"journey": "warranty", "step": "warranty.drop-off"}
+    wider = agent.ask(widen, conv)
+    assert (wider.tool, wider.act) == ("pain_points", "edit")
+    assert _applied(wider) == {"journey": "warranty"} and wider.result.total > first.result.total
+    # Its words asking for another tool still get it, on the widened scope.
+    summary = agent.route("tóm tắt toàn bộ hành trình bảo hành cho sếp", conv)
+    assert summary.tool == "journey_summary" and summary.frame.filters == {"journey": "warranty"}
+
+
 def test_the_same_methodology_answer_in_the_other_language(agent):
     first = agent.ask("What is a journey atlas?", "lang")
     again = agent.ask("now in Vietnamese", "lang")

@@ -303,6 +303,14 @@ def understand(
             # "drop the persona filter": a filter of the last answer taken away is an edit,
             # whatever tool the filter's name sounds like.
             pred = Prediction([("refine", 1.0)], semantic=False)
+        elif slots.removed and slots.filters.items() <= context.filters.items() and (
+            again is None or again.label == context.tool or again.label not in registry
+            or registry.get(again.label).fallback
+        ):
+            # "mở rộng ra cả hành trình thu cũ đổi mới, không chỉ bước định giá": one taken
+            # away, naming only what the frame holds, is an edit too; unless its other words
+            # ask for a tool ("tóm tắt toàn bộ hành trình … cho sếp").
+            pred = Prediction([("refine", 1.0)], semantic=False)
     if context is not None and pred.label == registry.fallback.name and (
         _PEOPLE & set(slots.filters)) and not registry.get(context.tool).fallback and not (
         is_definition(text) or asks_how(folded)
