@@ -174,6 +174,12 @@ def test_every_filter_named_that_cannot_be_applied_is_said_and_nothing_is_added(
     kinds = {u.split(" ")[0] for u in route.unapplied}
     assert {"age", "gender", "channel"} <= kinds
     assert not {"journey", "aspect", "segment", "step"} & set(route.args)
+    # A period without a length is said, not guessed and not dropped.
+    lately = agent.ask("What are people unhappy about with the screen lately?")
+    assert lately.result.filters.get("start") is None and lately.result.total == _total(
+        agent.kb, aspect="SCREEN")
+    assert "lately (no length given)" in agent.route(lately.question).unapplied
+    assert "lately (no length given)" in lately.answer.splitlines()[0]
 
 
 @pytest.mark.parametrize("texts", [

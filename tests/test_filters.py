@@ -88,6 +88,20 @@ def test_ambiguous_or_vague_periods_set_nothing(text):
     assert got.start is None and got.end is None and got.unresolved
 
 
+@pytest.mark.parametrize("text", ["what are buyers griping about recently?",
+                                  "dạo gần đây khách có chê camera không",
+                                  "how has the delivery experience been of late"])
+def test_lately_and_recently_are_periods_without_a_length(text):
+    got = parse_filters(text, R, book=BOOK)
+    assert got.start is None and got.end is None
+    assert [m.value for m in got.unresolved] == ["vague: no length given"]
+
+
+def test_near_here_is_no_period():
+    got = parse_filters("cửa hàng gần đây có đông khách không", R, book=BOOK)
+    assert got.start is None and not got.unresolved
+
+
 def test_stars_the_reviews_come_from_are_exactly_those():
     # "from" before the data it names is no minimum ("from 4 stars" alone still is one).
     assert parsed("what hurts in the comments from 2-star reviews?") == {"min_rating": 2,

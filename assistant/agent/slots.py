@@ -460,8 +460,9 @@ def read_slots(
         if any(m.kind == kind for m in parsed.matched) else kind
         for kind in parsed.unsupported
     ]  # fmt: skip
-    slots.unapplied += [f"{m.text} (no reference date)" if reference is None else m.text
-                        for m in parsed.unresolved]  # fmt: skip
+    slots.unapplied += [f"{m.text} (no reference date)" if reference is None
+                        else f"{m.text} (no length given)" if m.value.startswith("vague")
+                        else m.text for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
     # A removal verb inside a step's name ("the drop-off step") takes nothing away.
     said_text = consume_names(names, text, "step", found["step"]) if "step" in found else text

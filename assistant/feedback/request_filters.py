@@ -12,7 +12,8 @@ The rules, all in Vietnamese and English, typed with or without diacritics:
   tháng trước" is the previous calendar month (likewise quarter, year, week), "this month /
   tháng này" runs from its first day to R, "past N days / N ngày qua" is R - N days + 1 .. R
   (weeks likewise), and N months or years are counted back from the day after R (R =
-  2020-06-30, 3 months -> 2020-04-01). A vague "recently / gần đây" sets nothing. Without R a
+  2020-06-30, 3 months -> 2020-04-01). A vague "recently / dạo này" sets nothing and is said
+  as not applied. Without R a
   relative period cannot be resolved: it is reported in `unresolved`, not guessed;
 - star ratings: "1-2 sao", "5 sao", "dưới 3 sao / below 3" (max 2), "tối đa 2 / at most 2"
   (max 2), "từ 4 sao trở lên / at least 4" (min 4), "trên 3 / more than 3" (min 4); a number
@@ -327,11 +328,14 @@ _MONTHS_RELATIVE = re.compile(
 )
 _AGO = re.compile(r"\b" + _NUM + r"\s+(?P<u>ngay|tuan|thang|nam|days?|weeks?|months?|years?)"
                   r"\s+(?:truoc|ago)\b")  # fmt: skip
-# "a few months", "vài tuần qua", "mấy tuần nay": a period without a length; recorded, never
-# guessed ("tuần nay" alone is this week).
+# "a few months", "vài tuần qua", "mấy tuần nay", "lately", "dạo này": a period without a
+# length; recorded, never guessed ("tuần nay" alone is this week). "gần đây" alone is also
+# "nearby" ("cửa hàng gần đây"): only "dạo / thời gian / hồi gần đây" are a period.
 _VAGUE = re.compile(
     r"\b(?:(?:past|last)\s+(?:few|several|couple\s+of)\s+(?:days|weeks|months|years)"
-    r"|(?:vai|mot\s+vai|may|nhung)\s+(?:ngay|tuan|thang|nam)\s+(?:qua|nay|gan\s+day|gan\s+nhat))\b"
+    r"|(?:vai|mot\s+vai|may|nhung)\s+(?:ngay|tuan|thang|nam)\s+(?:qua|nay|gan\s+day|gan\s+nhat)"
+    r"|lately|recently|of\s+late|these\s+days|nowadays|in\s+recent\s+(?:days|weeks|months|times)"
+    r"|dao\s+(?:nay|gan\s+day)|(?:thoi\s+gian|hoi|khoang\s+thoi\s+gian)\s+gan\s+day)\b"
 )
 _ROLLING_ONE = [
     re.compile(_LEAD + r"\bpast\s+(?P<u>day|week|month|year)\b"),
