@@ -191,6 +191,31 @@ def test_roadmap_baselines_never_exceed_the_records_in_scope(full_kb):
     assert f"(n={out.total})" in text and text.startswith("_Scope: journey Warranty and repair")
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_steps_complaints_are_about_what_the_step_concerns(full_kb, lang):
+    # A comment that mentions the staff and complains of the battery is no complaint about
+    # the staff's advice: counted from the store, only the step's own aspects count.
+    from assistant.feedback.journey_stats import journey_stats
+    from assistant.feedback.scope import FeedbackFilters, select
+
+    _, tags = _direct(full_kb, "buy-store")
+    sel = select(full_kb, FeedbackFilters(journey="buy-store"))
+    journey = full_kb.atlas().find_journey("buy-store")
+    steps = {s.step: s for s in journey_stats(full_kb, journey, sel)[1]}
+    advice = steps["buy-store.staff-advice"]
+    linked = set(full_kb.feedback().records_linked_to("buy-store", "staff-advice"))
+    any_complaint = {r for r in linked if any(t.endswith("#negative") for t in tags.get(r, ()))}
+    about_service = {r for r in linked if "SER&ACC#negative" in tags.get(r, ())}
+    assert advice.complaints == len(about_service) < len(any_complaint)
+    assert set(advice.record_ids) <= about_service
+    # The pilot says what its complaints are about.
+    out = propose_roadmap(RoadmapInput(journey="buy-store"), ToolContext(full_kb, lang))
+    if out.pilot.step:
+        pilot = steps[out.pilot.step]
+        named = ", ".join(c.get(lang).lower() for c in pilot.concerns)
+        assert f"{pilot.complaints} " in out.pilot.text and named in out.pilot.text
+
+
 def test_roadmap_through_a_persona_covers_its_segment_only(full_kb):
     ctx = ToolContext(full_kb, "en")
     everyone = propose_roadmap(RoadmapInput(journey="warranty"), ctx)

@@ -8,6 +8,9 @@ Records linked to the journey without a step belong to no stage.
 - net sentiment of a stage = 2 × (records with a positive tag − records with a negative
   tag) / records, on the atlas emotion scale −2..+2 (a comment both praising and
   complaining counts on both sides); one decimal, and none under the minimum of evidence.
+- a step's complaints are its records with a negative tag on one of the step's own aspects
+  (atlas `aspects`: price at "apply a voucher", service at "staff advice"); a comment that
+  mentions the staff and complains of the battery is not one;
 - step impact = complaints × (5 − their mean rating) / 4, as for pain points (records
   without a rating weigh 0.5): what a pilot at that step would address.
 """
@@ -26,7 +29,11 @@ class StepStats(BaseModel):
     moment_of_truth: bool
     emotion: int = Field(description="Atlas emotion, −2..+2.")
     records: int = Field(description="Records in scope linked to the step.")
-    complaints: int = Field(description="Those with a negative tag.")
+    complaints: int = Field(
+        description="Those complaining about what the step concerns: a negative tag on one of "
+        "its atlas aspects (on any aspect for a step that lists none)."
+    )
+    concerns: list[Bi] = Field(default_factory=list, description="Those aspects, named.")
     complaint_rating: float | None = Field(description="Mean rating of the complaints.")
     impact: float = Field(description="complaints × (5 − their mean rating) / 4")
     record_ids: list[str] = Field(description="Evidence: up to 20 complaint ids.")
@@ -59,6 +66,7 @@ def journey_stats(
 ) -> tuple[list[StageStats], list[StepStats]]:
     """Per stage and per step of `journey`, the figures of the records in `sel`."""
     store = kb.feedback()
+    atlas = kb.atlas()
     minimum = sel.scope.min_evidence
     meta = sel.meta
     stages, steps = [], []
@@ -69,11 +77,16 @@ def journey_stats(
             ids = [r for r in store.records_linked_to(journey.id, s.id) if r in meta]
             stage_ids += [r for r in ids if r not in seen]
             seen.update(ids)
-            bad = [r for r in ids if any(t == "negative" for _, t in sel.tags.get(r, ()))]
+            # A comment linked to the staff-advice step that complains of the battery is no
+            # complaint about the advice: only the step's own aspects count.
+            own = set(s.aspects)
+            bad = [r for r in ids if any(t == "negative" and (not own or a in own)
+                                         for a, t in sel.tags.get(r, ()))]  # fmt: skip
             rated = [meta[r][0] for r in bad if meta[r][0] is not None]
             steps.append(StepStats(
                 step=f"{journey.id}.{s.id}", name=s.name, moment_of_truth=s.moment_of_truth,
                 emotion=s.emotion, records=len(ids), complaints=len(bad),
+                concerns=[x.name for a in s.aspects if (x := atlas.aspect(a))],
                 complaint_rating=round(sum(rated) / len(rated), 1) if rated else None,
                 impact=round(len(bad) * _weight(rated), 1), record_ids=bad[:20],
             ))  # fmt: skip

@@ -279,12 +279,13 @@ def choose_pilot(
     kind = ("khoảnh khắc của sự thật" if best.moment_of_truth else "không phải khoảnh khắc của "
             "sự thật") if vi else ("a moment of truth" if best.moment_of_truth
                                    else "not a moment of truth")  # fmt: skip
+    about = ", ".join(c.get(lang).lower() for c in best.concerns)
     text = (f"Thí điểm tại bước “{best.name.vi}” ({kind}; {best.complaints} trên {best.records} "
-            f"phản hồi có phàn nàn, tác động {best.impact:.0f}) cùng các đội phụ trách: "
-            f"{', '.join(teams)}" if vi else
+            f"phản hồi chê {about or 'điều gì đó'} ở bước này, tác động {best.impact:.0f}) cùng "
+            f"các đội phụ trách: {', '.join(teams)}" if vi else
             f"Pilot at “{best.name.en}” ({kind}; {best.complaints} of {best.records} comments "
-            f"complain, impact {best.impact:.0f}) with the teams that run it: "
-            f"{', '.join(teams)}")  # fmt: skip
+            f"complain about {about or 'something'} there, impact {best.impact:.0f}) with the "
+            f"teams that run it: {', '.join(teams)}")  # fmt: skip
     quoted = texts(best.record_ids[:3]) if texts else {}
     return Pilot(
         step=best.step, name=best.name.get(lang), moment_of_truth=best.moment_of_truth,
