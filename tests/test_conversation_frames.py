@@ -205,6 +205,25 @@ def test_one_decision_lands_on_the_same_step_in_every_language(agent, texts):
         assert steps == {"buy-online.choose-delivery"}
 
 
+def test_a_decision_keeps_a_journey_only_when_it_says_the_journey(agent):
+    # "returns" is a keyword of the warranty journey, not its name: the decision is the
+    # company's, and the five questions place it from the situation (on a warranty step).
+    text = "Head office is weighing whether to stop accepting returns after 14 days. What " \
+           "should we consider?"
+    assert agent.route(text).frame.filters == {}  # what the request names: nothing
+    returns = agent.ask(text)
+    assert returns.tool == "five_questions" and returns.result.step.ref.startswith("warranty.")
+    # the step it is placed at becomes the conversation's scope, for the follow-ups
+    assert returns.frame["filters"]["step"] == returns.result.step.ref
+    # Said by its name ("bảo hành", "delivery"), the journey is the decision's scope.
+    for text, journey in [
+        ("Chúng tôi định thu phí sửa chữa ngoài bảo hành cao hơn, cần cân nhắc gì?", "warranty"),
+        ("We want to make express delivery free for members. Walk me through the five "
+         "questions.", "delivery"),
+    ]:  # fmt: skip
+        assert agent.route(text).frame.filters.get("journey") == journey, text
+
+
 def test_the_unaccented_decision_asked_from_the_cli_prints_json(cli_env, capsys):
     code = main(["ask", "--json", "chung toi dinh rut ngan thoi han doi tra xuong 7 ngay"])
     out = json.loads(capsys.readouterr().out)

@@ -36,6 +36,7 @@ from assistant.agent.router import (
     unsure,
 )
 from assistant.agent.slots import FILLER_WORDS, Slots
+from assistant.atlas.names import fuzzy_contains, norm
 from assistant.core.text import (
     EN_STOP,
     VI_PLAIN,
@@ -445,8 +446,12 @@ def understand(
         frame = Frame(tool=label, lang=asked, text=text)
     else:
         filters = _told(label, dict(slots.filters))
-        if label == "five_questions" and slots.ambiguous_journeys and "step" not in filters:
-            filters.pop("journey", None)  # two named equally: the situation places it
+        if label == "five_questions" and "step" not in filters and (
+            slots.ambiguous_journeys or not _journey_named(router, text, filters.get("journey"))
+        ):
+            # Two named equally, or one only by a keyword ("cut the return window", "close
+            # every store at 8pm"): a decision of the company, which the situation places.
+            filters.pop("journey", None)
         if registry.get(label).voice and asks_for_praise(text):
             filters["sentiment"] = "positive"  # "what do they love": delights first
         # A decision: the step it is about, by meaning, when one stands out.
@@ -457,6 +462,18 @@ def understand(
             filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
+
+
+def _journey_named(router: Router, text: str, jid: str | None) -> bool:
+    """Whether a text says a journey by its own name or a part of it ("bảo hành" of "Bảo hành
+    và sửa chữa", "trade-in"), not only by one of its keywords ("return window", "store")."""
+    journey = router.atlas.journey(jid) if jid else None
+    if journey is None:
+        return False
+    tokens = words(fold(text))
+    parts = [part for name in (journey.name.vi, journey.name.en, journey.id.replace("-", " "))
+             for part in re.split(r"\s+(?:và|and)\s+", name)]  # fmt: skip
+    return any(fuzzy_contains(tokens, norm(part)) for part in parts)
 
 
 # "gộp cả tháng 6 vào", "include June as well": the period grows instead of being replaced.
