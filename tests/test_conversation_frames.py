@@ -174,6 +174,11 @@ def test_every_filter_named_that_cannot_be_applied_is_said_and_nothing_is_added(
     kinds = {u.split(" ")[0] for u in route.unapplied}
     assert {"age", "gender", "channel"} <= kinds
     assert not {"journey", "aspect", "segment", "step"} & set(route.args)
+    # each with the words it was asked by, and a brand too (no field holds it)
+    brand = agent.ask("Những người dùng Galaxy hay phàn nàn gì khi đem máy đi bảo hành?")
+    assert "product model (Galaxy)" in agent.route(brand.question).unapplied
+    assert "product model (Galaxy)" in brand.answer.splitlines()[0]
+    assert "age (under 25)" in route.unapplied and "channel (Shopee)" in route.unapplied
     # A period without a length is said, not guessed and not dropped.
     lately = agent.ask("What are people unhappy about with the screen lately?")
     assert lately.result.filters.get("start") is None and lately.result.total == _total(

@@ -455,11 +455,10 @@ def read_slots(
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
     elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
         slots.filters["aspect"] = aspect  # "swap battery for performance": likewise
-    slots.unapplied = [
-        f"{kind} ({'; '.join(m.text for m in parsed.matched if m.kind == kind)})"
-        if any(m.kind == kind for m in parsed.matched) else kind
-        for kind in parsed.unsupported
-    ]  # fmt: skip
+    said = {kind: [m.text for m in parsed.matched if m.kind == "unsupported" and m.value == kind]
+            for kind in parsed.unsupported}  # fmt: skip
+    slots.unapplied = [f"{kind} ({'; '.join(said[kind])})" if said[kind] else kind
+                       for kind in parsed.unsupported]  # fmt: skip
     slots.unapplied += [f"{m.text} (no reference date)" if reference is None
                         else f"{m.text} (no length given)" if m.value.startswith("vague")
                         else m.text for m in parsed.unresolved]  # fmt: skip
