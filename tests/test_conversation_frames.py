@@ -133,6 +133,18 @@ def test_widening_a_step_to_its_whole_journey_edits_the_last_answer(agent, widen
     assert summary.tool == "journey_summary" and summary.frame.filters == {"journey": "warranty"}
 
 
+def test_the_estimated_dates_the_scope_line_offers_to_leave_out_can_be_left_out_by_asking(agent):
+    conv = "exact-dates"
+    first = agent.ask("what do people grumble about with repairs over the last 3 months?", conv)
+    assert first.result.estimated_dates and "exact dates only" in first.answer
+    exact = agent.ask("exact dates only", conv)
+    assert (exact.tool, exact.act) == (first.tool, "edit")
+    assert exact.result.exact_dates_left_out == first.result.estimated_dates
+    assert exact.result.total == first.result.total - first.result.estimated_dates
+    vi = agent.ask("khách chê gì về bảo hành 3 tháng gần đây, chỉ lấy ngày chính xác")
+    assert vi.result.total == exact.result.total and "Đã bỏ" in vi.answer
+
+
 def test_the_same_methodology_answer_in_the_other_language(agent):
     first = agent.ask("What is a journey atlas?", "lang")
     again = agent.ask("now in Vietnamese", "lang")

@@ -56,6 +56,10 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
                        r"(?:journey|hanh trinh)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
 }  # fmt: skip
+# "exact dates only", "chỉ lấy ngày chính xác", "bỏ ngày ước tính": leave out the comments
+# whose dates were estimated from relative phrases (what the scope line offers).
+_EXACT_DATES = re.compile(r"\b(exact dates?|exactly dated|ngay chinh xac|(?:bo|khong lay|khong "
+                          r"tinh|loai) (?:cac )?(?:phan hoi co )?ngay uoc tinh)\b")
 _ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
 _NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\b(bo|xoa) loc\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
@@ -464,6 +468,8 @@ def read_slots(
                         else m.text for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
     # A removal verb inside a step's name ("the drop-off step") takes nothing away.
+    if _EXACT_DATES.search(norm(text)):
+        slots.filters["exact_dates"] = True  # as the scope line offers: `--exact-dates`
     said_text = consume_names(names, text, "step", found["step"]) if "step" in found else text
     slots.removed = removals(said_text)
     if _NAMED_REMOVED.search(norm(text)):
