@@ -256,6 +256,13 @@ def test_a_ranking_is_no_surer_than_the_comments_that_decide_it(full_kb, lang):
     assert f"{first.complaints} " in header and out.brief.confidence_note in header
     assert ("thấp" if lang == "vi" else "low") in header
     # Warranty: 546 comments, and its first two pains differ by less than chance allows.
+    # A quarter of online buying: the issue ranked first rests on a handful of comments.
+    thin = summarize_journey(JourneySummaryInput(journey="buy-online", start="2020-07-01"),
+                             ToolContext(full_kb, lang))  # fmt: skip
+    top = thin.brief.top_issues[0]
+    assert thin.enough_evidence and top.count < thin.min_evidence
+    assert thin.brief.confidence == "low" and f" {top.count} " in thin.brief.confidence_note
+    assert thin.brief.confidence_note in render_journey_summary(thin, lang)
     summary = summarize_journey(JourneySummaryInput(journey="warranty"), ToolContext(full_kb, lang))
     p1, p2 = summary.pain_points[:2]
     assert summary.confidence == "high" and summary.brief.confidence == "medium"

@@ -23,7 +23,7 @@ T = {
     "vi": {
         "roadmap": "Lộ trình CX", "summary": "tóm tắt cho quản lý", "goal": "Mục tiêu",
         "conf": "Độ tin cậy", "comments": "phản hồi",
-        "ranking": "độ tin cậy của thứ hạng", "issues": "Ba vấn đề lớn nhất",
+"issues": "Ba vấn đề lớn nhất",
         "actions": "Ba hành động", "kpis": "KPI (hiện tại → mục tiêu)", "pilot": "Thí điểm",
         "details": "Chi tiết", "current": "Hiện trạng", "stages": "Theo giai đoạn",
         "future": "Trạng thái mong muốn", "inits": "Sáng kiến", "all_kpis": "Mọi KPI",
@@ -49,7 +49,7 @@ T = {
     "en": {
         "roadmap": "CX roadmap", "summary": "summary for managers", "goal": "Goal",
         "conf": "Confidence", "comments": "comments",
-        "ranking": "ranking confidence", "issues": "Top three issues",
+"issues": "Top three issues",
         "actions": "Three actions", "kpis": "KPIs (now → target)", "pilot": "Pilot",
         "details": "Details", "current": "Current state", "stages": "By stage",
         "future": "Desired future state", "inits": "Initiatives", "all_kpis": "All KPIs",
@@ -125,13 +125,10 @@ def ranking_confidence(b: Brief, lang: str) -> str:
     return f"{level} — {b.confidence_note}" if b.confidence_note else level
 
 
-def brief_lines(b: Brief, enough: bool, lang: str, *, ranking: bool = True) -> list[str]:
-    """The one-screen part: three issues, three actions, a KPI per metric group; with
-    `ranking`, why the order of the issues is less sure than the scope (when it is)."""
+def brief_lines(b: Brief, enough: bool, lang: str) -> list[str]:
+    """The one-screen part: three issues, three actions, a KPI per metric group."""
     t = T[lang]
     lines = [f"\n**{t['issues']}**"]
-    if ranking and b.confidence_note:
-        lines[0] += f" _({t['ranking']}: {ranking_confidence(b, lang)})_"
     for n, i in enumerate(b.top_issues, 1):
         mean = f", {t['mean']} {i.mean_rating:.1f}" if i.mean_rating is not None else ""
         trend = f"; {t['trend']}: {direction_word(i.trend, lang)}" if i.trend else ""
@@ -193,7 +190,7 @@ def render_roadmap(o: RoadmapOutput, lang: str) -> str:
     lines = [scope_line(o.scope, lang), f"\n## {t['roadmap']}: {o.name}"
              + (f" (persona {o.persona})" if o.persona else ""),
              f"_{t['conf']}: {ranking_confidence(o.brief, lang)}_"]  # fmt: skip
-    lines += brief_lines(o.brief, o.enough_evidence, lang, ranking=False)
+    lines += brief_lines(o.brief, o.enough_evidence, lang)
     lines.append(f"\n**{t['pilot']}** (JCXM 8): {o.pilot.text}{_ev(o.pilot.evidence, 2)}")
     # What the comments linked to the pilot's step say: the evidence, quoted.
     lines += [f"> “{e.quote}” [{e.ref}]" for e in o.pilot.evidence
@@ -228,7 +225,7 @@ def render_journey_summary(o: JourneySummaryOutput, lang: str) -> str:
     lines = [scope_line(o.scope, lang), f"\n## {o.name} — {t['summary']}",
              f"{t['goal']}: {o.goal}",
              f"{t['volume']}: {number(o.total, lang)} {t['comments']} ({_pct(o.volume_share)} "
-             f"{t['of_all']}); {t['conf']}: {t['levels'][o.confidence]}"]  # fmt: skip
+             f"{t['of_all']}); {t['conf']}: {ranking_confidence(o.brief, lang)}"]  # fmt: skip
     lines += brief_lines(o.brief, o.enough_evidence, lang)
     if o.chart:
         lines.append(f"\n{t['chart']}: {o.chart}\n_{o.chart_caption}_")

@@ -222,15 +222,19 @@ def make_brief(
     actions = initiatives[:3]
     level = summary.confidence
     notes = []
-    first = actions[0] if actions else None
-    if first is not None and _ORDER[first.confidence] < _ORDER[level]:
-        level = first.confidence
-        few = first.complaints < summary.min_evidence
+    minimum = summary.min_evidence
+    # What the ranking decides first: the heaviest issue, and the action to take first.
+    for kind, count in (("issue", issues[0].count if issues else None),
+                        ("action", actions[0].complaints if actions else None)):  # fmt: skip
+        if count is None or _ORDER[confidence_from_coverage(count, minimum)] >= _ORDER[level]:
+            continue
+        level = confidence_from_coverage(count, minimum)
+        few = count < minimum
         notes.append(
-            f"hành động đầu tiên dựa trên {first.complaints} phản hồi"
-            + (f" (cần {summary.min_evidence} để xếp hạng)" if few else "") if lang == "vi" else
-            f"the first action rests on {first.complaints} comments"
-            + (f" ({summary.min_evidence} needed to rank)" if few else ""))  # fmt: skip
+            f"{'vấn đề' if kind == 'issue' else 'hành động'} đầu tiên dựa trên {count} phản hồi"
+            + (f" (cần {minimum} để xếp hạng)" if few else "") if lang == "vi" else
+            f"the first {kind} rests on {count} comments"
+            + (f" ({minimum} needed to rank)" if few else ""))  # fmt: skip
     pains = summary.pain_points
     if len(pains) > 1 and too_close(pains[0], pains[1]):
         level = min(level, "medium", key=_ORDER.__getitem__)
