@@ -108,3 +108,32 @@ def test_real_questions_are_not_taken_for_noise(ask):
     for q in ("What is the capital of France?", "What is a journey atlas?", "persona là gì"):
         assert TEXT["en"]["not_understood"] not in ask(q).answer
         assert TEXT["vi"]["not_understood"] not in ask(q).answer
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("What exactly is a moment of truth?", "moment of truth"),
+    ("Khoảnh khắc của sự thật là gì?", "khoảnh khắc của sự thật"),
+])  # fmt: skip
+def test_a_term_the_articles_only_mention_is_not_defined_by_a_sentence_that_mentions_it(
+    ask, question, term
+):
+    # The articles name moments of truth once, as what a journey map identifies; no
+    # sentence says what one is.
+    corpus = fold(_all_articles()).lower()
+    assert "moments of truth" in corpus
+    assert not re.search(r"moments? of truth (?:is|are|means)|khoanh khac cua su that la", corpus)
+    answer = ask(question)
+    lang = "vi" if "là gì" in question else "en"
+    opening = answer.answer.split("\n")[0]
+    assert opening == TEXT[lang]["undefined"].format(term=term)
+    assert answer.citations  # what they do say is still shown, cited
+
+
+def test_a_term_defined_in_a_table_row_is_answered_by_that_row(ask):
+    # Gartner's table: "Personas | Personas đại diện cho …", beside the CJM row.
+    row = next(ln for ln in _article("001_31f852d5ba0834be.txt", "vi").splitlines()
+               if ln.startswith("Personas |"))  # fmt: skip
+    definition = row.split("|")[1].strip()
+    answer = ask("persona là gì")
+    assert answer.answer.startswith(f"Personas: {definition[:40]}")
+    assert "chỉ nhắc đến" not in answer.answer

@@ -379,7 +379,9 @@ def _direct(
             return f"{_stem(listing, blocks, terms, asked)}: {names}."
     if intent in ("list", "definition"):
         if v.kind == "table" and first.parts:
-            row = v.rows[first.parts[0]]
+            # The row whose first cell names what is asked ("Personas | …" for "persona là
+            # gì"), not the first row shown.
+            row = v.rows[max(first.parts, key=lambda i: (_weight(terms, v.rows[i][0]), -i))]
             return f"{row[0]}: {row[-1]}" if len(row) >= 2 else ""
         if intent == "definition" and v.kind == "list" and first.parts and len(first.parts) == 1:
             # One item: its head (a titled item names what it defines) and its first sentence.

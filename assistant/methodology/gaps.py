@@ -6,7 +6,9 @@ and a passage shown as if it answered would mislead:
   the text holds only their captions and notes;
 - a number the text never gives ("how many", "bao nhiêu", a revenue);
 - a formula ("NPS tính thế nào?"): the articles name metrics, they do not compute them;
-- names or years the articles never mention ("doanh thu FPT Shop 2023").
+- names or years the articles never mention ("doanh thu FPT Shop 2023");
+- a definition of a term the passages found only mention ("what is a moment of truth?": a
+  journey map will "identify moments of truth", and that is all the articles say of it).
 Each is detected from the question's words and the text shown, and the answer opens by
 saying what is missing and what the articles do say. Text that is not a question at all
 (random letters, an instruction to the bot) is told it was not understood, with examples.
@@ -17,6 +19,8 @@ from __future__ import annotations
 import re
 
 from assistant.core.text import EN_STOP, VI_STOP, fold, words
+from assistant.methodology.glossary import GLOSSARY
+from assistant.methodology.search import question_intent
 
 _FIGURE = re.compile(r"\b(?:figure|fig|hinh|bang|table|bieu do|chart)\s*(\d{1,2})\b")
 # A number asked for (not a count of items: "how many levels" is answered in words).
@@ -64,6 +68,7 @@ TEXT = {
         "formula": "The articles give no formula for {what}: they name it, they do not say "
         "how to calculate it.",
         "names": "The articles say nothing about {names}.",
+        "undefined": "None of the passages found says what “{term}” is; they only mention it.",
         "they_say": "What they do say:",
     },
     "vi": {
@@ -78,6 +83,7 @@ TEXT = {
         "formula": "Các bài viết không đưa ra công thức tính {what}: chỉ nêu tên chỉ số, không "
         "nói cách tính.",
         "names": "Các bài viết không nói gì về {names}.",
+        "undefined": "Không đoạn nào tìm được nói “{term}” là gì; các đoạn chỉ nhắc đến nó.",
         "they_say": "Những gì bài viết có nói:",
     },
 }
@@ -115,6 +121,37 @@ def missing_names(question: str, unknown: list[str]) -> list[str]:
     return list(dict.fromkeys(" ".join(x) for x in out))
 
 
+# "what is a moment of truth?", "moment of truth là gì": the term a definition asks about.
+_TERM_ASKED = re.compile(
+    r"^(?:what(?:\s+(?:exactly|actually))?(?: is| s| are)|define)\s+(?:(?:a|an|the)\s+)?(?P<en>[a-z][a-z -]{1,40}?)\s*\??$|"
+    r"^(?P<vi>[a-z][a-z -]{1,40}?)\s+(?:la gi|la cai gi|nghia la gi)\s*\??$"
+)
+# "X is", "X là", "X: …", "X (…)", and a table row "X | …" (its term, then what it is).
+_COPULA = r"(?:\s+\S+){0,3}?\s*(?:\bla\b|\bis\b|\bare\b|\bmeans\b|\brefers? to\b|[:(|])"
+
+
+def undefined_term(question: str, shown: str) -> str | None:
+    """The term a definition question asks about, when the text shown mentions it (or its
+    glossary name in the other language) and never says what it is ("X is", "X là", "X:")."""
+    folded = words(fold(question))
+    m = _TERM_ASKED.match(" ".join(folded))
+    if not m or question_intent(question)[0] != "definition":  # "chín khía cạnh … là gì": a list
+        return None
+    term = (m["en"] or m["vi"]).strip()
+    names = {term} | {fold(t) for en, vi in GLOSSARY if term in map(fold, en + vi)
+                      for t in en + vi}  # fmt: skip
+    text = " ".join(fold(shown).split())
+    said = [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)]
+    if not said or any(re.search(rf"(?<!\w){re.escape(n)}s?{_COPULA}", text) for n in said):
+        return None
+    # As the question writes it ("khoảnh khắc của sự thật", not its folded form).
+    n, original = len(term.split()), words(question)
+    at = next((i for i in range(len(folded)) if folded[i:i + n] == term.split()), None)
+    shown_term = " ".join(original[at:at + n]) if at is not None and len(original) == len(
+        folded) else term
+    return shown_term.upper() if len(shown_term) <= 4 else shown_term
+
+
 def gap_notes(question: str, lang: str, shown: str, key: str | None, unknown: list[str],
               unknown_share: float) -> list[str]:  # fmt: skip
     """The sentences an answer opens with to say what the articles lack (empty: nothing
@@ -139,4 +176,6 @@ def gap_notes(question: str, lang: str, shown: str, key: str | None, unknown: li
         notes.append(t["formula"].format(what=what))
     if names:
         notes.append(t["names"].format(names=", ".join(names)))
+    elif term := undefined_term(question, shown):
+        notes.append(t["undefined"].format(term=term))
     return notes
