@@ -123,7 +123,8 @@ def missing_names(question: str, unknown: list[str]) -> list[str]:
 
 # "what is a moment of truth?", "moment of truth là gì": the term a definition asks about.
 _TERM_ASKED = re.compile(
-    r"^(?:what(?:\s+(?:exactly|actually))?(?: is| s| are)|define)\s+(?:(?:a|an|the)\s+)?(?P<en>[a-z][a-z -]{1,40}?)\s*\??$|"
+    r"^(?:what(?:\s+(?:exactly|actually))?(?: is| s| are)|define)\s+(?:(?:a|an|the)\s+)?"
+    r"(?P<en>[a-z][a-z -]{1,40}?)\s*\??$|"
     r"^(?P<vi>[a-z][a-z -]{1,40}?)\s+(?:la gi|la cai gi|nghia la gi)\s*\??$"
 )
 # "X is", "X là", "X: …", "X (…)", and a table row "X | …" (its term, then what it is).

@@ -72,7 +72,8 @@ _LIST_ASK = re.compile(
     r"\b(?:gom|bao gom|liet ke|co may|bao nhieu)\b"
 )
 _DEFINE = re.compile(
-    r"^(?:what(?: exactly| actually)?(?: i|')s|define|how (?:would you|do you|does \w+(?: \w+)?) define)\b|"
+    r"^(?:what(?: exactly| actually)?(?: i|')s|define|"
+    r"how (?:would you|do you|does \w+(?: \w+)?) define)\b|"
     r"^what (?:do|does) .+ (?:mean|cover|include|refer to)\b|\bmeaning of\b|\bdefinition\b|"
     r"\b(?:la gi|la cai gi|nghia la gi|nghia la sao|duoc hieu|dinh nghia|thuc chat)\b"
 )
