@@ -272,6 +272,13 @@ def understand(
                       text=text, lang_set=kept or vi_words or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
+    if context is None and unsure(pred):
+        # A near-tie between two readings that the request settles in so many words: its
+        # verb for one of them ("khách chê pin thế nào trong hành trình …" names a journey,
+        # which pulls towards a summary, and says "chê", which only a pain summary answers).
+        said = [lab for lab, _ in pred.ranked[:2] if _TOOL_NAMES.get(lab, _NOTHING).search(folded)]
+        if len(said) == 1:
+            pred = Prediction([(said[0], 1.0)], semantic=pred.semantic)
     reply = context.lang if context is not None else asked  # a question back keeps it
     if context is not None and slots and pred.label != context.tool and (
         pred.label in registry and not registry.get(pred.label).fallback

@@ -13,6 +13,7 @@ them (the rule itself: SQLFeedbackStore.corpus_where).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
@@ -34,6 +35,8 @@ FILTER_KEYS = (
     "journey", "step", "aspect", "segment", "source", "start", "end", "min_rating", "max_rating",
 )  # fmt: skip
 
+
+log = logging.getLogger(__name__)
 
 class FeedbackSource(Protocol):
     """What the feedback services and tools read (the knowledge base gives it)."""
@@ -306,8 +309,11 @@ def _resolve(kb: FeedbackSource, f: FeedbackFilters) -> _Resolved:
         )
         # Who wrote it: the comment names the segment, or the file's segment column does.
         if r.segment_id is None and not store.ids_with_segment_column(f.segment):
-            r.unapplied.append(f"segment “{f.segment}” (no cue words for it; add it to "
-                               "corpus/playbook/segments.yaml)")  # fmt: skip
+            # The user is told the groups the data knows; the maintainer where to add one.
+            log.info("segment %r has no cue words: add it to corpus/playbook/segments.yaml",
+                     f.segment)
+            known = ", ".join(f"{x.name.vi} / {x.name.en}" for x in book.segments)
+            r.unapplied.append(f"segment “{f.segment}” (groups the data knows: {known})")
     return r
 
 
