@@ -216,6 +216,21 @@ def test_a_steps_complaints_are_about_what_the_step_concerns(full_kb, lang):
         assert f"{pilot.complaints} " in out.pilot.text and named in out.pilot.text
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_brief_shows_what_it_ranks_by_and_why_stages_add_up_past_the_scope(full_kb, lang):
+    out = propose_roadmap(RoadmapInput(journey="warranty"), ToolContext(full_kb, lang))
+    issues = out.brief.top_issues
+    # ranked by impact, which is shown, so that 175, 150, 165 comments reads as an order
+    assert [i.impact for i in issues] == sorted((i.impact for i in issues), reverse=True)
+    assert [i.count for i in issues] != sorted((i.count for i in issues), reverse=True)
+    text = render_roadmap(out, lang)
+    word = "tác động" if lang == "vi" else "impact"
+    assert all(f"{word} {i.impact:.0f}" in text for i in issues)
+    # a comment about a fault and the drop-off counts in both stages: said, not left to doubt
+    assert sum(s.records for s in out.stage_metrics) > out.total
+    assert ("được đếm ở cả hai" if lang == "vi" else "counts in both") in text
+
+
 def test_roadmap_through_a_persona_covers_its_segment_only(full_kb):
     ctx = ToolContext(full_kb, "en")
     everyone = propose_roadmap(RoadmapInput(journey="warranty"), ctx)

@@ -26,6 +26,8 @@ T = {
 "issues": "Ba vấn đề lớn nhất",
         "actions": "Ba hành động", "kpis": "KPI (hiện tại → mục tiêu)", "pilot": "Thí điểm",
         "details": "Chi tiết", "current": "Hiện trạng", "stages": "Theo giai đoạn",
+        "stage_overlap": "Các giai đoạn cộng lại quá phạm vi: một phản hồi nói về hai giai "
+                         "đoạn được đếm ở cả hai.",
         "future": "Trạng thái mong muốn", "inits": "Sáng kiến", "all_kpis": "Mọi KPI",
         "collect": "Cần thu thập", "source": "Nguồn phương pháp", "mean": "sao TB",
         "trend": "xu hướng", "impact": "tác động", "effort": "công sức", "quick": "thắng nhanh",
@@ -52,6 +54,8 @@ T = {
 "issues": "Top three issues",
         "actions": "Three actions", "kpis": "KPIs (now → target)", "pilot": "Pilot",
         "details": "Details", "current": "Current state", "stages": "By stage",
+        "stage_overlap": "The stages add up to more than the scope: a comment about two "
+                         "stages counts in both.",
         "future": "Desired future state", "inits": "Initiatives", "all_kpis": "All KPIs",
         "collect": "To collect", "source": "Methodology", "mean": "mean rating",
         "trend": "trend", "impact": "impact", "effort": "effort", "quick": "quick win",
@@ -133,7 +137,7 @@ def brief_lines(b: Brief, enough: bool, lang: str) -> list[str]:
         mean = f", {t['mean']} {i.mean_rating:.1f}" if i.mean_rating is not None else ""
         trend = f"; {t['trend']}: {direction_word(i.trend, lang)}" if i.trend else ""
         lines.append(f"{n}. {i.label} — {number(i.count, lang)} {t['comments']} "
-                     f"({_pct(i.share)}){mean}{trend}")  # fmt: skip
+                     f"({_pct(i.share)}){mean}, {t['impact']} {i.impact:.0f}{trend}")  # fmt: skip
     if not b.top_issues:
         lines.append(f"- {t['no_issues'] if enough else t['too_few']}")
     lines.append(f"\n**{t['actions']}**")
@@ -209,6 +213,9 @@ def render_roadmap(o: RoadmapOutput, lang: str) -> str:
             lines.append(f"- {s.name.get(lang)}: {number(s.records, lang)} {t['comments']}, "
                          f"{t['mean']} {s.mean_rating:.1f}, {_pct(s.low_rating_share or 0)} "
                          "1-2★")  # fmt: skip
+    if sum(s.records for s in o.stage_metrics) > o.total:
+        # 656 over stages of a 546-comment scope reads as an error without it
+        lines.append(f"_{t['stage_overlap']}_")
     lines += [f"\n**{t['future']}** (JCXM 5-6)", *_claims(o.future_state)]
     if o.initiatives:
         lines.append(f"\n**{t['inits']}** (JCXM 6)")

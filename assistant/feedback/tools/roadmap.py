@@ -93,6 +93,8 @@ class Issue(BaseModel):
     count: int
     share: float
     mean_rating: float | None
+    impact: float = Field(description="count × (5 − mean rating) / 4: what the issues are "
+                          "ranked by.")
     trend: str | None = Field(description="up, down, flat or too few (shares, tested).")
     evidence: list[Evidence]
 
@@ -196,7 +198,8 @@ def top_issues(summary: PainPointsOutput, lang: Lang, n: int = 3) -> list[Issue]
     """The heaviest pains (by impact) as one-line issues."""
     return [
         Issue(aspect=p.aspect, label=p.label.get(lang), count=p.count, share=p.share,
-              mean_rating=p.mean_rating, trend=p.trend.direction if p.trend else None,
+              mean_rating=p.mean_rating, impact=round(p.impact, 1),
+              trend=p.trend.direction if p.trend else None,
               evidence=[Evidence(kind="feedback", ref=q.record_id, quote=q.text)
                         for q in p.quotes[:1]])
         for p in summary.pain_points[:n]
