@@ -128,7 +128,7 @@ _TERM_ASKED = re.compile(
     r"^(?P<vi>[a-z][a-z -]{1,40}?)\s+(?:la gi|la cai gi|nghia la gi)\s*\??$"
 )
 # "X is", "X là", "X: …", "X (…)", and a table row "X | …" (its term, then what it is).
-_COPULA = r"(?:\s+\S+){0,3}?\s*(?:\bla\b|\bis\b|\bare\b|\bmeans\b|\brefers? to\b|[:(|])"
+_COPULA = r"[)\]”\"']*(?:\s+\S+){0,3}?\s*(?:\bla\b|\bis\b|\bare\b|\bmeans\b|\brefers? to\b|[:(|])"
 
 
 def undefined_term(question: str, shown: str) -> str | None:
