@@ -467,9 +467,9 @@ def read_slots(
                         else f"{m.text} (no length given)" if m.value.startswith("vague")
                         else m.text for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
-    # A removal verb inside a step's name ("the drop-off step") takes nothing away.
     if _EXACT_DATES.search(norm(text)):
         slots.filters["exact_dates"] = True  # as the scope line offers: `--exact-dates`
+    # A removal verb inside a step's name ("the drop-off step") takes nothing away.
     said_text = consume_names(names, text, "step", found["step"]) if "step" in found else text
     slots.removed = removals(said_text)
     if _NAMED_REMOVED.search(norm(text)):

@@ -38,6 +38,7 @@ FILTER_KEYS = (
 
 log = logging.getLogger(__name__)
 
+
 class FeedbackSource(Protocol):
     """What the feedback services and tools read (the knowledge base gives it)."""
 

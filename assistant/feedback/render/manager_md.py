@@ -22,8 +22,7 @@ from assistant.feedback.tools.roadmap import Brief, Initiative, RoadmapOutput
 T = {
     "vi": {
         "roadmap": "Lộ trình CX", "summary": "tóm tắt cho quản lý", "goal": "Mục tiêu",
-        "conf": "Độ tin cậy", "comments": "phản hồi",
-"issues": "Ba vấn đề lớn nhất",
+        "conf": "Độ tin cậy", "comments": "phản hồi", "issues": "Ba vấn đề lớn nhất",
         "actions": "Ba hành động", "kpis": "KPI (hiện tại → mục tiêu)", "pilot": "Thí điểm",
         "details": "Chi tiết", "current": "Hiện trạng", "stages": "Theo giai đoạn",
         "stage_overlap": "Các giai đoạn cộng lại quá phạm vi: một phản hồi nói về hai giai "
@@ -50,8 +49,7 @@ T = {
     },
     "en": {
         "roadmap": "CX roadmap", "summary": "summary for managers", "goal": "Goal",
-        "conf": "Confidence", "comments": "comments",
-"issues": "Top three issues",
+        "conf": "Confidence", "comments": "comments", "issues": "Top three issues",
         "actions": "Three actions", "kpis": "KPIs (now → target)", "pilot": "Pilot",
         "details": "Details", "current": "Current state", "stages": "By stage",
         "stage_overlap": "The stages add up to more than the scope: a comment about two "

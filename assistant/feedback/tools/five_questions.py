@@ -106,7 +106,8 @@ def _locate(inp: FiveQuestionsInput, kb: FeedbackSource) -> tuple[StepRef, list[
         # A decision that names no journey may still say where it lands by a keyword ("the
         # return window": warranty): among the matches, that journey's steps first.
         top = [j for j, score in named if score == named[0][1]]
-        refs = [r for r in refs if r.split(".")[0] in top] or refs if len(top) == 1 else refs
+        if len(top) == 1:  # two named alike: neither is preferred
+            refs = [r for r in refs if r.startswith(f"{top[0]}.")] or refs
     if not refs:
         raise AssistantError(f"No journey step matches {inp.situation!r}.")
     located = atlas.locate(refs[0])

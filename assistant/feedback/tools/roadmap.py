@@ -107,11 +107,12 @@ class Brief(BaseModel):
     kpis: list[Kpi]
     confidence: Confidence = Field(
         description="How sure the ranking is: the scope's coverage, no higher than that of "
-        "the complaints behind the first action."
+        "the issue ranked first and of the complaints behind the first action."
     )
     confidence_note: str | None = Field(
         None, description="Why the ranking is less sure than the scope's size suggests: the "
-        "first action rests on few comments, or the first two issues are too close to rank."
+        "first issue or action rests on few comments, or the first two issues are too close "
+        "to rank."
     )
 
 
@@ -229,10 +230,11 @@ def make_brief(
     # What the ranking decides first: the heaviest issue, and the action to take first.
     for kind, count in (("issue", issues[0].count if issues else None),
                         ("action", actions[0].complaints if actions else None)):  # fmt: skip
-        if count is None or _ORDER[confidence_from_coverage(count, minimum)] >= _ORDER[level]:
+        covered = confidence_from_coverage(count, minimum) if count is not None else level
+        if _ORDER[covered] >= _ORDER[level]:
             continue
-        level = confidence_from_coverage(count, minimum)
-        few = count < minimum
+        level = covered
+        few = count is not None and count < minimum
         notes.append(
             f"{'vấn đề' if kind == 'issue' else 'hành động'} đầu tiên dựa trên {count} phản hồi"
             + (f" (cần {minimum} để xếp hạng)" if few else "") if lang == "vi" else
