@@ -117,6 +117,23 @@ def test_praise_its_own_rating_contradicts_is_counted_not_quoted(kb, rows):
                f"quoted_" in text
 
 
+def test_one_comment_is_not_quoted_under_every_point_it_touches(kb):
+    from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
+
+    # A delivery comment about wifi, the screen and the price was quoted under four points,
+    # so four points read as one complaint.
+    out = summarize_pain_points(PainPointsInput(journey="delivery"), ToolContext(kb, lang="vi"))
+    seen: set[str] = set()
+    repeats = 0
+    for p in out.pain_points + out.delights:
+        ids = [q.record_id for q in p.quotes]
+        again = [i for i in ids if i in seen]
+        assert ids[len(ids) - len(again):] == again  # a repeat only after every fresh one
+        repeats += len(again)
+        seen.update(ids)
+    assert repeats < len(seen) / 4
+
+
 # -- roadmaps: pilots and actions on evidence that says what they claim -----------------------
 
 

@@ -512,8 +512,9 @@ def _summary(
         quotes = 8
     pains = [build(k) for k in negative[: inp.top]]
     delights = [build(k) for k in positive[: inp.top]]
+    quoted: set[str] = set()  # one comment quoted under one point, where others can be
     for p in pains + delights:
-        _add_themes_and_quotes(p, evidence, store, quotes)
+        _add_themes_and_quotes(p, evidence, store, quotes, quoted)
     label_noise = [AspectCount(aspect=a, sentiment=sent, label=_label(atlas, a, sent),  # type: ignore[arg-type]
                                count=groups[(a, sent)][0]) for a, sent in noise]  # fmt: skip
     return PainPointsOutput(
@@ -523,11 +524,15 @@ def _summary(
 
 
 def _add_themes_and_quotes(
-    p: PainPoint, evidence: _Evidence, store: FeedbackStore, n_quotes: int = 3
+    p: PainPoint, evidence: _Evidence, store: FeedbackStore, n_quotes: int = 3,
+    quoted: set[str] | None = None,
 ) -> None:
     """The stored themes of this pain counted over its records in scope, and up to `n_quotes`
     redacted quotes (each theme's representative first). A record whose rating contradicts
-    the tag (praise at 1-2 stars, a complaint at 5) is counted, never quoted."""
+    the tag (praise at 1-2 stars, a complaint at 5) is counted, never quoted. `quoted`: the
+    records quoted under the points before, quoted again only when no other one is left (a
+    comment about wifi and the screen under four pain points reads as one complaint)."""
+    quoted = set() if quoted is None else quoted
     key = (p.aspect, p.sentiment)
     labels = store.theme_labels(*key)
     p.rating_conflicts = evidence.rating_conflicts(key)
@@ -535,7 +540,7 @@ def _add_themes_and_quotes(
     # Quotes: the records that say it most plainly first, the lowest-rated for a complaint
     # and the highest-rated for praise (a few, not a sort of every record in scope).
     sign = 1 if p.sentiment == "negative" else -1
-    lowest = evidence.lowest(key, 2 * n_quotes)
+    lowest = evidence.lowest(key, 2 * n_quotes + len(quoted))
     texts = store.texts(list(reps.values()) + lowest)
     meta = evidence.meta(list(reps.values()) + lowest)
     themes = [
@@ -544,11 +549,12 @@ def _add_themes_and_quotes(
         for t, n in counts if t in reps and reps[t] in texts
     ]  # fmt: skip
     p.themes = themes
-    quotes = [t.quote for t in themes]
+    fresh = [t.quote for t in themes if t.quote.record_id not in quoted]
+    again = [t.quote for t in themes if t.quote.record_id in quoted]
     for rid in sorted(lowest, key=lambda r: (sign * (meta[r][0] or 3), len(texts.get(r, "")), r)):
-        if len(quotes) >= n_quotes:
-            break
-        if rid in texts and all(q.record_id != rid for q in quotes):
-            quotes.append(Quote(record_id=rid, text=short_quote(texts[rid]),
-                                rating=meta[rid][0], date=meta[rid][1]))  # fmt: skip
-    p.quotes = quotes[:n_quotes]
+        if rid in texts and all(q.record_id != rid for q in fresh + again):
+            (again if rid in quoted else fresh).append(Quote(
+                record_id=rid, text=short_quote(texts[rid]), rating=meta[rid][0],
+                date=meta[rid][1]))  # fmt: skip
+    p.quotes = (fresh + again)[:n_quotes]
+    quoted.update(q.record_id for q in p.quotes)
