@@ -55,6 +55,19 @@ def test_five_questions_from_a_situation_in_both_languages(full_kb):
     assert en.step.ref == vi.step.ref == "warranty.read-policy"
 
 
+def test_the_words_that_ask_for_the_method_do_not_place_the_decision(full_kb):
+    # "…the five questions" matched the research steps by its own words; the decision alone,
+    # an in-store pickup slot for web orders, is about how the order is received.
+    ctx = ToolContext(full_kb, "en")
+    bare = answer_five_questions(FiveQuestionsInput(
+        situation="Offer a 30-minute in-store pickup slot for web orders"), ctx)  # fmt: skip
+    asked = answer_five_questions(FiveQuestionsInput(
+        situation="Offer a 30-minute in-store pickup slot for web orders. Take me through the "
+                  "five journey-thinking questions on it."), ctx)  # fmt: skip
+    assert asked.step.ref == bare.step.ref
+    assert asked.matched_from.endswith("questions on it.")  # what was asked, as asked
+
+
 def test_five_questions_happy_counts_match_the_pain_summary(full_kb):
     out = answer_five_questions(
         FiveQuestionsInput(journey="warranty", step="drop-off"), ToolContext(full_kb)

@@ -8,6 +8,8 @@ delighted or hurt people at this step), citing the methodology passage that stat
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field
 
 from assistant.atlas.model import Atlas, StepRef
@@ -83,6 +85,15 @@ def _neighbours(atlas: Atlas, at: StepRef, direction: str, lang: str) -> Neighbo
     return Neighbours(steps=[_brief(atlas, r, lang, at.journey.id) for r in refs], note=note)
 
 
+_ASKING = re.compile(
+    r"(?i)(?:[^.?!,]{0,40}\b(?:five|5|năm|nam)\s+(?:journey[- ]thinking\s+)?"
+    r"(?:questions?|câu hỏi|cau hoi)(?:\s+(?:hành trình|hanh trinh|journey thinking|"
+    r"tư duy hành trình))?[^.?!,:]*"
+    r"|\bwhat (?:should|do) we (?:think about|consider|weigh)[^.?!]*"
+    r"|\b(?:cần|nên) (?:cân nhắc|nghĩ|lưu ý)(?: những)? (?:gì|điều gì)[^.?!]*)[.?!:]?"
+)
+
+
 def _locate(inp: FiveQuestionsInput, kb: FeedbackSource) -> tuple[StepRef, list[str]]:
     atlas = kb.atlas()
     if inp.journey and inp.step:
@@ -93,7 +104,10 @@ def _locate(inp: FiveQuestionsInput, kb: FeedbackSource) -> tuple[StepRef, list[
         return atlas.find_step(journey, first.id), []
     if not inp.situation:
         raise AssistantError("Give a journey and a step, or describe a situation.")
-    hits = kb.retriever("atlas").search(inp.situation, k=8)
+    # The decision, without the words that ask for the method ("Walk me through the five
+    # questions", "giúp tôi nghĩ qua 5 câu hỏi hành trình"): they match steps by chance.
+    decision = _ASKING.sub(" ", inp.situation).strip(" ,.;:?!-") or inp.situation
+    hits = kb.retriever("atlas").search(decision, k=8)
     refs = [
         h.chunk.doc_id.removeprefix("atlas.step.")
         for h in hits
