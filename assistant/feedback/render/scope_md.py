@@ -17,7 +17,7 @@ T = {
         "fallback": "các bước có điểm chạm {tp} ({steps}), vì chỉ {n} phản hồi nhắc đến "
                     "{tp} (cần ít nhất {min})",
         "estimated": "{n} trong số đó có ngày ước tính từ cụm từ tương đối như “2 tuần "
-                     "trước” (nói “chỉ ngày chính xác” hoặc --exact-dates để bỏ chúng ra)",
+                     "trước” (nói “chỉ ngày chính xác” để bỏ chúng ra)",
         "left_out": "Đã bỏ {n} phản hồi có ngày ước tính từ cụm từ tương đối",
     },
     "en": {
@@ -31,7 +31,7 @@ T = {
         "fallback": "the steps where the {tp} is a touchpoint ({steps}), because only {n} "
                     "comments mention the {tp} (at least {min} needed)",
         "estimated": "{n} of them have dates estimated from relative phrases such as “2 tuần "
-                     "trước” (say “exact dates only”, or --exact-dates, to leave them out)",
+                     "trước” (say “exact dates only” to leave them out)",
         "left_out": "{n} comments with dates estimated from relative phrases left out",
     },
 }  # fmt: skip
