@@ -211,8 +211,8 @@ def test_a_steps_complaints_are_about_what_the_step_concerns(full_kb, lang):
     from assistant.feedback.journey_stats import journey_stats
     from assistant.feedback.scope import FeedbackFilters, select
 
+    sel = select(full_kb, FeedbackFilters(journey="buy-store"))  # links the comments first
     _, tags = _direct(full_kb, "buy-store")
-    sel = select(full_kb, FeedbackFilters(journey="buy-store"))
     journey = full_kb.atlas().find_journey("buy-store")
     steps = {s.step: s for s in journey_stats(full_kb, journey, sel)[1]}
     advice = steps["buy-store.staff-advice"]
@@ -242,6 +242,29 @@ def test_a_brief_shows_what_it_ranks_by_and_why_stages_add_up_past_the_scope(ful
     # a comment about a fault and the drop-off counts in both stages: said, not left to doubt
     assert sum(s.records for s in out.stage_metrics) > out.total
     assert ("được đếm ở cả hai" if lang == "vi" else "counts in both") in text
+
+
+def test_a_step_summary_says_how_many_complaints_are_about_the_step(full_kb):
+    # Asked how customers feel about the staff's advice, the comments linked to that step
+    # complain mostly of the phone: how many complain of the service is said, counted alike
+    # by the store's aggregate and over a selection read into memory.
+    from assistant.feedback.render.pain_points_md import render_pain_points
+    from assistant.feedback.scope import FeedbackFilters, select
+
+    sel = select(full_kb, FeedbackFilters(journey="buy-store", step="staff-advice"))  # links
+    _, tags = _direct(full_kb, "buy-store")
+    linked = set(full_kb.feedback().records_linked_to("buy-store", "staff-advice"))
+    about = sum("SER&ACC#negative" in tags.get(r, ()) for r in linked)
+    complaints = sum(any(t.endswith("#negative") for t in tags.get(r, ())) for r in linked)
+    inp = PainPointsInput(journey="buy-store", step="staff-advice")
+    ctx = ToolContext(full_kb, "en")
+    for out in (summarize_pain_points(inp, ctx), summarize_pain_points(inp, ctx, sel)):
+        c = out.step_concerns
+        assert (c.about, c.complaints) == (about, complaints) and about < complaints / 2
+        assert f"{about} of the {complaints:,} comments that complain" in render_pain_points(
+            out, "en")
+    # a journey asked for has no step to be about
+    assert summarize_pain_points(PainPointsInput(journey="buy-store"), ctx).step_concerns is None
 
 
 def test_roadmap_through_a_persona_covers_its_segment_only(full_kb):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.core.text import number
 from assistant.feedback.render.scope_md import scope_line
 from assistant.feedback.tools.pain_points import PainPoint, PainPointsOutput, Trend
 
@@ -21,6 +22,9 @@ T = {
                   "source": "nguồn"},
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
         "overlap": "Các tỉ lệ cộng lại quá 100%: một phản hồi có thể nêu nhiều điểm.",
+        "concerns": "Ở bước này, {about} trong {complaints} phản hồi có phàn nàn là chê điều "
+                    "bước này liên quan ({aspects}); số còn lại chê những thứ khác mà cùng các "
+                    "phản hồi đó nhắc đến.",
         "behind": "Các phản hồi đằng sau #{n}",
         "no_item": "Xếp hạng này không có mục #{n}.",
         "why": "Vì sao xếp hạng như vậy",
@@ -54,6 +58,9 @@ T = {
                   "aspect": "aspect", "step": "step", "journey": "journey", "source": "source"},
         "formula": "impact = count × (5 − mean rating) / 4",
         "overlap": "The shares add up to more than 100%: one comment can raise several points.",
+        "concerns": "At this step, {about} of the {complaints} comments that complain are about "
+                    "what it concerns ({aspects}); the others complain of other things the same "
+                    "comments mention.",
         "behind": "The comments behind #{n}", "no_item": "This ranking has no #{n}.",
         "why": "Why this ranking",
         "why_rule": "each comment in scope is tagged with aspects and whether it complains or "
@@ -142,6 +149,12 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         if out.collect:
             lines.append(f"\n**{t['collect']}**: {out.collect.get(lang)}")
         return "\n".join(lines)
+    if (c := out.step_concerns) is not None and c.complaints:
+        # "How do customers feel about the staff advice?": the comments linked to the step
+        # complain mostly of the phone; how many are about the advice is said first.
+        lines.append("_" + t["concerns"].format(
+            about=number(c.about, lang), complaints=number(c.complaints, lang),
+            aspects=", ".join(a.get(lang).lower() for a in c.aspects)) + "_")  # fmt: skip
     sections = [(t["title"], out.pain_points, "neg"), (t["delights"], out.delights, "pos")]
     if out.lead == "positive":  # "what do customers love?": delights first
         sections.reverse()

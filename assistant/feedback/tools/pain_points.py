@@ -165,6 +165,17 @@ class PainPointsOutput(ScopedOutput):
     focus: int | None = Field(None, description="The rank of the one item shown, if asked.")
     explain: bool = False
     tag_origins: dict[str, int] = Field(description="How the records were tagged.")
+    step_concerns: StepConcerns | None = Field(
+        None, description="With a step: how many of the complaints are about what the step "
+        "concerns (its atlas aspects); the others are about other things the same comments say.")
+
+
+class StepConcerns(BaseModel):
+    """Of a step's complaints, those about what it concerns ("staff advice": the service)."""
+
+    aspects: list[Bi]
+    about: int = Field(description="Records in scope with a complaint on one of the aspects.")
+    complaints: int = Field(description="Records in scope with any complaint.")
 
 
 def short_quote(text: str) -> str:
@@ -219,6 +230,8 @@ class _Figures:
     n_period: int = 0
     n_prev: int = 0
     periods: tuple[tuple[date, date], tuple[date, date]] | None = None
+    # Records by their whole set of tags: which complain of any of several aspects.
+    tagsets: Counter[tuple[Key, ...]] = field(default_factory=Counter)
 
 
 class _Evidence(Protocol):
@@ -277,6 +290,7 @@ def _from_store(store: FeedbackStore, p: Plan, inp: PainPointsInput) -> tuple[_F
         fig.n_period += row.in_window
         fig.n_prev += row.in_previous
         pairs = _pairs(row.tagset)
+        fig.tagsets[pairs] += row.n
         for key in pairs:
             # Ratings that contradict the tag (records.rating_conflict): praise at 1-2 stars,
             # a complaint at 5.
@@ -343,6 +357,7 @@ def _from_selection(
             if sentiment in ("negative", "positive") and wanted_aspect in (None, aspect):
                 ids_of[(aspect, sentiment)].append(rid)
     fig = _Figures(total=sel.scope.total)
+    fig.tagsets.update(tuple(sorted(sel.tags.get(rid, ()))) for rid in meta)
     for key, ids in ids_of.items():
         ratings = [meta[r][0] for r in ids if meta[r][0] is not None]
         fig.groups[key] = [len(ids), len(ratings), sum(ratings),  # type: ignore[arg-type]
@@ -414,6 +429,24 @@ class _SelectionEvidence:
         return {r: self.sel.meta[r] for r in ids if r in self.sel.meta}
 
 
+def _step_concerns(
+    atlas: Atlas, scope: Scope, steps: list[str], fig: _Figures
+) -> StepConcerns | None:
+    """For one step asked for: how many of its comments complain about what it concerns."""
+    if not scope.filters.get("step") or len(steps) != 1 or not fig.tagsets:
+        return None
+    located = atlas.locate(steps[0])
+    own = set(located.step.aspects) if located else set()
+    if not own:
+        return None
+    about = sum(n for tags, n in fig.tagsets.items()
+                if any(sent == "negative" and a in own for a, sent in tags))  # fmt: skip
+    complaints = sum(n for tags, n in fig.tagsets.items()
+                     if any(sent == "negative" for _, sent in tags))  # fmt: skip
+    return StepConcerns(aspects=[x.name for a in located.step.aspects if (x := atlas.aspect(a))],
+                        about=about, complaints=complaints)  # fmt: skip
+
+
 def _summary(
     inp: PainPointsInput, ctx: ToolContext, scope: Scope, steps: list[str], fig: _Figures,
     evidence: _Evidence, origins: dict[str, int],
@@ -430,6 +463,7 @@ def _summary(
         "exact_dates_left_out": scope.exact_dates_left_out,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
         "lead": inp.sentiment, "tag_origins": origins, "explain": inp.explain,
+        "step_concerns": _step_concerns(atlas, scope, steps, fig),
     }  # fmt: skip
     if not scope.enough:
         # "why?": which filter leaves so few, each counted away (a question the answer owes).
