@@ -143,6 +143,13 @@ def test_the_estimated_dates_the_scope_line_offers_to_leave_out_can_be_left_out_
     assert exact.result.total == first.result.total - first.result.estimated_dates
     vi = agent.ask("khách chê gì về bảo hành 3 tháng gần đây, chỉ lấy ngày chính xác")
     assert vi.result.total == exact.result.total and "Đã bỏ" in vi.answer
+    # Said as taking comments away, it keeps the period ("bỏ … ngày" is not "drop the dates").
+    for words in ("bỏ những phản hồi có ngày ước tính đi",
+                  "leave out the comments whose dates were estimated"):  # fmt: skip
+        again = f"exact-dates-{words}"
+        agent.ask("what do people grumble about with repairs over the last 3 months?", again)
+        left = agent.ask(words, again)
+        assert left.act == "edit" and left.result.total == exact.result.total, words
 
 
 def test_a_near_tie_the_request_settles_in_so_many_words_is_not_asked_back(agent):

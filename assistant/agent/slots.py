@@ -58,8 +58,11 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
 }  # fmt: skip
 # "exact dates only", "chỉ lấy ngày chính xác", "bỏ ngày ước tính": leave out the comments
 # whose dates were estimated from relative phrases (what the scope line offers).
-_EXACT_DATES = re.compile(r"\b(exact dates?|exactly dated|ngay chinh xac|(?:bo|khong lay|khong "
-                          r"tinh|loai) (?:cac )?(?:phan hoi co )?ngay uoc tinh)\b")
+_EXACT_DATES = re.compile(
+    r"\b(?:exact dates?|exactly dated|(?:only|just)\b.{0,25}\b(?:real|actual|known) dates?|"
+    r"(?:leave|drop|remove|exclude|without|no|skip)\b.{0,45}\bestimated\b|ngay chinh xac|"
+    r"ngay that|(?:bo|loai|khong lay|khong tinh|tru)\b.{0,30}\bngay uoc tinh)\b"
+)
 _ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
 _NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\b(bo|xoa) loc\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
@@ -467,11 +470,14 @@ def read_slots(
                         else f"{m.text} (no length given)" if m.value.startswith("vague")
                         else m.text for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
-    if _EXACT_DATES.search(norm(text)):
+    exact = _EXACT_DATES.search(norm(text)) is not None
+    if exact:
         slots.filters["exact_dates"] = True  # as the scope line offers: `--exact-dates`
     # A removal verb inside a step's name ("the drop-off step") takes nothing away.
     said_text = consume_names(names, text, "step", found["step"]) if "step" in found else text
     slots.removed = removals(said_text)
+    if exact:  # "bỏ những phản hồi có ngày ước tính": some dates go, not the period
+        slots.removed -= set(_REMOVED_KEYS["period"])
     if _NAMED_REMOVED.search(norm(text)):
         # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
         slots.removed |= {k for k in ("aspect", "segment", "persona") if k in slots.filters}

@@ -23,6 +23,7 @@ T = {
     "vi": {
         "roadmap": "Lộ trình CX", "summary": "tóm tắt cho quản lý", "goal": "Mục tiêu",
         "conf": "Độ tin cậy", "comments": "phản hồi", "issues": "Ba vấn đề lớn nhất",
+        "ranked_by": "xếp theo tác động = số phản hồi × (5 − sao TB) / 4",
         "actions": "Ba hành động", "kpis": "KPI (hiện tại → mục tiêu)", "pilot": "Thí điểm",
         "details": "Chi tiết", "current": "Hiện trạng", "stages": "Theo giai đoạn",
         "stage_overlap": "Các giai đoạn cộng lại quá phạm vi: một phản hồi nói về hai giai "
@@ -50,6 +51,7 @@ T = {
     "en": {
         "roadmap": "CX roadmap", "summary": "summary for managers", "goal": "Goal",
         "conf": "Confidence", "comments": "comments", "issues": "Top three issues",
+        "ranked_by": "ranked by impact = comments × (5 − mean rating) / 4",
         "actions": "Three actions", "kpis": "KPIs (now → target)", "pilot": "Pilot",
         "details": "Details", "current": "Current state", "stages": "By stage",
         "stage_overlap": "The stages add up to more than the scope: a comment about two "
@@ -130,7 +132,7 @@ def ranking_confidence(b: Brief, lang: str) -> str:
 def brief_lines(b: Brief, enough: bool, lang: str) -> list[str]:
     """The one-screen part: three issues, three actions, a KPI per metric group."""
     t = T[lang]
-    lines = [f"\n**{t['issues']}**"]
+    lines = [f"\n**{t['issues']}** _({t['ranked_by']})_"]
     for n, i in enumerate(b.top_issues, 1):
         mean = f", {t['mean']} {i.mean_rating:.1f}" if i.mean_rating is not None else ""
         trend = f"; {t['trend']}: {direction_word(i.trend, lang)}" if i.trend else ""

@@ -22,9 +22,9 @@ T = {
                   "source": "nguồn"},
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
         "overlap": "Các tỉ lệ cộng lại quá 100%: một phản hồi có thể nêu nhiều điểm.",
-        "concerns": "Ở bước này, {about} trong {complaints} phản hồi có phàn nàn là chê điều "
-                    "bước này liên quan ({aspects}); số còn lại chê những thứ khác mà cùng các "
-                    "phản hồi đó nhắc đến.",
+        "concerns": "Ở bước này, {about} trong {complaints} phản hồi có phàn nàn là chê đúng "
+                    "điều của bước ({aspects}); số còn lại chê những thứ khác cũng được nhắc "
+                    "trong các phản hồi đó.",
         "behind": "Các phản hồi đằng sau #{n}",
         "no_item": "Xếp hạng này không có mục #{n}.",
         "why": "Vì sao xếp hạng như vậy",
