@@ -214,8 +214,13 @@ def test_every_filter_named_that_cannot_be_applied_is_said_and_nothing_is_added(
     # each with the words it was asked by, and a brand too (no field holds it)
     brand = agent.ask("Những người dùng Galaxy hay phàn nàn gì khi đem máy đi bảo hành?")
     assert "product model (Galaxy)" in agent.route(brand.question).unapplied
-    assert "product model (Galaxy)" in brand.answer.splitlines()[0]
+    assert "dòng máy (Galaxy)" in brand.answer.splitlines()[0]  # said in Vietnamese
     assert "age (under 25)" in route.unapplied and "channel (Shopee)" in route.unapplied
+    # said in the answer's language
+    vi = agent.ask("Những người dùng Galaxy ở Cần Thơ dạo này chê gì khi đem máy đi bảo hành?")
+    first = vi.answer.splitlines()[0]
+    assert "dòng máy (Galaxy)" in first and "địa điểm (Cần Thơ)" in first
+    assert "dạo này (không nói bao lâu)" in first and "product model" not in first
     # A period without a length is said, not guessed and not dropped.
     lately = agent.ask("What are people unhappy about with the screen lately?")
     assert lately.result.filters.get("start") is None and lately.result.total == _total(

