@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from assistant.atlas.model import Bi, Journey
+from assistant.atlas.model import Atlas, Bi, Journey, Step
+from assistant.feedback.records import complains_about
 from assistant.feedback.scope import FeedbackSource, Selection
 
 
@@ -57,6 +58,11 @@ class StageStats(BaseModel):
     record_ids: list[str] = Field(description="Evidence: up to 20 of the records.")
 
 
+def concerns(atlas: Atlas, step: Step) -> list[Bi]:
+    """The aspects a step concerns (its atlas `aspects`), named."""
+    return [x.name for a in step.aspects if (x := atlas.aspect(a))]
+
+
 def _weight(ratings: list[int]) -> float:
     return (5 - sum(ratings) / len(ratings)) / 4 if ratings else 0.5
 
@@ -79,14 +85,13 @@ def journey_stats(
             seen.update(ids)
             # A comment linked to the staff-advice step that complains of the battery is no
             # complaint about the advice: only the step's own aspects count.
-            own = set(s.aspects)
-            bad = [r for r in ids if any(t == "negative" and (not own or a in own)
-                                         for a, t in sel.tags.get(r, ()))]  # fmt: skip
+            own = set(s.aspects) or None
+            bad = [r for r in ids if complains_about(sel.tags.get(r, ()), own)]
             rated = [meta[r][0] for r in bad if meta[r][0] is not None]
             steps.append(StepStats(
                 step=f"{journey.id}.{s.id}", name=s.name, moment_of_truth=s.moment_of_truth,
                 emotion=s.emotion, records=len(ids), complaints=len(bad),
-                concerns=[x.name for a in s.aspects if (x := atlas.aspect(a))],
+                concerns=concerns(atlas, s),
                 complaint_rating=round(sum(rated) / len(rated), 1) if rated else None,
                 impact=round(len(bad) * _weight(rated), 1), record_ids=bad[:20],
             ))  # fmt: skip

@@ -58,6 +58,14 @@ def rating_conflict(rating: int | None, sentiment: str) -> bool:
     return (sentiment == "positive" and rating <= 2) or (sentiment == "negative" and rating >= 5)
 
 
+def complains_about(
+    tags: Iterable[tuple[str, str]], aspects: Container[str] | None = None
+) -> bool:
+    """Whether (aspect, sentiment) tags hold a complaint; about one of `aspects` when given
+    (a step's own: a comment at "staff advice" that complains of the battery holds none)."""
+    return any(sent == "negative" and (aspects is None or a in aspects) for a, sent in tags)
+
+
 class FeedbackRecord(BaseModel):
     id: str
     source: str

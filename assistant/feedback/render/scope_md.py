@@ -40,9 +40,9 @@ T = {
 # The filters said as not applied are built in English ("age (under 25)", "lately (no length
 # given)"): in a Vietnamese answer their kinds and notes are said in Vietnamese.
 _VI_KINDS = {"product model": "dòng máy", "location": "địa điểm", "gender": "giới tính",
-             "channel": "kênh bán", "age": "độ tuổi", "segment": "nhóm khách", "step": "bước",
-             "journey": "hành trình", "aspect": "khía cạnh", "min_rating": "sao tối thiểu",
-             "max_rating": "sao tối đa", "start": "từ ngày", "end": "đến ngày"}  # fmt: skip
+             "channel": "kênh bán", "age": "độ tuổi", "min_rating": "sao tối thiểu",
+             "max_rating": "sao tối đa", "start": "từ ngày", "end": "đến ngày",
+             **{k: T["vi"][k] for k in ("segment", "step", "journey", "aspect")}}  # fmt: skip
 _VI_NOTES = {"(no length given)": "(không nói bao lâu)",
              "(no reference date)": "(chưa có ngày mốc)",
              "groups the data knows:": "các nhóm dữ liệu có:"}  # fmt: skip

@@ -32,7 +32,8 @@ from assistant.atlas.model import Atlas, Bi
 from assistant.core.errors import NoFeedbackError
 from assistant.core.redaction import redact
 from assistant.core.tools import ToolContext
-from assistant.feedback.records import rating_conflict
+from assistant.feedback.journey_stats import concerns
+from assistant.feedback.records import complains_about, rating_conflict
 from assistant.feedback.scope import (
     FeedbackFilters,
     Plan,
@@ -357,7 +358,8 @@ def _from_selection(
             if sentiment in ("negative", "positive") and wanted_aspect in (None, aspect):
                 ids_of[(aspect, sentiment)].append(rid)
     fig = _Figures(total=sel.scope.total)
-    fig.tagsets.update(tuple(sorted(sel.tags.get(rid, ()))) for rid in meta)
+    if sel.scope.filters.get("step"):  # only a step's summary reads them (_step_concerns)
+        fig.tagsets.update(tuple(sorted(sel.tags.get(rid, ()))) for rid in meta)
     for key, ids in ids_of.items():
         ratings = [meta[r][0] for r in ids if meta[r][0] is not None]
         fig.groups[key] = [len(ids), len(ratings), sum(ratings),  # type: ignore[arg-type]
@@ -439,12 +441,10 @@ def _step_concerns(
     own = set(located.step.aspects) if located else set()
     if not own:
         return None
-    about = sum(n for tags, n in fig.tagsets.items()
-                if any(sent == "negative" and a in own for a, sent in tags))  # fmt: skip
-    complaints = sum(n for tags, n in fig.tagsets.items()
-                     if any(sent == "negative" for _, sent in tags))  # fmt: skip
-    return StepConcerns(aspects=[x.name for a in located.step.aspects if (x := atlas.aspect(a))],
-                        about=about, complaints=complaints)  # fmt: skip
+    about = sum(n for tags, n in fig.tagsets.items() if complains_about(tags, own))
+    complaints = sum(n for tags, n in fig.tagsets.items() if complains_about(tags))
+    return StepConcerns(aspects=concerns(atlas, located.step), about=about,
+                        complaints=complaints)  # fmt: skip
 
 
 def _summary(
