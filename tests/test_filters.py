@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.errors import SegmentsFileError
+from assistant.core.text import fold
 from assistant.feedback.cues import CueMatcher
 from assistant.feedback.request_filters import parse_filters
 from assistant.feedback.segments import load_segments, validate_segments
@@ -62,6 +63,21 @@ def test_absolute_periods(text, want):
 )
 def test_relative_periods_count_from_the_reference(text, want):
     assert parsed(text) == want
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("ý kiến về pin năm 2019 đến nay", "2019-01-01"),  # from 2019, not 2019 alone
+    ("màn hình tháng 4 tới giờ ra sao", "2020-04-01"),  # from April, not April alone
+    ("camera complaints since February up to now", "2020-02-01"),
+    ("tu thang 5 toi gio", "2020-05-01"),
+])  # fmt: skip
+def test_a_period_until_now_runs_to_the_latest_comment(text, start):
+    out = parse_filters(text, R, book=BOOK)
+    assert (out.start.isoformat(), out.end) == (start, None)
+    # "tới giờ" / "up to now" belongs to the period: no word of it is left to name a step
+    # ("giờ" is the hour of a delivery slot)
+    said = " ".join(m.text for m in out.matched if m.kind == "period")
+    assert any(w in fold(said) for w in ("den nay", "toi gio", "up to now"))
 
 
 def test_months_back_are_counted_from_the_day_after_the_reference():

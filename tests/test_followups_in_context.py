@@ -56,6 +56,20 @@ def test_an_open_period_runs_to_the_latest_feedback(agent):
     assert _applied(answer) == {"aspect": "SCREEN", "start": "2020-05-01", "end": _latest(agent)}
 
 
+@pytest.mark.parametrize("until_now", ["từ tháng 3 tới giờ", "tu thang 3 den nay",
+                                       "from March up to now"])
+def test_a_period_until_now_keeps_the_step(agent, until_now):
+    # "giờ" is also the hour of a delivery slot: the words of a period name no step.
+    conv = f"until-now-{until_now}"
+    first = agent.ask("Khách chê gì trong lúc chờ máy sửa bảo hành?", conv)
+    step = _frame(first)["step"]
+    answer = agent.ask(until_now, conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _frame(answer)["step"] == step
+    assert _applied(answer)["start"] == "2020-03-01"
+    assert _applied(answer)["end"] == _latest(agent)
+
+
 def test_two_star_counts_side_by_side_are_a_range_in_a_follow_up(agent):
     agent.ask("Khách than gì về giao hàng?", "stars12")
     answer = agent.ask("chỉ lấy review 1 với 2 sao", "stars12")

@@ -293,6 +293,10 @@ _UNTIL = r"(?:(?:--)?to|until|till|through|thru|up\s+to|(?:cho\s+)?den(?:\s+het)
 _NARROW = (r"(?:(?:restrict|limit|narrow|cut|change|switch|set|filter|keep|stick|scope|focus|"
            r"move|shift|bring|reduce|zoom)\w*(?:\s+(?:it|this|that|them|down|back|in|only|"
            r"the\s+\w+|just))*\s+to|chuyen\s+sang|doi\s+sang|doi\s+thanh)")
+_TO_NOW = re.compile(
+    r"\s*,?\s*(?:(?:cho\s+)?(?:den|toi)\s+(?:nay|gio|bay\s+gio|hien\s+tai)"
+    r"|(?:until|till|up\s+to|to|through)\s+(?:now|today|date|the\s+present))\b"
+)
 _RANGE_HEAD = r"(?:(?:--)?from|between|tu|(?:ke\s+)?tu)"
 _CONNECTOR = re.compile(r"\s*(?:-|~|->|and|or|(?:--)?to|until|till|through|thru|den|toi)\s*")
 
@@ -534,6 +538,12 @@ def parse_filters(
         else:
             joined.append(p)
     periods = joined
+    for i, (s0, _, s, e) in enumerate(periods):
+        # "từ tháng 3 tới giờ", "năm 2019 đến nay", "since March up to now": from the period
+        # to the latest comment; its "until now" is part of it, not words left for a step.
+        if s0 is not None and (m := _TO_NOW.match(scan.folded, e)):
+            scan.take(e, m.end())
+            periods[i] = (s0, None, s, m.end())
     for s0, e0, s, e in periods:
         out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
         out.end = e0 if out.end is None or (e0 and e0 < out.end) else out.end
