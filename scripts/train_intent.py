@@ -13,6 +13,8 @@ It also trains the step model (corpus/routing/step_model.npz: which journey step
 describes, or `none`), the same kind of model on other labels:
 - evals/data/step_examples_s.yaml: writer S's requests, each describing one step in its own
   words, or none (the whole journey, an aspect, a group);
+- evals/data/decisions_writer_d.yaml: writer D's company decisions, each in English,
+  Vietnamese and unaccented Vietnamese, at the step where customers meet them;
 - the atlas's own sentences of each step (name, intent, actions, thoughts, expectations,
   pains, both languages), and its journeys and aspects as a whole, labelled `none`;
 - the turns of the dialogue writers above: a new request's step (or none), an edit that
@@ -48,6 +50,10 @@ STEP_MODEL = OUT.parent / "step_model.npz"
 DIALOGUE_WRITERS = ("dialogues_train.yaml", "dialogues_writer_c.yaml", "dialogues_writer_h.yaml")
 # Step writers S and T (contract_steps, blind); writer U is held out.
 STEP_WRITERS = ("step_examples_s.yaml", "step_examples_t.yaml")
+# Decision writer D (contract_decisions, blind): each decision in three forms, at its step;
+# writer Y is development data and writer Z held out (evals/decisions_heldout.yaml).
+DECISION_WRITERS = ("decisions_writer_d.yaml",)
+DECISION_FORMS = ("en", "vi", "vi_nodiac")
 TOOLS = {"search", "five_questions", "persona", "pain_points", "roadmap", "journey_summary",
          "help", "out_of_scope"}  # fmt: skip
 ACT_LABEL = {"more": "more", "language": "language", "edit": "refine"}
@@ -103,6 +109,10 @@ def step_training_items(root: Path = ROOT) -> list[tuple[str, str]]:
              for name in STEP_WRITERS
              for c in yaml.safe_load((root / "evals" / "data" / name).read_text(encoding="utf-8"))
              or []]  # fmt: skip
+    items += [(str(c[form]), c["step"])
+              for name in DECISION_WRITERS
+              for c in yaml.safe_load((root / "evals" / "data" / name).read_text(encoding="utf-8"))
+              or [] for form in DECISION_FORMS]  # fmt: skip
     atlas = load_atlas(root / "corpus" / "atlas")
     for journey in atlas.journeys:
         for _, step in journey.steps():
@@ -133,10 +143,12 @@ def step_training_items(root: Path = ROOT) -> list[tuple[str, str]]:
 
 def heldout_texts(root: Path = ROOT) -> set[str]:
     texts: set[str] = set()
-    for name in ("routing_heldout.yaml", "dialogues_heldout.yaml", "step_requests_heldout.yaml"):
+    for name in ("routing_heldout.yaml", "dialogues_heldout.yaml", "step_requests_heldout.yaml",
+                 "decisions_heldout.yaml"):
         path = root / "evals" / name
         data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
         texts |= {str(c["text"]) for c in data or [] if "text" in c}
+        texts |= {str(c[f]) for c in data or [] for f in DECISION_FORMS if f in c}
         texts |= {str(t["user"]) for d in data or [] if "turns" in d for t in d["turns"]}
     return texts
 

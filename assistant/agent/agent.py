@@ -223,12 +223,20 @@ class Agent:
         """The step a text describes, when one stands out by meaning (see agent/steps.py);
         `said`: the text says it is about a step (a weaker lead is enough); `strict`: it
         names an aspect and no journey, or is a decision (a stronger one is needed)."""
+        return self._step_matcher().find(text, journey, said, strict)
+
+    def rank_steps(self, text: str) -> list[tuple[str, float]]:
+        """Every atlas step ranked for a text that describes a moment or a decision, best
+        first (`StepMatcher.rank`)."""
+        return self._step_matcher().rank(text)
+
+    def _step_matcher(self) -> StepMatcher:
         if self._steps is None:
             shipped = self.kb.settings.cx_corpus_dir / "routing" / "step_vectors.npz"
             model = IntentModel(self._model_path("step_model.npz"), embed=self._model_embed())
             self._steps = StepMatcher(self.router.atlas, self.kb.embedder, shipped, model,
                                       embed_query=self.embed_query)
-        return self._steps.find(text, journey, said, strict)
+        return self._steps
 
     def context(self, request: Request, lang: Lang, question: str = "") -> ToolContext:
         """The tools' context: a chart folder only when this request is to get a chart."""
@@ -236,6 +244,7 @@ class Agent:
         return ToolContext(
             kb=self.kb, lang=lang, chart_dir=request.chart_dir if draw else None,
             requester=request.requester, feedback_allowed=request.feedback_allowed,
+            rank_steps=self.rank_steps,
         )  # fmt: skip
 
     def toolset(self, request: Request) -> FilteredToolset:
@@ -350,9 +359,7 @@ class Agent:
 
     def _which_step(self, question: str, lang: Lang, route: Route) -> Answer:
         """No step matches a decision: the closest ones, and a question which it is."""
-        self.step_by_meaning(question)  # builds the matcher
-        assert self._steps is not None
-        ranked = self._steps.match(question, route.args.get("journey")).ranked[:3]
+        ranked = self._step_matcher().match(question, route.args.get("journey")).ranked[:3]
         names = []
         for ref, _ in ranked:
             located = self.router.atlas.locate(ref)

@@ -41,14 +41,17 @@ class ToolContext(Generic[KB]):
     (`MethodologySource`, `FeedbackSource`); `lang` the answer language; `chart_dir` where a
     chart may be drawn (None: draw none); `requester` who asks (for logs and ratings);
     `feedback_allowed` whether feedback-derived facts may be shown at all (a tool that
-    mixes atlas and feedback leaves the feedback out). Which tools the request may run is
-    not here: the agent's `FilteredToolset` holds it, so it is checked in one place."""
+    mixes atlas and feedback leaves the feedback out); `rank_steps` the atlas's steps ranked
+    by meaning for a text (the agent's step matcher; None where no agent runs the tool).
+    Which tools the request may run is not here: the agent's `FilteredToolset` holds it, so
+    it is checked in one place."""
 
     kb: KB
     lang: Lang = "vi"
     chart_dir: Path | None = None
     requester: str = ""
     feedback_allowed: bool = True
+    rank_steps: Callable[[str], list[tuple[str, float]]] | None = None
 
 
 @dataclass(frozen=True)

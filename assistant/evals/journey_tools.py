@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
+from assistant.agent.agent import Agent, Request
 from assistant.agent.registry import Registry
-from assistant.core.tools import ToolContext
 from assistant.kb.base import KnowledgeBase
 
 
@@ -62,11 +62,12 @@ def evaluate(
     kb: KnowledgeBase, cases_file: Path, registry: Registry | None = None
 ) -> tuple[dict[str, float], list[dict]]:
     registry = registry or Registry()
+    agent = Agent(kb, registry)  # its context places a situation as `ask` does
     cases = yaml.safe_load(cases_file.read_text(encoding="utf-8"))
     rows = []
     for case in cases:
         args = dict(case["input"])
-        ctx = ToolContext(kb=kb, lang=args.pop("lang", "vi"))
+        ctx = agent.context(Request(), args.pop("lang", "vi"))
         out = registry.get(case["tool"]).run(args, ctx).model_dump(mode="json")
         failures = []
         for path, want in (case.get("expect") or {}).items():

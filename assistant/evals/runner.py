@@ -143,6 +143,19 @@ def _step_requests(path: str) -> EvalSet:
     return run
 
 
+def _decisions(path: str) -> EvalSet:
+    """Company decisions in three languages, each placed on a step as the five questions
+    place it (`path`: in evals/)."""
+
+    def run(kb: KnowledgeBase, folder: Path) -> tuple[dict[str, float], list[dict]]:
+        from assistant.evals.decisions import evaluate
+
+        _with_feedback(kb)
+        return evaluate(kb, folder / path)
+
+    return run
+
+
 def _dialogue_set(name: str) -> EvalSet:
     """A dialogue set of evals/data/ that is reported, not gated (evals/README.md says which
     writer wrote it and whether the intent model was trained on it)."""
@@ -232,6 +245,10 @@ EVAL_SETS: dict[str, EvalSet] = {
     # writers S and T train the step model.
     "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
     "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
+    # Decisions placed on a step: writer Y reported, writer Z held out (never read);
+    # writer D trains the step model.
+    "decisions_dev_y": _decisions("data/decisions_writer_y.yaml"),
+    "decisions_heldout": _decisions("decisions_heldout.yaml"),
     "methodology_heldout": _methodology_heldout,
     "methodology_dev": _methodology_set("methodology_dev.yaml"),
     "methodology_dev_f": _methodology_set("methodology_dev_f.yaml"),

@@ -229,7 +229,7 @@ def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
     """Any registered tool: options from its input model, validated by it."""
     from pydantic import ValidationError
 
-    from assistant.core.tools import ToolContext
+    from assistant.agent.agent import Agent, Request
     from assistant.kb.base import KnowledgeBase
 
     spec: ToolSpec = args.spec
@@ -237,8 +237,9 @@ def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
     values = {n: _tool_value(spec, n, getattr(args, n, None)) for n in fields}
     values = {k: v for k, v in values.items() if v is not None}
     chart = Path(args.chart) if getattr(args, "chart", None) else None
-    ctx = ToolContext(kb=KnowledgeBase.open(settings), lang=args.lang,
-                      chart_dir=chart.parent if chart else None, requester="cli")  # fmt: skip
+    # The agent's context: a situation is placed on a step as `ask` places it.
+    request = Request(chart_dir=chart.parent if chart else None, charts="always", requester="cli")
+    ctx = Agent(KnowledgeBase.open(settings)).context(request, args.lang)
     try:
         out = spec.run(values, ctx)
     except ValidationError as exc:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from assistant.atlas.model import Atlas, StepRef
 from assistant.core.errors import AssistantError
 from assistant.core.tools import Claim, Evidence, ToolContext
-from assistant.feedback.scope import FeedbackSource, RecordFilters, Scope
+from assistant.feedback.scope import RecordFilters, Scope
 from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
 
 
@@ -90,11 +90,15 @@ _ASKING = re.compile(
     r"(?:questions?|câu hỏi|cau hoi)(?:\s+(?:hành trình|hanh trinh|journey thinking|"
     r"tư duy hành trình))?[^.?!,:]*"
     r"|\bwhat (?:should|do) we (?:think about|consider|weigh)[^.?!]*"
-    r"|\b(?:cần|nên) (?:cân nhắc|nghĩ|lưu ý)(?: những)? (?:gì|điều gì)[^.?!]*)[.?!:]?"
+    r"|\b(?:cần|can|nên|nen) (?:cân nhắc|can nhac|nghĩ|nghi|lưu ý|luu y)(?: những| nhung)? "
+    r"(?:gì|gi|điều gì|dieu gi)\b[^.?!]*)[.?!:]?"
 )
 
 
-def _locate(inp: FiveQuestionsInput, kb: FeedbackSource) -> tuple[StepRef, list[str]]:
+def place(inp: FiveQuestionsInput, ctx: ToolContext) -> tuple[StepRef, list[str]]:
+    """The step the five questions answer for, and the next closest ones: the step given,
+    a journey's first step, or the step a situation (a decision) is matched to."""
+    kb = ctx.kb
     atlas = kb.atlas()
     if inp.journey and inp.step:
         return atlas.find_step(atlas.find_journey(inp.journey), inp.step), []
@@ -107,21 +111,15 @@ def _locate(inp: FiveQuestionsInput, kb: FeedbackSource) -> tuple[StepRef, list[
     # The decision, without the words that ask for the method ("Walk me through the five
     # questions", "giúp tôi nghĩ qua 5 câu hỏi hành trình"): they match steps by chance.
     decision = _ASKING.sub(" ", inp.situation).strip(" ,.;:?!-") or inp.situation
-    hits = kb.retriever("atlas").search(decision, k=8)
-    refs = [
-        h.chunk.doc_id.removeprefix("atlas.step.")
-        for h in hits
-        if h.chunk.doc_id.startswith("atlas.step.")
-    ]
+    if ctx.rank_steps is not None:
+        refs = [ref for ref, _ in ctx.rank_steps(decision)]
+    else:  # a tool run without the agent: the atlas's step passages in Chroma, by meaning
+        hits = kb.retriever("atlas").search(decision, k=8)
+        refs = [h.chunk.doc_id.removeprefix("atlas.step.") for h in hits
+                if h.chunk.doc_id.startswith("atlas.step.")]  # fmt: skip
     if inp.journey:
         journey = atlas.find_journey(inp.journey)
         refs = [r for r in refs if r.startswith(f"{journey.id}.")]
-    elif named := atlas.names().entities(inp.situation).get("journey"):
-        # A decision that names no journey may still say where it lands by a keyword ("the
-        # return window": warranty): among the matches, that journey's steps first.
-        top = [j for j, score in named if score == named[0][1]]
-        if len(top) == 1:  # two named alike: neither is preferred
-            refs = [r for r in refs if r.startswith(f"{top[0]}.")] or refs
     if not refs:
         raise AssistantError(f"No journey step matches {inp.situation!r}.")
     located = atlas.locate(refs[0])
@@ -134,7 +132,7 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
     steps after, what would make them happy) for a journey step or a planned change."""
     kb, lang = ctx.kb, ctx.lang
     atlas = kb.atlas()
-    at, others = _locate(inp, kb)
+    at, others = place(inp, ctx)
     step, journey = at.step, at.journey
     step_ev = Evidence(kind="atlas", ref=at.ref)
 
