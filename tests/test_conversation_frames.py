@@ -325,6 +325,23 @@ def _talk(agent, conversation: str, texts: list[str]) -> list:
     return routes
 
 
+@pytest.mark.parametrize("text", ["người dùng kêu ca gì về bộ nhớ?",
+                                  "review chê bộ nhớ thế nào"])
+def test_an_aspect_asked_alone_gets_no_step_that_shares_its_words(agent, text):
+    # "bộ nhớ" is the storage aspect and part of the step "Bộ nhớ đầy dần"; no moment is told.
+    route = agent.route(text)
+    assert (route.tool, route.frame.filters) == ("pain_points", {"aspect": "STORAGE"})
+
+
+def test_people_doing_a_step_told_as_a_moment_are_no_segment(agent):
+    # "khách chơi game" names gamers elsewhere; "lúc khách chơi game với đa nhiệm" is the step.
+    moment = agent.route("Lúc khách chơi game với đa nhiệm, họ chê gì?").frame.filters
+    assert moment == {"journey": "daily-use", "step": "daily-use.gaming-performance"}
+    # a group named in its own words stays, beside the step
+    group = agent.route("Lúc chơi game, nhóm game thủ chê gì?").frame.filters
+    assert group.get("segment") == "gamers" and group.get("step") == moment["step"]
+
+
 @pytest.mark.parametrize("text, step", [
     ("Khách phàn nàn gì lúc phải chờ sửa máy bảo hành lâu?", "warranty.wait-repair"),
     ("What annoys people while they wait for their phone to be repaired under warranty?",

@@ -286,6 +286,11 @@ _ANY_JOURNEY = frozenset("mua hang may dien thoai dung su khach buy buys buying 
                          "phones use uses using customer customers they ho".split())
 
 
+# Words that name people in general, not which people ("khách", "người", "mấy bạn").
+_PEOPLE = frozenset("khach hang nguoi may ban cac nhung customers customer people users user "
+                    "buyers buyer nhom".split())
+
+
 def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     """Whether the text describes a step in words of its own ("the in-store stock check
     step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
@@ -454,6 +459,13 @@ def read_slots(
         said = [norm(m.text) for m in parsed.matched if m.kind == "segment"]
         named = names.of("persona", slots.filters["persona"])
         if all(any(w in p for p in named) for w in said):
+            slots.filters.pop("segment")
+    if said and "step" in slots.filters and "segment" in slots.filters:
+        # "Lúc khách chơi game và đa nhiệm…": told as a moment, the words of the segment
+        # ("khách chơi game") are the step's own name, the customers doing it, not a group.
+        seg = {w for m in parsed.matched if m.kind == "segment" for w in norm(m.text).split()}
+        named = {w for n in names.of("step", slots.filters["step"]) for w in n.split()}
+        if seg - _PEOPLE and seg - _PEOPLE <= named:
             slots.filters.pop("segment")
     swap = _SWAP.search(norm(text))
     if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"], request=True)) and (

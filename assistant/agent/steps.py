@@ -87,6 +87,12 @@ LEARNED_SURE = 0.9
 # a step leading the next one by less than this is left to similarity (development dialogues
 # unchanged, writer W 0.557 either way).
 LEARNED_MARGIN = 0.05
+# An aspect named without a journey or a moment ("ok, thế cho mình xem khách chê gì về bộ
+# nhớ"): a model this sure that no step is meant keeps similarity from adding the step that
+# mirrors the aspect ("Bộ nhớ đầy dần" shares its words). Round 9, chosen on the development
+# dialogue writers (0.5 cost writer N one dialogue, 0.8 none; writer AA +1); unlike round
+# 8's trial, only for an aspect named alone, not for every request.
+LEARNED_NONE = 0.8
 
 
 def _content(text: str) -> set[str]:
@@ -246,6 +252,8 @@ class StepMatcher:
         sure = LEARNED_SURE if strict and not said else None
         if (learned := self.learned(text, journey, sure)) is not None:
             return learned
+        if sure is not None and self._sure_of_none(text):
+            return None  # "khách chê gì về bộ nhớ": the aspect, not "Bộ nhớ đầy dần"
         if not said and self._overlap(text, journey).max(initial=0.0) < UNSAID_OVERLAP:
             return None  # most requests cost no embedding here (routing p50 < 30 ms)
         everywhere = self.match(text)
@@ -271,6 +279,13 @@ class StepMatcher:
             return None  # two steps held alike: similarity decides between them
         elsewhere = journey is not None and not label.startswith(f"{journey}.")
         return label if p >= (sure or (LEARNED_OVER if elsewhere else LEARNED_MIN)) else None
+
+    def _sure_of_none(self, text: str) -> bool:
+        """The learned model is sure (LEARNED_NONE) that no single step is meant."""
+        if self.model is None or len(_content(text)) < 2:
+            return False
+        label, p = self.model.predict(text).ranked[0]
+        return label == "none" and p >= LEARNED_NONE
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Every step ranked for a text: the learned model's probability among the steps

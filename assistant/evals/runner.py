@@ -241,6 +241,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_q": _dialogue_set("dialogues_writer_q.yaml"),  # never trained on
     "dialogues_dev_r": _dialogue_set("dialogues_writer_r.yaml"),  # never trained on
     "dialogues_dev_x": _dialogue_set("dialogues_writer_x.yaml"),  # never trained on
+    "dialogues_dev_aa": _dialogue_set("dialogues_writer_aa.yaml"),  # never trained on
     # Requests describing a step: writer W reported, writer U held out (never read);
     # writers S and T train the step model.
     "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
