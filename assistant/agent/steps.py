@@ -288,14 +288,12 @@ class StepMatcher:
         return label == "none" and p >= LEARNED_NONE
 
     def rank(self, text: str) -> list[tuple[str, float]]:
-        """Every step ranked for a text: the learned model's probability among the steps
-        (its `none` left out) plus the similarity to the atlas (`match`), which settles what
-        the model holds close (the cosines of related steps lie within ~0.05 of each other);
-        similarity alone without a model. Where a decision lands: on decisions written blind
-        in three languages, the model placed more of them, and more of them alike in every
-        language, than similarity or the atlas's hybrid retriever did; the similarity added
-        kept its figures and placed "cut the return window to 7 days" as its Vietnamese
-        forms (evals/README.md, ninth round)."""
+        """Every step ranked for a text (where the five questions place a decision): the
+        learned model's probability among the steps (its `none` left out) plus the
+        similarity to the atlas (`match`), which settles what the model holds close (related
+        steps' cosines lie within ~0.05); similarity alone without a model. On decisions
+        written blind in three languages the model placed more, and more of them alike, than
+        similarity or the atlas's hybrid search (evals/README.md, ninth round)."""
         similar = self.match(text).ranked
         if self.model is None:
             return similar
