@@ -416,7 +416,7 @@ def read_slots(
     if hits and not _persona_beyond(names, found.get("persona"), rest, hits):
         found = read_names(names, unsegmented)
     # "the in-store stock check step": a step described, not named; found by meaning.
-    said = _described(names, rest, found)
+    described = _described(names, rest, found)
     # Two journeys named equally ("thanh toán … tại cửa hàng"): the step settles which, so it
     # is looked for in both; a segment's words ("nhóm mê chụp ảnh") describe people, not a step.
     # Told without its journey in a conversation about one, a step is looked for in it first
@@ -428,14 +428,14 @@ def read_slots(
     told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
     # "bỏ giới hạn bước đi": a turn that takes the step away names none.
     if "step" not in found and steps is not None and "step" not in removals(text) and (
-        step := steps(told, within, said, "aspect" in found and "journey" not in found)
+        step := steps(told, within, described, "aspect" in found and "journey" not in found)
     ):
         found["step"], found["journey"] = step, step.split(".")[0]
         found.pop("_ambiguous", None)
     if "_ambiguous" in found:
         slots.ambiguous_journeys = found.pop("_ambiguous")
     told_rest = found.pop("_rest")
-    if said and "step" in found and (m := _STEP_WORD.search(fold_aligned(told_rest).lower())):
+    if described and "step" in found and (m := _STEP_WORD.search(fold_aligned(told_rest).lower())):
         told_rest = told_rest[: m.start()] + " " * (m.end() - m.start()) + told_rest[m.end():]
     slots.rest = " ".join(told_rest.split())
     if "step" in found and "aspect" in found and not (
@@ -456,11 +456,11 @@ def read_slots(
         slots.filters.pop("segment")  # "parents buying for their kids": not the elderly
     if "persona" in slots.filters and "segment" in slots.filters:
         # "dân văn phòng bận rộn": the segment's words are the persona's name.
-        said = [norm(m.text) for m in parsed.matched if m.kind == "segment"]
+        segment_words = [norm(m.text) for m in parsed.matched if m.kind == "segment"]
         named = names.of("persona", slots.filters["persona"])
-        if all(any(w in p for p in named) for w in said):
+        if all(any(w in p for p in named) for w in segment_words):
             slots.filters.pop("segment")
-    if said and "step" in slots.filters and "segment" in slots.filters:
+    if described and "step" in slots.filters and "segment" in slots.filters:
         # "Lúc khách chơi game và đa nhiệm…": told as a moment, the words of the segment
         # ("khách chơi game") are the step's own name, the customers doing it, not a group.
         seg = {w for m in parsed.matched if m.kind == "segment" for w in norm(m.text).split()}
@@ -474,9 +474,10 @@ def read_slots(
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
     elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
         slots.filters["aspect"] = aspect  # "swap battery for performance": likewise
-    said = {kind: [m.text for m in parsed.matched if m.kind == "unsupported" and m.value == kind]
-            for kind in parsed.unsupported}  # fmt: skip
-    slots.unapplied = [f"{kind} ({'; '.join(said[kind])})" if said[kind] else kind
+    asked_by = {kind: [m.text for m in parsed.matched
+                       if m.kind == "unsupported" and m.value == kind]
+                for kind in parsed.unsupported}  # fmt: skip
+    slots.unapplied = [f"{kind} ({'; '.join(asked_by[kind])})" if asked_by[kind] else kind
                        for kind in parsed.unsupported]  # fmt: skip
     slots.unapplied += [f"{m.text} (no reference date)" if reference is None
                         else f"{m.text} (no length given)" if m.value.startswith("vague")
