@@ -250,9 +250,10 @@ class StepMatcher:
         # about the company ("dùng chatbot thay nhân viên trả lời inbox") unless it tells the
         # customers' moment as clearly.
         sure = LEARNED_SURE if strict and not said else None
-        if (learned := self.learned(text, journey, sure)) is not None:
+        ranked = self._predicted(text)
+        if (learned := self._step_of(ranked, journey, sure)) is not None:
             return learned
-        if sure is not None and self._sure_of_none(text):
+        if sure is not None and ranked and ranked[0][0] == "none" and ranked[0][1] >= LEARNED_NONE:
             return None  # "khách chê gì về bộ nhớ": the aspect, not "Bộ nhớ đầy dần"
         if not said and self._overlap(text, journey).max(initial=0.0) < UNSAID_OVERLAP:
             return None  # most requests cost no embedding here (routing p50 < 30 ms)
@@ -265,13 +266,24 @@ class StepMatcher:
         lead = dict(everywhere.ranked)[other] - (here.ranked[0][1] if here.ranked else 0.0)
         return other if lead >= OTHER_JOURNEY_MARGIN else step
 
+    def _predicted(self, text: str) -> list[tuple[str, float]]:
+        """The learned model's labels for a text, best first; none without a model, or for a
+        word left over ("ảnh" of "nhóm mê chụp ảnh"), which tells no moment."""
+        if self.model is None or len(_content(text)) < 2:
+            return []
+        return self.model.predict(text).ranked
+
     def learned(self, text: str, journey: str | None = None,
                 sure: float | None = None) -> str | None:
         """The learned model's step, when it is sure enough (see LEARNED_*; `sure`: this
         sure at least)."""
-        if self.model is None or len(_content(text)) < 2:
-            return None  # a word left over ("ảnh" of "nhóm mê chụp ảnh") tells no moment
-        ranked = self.model.predict(text).ranked
+        return self._step_of(self._predicted(text), journey, sure)
+
+    def _step_of(self, ranked: list[tuple[str, float]], journey: str | None,
+                 sure: float | None) -> str | None:
+        """`learned`, from the model's labels (`_predicted`)."""
+        if not ranked:
+            return None
         label, p = ranked[0]
         if label not in self.refs:  # `none`, or a step an edited atlas no longer has
             return None
@@ -279,13 +291,6 @@ class StepMatcher:
             return None  # two steps held alike: similarity decides between them
         elsewhere = journey is not None and not label.startswith(f"{journey}.")
         return label if p >= (sure or (LEARNED_OVER if elsewhere else LEARNED_MIN)) else None
-
-    def _sure_of_none(self, text: str) -> bool:
-        """The learned model is sure (LEARNED_NONE) that no single step is meant."""
-        if self.model is None or len(_content(text)) < 2:
-            return False
-        label, p = self.model.predict(text).ranked[0]
-        return label == "none" and p >= LEARNED_NONE
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Every step ranked for a text (where the five questions place a decision): the
