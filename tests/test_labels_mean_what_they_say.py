@@ -134,6 +134,20 @@ def test_one_comment_is_not_quoted_under_every_point_it_touches(kb):
     assert repeats < len(seen) / 4
 
 
+def test_every_impact_shown_follows_the_formula_the_answer_states(kb):
+    # Praise showed "impact 28" for 30 comments at 4.7 stars under a footer giving only the
+    # complaints' formula, by which it would be 2.
+    out = summarize_pain_points(PainPointsInput(journey="delivery"), ToolContext(kb, lang="en"))
+    footer = render_pain_points(out, "en").rstrip().splitlines()
+    said = next(line for line in footer if line.startswith("_impact ="))
+    assert out.delights and "praise: count × (mean rating − 1) / 4" in said
+    for points, weight in ((out.delights, lambda m: (m - 1) / 4),
+                           (out.pain_points, lambda m: (5 - m) / 4)):
+        for p in points:  # the mean shown is rounded to one decimal
+            slack = p.count * 0.05 / 4 + 0.05
+            assert p.impact == pytest.approx(p.count * weight(p.mean_rating), abs=slack)
+
+
 # -- roadmaps: pilots and actions on evidence that says what they claim -----------------------
 
 

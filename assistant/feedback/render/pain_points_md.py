@@ -21,6 +21,7 @@ T = {
                   "aspect": "khía cạnh", "step": "bước", "journey": "hành trình",
                   "source": "nguồn"},
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
+        "formula_praise": "lời khen: số phản hồi × (sao TB − 1) / 4",
         "overlap": "Các tỉ lệ cộng lại quá 100%: một phản hồi có thể nêu nhiều điểm.",
         "concerns": "Ở bước này, {about} trong {complaints} phản hồi có phàn nàn là chê đúng "
                     "điều của bước ({aspects}); số còn lại chê những thứ khác cũng được nhắc "
@@ -57,6 +58,7 @@ T = {
         "widen": {"min_rating": "stars", "start": "period", "segment": "segment",
                   "aspect": "aspect", "step": "step", "journey": "journey", "source": "source"},
         "formula": "impact = count × (5 − mean rating) / 4",
+        "formula_praise": "praise: count × (mean rating − 1) / 4",
         "overlap": "The shares add up to more than 100%: one comment can raise several points.",
         "concerns": "At this step, {about} of the {complaints} comments that complain are about "
                     "what it concerns ({aspects}); the others complain of other things the same "
@@ -181,7 +183,10 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         lines.append(f"\n## {title}")
         for n, p in enumerate(points, out.focus or 1):
             lines += _item(n, p, lang)
-    lines.append(f"\n_{t['formula']}_")
+    # Praise weighs by how high it is rated: its impact is not the complaints' formula.
+    praise = f"; {t['formula_praise']}" if any(side == "pos" and points
+                                                for _, points, side in sections) else ""
+    lines.append(f"\n_{t['formula']}{praise}_")
     if any(sum(p.share for p in points) > 1 for _, points, _ in sections):
         lines.append(f"_{t['overlap']}_")  # a manager reading 140% would think it an error
     return "\n".join(lines)
