@@ -476,6 +476,19 @@ def test_what_a_personas_people_never_do_is_no_journey(agent, text):
     assert (answer.tool, _frame(answer)) == ("persona", {"persona": "busy-professional"})
 
 
+def test_why_on_a_thin_step_says_the_step_goes_with_its_journey(agent):
+    # A step cannot stand without its journey: "without the journey filter: 546" beside the
+    # step's 35 read as dropping the journey alone.
+    conv = "why-thin-step"
+    agent.ask("What do customers grumble about while waiting for a warranty repair?", conv)
+    agent.ask("1 star only, April to June 2020", conv)
+    why = agent.ask("why?", conv)
+    widened = why.result.widened
+    assert {"step", "journey"} <= widened.keys()
+    assert f"without the journey and step filter: {widened['journey']:,} comments" in why.answer
+    assert f"without the step filter: {widened['step']:,} comments" in why.answer
+
+
 def test_a_journey_customers_fail_at_is_still_that_journey(agent):
     answer = agent.ask("khách không mua online được thì than gì?", "failed-online")
     assert _applied(answer) == {"journey": "buy-online"}

@@ -19,7 +19,7 @@ T = {
         "bộ lọc thì còn:", "without": "không lọc {what}: {n} phản hồi", "enough": "đủ để xếp hạng",
         "widen": {"min_rating": "sao", "start": "thời gian", "segment": "nhóm khách",
                   "aspect": "khía cạnh", "step": "bước", "journey": "hành trình",
-                  "source": "nguồn"},
+                  "journey_step": "hành trình và bước", "source": "nguồn"},
         "formula": "tác động = số phản hồi × (5 − sao TB) / 4",
         "formula_praise": "lời khen: số phản hồi × (sao TB − 1) / 4",
         "overlap": "Các tỉ lệ cộng lại quá 100%: một phản hồi có thể nêu nhiều điểm.",
@@ -56,7 +56,8 @@ T = {
         "each filter:", "without": "without the {what} filter: {n} comments",
         "enough": "enough to rank",
         "widen": {"min_rating": "stars", "start": "period", "segment": "segment",
-                  "aspect": "aspect", "step": "step", "journey": "journey", "source": "source"},
+                  "aspect": "aspect", "step": "step", "journey": "journey",
+                  "journey_step": "journey and step", "source": "source"},
         "formula": "impact = count × (5 − mean rating) / 4",
         "formula_praise": "praise: count × (mean rating − 1) / 4",
         "overlap": "The shares add up to more than 100%: one comment can raise several points.",
@@ -146,7 +147,11 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
             lines.append(f"\n**{t['few']}**: " + t["few_lead"].format(
                 total=out.total, need=out.min_evidence))
             for name, n in sorted(out.widened.items(), key=lambda kv: -kv[1]):
-                said = t["without"].format(what=t["widen"][name], n=n)
+                # a step goes with its journey (scope.WIDENINGS): said, so 546 against the
+                # step's 35 does not read as the journey filter alone
+                both = name == "journey" and "step" in out.widened
+                said = t["without"].format(what=t["widen"]["journey_step" if both else name],
+                                           n=n)  # fmt: skip
                 lines.append(f"- {said}" + (f" ({t['enough']})" if n >= out.min_evidence else ""))
         if out.collect:
             lines.append(f"\n**{t['collect']}**: {out.collect.get(lang)}")
