@@ -199,3 +199,18 @@ def test_the_file_size_limit_is_a_setting(tmp_path, embedder):
                  cx_max_atlas_file_bytes=5_000)  # fmt: skip
     with pytest.raises(AtlasError, match=r"research.yaml: the file is [\d,]+ bytes; the limit"):
         KnowledgeBase.open(s, embedder).atlas()
+
+
+def test_price_typed_without_diacritics_is_read_outside_its_compounds(atlas):
+    names = atlas.names()
+
+    def aspects(text: str) -> list[str]:
+        return [a for a, _ in names.entities(text).get("aspect", [])]
+
+    assert aspects("nguoi mua hay phan nan ra sao ve gia?") == ["PRICE"]
+    assert aspects("gia nhu vay co dat qua khong") == ["PRICE"]
+    # The same letters inside other words, and "già" (old) typed with its diacritics.
+    assert aspects("nhieu khach tham gia chuong trinh thu cu") == []
+    assert aspects("mua cho gia dinh dung chung") == []
+    assert aspects("cho hoi ty gia hom nay") == []
+    assert aspects("điện thoại cho người về già") == []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from assistant.core.text import fold, words
+from assistant.core.text import fold, has_diacritics, words
 
 Kind = Literal["journey", "step", "persona", "aspect"]
 
@@ -88,6 +88,17 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+# A text typed without diacritics cannot write a short name as written: there the bare
+# syllable is read, except inside the compounds it is part of. Only "gia" gets one ("khach
+# che gi ve gia" is the price; "tham gia", "gia dinh" are not): "do" for "đơ", "mau" for
+# "màu" or "sac" for "sạc" are common words of their own, so those stay as written.
+_BARE_EXCEPT = {
+    "gia": re.compile(r"\b(?:tham|chuyen|quoc|dai|danh|tri|nguoi|tuoi|ty) gia\b|\bgia (?:dinh|han|"
+                      r"tang|nhap|dung|vi|su|tri|lai|dich|cong|nhiet|toc|truyen|pha|phong|canh|"
+                      r"chu|vo)\b"),
+}
+
+
 class AtlasNames:
     """Every name of every atlas entity, matched in free text."""
 
@@ -142,9 +153,14 @@ class AtlasNames:
         """Atlas entities mentioned in the text, best first: kind -> [(id, score)]."""
         tokens = words(fold(text))
         plain = words(text)
+        bare = "" if has_diacritics(text) else " ".join(tokens)
         found: dict[str, dict[str, float]] = {}
         for ph in self.phrases:
-            match = ph.exact in plain if ph.exact else fuzzy_contains(tokens, ph.text)
+            if ph.exact:
+                match = ph.exact in plain or (ph.text in _BARE_EXCEPT and ph.text in (
+                    _BARE_EXCEPT[ph.text].sub(" ", bare).split()))
+            else:
+                match = fuzzy_contains(tokens, ph.text)
             if match:
                 # Longer phrases are more specific: weigh by length in words.
                 score = match * (1 + 0.5 * (len(ph.text.split()) - 1))
