@@ -574,11 +574,22 @@ def _routed(
     route = Route(tool=frame.tool, args=args, reason=act, unapplied=unapplied,
                   unread=slots.unread, frame=frame, act=act,  # type: ignore[arg-type]
                   confidence=confidence)  # fmt: skip
+    if missing == ["journey"] and "journey" in slots.removed:
+        # A summary or a roadmap is of one journey: across all of them, the complaints on the
+        # same scope (the question below offers it; the change is shown).
+        across = frame.model_copy(update={"tool": "pain_points"})
+        return _routed(router, across, "switch_tool" if previous else "new", text, previous,
+                       slots, command, confidence)
     if missing:
         names = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in router.atlas.journeys)
         what = "journey" if "journey" in missing else missing[0]
         route.clarify = (f"Cho {'hành trình' if what == 'journey' else what} nào? {names}"
                          if lang == "vi" else f"For which {what}? {names}")  # fmt: skip
+        if what == "journey":
+            route.clarify += (" — hoặc “tất cả” để xem các vấn đề khách nêu trên mọi hành trình."
+                              if lang == "vi" else
+                              " — or “all journeys” for what customers complain about across "
+                              "them.")  # fmt: skip
     return route
 
 

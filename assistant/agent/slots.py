@@ -52,6 +52,10 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
         r"filter nhom)\b"),
     "aspect": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(aspect|khia canh)\b"),
     "persona": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(persona|chan dung)\b"),
+    # "all journeys", "tất cả các hành trình", "mọi hành trình" ("cả hành trình" is one
+    # whole journey: the step below).
+    "journey": re.compile(r"\b(?:all(?: the| of the)?|every|tat ca(?: cac| nhung)?|moi|het|"
+                          r"toan bo cac|across(?: all)?(?: the)?) (?:journeys|hanh trinh)\b"),
     "step": re.compile(r"\b(?:whole|entire|all of the|toan bo|ca|toan)\s+(?:\w+\s+){0,3}?"
                        r"(?:journey|hanh trinh)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
@@ -67,6 +71,7 @@ _ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
 _NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\b(bo|xoa) loc\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
                  "segment": ("segment",), "aspect": ("aspect",), "step": ("step",),
+                 "journey": ("journey", "step"),
                  "persona": ("persona",)}  # fmt: skip
 # Buying for one's children: the parents named are the buyers, not the people bought for.
 _FOR_KIDS = re.compile(r"\b(for (their|his|her|my|our) (kids|children|child|son|daughter|teen)s?|"
