@@ -376,3 +376,12 @@ def test_words_only_requests_use_are_not_read_in_comments():
     assert BOOK.segments_mentioned("mấy người thích selfie nói gì?", request=True) == [
         "photographers"]
     assert parsed("what do people who love taking photos say?")["segment"] == "photographers"
+
+
+def test_an_english_month_after_vietnamese_words_is_a_month_but_may_is_never_one():
+    # Code-switched ("từ March tới giờ"); R is the reference date of this file.
+    assert parsed("tu March toi gio") == {"start": "2020-03-01"}
+    assert parsed("chỉ tháng October thôi") == {"start": "2019-10-01", "end": "2019-10-31"}
+    # "may" typed without diacritics is "máy" (phone) or "mấy" (a few), not May.
+    assert parsed("truoc may ngay khach doi tra") == {}
+    assert parsed("tu may cu sang may moi") == {}

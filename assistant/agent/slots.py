@@ -432,7 +432,10 @@ def read_slots(
         told = _blank(consume_names(names, told, "persona", found["persona"]), _FOR_STAFF)
     told = _blank(told, _REVIEWS)  # "các đánh giá dưới 3 sao": the data, not a step
     # "bỏ giới hạn bước đi": a turn that takes the step away names none.
+    # A persona named, its other words describe it ("người đi làm bận rộn, ko có thời gian"):
+    # a step is read only when told as one ("persona ... ở bước nhận hàng").
     if "step" not in found and steps is not None and "step" not in removals(text) and (
+        described or "persona" not in found) and (
         step := steps(told, within, described, "aspect" in found and "journey" not in found)
     ):
         found["step"], found["journey"] = step, step.split(".")[0]

@@ -268,6 +268,11 @@ _YEARLESS_MONTH = [
                r"(?!\s*,?\s*(?:nam\s+)?\d)"),
     re.compile(r"\b(?:in|since|from|until|till|to|through|during|before|after|of)\s+(?P<at>"
                + _MON + r")(?P<m>)(?!\w)(?!\s*,?\s*\d)"),
+    # ... or after a Vietnamese one, as code-switched requests write it ("từ March tới giờ"):
+    # full names only, and never "may" ("máy", "mấy" typed without diacritics).
+    re.compile(r"\b(?:tu|ke tu|den|toi|trong|truoc|sau|thang)\s+(?P<at>(?P<mon>january|february|"
+               r"march|april|june|july|august|september|october|november|december))(?P<m>)"
+               r"(?!\w)(?!\s*,?\s*\d)"),
     # "make it June instead", "only July": a month's full name alone, where it is no other
     # word ("may" and "march" are verbs too: they need a preposition above).
     re.compile(r"(?P<at>\b(?P<mon>january|february|april|june|july|august|september|october|"
