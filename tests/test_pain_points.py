@@ -11,7 +11,11 @@ import pytest
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.tools import ToolContext
-from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
+from assistant.feedback.tools.pain_points import (
+    PainPointsInput,
+    periods_between,
+    summarize_pain_points,
+)
 from assistant.kb.base import KnowledgeBase
 from assistant.surfaces.cli import main
 from conftest import REPO, copy_kb
@@ -63,16 +67,23 @@ def test_counts_severity_and_ranking(small_kb):
     assert "daily-use.battery-life" in top.steps
 
 
-def test_trend_against_previous_period_of_equal_length(small_kb):
+def test_trend_against_the_period_before(small_kb):
     inp = PainPointsInput(aspect="BATTERY", start=date(2020, 3, 1), end=date(2020, 3, 31))
     top = summarize_pain_points(inp, ToolContext(small_kb)).pain_points[0]
-    # March (31 days) against 30 Jan - 29 Feb: 3 against 1 battery complaints, but every
-    # comment of either period was one: the share did not move, so the trend is flat.
-    assert top.trend.previous_period == (date(2020, 1, 30), date(2020, 2, 29))
+    # March, a calendar month, against February (as an answer for February counts it): 3
+    # against 1 battery complaints, but every comment of either period was one: the share
+    # did not move, so the trend is flat.
+    assert top.trend.previous_period == (date(2020, 2, 1), date(2020, 2, 29))
     assert (top.trend.current, top.trend.previous) == (3, 1)
     assert (top.trend.current_share, top.trend.previous_share) == (1.0, 1.0)
     assert top.trend.direction == "flat" and top.trend.p_value == pytest.approx(1.0)
     assert top.count == 3  # the period is a filter
+    # A quarter against the quarter before; any other period against as many days before.
+    for (lo, hi), before in [
+        ((date(2020, 4, 1), date(2020, 6, 30)), (date(2020, 1, 1), date(2020, 3, 31))),
+        ((date(2020, 3, 5), date(2020, 3, 31)), (date(2020, 2, 7), date(2020, 3, 4))),
+    ]:
+        assert periods_between(None, None, lo, hi) == ((lo, hi), before)
 
 
 def test_filters(small_kb):

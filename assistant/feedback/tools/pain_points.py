@@ -7,10 +7,11 @@ Every number is computed from the stored tags and ratings of the records in scop
 - severity: mean star rating of those records (one decimal) and the share of 1-2 stars.
 - impact = count × (5 − mean rating) / 4: volume times severity (a 1-star pain weighs 1 per
   record, a 5-star one 0; records without ratings weigh 0.5). Pains are ranked by it.
-- trend: the pain's share of all feedback in the period against its share in the previous
-  period of equal length (no period given: the last 90 days of the data against the 90 days
-  before), with the counts; "up" or "down" only when a two-proportion test gives p < 0.05
-  with at least `CX_MIN_EVIDENCE` records in each period, else "flat".
+- trend: the pain's share of all feedback in the period against its share in the period
+  before (the calendar month, quarter or year before one, else as many days; no period
+  given: the last 90 days of the data against the 90 days before), with the counts; "up" or
+  "down" only when a two-proportion test gives p < 0.05 with at least `CX_MIN_EVIDENCE`
+  records in each period, else "flat".
 - themes: stored when the feedback was tagged (assistant/knowledge/themes.py); here only
   counted among the records in scope.
 Delights are the same for positive tags, ranked by count × (mean rating − 1) / 4.
@@ -195,7 +196,7 @@ def _label(atlas: Atlas, aspect: str, sentiment: str) -> Bi:
 def trend_periods(
     sel: Selection, start: date | None, end: date | None
 ) -> tuple[tuple[date, date], tuple[date, date]]:
-    """The period a trend looks at and the one of equal length before it: the filter's
+    """The period a trend looks at and the one before it (period_before): the filter's
     period, or the last 90 days of the data in scope."""
     dates = [d for _, d in sel.undated_scope.values() if d]
     return periods_between(min(dates, default=None), max(dates, default=None), start, end)
@@ -211,8 +212,24 @@ def periods_between(
     else:
         hi = last or today
         lo = hi - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    return (lo, hi), period_before(lo, hi)
+
+
+def _months_later(day: date, months: int) -> date:
+    """The first of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_before(lo: date, hi: date) -> tuple[date, date]:
+    """The period before [lo, hi]: the calendar month, quarter or year before when the period
+    is one (June before July, as the answer for June showed it), else as many days."""
     prev_end = lo - timedelta(days=1)
-    return (lo, hi), (prev_end - (hi - lo), prev_end)
+    for months in (1, 3, 12):
+        if (lo.day == 1 and (lo.month - 1) % months == 0
+                and hi == _months_later(lo, months) - timedelta(days=1)):
+            return _months_later(lo, -months), prev_end
+    return prev_end - (hi - lo), prev_end
 
 
 Key = tuple[str, str]
