@@ -385,3 +385,14 @@ def test_an_english_month_after_vietnamese_words_is_a_month_but_may_is_never_one
     # "may" typed without diacritics is "máy" (phone) or "mấy" (a few), not May.
     assert parsed("truoc may ngay khach doi tra") == {}
     assert parsed("tu may cu sang may moi") == {}
+
+
+def test_periods_apart_keep_the_latest_and_a_range_never_runs_backwards():
+    # Compared periods have nothing in common: not an empty range from Q2 back to Q1.
+    out = parse_filters("what about Q1 2020 vs Q2 2020?", R, book=BOOK)
+    assert (out.start, out.end) == (date(2020, 4, 1), date(2020, 6, 30))
+    assert [(m.text, m.value) for m in out.unresolved] == [("Q1 2020", "compared")]
+    out = parse_filters("tháng 5 so với tháng 4 năm 2020", R, book=BOOK)
+    assert (out.start, out.end) == (date(2020, 5, 1), date(2020, 5, 31))
+    out = parse_filters("from 2020-06-01 to 2020-03-01", R, book=BOOK)
+    assert (out.start, out.end) == (None, None) and out.unresolved[0].value == "reversed"

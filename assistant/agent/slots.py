@@ -489,6 +489,9 @@ def read_slots(
                        for kind in parsed.unsupported]  # fmt: skip
     slots.unapplied += [f"{m.text} (no reference date)" if reference is None
                         else f"{m.text} (no length given)" if m.value.startswith("vague")
+                        else f"{m.text} (one period at a time: the trend compares with the "
+                             "period before)" if m.value == "compared"
+                        else f"{m.text} (it ends before it starts)" if m.value == "reversed"
                         else m.text for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
     exact = _EXACT_DATES.search(norm(text)) is not None

@@ -549,9 +549,8 @@ def parse_filters(
         if s0 is not None and (m := _TO_NOW.match(scan.folded, e)):
             scan.take(e, m.end())
             periods[i] = (s0, None, s, m.end())
+    _one_scope(scan, periods, out)
     for s0, e0, s, e in periods:
-        out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
-        out.end = e0 if out.end is None or (e0 and e0 < out.end) else out.end
         shown = f"{s0.isoformat() if s0 else ''}..{e0.isoformat() if e0 else ''}"
         out.matched.append(Matched(kind="period", text=scan.text[s:e], span=(s, e), value=shown))
     _ratings(scan, out)
@@ -578,6 +577,32 @@ def parse_filters(
     out.unsupported = sorted(kinds)
     out.matched.sort(key=lambda m: m.span)
     return out
+
+
+def _one_scope(scan: _Scan, periods: list[tuple[date | None, date | None, int, int]],
+               out: ParsedFilters) -> None:
+    """The period the filters keep: what every period named has in common ("tháng 3 năm
+    2020"). Periods apart ("Q1 2020 vs Q2", "tháng 7 so với tháng 6") have nothing in common:
+    the latest is the scope and the others are said (a trend compares a period with the one
+    before it), never an empty, reversed range. `periods` keeps only those applied."""
+    for p in [p for p in periods if p[0] and p[1] and p[0] > p[1]]:
+        # "from June 2020 to March 2020": a range that ends before it starts is said, not kept
+        periods.remove(p)
+        out.unresolved.append(Matched(kind="period", text=scan.text[p[2]:p[3]],
+                                      span=(p[2], p[3]), value="reversed"))  # fmt: skip
+    for s0, e0, _, _ in periods:
+        out.start = s0 if out.start is None or (s0 and s0 > out.start) else out.start
+        out.end = e0 if out.end is None or (e0 and e0 < out.end) else out.end
+    if out.start is None or out.end is None or out.start <= out.end:
+        return
+    # ... and periods apart are compared, not intersected
+    latest = max(periods, key=lambda p: p[1] or p[0] or date.min)
+    for s0, e0, s, e in periods:
+        if (s0, e0, s, e) != latest:
+            out.unresolved.append(Matched(kind="period", text=scan.text[s:e], span=(s, e),
+                                          value="compared"))  # fmt: skip
+    periods[:] = [latest]
+    out.start, out.end = latest[0], latest[1]
 
 
 def _absolute_periods(

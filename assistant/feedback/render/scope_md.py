@@ -45,6 +45,9 @@ _VI_KINDS = {"product model": "dòng máy", "location": "địa điểm", "gende
              **{k: T["vi"][k] for k in ("segment", "step", "journey", "aspect")}}  # fmt: skip
 _VI_NOTES = {"(no length given)": "(không nói bao lâu)",
              "(no reference date)": "(chưa có ngày mốc)",
+             "(one period at a time: the trend compares with the period before)":
+                 "(mỗi lần một kỳ: xu hướng so với kỳ liền trước)",
+             "(it ends before it starts)": "(ngày kết thúc trước ngày bắt đầu)",
              "groups the data knows:": "các nhóm dữ liệu có:"}  # fmt: skip
 
 
