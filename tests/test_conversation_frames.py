@@ -657,3 +657,16 @@ def test_a_decision_or_a_bare_aspect_needs_a_model_all_but_sure(full_kb):
 )
 def test_how_to_do_a_practice_is_no_question_about_the_assistant(agent, text, tool):
     assert agent.route(text).tool == tool
+
+
+def test_the_changed_line_says_a_filter_the_tool_cannot_apply_is_only_kept(agent):
+    agent.ask("Draft a persona of students", "kept")
+    stars = agent.ask("only the 4 and 5 star ones", "kept")
+    assert stars.tool == "persona"
+    changed = next(ln for ln in stars.answer.splitlines() if ln.startswith("_Changed"))
+    assert changed == "_Changed: + 4–5 stars (kept; this tool does not filter by it)_"
+    back = agent.ask("what do they complain about?", "kept")
+    assert back.tool == "pain_points" and _applied(back)["min_rating"] == 4
+    # Taken away, a star filter reads as itself, not "stars 4–5 stars".
+    removed = agent.ask("all ratings again", "kept")
+    assert "_Changed: − 4–5 stars_" in removed.answer

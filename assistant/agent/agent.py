@@ -163,8 +163,9 @@ class Agent:
         route = understand(self.router, question, previous, self.slots(question, near), lang,
                            steps=self.step_by_meaning)  # fmt: skip
         if route.act not in ("new", "clarify") and route.frame is not None:
+            fields = self.router.registry.get(route.tool).input_model.model_fields
             route.changes = describe_changes(previous, route.frame, route.frame.lang,
-                                             self.shown_name)  # fmt: skip
+                                             self.shown_name, fields.__contains__)  # fmt: skip
         return route
 
     def shown_name(self, key: str, value: Any, lang: Lang) -> str:

@@ -98,6 +98,12 @@ _LABEL = {
 }  # fmt: skip
 
 
+_KEPT = {"vi": " (giữ lại; công cụ này không lọc theo nó)",
+         "en": " (kept; this tool does not filter by it)"}
+# The frame's filter keys behind a shown change.
+_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end")}
+
+
 def _views(filters: dict[str, Any], lang: Lang, names: Namer) -> dict[str, str]:
     out: dict[str, str] = {}
     for key in ("journey", "step", "aspect", "segment", "persona", "source", "sentiment"):
@@ -112,24 +118,31 @@ def _views(filters: dict[str, Any], lang: Lang, names: Namer) -> dict[str, str]:
 
 
 def describe_changes(
-    before: Frame | None, after: Frame, lang: Lang, names: Namer = describe_value
+    before: Frame | None, after: Frame, lang: Lang, names: Namer = describe_value,
+    applied: Callable[[str], bool] = lambda key: True,
 ) -> str:
     """What a follow-up changed, for the answer: "Changed: + 1–2 stars; − segment Students;
-    persona → roadmap". Empty when nothing changed."""
+    persona → roadmap". Empty when nothing changed. A filter the tool does not apply
+    (`applied(filter key)` false: stars on a persona) is kept in the frame for the next
+    request and said as kept, not as applied."""
     old = _views(before.filters, lang, names) if before else {}
     new = _views(after.filters, lang, names)
     parts: list[str] = []
     if before is not None and before.tool != after.tool:
         parts.append(f"{names('tool', before.tool, lang)} → {names('tool', after.tool, lang)}")
+
+    def named(key: str, value: str) -> str:  # "1–2 stars", "segment Students"
+        return value if key in ("stars", "period") else f"{_LABEL[lang][key]} {value}"
+
     for key, value in new.items():
         if key not in old:
-            parts.append(f"+ {value}" if key in ("stars", "period")
-                         else f"+ {_LABEL[lang][key]} {value}")  # fmt: skip
+            kept = not all(applied(k) for k in _KEYS.get(key, (key,)))
+            parts.append(f"+ {named(key, value)}" + (_KEPT[lang] if kept else ""))
         elif old[key] != value:
             parts.append(f"{_LABEL[lang][key]}: {old[key]} → {value}")
     for key, value in old.items():
         if key not in new:
-            parts.append(f"− {_LABEL[lang][key]} {value}")
+            parts.append(f"− {named(key, value)}")
     if before is not None and before.lang != after.lang:
         parts.append("tiếng Việt" if after.lang == "vi" else "English")
     if not parts:
