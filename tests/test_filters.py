@@ -396,3 +396,10 @@ def test_periods_apart_keep_the_latest_and_a_range_never_runs_backwards():
     assert (out.start, out.end) == (date(2020, 5, 1), date(2020, 5, 31))
     out = parse_filters("from 2020-06-01 to 2020-03-01", R, book=BOOK)
     assert (out.start, out.end) == (None, None) and out.unresolved[0].value == "reversed"
+
+
+def test_the_unit_before_the_period_in_use_is_not_last_month():
+    out = parse_filters("còn tháng trước đó thì sao?", R, book=BOOK)
+    assert (out.start, out.end, out.before_that) == (None, None, "month")
+    assert parsed("tháng trước") == {"start": "2020-05-01", "end": "2020-05-31"}
+    assert parse_filters("and the quarter before?", R, book=BOOK).before_that == "quarter"

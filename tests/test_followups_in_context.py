@@ -543,3 +543,18 @@ def test_all_journeys_answered_to_which_journey_gives_the_complaints_across_them
     assert (first.tool, first.act) == ("pain_points", "new")
     whole = agent.ask("show the whole journey", conv)
     assert whole.tool == "pain_points" and "journey" not in _applied(whole)
+
+
+def test_the_month_before_goes_back_from_the_period_in_use(agent):
+    conv = "month-before"
+    agent.ask("what did people complain about regarding the screen in May 2020?", conv)
+    before = agent.ask("and the month before that?", conv)
+    assert (before.tool, before.act) == ("pain_points", "edit")
+    assert _applied(before) == {"aspect": "SCREEN", "start": "2020-04-01", "end": "2020-04-30"}
+    # "tháng trước" alone is last month; "trước đó" is before the period shown.
+    quarter = agent.ask("còn quý trước đó?", conv)
+    assert _applied(quarter) == {"aspect": "SCREEN", "start": "2020-01-01", "end": "2020-03-31"}
+    # No period yet: nothing to go back from, and it is said.
+    agent.ask("khách chê gì về camera?", "no-period")
+    said = agent.ask("còn tháng trước đó thì sao?", "no-period")
+    assert "start" not in _applied(said) and "tháng trước đó" in said.answer

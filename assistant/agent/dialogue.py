@@ -48,6 +48,7 @@ from assistant.core.text import (
     plain_lang,
     words,
 )
+from assistant.feedback.dates import unit_before
 from assistant.methodology.glossary import names_concept
 
 if TYPE_CHECKING:
@@ -491,6 +492,8 @@ _INCLUDE = re.compile(r"\b(include|including|add|also|as well|too|gop|them ca|ca
 def _widened(context: Frame, slots: Slots, text: str) -> dict[str, Any]:
     changes = dict(slots.filters)
     old_s, old_e = context.filters.get("start"), context.filters.get("end")
+    if slots.before_that and old_s and old_e and "start" not in changes:
+        changes["start"], changes["end"] = unit_before(old_s, old_e, slots.before_that[0])
     new_s, new_e = changes.get("start"), changes.get("end")
     if old_s and old_e and new_s and new_e and _INCLUDE.search(" ".join(words(fold(text)))):
         changes["start"], changes["end"] = min(old_s, new_s), max(old_e, new_e)
@@ -558,6 +561,9 @@ def _routed(
                and not (_scope(slots) and k in (*_SCOPE_KEYS, "step"))}  # fmt: skip
         args = {**own, **args}
     unapplied = list(slots.unapplied) + unapplied
+    if slots.before_that and not (previous and previous.filters.get("start")
+                                  and previous.filters.get("end")):  # fmt: skip
+        unapplied.append(f"{slots.before_that[1]} (no period to go back from)")
     if act != "language" and _WRITTEN_IN.search(" ".join(words(fold(text)))):
         frame = frame.model_copy(update={"lang": language_asked(text), "lang_set": True})
     elif act == "switch_tool" and len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS and (

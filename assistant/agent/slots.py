@@ -141,9 +141,12 @@ class Slots:
     # The request without the phrases read as filters: what it asks beside them ("restrict
     # to the daily use journey" -> "restrict to the").
     rest: str = ""
+    # "the month before", "quý trước đó": (unit, words), the unit before the frame's period
+    # (dialogue.py).
+    before_that: tuple[str, str] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.filters or self.removed)
+        return bool(self.filters or self.removed or self.before_that)
 
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
@@ -494,6 +497,8 @@ def read_slots(
                         else f"{m.text} (it ends before it starts)" if m.value == "reversed"
                         else m.text for m in parsed.unresolved]  # fmt: skip
     slots.no_reference = reference is None
+    slots.before_that = next(((parsed.before_that, m.text) for m in parsed.matched
+                              if m.value.startswith("before:")), None)  # fmt: skip
     exact = _EXACT_DATES.search(norm(text)) is not None
     if exact:
         slots.filters["exact_dates"] = True  # as the scope line offers: `--exact-dates`

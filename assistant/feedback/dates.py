@@ -84,3 +84,33 @@ def parse_date(raw: str, reference: date | None = None) -> date | None:
         except OverflowError:  # "99999999 năm trước": before any calendar date
             return date.min
     return None
+
+
+def months_later(day: date, months: int) -> date:
+    """The first of the month `months` after `day`'s month (before it when negative)."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+_UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def period_before(lo: date, hi: date) -> tuple[date, date]:
+    """The period before [lo, hi]: the calendar month, quarter or year before when the period
+    is one (June before July, as the answer for June counted it), else as many days."""
+    prev_end = lo - timedelta(days=1)
+    for months in _UNIT_MONTHS.values():
+        if (lo.day == 1 and (lo.month - 1) % months == 0
+                and hi == months_later(lo, months) - timedelta(days=1)):
+            return months_later(lo, -months), prev_end
+    return prev_end - (hi - lo), prev_end
+
+
+def unit_before(lo: date, hi: date, unit: str) -> tuple[date, date]:
+    """"The month before" a period: the calendar month (quarter, year) before the one it
+    starts in; "the period before": period_before."""
+    months = _UNIT_MONTHS.get(unit)
+    if months is None:
+        return period_before(lo, hi)
+    first = date(lo.year, lo.month - (lo.month - 1) % months, 1)
+    return months_later(first, -months), first - timedelta(days=1)

@@ -73,6 +73,10 @@ class ParsedFilters(BaseModel):
         description="Relative periods recognised but not applied: no reference date was "
         "given, or the phrase is ambiguous ('3 tháng trước').",
     )
+    before_that: Literal["month", "quarter", "year", "period"] | None = Field(
+        None, description="'the month before', 'quý trước đó': the unit before the period "
+        "already in use (a follow-up's; the conversation knows which period that is).",
+    )
 
     def is_empty(self) -> bool:
         """True when the request names no filter at all."""
@@ -302,6 +306,14 @@ _TO_NOW = re.compile(
     r"\s*,?\s*(?:(?:cho\s+)?(?:den|toi)\s+(?:nay|gio|bay\s+gio|hien\s+tai)"
     r"|(?:until|till|up\s+to|to|through)\s+(?:now|today|date|the\s+present))\b"
 )
+# The unit before the period in use: "the month before (that)", "the previous quarter to
+# that", "tháng trước đó", "quý liền trước nữa", "the period before".
+_BEFORE_THAT = re.compile(
+    r"\b(?:the\s+)?(?P<u>month|quarter|year|period)\s+before(?:\s+(?:that|it|this))?\b(?!\s+\w*\d)"
+    r"|\b(?P<u2>thang|quy|nam|ky)\s+(?:lien\s+)?truoc\s+(?:do|nua|no)\b"
+)
+_BEFORE_UNIT = {"month": "month", "thang": "month", "quarter": "quarter", "quy": "quarter",
+                "year": "year", "nam": "year"}
 _RANGE_HEAD = r"(?:(?:--)?from|between|tu|(?:ke\s+)?tu)"
 _CONNECTOR = re.compile(r"\s*(?:-|~|->|and|or|(?:--)?to|until|till|through|thru|den|toi)\s*")
 
@@ -525,6 +537,11 @@ def parse_filters(
     scan.matches(_SOURCE_TOKEN)
     out = ParsedFilters()
     periods: list[tuple[date | None, date | None, int, int]] = []
+    # "the month before", "tháng trước đó" first: "tháng trước" alone is last month.
+    for m in scan.matches(_BEFORE_THAT):
+        out.before_that = _BEFORE_UNIT.get(m["u"] or m["u2"], "period")  # type: ignore[assignment]
+        out.matched.append(Matched(kind="period", text=scan.text[slice(*m.span())], span=m.span(),
+                                   value=f"before:{out.before_that}"))  # fmt: skip
     _absolute_periods(scan, periods, reference, out)
     _relative_periods(scan, reference, periods, out)
     periods.sort(key=lambda p: p[2])

@@ -48,6 +48,7 @@ _VI_NOTES = {"(no length given)": "(không nói bao lâu)",
              "(one period at a time: the trend compares with the period before)":
                  "(mỗi lần một kỳ: xu hướng so với kỳ liền trước)",
              "(it ends before it starts)": "(ngày kết thúc trước ngày bắt đầu)",
+             "(no period to go back from)": "(chưa có khoảng thời gian nào để lùi lại)",
              "groups the data knows:": "các nhóm dữ liệu có:"}  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from assistant.atlas.model import Atlas, Bi
 from assistant.core.errors import NoFeedbackError
 from assistant.core.redaction import redact
 from assistant.core.tools import ToolContext
+from assistant.feedback.dates import period_before
 from assistant.feedback.journey_stats import concerns
 from assistant.feedback.records import complains_about, rating_conflict
 from assistant.feedback.scope import (
@@ -213,23 +214,6 @@ def periods_between(
         hi = last or today
         lo = hi - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
     return (lo, hi), period_before(lo, hi)
-
-
-def _months_later(day: date, months: int) -> date:
-    """The first of the month `months` after `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def period_before(lo: date, hi: date) -> tuple[date, date]:
-    """The period before [lo, hi]: the calendar month, quarter or year before when the period
-    is one (June before July, as the answer for June showed it), else as many days."""
-    prev_end = lo - timedelta(days=1)
-    for months in (1, 3, 12):
-        if (lo.day == 1 and (lo.month - 1) % months == 0
-                and hi == _months_later(lo, months) - timedelta(days=1)):
-            return _months_later(lo, -months), prev_end
-    return prev_end - (hi - lo), prev_end
 
 
 Key = tuple[str, str]
