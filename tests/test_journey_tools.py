@@ -503,6 +503,11 @@ def test_ask_draws_the_chart_only_when_asked_and_always_in_slack(full_kb, tmp_pa
     assert "Blue line" in english.answer
     slack = Requester(user="U1", surface="slack", shared=True, inline_charts=True)
     assert len(conv.ask("tóm tắt hành trình giao hàng", "c4", slack).answer.attachments) == 1
+    # A follow-up that edits or translates the request that asked for it draws it again.
+    edited = conv.ask("chỉ lấy từ tháng 5 đến tháng 8 năm 2020", "c2", who).answer
+    assert (edited.act, len(edited.attachments)) == ("edit", 1)
+    translated = conv.ask("now in English", "c2", who).answer
+    assert (translated.act, len(translated.attachments)) == ("language", 1)
 
 
 def test_shares_move_only_with_a_significant_test_and_enough_records():

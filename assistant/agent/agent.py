@@ -273,7 +273,10 @@ class Agent:
         # The frame's language: the first request's, until a turn asks for another one.
         # A question back keeps the conversation's language (its frame is the last one).
         lang: Lang = request.lang or (route.frame.lang if route.frame else detect_lang(question))
-        ctx = self.context(request, lang, question)
+        # An edit, a language switch or "more" of a request that asked for a chart draws it
+        # again: the frame's text is that request.
+        kept = route.frame is not None and route.act in ("edit", "language", "more")
+        ctx = self.context(request, lang, f"{route.frame.text}\n{question}" if kept else question)
         tools = self.toolset(request)
         if tools.refuses(route.tool):
             return self._remember(conversation, self.refusal(question, lang, route.tool, request),
