@@ -141,6 +141,7 @@ def test_the_estimated_dates_the_scope_line_offers_to_leave_out_can_be_left_out_
     assert (exact.tool, exact.act) == (first.tool, "edit")
     assert exact.result.exact_dates_left_out == first.result.estimated_dates
     assert exact.result.total == first.result.total - first.result.estimated_dates
+    assert "_Changed: + exact dates only_" in exact.answer  # shown beside the scope line
     vi = agent.ask("khách chê gì về bảo hành 3 tháng gần đây, chỉ lấy ngày chính xác")
     assert vi.result.total == exact.result.total and "Đã bỏ" in vi.answer
     # Said as taking comments away, it keeps the period ("bỏ … ngày" is not "drop the dates").

@@ -91,17 +91,19 @@ def _period(filters: dict[str, Any]) -> str | None:
 _LABEL = {
     "vi": {"stars": "sao", "period": "thời gian", "journey": "hành trình", "step": "bước",
            "aspect": "khía cạnh", "segment": "nhóm khách", "persona": "persona",
-           "source": "nguồn", "sentiment": "chiều"},
+           "source": "nguồn", "sentiment": "chiều", "exact_dates": "chỉ ngày chính xác"},
     "en": {"stars": "stars", "period": "period", "journey": "journey", "step": "step",
            "aspect": "aspect", "segment": "segment", "persona": "persona", "source": "source",
-           "sentiment": "sentiment"},
+           "sentiment": "sentiment", "exact_dates": "exact dates only"},
 }  # fmt: skip
 
 
+_SAYS_ITSELF = ("stars", "period", "exact_dates")  # "1–2 stars", not "stars 1–2 stars"
 _KEPT = {"vi": " (giữ lại; công cụ này không lọc theo nó)",
          "en": " (kept; this tool does not filter by it)"}
 # The frame's filter keys behind a shown change.
-_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end")}
+_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
+         "exact_dates": ("start",)}  # exact dates narrow a period: a tool with one
 
 
 def _views(filters: dict[str, Any], lang: Lang, names: Namer) -> dict[str, str]:
@@ -114,6 +116,8 @@ def _views(filters: dict[str, Any], lang: Lang, names: Namer) -> dict[str, str]:
         out["stars"] = stars
     if (period := _period(filters)) is not None:
         out["period"] = period
+    if filters.get("exact_dates"):
+        out["exact_dates"] = _LABEL[lang]["exact_dates"]
     return out
 
 
@@ -132,7 +136,7 @@ def describe_changes(
         parts.append(f"{names('tool', before.tool, lang)} → {names('tool', after.tool, lang)}")
 
     def named(key: str, value: str) -> str:  # "1–2 stars", "segment Students"
-        return value if key in ("stars", "period") else f"{_LABEL[lang][key]} {value}"
+        return value if key in _SAYS_ITSELF else f"{_LABEL[lang][key]} {value}"
 
     for key, value in new.items():
         if key not in old:
