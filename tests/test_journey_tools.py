@@ -121,6 +121,12 @@ def test_five_questions_for_a_named_persona_and_rated_comments(full_kb):
     assert len(whole.who) > 1
     with pytest.raises(UnknownNameError, match="persona"):
         answer_five_questions(FiveQuestionsInput(journey="warranty", persona="astronauts"), ctx)
+    # Who they are reads in the answer's language: "(cá nhân) — Nhân khẩu học: …", not the
+    # atlas's field names.
+    asked = FiveQuestionsInput(journey="warranty", step="drop-off", persona="parent-buyer")
+    vi = answer_five_questions(asked, ToolContext(full_kb, lang="vi"))
+    assert "(cá nhân) — Nhân khẩu học: " in vi.who[0].text and "demographics" not in vi.who[0].text
+    assert ".;" not in vi.who[0].text
 
 
 @pytest.mark.parametrize(("lang", "said"), [("en", "not both"), ("vi", "không phải cả hai")])

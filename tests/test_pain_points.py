@@ -161,3 +161,16 @@ def test_shares_that_overlap_are_said_to_overlap(full_kb):
     assert ("add up to more than 100%" in render_pain_points(out, "en")) == overlapping
     single = out.model_copy(update={"pain_points": out.pain_points[:1], "delights": []})
     assert "add up to more than 100%" not in render_pain_points(single, "en")
+
+
+def test_the_steps_a_pain_speaks_of_are_shown_by_name(full_kb):
+    from assistant.feedback.render.pain_points_md import render_pain_points
+
+    out = summarize_pain_points(PainPointsInput(aspect="BATTERY"), ToolContext(full_kb))
+    top = out.pain_points[0]
+    atlas = full_kb.atlas()
+    for lang in ("vi", "en"):
+        text = render_pain_points(out, lang)
+        first = top.steps[0]
+        assert f"{atlas.locate(first).step.name.get(lang)} ({top.step_counts[first]})" in text
+        assert first not in text  # the id is for the JSON, not the reader

@@ -43,6 +43,21 @@ ORGANIZATION_DIMENSIONS = (
     "company", "technology", "psychographics", "business_situation", "business",
     "organizational_model", "resources",
 )  # fmt: skip
+# What a persona dimension and a customer type are called in each language.
+DIMENSION_NAMES = {
+    "vi": {"demographics": "Nhân khẩu học", "technology": "Công nghệ",
+           "psychographics": "Tâm lý học", "ethnography": "Dân tộc học", "behaviour": "Hành vi",
+           "transactions": "Giao dịch", "company": "Công ty",
+           "business_situation": "Tình hình doanh nghiệp", "business": "Kinh doanh",
+           "organizational_model": "Mô hình của tổ chức", "resources": "Nguồn lực"},
+    "en": {"demographics": "Demographics", "technology": "Technology",
+           "psychographics": "Psychographics", "ethnography": "Ethnography",
+           "behaviour": "Behaviour", "transactions": "Transactions", "company": "Company",
+           "business_situation": "Business situation", "business": "Business",
+           "organizational_model": "Organizational model", "resources": "Resources"},
+}  # fmt: skip
+CUSTOMER_TYPE_NAMES = {"vi": {"individual": "cá nhân", "organization": "tổ chức"},
+                       "en": {"individual": "individual", "organization": "organization"}}
 
 
 class _Strict(BaseModel):

@@ -116,7 +116,9 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     if p.trend:
         lines.append(f"   {t['trend']}: {trend_text(p.trend, lang)}")
     if p.steps:
-        shown = [f"{s} ({p.step_counts[s]})" if s in p.step_counts else s for s in p.steps[:4]]
+        names = {s: n.get(lang) for s, n in p.step_names.items()}  # ids stay in the JSON
+        shown = [f"{names.get(s, s)} ({p.step_counts[s]})" if s in p.step_counts
+                 else names.get(s, s) for s in p.steps[:4]]  # fmt: skip
         lines.append(f"   {t['steps']}: {', '.join(shown)}")
     if p.themes:
         lines.append(

@@ -7,6 +7,7 @@ claim keeps its evidence in brackets: atlas ids, feedback record ids, methodolog
 
 from __future__ import annotations
 
+from assistant.atlas.model import DIMENSION_NAMES
 from assistant.core.tools import Claim, Evidence
 from assistant.feedback.render.scope_md import scope_line
 from assistant.feedback.tools.five_questions import FiveQuestionsOutput, Neighbours
@@ -25,13 +26,7 @@ L = {
         "none": "không có",
         "behaviours": "Hành vi và kênh", "collect": "Cần thu thập",
         "levels": {"high": "cao", "medium": "trung bình", "low": "thấp", "none": "không có"},
-        "dim_names": {
-            "demographics": "Nhân khẩu học", "technology": "Công nghệ",
-            "psychographics": "Tâm lý học", "ethnography": "Dân tộc học", "behaviour": "Hành vi",
-            "transactions": "Giao dịch", "company": "Công ty",
-            "business_situation": "Tình hình doanh nghiệp", "business": "Kinh doanh",
-            "organizational_model": "Mô hình của tổ chức", "resources": "Nguồn lực",
-        },
+        "dim_names": DIMENSION_NAMES["vi"],
     },
     "en": {
         "who": "1. Who is this person?", "goal": "2. What is their real goal?",
@@ -44,13 +39,7 @@ L = {
         "none": "none",
         "behaviours": "Behaviours and channels", "collect": "To collect",
         "levels": {"high": "high", "medium": "medium", "low": "low", "none": "none"},
-        "dim_names": {
-            "demographics": "Demographics", "technology": "Technology",
-            "psychographics": "Psychographics", "ethnography": "Ethnography",
-            "behaviour": "Behaviour", "transactions": "Transactions", "company": "Company",
-            "business_situation": "Business situation", "business": "Business",
-            "organizational_model": "Organizational model", "resources": "Resources",
-        },
+        "dim_names": DIMENSION_NAMES["en"],
     },
 }  # fmt: skip
 

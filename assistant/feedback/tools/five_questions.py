@@ -12,7 +12,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from assistant.atlas.model import Atlas, StepRef
+from assistant.atlas.model import CUSTOMER_TYPE_NAMES, DIMENSION_NAMES, Atlas, StepRef
 from assistant.core.errors import AssistantError
 from assistant.core.tools import Claim, Evidence, ToolContext
 from assistant.feedback.scope import RecordFilters, Scope
@@ -160,14 +160,16 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
         p = atlas.persona(pid)
         if p is None:
             continue
-        facts = "; ".join(f"{k}: {v.get(lang)}" for k, v in p.dimensions.items())
+        facts = "; ".join(f"{DIMENSION_NAMES[lang].get(k, k)}: {v.get(lang).rstrip('.')}"
+                          for k, v in p.dimensions.items())  # fmt: skip
         sources = [
             Evidence(kind="atlas", ref=f"persona.{p.id}.{k}", quote=v.source or "assumption")
             for k, v in p.dimensions.items()
         ]
         who.append(
             Claim(
-                text=f"{p.name.get(lang)} ({p.customer_type}) — {facts}",
+                text=f"{p.name.get(lang)} ({CUSTOMER_TYPE_NAMES[lang][p.customer_type]}) — "
+                     f"{facts}",
                 evidence=[Evidence(kind="atlas", ref=f"persona.{p.id}"), *sources],
             )
         )

@@ -125,6 +125,7 @@ class PainPoint(BaseModel):
     step_counts: dict[str, int] = Field(
         default_factory=dict, description="How many of the pain's comments speak of each step."
     )
+    step_names: dict[str, Bi] = Field(default_factory=dict, description="Each step's name.")
     stages: list[str] = Field(description="Journey stages of those steps (JOURNEY.STAGE).")
     touchpoints: list[str]
     count: int
@@ -517,6 +518,7 @@ def _summary(
         return PainPoint(
             aspect=aspect, sentiment=sentiment, label=_label(atlas, aspect, sentiment),
             steps=a_steps, step_counts={s: counts[s] for s in a_steps},
+            step_names={s: x.step.name for s, x in zip(a_steps, located, strict=True) if x},
             stages=list(dict.fromkeys(f"{x.journey.id}.{x.stage.id}" for x in located if x)),
             touchpoints=sorted({t for x in located if x for t in x.step.touchpoints}),
             count=count, share=round(count / scope.total, 4),
