@@ -558,3 +558,12 @@ def test_the_month_before_goes_back_from_the_period_in_use(agent):
     agent.ask("khách chê gì về camera?", "no-period")
     said = agent.ask("còn tháng trước đó thì sao?", "no-period")
     assert "start" not in _applied(said) and "tháng trước đó" in said.answer
+
+
+def test_two_journeys_set_against_each_other_are_asked_about_not_one_kept(agent):
+    answer = agent.ask("online vs in-store: where are customers unhappier?", "versus")
+    assert answer.status == "clarify" and "journey" not in _frame(answer)
+    assert "Buy in store" in answer.answer and "Buy online" in answer.answer
+    # Named together without being compared, the step settles it as before.
+    step = agent.ask("complaints about choosing home delivery when ordering online", "no-versus")
+    assert step.tool == "pain_points" and _applied(step).get("journey") == "buy-online"

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 _COMPOUNDS = re.compile(r"\b(danh gia|gia tri|tri gia|dang gia tien|song song|do dang|"
                         r"mau ma|loa phuong|look at|look into|look through|take a look|"
                         r"a look)\b")  # fmt: skip
+# Two things set against each other: "online vs in-store", "bảo hành so với giao hàng".
+_VERSUS = re.compile(r"\b(?:vs|versus|so voi|compared (?:to|with)|against)\b")
 # A follow-up that takes a filter away: "all ratings again", "bỏ lọc sao", "remove the date
 # filter", "lấy toàn bộ", "drop the student filter".
 # "hủy" after "bị / đã / được" is a cancelled order ("order bị hủy"), not a removal.
@@ -229,7 +231,9 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         ents = names.entities(text)
     journeys = ents.get("journey", [])
     steps = ents.get("step", [])
-    if len(journeys) > 1 and journeys[0][1] == journeys[1][1]:
+    if len(journeys) > 1 and (journeys[0][1] == journeys[1][1] or _VERSUS.search(folded)):
+        # Two named alike, or set against each other ("online vs in-store"): one journey
+        # filter cannot hold both, so which one is asked, not the better match kept.
         out["_ambiguous"] = (journeys[0][0], journeys[1][0])
     journey = journeys[0][0] if journeys else None
     step = steps[0][0] if steps else None
@@ -248,7 +252,8 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     if step:
         journey = step.split(".")[0]
         out["step"] = step
-        out.pop("_ambiguous", None)  # the step's journey settles two equal journey names
+        if not _VERSUS.search(folded):  # the step's journey settles two equal journey names
+            out.pop("_ambiguous", None)
         text = consume_names(names, text, "step", step)
         ents = names.entities(text)
     if journey and not step and persona and _only_negated(names, text, "journey", journey):
