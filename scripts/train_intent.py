@@ -15,15 +15,17 @@ describes, or `none`), the same kind of model on other labels:
   words, or none (the whole journey, an aspect, a group);
 - evals/data/decisions_writer_d.yaml: writer D's company decisions, each in English,
   Vietnamese and unaccented Vietnamese, at the step where customers meet them;
+  (the placement model, corpus/routing/decision_model.npz, with which the five questions
+  place a decision, learns the same and writer G's decisions too);
 - the atlas's own sentences of each step (name, intent, actions, thoughts, expectations,
   pains, both languages), and its journeys and aspects as a whole, labelled `none`;
 - the turns of the dialogue writers above: a new request's step (or none), an edit that
   changes the step, and the follow-ups that keep it (none: they name no step).
 
 Run: `.venv/bin/python scripts/train_intent.py [--check | --steps-only]` (from the repository
-root); `--steps-only` writes only the step model and corpus/routing/step_vectors.npz (the
-atlas or the step examples changed); `--check` reports the intent model's cross-validated
-accuracy without writing anything.
+root); `--steps-only` writes only the step and placement models and
+corpus/routing/step_vectors.npz (the atlas or the step examples changed); `--check` reports
+the intent model's cross-validated accuracy without writing anything.
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ STEP_WRITERS = ("step_examples_s.yaml", "step_examples_t.yaml")
 # writer Y is development data and writer Z held out (evals/decisions_heldout.yaml).
 DECISION_WRITERS = ("decisions_writer_d.yaml",)
 DECISION_FORMS = ("en", "vi", "vi_nodiac")
+# Decision writer G (the same contract, fees and policies weighed more) trains only the
+# placement model (corpus/routing/decision_model.npz, what the five questions place a
+# decision with): in the step model it cost the dialogues' step turns (evals/README.md,
+# tenth round).
+PLACEMENT_WRITERS = ("decisions_writer_g.yaml",)
+PLACEMENT_MODEL = OUT.parent / "decision_model.npz"
 TOOLS = {"search", "five_questions", "persona", "pain_points", "roadmap", "journey_summary",
          "help", "out_of_scope"}  # fmt: skip
 ACT_LABEL = {"more": "more", "language": "language", "edit": "refine"}
@@ -97,6 +105,21 @@ def _dialogues(root: Path) -> list[dict]:
     return out
 
 
+def _decisions(root: Path, writers: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(text, step) of every form of every decision the writers wrote."""
+    return [(str(c[form]), c["step"])
+            for name in writers
+            for c in yaml.safe_load((root / "evals" / "data" / name).read_text(encoding="utf-8"))
+            or [] for form in DECISION_FORMS]  # fmt: skip
+
+
+def placement_training_items(root: Path = ROOT) -> list[tuple[str, str]]:
+    """The step model's examples and writer G's decisions: the placement model's."""
+    held_out = heldout_texts(root)
+    return step_training_items(root) + [
+        (t, lab) for t, lab in _decisions(root, PLACEMENT_WRITERS) if t not in held_out]
+
+
 _NO_SCOPE = {"search", "help", "out_of_scope", "clarify"}
 
 
@@ -109,10 +132,7 @@ def step_training_items(root: Path = ROOT) -> list[tuple[str, str]]:
              for name in STEP_WRITERS
              for c in yaml.safe_load((root / "evals" / "data" / name).read_text(encoding="utf-8"))
              or []]  # fmt: skip
-    items += [(str(c[form]), c["step"])
-              for name in DECISION_WRITERS
-              for c in yaml.safe_load((root / "evals" / "data" / name).read_text(encoding="utf-8"))
-              or [] for form in DECISION_FORMS]  # fmt: skip
+    items += _decisions(root, DECISION_WRITERS)
     atlas = load_atlas(root / "corpus" / "atlas")
     for journey in atlas.journeys:
         for _, step in journey.steps():
@@ -221,6 +241,9 @@ def train_step_model(c: float, cache: Path | None) -> None:
     print(f"step model: {len(items)} examples, "
           f"{sum(lab == 'none' for _, lab in items)} of them none")  # fmt: skip
     write_model(STEP_MODEL, items, c, cache)
+    placing = placement_training_items()
+    print(f"placement model: {len(placing)} examples")
+    write_model(PLACEMENT_MODEL, placing, c, cache)
 
 
 def write_model(out: Path, items: list[tuple[str, str]], c: float, cache: Path | None) -> None:

@@ -253,6 +253,16 @@ def test_one_decision_lands_on_the_same_step_in_every_language(agent, texts):
         assert steps == {"buy-online.choose-delivery"}
 
 
+
+def test_a_fee_on_returns_is_placed_on_the_return_policy_not_on_charging_a_battery(agent):
+    # As a colleague trying the CLI wrote it: it landed on battery life before the placement
+    # model learned writer G's decisions.
+    answer = agent.ask("We are thinking of charging a 10% restocking fee on returns within 7 "
+                       "days. Walk me through the five questions")
+    assert answer.tool == "five_questions"
+    assert answer.result.step.ref == "warranty.read-policy"
+
+
 def test_a_decision_keeps_a_journey_only_when_it_says_the_journey(agent):
     # "returns" is a keyword of the warranty journey, not its name: the decision is the
     # company's, and the five questions place it from the situation (on a warranty step).

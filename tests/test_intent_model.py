@@ -67,6 +67,19 @@ def test_the_shipped_step_model_matches_its_training_data_and_no_held_out_reques
     assert set(model.labels) == steps | {"none"} and len(steps) > 30
 
 
+
+def test_the_shipped_placement_model_matches_its_training_data_and_no_held_out_decision():
+    """The five questions place a decision with it; retrained with the step model."""
+    items = _module().placement_training_items(REPO)
+    model = IntentModel(default_intent_path().parent / "decision_model.npz")
+    assert model.digest == training_digest(items)
+    held_out = yaml.safe_load((REPO / "evals" / "decisions_heldout.yaml").read_text("utf-8"))
+    forms = {c[f] for c in held_out for f in ("en", "vi", "vi_nodiac")}
+    assert forms and not forms & {t for t, _ in items}
+    # It learned every decision the step model did, and more.
+    assert set(_module().step_training_items(REPO)) < set(items)
+
+
 class _OtherEmbedder:
     """An embedder the shipped models were not trained with (8 dimensions, by hash)."""
 

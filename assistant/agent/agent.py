@@ -118,6 +118,7 @@ class Agent:
         )
         self._router: Router | None = None
         self._steps: StepMatcher | None = None
+        self._placer: IntentModel | None = None  # the placement model (rank_steps)
         # A request is embedded once for the intent model, the step model and the matcher.
         self._queries: LRUMap[str, np.ndarray] = LRUMap(capacity=256)
 
@@ -228,8 +229,11 @@ class Agent:
 
     def rank_steps(self, text: str) -> list[tuple[str, float]]:
         """Every atlas step ranked for a text that describes a moment or a decision, best
-        first (`StepMatcher.rank`)."""
-        return self._step_matcher().rank(text)
+        first (`StepMatcher.rank`, with the placement model: it learned more decisions than
+        the step model, which reads requests; loaded on the first decision)."""
+        if self._placer is None and (path := self._model_path("decision_model.npz")).is_file():
+            self._placer = IntentModel(path, embed=self._model_embed())
+        return self._step_matcher().rank(text, self._placer)
 
     def _step_matcher(self) -> StepMatcher:
         if self._steps is None:

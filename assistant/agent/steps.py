@@ -292,17 +292,19 @@ class StepMatcher:
         elsewhere = journey is not None and not label.startswith(f"{journey}.")
         return label if p >= (sure or (LEARNED_OVER if elsewhere else LEARNED_MIN)) else None
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
+    def rank(self, text: str, placer: IntentModel | None = None) -> list[tuple[str, float]]:
         """Every step ranked for a text (where the five questions place a decision): the
         learned model's probability among the steps (its `none` left out) plus the
         similarity to the atlas (`match`), which settles what the model holds close (related
         steps' cosines lie within ~0.05); similarity alone without a model. On decisions
         written blind in three languages the model placed more, and more of them alike, than
-        similarity or the atlas's hybrid search (evals/README.md, ninth round)."""
+        similarity or the atlas's hybrid search (evals/README.md, ninth round). `placer`: the
+        model to place with instead (the placement model, which learned more decisions)."""
         similar = self.match(text).ranked
-        if self.model is None:
+        model = placer or self.model
+        if model is None:
             return similar
-        probs = {label: p for label, p in self.model.predict(text).ranked if label in self.refs}
+        probs = {label: p for label, p in model.predict(text).ranked if label in self.refs}
         total = sum(probs.values()) or 1.0
         return sorted(((ref, probs.get(ref, 0.0) / total + sim) for ref, sim in similar),
                       key=lambda x: -x[1])  # fmt: skip
