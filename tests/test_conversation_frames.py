@@ -681,3 +681,13 @@ def test_the_changed_line_says_a_filter_the_tool_cannot_apply_is_only_kept(agent
     # Taken away, a star filter reads as itself, not "stars 4–5 stars".
     removed = agent.ask("all ratings again", "kept")
     assert "_Changed: − 4–5 stars_" in removed.answer
+
+
+def test_a_period_past_the_latest_comment_says_where_the_data_ends(agent):
+    latest = agent.kb.feedback().latest_date().isoformat()
+    answer = agent.ask("what did customers complain about in Q3 2020?")
+    assert answer.result.filters["end"] == "2020-09-30" and answer.result.data_ends == latest
+    assert f"(the data ends {latest})" in answer.answer.splitlines()[0]
+    # A period inside the data says nothing of it.
+    inside = agent.ask("khách chê gì về pin quý 2 năm 2020")
+    assert inside.result.data_ends is None and "dữ liệu chỉ đến" not in inside.answer

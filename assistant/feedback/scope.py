@@ -129,6 +129,10 @@ class Scope(BaseModel):
     exact_dates_left_out: int = Field(
         0, description="Records the period would hold but exact_dates left out (estimated)."
     )
+    data_ends: str | None = Field(
+        None, description="The latest comment's date, when the period asked runs past it "
+        "('Q3 2020' while the data ends 2020-08-17)."
+    )
 
     @property
     def enough(self) -> bool:
@@ -161,6 +165,10 @@ class ScopedOutput(BaseModel):
     exact_dates_left_out: int = Field(
         0, description="Records the period would hold but exact_dates left out (estimated)."
     )
+    data_ends: str | None = Field(
+        None, description="The latest comment's date, when the period asked runs past it "
+        "('Q3 2020' while the data ends 2020-08-17)."
+    )
     enough_evidence: bool
     min_evidence: int
     confidence: Confidence = Field(description="From the number of records in scope.")
@@ -172,7 +180,8 @@ class ScopedOutput(BaseModel):
                      names=self.filter_names, touchpoint_named=self.touchpoint_named,
                      touchpoint_steps=self.touchpoint_steps,
                      estimated_dates=self.estimated_dates,
-                     exact_dates_left_out=self.exact_dates_left_out)  # fmt: skip
+                     exact_dates_left_out=self.exact_dates_left_out,
+                     data_ends=self.data_ends)  # fmt: skip
 
 
 class Selection(BaseModel):
@@ -318,6 +327,14 @@ def _resolve(kb: FeedbackSource, f: FeedbackFilters) -> _Resolved:
     return r
 
 
+def _data_ends(kb: FeedbackSource, f: FeedbackFilters) -> str | None:
+    """The latest comment's date when the period runs past it, else None."""
+    if f.end is None:
+        return None
+    latest = kb.feedback().latest_date()
+    return latest.isoformat() if latest is not None and f.end > latest else None
+
+
 def _scope(kb: FeedbackSource, f: FeedbackFilters, r: _Resolved, total: int,
            estimated_dates: int | None = None, left_out: int = 0) -> Scope:  # fmt: skip
     """The scope line's facts: every filter (None when not applied), their display names,
@@ -358,7 +375,7 @@ def _scope(kb: FeedbackSource, f: FeedbackFilters, r: _Resolved, total: int,
                  unapplied=r.unapplied, min_evidence=kb.settings.cx_min_evidence,
                  names=names, touchpoint_named=r.touchpoint_named,
                  touchpoint_steps=r.touchpoint_steps, estimated_dates=estimated_dates,
-                 exact_dates_left_out=left_out)  # fmt: skip
+                 exact_dates_left_out=left_out, data_ends=_data_ends(kb, f))  # fmt: skip
 
 
 class Plan(BaseModel):

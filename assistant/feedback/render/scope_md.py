@@ -7,7 +7,8 @@ from assistant.feedback.scope import Scope
 
 T = {
     "vi": {
-        "scope": "Phạm vi", "all": "toàn bộ phản hồi", "of": "trên", "comments": "phản hồi",
+        "scope": "Phạm vi", "data_ends": "dữ liệu chỉ đến", "all": "toàn bộ phản hồi",
+        "of": "trên", "comments": "phản hồi",
         "journey": "hành trình", "step": "bước", "stage": "giai đoạn", "touchpoint": "điểm chạm",
         "aspect": "khía cạnh", "segment": "nhóm khách", "source": "tệp", "start": "từ",
         "end": "đến", "min_rating": "từ", "max_rating": "đến", "stars": "sao",
@@ -21,7 +22,8 @@ T = {
         "left_out": "Đã bỏ {n} phản hồi có ngày ước tính từ cụm từ tương đối",
     },
     "en": {
-        "scope": "Scope", "all": "all feedback", "of": "of", "comments": "comments",
+        "scope": "Scope", "data_ends": "the data ends", "all": "all feedback", "of": "of",
+        "comments": "comments",
         "journey": "journey", "step": "step", "stage": "stage", "touchpoint": "touchpoint",
         "aspect": "aspect", "segment": "segment", "source": "file", "start": "from",
         "end": "to", "min_rating": "from", "max_rating": "to", "stars": "stars",
@@ -110,6 +112,8 @@ def scope_line(scope: Scope, lang: str) -> str:
     if stars := stars_text(f.get("min_rating"), f.get("max_rating"), lang):
         parts.append(stars)
     what = "; ".join(parts) or t["all"]
+    if scope.data_ends:  # "Q3 2020": the quarter is not over in the data
+        what += f" ({t['data_ends']} {scope.data_ends})"
     line = (f"_{t['scope']}: {what} — {number(scope.total, lang)} {t['of']} "
             f"{number(scope.corpus_total, lang)} {t['comments']}._")  # fmt: skip
     if scope.exact_dates_left_out:

@@ -462,7 +462,7 @@ def _summary(
         "unapplied": scope.unapplied, "min_evidence": scope.min_evidence,
         "filter_names": scope.names, "touchpoint_named": scope.touchpoint_named,
         "touchpoint_steps": scope.touchpoint_steps, "estimated_dates": scope.estimated_dates,
-        "exact_dates_left_out": scope.exact_dates_left_out,
+        "exact_dates_left_out": scope.exact_dates_left_out, "data_ends": scope.data_ends,
         "confidence": confidence_from_coverage(scope.total, scope.min_evidence),
         "lead": inp.sentiment, "tag_origins": origins, "explain": inp.explain,
         "step_concerns": _step_concerns(atlas, scope, steps, fig),

@@ -322,6 +322,7 @@ def scope_fields(summary: PainPointsOutput) -> dict[str, Any]:
             "filter_names": summary.filter_names, "enough_evidence": summary.enough_evidence,
             "estimated_dates": summary.estimated_dates,
             "exact_dates_left_out": summary.exact_dates_left_out,
+            "data_ends": summary.data_ends,
             "min_evidence": summary.min_evidence, "confidence": summary.confidence}  # fmt: skip
 
 
