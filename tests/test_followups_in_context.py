@@ -567,3 +567,16 @@ def test_two_journeys_set_against_each_other_are_asked_about_not_one_kept(agent)
     # Named together without being compared, the step settles it as before.
     step = agent.ask("complaints about choosing home delivery when ordering online", "no-versus")
     assert step.tool == "pain_points" and _applied(step).get("journey") == "buy-online"
+
+
+def test_why_after_a_roadmap_says_why_its_actions_come_in_that_order(agent):
+    conv = "roadmap-why"
+    first = agent.ask("roadmap for the trade-in journey", conv)
+    why = agent.ask("why is number 1 at the top?", conv)
+    assert (why.tool, why.act) == ("roadmap", "more") and why.result.explain
+    assert "Why this order" in why.answer and "already holds everything" not in why.answer
+    for n, action in enumerate(why.result.initiatives[:3], 1):
+        line = next(ln for ln in why.answer.splitlines() if ln.startswith(f"{n}. {action.title}"))
+        assert f"impact score {action.impact_score:.0f}" in line
+        assert f"{action.complaints} comments" in line
+    assert "Why this order" not in first.answer

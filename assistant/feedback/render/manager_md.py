@@ -32,6 +32,12 @@ T = {
         "collect": "Cần thu thập", "source": "Nguồn phương pháp", "mean": "sao TB",
         "trend": "xu hướng", "impact": "tác động", "effort": "công sức", "quick": "thắng nhanh",
         "answers": "giải quyết", "points": "điểm", "to_measure": "cần đo (chưa có trong phản hồi)",
+        "why": "Vì sao theo thứ tự này",
+        "why_rule": "thắng nhanh trước (tác động không thấp, công sức thấp), rồi theo mức tác "
+                    "động (cao: từ 2/3 tác động của vấn đề nặng nhất, trung bình: từ 1/3), "
+                    "rồi theo điểm tác động = số phản hồi × (5 − sao TB) / 4",
+        "why_item": "{title} — giải quyết “{aspect}”: {n} phản hồi, điểm tác động {score} "
+                    "(tác động {impact}); công sức {effort}: {rule}",
         "too_few": "quá ít để kết luận", "need": "cần", "none": "không có",
         "curve": "Đường cảm xúc", "map": "bản đồ", "feedback": "phản hồi",
         "curve_note": "bản đồ hành trình theo từng bước; phản hồi: cảm xúc ròng của giai đoạn = "
@@ -60,6 +66,12 @@ T = {
         "collect": "To collect", "source": "Methodology", "mean": "mean rating",
         "trend": "trend", "impact": "impact", "effort": "effort", "quick": "quick win",
         "answers": "answers", "points": "points", "to_measure": "to measure (not in the feedback)",
+        "why": "Why this order",
+        "why_rule": "quick wins first (impact not low, effort low), then by impact level (high: "
+                    "2/3 or more of the heaviest pain's impact, medium: 1/3 or more), then by "
+                    "impact score = comments × (5 − mean rating) / 4",
+        "why_item": "{title} — answers “{aspect}”: {n} comments, impact score {score} "
+                    "({impact} impact); {effort} effort: {rule}",
         "too_few": "too few to conclude", "need": "need", "none": "none",
         "curve": "Emotion curve", "map": "journey map", "feedback": "feedback",
         "curve_note": "journey map per step; feedback: the stage's net sentiment = 2 × (praise "
@@ -121,6 +133,16 @@ def _action(i: Initiative, lang: str, detail: bool = False) -> str:
     what = f"{t['answers']}: {i.aspect_name}; " if detail else ""
     level = f"{t['impact']} {t['levels'][i.impact]}, {t['effort']} {t['levels'][i.effort]}"
     return f"{i.title} ({what}{t['horizons'][i.horizon]}; {level}{why}{quick})"
+
+
+def _why(i: Initiative, lang: str) -> str:
+    """What an action answers and weighs, for "why this order"."""
+    t = T[lang]
+    said = t["why_item"].format(
+        title=i.title, aspect=i.aspect_name, n=number(i.complaints, lang),
+        score=f"{i.impact_score:.0f}", impact=t["levels"][i.impact],
+        effort=t["levels"][i.effort], rule=i.effort_rule)  # fmt: skip
+    return said + (f"; **{t['quick']}**" if i.quick_win else "")
 
 
 def ranking_confidence(b: Brief, lang: str) -> str:
@@ -194,6 +216,9 @@ def render_roadmap(o: RoadmapOutput, lang: str) -> str:
     lines = [scope_line(o.scope, lang), f"\n## {t['roadmap']}: {o.name}"
              + (f" (persona {o.persona})" if o.persona else ""),
              f"_{t['conf']}: {ranking_confidence(o.brief, lang)}_"]  # fmt: skip
+    if o.explain:  # "why #1?": the order, from what each action answers
+        lines.append(f"\n**{t['why']}**: {t['why_rule']}")
+        lines += [f"{n}. {_why(i, lang)}" for n, i in enumerate(o.initiatives[:3], 1)]
     lines += brief_lines(o.brief, o.enough_evidence, lang)
     lines.append(f"\n**{t['pilot']}** (JCXM 8): {o.pilot.text}{_ev(o.pilot.evidence, 2)}")
     # What the comments linked to the pilot's step say: the evidence, quoted.

@@ -67,6 +67,8 @@ class RoadmapInput(RecordFilters):
 
     journey: str = Field(description="Journey id or name.")
     persona: str | None = Field(None, description="Persona id or name, to focus on.")
+    explain: bool = Field(False, description="Say why the actions come in their order "
+                          "('why #1?'): the pain each answers, its impact and effort.")
 
 
 class Initiative(BaseModel):
@@ -143,6 +145,7 @@ class RoadmapOutput(ScopedOutput):
     collect: str | None = Field(None, description="What data to collect when there is too little.")
     jcxm_steps: dict[str, list[int]]
     methodology: list[Evidence]
+    explain: bool = Field(False, description="The order of the actions is explained.")
 
 
 def _effort(rules: RoadmapRules, pain: PainPoint, lang: Lang) -> tuple[Level, str]:
@@ -388,5 +391,5 @@ def propose_roadmap(inp: RoadmapInput, ctx: ToolContext) -> RoadmapOutput:
         current_state=current, stage_metrics=stages, future_state=future,
         initiatives=initiatives, pilot=pilot, kpis=headline + atlas_kpis(playbook, journey, lang),
         collect=collect.get(lang) if collect and (not enough or pilot.step is None) else None,
-        jcxm_steps=JCXM, methodology=cites,
+        jcxm_steps=JCXM, methodology=cites, explain=inp.explain,
     )  # fmt: skip
