@@ -554,6 +554,12 @@ def test_the_month_before_goes_back_from_the_period_in_use(agent):
     # "tháng trước" alone is last month; "trước đó" is before the period shown.
     quarter = agent.ask("còn quý trước đó?", conv)
     assert _applied(quarter) == {"aspect": "SCREEN", "start": "2020-01-01", "end": "2020-03-31"}
+    # A year earlier: the same months, not the whole of last year.
+    year = agent.ask("and the same quarter a year ago?", conv)
+    assert _applied(year) == {"aspect": "SCREEN", "start": "2019-01-01", "end": "2019-03-31"}
+    agent.ask("khách chê gì về camera tháng 6 năm 2020", "yoy")
+    vi = agent.ask("so với cùng kỳ năm trước?", "yoy")
+    assert _applied(vi) == {"aspect": "CAMERA", "start": "2019-06-01", "end": "2019-06-30"}
     # No period yet: nothing to go back from, and it is said.
     agent.ask("khách chê gì về camera?", "no-period")
     said = agent.ask("còn tháng trước đó thì sao?", "no-period")

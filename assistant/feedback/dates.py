@@ -106,9 +106,16 @@ def period_before(lo: date, hi: date) -> tuple[date, date]:
     return prev_end - (hi - lo), prev_end
 
 
+def _year_earlier(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
+
+
 def unit_before(lo: date, hi: date, unit: str) -> tuple[date, date]:
     """"The month before" a period: the calendar month (quarter, year) before the one it
-    starts in; "the period before": period_before."""
+    starts in; "the period before": period_before; "year_ago": the same dates a year
+    earlier."""
+    if unit == "year_ago":  # "same period last year"
+        return _year_earlier(lo), _year_earlier(hi)
     months = _UNIT_MONTHS.get(unit)
     if months is None:
         return period_before(lo, hi)

@@ -73,9 +73,10 @@ class ParsedFilters(BaseModel):
         description="Relative periods recognised but not applied: no reference date was "
         "given, or the phrase is ambiguous ('3 tháng trước').",
     )
-    before_that: Literal["month", "quarter", "year", "period"] | None = Field(
+    before_that: Literal["month", "quarter", "year", "period", "year_ago"] | None = Field(
         None, description="'the month before', 'quý trước đó': the unit before the period "
-        "already in use (a follow-up's; the conversation knows which period that is).",
+        "already in use; 'same period last year', 'cùng kỳ năm ngoái': that period a year "
+        "earlier (a follow-up's; the conversation knows which period that is).",
     )
 
     def is_empty(self) -> bool:
@@ -312,6 +313,15 @@ _BEFORE_THAT = re.compile(
     r"\b(?:the\s+)?(?P<u>month|quarter|year|period)\s+before(?:\s+(?:that|it|this))?\b(?!\s+\w*\d)"
     r"|\b(?P<u2>thang|quy|nam|ky)\s+(?:lien\s+)?truoc\s+(?:do|nua|no)\b"
 )
+# The period in use a year earlier: "same period last year", "same quarter a year ago",
+# "year on year", "cùng kỳ (năm ngoái)", "cùng tháng năm trước".
+_SAME_LAST_YEAR = re.compile(
+    r"\b(?:(?:the\s+)?same\s+(?:period|time|month|quarter|week|months|weeks|dates)\s+(?:of\s+|in\s+)?"
+    r"(?:last\s+year|a\s+year\s+(?:ago|before|earlier)|the\s+(?:year|previous\s+year)\s+before)"
+    r"|(?:a|one)\s+year\s+(?:earlier|before)|year[\s-]on[\s-]year|yoy"
+    r"|cung\s+ky(?:\s+nam\s+(?:ngoai|truoc|roi))?"
+    r"|cung\s+(?:thang|quy|tuan|thoi\s+gian|giai\s+doan)\s+(?:nay\s+|do\s+)?nam\s+(?:ngoai|truoc|roi))\b"
+)
 _BEFORE_UNIT = {"month": "month", "thang": "month", "quarter": "quarter", "quy": "quarter",
                 "year": "year", "nam": "year"}
 _RANGE_HEAD = r"(?:(?:--)?from|between|tu|(?:ke\s+)?tu)"
@@ -538,6 +548,10 @@ def parse_filters(
     out = ParsedFilters()
     periods: list[tuple[date | None, date | None, int, int]] = []
     # "the month before", "tháng trước đó" first: "tháng trước" alone is last month.
+    for m in scan.matches(_SAME_LAST_YEAR):  # before "last year" is read as 2019
+        out.before_that = "year_ago"
+        out.matched.append(Matched(kind="period", text=scan.text[slice(*m.span())],
+                                   span=m.span(), value="before:year_ago"))  # fmt: skip
     for m in scan.matches(_BEFORE_THAT):
         out.before_that = _BEFORE_UNIT.get(m["u"] or m["u2"], "period")  # type: ignore[assignment]
         out.matched.append(Matched(kind="period", text=scan.text[slice(*m.span())], span=m.span(),
