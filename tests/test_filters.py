@@ -403,3 +403,12 @@ def test_the_unit_before_the_period_in_use_is_not_last_month():
     assert (out.start, out.end, out.before_that) == (None, None, "month")
     assert parsed("tháng trước") == {"start": "2020-05-01", "end": "2020-05-31"}
     assert parse_filters("and the quarter before?", R, book=BOOK).before_that == "quarter"
+
+
+def test_two_months_compared_are_not_one_period_of_both():
+    # "và"/"với" joins two months into one period, unless the request compares them.
+    assert parsed("chỉ lấy tháng 3 và tháng 4 năm 2020") == {"start": "2020-03-01",
+                                                             "end": "2020-04-30"}
+    out = parse_filters("so sánh tháng 3 với tháng 4 năm 2020", R, book=BOOK)
+    assert (out.start, out.end) == (date(2020, 4, 1), date(2020, 4, 30))
+    assert [m.value for m in out.unresolved] == ["compared"]

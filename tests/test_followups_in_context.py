@@ -586,3 +586,12 @@ def test_why_after_a_roadmap_says_why_its_actions_come_in_that_order(agent):
         assert f"impact score {action.impact_score:.0f}" in line
         assert f"{action.complaints} comments" in line
     assert "Why this order" not in first.answer
+
+
+def test_the_askers_own_compare_is_not_the_research_journey(agent):
+    answer = agent.ask("compare the complaints about repairs in May and June 2020", "cmp")
+    assert answer.tool == "pain_points" and _applied(answer)["journey"] == "warranty"
+    assert _applied(answer)["start"] == "2020-06-01"
+    # Customers comparing phones is still the research journey.
+    research = agent.ask("what annoys shoppers while they compare phones before buying?", "cmp2")
+    assert _applied(research)["journey"] == "research"

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 _COMPOUNDS = re.compile(r"\b(danh gia|gia tri|tri gia|dang gia tien|song song|do dang|"
                         r"mau ma|loa phuong|look at|look into|look through|take a look|"
                         r"a look)\b")  # fmt: skip
+# The asker's own verb of comparing, opening the request ("compare …", "now compare …", "so
+# sánh …"), which is also a word of the research journey's name ("Tìm hiểu và so sánh");
+# "khách so sánh giá …" is the customers comparing.
+_COMPARE = re.compile(r"^(?:(?:now|then|ok|okay|so|please|pls|can you|could you|hay|giup minh|"
+                      r"thu|gio|bay gio)\s+){0,2}(?:compare|so sanh)\b")
 # Two things set against each other: "online vs in-store", "bảo hành so với giao hàng".
 _VERSUS = re.compile(r"\b(?:vs|versus|so voi|compared (?:to|with)|against)\b")
 # A follow-up that takes a filter away: "all ratings again", "bỏ lọc sao", "remove the date
@@ -230,6 +235,13 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         text = consume_names(names, text, "persona", persona)
         ents = names.entities(text)
     journeys = ents.get("journey", [])
+    if len(journeys) > 1 and _COMPARE.search(folded):
+        # "compare warranty complaints in June vs July": the asker compares; the journey of
+        # customers comparing phones is named only when its words remain without the verb.
+        without = names.entities(_blank(text, _COMPARE))
+        if without.get("journey"):
+            ents = without
+            journeys = ents["journey"]
     steps = ents.get("step", [])
     if len(journeys) > 1 and (journeys[0][1] == journeys[1][1] or _VERSUS.search(folded)):
         # Two named alike, or set against each other ("online vs in-store"): one journey

@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from assistant.core.text import has_diacritics, nfc
 from assistant.feedback.cues import fold_aligned
+from assistant.feedback.dates import months_later
 from assistant.feedback.segments import SegmentBook, Unsupported, load_segments, negated
 
 MatchKind = Literal["period", "rating", "segment", "unsupported"]
@@ -507,6 +508,8 @@ _INSTEAD = re.compile(r"\b(instead(?: of)?|rather than|in place(?: of)?|thay cho
 _SOURCE_TOKEN = re.compile(r"\bsource:\S+")
 # Two periods joined by "và", "and", a comma ("tháng 6 và tháng 7"): both, so the span from
 # the first to the last (a scope holds one period); otherwise periods narrow each other.
+_COMPARING = re.compile(r"\b(?:compare|comparing|compared|so sanh|vs|versus|so voi)\b")
+_AND = re.compile(r"\b(?:and|va|voi|vs|versus)\b")
 _BOTH = re.compile(r"^\s*(?:,|&|\+|and|va|voi|cung|hoac|or|plus|lan|,\s*(?:and|va))\s*$")
 
 
@@ -565,10 +568,11 @@ def parse_filters(
             del periods[i + 1:]
             break
     joined: list[tuple[date | None, date | None, int, int]] = []
+    # "so sánh tháng 6 với tháng 7", "compare June and July": two periods, not one of both
+    comparing = _COMPARING.search(scan.folded) is not None
     for p in periods:
-        if joined and p[0] and p[1] and joined[-1][0] and joined[-1][1] and _BOTH.match(
-            scan.folded[joined[-1][3]:p[2]]
-        ):
+        if (joined and p[0] and p[1] and joined[-1][0] and joined[-1][1] and not comparing
+                and _BOTH.match(scan.folded[joined[-1][3]:p[2]])):
             a = joined[-1]
             joined[-1] = (min(a[0], p[0]), max(a[1], p[1]), a[2], p[3])  # type: ignore[type-var]
         else:
@@ -643,11 +647,22 @@ def _absolute_periods(
     out: ParsedFilters | None = None,
 ) -> None:
     tokens: list[tuple[int, int, Period, bool]] = []  # (start, end, period, is a range)
+    comparing = _COMPARING.search(scan.folded) is not None
     for pattern, resolve in _ABSOLUTE:
         for m in pattern.finditer(scan.free):
             period = resolve({k: v for k, v in m.groupdict().items() if v})
             if period is not None:
                 is_range = resolve in (_month_range, _quarter_range)
+                if is_range and comparing and _AND.search(scan.folded[slice(*m.span())]):
+                    # "compare June and July 2020": the later one, the other said
+                    months = 1 if resolve is _month_range else 3
+                    last = months_later(period[1].replace(day=1), 1 - months)
+                    first = (period[0], months_later(period[0], months) - timedelta(days=1))
+                    if out is not None:
+                        out.unresolved.append(Matched(
+                            kind="period", text=f"{first[0]} – {first[1]}", span=m.span(),
+                            value="compared"))  # fmt: skip
+                    period, is_range = (last, period[1]), False
                 tokens.append((*m.span(), period, is_range))
                 scan.take(*m.span())
     # A month without its year ("tháng 6", "since March"): the last such month up to the
