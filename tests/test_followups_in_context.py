@@ -595,3 +595,16 @@ def test_the_askers_own_compare_is_not_the_research_journey(agent):
     # Customers comparing phones is still the research journey.
     research = agent.ask("what annoys shoppers while they compare phones before buying?", "cmp2")
     assert _applied(research)["journey"] == "research"
+
+
+@pytest.mark.parametrize("text", ["remove all the filters", "xóa hết bộ lọc nhé"])
+def test_clearing_every_filter_keeps_the_tool_and_drops_the_scope(agent, text):
+    conv = f"clear-{text}"
+    agent.ask("what do students say about the camera in 2019, 4-5 stars?", conv)
+    cleared = agent.ask(text, conv)
+    assert (cleared.tool, cleared.act) == ("pain_points", "edit")
+    assert _applied(cleared) == {} and cleared.result.total == cleared.result.corpus_total
+    # One filter named stays the only one removed.
+    agent.ask("what do students say about the camera in 2019, 4-5 stars?", f"{conv}-one")
+    one = agent.ask("bỏ lọc sao", f"{conv}-one")
+    assert {"segment", "aspect", "start"} <= set(_applied(one)) and "min_rating" not in _applied(one)

@@ -59,6 +59,11 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
         r"filter nhom)\b"),
     "aspect": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(aspect|khia canh)\b"),
     "persona": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(persona|chan dung)\b"),
+    # "clear all filters", "bỏ hết bộ lọc đi", "xóa tất cả filter", "reset the filters"
+    "all": re.compile(r"\b" + _REMOVE_VERB + r"\b\s+(?:het\s+|tat\s+ca\s+|all\s+(?:the\s+)?|"
+                      r"every\s+|the\s+)?(?:cac\s+)?(?:filters|filter|bo\s+loc|loc)\b(?!\s+\w*\s*"
+                      r"(?:sao|ngay|thoi\s+gian|nhom|date|star|period|segment|aspect|persona|"
+                      r"buoc|step))(?:\s+(?:het|di|nhe|nha|luon))*\s*$"),
     # "all journeys", "tất cả các hành trình", "mọi hành trình" ("cả hành trình" is one
     # whole journey: the step below).
     "journey": re.compile(r"\b(?:all(?: the| of the)?|every|tat ca(?: cac| nhung)?|moi|het|"
@@ -79,6 +84,8 @@ _NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
                  "segment": ("segment",), "aspect": ("aspect",), "step": ("step",),
                  "journey": ("journey", "step"),
+                 "all": ("journey", "step", "aspect", "segment", "persona", "min_rating",
+                         "max_rating", "start", "end", "source", "exact_dates"),
                  "persona": ("persona",)}  # fmt: skip
 # Buying for one's children: the parents named are the buyers, not the people bought for.
 _FOR_KIDS = re.compile(r"\b(for (their|his|her|my|our) (kids|children|child|son|daughter|teen)s?|"
