@@ -313,7 +313,7 @@ def test_a_tool_switch_says_what_changed_and_what_it_cannot_apply(agent):
     assert (persona.tool, persona.act) == ("persona", "switch_tool")
     # Both notes: the tool change, and the star filter the persona does not apply.
     assert "Changed: pain points → persona" in persona.answer
-    assert "Not applied" in persona.answer and "min_rating" in persona.answer
+    assert "Not applied" in persona.answer and "1–2 stars" in persona.answer
 
 
 @pytest.mark.parametrize("text", ["asdkjh qwe zzz", "write me a poem about summer"])

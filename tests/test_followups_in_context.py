@@ -607,4 +607,20 @@ def test_clearing_every_filter_keeps_the_tool_and_drops_the_scope(agent, text):
     # One filter named stays the only one removed.
     agent.ask("what do students say about the camera in 2019, 4-5 stars?", f"{conv}-one")
     one = agent.ask("bỏ lọc sao", f"{conv}-one")
-    assert {"segment", "aspect", "start"} <= set(_applied(one)) and "min_rating" not in _applied(one)
+    assert {"segment", "aspect", "start"} <= set(_applied(one))
+    assert "min_rating" not in _applied(one)
+
+
+def test_filters_a_switched_tool_cannot_apply_are_said_by_name(agent):
+    conv = "aside-names"
+    agent.ask("what do customers complain about when they pick up a repaired phone, 1-2 stars?",
+              conv)
+    persona = agent.ask("draft a persona for these people", conv)
+    line = next(ln for ln in persona.answer.splitlines() if ln.startswith("_Not applied"))
+    pick_up = agent.kb.atlas().locate("warranty.pick-up").step.name.en
+    assert "1–2 stars" in line and "min_rating" not in line and "max_rating" not in line
+    assert f"step {pick_up}" in line and "warranty.pick-up" not in line
+    # ... and kept for the next request that can apply them.
+    back = agent.ask("ok, back to the complaints", conv)
+    assert _applied(back).get("min_rating") == 1
+    assert _applied(back).get("step") == "warranty.pick-up"

@@ -22,7 +22,12 @@ import numpy as np
 
 from assistant.agent.composer import compose_tool_answer
 from assistant.agent.dialogue import understand
-from assistant.agent.frame import TOOL_NAMES, describe_changes, describe_value
+from assistant.agent.frame import (
+    TOOL_NAMES,
+    describe_changes,
+    describe_filters,
+    describe_value,
+)
 from assistant.agent.intent import IntentModel
 from assistant.agent.memory import ConversationMemory, Turn
 from assistant.agent.registry import Registry
@@ -163,6 +168,8 @@ class Agent:
         near = previous.filters.get("journey") if previous is not None else None
         route = understand(self.router, question, previous, self.slots(question, near), lang,
                            steps=self.step_by_meaning)  # fmt: skip
+        if route.aside and route.frame is not None:  # by name, in the answer's language
+            route.unapplied += describe_filters(route.aside, route.frame.lang, self.shown_name)
         if route.act not in ("new", "clarify") and route.frame is not None:
             fields = self.router.registry.get(route.tool).input_model.model_fields
             route.changes = describe_changes(previous, route.frame, route.frame.lang,
@@ -324,7 +331,8 @@ class Agent:
         spec = self.registry.get(route.tool)
         note = f"_{route.changes}_\n\n" if route.changes else ""
         fields = spec.input_model.model_fields
-        if route.act == "more" and not ({"top", "focus", "explain"} & fields.keys()):
+        more = {"top", "focus"} & fields.keys() or route.args.get("explain")  # "why?"
+        if route.act == "more" and not more:
             # "who should own it?" after a roadmap: the tool has no more to give than its
             # answer; it is shown again, saying so, rather than as if it were new.
             note += f"_{MORE_OF_THE_SAME[lang]}_\n\n"

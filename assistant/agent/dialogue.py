@@ -554,13 +554,13 @@ def _routed(
     registry = router.registry
     spec = registry.get(frame.tool)
     fields = spec.input_model.model_fields
-    args, unapplied = args_for(registry, frame, text, act, previous)
+    args, aside = args_for(registry, frame, text, act, previous)
     if command is not None:  # a command's own words are its arguments (`five delivery …`)
         # ... except the scope, when the slots read one (see _from_args)
         own = {k: v for k, v in command.args.items() if k in fields
                and not (_scope(slots) and k in (*_SCOPE_KEYS, "step"))}  # fmt: skip
         args = {**own, **args}
-    unapplied = list(slots.unapplied) + unapplied
+    unapplied = list(slots.unapplied)
     if slots.before_that and not (previous and previous.filters.get("start")
                                   and previous.filters.get("end")):  # fmt: skip
         unapplied.append(f"{slots.before_that[1]} (no period to go back from)")
@@ -577,7 +577,7 @@ def _routed(
                      clarify=_which_journey(router, slots.ambiguous_journeys, lang),
                      reason="two journeys match equally", frame=previous, act="clarify")
     missing = [n for n, f in fields.items() if f.is_required() and n not in args]
-    route = Route(tool=frame.tool, args=args, reason=act, unapplied=unapplied,
+    route = Route(tool=frame.tool, args=args, reason=act, unapplied=unapplied, aside=aside,
                   unread=slots.unread, frame=frame, act=act,  # type: ignore[arg-type]
                   confidence=confidence)  # fmt: skip
     if missing == ["journey"] and "journey" in slots.removed:
@@ -609,25 +609,25 @@ def _which_journey(router: Router, pair: tuple[str, str], lang: Lang) -> str:
 
 def args_for(
     registry: Registry, frame: Frame, text: str, act: str, previous: Frame | None
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The arguments of the frame's tool from the frame's filters, and the filters it has no
-    field for (said as not applied, never dropped silently)."""
+    field for (kept in the frame, said as not applied by name, never dropped silently)."""
     spec = registry.get(frame.tool)
     fields = spec.input_model.model_fields
     f = frame.filters
     args: dict[str, Any] = {}
-    unapplied: list[str] = []
+    aside: dict[str, Any] = {}
     for key, value in f.items():
         if key == "step":
             if "step" in fields and f.get("journey"):
                 args["step"] = str(value).split(".", 1)[-1]
                 args["journey"] = f["journey"]
             else:
-                unapplied.append(f"step ({value})")
+                aside["step"] = value
         elif key in fields:
             args[key] = value
         elif key != "sentiment":
-            unapplied.append(f"{key} ({value})")
+            aside[key] = value
     if spec.free_text and spec.free_text not in args:
         if spec.fallback:
             # "now in English": the same question again; "more on CES": the question and
@@ -659,4 +659,4 @@ def args_for(
             args["explain"] = True
     if spec.name == "pain_points" and f.get("sentiment"):
         args["sentiment"] = f["sentiment"]
-    return args, unapplied
+    return args, aside

@@ -121,6 +121,17 @@ def _views(filters: dict[str, Any], lang: Lang, names: Namer) -> dict[str, str]:
     return out
 
 
+def _named(key: str, value: str, lang: Lang) -> str:  # "1–2 stars", "segment Students"
+    return value if key in _SAYS_ITSELF else f"{_LABEL[lang][key]} {value}"
+
+
+def describe_filters(filters: dict[str, Any], lang: Lang, names: Namer = describe_value
+                     ) -> list[str]:
+    """Filters in words, each by its name in the answer's language ("1–2 sao", "bước Nhận
+    lại máy và kiểm tra"): what a tool that cannot apply them says it did not."""
+    return [_named(key, value, lang) for key, value in _views(filters, lang, names).items()]
+
+
 def describe_changes(
     before: Frame | None, after: Frame, lang: Lang, names: Namer = describe_value,
     applied: Callable[[str], bool] = lambda key: True,
@@ -135,18 +146,15 @@ def describe_changes(
     if before is not None and before.tool != after.tool:
         parts.append(f"{names('tool', before.tool, lang)} → {names('tool', after.tool, lang)}")
 
-    def named(key: str, value: str) -> str:  # "1–2 stars", "segment Students"
-        return value if key in _SAYS_ITSELF else f"{_LABEL[lang][key]} {value}"
-
     for key, value in new.items():
         if key not in old:
             kept = not all(applied(k) for k in _KEYS.get(key, (key,)))
-            parts.append(f"+ {named(key, value)}" + (_KEPT[lang] if kept else ""))
+            parts.append(f"+ {_named(key, value, lang)}" + (_KEPT[lang] if kept else ""))
         elif old[key] != value:
             parts.append(f"{_LABEL[lang][key]}: {old[key]} → {value}")
     for key, value in old.items():
         if key not in new:
-            parts.append(f"− {named(key, value)}")
+            parts.append(f"− {_named(key, value, lang)}")
     if before is not None and before.lang != after.lang:
         parts.append("tiếng Việt" if after.lang == "vi" else "English")
     if not parts:

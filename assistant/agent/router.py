@@ -201,6 +201,10 @@ class Route(BaseModel):
     unapplied: list[str] = Field(
         default_factory=list, description="Filters the request names that cannot be applied."
     )
+    aside: dict[str, Any] = Field(
+        default_factory=dict, description="Filters of the conversation the tool does not apply "
+        "(kept for the next request; said as not applied, by name, by the agent)."
+    )
     unread: list[str] = Field(
         default_factory=list, description="Rule files that could not be read for this request."
     )
