@@ -624,3 +624,13 @@ def test_filters_a_switched_tool_cannot_apply_are_said_by_name(agent):
     back = agent.ask("ok, back to the complaints", conv)
     assert _applied(back).get("min_rating") == 1
     assert _applied(back).get("step") == "warranty.pick-up"
+
+
+@pytest.mark.parametrize("back", ["quay lại điểm đau đi", "quay lai diem dau"])
+def test_back_to_an_earlier_tool_switches_to_it_on_the_same_scope(agent, back):
+    conv = f"back-{back}"
+    agent.ask("khách than phiền gì về bảo hành?", conv)
+    agent.ask("phác thảo persona cho nhóm này", conv)
+    again = agent.ask(back, conv)
+    assert (again.tool, again.act) == ("pain_points", "switch_tool")
+    assert _applied(again) == {"journey": "warranty"}

@@ -162,6 +162,8 @@ _TOOL_NAMES = {"pain_points": re.compile(
                    r"phan nan|che|hai long|thich|loves?|enjoy\w*|happy with|satisf\w*|"
                    r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
                "persona": re.compile(r"\b(?:personas?|chan dung)\b")}  # fmt: skip
+# "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
+_BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
 _PEOPLE = {"persona", "segment"}
@@ -280,6 +282,11 @@ def understand(
         said = [lab for lab, _ in pred.ranked[:2] if _TOOL_NAMES.get(lab, _NOTHING).search(folded)]
         if len(said) == 1:
             pred = Prediction([(said[0], 1.0)], semantic=pred.semantic)
+    if context is not None and (back := _BACK_TO.search(folded)):
+        # "quay lại điểm đau đi", "back to the persona": the tool named after "back to"
+        named = [t for t, rx in _TOOL_NAMES.items() if rx.search(folded[back.end():])]
+        if len(named) == 1 and named[0] != context.tool:
+            pred = Prediction([(named[0], 1.0)], semantic=pred.semantic)
     reply = context.lang if context is not None else asked  # a question back keeps it
     if context is not None and slots and pred.label != context.tool and (
         pred.label in registry and not registry.get(pred.label).fallback
