@@ -634,3 +634,13 @@ def test_back_to_an_earlier_tool_switches_to_it_on_the_same_scope(agent, back):
     again = agent.ask(back, conv)
     assert (again.tool, again.act) == ("pain_points", "switch_tool")
     assert _applied(again) == {"journey": "warranty"}
+
+
+def test_asking_for_the_main_pain_points_after_a_summary_is_no_definition(agent):
+    conv = "main-pains"
+    agent.ask("give my boss an overview of the delivery journey", conv)
+    pains = agent.ask("what are the main pain points here?", conv)
+    assert (pains.tool, pains.act) == ("pain_points", "switch_tool")
+    assert _applied(pains) == {"journey": "delivery"}
+    # A term asked about is still defined.
+    assert agent.ask("what are pain points?", "main-pains-define").tool == "search"

@@ -433,7 +433,8 @@ def asks_for_praise(text: str) -> bool:
 # kept narrow ("the main stages", "what is X about" stay questions about the method).
 # ... nor is one scoped to someone's or some step's ("pain point của khâu checkout là gì",
 # "what are the pain points at the pickup step"): that asks for the data.
-_NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|their|our|there|they|these|those|cua|"
+_NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|main|top|key|here|this|their|our|there|"
+                         r"they|these|those|cua|"
                          r"o (?:khau|buoc|hanh trinh)|tai (?:khau|buoc)|(?:of|at|in) the (?:\w+ )?"
                          r"(?:step|journey|stage))\b")
 
