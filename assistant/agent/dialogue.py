@@ -599,7 +599,8 @@ def _routed(
         route.clarify = (f"Cho {'hành trình' if what == 'journey' else what} nào? {names}"
                          if lang == "vi" else f"For which {what}? {names}")  # fmt: skip
         if what == "journey":
-            route.clarify += (" — hoặc “tất cả” để xem các vấn đề khách nêu trên mọi hành trình."
+            route.clarify += (" — hoặc “tất cả hành trình” để xem các vấn đề khách nêu trên "
+                              "mọi hành trình."
                               if lang == "vi" else
                               " — or “all journeys” for what customers complain about across "
                               "them.")  # fmt: skip
