@@ -84,7 +84,7 @@ class ParsedFilters(BaseModel):
         """True when the request names no filter at all."""
         return not (
             self.start or self.end or self.min_rating or self.max_rating or self.segment
-            or self.unsupported
+            or self.unsupported or self.before_that
         )  # fmt: skip
 
     def remainder(self, text: str) -> str:
@@ -550,8 +550,9 @@ def parse_filters(
     scan.matches(_SOURCE_TOKEN)
     out = ParsedFilters()
     periods: list[tuple[date | None, date | None, int, int]] = []
-    # "the month before", "tháng trước đó" first: "tháng trước" alone is last month.
-    for m in scan.matches(_SAME_LAST_YEAR):  # before "last year" is read as 2019
+    # Periods relative to the one in use first: "last year" of "same period last year" is
+    # not 2019, "tháng trước" of "tháng trước đó" not last month.
+    for m in scan.matches(_SAME_LAST_YEAR):
         out.before_that = "year_ago"
         out.matched.append(Matched(kind="period", text=scan.text[slice(*m.span())],
                                    span=m.span(), value="before:year_ago"))  # fmt: skip
@@ -559,7 +560,9 @@ def parse_filters(
         out.before_that = _BEFORE_UNIT.get(m["u"] or m["u2"], "period")  # type: ignore[assignment]
         out.matched.append(Matched(kind="period", text=scan.text[slice(*m.span())], span=m.span(),
                                    value=f"before:{out.before_that}"))  # fmt: skip
-    _absolute_periods(scan, periods, reference, out)
+    # "so sánh tháng 6 với tháng 7", "compare June and July": two periods, not one of both
+    comparing = _COMPARING.search(scan.folded) is not None
+    _absolute_periods(scan, periods, reference, out, comparing)
     _relative_periods(scan, reference, periods, out)
     periods.sort(key=lambda p: p[2])
     for i in range(len(periods) - 1):
@@ -568,8 +571,6 @@ def parse_filters(
             del periods[i + 1:]
             break
     joined: list[tuple[date | None, date | None, int, int]] = []
-    # "so sánh tháng 6 với tháng 7", "compare June and July": two periods, not one of both
-    comparing = _COMPARING.search(scan.folded) is not None
     for p in periods:
         if (joined and p[0] and p[1] and joined[-1][0] and joined[-1][1] and not comparing
                 and _BOTH.match(scan.folded[joined[-1][3]:p[2]])):
@@ -645,9 +646,9 @@ def _absolute_periods(
     periods: list[tuple[date | None, date | None, int, int]],
     reference: date | None = None,
     out: ParsedFilters | None = None,
+    comparing: bool = False,
 ) -> None:
     tokens: list[tuple[int, int, Period, bool]] = []  # (start, end, period, is a range)
-    comparing = _COMPARING.search(scan.folded) is not None
     for pattern, resolve in _ABSOLUTE:
         for m in pattern.finditer(scan.free):
             period = resolve({k: v for k, v in m.groupdict().items() if v})
