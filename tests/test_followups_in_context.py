@@ -329,6 +329,12 @@ def test_a_group_named_after_a_decision_scopes_its_feedback(agent, text):
     assert _frame(answer) == _frame(first) | {"segment": "students"}
     assert answer.result.feedback_scope.filters["segment"] == "students"
     assert answer.result.feedback_scope.total <= first.result.feedback_scope.total
+    # Who the customer is: the group asked about, with its comments here, not the
+    # journey's personas (they are not students).
+    who = answer.result.who
+    assert len(who) == 1 and who[0].count == answer.result.feedback_scope.total
+    assert who[0].evidence[0].ref == "segment.students"
+    assert not any(e.ref.startswith("persona.") for c in who for e in c.evidence)
     stars = agent.ask("only 1-2 star reviews", conv)
     assert (stars.tool, stars.act) == ("five_questions", "edit")
     assert stars.result.feedback_scope.filters["max_rating"] == 2

@@ -143,6 +143,20 @@ def place(inp: FiveQuestionsInput, ctx: ToolContext) -> tuple[StepRef, list[str]
     return located, refs[1:3]
 
 
+def _group_asked(ctx: ToolContext, segment: str, comments: int | None) -> Claim:
+    """Who the customer is when a group is asked about ("what if they are students?"): the
+    group, and how many comments about the step it wrote (None: no feedback to count)."""
+    found = ctx.kb.segments().segment(segment)
+    vi = ctx.lang == "vi"
+    name = (found.name.vi if vi else found.name.en) if found else segment
+    said = "nhóm khách bạn hỏi" if vi else "the group asked about"
+    if comments is not None:
+        said += (f"; {comments} phản hồi về bước này" if vi
+                 else f"; {comments} comments about this step")
+    return Claim(text=f"{name} ({said})", count=comments,
+                 evidence=[Evidence(kind="feedback", ref=f"segment.{segment}")])
+
+
 def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQuestionsOutput:
     """Answer the five journey-thinking questions (who, real goal, three steps before, three
     steps after, what would make them happy) for a journey step or a planned change."""
@@ -152,9 +166,10 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
     step, journey = at.step, at.journey
     step_ev = Evidence(kind="atlas", ref=at.ref)
 
-    # "what if the customer is a busy professional?": the persona asked about, else the
-    # journey's own.
-    asked = [atlas.find_persona(inp.persona).id] if inp.persona else journey.personas
+    # "what if the customer is a busy professional?": the persona asked about; "… a
+    # student?": the group asked about (below, with its comments); else the journey's own.
+    asked = ([atlas.find_persona(inp.persona).id] if inp.persona
+             else [] if inp.segment else journey.personas)  # fmt: skip
     who = []
     for pid in asked:
         p = atlas.persona(pid)
@@ -192,6 +207,8 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
             ctx,
         )
         feedback_scope = found.scope
+        if inp.segment and not inp.persona:
+            who.insert(0, _group_asked(ctx, inp.segment, found.total))
         rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
         for p in sorted(found.delights, key=rank) + sorted(found.pain_points, key=rank):
             verb = (
@@ -214,6 +231,8 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
                 )
             )
 
+    if inp.segment and not inp.persona and not who:  # no feedback to count it in
+        who.append(_group_asked(ctx, inp.segment, None))
     method = kb.pinned_passage("five_questions")
     return FiveQuestionsOutput(
         step=_brief(atlas, at.ref, lang, journey.id),
