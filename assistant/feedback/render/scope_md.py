@@ -41,10 +41,11 @@ T = {
 
 # The filters said as not applied are built in English ("age (under 25)", "lately (no length
 # given)"): in a Vietnamese answer their kinds and notes are said in Vietnamese.
+# The kinds of filter the data has no field for, and an unknown group, as the slots and the
+# tools say them (a filter of the conversation a tool cannot apply is named by the agent in
+# the answer's language: frame.describe_filters).
 _VI_KINDS = {"product model": "dòng máy", "location": "địa điểm", "gender": "giới tính",
-             "channel": "kênh bán", "age": "độ tuổi", "min_rating": "sao tối thiểu",
-             "max_rating": "sao tối đa", "start": "từ ngày", "end": "đến ngày",
-             **{k: T["vi"][k] for k in ("segment", "step", "journey", "aspect")}}  # fmt: skip
+             "channel": "kênh bán", "age": "độ tuổi", "segment": T["vi"]["segment"]}  # fmt: skip
 _VI_NOTES = {"(no length given)": "(không nói bao lâu)",
              "(no reference date)": "(chưa có ngày mốc)",
              "(one period at a time: the trend compares with the period before)":
