@@ -153,8 +153,7 @@ def _group_asked(ctx: ToolContext, segment: str, comments: int | None) -> Claim:
     if comments is not None:
         said += (f"; {comments} phản hồi về bước này" if vi
                  else f"; {comments} comments about this step")
-    return Claim(text=f"{name} ({said})", count=comments,
-                 evidence=[Evidence(kind="feedback", ref=f"segment.{segment}")])
+    return Claim(text=f"{name} ({said})", count=comments)  # the count is its evidence
 
 
 def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQuestionsOutput:
