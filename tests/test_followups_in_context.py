@@ -652,3 +652,32 @@ def test_asking_for_the_main_pain_points_after_a_summary_is_no_definition(agent)
     assert _applied(pains) == {"journey": "delivery"}
     # A term asked about is still defined.
     assert agent.ask("what are pain points?", "main-pains-define").tool == "search"
+
+
+@pytest.mark.parametrize("aside", ["Unrelated: what do students complain about?",
+                                   "nhân tiện, sinh viên hay phàn nàn gì?"])
+def test_a_turn_marked_as_another_topic_starts_afresh(agent, aside):
+    conv = f"aside-{aside[:5]}"
+    agent.ask("khách chê gì về màn hình trong năm 2019?", conv)
+    answer = agent.ask(aside, conv)
+    assert (answer.tool, answer.act) == ("pain_points", "new")
+    assert _frame(answer) == {"segment": "students"}
+    assert _applied(answer) == {"segment": "students"}
+
+
+def test_i_mean_with_only_a_step_corrects_the_step_of_the_last_request(agent):
+    conv = "i-mean-step"
+    first = agent.ask("lúc mới mở hộp máy khách phàn nàn gì?", conv)
+    assert _frame(first) == {"journey": "delivery", "step": "delivery.unbox"}
+    fixed = agent.ask("không, ý mình là khâu chuyển dữ liệu sang máy mới ấy", conv)
+    assert (fixed.tool, fixed.act) == ("pain_points", "edit")
+    assert _frame(fixed) == {"journey": "delivery", "step": "delivery.transfer-data"}
+    assert _applied(fixed) == {"journey": "delivery", "step": "delivery.transfer-data"}
+
+
+def test_i_mean_with_a_request_of_its_own_is_a_new_request(agent):
+    conv = "i-mean-new"
+    agent.ask("lúc mới mở hộp máy khách phàn nàn gì?", conv)
+    again = agent.ask("ý mình là khách khen gì về camera trong năm 2020", conv)
+    assert (again.tool, again.act) == ("pain_points", "new")
+    assert _frame(again) == {"aspect": "CAMERA", "start": "2020-01-01", "end": "2020-12-31"}

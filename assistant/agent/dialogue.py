@@ -75,11 +75,15 @@ _WHAT_ABOUT = re.compile(r"^(?:\w+\s+)?(?:con|the con|vay con|what about|how abo
 # A turn that says it starts something else: no frame to edit.
 _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|new question|"
                         r"different question|cau hoi khac|hoi cau khac|chuyen chu de|chuyen khac|"
-                        r"viec khac)\b|"
-                        # "À ý mình là khách chê gì lúc…", "I mean, what do…": the request
-                        # said again in full (five words or more), not a correction of a filter
-                        r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean|i meant|"
-                        r"what i mean is)(?:\s+\w+){5,}")
+                        r"viec khac|unrelated|off topic|off-topic|by the way|btw|nhan tien|"
+                        r"ngoai le|tien the|hoi them cai khac)\b")
+# "À ý mình là khách chê gì lúc…", "I mean, what do…": the request said again in full, a new
+# frame; unless all it says besides names is where ("ko, ý mình là giai đoạn bộ nhớ đầy dần
+# ấy"): a correction of that filter.
+_I_MEAN = re.compile(r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean|i meant|"
+                     r"what i mean is)\b")
+_WHERE_WORDS = frozenset("ay do nay kia giai doan khau cong buoc phan luc cho stage step part "
+                         "phase that one bit".split())
 # "why is #1 first?", "tại sao ưu tiên mục 1": a question about the answer itself.
 _WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
@@ -167,6 +171,9 @@ _BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
 _PEOPLE = {"persona", "segment"}
+# Filters only the company's data knows (the methodology has no personas, groups or steps of
+# this company's journeys).
+_NOT_THE_METHODS = _PEOPLE | {"step"}
 # A persona asked for, beside the people it is about: a verb that makes one, or the tool's
 # name introducing them ("persona cho…", "a persona of…"). The tool's own words, a closed set.
 _MAKE_PERSONA = re.compile(
@@ -207,6 +214,16 @@ _LOOK_AT_THIS = re.compile(r"^(?:(?:xem|coi|check|look at|doc|review|nhin)\s+)(?
                            r"it)(?:\s+(?:voi|nhe|nha|di|giup|gium|please|pls|for me))*$")
 
 
+def _restated(folded: str, slots: Slots) -> bool:
+    """Whether a turn opening "I mean" says the request again (words of its own besides the
+    names it reads) rather than correcting a filter."""
+    if (m := _I_MEAN.search(folded)) is None or len(folded[m.end():].split()) < 5:
+        return False
+    rest = " ".join(words(fold(slots.rest))) if slots else folded
+    said = _I_MEAN.sub(" ", rest, count=1)
+    return any(w not in FILLER_WORDS and w not in _WHERE_WORDS for w in said.split())
+
+
 def _letters(folded: str) -> bool:
     """Random letters ("asdkjh qwe zzz"): no Vietnamese syllable, no English function word."""
     return not any(is_vi_syllable(w) or w in EN_STOP for w in folded.split())
@@ -243,7 +260,7 @@ def understand(
     command = router.command(text)
     context = previous if previous is not None and previous.tool in registry else None
     folded = " ".join(words(fold(text)))
-    if _NEW_TOPIC.search(folded):
+    if _NEW_TOPIC.search(folded) or _restated(folded, slots):
         context = None  # "separate question: ...": a fresh frame, whatever it names
     if context is not None and not context.lang_set:
         context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
@@ -328,12 +345,13 @@ def understand(
             # ask for a tool ("tóm tắt toàn bộ hành trình … cho sếp").
             pred = Prediction([("refine", 1.0)], semantic=False)
     if context is not None and pred.label == registry.fallback.name and (
-        _PEOPLE & set(slots.filters)) and not registry.get(context.tool).fallback and not (
-        is_definition(text) or asks_how(folded)
+        _NOT_THE_METHODS & set(slots.filters)) and not registry.get(context.tool).fallback and not (
+        is_definition(text) or asks_how(folded) or names_concept(text)
     ):
         # "what if the customer is a busy professional?", "how would that land with
-        # gamers?": the methodology knows none of the company's personas or groups; named
-        # after an answer on the data, they narrow it.
+        # gamers?", "ý mình là khâu chuyển dữ liệu": the methodology knows none of the
+        # company's personas, groups or journey steps; named after an answer on the data
+        # (and no concept of the methodology with them), they narrow it.
         pred = Prediction([("refine", 1.0)], semantic=False)
     label = pred.label
     target = language_asked(text)
