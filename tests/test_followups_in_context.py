@@ -681,3 +681,46 @@ def test_i_mean_with_a_request_of_its_own_is_a_new_request(agent):
     again = agent.ask("ý mình là khách khen gì về camera trong năm 2020", conv)
     assert (again.tool, again.act) == ("pain_points", "new")
     assert _frame(again) == {"aspect": "CAMERA", "start": "2020-01-01", "end": "2020-12-31"}
+
+
+def test_comparing_periods_is_not_the_research_journey_of_customers_comparing(agent):
+    answer = agent.ask("so sánh phàn nàn về màn hình năm 2019 với 2020", "compare-periods")
+    assert answer.tool == "pain_points"
+    assert "journey" not in _frame(answer)
+    assert _applied(answer)["aspect"] == "SCREEN"
+
+
+def test_i_mean_with_another_journey_swaps_it_and_keeps_the_rest(agent):
+    conv = "i-mean-journey"
+    agent.ask("khách phàn nàn gì về camera trong năm 2019", conv)
+    agent.ask("chỉ khách mua tại cửa hàng", conv)
+    fixed = agent.ask("ý mình là mua online", conv)  # a colleague's trial: a persona, before
+    assert (fixed.tool, fixed.act) == ("pain_points", "edit")
+    assert _frame(fixed) == {"journey": "buy-online", "aspect": "CAMERA",
+                             "start": "2019-01-01", "end": "2019-12-31"}
+
+
+@pytest.mark.parametrize("ask", ["eng version pls", "bản eng nhé"])
+def test_eng_asks_for_the_answer_in_english(agent, ask):
+    conv = f"eng-{ask[:4]}"
+    agent.ask("khách chê gì về pin?", conv)
+    answer = agent.ask(ask, conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "language", "en")
+    assert _applied(answer) == {"aspect": "BATTERY"}
+
+
+@pytest.mark.parametrize("ask", ["persona từ đây", "persona from here"])
+def test_a_persona_from_here_is_drafted_on_the_scope_in_use(agent, ask):
+    conv = f"from-here-{ask[-4:]}"
+    agent.ask("khách chê gì về camera?", conv)
+    agent.ask("chỉ quý 1 năm 2020", conv)
+    answer = agent.ask(ask, conv)
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+    assert _frame(answer) == {"aspect": "CAMERA", "start": "2020-01-01", "end": "2020-03-31"}
+
+
+def test_asking_for_examples_after_a_methodology_answer_is_more_of_it(agent):
+    conv = "examples-after-search"
+    agent.ask("What is a touchpoint?", conv)
+    answer = agent.ask("examples for an electronics chain?", conv)
+    assert (answer.tool, answer.act) == ("search", "more")

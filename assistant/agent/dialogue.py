@@ -55,8 +55,9 @@ if TYPE_CHECKING:
     from assistant.agent.steps import FindStep
 
 # The answer language a turn asks for: a closed set of names, so a rule.
-_TO_EN = re.compile(r"\b(english|tieng anh|in en|bang en|sang en)\b")
-_TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa)\b")
+_TO_EN = re.compile(r"\b(english|eng|tieng anh|in en|bang en|sang en|en version)\b")
+_TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa|vn version|"
+                    r"ban viet)\b")
 # ... said inside a longer request ("làm bản tóm tắt gửi sếp, viết bằng tiếng Anh"): only with
 # a verb or preposition of writing, since a language may also be what the data is about.
 _WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in)\s+"
@@ -65,7 +66,8 @@ _WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|
 # asked for with them keeps the filters. Function words, so a closed list.
 _BACK = re.compile(
     r"\b(this|that|these|those|it|them|they|their|same|here|nay|do|ay|no|ho|tren|luon|"
-    r"phan nay|nhom nay|cai nay|buoc nay|giai doan do|van de nay|cho nay)\b"
+    r"phan nay|nhom nay|cai nay|buoc nay|giai doan do|van de nay|cho nay|tu day|o day|"
+    r"from here)\b"
 )
 # A follow-up opener that points back without content ("còn cái đó?", "and that?").
 _VAGUE = re.compile(r"^(?:\w+\s+){0,2}(?:con|the con|vay con|va|and|what about|how about|so)\b|"
@@ -130,7 +132,7 @@ _MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|
                             r"nhung|which|xem)\b(?:\s+\w+){0,3}\s+(?:trich dan|quotes?|vi du|vd|"
                             r"examples?|dan chung|minh hoa|comments?|cmts?|binh luan|cau noi|"
                             r"phan hoi|feedback|reviews?)\b|"
-                            r"\bvi du cu the\b|"
+                            r"\bvi du cu the\b|^(?:(?:any|some|vai|may)\s+)?(?:examples?|vi du)\b|"
                             # "cmt nào?", "quotes đâu": which ones, where are they
                             r"\b(?:cmts?|comments?|binh luan|trich dan|quotes?|vi du|vd|"
                             r"phan hoi)\s+(?:nao|dau|gi)\b")
@@ -260,8 +262,12 @@ def understand(
     command = router.command(text)
     context = previous if previous is not None and previous.tool in registry else None
     folded = " ".join(words(fold(text)))
-    if _NEW_TOPIC.search(folded) or _restated(folded, slots):
+    restated = _restated(folded, slots)
+    if _NEW_TOPIC.search(folded) or restated:
         context = None  # "separate question: ...": a fresh frame, whatever it names
+    # "ý mình là mua online", "I mean the in-store buyers": a filter of the last request
+    # corrected (said again in full, it is a new request: `restated`)
+    correcting = context is not None and not restated and _I_MEAN.search(folded) is not None
     if context is not None and not context.lang_set:
         context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
     if command is not None:
@@ -318,7 +324,9 @@ def understand(
         asks = rest.strip() and not only_names  # words of its own: the model reads them
         again = router.classify(rest, follow_up=True) if asks else None
         people = bool(_PEOPLE & set(slots.filters))
-        if only_names or (pred.label == "persona" and people and not _MAKE_PERSONA.search(rest)):
+        if only_names or correcting or (
+            pred.label == "persona" and people and not _MAKE_PERSONA.search(rest)
+        ):
             # "với persona người mua cho bố mẹ thì sao", "giả sử khách là người đi làm bận
             # rộn": the people named pull the model towards a persona; asked for, one is
             # drafted ("phác thảo persona cho…"), else they narrow the last answer.

@@ -242,13 +242,14 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         text = consume_names(names, text, "persona", persona)
         ents = names.entities(text)
     journeys = ents.get("journey", [])
-    if len(journeys) > 1 and _COMPARE.search(folded):
-        # "compare warranty complaints in June vs July": the asker compares; the journey of
-        # customers comparing phones is named only when its words remain without the verb.
+    if journeys and _COMPARE.search(folded):
+        # "compare warranty complaints in June vs July", "so sánh phàn nàn về pin năm 2019 và
+        # 2020": the asker compares; the journey of customers comparing phones is named only
+        # when its words remain without the verb.
         without = names.entities(_blank(text, _COMPARE))
-        if without.get("journey"):
+        if without.get("journey") or len(journeys) == 1:
             ents = without
-            journeys = ents["journey"]
+            journeys = ents.get("journey", [])
     steps = ents.get("step", [])
     if len(journeys) > 1 and (journeys[0][1] == journeys[1][1] or _VERSUS.search(folded)):
         # Two named alike, or set against each other ("online vs in-store"): one journey

@@ -242,6 +242,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_r": _dialogue_set("dialogues_writer_r.yaml"),  # never trained on
     "dialogues_dev_x": _dialogue_set("dialogues_writer_x.yaml"),  # never trained on
     "dialogues_dev_aa": _dialogue_set("dialogues_writer_aa.yaml"),  # never trained on
+    "dialogues_dev_ad": _dialogue_set("dialogues_writer_ad.yaml"),  # never trained on
     # Requests describing a step: writer W reported, writer U held out (never read);
     # writers S and T train the step model.
     "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
@@ -254,6 +255,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "methodology_dev": _methodology_set("methodology_dev.yaml"),
     "methodology_dev_f": _methodology_set("methodology_dev_f.yaml"),
     "methodology_dev_j": _methodology_set("methodology_dev_j.yaml"),
+    "methodology_dev_ac": _methodology_set("methodology_dev_ac.yaml"),
     "filters": _filters,
     "linking": _linking,
     "step_links": _step_links,
