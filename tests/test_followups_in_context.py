@@ -724,3 +724,11 @@ def test_asking_for_examples_after_a_methodology_answer_is_more_of_it(agent):
     agent.ask("What is a touchpoint?", conv)
     answer = agent.ask("examples for an electronics chain?", conv)
     assert (answer.tool, answer.act) == ("search", "more")
+
+
+def test_an_aside_is_answered_in_the_language_it_is_written_in(agent):
+    conv = "aside-language"
+    agent.ask("What do customers complain about on delivery?", conv)
+    answer = agent.ask("thời tiết Hà Nội hôm nay thế nào?", conv)
+    assert (answer.tool, answer.lang) == ("out_of_scope", "vi")
+    assert agent.ask("ok", conv).lang == "en"  # the conversation's language is kept
