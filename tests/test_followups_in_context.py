@@ -732,3 +732,11 @@ def test_an_aside_is_answered_in_the_language_it_is_written_in(agent):
     answer = agent.ask("thời tiết Hà Nội hôm nay thế nào?", conv)
     assert (answer.tool, answer.lang) == ("out_of_scope", "vi")
     assert agent.ask("ok", conv).lang == "en"  # the conversation's language is kept
+
+
+def test_a_question_pointing_at_this_plan_is_about_the_last_answer(agent):
+    conv = "this-plan"
+    agent.ask("roadmap cải thiện hành trình bảo hành", conv)
+    answer = agent.ask("cái này mất bao lâu vậy?", conv)
+    assert (answer.tool, answer.act) == ("roadmap", "more")
+    assert _frame(answer) == {"journey": "warranty"}

@@ -159,6 +159,9 @@ _ABOUT_IT = re.compile(r"\b(?:they|them|their|theirs|it|its|that|those|these|ho|
                        r"nhom nay|nhom do|cai do|cai nay|viec do|viec nay|dieu do|ke hoach nay|"
                        r"ke hoach do|the whole thing|toan bo|there|trong do|o do|cua no|"
                        r"ve no)\b")
+# A thing pointed at in so many words ("cái này mất bao lâu?", "việc đó ai làm?"): after an
+# answer on the data, it is in that answer, however off-topic the question sounds.
+_THIS_THING = re.compile(r"\b(?:cai|viec|ke hoach|lo trinh|dieu) (?:nay|do)\b")
 # The words a follow-up asks for a tool by, where another tool's answer covers it (see
 # ToolSpec.covers): "add their pain points", "what do they complain about?", "chân dung nhóm
 # này": the tool's name, and for the voice of the customer its verbs. A closed set.
@@ -399,7 +402,7 @@ def understand(
     # ("moments of truth", "CSAT với CES", "5 câu hỏi đó").
     about_it = context is not None and not slots and not registry.get(context.tool).fallback and (
         label in ("refine", registry.fallback.name)
-        or (label in _NOT_A_FRAME and pred.confidence < VAGUE_BELOW)
+        or (label in _NOT_A_FRAME and (pred.confidence < VAGUE_BELOW or _THIS_THING.search(folded)))
     ) and (_ABOUT_IT.search(folded) is not None or item_asked(folded) is not None) and not (
         names_concept(text) or is_definition(text) or _vague(folded) or pointing
         or _letters(folded))  # fmt: skip
