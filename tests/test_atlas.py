@@ -214,3 +214,13 @@ def test_price_typed_without_diacritics_is_read_outside_its_compounds(atlas):
     assert aspects("mua cho gia dinh dung chung") == []
     assert aspects("cho hoi ty gia hom nay") == []
     assert aspects("điện thoại cho người về già") == []
+
+
+@pytest.mark.parametrize(("text", "step"), [
+    ("luc duoc nhan vien tu van so sanh may", "buy-store.staff-advice"),
+    ("chấp nhận giá thu bù tiền", "trade-in.accept-offer"),
+    ("set up transfer data in store", "buy-store.setup-in-store"),
+])
+def test_a_step_named_without_its_and_is_still_that_step(atlas, text, step):
+    found = atlas.names().entities(text).get("step", [])
+    assert found and found[0][0] == step

@@ -99,6 +99,9 @@ _BARE_EXCEPT = {
 }
 
 
+_CONJUNCTION = re.compile(r"\b(?:va|and)\b")
+
+
 class AtlasNames:
     """Every name of every atlas entity, matched in free text."""
 
@@ -113,6 +116,11 @@ class AtlasNames:
             plain = " ".join(words(t))
             short = " " not in folded and len(folded) <= 4 and plain != folded
             self.phrases.append(Phrase(kind, pid, folded, plain if short else ""))
+            # A long name said without its "và"/"and" ("nhân viên tư vấn so sánh máy" for
+            # "Nhân viên tư vấn và so sánh máy") is still that name.
+            bare = _CONJUNCTION.sub(" ", folded).split()
+            if kind in ("journey", "step") and len(bare) >= 3 and len(bare) < len(folded.split()):
+                self.phrases.append(Phrase(kind, pid, " ".join(bare)))
 
     def of(self, kind: str, eid: str) -> list[str]:
         """Every name (folded) of one entity."""
