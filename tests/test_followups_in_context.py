@@ -740,3 +740,14 @@ def test_a_question_pointing_at_this_plan_is_about_the_last_answer(agent):
     answer = agent.ask("cái này mất bao lâu vậy?", conv)
     assert (answer.tool, answer.act) == ("roadmap", "more")
     assert _frame(answer) == {"journey": "warranty"}
+
+
+def test_a_full_request_that_keeps_nothing_of_the_last_is_new_and_in_its_own_language(agent):
+    conv = "full-new"
+    agent.ask("What do customers complain about on the screen in 2019?", conv)
+    answer = agent.ask("Khách khen gì về pin trong quý 2 năm 2020?", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "new", "vi")
+    assert _frame(answer) == {"aspect": "BATTERY", "start": "2020-04-01", "end": "2020-06-30"}
+    # a filter changed alone stays an edit in the conversation's language
+    again = agent.ask("chỉ tháng 5", conv)
+    assert again.act == "edit"

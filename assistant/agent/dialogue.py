@@ -451,6 +451,20 @@ def understand(
         ):
             frame = context.with_filters(_widened(context, slots, text),
                                          slots.removed | _replaced_group(registry, context, slots))
+            period = [frame.filters.get(k) == context.filters.get(k) for k in ("start", "end")]
+            kept = {k: v for k, v in context.filters.items() if k != "sentiment"
+                    and frame.filters.get(k) == v and (k not in ("start", "end") or all(period))}
+            if label == context.tool and context.filters and not kept and (
+                own := plain_lang(text)) and len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS:
+                # "Khách khen gì về camera trong năm nay?" after battery in Q1, answered in
+                # English: a request in full of the same tool that keeps nothing of the last
+                # one is a new request, in its own language.
+                filters = {k: v for k, v in frame.filters.items() if k != "sentiment"}
+                if registry.get(label).voice and asks_for_praise(text):
+                    filters["sentiment"] = "positive"
+                frame = Frame(tool=label, lang=own, text=text).with_filters(filters, set())
+                return _routed(router, frame, "new", text, previous, slots,
+                               confidence=pred.confidence)
             return _routed(router, frame, "edit", text, previous, slots)
         if switch and not registry.get(context.tool).fallback and (
             _BACK.search(" ".join(words(fold(text)))) or not _scope(slots)
