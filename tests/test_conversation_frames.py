@@ -691,3 +691,13 @@ def test_a_period_past_the_latest_comment_says_where_the_data_ends(agent):
     # A period inside the data says nothing of it.
     inside = agent.ask("khách chê gì về pin quý 2 năm 2020")
     assert inside.result.data_ends is None and "dữ liệu chỉ đến" not in inside.answer
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Khách than phiền gì sau Tết 2020?", "dịp (sau Tết)"),
+    ("What were the complaints about delivery during the pandemic?", "occasion (the pandemic)"),
+])
+def test_an_occasion_is_said_as_not_applied_beside_the_period_it_names(agent, text, said):
+    answer = agent.ask(text)
+    assert answer.tool == "pain_points"
+    assert said in answer.answer.splitlines()[0]

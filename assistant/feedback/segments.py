@@ -15,7 +15,7 @@ from assistant.core.text import nfc
 from assistant.core.yaml_files import YamlData
 from assistant.feedback.cues import CueMatcher, fold_aligned
 
-Unsupported = Literal["location", "gender", "age", "channel", "product model"]
+Unsupported = Literal["location", "gender", "age", "channel", "product model", "occasion"]
 # How mentions are read (negation included): stored segment members are computed again when
 # this changes, as when the segments file does.
 MENTION_RULES = "negation-1"

@@ -45,7 +45,8 @@ T = {
 # tools say them (a filter of the conversation a tool cannot apply is named by the agent in
 # the answer's language: frame.describe_filters).
 _VI_KINDS = {"product model": "dòng máy", "location": "địa điểm", "gender": "giới tính",
-             "channel": "kênh bán", "age": "độ tuổi", "segment": T["vi"]["segment"]}  # fmt: skip
+             "channel": "kênh bán", "age": "độ tuổi", "occasion": "dịp",
+             "segment": T["vi"]["segment"]}  # fmt: skip
 _VI_NOTES = {"(no length given)": "(không nói bao lâu)",
              "(no reference date)": "(chưa có ngày mốc)",
              "(one period at a time: the trend compares with the period before)":
