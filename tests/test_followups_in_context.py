@@ -751,3 +751,15 @@ def test_a_full_request_that_keeps_nothing_of_the_last_is_new_and_in_its_own_lan
     # a filter changed alone stays an edit in the conversation's language
     again = agent.ask("chỉ tháng 5", conv)
     assert again.act == "edit"
+
+
+def test_which_journey_asked_for_an_aspect_lists_the_journeys_its_comments_speak_of_first(agent):
+    conv = "roadmap-for-camera"
+    agent.ask("What do customers complain about the camera in 2020?", conv)
+    answer = agent.ask("roadmap for it", conv)
+    assert answer.status == "clarify"
+    camera = agent.kb.atlas().aspect("CAMERA")
+    first = [j.name.en for j in agent.kb.atlas().journeys
+             if j.id == camera.steps[0].split(".")[0]]
+    assert answer.answer.startswith(f"For which journey? {first[0]}, ")
+    assert "comments on Camera speak of steps of: " in answer.answer

@@ -454,11 +454,14 @@ def understand(
             period = [frame.filters.get(k) == context.filters.get(k) for k in ("start", "end")]
             kept = {k: v for k, v in context.filters.items() if k != "sentiment"
                     and frame.filters.get(k) == v and (k not in ("start", "end") or all(period))}
-            if label == context.tool and context.filters and not kept and (
+            kinds = {"period" if k in ("start", "end") else k for k in context.filters
+                     if k != "sentiment"}  # fmt: skip
+            if label == context.tool and len(kinds) >= 2 and not kept and (
                 own := plain_lang(text)) and len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS:
                 # "Khách khen gì về camera trong năm nay?" after battery in Q1, answered in
                 # English: a request in full of the same tool that keeps nothing of the last
-                # one is a new request, in its own language.
+                # one (two filters or more, all replaced) is a new request, in its own
+                # language; one filter replaced is an edit ("đổi sang người mua cho bố mẹ").
                 filters = {k: v for k, v in frame.filters.items() if k != "sentiment"}
                 if registry.get(label).voice and asks_for_praise(text):
                     filters["sentiment"] = "positive"
@@ -637,10 +640,25 @@ def _routed(
         return _routed(router, across, "switch_tool" if previous else "new", text, previous,
                        slots, command, confidence)
     if missing:
-        names = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in router.atlas.journeys)
+        journeys = router.atlas.journeys
+        aspect = router.atlas.aspect(frame.filters.get("aspect") or "")
+        if aspect is not None:
+            # "roadmap for it" after camera complaints: the journeys whose steps its comments
+            # speak of come first, and are said to be so
+            where = list(dict.fromkeys(s.split(".")[0] for s in aspect.steps))
+            journeys = sorted(journeys, key=lambda j: where.index(j.id) if j.id in where
+                              else len(where))  # fmt: skip
+        names = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in journeys)
         what = "journey" if "journey" in missing else missing[0]
         route.clarify = (f"Cho {'hành trình' if what == 'journey' else what} nào? {names}"
                          if lang == "vi" else f"For which {what}? {names}")  # fmt: skip
+        if aspect is not None and what == "journey" and where:
+            first = [j for j in journeys if j.id in where]
+            said = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in first)
+            name = aspect.name.vi if lang == "vi" else aspect.name.en
+            route.clarify += (f" (bình luận về {name} nói đến các bước của: {said})"
+                              if lang == "vi" else
+                              f" (comments on {name} speak of steps of: {said})")  # fmt: skip
         if what == "journey":
             route.clarify += (" — hoặc “tất cả hành trình” để xem các vấn đề khách nêu trên "
                               "mọi hành trình."
