@@ -254,7 +254,7 @@ def test_shipped_segments_file_is_valid():
         "students", "elderly", "gamers", "office-workers", "photographers",
     }  # fmt: skip
     assert {u.kind for u in book.unsupported} == {"location", "gender", "age", "channel",
-                                                "product model"}
+                                                "product model", "occasion"}
 
 
 def test_segments_file_problems_name_file_line_and_field(tmp_path):
