@@ -245,14 +245,9 @@ def test_one_decision_lands_on_the_same_step_in_every_language(agent, texts):
         answer = agent.ask(text)
         assert answer.tool == "five_questions" and answer.status == "answered", text
         steps.add(answer.result.step.ref)
-        # The feedback part is about this step's comments, with its scope, not the corpus;
-        # or, too few of them to conclude, about its journey's, said so.
-        scope, out = answer.result.feedback_scope, answer.result
-        assert scope is not None
-        if out.step_comments is None:
-            assert scope.filters["step"] == out.step.ref
-        else:
-            assert scope.filters["step"] is None and scope.filters["journey"] == out.step.journey
+        # The feedback part is about this step's comments, with its scope, not the corpus.
+        scope = answer.result.feedback_scope
+        assert scope is not None and scope.filters["step"] == answer.result.step.ref
     assert len(steps) == 1
     if "hỏa tốc" in texts[0]:
         assert steps == {"buy-online.choose-delivery"}

@@ -14,7 +14,6 @@ from assistant.agent.agent import Agent, Request
 from assistant.core.errors import AssistantError, UnknownNameError
 from assistant.core.tools import ToolContext
 from assistant.feedback.render.manager_md import render_journey_summary, render_roadmap, signed
-from assistant.feedback.render.tools_md import render_five
 from assistant.feedback.tools.five_questions import FiveQuestionsInput, answer_five_questions
 from assistant.feedback.tools.journey_summary import JourneySummaryInput, summarize_journey
 from assistant.feedback.tools.pain_points import PainPointsInput, summarize_pain_points
@@ -106,24 +105,6 @@ def test_five_questions_happy_counts_match_the_pain_summary(full_kb):
     assert out.feedback_scope.filters["step"] == "warranty.drop-off"
     linked = set(full_kb.feedback().records_linked_to("warranty", "drop-off"))
     assert all(e.ref in linked for c in out.happy for e in c.evidence if e.kind == "feedback")
-
-
-def test_five_questions_on_a_step_with_too_few_comments_use_its_journeys_and_say_so(full_kb):
-    ctx = ToolContext(full_kb)
-    thin = summarize_pain_points(PainPointsInput(journey="buy-online", step="choose-delivery",
-                                                 top=3), ctx)  # fmt: skip
-    assert not thin.scope.enough  # the step: too few comments to conclude
-    out = answer_five_questions(FiveQuestionsInput(journey="buy-online", step="choose-delivery"),
-                                ToolContext(full_kb, lang="en"))  # fmt: skip
-    journey = summarize_pain_points(PainPointsInput(journey="buy-online", top=3), ctx)
-    assert out.step_comments == thin.total
-    assert out.feedback_scope.total == journey.total and "step" not in {
-        k for k, v in out.feedback_scope.filters.items() if v}
-    assert {c.count for c in out.happy if c.count} == {
-        p.count for p in journey.pain_points + journey.delights}
-    text = render_five(out, "en")
-    assert f"This step has only {thin.total} comments, too few to conclude" in text
-    assert "comments about this journey" in text and "comments about this step" not in text
 
 
 def test_five_questions_for_a_named_persona_and_rated_comments(full_kb):

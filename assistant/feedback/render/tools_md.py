@@ -25,8 +25,6 @@ L = {
         "gaps": "Thiếu dữ liệu (cần bổ sung)", "conf": "độ tin cậy", "records": "phản hồi",
         "none": "không có",
         "behaviours": "Hành vi và kênh", "collect": "Cần thu thập",
-        "widened": "Bước này chỉ có {n} phản hồi, quá ít để kết luận: các phản hồi trên là "
-                   "của cả hành trình.",
         "levels": {"high": "cao", "medium": "trung bình", "low": "thấp", "none": "không có"},
         "dim_names": DIMENSION_NAMES["vi"],
     },
@@ -40,8 +38,6 @@ L = {
         "gaps": "Data gaps (to fill)", "conf": "confidence", "records": "feedback records",
         "none": "none",
         "behaviours": "Behaviours and channels", "collect": "To collect",
-        "widened": "This step has only {n} comments, too few to conclude: the comments "
-                   "above are the whole journey's.",
         "levels": {"high": "high", "medium": "medium", "low": "low", "none": "none"},
         "dim_names": DIMENSION_NAMES["en"],
     },
@@ -78,8 +74,6 @@ def render_five(o: FiveQuestionsOutput, lang: str) -> str:
     lines += [f"\n**{t['before']}**", *_neighbours(o.before, t)]
     lines += [f"\n**{t['after']}**", *_neighbours(o.after, t)]
     lines += [f"\n**{t['happy']}**", *_claims(o.happy)]
-    if o.step_comments is not None:
-        lines.append(f"_{t['widened'].format(n=o.step_comments)}_")
     if o.feedback_scope is not None:  # which comments the feedback claims come from
         lines.append(scope_line(o.feedback_scope, lang))
     lines.append(f"\n_{t['source']}: [{o.methodology.ref}]_")

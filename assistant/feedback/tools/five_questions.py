@@ -59,10 +59,6 @@ class FiveQuestionsOutput(BaseModel):
     feedback_scope: Scope | None = Field(
         None, description="The comments about this step behind the feedback claims."
     )
-    step_comments: int | None = Field(
-        None, description="Set when the step has too few comments to conclude and its "
-        "journey's are used instead: how many the step has.",
-    )
     methodology: Evidence
 
 
@@ -147,20 +143,16 @@ def place(inp: FiveQuestionsInput, ctx: ToolContext) -> tuple[StepRef, list[str]
     return located, refs[1:3]
 
 
-def _group_asked(ctx: ToolContext, segment: str, comments: int | None,
-                 where: str = "step") -> Claim:
+def _group_asked(ctx: ToolContext, segment: str, comments: int | None) -> Claim:
     """Who the customer is when a group is asked about ("what if they are students?"): the
-    group, and how many comments about the step (or its journey, `where`) it wrote (None: no
-    feedback to count)."""
+    group, and how many comments about the step it wrote (None: no feedback to count)."""
     found = ctx.kb.segments().segment(segment)
     vi = ctx.lang == "vi"
     name = (found.name.vi if vi else found.name.en) if found else segment
     said = "nhóm khách bạn hỏi" if vi else "the group asked about"
     if comments is not None:
-        place = ({"step": "bước này", "journey": "hành trình này"} if vi
-                 else {"step": "this step", "journey": "this journey"})[where]
-        said += (f"; {comments} phản hồi về {place}" if vi
-                 else f"; {comments} comments about {place}")
+        said += (f"; {comments} phản hồi về bước này" if vi
+                 else f"; {comments} comments about this step")
     return Claim(text=f"{name} ({said})", count=comments)  # the count is its evidence
 
 
@@ -206,7 +198,6 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
 
     happy = [Claim(text=e.get(lang), evidence=[step_ev]) for e in step.expectations]
     feedback_scope: Scope | None = None
-    step_comments: int | None = None
     # Feedback-derived claims only for a request the access policy allows them, and only
     # from the comments about this step (its scope line says how many), never the corpus.
     if ctx.feedback_allowed and kb.feedback().count():
@@ -214,18 +205,9 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
             PainPointsInput(journey=journey.id, step=step.id, top=3, **inp.record_filters()),
             ctx,
         )
-        if not found.scope.enough:
-            # Too few comments about the step to conclude: its journey's, said so, rather
-            # than nothing ("bỏ miễn phí giao hàng" lands on a step no comment names).
-            wider = summarize_pain_points(
-                PainPointsInput(journey=journey.id, top=3, **inp.record_filters()), ctx
-            )
-            if wider.scope.enough:
-                step_comments, found = found.total, wider
         feedback_scope = found.scope
         if inp.segment and not inp.persona:
-            where = "step" if step_comments is None else "journey"
-            who.insert(0, _group_asked(ctx, inp.segment, found.total, where))
+            who.insert(0, _group_asked(ctx, inp.segment, found.total))
         rank = lambda p: (-p.impact, p.aspect)  # noqa: E731 - the summary's own order
         for p in sorted(found.delights, key=rank) + sorted(found.pain_points, key=rank):
             verb = (
@@ -235,9 +217,7 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
             )
             head = verb[0] if lang == "vi" else verb[1]
             themes = ", ".join(t.label for t in p.themes[:2])
-            about = (("phản hồi về hành trình này", "comments about this journey")
-                     if step_comments is not None else
-                     ("phản hồi về bước này", "comments about this step"))[lang != "vi"]
+            about = "phản hồi về bước này" if lang == "vi" else "comments about this step"
             text = f"{head} — {p.label.get(lang)}: {p.count} {about}" + (
                 f" ({themes})" if themes else "")  # fmt: skip
             happy.append(
@@ -263,6 +243,5 @@ def answer_five_questions(inp: FiveQuestionsInput, ctx: ToolContext) -> FiveQues
         after=_neighbours(atlas, at, "after", lang),
         happy=happy,
         feedback_scope=feedback_scope,
-        step_comments=step_comments,
         methodology=Evidence(kind="methodology", ref=method.id, quote=method.text),
     )
