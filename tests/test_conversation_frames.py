@@ -701,3 +701,15 @@ def test_an_occasion_is_said_as_not_applied_beside_the_period_it_names(agent, te
     answer = agent.ask(text)
     assert answer.tool == "pain_points"
     assert said in answer.answer.splitlines()[0]
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("nói chung khách chê màn hình thế nào?", "SCREEN"),
+    ("What do customers say about the camera overall?", "CAMERA"),
+    ("Khách nhận xét gì về dịch vụ nói chung?", "SER&ACC"),
+    ("khách nói gì về máy nói chung?", "GENERAL"),  # asked alone, it is the aspect
+])
+def test_on_the_whole_beside_an_aspect_asks_for_that_aspect(agent, text, aspect):
+    answer = agent.ask(text)
+    assert answer.tool == "pain_points"
+    assert answer.result.filters.get("aspect") == aspect

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from assistant.atlas.model import OVERALL_ASPECT
 from assistant.atlas.names import FUNCTION_WORDS, AtlasNames, norm
 from assistant.core.text import fold, nfc, words
 from assistant.feedback.cues import fold_aligned
@@ -287,7 +288,10 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         text = consume_names(names, text, "journey", journey)
         ents = names.entities(text)
     if ents.get("aspect"):
-        out["aspect"] = ents["aspect"][0][0]
+        # The overall verdict named beside another aspect ("dịch vụ và thái độ nhân viên nói
+        # chung", "the camera overall"): its words say "on the whole"; the other is asked.
+        named = [a for a, _ in ents["aspect"]]
+        out["aspect"] = next((a for a in named if a != OVERALL_ASPECT), named[0])
         text = consume_names(names, text, "aspect", out["aspect"])
     out["_rest"] = text
     return out
