@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.agent.composer import compose_tool_answer
-from assistant.agent.dialogue import SWITCH_OWN_LANGUAGE_WORDS, understand
+from assistant.agent.dialogue import own_language, understand
 from assistant.agent.frame import (
     TOOL_NAMES,
     describe_changes,
@@ -46,7 +46,7 @@ from assistant.atlas.model import Atlas
 from assistant.core.answers import Answer, Attachment
 from assistant.core.errors import AssistantError, LLMUnavailable
 from assistant.core.lru import LRUMap
-from assistant.core.text import Lang, detect_lang, plain_lang, words
+from assistant.core.text import Lang, detect_lang
 from assistant.core.tools import ToolContext
 from assistant.core.uploads import upload_owner_of
 from assistant.feedback.render.scope_md import said_unapplied
@@ -284,12 +284,10 @@ class Agent:
         # The frame's language: the first request's, until a turn asks for another one.
         # A question back keeps the conversation's language (its frame is the last one).
         lang: Lang = request.lang or (route.frame.lang if route.frame else detect_lang(question))
-        if route.tool in (HELP, OUT_OF_SCOPE) and not request.lang and (
-            len(words(question)) >= SWITCH_OWN_LANGUAGE_WORDS
-        ):
+        if route.tool in (HELP, OUT_OF_SCOPE) and not request.lang:
             # An aside is no follow-up: "cái này mất bao lâu?" in the middle of an English
             # conversation is answered in Vietnamese, as written.
-            lang = plain_lang(question) or lang
+            lang = own_language(question) or lang
         # An edit, a language switch or "more" of a request that asked for a chart draws it
         # again: the frame's text is that request.
         kept = route.frame is not None and route.act in ("edit", "language", "more")

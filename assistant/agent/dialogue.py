@@ -201,6 +201,12 @@ SWITCH_RUNNER_UP = 0.15
 SWITCH_OWN_LANGUAGE_WORDS = 3
 
 
+def own_language(text: str) -> Lang | None:
+    """The language a turn of SWITCH_OWN_LANGUAGE_WORDS words or more is plainly written
+    in (None: shorter, or not plainly one language)."""
+    return plain_lang(text) if len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS else None
+
+
 # What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
 # bữa?"): fillers, articles, the time of an earlier talk; any other word ("and a
 # touchpoint?") is something named. A closed class.
@@ -217,6 +223,20 @@ _LOOK_AT_THIS = re.compile(r"^(?:(?:xem|coi|check|look at|doc|review|nhin)\s+)(?
                            r"dum|ho|giup minh|gium minh|giup em|for me)\s+)*"
                            r"(?:cai nay|cai do|cai kia|vu nay|vu do|this|that|this one|that one|"
                            r"it)(?:\s+(?:voi|nhe|nha|di|giup|gium|please|pls|for me))*$")
+
+
+def _by_kind(filters: dict[str, Any]) -> dict[str, Any]:
+    """A frame's filters by kind, its period one ("start"/"end"), its sentiment left out."""
+    out = {k: v for k, v in filters.items() if k not in ("start", "end", "sentiment")}
+    if filters.get("start") or filters.get("end"):
+        out["period"] = (filters.get("start"), filters.get("end"))
+    return out
+
+
+def _sentiment_asked(registry: Registry, label: str, text: str) -> dict[str, str]:
+    """"what do they love": delights first, for a tool that gives the voice of the
+    customer."""
+    return {"sentiment": "positive"} if registry.get(label).voice and asks_for_praise(text) else {}
 
 
 def _restated(folded: str, slots: Slots) -> bool:
@@ -451,20 +471,16 @@ def understand(
         ):
             frame = context.with_filters(_widened(context, slots, text),
                                          slots.removed | _replaced_group(registry, context, slots))
-            period = [frame.filters.get(k) == context.filters.get(k) for k in ("start", "end")]
-            kept = {k: v for k, v in context.filters.items() if k != "sentiment"
-                    and frame.filters.get(k) == v and (k not in ("start", "end") or all(period))}
-            kinds = {"period" if k in ("start", "end") else k for k in context.filters
-                     if k != "sentiment"}  # fmt: skip
-            if label == context.tool and len(kinds) >= 2 and not kept and (
-                own := plain_lang(text)) and len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS:
+            before, after = _by_kind(context.filters), _by_kind(frame.filters)
+            kept = [k for k, v in before.items() if after.get(k) == v]
+            if label == context.tool and len(before) >= 2 and not kept and (
+                own := own_language(text)):
                 # "Khách khen gì về camera trong năm nay?" after battery in Q1, answered in
                 # English: a request in full of the same tool that keeps nothing of the last
                 # one (two filters or more, all replaced) is a new request, in its own
                 # language; one filter replaced is an edit ("đổi sang người mua cho bố mẹ").
                 filters = {k: v for k, v in frame.filters.items() if k != "sentiment"}
-                if registry.get(label).voice and asks_for_praise(text):
-                    filters["sentiment"] = "positive"
+                filters |= _sentiment_asked(registry, label, text)
                 frame = Frame(tool=label, lang=own, text=text).with_filters(filters, set())
                 return _routed(router, frame, "new", text, previous, slots,
                                confidence=pred.confidence)
@@ -513,8 +529,7 @@ def understand(
             # Two named equally, or one only by a keyword ("cut the return window", "close
             # every store at 8pm"): a decision of the company, which the situation places.
             filters.pop("journey", None)
-        if registry.get(label).voice and asks_for_praise(text):
-            filters["sentiment"] = "positive"  # "what do they love": delights first
+        filters |= _sentiment_asked(registry, label, text)
         # A decision: the step it is about, by meaning, when one stands out.
         # Unless it says so, a decision is about a step only when one stands out; the tool
         # shows the closest steps otherwise.
@@ -619,9 +634,7 @@ def _routed(
         unapplied.append(f"{slots.before_that[1]} (no period to go back from)")
     if act != "language" and _WRITTEN_IN.search(" ".join(words(fold(text)))):
         frame = frame.model_copy(update={"lang": language_asked(text), "lang_set": True})
-    elif act == "switch_tool" and len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS and (
-        own := plain_lang(text)
-    ):
+    elif act == "switch_tool" and (own := own_language(text)):
         frame = frame.model_copy(update={"lang": own})
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool") and (
@@ -640,22 +653,19 @@ def _routed(
         return _routed(router, across, "switch_tool" if previous else "new", text, previous,
                        slots, command, confidence)
     if missing:
-        journeys = router.atlas.journeys
+        # "roadmap for it" after camera complaints: the journeys whose steps its comments
+        # speak of come first, and are said to be so
         aspect = router.atlas.aspect(frame.filters.get("aspect") or "")
-        if aspect is not None:
-            # "roadmap for it" after camera complaints: the journeys whose steps its comments
-            # speak of come first, and are said to be so
-            where = list(dict.fromkeys(s.split(".")[0] for s in aspect.steps))
-            journeys = sorted(journeys, key=lambda j: where.index(j.id) if j.id in where
-                              else len(where))  # fmt: skip
-        names = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in journeys)
+        where = list(dict.fromkeys(s.split(".")[0] for s in aspect.steps)) if aspect else []
+        journeys = sorted(router.atlas.journeys,
+                          key=lambda j: where.index(j.id) if j.id in where else len(where))
+        names = ", ".join(j.name.get(lang) for j in journeys)
         what = "journey" if "journey" in missing else missing[0]
         route.clarify = (f"Cho {'hành trình' if what == 'journey' else what} nào? {names}"
                          if lang == "vi" else f"For which {what}? {names}")  # fmt: skip
         if aspect is not None and what == "journey" and where:
-            first = [j for j in journeys if j.id in where]
-            said = ", ".join(j.name.vi if lang == "vi" else j.name.en for j in first)
-            name = aspect.name.vi if lang == "vi" else aspect.name.en
+            said = ", ".join(j.name.get(lang) for j in journeys if j.id in where)
+            name = aspect.name.get(lang)
             route.clarify += (f" (bình luận về {name} nói đến các bước của: {said})"
                               if lang == "vi" else
                               f" (comments on {name} speak of steps of: {said})")  # fmt: skip

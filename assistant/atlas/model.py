@@ -43,10 +43,10 @@ ORGANIZATION_DIMENSIONS = (
     "company", "technology", "psychographics", "business_situation", "business",
     "organizational_model", "resources",
 )  # fmt: skip
-# What a persona dimension and a customer type are called in each language.
 # The taxonomy's aspect of the overall verdict ("đánh giá chung"): its words ("nói chung",
 # "overall") beside another aspect only say "on the whole" (see agent/slots.py).
 OVERALL_ASPECT = "GENERAL"
+# What a persona dimension and a customer type are called in each language.
 DIMENSION_NAMES = {
     "vi": {"demographics": "Nhân khẩu học", "technology": "Công nghệ",
            "psychographics": "Tâm lý học", "ethnography": "Dân tộc học", "behaviour": "Hành vi",

@@ -7,8 +7,8 @@ question that asks for a list or a definition gets a one-sentence direct answer 
 each unit used comes under a heading naming its article and section. A second or third unit
 is added when it holds question words the first does not (an answer spanning sections or
 articles), or, for a question that asks for neither a list nor a definition, when it is
-nearly as good a match; a figure or table that a unit names comes with it. Weak evidence: the answer
-says so and shows the nearest passages.
+nearly as good a match; a figure or table that a unit names comes with it. Weak evidence:
+the answer says so and shows the nearest passages.
 """
 
 from __future__ import annotations
