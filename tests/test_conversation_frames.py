@@ -713,3 +713,15 @@ def test_on_the_whole_beside_an_aspect_asks_for_that_aspect(agent, text, aspect)
     answer = agent.ask(text)
     assert answer.tool == "pain_points"
     assert answer.result.filters.get("aspect") == aspect
+
+
+@pytest.mark.parametrize(("text", "lo", "hi"), [
+    ("Which warranty complaints should I raise with ops, low ratings only?", None, 2),
+    ("chỉ lấy phản hồi sao thấp về pin", None, 2),
+    ("what do highly rated comments say about the camera?", 4, None),
+])
+def test_ratings_said_in_words_are_applied_not_dropped(agent, text, lo, hi):
+    answer = agent.ask(text)
+    assert answer.tool == "pain_points"
+    applied = answer.result.filters
+    assert (applied.get("min_rating"), applied.get("max_rating")) == (lo, hi)

@@ -15,7 +15,8 @@ The rules, all in Vietnamese and English, typed with or without diacritics:
   2020-06-30, 3 months -> 2020-04-01). A vague "recently / dạo này" sets nothing and is said
   as not applied. Without R a relative period cannot be resolved: it is reported in
   `unresolved`, not guessed;
-- star ratings: "1-2 sao", "5 sao", "dưới 3 sao / below 3" (max 2), "tối đa 2 / at most 2"
+- star ratings: "1-2 sao", "5 sao", "dưới 3 sao / below 3" (max 2), "tối đa 2 / at most 2",
+  in words: "low ratings / sao thấp" (max 2), "highly rated / sao cao" (min 4)
   (max 2), "từ 4 sao trở lên / at least 4" (min 4), "trên 3 / more than 3" (min 4); a number
   without "sao / star(s)" is not a rating ("top 5 pain points");
 - segments and filters the data has no field for (location, gender, age, channel) are found
@@ -472,6 +473,15 @@ _RATED = re.compile(
 )  # fmt: skip
 
 
+# Ratings said in words: "low ratings only", "the low-rated ones", "sao thấp" are 1–2 stars;
+# "highly rated", "high ratings", "sao cao" 4 stars and up (as "4 stars and up" is). Not
+# "đánh giá cao": that is praise ("khách đánh giá cao camera"), the sentiment, not the stars.
+_RATED_IN_WORDS = re.compile(
+    r"\b(?P<low>low(?:er)?[\s-]+(?:ratings?|rated|stars?)|low[\s-]+star\s+(?:reviews?|ratings?|comments?)"
+    r"|poorly[\s-]+rated|bad\s+ratings?|danh\s+gia\s+thap|(?:so\s+)?sao\s+thap|diem\s+thap)\b"
+    r"|\b(?P<high>high(?:er)?[\s-]+(?:ratings?|rated|stars?)|highly[\s-]+rated|top[\s-]+rated"
+    r"|(?:so\s+)?sao\s+cao|diem\s+cao)\b"
+)
 # An age: "under 25", "over 40", "18-24", "dưới 25 tuổi", "25 tuổi" (never stars or years).
 _AGE = re.compile(
     r"\b(?:(?:under|over|below|above|aged|age|tu|duoi|tren|ngoai)\s+(?P<a>[1-9]\d)"
@@ -809,6 +819,8 @@ def _ratings(scan: _Scan, out: ParsedFilters) -> None:
                 plus = pattern is _RATING and m["plus"]
                 lo, hi = _bounds(n, m["pre"], "and above" if plus else m["post"])
             found.append((*m.span(), lo, hi))
+    for m in scan.matches(_RATED_IN_WORDS):
+        found.append((*m.span(), None, 2) if m["low"] else (*m.span(), 4, None))
     for s, e, lo, hi in sorted(found):
         if (lo is not None and not 1 <= lo <= 5) or (hi is not None and not 1 <= hi <= 5):
             continue  # "below 1 star", "more than 5 stars": nothing to keep
