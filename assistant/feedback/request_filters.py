@@ -15,10 +15,10 @@ The rules, all in Vietnamese and English, typed with or without diacritics:
   2020-06-30, 3 months -> 2020-04-01). A vague "recently / dạo này" sets nothing and is said
   as not applied. Without R a relative period cannot be resolved: it is reported in
   `unresolved`, not guessed;
-- star ratings: "1-2 sao", "5 sao", "dưới 3 sao / below 3" (max 2), "tối đa 2 / at most 2",
-  in words: "low ratings / sao thấp" (max 2), "highly rated / sao cao" (min 4)
-  (max 2), "từ 4 sao trở lên / at least 4" (min 4), "trên 3 / more than 3" (min 4); a number
-  without "sao / star(s)" is not a rating ("top 5 pain points");
+- star ratings: "1-2 sao", "5 sao", "dưới 3 sao / below 3" (max 2), "tối đa 2 / at most 2"
+  (max 2), "từ 4 sao trở lên / at least 4" (min 4), "trên 3 / more than 3" (min 4), in words
+  "low ratings / sao thấp" (max 2), "highly rated / sao cao" (min 4); a number without
+  "sao / star(s)" is not a rating ("top 5 pain points");
 - segments and filters the data has no field for (location, gender, age, channel) are found
   by cue words kept as data in `corpus/playbook/segments.yaml`.
 
