@@ -763,3 +763,58 @@ def test_which_journey_asked_for_an_aspect_lists_the_journeys_its_comments_speak
              if j.id == camera.steps[0].split(".")[0]]
     assert answer.answer.startswith(f"For which journey? {first[0]}, ")
     assert "comments on Camera speak of steps of: " in answer.answer
+
+
+@pytest.mark.parametrize(("opening", "why", "tool"), [
+    ("Draft a persona for office workers", "Why do they care so much about the demo phone "
+     "in store?", "persona"),
+    ("khách chê gì về màn hình?", "sao mà nhiều người chê màn hình vậy", "pain_points"),
+])  # fmt: skip
+def test_a_why_question_after_an_answer_on_the_data_asks_about_that_answer(
+        agent, opening, why, tool):  # fmt: skip
+    conv = f"why-{tool}"
+    first = agent.ask(opening, conv)
+    answer = agent.ask(why, conv)
+    # the step or aspect its words touch explains the answer; it narrows nothing
+    assert (answer.tool, answer.act) == (tool, "more")
+    assert _frame(answer) == _frame(first)
+
+
+def test_a_removal_ends_with_its_clause(agent):
+    conv = "removal-clause"
+    agent.ask("khách phàn nàn gì về pin, chỉ 1-2 sao", conv)
+    answer = agent.ask("bỏ lọc sao đi, lấy từ tháng 4", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"aspect": "BATTERY", "start": "2020-04-01", "end": _latest(agent)}
+    widened = agent.ask("bỏ pin, xem mọi khía cạnh", conv)
+    assert _frame(widened) == {"start": "2020-04-01", "end": _latest(agent)}
+
+
+def test_an_off_topic_aside_is_not_read_as_a_step_it_sounds_like(agent):
+    conv = "aside-step"
+    agent.ask("khách phàn nàn gì về việc hẹn giờ giao hàng?", conv)
+    answer = agent.ask("à mà có ai biết tối nay Barca đá lúc mấy giờ không", conv)
+    assert answer.tool == "out_of_scope"
+    after = agent.ask("chỉ 1 sao", conv)  # the frame before the aside is still the one edited
+    assert (after.tool, after.act) == ("pain_points", "edit")
+    assert _frame(after) == {"journey": "delivery", "step": "delivery.schedule-delivery",
+                             "min_rating": 1, "max_rating": 1}  # fmt: skip
+
+
+@pytest.mark.parametrize("ask", ["ok vậy sửa gì trước đây", "thế giờ nên sửa cái gì trước?"])
+def test_asking_what_to_fix_first_after_a_summary_is_a_roadmap_on_its_scope(agent, ask):
+    conv = f"fix-first-{ask[:3]}"
+    agent.ask("one-pager on the warranty journey for my director", conv)
+    agent.ask("students only", conv)
+    answer = agent.ask(ask, conv)
+    assert (answer.tool, answer.act) == ("roadmap", "switch_tool")
+    assert _frame(answer) == {"journey": "warranty", "segment": "students"}
+
+
+def test_only_the_moment_after_focus_words_is_a_step_not_also_an_aspect(agent):
+    conv = "focus-step"
+    agent.ask("roadmap for buying in store", conv)
+    answer = agent.ask("chỉ tập trung vào lúc nhân viên ngồi nói cho khách máy nào khác máy nào",
+                       conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"journey": "buy-store", "step": "buy-store.staff-advice"}

@@ -86,8 +86,11 @@ _I_MEAN = re.compile(r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean
                      r"what i mean is)\b")
 _WHERE_WORDS = frozenset("ay do nay kia giai doan khau cong buoc phan luc cho stage step part "
                          "phase that one bit".split())
-# "why is #1 first?", "tại sao ưu tiên mục 1": a question about the answer itself.
-_WHY = re.compile(r"^(?:\w+\s+){0,2}(?:why|tai sao|vi sao|sao lai)\b")
+# "why is #1 first?", "tại sao ưu tiên mục 1", "giải thích thêm vì sao…", "sao họ lại…",
+# "sao nhiều người chê vậy": a question about the answer itself. ("sao" alone opens a why
+# only with the "vậy/thế" that closes it: "sao 1-2" is a star filter.)
+_WHY = re.compile(r"^(?:\w+\s+){0,3}(?:why|how come|tai sao|vi sao|sao lai|sao \w+ lai)\b|"
+                  r"^(?:\w+\s+)?sao\s+(?!\d|sao\b)(?:\w+\s+){1,8}(?:vay|the|z)$")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
 # "cái thứ hai" (ordinal words in both languages up to five; a ranking shows five).
 _ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem)\s+)(\d{1,2})\b")
@@ -170,7 +173,12 @@ _TOOL_NAMES = {"pain_points": re.compile(
                    r"frustrat\w*|prais\w*|say|saying|said|feedback|reviews?|than|than phien|"
                    r"phan nan|che|hai long|thich|loves?|enjoy\w*|happy with|satisf\w*|"
                    r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
-               "persona": re.compile(r"\b(?:personas?|chan dung)\b")}  # fmt: skip
+               "persona": re.compile(r"\b(?:personas?|chan dung)\b"),
+               # what to do first: the order of work is what a roadmap gives
+               "roadmap": re.compile(
+                   r"\b(?:roadmaps?|lo trinh|action plan|improvement plan|ke hoach cai thien|"
+                   r"(?:fix|sua|lam|xu ly|cai thien) (?:\w+ )?(?:first|truoc)|"
+                   r"uu tien (?:sua|lam|fix|xu ly|cai thien) gi|prioriti[sz]e)\b")}  # fmt: skip
 # "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
 _BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
@@ -194,6 +202,9 @@ VAGUE_BELOW = 0.8
 # A change of filters that names none, in a conversation: the next reading, when it is a
 # tool with at least this probability, is asked for on the same scope.
 SWITCH_RUNNER_UP = 0.15
+# How sure the model must be that a longer turn is off-topic for a step it seems to describe
+# by meaning alone to count for nothing (an aside: "à mà tối nay MU đá mấy giờ?", 0.99).
+SURE_ASIDE = 0.95
 # A request for another tool written in words (this many or more) plainly of one language
 # is answered in it ("Summarise it for my boss." after Vietnamese turns); "lam roadmap" and
 # "ok roadmap di" keep the one in use. Edits and "more" keep it, whatever they are written
@@ -396,8 +407,26 @@ def understand(
         ):
             # "cái thứ hai", "số 3 thì sao?": an item of the last answer's ranking.
             return _routed(router, context, "more", text, previous, slots)
+        said = [t for t, rx in _TOOL_NAMES.items() if rx.search(folded)]
+        if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
+            said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
+        ) and item_asked(folded) is None and not _MORE_EVIDENCE.search(folded):
+            # (the reviews behind "step 2" are this answer's evidence)
+            # "vậy nên fix gì trước?" after a summary: the model reads a roadmap short of sure,
+            # near "more" ("ok vậy sửa gì trước đây": among its three best); the turn says in
+            # so many words what that tool does, on the same scope.
+            frame = context.model_copy(update={"tool": said[0], "text": text})
+            return _routed(router, frame, "switch_tool", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
-        why = label == "more" and _WHY.search(folded) is not None
+        # Why, after an answer on the data: about that answer ("Why do they care so much
+        # about setup in store?" after a persona names a step to explain it, not to narrow
+        # it; "sao nhiều người chê màn hình vậy" names what the answer is about), unless it
+        # names a concept of the methodology, or new filters without pointing back at it.
+        why = _WHY.search(folded) is not None and (label == "more" or (
+            not registry.get(context.tool).fallback
+            and (_BACK.search(folded) is not None or not slots.removed
+                 and slots.filters.items() <= context.filters.items())
+            and not (names_concept(text) or is_definition(text))))
         # "more examples from customers" after a summary: the model hesitates between more
         # and the tool that shows quotes; it is more of this answer unless the tool is clear.
         more_close = ("more" in top2 and pred.prob("more") >= MORE_CLOSE
@@ -406,7 +435,7 @@ def understand(
         # more of this answer: it is asked about below.
         evidence = _MORE_EVIDENCE.search(folded) is not None and n_words <= 12
         if (not slots or why) and not _POINTING.search(folded) and (
-            label == "more" or more_close or evidence
+            label == "more" or why or more_close or evidence
             or (unsure(pred) and top2 == {"more", context.tool})
         ):
             # "why is battery flagged?" asks about the answer, though it names an aspect
@@ -465,7 +494,8 @@ def understand(
         # người đi làm bận rộn, ko có thời gian"): off-topic talk does not name them.
         # (Or a longer one the model is unsure about: "ít quá, mở rộng ra từ đầu năm nay".)
         bare = label == OUT_OF_SCOPE and (n_words <= 8 or _scope(slots) or (
-            pred.confidence < VAGUE_BELOW and n_words <= 12))
+            pred.confidence < VAGUE_BELOW and n_words <= 12)) and not (
+            n_words > 8 and pred.confidence >= SURE_ASIDE and _only_described(router, slots, text))
         if slots and not switch and (label not in _NOT_A_FRAME or bare) and (
             label in ("refine", context.tool) or unsure(pred) or label not in registry or bare
         ):
@@ -589,6 +619,14 @@ def _replaced_group(registry: Registry, context: Frame, slots: Slots) -> set[str
 
 def _scope(slots: Slots) -> bool:
     return any(k in slots.filters for k in _SCOPE_KEYS)
+
+
+def _only_described(router: Router, slots: Slots, text: str) -> bool:
+    """Whether all a turn names is a step found by meaning, no name said ("ai biết tối nay
+    MU đá mấy giờ" is near "Hẹn giờ giao" by its words, not by what it asks)."""
+    scope = {k for k in _SCOPE_KEYS if k in slots.filters}
+    said = router.names.entities(text)
+    return bool(scope) and scope <= {"step", "journey"} and not ({"step", "journey"} & set(said))
 
 
 def _from_args(args: dict[str, Any], slots: Slots) -> dict[str, Any]:

@@ -58,7 +58,9 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
         r"\b(all customers|everyone|moi khach|tat ca khach( hang)?)\b|\b" + _REMOVE_VERB
         + r"\b.{0,25}\b(segment|group|student|students|gamer|gamers|nhom|sinh vien|game thu|"
         r"filter nhom)\b"),
-    "aspect": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(aspect|khia canh)\b"),
+    "aspect": re.compile(r"\b(all aspects|every aspect|any aspect|tat ca (cac )?khia canh|"
+                         r"moi khia canh)\b|\b" + _REMOVE_VERB
+                         + r"\b.{0,20}\b(aspect|khia canh)\b"),
     "persona": re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,20}\b(persona|chan dung)\b"),
     # "clear all filters", "bỏ hết bộ lọc đi", "xóa tất cả filter", "reset the filters"
     "all": re.compile(r"\b" + _REMOVE_VERB + r"\b\s+(?:het\s+|tat\s+ca\s+|all\s+(?:the\s+)?|"
@@ -384,11 +386,23 @@ def _aspect_asked(text: str) -> bool:
     folded = norm(text)
     # "chỉ lúc chơi game nặng", "only when they pay": the word limits to a step, not an aspect.
     found = {m[1] for m in _ASPECT_ASKED.finditer(folded)
-             if not _STEP_WORD.match(folded, m.end() + 1)}  # fmt: skip
+             if not _STEP_WORD.match(folded, _past_focus(folded, m.end() + 1))}  # fmt: skip
     if found - {"chi"}:
         return True
     typed = nfc(text).lower()
     return bool(found) and ("chỉ" in typed or fold(typed) == typed)
+
+
+# Words between "only" and the moment it limits to ("chỉ tập trung vào lúc…", "only the part
+# where…", "chỉ xem phần…"): they limit nothing themselves.
+_FOCUS = re.compile(r"(?:(?:tap trung|focus|focusing|xem|look|looking|nhin|vao|on|at|the|phan|"
+                    r"cai|moi|rieng|vi|ve)\s+){1,4}")
+
+
+def _past_focus(folded: str, at: int) -> int:
+    """Where the words after `at` begin once those of `_FOCUS` are passed."""
+    m = _FOCUS.match(folded, at)
+    return m.end() if m else at
 
 
 def _aspect_about(names: AtlasNames, text: str, aspect: str) -> bool:
@@ -402,9 +416,13 @@ def _aspect_about(names: AtlasNames, text: str, aspect: str) -> bool:
 
 
 def removals(text: str) -> set[str]:
-    """The filter keys a follow-up takes away."""
-    folded = norm(text)
-    return {k for name, pattern in _REMOVALS.items() if pattern.search(folded)
+    """The filter keys a follow-up takes away, clause by clause: in "bỏ lọc sao, lấy từ
+    tháng 3" the removal ends at the comma and the period is set, not taken away."""
+    clauses = [norm(clause) for clause in re.split(r"[,;.!?]", text)]
+    whole = norm(text)  # "all" holds the turn to its end: "bộ lọc" (the filters) ends a clause
+    return {k for name, pattern in _REMOVALS.items()
+            if (pattern.search(whole) if name == "all" else
+                any(pattern.search(clause) for clause in clauses))
             for k in _REMOVED_KEYS[name]}  # fmt: skip
 
 
