@@ -818,3 +818,34 @@ def test_only_the_moment_after_focus_words_is_a_step_not_also_an_aspect(agent):
                        conv)
     assert answer.act == "edit"
     assert _frame(answer) == {"journey": "buy-store", "step": "buy-store.staff-advice"}
+
+
+@pytest.mark.parametrize(("back", "tool"), [("thôi quay lại cái lộ trình hồi nãy đi", "roadmap"),
+                                            ("ok, back to the roadmap", "roadmap")])  # fmt: skip
+def test_going_back_after_a_methodology_question_restores_that_answer(agent, back, tool):
+    conv = f"back-{back[:4]}"
+    agent.ask("lộ trình cải thiện cho khâu nhận máy bảo hành", conv)
+    agent.ask("chỉ 1-2 sao", conv)
+    agent.ask("CES là gì vậy?", conv)
+    answer = agent.ask(back, conv)
+    assert (answer.tool, answer.act) == (tool, "switch_tool")
+    assert _frame(answer) == {"journey": "warranty", "step": "warranty.drop-off",
+                              "min_rating": 1, "max_rating": 2}  # fmt: skip
+
+
+def test_going_back_to_a_step_from_before_and_making_a_roadmap_of_it(agent):
+    conv = "back-step-roadmap"
+    first = agent.ask("khách nói gì lúc đến lấy lại máy đã sửa xong?", conv)
+    assert _frame(first)["journey"] == "warranty" and "step" in _frame(first)
+    agent.ask("What is a moment of truth?", conv)
+    answer = agent.ask("quay lại phần lúc nãy, giờ lập lộ trình cho nó", conv)
+    assert (answer.tool, answer.act) == ("roadmap", "switch_tool")
+    assert _frame(answer) == _frame(first)
+
+
+def test_fixing_first_is_no_repair_step(agent):
+    conv = "fix-first-repair"
+    agent.ask("khách than gì về pin trong quý 2?", conv)
+    answer = agent.ask("thế thì nên sửa cái gì trước", conv)  # "sửa": fix, not a repair
+    assert (answer.tool, answer.act) == ("roadmap", "switch_tool")
+    assert _frame(answer) == {"aspect": "BATTERY", "start": "2020-04-01", "end": "2020-06-30"}

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.agent.composer import compose_tool_answer
-from assistant.agent.dialogue import own_language, understand
+from assistant.agent.dialogue import gone_back_to, own_language, understand
 from assistant.agent.frame import (
     TOOL_NAMES,
     describe_changes,
@@ -165,6 +165,9 @@ class Agent:
         """The route of a request in its conversation (nothing is remembered: `ask` does
         that): a new request, or an edit of the conversation's last frame."""
         previous = self.memory.frame(conversation) if conversation else None
+        if conversation and (earlier := gone_back_to(self.router, question,
+                                                     self.memory.frames(conversation))):
+            previous = earlier  # "quay lại roadmap lúc nãy": that answer, not the aside since
         near = previous.filters.get("journey") if previous is not None else None
         route = understand(self.router, question, previous, self.slots(question, near), lang,
                            steps=self.step_by_meaning)  # fmt: skip

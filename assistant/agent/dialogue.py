@@ -35,7 +35,7 @@ from assistant.agent.router import (
     is_definition,
     unsure,
 )
-from assistant.agent.slots import FILLER_WORDS, Slots
+from assistant.agent.slots import FILLER_WORDS, WHAT_FIRST, Slots
 from assistant.atlas.names import fuzzy_contains, norm
 from assistant.core.text import (
     EN_STOP,
@@ -93,7 +93,7 @@ _WHY = re.compile(r"^(?:\w+\s+){0,3}(?:why|how come|tai sao|vi sao|sao lai|sao \
                   r"^(?:\w+\s+)?sao\s+(?!\d|sao\b)(?:\w+\s+){1,8}(?:vay|the|z)$")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
 # "cái thứ hai" (ordinal words in both languages up to five; a ranking shows five).
-_ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem)\s+)(\d{1,2})\b")
+_ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem|cau|question)\s+)(\d{1,2})\b")
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "thu nhat": 1,
             "thu hai": 2, "thu ba": 3, "thu tu": 4, "thu nam": 5, "dau tien": 1}  # fmt: skip
 # An ordinal points at an item when it qualifies one ("the second", "cái thứ hai", "first
@@ -177,8 +177,7 @@ _TOOL_NAMES = {"pain_points": re.compile(
                # what to do first: the order of work is what a roadmap gives
                "roadmap": re.compile(
                    r"\b(?:roadmaps?|lo trinh|action plan|improvement plan|ke hoach cai thien|"
-                   r"(?:fix|sua|lam|xu ly|cai thien) (?:\w+ )?(?:first|truoc)|"
-                   r"uu tien (?:sua|lam|fix|xu ly|cai thien) gi|prioriti[sz]e)\b")}  # fmt: skip
+                   r"prioriti[sz]e)\b|" + WHAT_FIRST.pattern)}  # fmt: skip
 # "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
 _BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
@@ -344,6 +343,10 @@ def understand(
         named = [t for t, rx in _TOOL_NAMES.items() if rx.search(folded[back.end():])]
         if len(named) == 1 and named[0] != context.tool:
             pred = Prediction([(named[0], 1.0)], semantic=pred.semantic)
+        elif not slots and named in ([], [context.tool]) and (
+                not registry.get(context.tool).fallback):
+            # "ok quay lại roadmap lúc nãy" (gone_back_to found it): that answer again
+            return _routed(router, context, "switch_tool", text, previous, slots)
     reply = context.lang if context is not None else asked  # a question back keeps it
     if context is not None and slots and pred.label != context.tool and (
         pred.label in registry and not registry.get(pred.label).fallback
@@ -568,6 +571,25 @@ def understand(
             filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
+
+
+def gone_back_to(router: Router, text: str, frames: list[Frame]) -> Frame | None:
+    """The earlier frame a turn goes back to ("quay lại roadmap lúc nãy", "back to the
+    persona"), when it is not the last one: the latest of the tool named after "back to";
+    naming none (or two: "quay lại phần đọc đánh giá, lập roadmap cho nó"), the latest answer
+    on the data before a methodology question asked since."""
+    folded = " ".join(words(fold(text)))
+    back = _BACK_TO.search(folded)
+    registry = router.registry
+    data = [f for f in frames if f.tool in registry and not registry.get(f.tool).fallback]
+    if back is None or not data:
+        return None
+    named = [t for t, rx in _TOOL_NAMES.items() if rx.search(folded[back.end():])]
+    if len(named) == 1 and (same := [f for f in data if f.tool == named[0]]):
+        return same[-1] if same[-1] is not frames[-1] else None
+    last = frames[-1]
+    aside = last.tool in registry and registry.get(last.tool).fallback
+    return data[-1] if aside else None
 
 
 def _journey_named(router: Router, text: str, jid: str | None) -> bool:

@@ -50,6 +50,10 @@ class ConversationMemory:
         help and out-of-scope turns leave it as it was)."""
         return next((t.frame for t in reversed(self.turns(conversation)) if t.frame), None)
 
+    def frames(self, conversation: str) -> list[Frame]:
+        """Every frame the conversation's remembered turns left, oldest first."""
+        return [t.frame for t in self.turns(conversation) if t.frame]
+
     def turns(self, conversation: str) -> list[Turn]:
         turns = self._turns.get(conversation)
         return list(turns) if turns is not None else []
@@ -76,6 +80,10 @@ class StoredMemory(ConversationMemory):
         frame = turn.frame.model_dump(mode="json") if turn.frame else None
         self._store.add(conversation, {"question": turn.question, "answer": turn.answer,
                                        "tool": turn.tool, "args": turn.args, "frame": frame})
+
+    def frames(self, conversation: str) -> list[Frame]:
+        """Every frame the conversation's remembered turns left, oldest first."""
+        return [t.frame for t in self.turns(conversation) if t.frame]
 
     def turns(self, conversation: str) -> list[Turn]:
         return [Turn(str(t.get("question", "")), str(t.get("answer", "")),

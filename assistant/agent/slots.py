@@ -136,6 +136,12 @@ _POINTED = re.compile(r"\b(?:this|that|these|those|other|another)\s+\w+|"
                       r"\b(?:nhom|buoc|trinh|cai|vu|khau|phan|doan|khach|nguoi|hang|de)\s+"
                       r"(?:nay|do|ay|kia)\b")
 
+# What to do first ("nên ưu tiên sửa cái gì trước", "what do we fix first"): the order of
+# work a roadmap gives; "sửa" here is fixing, not the repair step.
+WHAT_FIRST = re.compile(r"\b(?:fix|sua|lam|xu ly|cai thien|giai quyet|tackle)\s+"
+                        r"(?:(?:cai|we|the)\s+)?(?:gi|what|\w+\s+)?\s*(?:truoc|first)\b|"
+                        r"\buu tien (?:sua|lam|fix|xu ly|cai thien) (?:cai )?gi\b")
+
 # Who the answer is for ("for the store team", "gửi team cửa hàng"): an audience, not a scope.
 _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
                        r"(?:team|teams|department|dept|manager|managers|director|directors|boss|"
@@ -462,7 +468,7 @@ def read_slots(
     for m in parsed.matched:
         if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
-    rest = _blank(_blank(rest, _POINTED), _AUDIENCE)
+    rest = _blank(_blank(_blank(rest, _POINTED), _AUDIENCE), WHAT_FIRST)
     found = read_names(names, rest)
     hits = list(book.request_matcher().find(rest))
     unsegmented = rest
