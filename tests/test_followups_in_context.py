@@ -849,3 +849,12 @@ def test_fixing_first_is_no_repair_step(agent):
     answer = agent.ask("thế thì nên sửa cái gì trước", conv)  # "sửa": fix, not a repair
     assert (answer.tool, answer.act) == ("roadmap", "switch_tool")
     assert _frame(answer) == {"aspect": "BATTERY", "start": "2020-04-01", "end": "2020-06-30"}
+
+
+@pytest.mark.parametrize("ask", ["nhờ bot đọc giúp cái báo cáo này nhé",
+                                 "could you review the attached deck?", "keep going",
+                                 "gửi lại giúp mình cái file lần trước"])  # fmt: skip
+def test_a_first_turn_pointing_at_something_unseen_is_asked_back(agent, ask):
+    # nothing before it to point at, and nothing the bot can see: a question, not "off-topic"
+    answer = agent.ask(ask, f"unseen-{ask[:6]}")
+    assert (answer.tool, answer.status) == ("clarify", "clarify")

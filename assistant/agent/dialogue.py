@@ -146,7 +146,9 @@ _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as 
                        r"lam lai cai|(?:cai )?vu hom (?:qua|truoc)|cai (?:do|nay|kia) lam lai|"
                        r"do (?:it|that|the same) (?:again|for)|redo (?:it|that)|"
                        r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao|hoi do|"
-                       r"hoi truoc|luc do|back then|that time)\b")
+                       r"hoi truoc|luc do|back then|that time|tiep tuc|continue|keep going|"
+                       r"(?:as|same as) last time|lan truoc|(?:ban|file|cai) (?:hom|lan) truoc|"
+                       r"xong chua)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -229,9 +231,13 @@ _FILLERS = frozenset(
 
 # "xem giúp cái này", "check this one for me": asked to look at a thing never shown. Even as
 # a first request there is nothing to answer about (an off-topic answer would be wrong too).
-_LOOK_AT_THIS = re.compile(r"^(?:(?:xem|coi|check|look at|doc|review|nhin)\s+)(?:(?:giup|gium|"
+_LOOK_AT_THIS = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+|pls\s+|ban\s+|bot\s+|nho\s+)*"
+                           r"(?:(?:xem|coi|check|look at|doc|review|nhin)\s+)(?:(?:giup|gium|"
                            r"dum|ho|giup minh|gium minh|giup em|for me)\s+)*"
-                           r"(?:cai nay|cai do|cai kia|vu nay|vu do|this|that|this one|that one|"
+                           r"(?:(?:cai|vu|(?:cai\s+)?(?:file|tai lieu|bao cao|link|slide|hinh|anh|"
+                           r"bang|sheet))\s+(?:nay|do|kia)|(?:this|that|the)(?:\s+(?:one|file|doc|document|"
+                           r"report|screenshot|link|sheet|deck|attachment))?|"
+                           r"the attached(?:\s+\w+)?|"
                            r"it)(?:\s+(?:voi|nhe|nha|di|giup|gium|please|pls|for me))*$")
 
 
@@ -470,10 +476,11 @@ def understand(
         pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded) and (
         not about_it)
-    if not slots and (n_words <= 8 or unsure_aside or (pointing and n_words <= 12)) and (
+    look = _LOOK_AT_THIS.match(folded) is not None
+    if not slots and (n_words <= 8 or unsure_aside or ((pointing or look) and n_words <= 12)) and (
         not is_definition(text)) and (
         (label in (*_NOT_A_FRAME, registry.fallback.name) and _vague(folded))
-        or pointing or unsure_aside or _LOOK_AT_THIS.match(folded)
+        or pointing or unsure_aside or look
     ):
         # "còn cái đó thì sao?", "do the thing from before", "làm tiếp đi": pointing at
         # something without saying what: a question back, the frame kept.

@@ -243,6 +243,8 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_x": _dialogue_set("dialogues_writer_x.yaml"),  # never trained on
     "dialogues_dev_aa": _dialogue_set("dialogues_writer_aa.yaml"),  # never trained on
     "dialogues_dev_ad": _dialogue_set("dialogues_writer_ad.yaml"),  # never trained on
+    "dialogues_dev_ae": _dialogue_set("dialogues_writer_ae.yaml"),  # never trained on
+    "dialogues_dev_af": _dialogue_set("dialogues_writer_af.yaml"),  # never trained on
     # Requests describing a step: writer W reported, writer U held out (never read);
     # writers S and T train the step model.
     "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
@@ -256,6 +258,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "methodology_dev_f": _methodology_set("methodology_dev_f.yaml"),
     "methodology_dev_j": _methodology_set("methodology_dev_j.yaml"),
     "methodology_dev_ac": _methodology_set("methodology_dev_ac.yaml"),
+    "methodology_dev_ag": _methodology_set("methodology_dev_ag.yaml"),
     "filters": _filters,
     "linking": _linking,
     "step_links": _step_links,
