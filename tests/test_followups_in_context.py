@@ -853,8 +853,40 @@ def test_fixing_first_is_no_repair_step(agent):
 
 @pytest.mark.parametrize("ask", ["nhờ bot đọc giúp cái báo cáo này nhé",
                                  "could you review the attached deck?", "keep going",
-                                 "gửi lại giúp mình cái file lần trước"])  # fmt: skip
+                                 "gửi lại giúp mình cái file lần trước",
+                                 "coi giùm anh cái này nha"])  # fmt: skip
 def test_a_first_turn_pointing_at_something_unseen_is_asked_back(agent, ask):
     # nothing before it to point at, and nothing the bot can see: a question, not "off-topic"
     answer = agent.ask(ask, f"unseen-{ask[:6]}")
     assert (answer.tool, answer.status) == ("clarify", "clarify")
+
+
+def test_only_the_ratings_limit_the_ratings_not_an_aspect_read_in_the_moment(agent):
+    answer = agent.ask("khách lớn tuổi chê gì khi đi bảo hành, cụ thể là lúc họ mang máy ra "
+                       "cửa hàng gửi sửa, chỉ lấy các đánh giá 1 sao", "only-ratings")  # fmt: skip
+    frame = _frame(answer)
+    assert frame["step"] == "warranty.drop-off" and frame["segment"] == "elderly"
+    assert "aspect" not in frame and (frame["min_rating"], frame["max_rating"]) == (1, 1)
+
+
+def test_handing_the_phone_to_a_staff_member_is_not_buying_for_staff(agent):
+    answer = agent.ask("khách than gì lúc đưa máy cho nhân viên nhận bảo hành?", "hand-over")
+    assert "persona" not in _frame(answer) and _frame(answer)["journey"] == "warranty"
+    staff = agent.ask("doanh nghiệp mua điện thoại cho nhân viên than gì?", "for-staff")
+    assert _frame(staff) == {"persona": "small-business-buyer"}
+
+
+def test_a_filter_dropped_by_name_is_only_the_one_it_names(agent):
+    conv = "drop-named"
+    agent.ask("What do reviewers complain about on battery in 2020?", conv)
+    agent.ask("unrelated, but what's a good laptop for coding?", conv)
+    answer = agent.ask("fine, back to the battery complaints and remove the date filter", conv)
+    assert answer.tool == "pain_points" and _frame(answer) == {"aspect": "BATTERY"}
+
+
+def test_chat_shorthand_is_read_as_the_words_when_choosing_the_tool(agent):
+    answer = agent.ask("kh hay chê gì về hành trình thu cũ đổi mới năm nay", "shorthand-tool")
+    assert answer.tool == "pain_points"  # "kh" is "khách": what customers complain about
+    assert _frame(answer) == {"journey": "trade-in", "start": "2020-01-01", "end": _latest(agent)}
+
+

@@ -35,7 +35,7 @@ from assistant.agent.router import (
     is_definition,
     unsure,
 )
-from assistant.agent.slots import FILLER_WORDS, WHAT_FIRST, Slots
+from assistant.agent.slots import FILLER_WORDS, WHAT_FIRST, Slots, expand_shorthand
 from assistant.atlas.names import fuzzy_contains, norm
 from assistant.core.text import (
     EN_STOP,
@@ -232,8 +232,9 @@ _FILLERS = frozenset(
 # "xem giúp cái này", "check this one for me": asked to look at a thing never shown. Even as
 # a first request there is nothing to answer about (an off-topic answer would be wrong too).
 _LOOK_AT_THIS = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+|pls\s+|ban\s+|bot\s+|nho\s+)*"
-                           r"(?:(?:xem|coi|check|look at|doc|review|nhin)\s+)(?:(?:giup|gium|"
-                           r"dum|ho|giup minh|gium minh|giup em|for me)\s+)*"
+                           r"(?:(?:xem|coi|check|look at|look into|doc|review|nhin)\s+)"
+                           # "giúp chị", "giùm e", "for me": whoever it is for
+                           r"(?:(?:giup|gium|dum|ho|minh|em|e|chi|anh|a|toi|for me)\s+)*"
                            r"(?:(?:cai|vu|(?:cai\s+)?(?:file|tai lieu|bao cao|link|slide|hinh|anh|"
                            r"bang|sheet))\s+(?:nay|do|kia)|(?:this|that|the)(?:\s+(?:one|file|doc|document|"
                            r"report|screenshot|link|sheet|deck|attachment))?|"
@@ -336,7 +337,8 @@ def understand(
                           context.lang if kept else asked),  # type: ignore[union-attr]
                       text=text, lang_set=kept or vi_words or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
-    pred = router.classify(text, follow_up=context is not None)
+    # chat shorthand written out ("kh chê gì" reads as "khách chê gì"), as the slots read it
+    pred = router.classify(expand_shorthand(text), follow_up=context is not None)
     if context is None and unsure(pred):
         # A near-tie between two readings that the request settles in so many words: its
         # verb for one of them ("khách chê pin thế nào trong hành trình …" names a journey,

@@ -99,7 +99,9 @@ _PARENT_WORDS = re.compile(r"\b(parents?|bo me|ba me|cha me|phu huynh)\b")
 _FOR_STAFF = re.compile(
     r"\b(for (their|its|our|the) (staff|employees|team|workers)|for staff|for employees|"
     r"business customers?|corporate (customers?|clients?|buyers?)|b2b|"
-    r"cho nhan vien|khach doanh nghiep|doanh nghiep mua|cong ty mua|mua (may )?cho nhan vien|"
+    # bought or issued for the staff, not handed to a staff member ("đưa máy cho nhân viên")
+    r"(?:(?:doanh nghiep|cong ty) )?(?:mua|cap|trang bi|sam|dat)\s+(?:\w+\s+){0,3}?"
+    r"cho (?:cac |toan bo )?nhan vien|khach doanh nghiep|doanh nghiep mua|cong ty mua|"
     r"khach hang doanh nghiep|khach to chuc)\b"
 )
 # "swap students for gamers", "thay sinh viên bằng game thủ", "gamers instead of students".
@@ -385,14 +387,21 @@ def _persona_beyond(names: AtlasNames, persona: str | None, text: str, hits: lis
                for p in names.phrases)  # fmt: skip
 
 
-def _aspect_asked(text: str) -> bool:
-    """Whether the text asks for an aspect filter in words ("chỉ khía cạnh pin"); "chị" (a
-    form of address) folds to the same letters as "chỉ" (only): with diacritics typed, only
-    "chỉ" counts."""
+def _aspect_asked(text: str, named: list[str]) -> bool:
+    """Whether the text asks for an aspect filter in words ("chỉ khía cạnh pin", "only the
+    battery"): "only/chỉ" limits to the aspect when one of its names (`named`, folded)
+    follows within a few words, not to a moment ("chỉ lúc chơi game nặng", "only when they
+    pay") or to the ratings ("chỉ những đánh giá 1-2 sao"). "chị" (a form of address) folds to
+    the same letters as "chỉ" (only): with diacritics typed, only "chỉ" counts."""
     folded = norm(text)
-    # "chỉ lúc chơi game nặng", "only when they pay": the word limits to a step, not an aspect.
-    found = {m[1] for m in _ASPECT_ASKED.finditer(folded)
-             if not _STEP_WORD.match(folded, _past_focus(folded, m.end() + 1))}  # fmt: skip
+    found = set()
+    for m in _ASPECT_ASKED.finditer(folded):
+        after = folded[_past_focus(folded, m.end() + 1):]
+        if _STEP_WORD.match(after):
+            continue
+        near = " ".join(after.split()[:4])
+        if m[1] not in ("chi", "only") or any(f" {n} " in f" {near} " for n in named):
+            found.add(m[1])
     if found - {"chi"}:
         return True
     typed = nfc(text).lower()
@@ -503,7 +512,8 @@ def read_slots(
         told_rest = told_rest[: m.start()] + " " * (m.end() - m.start()) + told_rest[m.end():]
     slots.rest = " ".join(told_rest.split())
     if "step" in found and "aspect" in found and not (
-        _aspect_asked(rest) or _aspect_about(names, rest, found["aspect"])
+        _aspect_asked(rest, names.of("aspect", found["aspect"]))
+        or _aspect_about(names, rest, found["aspect"])
     ):
         # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
         # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
@@ -560,9 +570,17 @@ def read_slots(
     slots.removed = removals(said_text)
     if exact:  # "bỏ những phản hồi có ngày ước tính": some dates go, not the period
         slots.removed -= set(_REMOVED_KEYS["period"])
-    if _NAMED_REMOVED.search(norm(text)):
-        # "drop the battery filter", "bỏ lọc persona đi": the filter it names goes away.
-        slots.removed |= {k for k in ("aspect", "segment", "persona") if k in slots.filters}
+    folded = norm(text)
+    for m in _NAMED_REMOVED.finditer(folded):
+        # "drop the battery filter", "bỏ lọc pin đi": the filter it names goes away; not one
+        # named elsewhere ("back to the camera complaints, drop the date filter").
+        span = " ".join([m.group(0), *folded[m.end():].split()[:3]])
+        said = read_names(names, span)
+        slots.removed |= {k for k in ("aspect", "persona") if k in slots.filters
+                          and (said.get(k) == slots.filters[k] or k in span)}
+        if "segment" in slots.filters and (book.segments_mentioned(span, request=True)
+                                           or re.search(r"\b(?:segment|nhom)\b", span)):
+            slots.removed.add("segment")
     mentioned = book.segments_mentioned(text, request=True) if "segment" in slots.removed else []
     if len(mentioned) > 1:
         # "bỏ sinh viên, lấy người lớn tuổi": one segment goes, the last one named comes.
