@@ -890,3 +890,78 @@ def test_chat_shorthand_is_read_as_the_words_when_choosing_the_tool(agent):
     assert _frame(answer) == {"journey": "trade-in", "start": "2020-01-01", "end": _latest(agent)}
 
 
+
+
+@pytest.mark.parametrize(("said", "start", "end"), [
+    ("chỉ xem quý 3 năm ngoái", "2019-07-01", "2019-09-30"),
+    ("make it March of last year", "2019-03-01", "2019-03-31"),
+])  # fmt: skip
+def test_a_month_or_quarter_of_last_year_is_that_year(agent, said, start, end):
+    conv = f"last-year-{said[:5]}"
+    agent.ask("khách chê gì về màn hình?", conv)
+    answer = agent.ask(said, conv)
+    assert _frame(answer) == {"aspect": "SCREEN", "start": start, "end": end}
+
+
+def test_ending_the_period_earlier_keeps_where_it_began(agent):
+    conv = "end-earlier"
+    agent.ask("What do students complain about on battery since February?", conv)
+    answer = agent.ask("stop it at the end of April", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"aspect": "BATTERY", "segment": "students",
+                              "start": "2020-02-01", "end": "2020-04-30"}  # fmt: skip
+
+
+def test_when_a_decision_takes_effect_is_not_the_period_of_the_feedback(agent):
+    answer = agent.ask("We will charge for in-store data transfer from October. Five questions "
+                       "please.", "effective-date")  # fmt: skip
+    assert answer.tool == "five_questions"
+    assert "start" not in _frame(answer) and "end" not in _frame(answer)
+
+
+def test_a_tool_asked_for_on_the_scope_said_again_keeps_the_rest_of_it(agent):
+    conv = "scope-again"
+    agent.ask("khach che gi ve camera nam 2019", conv)
+    agent.ask("chi 1-2 sao", conv)
+    agent.ask("btw trưa nay ăn gì nhỉ", conv)
+    answer = agent.ask("ok quay lai, lam persona tu dong review camera 1-2 sao vua roi", conv)
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+    assert _frame(answer) == {"aspect": "CAMERA", "start": "2019-01-01", "end": "2019-12-31",
+                              "min_rating": 1, "max_rating": 2}  # fmt: skip
+
+
+def test_the_same_tool_named_again_about_an_item_is_more_of_that_answer(agent):
+    conv = "same-tool-item"
+    agent.ask("lộ trình cải thiện cho khâu theo dõi đơn hàng", conv)
+    answer = agent.ask("nói chi tiết hơn bước 3 trong lộ trình giúp mình", conv)
+    assert (answer.tool, answer.act) == ("roadmap", "more")
+    assert _frame(answer) == {"journey": "delivery", "step": "delivery.track-order"}
+
+
+def test_a_version_in_the_other_language_is_asked_for_however_long_the_turn(agent):
+    conv = "version-long"
+    agent.ask("What do customers complain about on delivery?", conv)
+    answer = agent.ask("Could I have the Vietnamese version for the store managers in Hue?", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "language", "vi")
+    assert _frame(answer) == {"journey": "delivery"}
+
+
+def test_buying_for_mum_or_dad_is_the_parent_buyer(agent):
+    answer = agent.ask("draft a persona of people who buy phones for their dad", "mum-dad")
+    assert (answer.tool, _frame(answer)) == ("persona", {"persona": "parent-buyer"})
+
+
+def test_a_focus_removed_by_name_goes(agent):
+    conv = "focus-removed"
+    agent.ask("What do people say about the screen when they first set up the phone?", conv)
+    answer = agent.ask("drop the screen focus", conv)
+    assert answer.act == "edit" and "aspect" not in _frame(answer)
+
+
+@pytest.mark.parametrize(("group", "segment"), [("chỉ xét các bạn còn đi học thôi", "students"),
+                                                ("riêng mấy chị làm công sở", "office-workers")])
+def test_a_group_named_in_everyday_words_narrows_the_answer(agent, group, segment):
+    conv = f"group-{segment}"
+    agent.ask("khách than gì về pin?", conv)
+    answer = agent.ask(group, conv)
+    assert answer.act == "edit" and _frame(answer) == {"aspect": "BATTERY", "segment": segment}

@@ -58,6 +58,10 @@ if TYPE_CHECKING:
 _TO_EN = re.compile(r"\b(english|eng|tieng anh|in en|bang en|sang en|en version)\b")
 _TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa|vn version|"
                     r"ban viet)\b")
+# "Can you give me the Vietnamese version for the HCMC team?": the answer in another language,
+# however long the turn that asks for it.
+_VERSION = re.compile(r"\b(?:(?:vietnamese|english|vn|en|vi) version|(?:ban|phien ban) "
+                      r"(?:tieng )?(?:anh|viet|english|vietnamese))\b")
 # ... said inside a longer request ("làm bản tóm tắt gửi sếp, viết bằng tiếng Anh"): only with
 # a verb or preposition of writing, since a language may also be what the data is about.
 _WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in)\s+"
@@ -93,7 +97,8 @@ _WHY = re.compile(r"^(?:\w+\s+){0,3}(?:why|how come|tai sao|vi sao|sao lai|sao \
                   r"^(?:\w+\s+)?sao\s+(?!\d|sao\b)(?:\w+\s+){1,8}(?:vay|the|z)$")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
 # "cái thứ hai" (ordinal words in both languages up to five; a ranking shows five).
-_ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem|cau|question)\s+)(\d{1,2})\b")
+_ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem|cau|question|buoc|step)\s+)"
+                   r"(\d{1,2})\b")
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "thu nhat": 1,
             "thu hai": 2, "thu ba": 3, "thu tu": 4, "thu nam": 5, "dau tien": 1}  # fmt: skip
 # An ordinal points at an item when it qualifies one ("the second", "cái thứ hai", "first
@@ -410,7 +415,8 @@ def understand(
     target = language_asked(text)
     n_words = len(text.split())
     if context is not None:
-        if target and (label == "language" or n_words <= 6) and not _scope(slots):
+        if target and (label == "language" or n_words <= 6 or _VERSION.search(folded)) and (
+                not _scope(slots)):
             frame = context.model_copy(update={"lang": target})
             return _routed(router, frame, "language", text, previous, slots)
         if item_asked(" ".join(fold(text).lower().split())) is not None and not slots and (
@@ -493,6 +499,10 @@ def understand(
         return _routed(router, frame, "new", text, previous, slots)
     if context is not None:
         data_tool = label in registry and not registry.get(label).fallback
+        if data_tool and label == context.tool and not slots:
+            # "cụ thể hơn bước 2 của roadmap" after a roadmap: the answer's own tool asked
+            # for again, naming nothing, is about that answer, not a fresh one on no scope
+            return _routed(router, context, "more", text, previous, slots)
         switch = data_tool and label != context.tool and not unsure(pred)
         if switch and not slots and label in registry.get(context.tool).covers and not (
             _TOOL_NAMES.get(label, _NOTHING).search(folded)
@@ -529,8 +539,12 @@ def understand(
             return _routed(router, frame, "edit", text, previous, slots)
         if switch and not registry.get(context.tool).fallback and (
             _BACK.search(" ".join(words(fold(text)))) or not _scope(slots)
+            # "làm persona từ đống feedback pin 1 sao vừa rồi": the scope said again, in two
+            # filters or more (one named alone, "roadmap cho hành trình giao hàng", is new)
+            or len(_by_kind(slots.filters)) >= 2
+            and slots.filters.items() <= context.filters.items()
         ):
-            frame = context.with_filters(_told(label, slots.filters), slots.removed)
+            frame = context.with_filters(_told(label, slots), slots.removed)
             frame = frame.model_copy(update={"tool": label, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
         runner_up = pred.ranked[1][0] if len(pred.ranked) > 1 else None
@@ -564,7 +578,7 @@ def understand(
     if registry.get(label).fallback:
         frame = Frame(tool=label, lang=asked, text=text)
     else:
-        filters = _told(label, dict(slots.filters))
+        filters = _told(label, slots)
         if label == "five_questions" and "step" not in filters and (
             slots.ambiguous_journeys or not _journey_named(router, text, filters.get("journey"))
         ):
@@ -623,19 +637,23 @@ def _widened(context: Frame, slots: Slots, text: str) -> dict[str, Any]:
     old_s, old_e = context.filters.get("start"), context.filters.get("end")
     if slots.before_that and old_s and old_e and "start" not in changes:
         changes["start"], changes["end"] = unit_before(old_s, old_e, slots.before_that[0])
+    if changes.get("end") and "start" not in changes and old_s and changes["end"] >= old_s:
+        changes["start"] = old_s  # "cap it at the end of May": it ends there, from where it began
     new_s, new_e = changes.get("start"), changes.get("end")
     if old_s and old_e and new_s and new_e and _INCLUDE.search(" ".join(words(fold(text)))):
         changes["start"], changes["end"] = min(old_s, new_s), max(old_e, new_e)
     return changes
 
 
-def _told(tool: str, filters: dict[str, Any]) -> dict[str, Any]:
+def _told(tool: str, slots: Slots) -> dict[str, Any]:
     """The filters a turn names, for `tool`: a decision's words ("charging for delivery",
     "bán combo phụ kiện kèm máy") are not filters, and an aspect or a persona read in them
-    would narrow the five questions to what was never asked."""
+    would narrow the five questions to what was never asked; nor is the date it takes effect
+    ("từ quý 4", "from September": a start without an end) the period of the feedback."""
     if tool != "five_questions":
-        return filters
-    return {k: v for k, v in filters.items() if k not in ("aspect", "persona")}
+        return dict(slots.filters)
+    dropped = {"aspect", "persona"} | ({"start", "end"} if slots.open_start else set())
+    return {k: v for k, v in slots.filters.items() if k not in dropped}
 
 
 def _replaced_group(registry: Registry, context: Frame, slots: Slots) -> set[str]:

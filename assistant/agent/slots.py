@@ -83,7 +83,8 @@ _EXACT_DATES = re.compile(
     r"ngay that|(?:bo|loai|khong lay|khong tinh|tru)\b.{0,30}\bngay uoc tinh)\b"
 )
 _ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
-_NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc)\b|\b(bo|xoa) loc\b")
+_NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc|focus)\b|"
+                            r"\b(bo|xoa) loc\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
                  "segment": ("segment",), "aspect": ("aspect",), "step": ("step",),
                  "journey": ("journey", "step"),
@@ -144,6 +145,10 @@ WHAT_FIRST = re.compile(r"\b(?:fix|sua|lam|xu ly|cai thien|giai quyet|tackle)\s+
                         r"(?:(?:cai|we|the)\s+)?(?:gi|what|\w+\s+)?\s*(?:truoc|first)\b|"
                         r"\buu tien (?:sua|lam|fix|xu ly|cai thien) (?:cai )?gi\b")
 
+# "bước 3 trong lộ trình", "step 2 of the plan": an item of an answer; the journeys' steps
+# are never told by number.
+_NUMBERED = re.compile(r"\b(?:buoc|step)\s+\d{1,2}\b")
+
 # Who the answer is for ("for the store team", "gửi team cửa hàng"): an audience, not a scope.
 _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
                        r"(?:team|teams|department|dept|manager|managers|director|directors|boss|"
@@ -169,6 +174,8 @@ class Slots:
     # "the month before", "quý trước đó": (unit, words), the unit before the frame's period
     # (dialogue.py).
     before_that: tuple[str, str] | None = None
+    # "since June", "từ quý 4": a period said by its start alone (its end is the latest date)
+    open_start: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.filters or self.removed or self.before_that)
@@ -477,7 +484,7 @@ def read_slots(
     for m in parsed.matched:
         if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
-    rest = _blank(_blank(_blank(rest, _POINTED), _AUDIENCE), WHAT_FIRST)
+    rest = _blank(_blank(_blank(_blank(rest, _POINTED), _AUDIENCE), WHAT_FIRST), _NUMBERED)
     found = read_names(names, rest)
     hits = list(book.request_matcher().find(rest))
     unsegmented = rest
@@ -526,6 +533,7 @@ def read_slots(
     if parsed.start is not None and parsed.end is None and reference is not None:
         # "since June": up to the latest feedback, said in the frame as the period's end.
         slots.filters["end"] = max(reference, parsed.start)
+        slots.open_start = True
     if slots.filters.get("segment") == "elderly" and _FOR_KIDS.search(norm(text)):
         slots.filters.pop("segment")  # "parents buying for their kids": not the elderly
     if "persona" in slots.filters and "segment" in slots.filters:

@@ -286,6 +286,16 @@ _YEARLESS_MONTH = [
                r"november|december)\b)(?P<m>)(?!\s*,?\s*\d)"),
 ]
 
+# A month or quarter of the year before or this one ("tháng 6 năm ngoái", "Q2 last year",
+# "June of this year"): the year is written in, so the month is read as that year's.
+_OF_RELATIVE_YEAR = re.compile(
+    r"\b(?:thang\s+(?:1[0-2]|0?[1-9]|muoi\s+mot|muoi\s+hai|gieng|chap|mot|hai|ba|tu|sau|bay|tam|"
+    r"chin|muoi)|quy\s+(?:[1-4]|iv|i{1,3})|q[1-4]|(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+"
+    r"quarter|" + _MON.replace("?P<mon>", "?:") + r")\s*,?\s+(?:of\s+)?"
+    r"(?P<rel>nam\s+(?:ngoai|truoc|roi)|(?:last|previous)\s+year|the\s+previous\s+year|"
+    r"nam\s+nay|this\s+year)\b"
+)
+
 _YEARLESS_QUARTER = re.compile(
     r"\b(?:quy\s+(?P<q>[1-4]|iv|i{1,3})|q(?P<q2>[1-4])|(?P<q3>first|second|third|fourth|1st|2nd|3rd|"
     r"4th)\s+quarter|quarter\s+(?P<q4>[1-4]))\b(?!\s*(?:[/-]\s*)?,?\s*(?:of\s+|nam\s+)?\d)"
@@ -299,7 +309,8 @@ _SINCE = r"(?:(?:--)?from|since|starting(?:\s+from)?|as\s+of|(?:ke\s+)?tu|bat\s+
 _DATA_FROM = r"(?:reviews?|comments?|feedback|data|ratings?|responses?|complaints?)\s+from"
 _AFTER = r"(?:after|sau(?:\s+ngay)?)"
 _BEFORE = r"(?:before|prior\s+to|earlier\s+than|truoc(?:\s+ngay)?)"
-_UNTIL = r"(?:(?:--)?to|until|till|through|thru|up\s+to|(?:cho\s+)?den(?:\s+het)?|toi)"
+_UNTIL = (r"(?:(?:(?:--)?to|until|till|through|thru|up\s+to|(?:cap|stop|end)(?:\s+(?:it|this))?"
+          r"\s+at)(?:\s+the\s+end\s+of)?|(?:cho\s+)?den(?:\s+het)?|(?:toi|den)\s+cuoi|toi)")
 # "restrict to 2019", "narrow it down to Q2", "change it to March": a bare "to" after a verb
 # that sets the scope names the period, not its end (closed grammar: a list).
 _NARROW = (r"(?:(?:restrict|limit|narrow|cut|change|switch|set|filter|keep|stick|scope|focus|"
@@ -570,6 +581,12 @@ def parse_filters(
         out.before_that = _BEFORE_UNIT.get(m["u"] or m["u2"], "period")  # type: ignore[assignment]
         out.matched.append(Matched(kind="period", text=scan.text[slice(*m.span())], span=m.span(),
                                    value=f"before:{out.before_that}"))  # fmt: skip
+    if reference is not None:
+        for m in _OF_RELATIVE_YEAR.finditer(scan.free):
+            back = m["rel"].startswith(("nam ngoai", "nam truoc", "nam roi", "last", "previous",
+                                        "the previous"))
+            year = str(reference.year - back).rjust(m.end("rel") - m.start("rel"))
+            scan.free = scan.free[: m.start("rel")] + year + scan.free[m.end("rel"):]
     # "so sánh tháng 6 với tháng 7", "compare June and July": two periods, not one of both
     comparing = _COMPARING.search(scan.folded) is not None
     _absolute_periods(scan, periods, reference, out, comparing)
