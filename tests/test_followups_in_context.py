@@ -965,3 +965,41 @@ def test_a_group_named_in_everyday_words_narrows_the_answer(agent, group, segmen
     agent.ask("khách than gì về pin?", conv)
     answer = agent.ask(group, conv)
     assert answer.act == "edit" and _frame(answer) == {"aspect": "BATTERY", "segment": segment}
+
+
+def test_a_persona_for_them_on_ratings_alone_makes_no_group_called_them(agent):
+    conv = "pronoun-stars"
+    agent.ask("what do 1-2 star reviewers complain about?", conv)
+    answer = agent.ask("draft a persona for them", conv)
+    assert answer.tool == "persona" and "segment" in answer.answer  # it says whose it needs
+    again = agent.ask("in Vietnamese please", conv)
+    assert not (again.result and again.result.filters.get("segment"))  # was "them", 0 found
+
+
+def test_going_back_and_asking_for_more_quotes_is_more_of_that_answer(agent):
+    conv = "back-more-quotes"
+    agent.ask("khách than gì về giao hàng?", conv)
+    agent.ask("hỏi chút: CSAT là gì?", conv)
+    answer = agent.ask("quay lại giao hàng, cho xem thêm vài ý kiến khách", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "more")
+    assert _frame(answer) == {"journey": "delivery"}
+
+
+@pytest.mark.parametrize(("first", "then", "praise"), [
+    ("What do customers love about the screen?", "and the complaints?", False),
+    ("khách chê gì về màn hình?", "còn khen thì sao?", True),
+])  # fmt: skip
+def test_the_other_side_of_what_customers_say_on_the_same_scope(agent, first, then, praise):
+    conv = f"sides-{then[:4]}"
+    agent.ask(first, conv)
+    answer = agent.ask(then, conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    frame = (answer.frame or {}).get("filters", {})
+    assert frame.get("aspect") == "SCREEN" and (frame.get("sentiment") == "positive") == praise
+
+
+def test_a_correction_saying_what_it_is_not_reads_only_what_it_is(agent):
+    conv = "not-that"
+    agent.ask("khách chê gì về bảo hành?", conv)
+    answer = agent.ask("ý mình là thu cũ đổi mới chứ không phải bảo hành", conv)
+    assert answer.act == "edit" and _frame(answer) == {"journey": "trade-in"}

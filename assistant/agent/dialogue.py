@@ -29,6 +29,7 @@ from assistant.agent.router import (
     OUT_OF_SCOPE,
     Route,
     Router,
+    asks_for_complaints,
     asks_for_praise,
     asks_how,
     clarify_text,
@@ -414,6 +415,17 @@ def understand(
     label = pred.label
     target = language_asked(text)
     n_words = len(text.split())
+    if context is not None and registry.get(context.tool).voice and (
+        label in ("refine", "more", context.tool) or unsure(pred)
+    ) and slots.filters.items() <= context.filters.items():
+        # "còn chê thì sao?" after the praise, "now show only the praise" after complaints:
+        # the other side of what customers say, on the same scope
+        praised = context.filters.get("sentiment") == "positive"
+        praise, complaints = asks_for_praise(text), asks_for_complaints(text)
+        if praised and complaints or not praised and praise and n_words <= 8:
+            frame = context.with_filters({"sentiment": "positive"} if praise else {},
+                                         set() if praise else {"sentiment"})
+            return _routed(router, frame, "edit", text, previous, slots)
     if context is not None:
         if target and (label == "language" or n_words <= 6 or _VERSION.search(folded)) and (
                 not _scope(slots)):
@@ -451,7 +463,10 @@ def understand(
         # A turn pointing at something from before ("cái vụ hôm trước thì sao?") is not
         # more of this answer: it is asked about below.
         evidence = _MORE_EVIDENCE.search(folded) is not None and n_words <= 12
-        if (not slots or why) and not _POINTING.search(folded) and (
+        # "quay lại bảo hành, cho mình xem thêm trích dẫn": the scope said again, no change
+        restated = bool(slots.filters) and not slots.removed and not slots.before_that and (
+            slots.filters.items() <= context.filters.items())
+        if (not slots or why or restated) and not _POINTING.search(folded) and (
             label == "more" or why or more_close or evidence
             or (unsure(pred) and top2 == {"more", context.tool})
         ):

@@ -113,7 +113,9 @@ _COMMAND_WORDS = re.compile(
     r"\b(draft|create|make|a|an|the|for|of|persona|personas|tao|phac thao|cho|mot|chan dung|"
     r"five|questions|nam cau hoi|5|cau hoi|please|hay|giup|toi|me|ve|now|ok|lam|viet|write|"
     # Particles of a spoken request ("persona đi", "làm persona nhé"): no segment's name.
-    r"di|nhe|nha|luon|thoi|voi|minh|em|nao|vay|pls)\b"
+    r"di|nhe|nha|luon|thoi|voi|minh|em|nao|vay|pls|"
+    # Pointers to the scope in use ("persona for them", "làm persona cho họ"): no segment's name.
+    r"them|they|these|those|this|that|it|ho|nay|do|ay|here|day|tu day)\b"
 )
 
 

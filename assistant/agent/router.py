@@ -419,6 +419,11 @@ class Router:
         return aspect
 
 
+def asks_for_complaints(text: str) -> bool:
+    """Whether a turn asks for what customers complain about ("còn chê thì sao?")."""
+    return _COMPLAINT.search(" ".join(words(fold(text)))) is not None
+
+
 def asks_for_praise(text: str) -> bool:
     """Whether a request about what customers say asks for what they love or praise."""
     folded = " ".join(words(fold(text)))

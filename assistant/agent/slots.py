@@ -145,6 +145,11 @@ WHAT_FIRST = re.compile(r"\b(?:fix|sua|lam|xu ly|cai thien|giai quyet|tackle)\s+
                         r"(?:(?:cai|we|the)\s+)?(?:gi|what|\w+\s+)?\s*(?:truoc|first)\b|"
                         r"\buu tien (?:sua|lam|fix|xu ly|cai thien) (?:cai )?gi\b")
 
+# What a correction says it is not ("ý mình là mua online chứ không phải giao hàng", "I meant
+# buying online, not delivery"), said last: nothing to read there.
+_NOT_THAT = re.compile(r"\b(?:chu\s+)?khong\s+phai(?:\s+la)?(?:\s+\w+){1,5}\s*\W*$|"
+                       r",\s*(?:not|rather\s+than|instead\s+of)(?:\s+\w+){1,4}\s*\W*$")
+
 # "bước 3 trong lộ trình", "step 2 of the plan": an item of an answer; the journeys' steps
 # are never told by number.
 _NUMBERED = re.compile(r"\b(?:buoc|step)\s+\d{1,2}\b")
@@ -484,7 +489,8 @@ def read_slots(
     for m in parsed.matched:
         if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
-    rest = _blank(_blank(_blank(_blank(rest, _POINTED), _AUDIENCE), WHAT_FIRST), _NUMBERED)
+    for pattern in (_POINTED, _AUDIENCE, WHAT_FIRST, _NUMBERED, _NOT_THAT):
+        rest = _blank(rest, pattern)
     found = read_names(names, rest)
     hits = list(book.request_matcher().find(rest))
     unsegmented = rest
