@@ -36,7 +36,7 @@ from assistant.agent.router import (
     is_definition,
     unsure,
 )
-from assistant.agent.slots import FILLER_WORDS, WHAT_FIRST, Slots, expand_shorthand
+from assistant.agent.slots import FILLER_WORDS, WHAT_FIRST, Slots
 from assistant.atlas.names import fuzzy_contains, norm
 from assistant.core.text import (
     EN_STOP,
@@ -343,8 +343,7 @@ def understand(
                           context.lang if kept else asked),  # type: ignore[union-attr]
                       text=text, lang_set=kept or vi_words or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
-    # chat shorthand written out ("kh chê gì" reads as "khách chê gì"), as the slots read it
-    pred = router.classify(expand_shorthand(text), follow_up=context is not None)
+    pred = router.classify(text, follow_up=context is not None)
     if context is None and unsure(pred):
         # A near-tie between two readings that the request settles in so many words: its
         # verb for one of them ("khách chê pin thế nào trong hành trình …" names a journey,
