@@ -248,6 +248,7 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_ah": _dialogue_set("dialogues_writer_ah.yaml"),  # never trained on
     "dialogues_dev_ai": _dialogue_set("dialogues_writer_ai.yaml"),  # never trained on
     "dialogues_dev_aj": _dialogue_set("dialogues_writer_aj.yaml"),  # never trained on
+    "dialogues_dev_ak": _dialogue_set("dialogues_writer_ak.yaml"),  # failures never read
     # Requests describing a step: writer W reported, writer U held out (never read);
     # writers S and T train the step model.
     "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
