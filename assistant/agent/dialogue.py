@@ -439,10 +439,10 @@ def understand(
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
         ) and item_asked(folded) is None and not _MORE_EVIDENCE.search(folded):
-            # (the reviews behind "step 2" are this answer's evidence)
             # "vậy nên fix gì trước?" after a summary: the model reads a roadmap short of sure,
             # near "more" ("ok vậy sửa gì trước đây": among its three best); the turn says in
-            # so many words what that tool does, on the same scope.
+            # so many words what that tool does, on the same scope. (The reviews behind "step
+            # 2" are this answer's evidence, not another tool.)
             frame = context.model_copy(update={"tool": said[0], "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
@@ -463,9 +463,9 @@ def understand(
         # more of this answer: it is asked about below.
         evidence = _MORE_EVIDENCE.search(folded) is not None and n_words <= 12
         # "quay lại bảo hành, cho mình xem thêm trích dẫn": the scope said again, no change
-        restated = bool(slots.filters) and not slots.removed and not slots.before_that and (
+        said_again = bool(slots.filters) and not slots.removed and not slots.before_that and (
             slots.filters.items() <= context.filters.items())
-        if (not slots or why or restated) and not _POINTING.search(folded) and (
+        if (not slots or why or said_again) and not _POINTING.search(folded) and (
             label == "more" or why or more_close or evidence
             or (unsure(pred) and top2 == {"more", context.tool})
         ):

@@ -81,10 +81,6 @@ class StoredMemory(ConversationMemory):
         self._store.add(conversation, {"question": turn.question, "answer": turn.answer,
                                        "tool": turn.tool, "args": turn.args, "frame": frame})
 
-    def frames(self, conversation: str) -> list[Frame]:
-        """Every frame the conversation's remembered turns left, oldest first."""
-        return [t.frame for t in self.turns(conversation) if t.frame]
-
     def turns(self, conversation: str) -> list[Turn]:
         return [Turn(str(t.get("question", "")), str(t.get("answer", "")),
                      str(t.get("tool", "")), dict(t.get("args") or {}),

@@ -7,7 +7,9 @@ The rules, all in Vietnamese and English, typed with or without diacritics:
 - dates are inclusive; a day, a month ("tháng 3/2020", "March 2020", "03/2020"), a quarter
   ("quý 2 năm 2020", "Q2 2020", "second quarter of 2020") or a year is a period; two periods
   joined by "to / đến / -" are a range; "since / từ / from X" sets only the start, "until /
-  đến X" only the end (X's last day), "before / trước X" ends the day before X begins;
+  đến X / cap it at the end of X" only the end (X's last day), "before / trước X" ends the
+  day before X begins; a month or quarter of last year or this one ("tháng 6 năm ngoái", "Q2
+  last year") is that year's (it needs R);
 - relative periods count from the reference date R (the latest feedback date): "last month /
   tháng trước" is the previous calendar month (likewise quarter, year, week), "this month /
   tháng này" runs from its first day to R, "past N days / N ngày qua" is R - N days + 1 .. R
