@@ -991,3 +991,14 @@ def test_a_correction_saying_what_it_is_not_reads_only_what_it_is(agent):
     agent.ask("khách chê gì về bảo hành?", conv)
     answer = agent.ask("ý mình là thu cũ đổi mới chứ không phải bảo hành", conv)
     assert answer.act == "edit" and _frame(answer) == {"journey": "trade-in"}
+
+
+@pytest.mark.parametrize("ask", ["and compared with the month before?",
+                                 "so với tháng trước đó thì sao?"])
+def test_comparing_with_the_period_before_keeps_the_period_and_says_the_trend_does(agent, ask):
+    conv = f"compare-{ask[:3]}"
+    agent.ask("What do customers complain about on delivery in June 2020?", conv)
+    answer = agent.ask(ask, conv)
+    assert (answer.tool, answer.act) == ("pain_points", "more")
+    assert _frame(answer) == {"journey": "delivery", "start": "2020-06-01", "end": "2020-06-30"}
+    assert "the trend compares with the period before" in answer.answer

@@ -50,6 +50,7 @@ from assistant.core.text import (
     words,
 )
 from assistant.feedback.dates import unit_before
+from assistant.feedback.request_filters import COMPARING
 from assistant.methodology.glossary import names_concept
 
 if TYPE_CHECKING:
@@ -425,6 +426,17 @@ def understand(
             frame = context.with_filters({"sentiment": "positive"} if praise else {},
                                          set() if praise else {"sentiment"})
             return _routed(router, frame, "edit", text, previous, slots)
+    if context is not None and COMPARING.search(folded) and context.filters.get("start") and (
+        slots.before_that or slots.filters) and _periods_only(router, slots, folded) and (
+            not slots.removed):
+        # "how does that compare with the quarter before?", "so với quý trước thì sao?": the
+        # answer's trend lines compare its period with the one before; one period at a time
+        said = slots.before_that[1] if slots.before_that else "–".join(
+            str(slots.filters.get(k) or "") for k in ("start", "end"))
+        route = _routed(router, context, "more", text, previous, Slots())
+        route.unapplied.append(f"{said} (one period at a time: the trend compares with the "
+                               "period before)")
+        return route
     if context is not None:
         if target and (label == "language" or n_words <= 6 or _VERSION.search(folded)) and (
                 not _scope(slots)):
@@ -682,6 +694,16 @@ def _replaced_group(registry: Registry, context: Frame, slots: Slots) -> set[str
 
 def _scope(slots: Slots) -> bool:
     return any(k in slots.filters for k in _SCOPE_KEYS)
+
+
+def _periods_only(router: Router, slots: Slots, folded: str) -> bool:
+    """Whether a comparing turn names nothing but periods: "compared" alone reads as the
+    research journey (its keyword), not said once the comparing words are left out."""
+    named = set(slots.filters) - {"start", "end"}
+    if named == {"journey"}:
+        said = router.names.entities(COMPARING.sub(" ", folded)).get("journey") or []
+        return slots.filters["journey"] not in {jid for jid, _ in said}
+    return not named
 
 
 def _only_described(router: Router, slots: Slots, text: str) -> bool:

@@ -531,7 +531,7 @@ _INSTEAD = re.compile(r"\b(instead(?: of)?|rather than|in place(?: of)?|thay cho
 _SOURCE_TOKEN = re.compile(r"\bsource:\S+")
 # Two periods joined by "và", "and", a comma ("tháng 6 và tháng 7"): both, so the span from
 # the first to the last (a scope holds one period); otherwise periods narrow each other.
-_COMPARING = re.compile(r"\b(?:compare|comparing|compared|so sanh|vs|versus|so voi)\b")
+COMPARING = re.compile(r"\b(?:compare|comparing|compared|so sanh|vs|versus|so voi)\b")
 _AND = re.compile(r"\b(?:and|va|voi|vs|versus)\b")
 _BOTH = re.compile(r"^\s*(?:,|&|\+|and|va|voi|cung|hoac|or|plus|lan|,\s*(?:and|va))\s*$")
 
@@ -590,7 +590,7 @@ def parse_filters(
             year = str(reference.year - back).rjust(m.end("rel") - m.start("rel"))
             scan.free = scan.free[: m.start("rel")] + year + scan.free[m.end("rel"):]
     # "so sánh tháng 6 với tháng 7", "compare June and July": two periods, not one of both
-    comparing = _COMPARING.search(scan.folded) is not None
+    comparing = COMPARING.search(scan.folded) is not None
     _absolute_periods(scan, periods, reference, out, comparing)
     _relative_periods(scan, reference, periods, out)
     periods.sort(key=lambda p: p[2])
