@@ -884,6 +884,10 @@ def test_a_filter_dropped_by_name_is_only_the_one_it_names(agent):
     assert answer.tool == "pain_points" and _frame(answer) == {"aspect": "BATTERY"}
 
 
+@pytest.mark.parametrize(("said", "start", "end"), [
+    ("chỉ xem quý 3 năm ngoái", "2019-07-01", "2019-09-30"),
+    ("make it March of last year", "2019-03-01", "2019-03-31"),
+])  # fmt: skip
 def test_a_month_or_quarter_of_last_year_is_that_year(agent, said, start, end):
     conv = f"last-year-{said[:5]}"
     agent.ask("khách chê gì về màn hình?", conv)

@@ -428,9 +428,10 @@ def understand(
             return _routed(router, frame, "edit", text, previous, slots)
     if context is not None and COMPARING.search(folded) and context.filters.get("start") and (
         slots.before_that or slots.filters) and _periods_only(router, slots, folded) and (
-            not slots.removed):
+            not slots.removed) and (slots.before_that or ("",))[0] != "year_ago":
         # "how does that compare with the quarter before?", "so với quý trước thì sao?": the
         # answer's trend lines compare its period with the one before; one period at a time
+        # (a year earlier, "so với cùng kỳ năm trước", is shown as that period instead)
         said = slots.before_that[1] if slots.before_that else "–".join(
             str(slots.filters.get(k) or "") for k in ("start", "end"))
         route = _routed(router, context, "more", text, previous, Slots())
