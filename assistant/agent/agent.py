@@ -164,9 +164,9 @@ class Agent:
     ) -> Route:
         """The route of a request in its conversation (nothing is remembered: `ask` does
         that): a new request, or an edit of the conversation's last frame."""
-        previous = self.memory.frame(conversation) if conversation else None
-        if conversation and (earlier := gone_back_to(self.router, question,
-                                                     self.memory.frames(conversation))):
+        frames = self.memory.frames(conversation) if conversation else []  # one read
+        previous = frames[-1] if frames else None
+        if earlier := gone_back_to(self.router, question, frames):
             previous = earlier  # "quay lại roadmap lúc nãy": that answer, not the aside since
         near = previous.filters.get("journey") if previous is not None else None
         route = understand(self.router, question, previous, self.slots(question, near), lang,

@@ -187,6 +187,13 @@ _TOOL_NAMES = {"pain_points": re.compile(
                "roadmap": re.compile(
                    r"\b(?:roadmaps?|lo trinh|action plan|improvement plan|ke hoach cai thien|"
                    r"prioriti[sz]e)\b|" + WHAT_FIRST.pattern)}  # fmt: skip
+
+
+def _tools_named(folded: str) -> list[str]:
+    """The tools a (folded) text asks for in their own words (`_TOOL_NAMES`)."""
+    return [tool for tool, rx in _TOOL_NAMES.items() if rx.search(folded)]
+
+
 # "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
 _BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
@@ -354,7 +361,7 @@ def understand(
             pred = Prediction([(said[0], 1.0)], semantic=pred.semantic)
     if context is not None and (back := _BACK_TO.search(folded)):
         # "quay lại điểm đau đi", "back to the persona": the tool named after "back to"
-        named = [t for t, rx in _TOOL_NAMES.items() if rx.search(folded[back.end():])]
+        named = _tools_named(folded[back.end():])
         if len(named) == 1 and named[0] != context.tool:
             pred = Prediction([(named[0], 1.0)], semantic=pred.semantic)
         elif not slots and named in ([], [context.tool]) and (
@@ -448,7 +455,7 @@ def understand(
         ):
             # "cái thứ hai", "số 3 thì sao?": an item of the last answer's ranking.
             return _routed(router, context, "more", text, previous, slots)
-        said = [t for t, rx in _TOOL_NAMES.items() if rx.search(folded)]
+        said = _tools_named(folded)
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
         ) and item_asked(folded) is None and not _MORE_EVIDENCE.search(folded):
@@ -634,7 +641,7 @@ def gone_back_to(router: Router, text: str, frames: list[Frame]) -> Frame | None
     data = [f for f in frames if f.tool in registry and not registry.get(f.tool).fallback]
     if back is None or not data:
         return None
-    named = [t for t, rx in _TOOL_NAMES.items() if rx.search(folded[back.end():])]
+    named = _tools_named(folded[back.end():])
     if len(named) == 1 and (same := [f for f in data if f.tool == named[0]]):
         return same[-1] if same[-1] is not frames[-1] else None
     last = frames[-1]

@@ -48,7 +48,8 @@ class ConversationMemory:
     def frame(self, conversation: str) -> Frame | None:
         """The frame of the conversation's last request that had one (a follow-up edits it;
         help and out-of-scope turns leave it as it was)."""
-        return next((t.frame for t in reversed(self.turns(conversation)) if t.frame), None)
+        frames = self.frames(conversation)
+        return frames[-1] if frames else None
 
     def frames(self, conversation: str) -> list[Frame]:
         """Every frame the conversation's remembered turns left, oldest first."""
