@@ -6,7 +6,7 @@ import re
 import pytest
 
 from assistant.evals.methodology_qa import text_lang
-from assistant.methodology.answer import compose_search_answer
+from assistant.methodology.answer import CLOSE_SCORE, MAX_BLOCKS_OTHER, compose_search_answer
 from assistant.methodology.search import SearchInput, question_intent, search_methodology
 
 
@@ -166,13 +166,15 @@ def test_question_intent():
 @pytest.mark.parametrize("question", [
     "Who should own the journey management team?",
     "Vì sao team CX cần báo cáo trực tiếp cho lãnh đạo cấp cao?",
+    "How should a company decide which touchpoints to fix first?",
+    "Tại sao dữ liệu khách hàng không cần hoàn hảo mới bắt đầu phân tích?",
 ])
 def test_a_why_or_how_question_shows_every_unit_nearly_as_good_as_the_best(answer, question):
     out, a = answer(question)
     assert question_intent(question)[0] == "other"
     best = out.passages[0].score
-    close = {p.unit_id for p in out.passages if p.score >= 0.8 * best}
+    close = {p.unit_id for p in out.passages if p.score >= CLOSE_SCORE * best}
     assert len(close) >= 3
     cited = [c.ref for c in a.citations]
-    # its evidence is spread over sections: three close units, not the best one alone
-    assert len(cited) == 3 and set(cited) <= close, (close, cited)
+    # its evidence is spread over sections: every close unit, not the best three alone
+    assert close <= set(cited) and len(cited) <= MAX_BLOCKS_OTHER, (close, cited)
