@@ -412,3 +412,24 @@ def test_two_months_compared_are_not_one_period_of_both():
     out = parse_filters("so sánh tháng 3 với tháng 4 năm 2020", R, book=BOOK)
     assert (out.start, out.end) == (date(2020, 4, 1), date(2020, 4, 30))
     assert [m.value for m in out.unresolved] == ["compared"]
+
+
+# Round 13: days written without their year, and the phone of last year that is no May.
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("góp ý từ 3/4 đến 20/5", {"start": "2020-04-03", "end": "2020-05-20"}),
+        ("feedback from 2/6 to 9/6", {"start": "2020-06-02", "end": "2020-06-09"}),
+        # a day after the reference date is last year's; the start a year before its end
+        ("từ ngày 15/11 đến ngày 5/1", {"start": "2019-11-15", "end": "2020-01-05"}),
+        ("khách chê pin của máy năm ngoái", {"start": "2019-01-01", "end": "2019-12-31"}),
+        ("complaints from May last year", {"start": "2019-05-01", "end": "2019-05-31"}),
+    ],
+)
+def test_yearless_day_ranges_and_the_phone_of_last_year(text, want):
+    got = parsed(text)
+    assert {k: got.get(k) for k in want} == want
+
+
+def test_a_day_or_share_alone_is_no_period():
+    assert "start" not in parsed("1/2 khách chê pin") and "end" not in parsed("chỉ 4/5 sao")

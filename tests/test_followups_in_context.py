@@ -1006,3 +1006,69 @@ def test_comparing_with_the_period_before_keeps_the_period_and_says_the_trend_do
     assert (answer.tool, answer.act) == ("pain_points", "more")
     assert _frame(answer) == {"journey": "delivery", "start": "2020-06-01", "end": "2020-06-30"}
     assert "the trend compares with the period before" in answer.answer
+
+
+# Round 13, from two new blind dialogue writers (AL, AM); wordings are the tests' own.
+def test_the_overall_verdict_is_read_by_its_name_and_in_general_is_no_aspect(agent):
+    answer = agent.ask("khách đánh giá chung về điện thoại ra sao?", "verdict")
+    assert answer.tool == "pain_points" and _frame(answer) == {"aspect": "GENERAL"}
+    conv = "in-general"
+    agent.ask("học sinh sinh viên chê gì về màn hình?", conv)
+    answer = agent.ask("còn khách lớn tuổi nói chung thì sao", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"aspect": "SCREEN", "segment": "elderly"}
+
+
+def test_the_askers_own_comparing_is_no_research_journey(agent):
+    answer = agent.ask("We need to compare screen complaints in 2019 and 2020; "
+                       "start with 2019.", "compare-own")
+    assert answer.tool == "pain_points" and "journey" not in _frame(answer)
+    assert _frame(answer)["aspect"] == "SCREEN"
+
+
+def test_more_written_as_a_whole_sentence_is_answered_in_its_language(agent):
+    conv = "more-own-language"
+    agent.ask("khách chê gì về pin?", conv)
+    answer = agent.ask("why do so many people complain about it? show me what they wrote", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "more")
+    assert answer.lang == "en" and _frame(answer) == {"aspect": "BATTERY"}
+
+
+def test_why_naming_what_the_step_is_about_asks_about_the_answer(agent):
+    conv = "why-step-aspect"
+    agent.ask("khách phàn nàn gì ở bước định giá máy cũ?", conv)
+    answer = agent.ask("tại sao nhiều người chê giá thế?", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "more")
+    assert _frame(answer) == {"journey": "trade-in", "step": "trade-in.get-valuation"}
+
+
+def test_narrowing_by_what_the_data_cannot_filter_keeps_the_answer_and_says_so(agent):
+    conv = "unapplied-only"
+    agent.ask("khách chê gì lúc nhận hàng từ shipper?", conv)
+    answer = agent.ask("chỉ khách ở Đà Nẵng thôi", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _frame(answer) == {"journey": "delivery", "step": "delivery.receive"}
+    assert "Đà Nẵng" in answer.answer
+
+
+def test_a_one_pager_asked_for_on_the_last_scope_is_a_summary(agent):
+    conv = "one-pager"
+    first = agent.ask("What do customers complain about at the in-store checkout step?", conv)
+    answer = agent.ask("Could you turn that into a one-pager for the regional director?", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "switch_tool")
+    assert _frame(answer) == _frame(first) and _frame(first)["journey"] == "buy-store"
+
+
+def test_the_same_for_another_period_is_an_edit_even_when_comparing(agent):
+    conv = "same-for"
+    agent.ask("Summarise the delivery journey for 2020", conv)
+    answer = agent.ask("to compare, give me the same for 2019", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "edit")
+    assert _frame(answer) == {"journey": "delivery", "start": "2019-01-01", "end": "2019-12-31"}
+
+
+def test_taking_the_group_away_removes_the_persona_the_frame_holds(agent):
+    conv = "drop-group"
+    agent.ask("người mua máy cho bố mẹ hay chê gì khi bảo hành?", conv)
+    answer = agent.ask("bỏ lọc nhóm khách đi", conv)
+    assert answer.act == "edit" and _frame(answer) == {"journey": "warranty"}

@@ -156,6 +156,10 @@ _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as 
                        r"hoi truoc|luc do|back then|that time|tiep tuc|continue|keep going|"
                        r"(?:as|same as) last time|lan truoc|(?:ban|file|cai) (?:hom|lan) truoc|"
                        r"xong chua)\b")
+# "give me the same for last year", "làm tương tự cho năm ngoái": the answer again, for
+# another scope (an edit, even beside words of comparing).
+_SAME_FOR = re.compile(r"\b(?:the same|same thing|same one|tuong tu|y vay|giong vay) "
+                       r"(?:for|cho|voi)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -183,6 +187,10 @@ _TOOL_NAMES = {"pain_points": re.compile(
                    r"phan nan|che|hai long|thich|loves?|enjoy\w*|happy with|satisf\w*|"
                    r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
                "persona": re.compile(r"\b(?:personas?|chan dung)\b"),
+               "journey_summary": re.compile(
+                   r"\b(?:(?:one|1|mot)[ -]?(?:pager|page|trang)|summary|summari[sz]e|tom tat)\b"),
+               "five_questions": re.compile(
+                   r"\b(?:5|five|nam) (?:journey[- ]thinking |journey )?(?:questions|cau hoi)\b"),
                # what to do first: the order of work is what a roadmap gives
                "roadmap": re.compile(
                    r"\b(?:roadmaps?|lo trinh|action plan|improvement plan|ke hoach cai thien|"
@@ -195,6 +203,9 @@ def _tools_named(folded: str) -> list[str]:
 
 
 # "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
+# The tools that make a document of their own, named by specific words (pain points are
+# named by everyday verbs: "say", "feedback").
+_MADE = ("persona", "roadmap", "journey_summary", "five_questions")
 _BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
@@ -222,15 +233,18 @@ SWITCH_RUNNER_UP = 0.15
 SURE_ASIDE = 0.95
 # A request for another tool written in words (this many or more) plainly of one language
 # is answered in it ("Summarise it for my boss." after Vietnamese turns); "lam roadmap" and
-# "ok roadmap di" keep the one in use. Edits and "more" keep it, whatever they are written
-# in: writers differ there.
+# "ok roadmap di" keep the one in use. Edits keep it, whatever they are written in: writers
+# differ there (A, C, H, I keep it for "what about X instead?"). A "more" written as a whole
+# sentence of its own (MORE_OWN_LANGUAGE_WORDS words or more: "why so many complaints about
+# the price? show me the verbatim comments") is answered in it (no development writer keeps it).
 SWITCH_OWN_LANGUAGE_WORDS = 3
+MORE_OWN_LANGUAGE_WORDS = 8
 
 
-def own_language(text: str) -> Lang | None:
-    """The language a turn of SWITCH_OWN_LANGUAGE_WORDS words or more is plainly written
-    in (None: shorter, or not plainly one language)."""
-    return plain_lang(text) if len(words(text)) >= SWITCH_OWN_LANGUAGE_WORDS else None
+def own_language(text: str, least: int = SWITCH_OWN_LANGUAGE_WORDS) -> Lang | None:
+    """The language a turn of `least` words or more is plainly written in (None: shorter,
+    or not plainly one language)."""
+    return plain_lang(text) if len(words(text)) >= least else None
 
 
 # What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
@@ -435,7 +449,8 @@ def understand(
             return _routed(router, frame, "edit", text, previous, slots)
     if context is not None and COMPARING.search(folded) and context.filters.get("start") and (
         slots.before_that or slots.filters) and _periods_only(router, slots, folded) and (
-            not slots.removed) and (slots.before_that or ("",))[0] != "year_ago":
+            not slots.removed) and (slots.before_that or ("",))[0] != "year_ago" and (
+            not _SAME_FOR.search(folded)):
         # "how does that compare with the quarter before?", "so với quý trước thì sao?": the
         # answer's trend lines compare its period with the one before; one period at a time
         # (a year earlier, "so với cùng kỳ năm trước", is shown as that period instead)
@@ -458,11 +473,17 @@ def understand(
         said = _tools_named(folded)
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
+            or said[0] in _MADE and label != HELP
+            and (label not in registry or registry.get(label).fallback)
+            and not (asks_how(folded) or names_concept(text))
         ) and item_asked(folded) is None and not _MORE_EVIDENCE.search(folded):
             # "vậy nên fix gì trước?" after a summary: the model reads a roadmap short of sure,
             # near "more" ("ok vậy sửa gì trước đây": among its three best); the turn says in
             # so many words what that tool does, on the same scope. (The reviews behind "step
-            # 2" are this answer's evidence, not another tool.)
+            # 2" are this answer's evidence, not another tool.) A document it makes named
+            # ("turn that into a one-pager for the director") is asked for, however the model
+            # reads the rest (a methodology question, more of the answer), unless the turn
+            # asks how to make one.
             frame = context.model_copy(update={"tool": said[0], "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
@@ -473,7 +494,7 @@ def understand(
         why = _WHY.search(folded) is not None and (label == "more" or (
             not registry.get(context.tool).fallback
             and (_BACK.search(folded) is not None or not slots.removed
-                 and slots.filters.items() <= context.filters.items())
+                 and slots.filters.items() <= _implied(router, context).items())
             and not (names_concept(text) or is_definition(text))))
         # "more examples from customers" after a summary: the model hesitates between more
         # and the tool that shows quotes; it is more of this answer unless the tool is clear.
@@ -594,6 +615,12 @@ def understand(
             return _routed(router, frame, "switch_tool", text, previous, slots)
         if about_it:
             return _routed(router, context, "more", text, previous, slots)
+        if not slots and slots.unapplied and n_words <= 8 and not switch and not pointing and (
+            label in ("refine", context.tool) or unsure(pred)
+        ):
+            # "chỉ đơn Shopee thôi", "only female customers": narrowed by what the data has
+            # no field for; the same answer, saying so beside its scope line.
+            return _routed(router, context, "edit", text, previous, slots)
     if unsure(pred) or label in ("refine", "more", "language"):
         return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="unsure",
                      confidence=pred.confidence, frame=previous, act="clarify",
@@ -628,6 +655,16 @@ def understand(
             filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
+
+
+def _implied(router: Router, frame: Frame) -> dict[str, Any]:
+    """A frame's filters, and the aspect its step speaks about when the atlas gives it one
+    ("why so many complaints about the price?" after the trade-in valuation step)."""
+    located = router.atlas.locate(frame.filters["step"]) if frame.filters.get("step") else None
+    aspects = located.step.aspects if located is not None else []
+    if len(aspects) == 1 and "aspect" not in frame.filters:
+        return {**frame.filters, "aspect": aspects[0]}
+    return frame.filters
 
 
 def gone_back_to(router: Router, text: str, frames: list[Frame]) -> Frame | None:
@@ -765,7 +802,8 @@ def _routed(
         unapplied.append(f"{slots.before_that[1]} (no period to go back from)")
     if act != "language" and _WRITTEN_IN.search(" ".join(words(fold(text)))):
         frame = frame.model_copy(update={"lang": language_asked(text), "lang_set": True})
-    elif act == "switch_tool" and (own := own_language(text)):
+    elif own := (own_language(text) if act == "switch_tool" else
+                 own_language(text, MORE_OWN_LANGUAGE_WORDS) if act == "more" else None):
         frame = frame.model_copy(update={"lang": own})
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool") and (

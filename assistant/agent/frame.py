@@ -41,6 +41,8 @@ class Frame(BaseModel):
         and `removed` keys taken away; a step goes with its journey when the journey
         changes."""
         filters = dict(self.filters)
+        if "segment" in removed and "segment" not in filters:
+            removed = removed | {"persona"}  # "bỏ lọc nhóm khách": the group the frame holds
         for key in removed:
             filters.pop(key, None)
         for group in GROUPS:

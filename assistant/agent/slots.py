@@ -28,15 +28,20 @@ if TYPE_CHECKING:
 
 # Vietnamese compounds that contain a one-syllable aspect name but mean something else:
 # "đánh giá" (a review, a rating), "giá trị" (value), "tăng giá trị" ...; "máy sạc" stays.
-# "look at" (a verb, not the design aspect's "look").
-_COMPOUNDS = re.compile(r"\b(danh gia|gia tri|tri gia|dang gia tien|song song|do dang|"
-                        r"mau ma|loa phuong|look at|look into|look through|take a look|"
-                        r"a look)\b")  # fmt: skip
-# The asker's own verb of comparing, opening the request ("compare …", "now compare …", "so
-# sánh …"), which is also a word of the research journey's name ("Tìm hiểu và so sánh");
-# "khách so sánh giá …" is the customers comparing.
+# "look at" (a verb, not the design aspect's "look"). "Đánh giá chung" is the overall verdict
+# aspect's own name; "nói chung" ("in short", "người lớn tuổi nói chung") a filler of speech,
+# which only comments use for the verdict.
+_COMPOUNDS = re.compile(r"\b(danh gia(?! chung)|noi chung|gia tri|tri gia|dang gia tien|"
+                        r"song song|do dang|mau ma|loa phuong|look at|look into|look through|"
+                        r"take a look|a look)\b")  # fmt: skip
+# The asker's own verb of comparing, opening the request ("compare …", "to compare, give me
+# …", "so sánh …") or after the asker's need ("I need to compare …", "mình muốn so sánh …"),
+# which is also a word of the research journey's name ("Tìm hiểu và so sánh"); "khách so sánh
+# giá …" is the customers comparing.
 _COMPARE = re.compile(r"^(?:(?:now|then|ok|okay|so|please|pls|can you|could you|hay|giup minh|"
-                      r"thu|gio|bay gio)\s+){0,2}(?:compare|so sanh)\b")
+                      r"thu|gio|bay gio|to|in order to|de)\s+){0,2}(?:compare|so sanh)\b|"
+                      r"\b(?:i|we|minh|em|toi|anh|chi)(?:\s+|'|’)(?:need|want|would like|d like|"
+                      r"have|muon|can|phai|dang)\s+(?:to\s+)?(?:compare|so sanh)\b")
 # Two things set against each other: "online vs in-store", "bảo hành so với giao hàng".
 _VERSUS = re.compile(r"\b(?:vs|versus|so voi|compared (?:to|with)|against)\b")
 # A follow-up that takes a filter away: "all ratings again", "bỏ lọc sao", "remove the date
@@ -312,7 +317,11 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     if ents.get("aspect"):
         # The overall verdict named beside another aspect ("dịch vụ và thái độ nhân viên nói
         # chung", "the camera overall"): its words say "on the whole"; the other is asked.
+        # Another aspect counts only outside the verdict's own name ("giá" of "đánh giá chung").
         named = [a for a, _ in ents["aspect"]]
+        if OVERALL_ASPECT in named and len(named) > 1:
+            rest = consume_names(names, text, "aspect", OVERALL_ASPECT)
+            named = [a for a, _ in names.entities(rest).get("aspect", [])] or [OVERALL_ASPECT]
         out["aspect"] = next((a for a in named if a != OVERALL_ASPECT), named[0])
         text = consume_names(names, text, "aspect", out["aspect"])
     out["_rest"] = text

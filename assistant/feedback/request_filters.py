@@ -288,12 +288,17 @@ _YEARLESS_MONTH = [
                r"november|december)\b)(?P<m>)(?!\s*,?\s*\d)"),
 ]
 
+# Two days without their year, as Vietnamese write them ("từ 1/6 đến 15/7", "from 1/6 to
+# 15/7"): a range only, since "1/2" alone is as often a share or a rating.
+_YEARLESS_DAYS = re.compile(
+    _NOT_BEFORE + r"(?:ngay\s+)?(?P<d1>[0-3]?\d)/(?P<m1>[01]?\d)" + _TO
+    + r"(?:ngay\s+)?(?P<d2>[0-3]?\d)/(?P<m2>[01]?\d)" + _NOT_AFTER)
 # A month or quarter of the year before or this one ("tháng 6 năm ngoái", "Q2 last year",
 # "June of this year"): the year is written in, so the month is read as that year's.
 _OF_RELATIVE_YEAR = re.compile(
     r"\b(?:thang\s+(?:1[0-2]|0?[1-9]|muoi\s+mot|muoi\s+hai|gieng|chap|mot|hai|ba|tu|sau|bay|tam|"
     r"chin|muoi)|quy\s+(?:[1-4]|iv|i{1,3})|q[1-4]|(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+"
-    r"quarter|" + _MON.replace("?P<mon>", "?:") + r")\s*,?\s+(?:of\s+)?"
+    r"quarter|" + _MON.replace("?P<mon>", "?P<en>") + r")\s*,?\s+(?:of\s+)?"
     r"(?P<rel>nam\s+(?:ngoai|truoc|roi)|(?:last|previous)\s+year|the\s+previous\s+year|"
     r"nam\s+nay|this\s+year)\b"
 )
@@ -585,6 +590,8 @@ def parse_filters(
                                    value=f"before:{out.before_that}"))  # fmt: skip
     if reference is not None:
         for m in _OF_RELATIVE_YEAR.finditer(scan.free):
+            if m["en"] and not scan.text[m.start("en"):m.end("en")].isascii():
+                continue  # "máy năm ngoái": the phone of last year, not May
             back = m["rel"].startswith(("nam ngoai", "nam truoc", "nam roi", "last", "previous",
                                         "the previous"))
             year = str(reference.year - back).rjust(m.end("rel") - m.start("rel"))
@@ -670,6 +677,17 @@ def _one_scope(scan: _Scan, periods: list[tuple[date | None, date | None, int, i
     out.start, out.end = latest[0], latest[1]
 
 
+def _yearless_days(m: re.Match[str], reference: date) -> Period | None:
+    """`_YEARLESS_DAYS`: each day the last such day up to the reference date, the start a
+    year earlier when it would fall after the end ("từ 20/12 đến 10/1")."""
+    try:
+        start, end = (date(reference.year, int(m[f"m{i}"]), int(m[f"d{i}"])) for i in (1, 2))
+    except ValueError:  # "31/2", "5/13": no such day
+        return None
+    start, end = (d if d <= reference else d.replace(year=d.year - 1) for d in (start, end))
+    return (start.replace(year=start.year - 1), end) if start > end else (start, end)
+
+
 def _absolute_periods(
     scan: _Scan,
     periods: list[tuple[date | None, date | None, int, int]],
@@ -695,6 +713,15 @@ def _absolute_periods(
                     period, is_range = (last, period[1]), False
                 tokens.append((*m.span(), period, is_range))
                 scan.take(*m.span())
+    for m in _YEARLESS_DAYS.finditer(scan.free):
+        if reference is None:
+            if out is not None:
+                out.unresolved.append(Matched(
+                    kind="period", text=scan.text[slice(*m.span())], span=m.span(),
+                    value="needs the reference date (latest feedback date)"))  # fmt: skip
+        elif (days := _yearless_days(m, reference)) is not None:
+            tokens.append((*m.span(), days, True))
+            scan.take(*m.span())
     # A month without its year ("tháng 6", "since March"): the last such month up to the
     # reference date; without one it is said as unresolved, not guessed.
     accented = has_diacritics(scan.text)
