@@ -433,3 +433,10 @@ def test_yearless_day_ranges_and_the_phone_of_last_year(text, want):
 
 def test_a_day_or_share_alone_is_no_period():
     assert "start" not in parsed("1/2 khách chê pin") and "end" not in parsed("chỉ 4/5 sao")
+
+
+@pytest.mark.parametrize("text", ["June is too few. Use the last 3 months instead.",
+                                  "tháng 6 ít quá, lấy 3 tháng gần đây thay vào đó"])
+def test_the_period_said_last_with_instead_replaces_the_first(text):
+    # (read as both, they would narrow each other to June)
+    assert parsed(text) == {"start": "2020-04-01", "end": "2020-06-30"}

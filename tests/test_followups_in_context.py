@@ -1072,3 +1072,37 @@ def test_taking_the_group_away_removes_the_persona_the_frame_holds(agent):
     agent.ask("người mua máy cho bố mẹ hay chê gì khi bảo hành?", conv)
     answer = agent.ask("bỏ lọc nhóm khách đi", conv)
     assert answer.act == "edit" and _frame(answer) == {"journey": "warranty"}
+
+
+@pytest.mark.parametrize("drop", ["bỏ cái lọc đó đi", "undo the last filter"])
+def test_dropping_that_filter_takes_away_what_the_last_turn_added(agent, drop):
+    conv = f"drop-that-{drop[:3]}"
+    agent.ask("sinh viên chê gì về giao hàng?", conv)
+    agent.ask("chỉ đánh giá 1-2 sao", conv)
+    answer = agent.ask(drop, conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"journey": "delivery", "segment": "students"}
+
+
+def test_a_language_asked_with_a_reason_naming_an_aspect_is_only_the_language(agent):
+    conv = "language-reason"
+    agent.ask("khách chê gì về pin?", conv)
+    answer = agent.ask("Could you write it in English? The screen vendor we work with will "
+                       "read it too.", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "language", "en")
+    assert _frame(answer) == {"aspect": "BATTERY"}
+
+
+@pytest.mark.parametrize("text", ["khách có hay than về cái đó không?",
+                                  "what do people think of that one?"])
+def test_a_first_request_pointing_at_a_thing_never_named_is_asked_back(agent, text):
+    answer = agent.ask(text, f"first-pointer-{text[:4]}")
+    assert answer.tool == "clarify" and answer.act == "clarify"
+
+
+def test_another_period_named_beside_comparing_is_shown_as_that_period(agent):
+    conv = "compare-named-period"
+    agent.ask("khách chê gì về camera năm 2020?", conv)
+    answer = agent.ask("so với năm 2019 thì sao?", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _frame(answer) == {"aspect": "CAMERA", "start": "2019-01-01", "end": "2019-12-31"}

@@ -39,7 +39,7 @@ from assistant.agent.router import (
     asks_for_chart,
     default_intent_path,
 )
-from assistant.agent.slots import Slots, read_slots
+from assistant.agent.slots import Slots, last_added, read_slots, removes_that_filter
 from assistant.agent.steps import StepMatcher
 from assistant.agent.toolset import FilteredToolset, Toolset
 from assistant.atlas.model import Atlas
@@ -169,7 +169,12 @@ class Agent:
         if earlier := gone_back_to(self.router, question, frames):
             previous = earlier  # "quay lại roadmap lúc nãy": that answer, not the aside since
         near = previous.filters.get("journey") if previous is not None else None
-        route = understand(self.router, question, previous, self.slots(question, near), lang,
+        slots = self.slots(question, near)
+        if not slots and len(frames) >= 2 and previous is frames[-1] and (
+            frames[-2].tool == previous.tool and removes_that_filter(question)
+        ):
+            slots.removed = last_added(frames[-2].filters, previous.filters)
+        route = understand(self.router, question, previous, slots, lang,
                            steps=self.step_by_meaning)  # fmt: skip
         if route.aside and route.frame is not None:  # by name, in the answer's language
             route.unapplied += describe_filters(route.aside, route.frame.lang, self.shown_name)

@@ -156,10 +156,6 @@ _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as 
                        r"hoi truoc|luc do|back then|that time|tiep tuc|continue|keep going|"
                        r"(?:as|same as) last time|lan truoc|(?:ban|file|cai) (?:hom|lan) truoc|"
                        r"xong chua)\b")
-# "give me the same for last year", "làm tương tự cho năm ngoái": the answer again, for
-# another scope (an edit, even beside words of comparing).
-_SAME_FOR = re.compile(r"\b(?:the same|same thing|same one|tuong tu|y vay|giong vay) "
-                       r"(?:for|cho|voi)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -177,6 +173,9 @@ _ABOUT_IT = re.compile(r"\b(?:they|them|their|theirs|it|its|that|those|these|ho|
                        r"ve no)\b")
 # A thing pointed at in so many words ("cái này mất bao lâu?", "việc đó ai làm?"): after an
 # answer on the data, it is in that answer, however off-topic the question sounds.
+# A thing pointed at with no noun ("cái này khách có hay chê ko", "so với bên kia thì sao"):
+# in a first request, there is nothing it can be.
+_THING_POINTED = re.compile(r"\b(?:cai (?:nay|do|kia)|ben kia|this one|that one|the other one)\b")
 _THIS_THING = re.compile(r"\b(?:cai|viec|ke hoach|lo trinh|dieu) (?:nay|do)\b")
 # The words a follow-up asks for a tool by, where another tool's answer covers it (see
 # ToolSpec.covers): "add their pain points", "what do they complain about?", "chân dung nhóm
@@ -448,21 +447,18 @@ def understand(
                                          set() if praise else {"sentiment"})
             return _routed(router, frame, "edit", text, previous, slots)
     if context is not None and COMPARING.search(folded) and context.filters.get("start") and (
-        slots.before_that or slots.filters) and _periods_only(router, slots, folded) and (
-            not slots.removed) and (slots.before_that or ("",))[0] != "year_ago" and (
-            not _SAME_FOR.search(folded)):
+        slots.before_that) and _periods_only(router, slots, folded) and (
+            not slots.removed) and slots.before_that[0] != "year_ago":
         # "how does that compare with the quarter before?", "so với quý trước thì sao?": the
         # answer's trend lines compare its period with the one before; one period at a time
         # (a year earlier, "so với cùng kỳ năm trước", is shown as that period instead)
-        said = slots.before_that[1] if slots.before_that else "–".join(
-            str(slots.filters.get(k) or "") for k in ("start", "end"))
         route = _routed(router, context, "more", text, previous, Slots())
-        route.unapplied.append(f"{said} (one period at a time: the trend compares with the "
-                               "period before)")
+        route.unapplied.append(f"{slots.before_that[1]} (one period at a time: the trend "
+                               "compares with the period before)")
         return route
     if context is not None:
         if target and (label == "language" or n_words <= 6 or _VERSION.search(folded)) and (
-                not _scope(slots)):
+                not _scope(slots) or label == "language" and _reason_beside(router, text)):
             frame = context.model_copy(update={"lang": target})
             return _routed(router, frame, "language", text, previous, slots)
         if item_asked(" ".join(fold(text).lower().split())) is not None and not slots and (
@@ -539,7 +535,8 @@ def understand(
         pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded) and (
         not about_it)
-    look = _LOOK_AT_THIS.match(folded) is not None
+    look = _LOOK_AT_THIS.match(folded) is not None or (
+        context is None and _THING_POINTED.search(folded) is not None)
     if not slots and (n_words <= 8 or unsure_aside or ((pointing or look) and n_words <= 12)) and (
         not is_definition(text)) and (
         (label in (*_NOT_A_FRAME, registry.fallback.name) and _vague(folded))
@@ -655,6 +652,20 @@ def understand(
             filters |= {"journey": step.split(".")[0], "step": step}
         frame = Frame(tool=label, lang=asked, text=text).with_filters(filters, set())
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
+
+
+def _reason_beside(router: Router, text: str) -> bool:
+    """Whether a language asked for in so many words comes with a reason in clauses of its
+    own ("Please write it in English, our design agency doesn't read Vietnamese"): its own
+    clause names nothing of the data, so what the others name is no filter."""
+    clauses = [" ".join(words(fold(c))) for c in re.split(r"[,.;:?!]", text) if c.strip()]
+    asked = [c for c in clauses if _WRITTEN_IN.search(c)]
+    return len(clauses) > 1 and len(asked) == 1 and not router.names.entities(asked[0]) and (
+        not any(_NARROWING.search(c) for c in clauses))  # "…, chỉ phần màn hình thôi": a filter
+
+
+# Words that narrow the scope ("only the screen", "chỉ phần màn hình", "riêng sinh viên").
+_NARROWING = re.compile(r"\b(?:only|just|chi|rieng|focus|limit|restrict|filter|loc)\b")
 
 
 def _implied(router: Router, frame: Frame) -> dict[str, Any]:

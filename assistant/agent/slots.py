@@ -29,9 +29,8 @@ if TYPE_CHECKING:
 # Vietnamese compounds that contain a one-syllable aspect name but mean something else:
 # "đánh giá" (a review, a rating), "giá trị" (value), "tăng giá trị" ...; "máy sạc" stays.
 # "look at" (a verb, not the design aspect's "look"). "Đánh giá chung" is the overall verdict
-# aspect's own name; "nói chung" ("in short", "người lớn tuổi nói chung") a filler of speech,
-# which only comments use for the verdict.
-_COMPOUNDS = re.compile(r"\b(danh gia(?! chung)|noi chung|gia tri|tri gia|dang gia tien|"
+# aspect's own name.
+_COMPOUNDS = re.compile(r"\b(danh gia(?! chung)|gia tri|tri gia|dang gia tien|"
                         r"song song|do dang|mau ma|loa phuong|look at|look into|look through|"
                         r"take a look|a look)\b")  # fmt: skip
 # The asker's own verb of comparing, opening the request ("compare …", "to compare, give me
@@ -128,6 +127,7 @@ _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<
 # reading or watching reviews ("đọc đánh giá", "xem video đánh giá", "read reviews").
 _REVIEWS = re.compile(r"(?<!doc )(?<!xem )(?<!video )(?<!read )(?<!watch )(?<!buyer )"
                       r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
+_AS_A_WHOLE = re.compile(r"\s+(?:noi chung|in general|as a whole)\b")
 _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
 _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
 _CLAUSE = re.compile(r"[,;:.!?()]")
@@ -451,6 +451,24 @@ def _aspect_about(names: AtlasNames, text: str, aspect: str) -> bool:
                          + re.escape(p) + r"\b", folded) for p in names.of("aspect", aspect))
 
 
+# "bỏ cái lọc đó đi", "drop that filter", "undo the last filter": the filter the last turn
+# added, whatever it was (the conversation knows: `last_added`).
+_THAT_FILTER = re.compile(r"\b" + _REMOVE_VERB + r"\b\s+(?:cai\s+)?(?:loc|filter|bo loc)\s+"
+                          r"(?:do|nay|vua roi|vua them|moi them|cuoi)\b|"
+                          r"\b(?:undo|remove|drop) (?:that|the last|the new) "
+                          r"(?:one|filter|change)\b")
+
+
+def removes_that_filter(text: str) -> bool:
+    """Whether a follow-up takes away the filter just added without naming it."""
+    return _THAT_FILTER.search(norm(text)) is not None
+
+
+def last_added(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """The filter keys a turn added or changed, from the frames before and after it."""
+    return {k for k, v in after.items() if before.get(k) != v and k != "sentiment"}
+
+
 def removals(text: str) -> set[str]:
     """The filter keys a follow-up takes away, clause by clause: in "bỏ lọc sao, lấy từ
     tháng 3" the removal ends at the comma and the period is set, not taken away."""
@@ -500,8 +518,11 @@ def read_slots(
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
     for pattern in (_POINTED, _AUDIENCE, WHAT_FIRST, _NUMBERED, _NOT_THAT):
         rest = _blank(rest, pattern)
-    found = read_names(names, rest)
     hits = list(book.request_matcher().find(rest))
+    for hit in hits:  # "người lớn tuổi nói chung": the group as a whole, no verdict aspect
+        if whole := _AS_A_WHOLE.match(fold_aligned(rest).lower(), hit.end):
+            rest = rest[: whole.start()] + " " * (whole.end() - whole.start()) + rest[whole.end():]
+    found = read_names(names, rest)
     unsegmented = rest
     for hit in hits:
         unsegmented = unsegmented[: hit.start] + " " * (hit.end - hit.start) + unsegmented[hit.end:]

@@ -533,6 +533,7 @@ def _bounds(n: int, pre: str | None, post: str | None) -> tuple[int | None, int 
 
 # "X instead of Y", "X thay cho Y": the period after it is the one replaced, not a bound.
 _INSTEAD = re.compile(r"\b(instead(?: of)?|rather than|in place(?: of)?|thay cho|thay vi)\b")
+_INSTEAD_AFTER = re.compile(r"\W*(?:instead|thay vao do|thay the)\b")
 _SOURCE_TOKEN = re.compile(r"\bsource:\S+")
 # Two periods joined by "và", "and", a comma ("tháng 6 và tháng 7"): both, so the span from
 # the first to the last (a scope holds one period); otherwise periods narrow each other.
@@ -605,6 +606,10 @@ def parse_filters(
         between = scan.folded[periods[i][3]:periods[i + 1][2]]
         if _INSTEAD.search(between):  # "30 ngày gần nhất thay cho tháng trước": the first
             del periods[i + 1:]
+            break
+        if _INSTEAD_AFTER.match(scan.folded, periods[i + 1][3]):
+            # "this month is too thin, use the past 30 days instead": the one said last
+            del periods[: i + 1]
             break
     joined: list[tuple[date | None, date | None, int, int]] = []
     for p in periods:
