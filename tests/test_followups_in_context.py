@@ -1106,3 +1106,12 @@ def test_another_period_named_beside_comparing_is_shown_as_that_period(agent):
     answer = agent.ask("so với năm 2019 thì sao?", conv)
     assert (answer.tool, answer.act) == ("pain_points", "edit")
     assert _frame(answer) == {"aspect": "CAMERA", "start": "2019-01-01", "end": "2019-12-31"}
+
+
+def test_i_mean_back_to_the_earlier_answer_but_narrowed_is_an_edit_of_it(agent):
+    conv = "i-mean-back"
+    agent.ask("khách chê gì về pin?", conv)
+    agent.ask("tiện hỏi, tối nay mấy giờ đá bóng?", conv)
+    answer = agent.ask("à ý mình là quay lại phần pin lúc nãy, nhưng chỉ nhóm game thủ", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _frame(answer) == {"aspect": "BATTERY", "segment": "gamers"}

@@ -90,6 +90,10 @@ _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|
 # ấy"): a correction of that filter.
 _I_MEAN = re.compile(r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean|i meant|"
                      r"what i mean is)\b")
+# ... nor does going back to it and narrowing it ("ý em là quay lại cái bộ nhớ lúc nãy, nhưng
+# chỉ nhóm thích chụp ảnh"): a correction of the frame said before.
+_BACK_AND_NARROW = frozenset("cai luc nay nai hoi earlier before nhung but chi only just thoi "
+                             "nhom group".split())
 _WHERE_WORDS = frozenset("ay do nay kia giai doan khau cong buoc phan luc cho stage step part "
                          "phase that one bit".split())
 # "why is #1 first?", "tại sao ưu tiên mục 1", "giải thích thêm vì sao…", "sao họ lại…",
@@ -289,8 +293,9 @@ def _restated(folded: str, slots: Slots) -> bool:
     if (m := _I_MEAN.search(folded)) is None or len(folded[m.end():].split()) < 5:
         return False
     rest = " ".join(words(fold(slots.rest))) if slots else folded
-    said = _I_MEAN.sub(" ", rest, count=1)
-    return any(w not in FILLER_WORDS and w not in _WHERE_WORDS for w in said.split())
+    said = _BACK_TO.sub(" ", _I_MEAN.sub(" ", rest, count=1))
+    return any(w not in FILLER_WORDS and w not in _WHERE_WORDS and w not in _BACK_AND_NARROW
+               for w in said.split())  # fmt: skip
 
 
 def _letters(folded: str) -> bool:
