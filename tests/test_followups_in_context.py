@@ -1115,3 +1115,21 @@ def test_i_mean_back_to_the_earlier_answer_but_narrowed_is_an_edit_of_it(agent):
     answer = agent.ask("à ý mình là quay lại phần pin lúc nãy, nhưng chỉ nhóm game thủ", conv)
     assert (answer.tool, answer.act) == ("pain_points", "edit")
     assert _frame(answer) == {"aspect": "BATTERY", "segment": "gamers"}
+
+
+def test_this_in_another_language_for_someone_is_the_same_answer_in_it(agent):
+    conv = "this-in-english"
+    first = agent.ask("lập roadmap cải thiện khâu theo dõi đơn hàng", conv)
+    agent.ask("tại sao mục 1 được ưu tiên?", conv)
+    answer = agent.ask("could you give me this in English for the CX leads in Singapore?", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("roadmap", "language", "en")
+    assert _frame(answer) == _frame(first)
+    answer = agent.ask("and a persona for this in Vietnamese", conv)
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+
+
+def test_explaining_again_in_another_language_after_a_methodology_answer(agent):
+    conv = "explain-again-vi"
+    agent.ask("What is a customer journey map?", conv)
+    answer = agent.ask("giải thích lại bằng tiếng Việt giúp mình nhé", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("search", "language", "vi")

@@ -63,7 +63,11 @@ _TO_VI = re.compile(r"\b(vietnamese|tieng viet|in vi|bang vi|sang vi|viet hoa|vn
 # "Can you give me the Vietnamese version for the HCMC team?": the answer in another language,
 # however long the turn that asks for it.
 _VERSION = re.compile(r"\b(?:(?:vietnamese|english|vn|en|vi) version|(?:ban|phien ban) "
-                      r"(?:tieng )?(?:anh|viet|english|vietnamese))\b")
+                      r"(?:tieng )?(?:anh|viet|english|vietnamese)|"
+                      # "give me this in English for the regional team", "gửi cái này bằng
+                      # tiếng Việt": the last answer, pointed at, in a language
+                      r"(?:this|it|that|cai nay|cai do|no) (?:in|bang|sang) (?:english|"
+                      r"vietnamese|tieng anh|tieng viet))\b")
 # ... said inside a longer request ("làm bản tóm tắt gửi sếp, viết bằng tiếng Anh"): only with
 # a verb or preposition of writing, since a language may also be what the data is about.
 _WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in)\s+"
@@ -187,7 +191,7 @@ _THIS_THING = re.compile(r"\b(?:cai|viec|ke hoach|lo trinh|dieu) (?:nay|do)\b")
 _TOOL_NAMES = {"pain_points": re.compile(
                    r"\b(?:pain ?points?|pains|diem dau|noi dau|complain\w*|gripe\w*|hate|"
                    r"frustrat\w*|prais\w*|say|saying|said|feedback|reviews?|than|than phien|"
-                   r"phan nan|che|hai long|thich|loves?|enjoy\w*|happy with|satisf\w*|"
+                   r"phan nan|che|hai long|(?<!giai )thich|loves?|enjoy\w*|happy with|satisf\w*|"
                    r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
                "persona": re.compile(r"\b(?:personas?|chan dung)\b"),
                "journey_summary": re.compile(
@@ -463,7 +467,8 @@ def understand(
         return route
     if context is not None:
         if target and (label == "language" or n_words <= 6 or _VERSION.search(folded)) and (
-                not _scope(slots) or label == "language" and _reason_beside(router, text)):
+                not _scope(slots) or label == "language" and _reason_beside(router, text)) and (
+                set(_tools_named(folded)) <= {context.tool}):  # "a roadmap for this in English"
             frame = context.model_copy(update={"lang": target})
             return _routed(router, frame, "language", text, previous, slots)
         if item_asked(" ".join(fold(text).lower().split())) is not None and not slots and (

@@ -253,6 +253,8 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_am": _dialogue_set("dialogues_writer_am.yaml"),
     "dialogues_dev_an": _dialogue_set("dialogues_writer_an.yaml"),
     "dialogues_dev_ao": _dialogue_set("dialogues_writer_ao.yaml"),
+    "dialogues_dev_ap": _dialogue_set("dialogues_writer_ap.yaml"),
+    "dialogues_dev_aq": _dialogue_set("dialogues_writer_aq.yaml"),
     # Requests describing a step: writer W reported, writer U held out (never read);
     # writers S and T train the step model.
     "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
