@@ -1133,3 +1133,12 @@ def test_explaining_again_in_another_language_after_a_methodology_answer(agent):
     agent.ask("What is a customer journey map?", conv)
     answer = agent.ask("giải thích lại bằng tiếng Việt giúp mình nhé", conv)
     assert (answer.tool, answer.act, answer.lang) == ("search", "language", "vi")
+
+
+def test_what_customers_say_at_a_step_after_the_five_questions_is_their_feedback(agent):
+    conv = "five-then-say"
+    agent.ask("Chúng tôi định bỏ dịch vụ cài đặt và chuyển dữ liệu miễn phí tại cửa hàng. "
+              "Áp dụng 5 câu hỏi hành trình giúp mình.", conv)
+    answer = agent.ask("Khách ở bước cài đặt tại cửa hàng bây giờ đang chê gì?", conv)
+    assert answer.tool == "pain_points"
+    assert _frame(answer) == {"journey": "buy-store", "step": "buy-store.setup-in-store"}

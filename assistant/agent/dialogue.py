@@ -213,6 +213,10 @@ def _tools_named(folded: str) -> list[str]:
 # The tools that make a document of their own, named by specific words (pain points are
 # named by everyday verbs: "say", "feedback").
 _MADE = ("persona", "roadmap", "journey_summary", "five_questions")
+# Asking what customers say ("đang nói gì", "chê gì", "what are they saying"): a closed set.
+_WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gia) gi\b|"
+                        r"\bwhat (?:do|are|did) (?:they|customers|people|buyers) "
+                        r"(?:say|saying|complain)")
 _BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
@@ -400,7 +404,10 @@ def understand(
         # only asks to filter is an edit of the last answer.
         rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
         # "với kh mua máy cho ba mẹ": nothing but the names and words around them
-        only_names = not set(rest.split()) - FILLER_WORDS
+        only_names = not set(rest.split()) - FILLER_WORDS and not (
+            # "Khách ở bước gửi máy hiện đang nói gì?" after the five questions: what
+            # customers say there is asked, not only a step named
+            pred.label == "pain_points" != context.tool and _WHAT_SAID.search(folded))
         asks = rest.strip() and not only_names  # words of its own: the model reads them
         again = router.classify(rest, follow_up=True) if asks else None
         people = bool(_PEOPLE & set(slots.filters))
