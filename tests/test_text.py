@@ -1,6 +1,6 @@
 import unicodedata
 
-from assistant.core.text import detect_lang, fold, lexical_tokens, nfc, stem
+from assistant.core.text import detect_lang, fold, lexical_tokens, nfc, plain_lang, stem
 
 
 def test_nfd_input_compares_equal_after_nfc():
@@ -62,3 +62,11 @@ def test_detect_lang_a_tie_with_accented_words_is_vietnamese():
     # As many English words as Vietnamese weight: typed accents tell the speaker.
     assert detect_lang("Draft giúp mình persona first-time online buyer") == "vi"
     assert detect_lang("Draft a persona for the first-time online buyer") == "en"
+
+
+def test_a_long_english_sentence_is_english_though_a_word_is_a_syllable_too():
+    # "say" is a Vietnamese syllable as well; one word in ten may be
+    assert plain_lang("Why do you say most of them worry about the price? Show me what "
+                      "they actually wrote.") == "en"
+    assert plain_lang("ok roadmap di") is None
+    assert plain_lang("Summarise it for my boss") == "en"

@@ -146,13 +146,15 @@ def detect_lang(text: str) -> Lang:
 
 def plain_lang(text: str) -> Lang | None:
     """The language a text is plainly written in: Vietnamese as `detect_lang` weighs it;
-    English when no word of it could be a Vietnamese syllable ("Summarise it for my boss");
-    None when unclear ("ok roadmap di")."""
+    English when no word of it, or one in ten at most, could be a Vietnamese syllable
+    ("Summarise it for my boss"); None when unclear ("ok roadmap di")."""
     if detect_lang(text) == "vi":
         return "vi"
-    vi_like = [t for t in words(fold(text)) if is_vi_syllable(t)
+    tokens = words(fold(text))
+    vi_like = [t for t in tokens if is_vi_syllable(t)
                and t not in EN_STOP and t not in _EN_SYLLABLE_LIKE]  # fmt: skip
-    return None if vi_like else "en"
+    # (a long sentence may hold an English word that is a syllable too: "than", "care")
+    return None if len(vi_like) > len(tokens) // 10 else "en"
 
 
 def number(n: int, lang: str) -> str:
