@@ -1142,3 +1142,11 @@ def test_what_customers_say_at_a_step_after_the_five_questions_is_their_feedback
     answer = agent.ask("Khách ở bước cài đặt tại cửa hàng bây giờ đang chê gì?", conv)
     assert answer.tool == "pain_points"
     assert _frame(answer) == {"journey": "buy-store", "step": "buy-store.setup-in-store"}
+
+
+@pytest.mark.parametrize("text", ["sinh viên phàn nàn gì về giá và khuyến mãi?",
+                                  "what do customers say about prices and instalments?"])
+def test_promotion_words_beside_the_price_aspect_name_no_online_journey(agent, text):
+    answer = agent.ask(text, f"price-promo-{text[:4]}")
+    assert answer.tool == "pain_points"
+    assert "journey" not in _frame(answer) and _frame(answer)["aspect"] == "PRICE"

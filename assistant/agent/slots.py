@@ -127,6 +127,7 @@ _STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<
 # reading or watching reviews ("đọc đánh giá", "xem video đánh giá", "read reviews").
 _REVIEWS = re.compile(r"(?<!doc )(?<!xem )(?<!video )(?<!read )(?<!watch )(?<!buyer )"
                       r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
+_JOURNEY_SAID = re.compile(r"\b(?:hanh trinh|journey)\b")
 _AS_A_WHOLE = re.compile(r"\s+(?:noi chung|in general|as a whole)\b")
 _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
 _MOMENT_WORDS = {"moment", "luc", "khi", "when", "while", "during"}
@@ -310,6 +311,7 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         text = consume_names(names, text, "journey", journey)
         ents = names.entities(text)
         journey = None
+    before_journey = text
     if journey:
         out["journey"] = journey
         text = consume_names(names, text, "journey", journey)
@@ -324,6 +326,14 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
             named = [a for a, _ in names.entities(rest).get("aspect", [])] or [OVERALL_ASPECT]
         out["aspect"] = next((a for a in named if a != OVERALL_ASPECT), named[0])
         text = consume_names(names, text, "aspect", out["aspect"])
+    if journey and not step and "aspect" in out and not _JOURNEY_SAID.search(folded) and (
+        journey not in dict(names.entities(consume_names(
+            names, before_journey, "aspect", out["aspect"])).get("journey", []))
+    ):
+        # "giá bán với khuyến mãi", "giá với trả góp": words of the price aspect as much as
+        # of the online journey; said with the aspect, they name no journey (unless called
+        # one: "dịch vụ trong hành trình bảo hành")
+        out.pop("journey")
     out["_rest"] = text
     return out
 
