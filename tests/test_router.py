@@ -187,3 +187,11 @@ def test_a_planned_change_asking_how_customers_react_is_still_a_decision(text):
 )
 def test_words_that_only_look_like_a_decision_keep_a_feedback_question(text):
     assert ROUTER.route(text).tool == "pain_points"
+
+
+@pytest.mark.parametrize("text", [
+    "trợ lý có vẽ được customer journey map không, hay bạn làm được những gì?",
+    "could you write our NPS survey, or what can you do exactly?",
+])
+def test_asking_what_the_assistant_can_do_is_help_whatever_else_it_names(text):
+    assert ROUTER.route(text).tool == "help"

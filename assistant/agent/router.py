@@ -130,6 +130,12 @@ _THE_ASSISTANT = re.compile(r"\b(?:you|your|this|bot|assistant|ban|em|tro ly|con
                             r"app nay)\b")
 
 
+# Asking what the assistant can do, in so many words (a closed set of phrasings).
+# (said to the assistant: "mình làm được gì trong tháng này?" after a roadmap is the work)
+_WHAT_CAN_YOU_DO = re.compile(r"\b(?:what (?:else )?can you do|what are you able to do|"
+                              r"(?:lam|giup) duoc (?:nhung )?(?:gi|viec gi))\b")
+
+
 def asks_how(folded: str) -> bool:
     """Whether a (folded) request asks how to do the practice ("làm sao để…", "how do we…")."""
     return _PRACTICE.search(folded) is not None
@@ -294,6 +300,12 @@ class Router:
             pred = _swap(pred, "five_questions") if pred.label != "five_questions" else pred
             pred = Prediction([("five_questions", max(pred.confidence, SETTLED)),
                                *pred.ranked[1:]], pred.semantic)
+        if pred.label != HELP and _WHAT_CAN_YOU_DO.search(folded) and _THE_ASSISTANT.search(
+            folded
+        ):
+            # "Bot có tự làm journey map được không, hay làm được những gì?": whatever else it
+            # names, it asks what the assistant does
+            pred = _swap(pred, HELP)
         search = self.registry.fallback.name
         if (pred.label in _MAKES and dict(pred.ranked).get(search, 0.0) > PLAUSIBLE
                 and _PRACTICE.search(folded) and not self.entities(text)):
