@@ -179,11 +179,11 @@ _ABOUT_IT = re.compile(r"\b(?:they|them|their|theirs|it|its|that|those|these|ho|
                        r"nhom nay|nhom do|cai do|cai nay|viec do|viec nay|dieu do|ke hoach nay|"
                        r"ke hoach do|the whole thing|toan bo|there|trong do|o do|cua no|"
                        r"ve no)\b")
-# A thing pointed at in so many words ("cái này mất bao lâu?", "việc đó ai làm?"): after an
-# answer on the data, it is in that answer, however off-topic the question sounds.
 # A thing pointed at with no noun ("cái này khách có hay chê ko", "so với bên kia thì sao"):
 # in a first request, there is nothing it can be.
 _THING_POINTED = re.compile(r"\b(?:cai (?:nay|do|kia)|ben kia|this one|that one|the other one)\b")
+# A thing pointed at in so many words ("cái này mất bao lâu?", "việc đó ai làm?"): after an
+# answer on the data, it is in that answer, however off-topic the question sounds.
 _THIS_THING = re.compile(r"\b(?:cai|viec|ke hoach|lo trinh|dieu) (?:nay|do)\b")
 # The words a follow-up asks for a tool by, where another tool's answer covers it (see
 # ToolSpec.covers): "add their pain points", "what do they complain about?", "chân dung nhóm
@@ -209,7 +209,6 @@ def _tools_named(folded: str) -> list[str]:
     return [tool for tool, rx in _TOOL_NAMES.items() if rx.search(folded)]
 
 
-# "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
 # The tools that make a document of their own, named by specific words (pain points are
 # named by everyday verbs: "say", "feedback").
 _MADE = ("persona", "roadmap", "journey_summary", "five_questions")
@@ -217,6 +216,7 @@ _MADE = ("persona", "roadmap", "journey_summary", "five_questions")
 _WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gia) gi\b|"
                         r"\bwhat (?:do|are|did) (?:they|customers|people|buyers) "
                         r"(?:say|saying|complain)")
+# "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
 _BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
@@ -671,6 +671,10 @@ def understand(
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
 
 
+# Words that narrow the scope ("only the screen", "chỉ phần màn hình", "riêng sinh viên").
+_NARROWING = re.compile(r"\b(?:only|just|chi|rieng|focus|limit|restrict|filter|loc)\b")
+
+
 def _reason_beside(router: Router, text: str) -> bool:
     """Whether a language asked for in so many words comes with a reason in clauses of its
     own ("Please write it in English, our design agency doesn't read Vietnamese"): its own
@@ -680,9 +684,6 @@ def _reason_beside(router: Router, text: str) -> bool:
     return len(clauses) > 1 and len(asked) == 1 and not router.names.entities(asked[0]) and (
         not any(_NARROWING.search(c) for c in clauses))  # "…, chỉ phần màn hình thôi": a filter
 
-
-# Words that narrow the scope ("only the screen", "chỉ phần màn hình", "riêng sinh viên").
-_NARROWING = re.compile(r"\b(?:only|just|chi|rieng|focus|limit|restrict|filter|loc)\b")
 
 
 def _implied(router: Router, frame: Frame) -> dict[str, Any]:
