@@ -294,8 +294,7 @@ def add_tool_commands(sub: Any, registry: Registry) -> None:
 def cmd_slack(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.surfaces.slack.run import run
 
-    run(settings)
-    return 0
+    run(settings)  # exits the process once stopped (SIGTERM, Ctrl-C)
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:

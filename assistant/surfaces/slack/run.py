@@ -2,14 +2,16 @@
 
 SIGTERM (or Ctrl-C) stops it cleanly: the server stops taking requests, the work in hand
 gets CX_SLACK_DRAIN_S to finish, the rest is handed back to the job table, and the next
-start resumes it (and every stored reply not yet delivered)."""
+start resumes it (and every stored reply not yet delivered); then the process exits 0."""
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 import threading
-from typing import Any
+from typing import Any, NoReturn
 
 from assistant.agent.agent import Agent
 from assistant.agent.memory import StoredMemory
@@ -24,7 +26,7 @@ from assistant.surfaces.slack.context import BotContext
 from assistant.surfaces.slack.http_server import PATH, make_server
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings) -> NoReturn:
     install_safe_logs()
     registry = Registry()
     registry.load_plugins()
@@ -73,3 +75,11 @@ def run(settings: Settings) -> None:
         ctx.work.join(settings.cx_slack_drain_s)
     print(f"Slack: stopped ({left['handed_back']} request(s) handed back, "
           f"{left['replies_pending']} reply(ies) stored for the next start)", file=sys.stderr)
+    # Everything to keep is in the store now: a worker still inside an answer past the drain
+    # time had its job handed back above. Leave without the interpreter's shutdown, which
+    # tears down native libraries (Chroma, onnxruntime) under such a daemon thread and can
+    # crash the process (SIGSEGV) after a clean stop.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
