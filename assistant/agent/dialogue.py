@@ -26,6 +26,7 @@ from assistant.agent.intent import Prediction
 from assistant.agent.registry import Registry, strip_command_words
 from assistant.agent.router import (
     HELP,
+    MAKES,
     OUT_OF_SCOPE,
     Route,
     Router,
@@ -209,9 +210,6 @@ def _tools_named(folded: str) -> list[str]:
     return [tool for tool, rx in _TOOL_NAMES.items() if rx.search(folded)]
 
 
-# The tools that make a document of their own, named by specific words (pain points are
-# named by everyday verbs: "say", "feedback").
-_MADE = ("persona", "roadmap", "journey_summary", "five_questions")
 # Asking what customers say ("đang nói gì", "chê gì", "what are they saying"): a closed set.
 _WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gia) gi\b|"
                         r"\bwhat (?:do|are|did) (?:they|customers|people|buyers) "
@@ -250,6 +248,7 @@ SURE_ASIDE = 0.95
 # the price? show me the verbatim comments") is answered in it (no development writer keeps it).
 SWITCH_OWN_LANGUAGE_WORDS = 3
 MORE_OWN_LANGUAGE_WORDS = 8
+_OWN_LANGUAGE_WORDS = {"switch_tool": SWITCH_OWN_LANGUAGE_WORDS, "more": MORE_OWN_LANGUAGE_WORDS}
 
 
 def own_language(text: str, least: int = SWITCH_OWN_LANGUAGE_WORDS) -> Lang | None:
@@ -486,7 +485,7 @@ def understand(
         said = _tools_named(folded)
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
-            or said[0] in _MADE and label != HELP
+            or said[0] in MAKES and label != HELP
             and (label not in registry or registry.get(label).fallback)
             and not (asks_how(folded) or names_concept(text))
         ) and item_asked(folded) is None and not _MORE_EVIDENCE.search(folded):
@@ -831,8 +830,7 @@ def _routed(
         unapplied.append(f"{slots.before_that[1]} (no period to go back from)")
     if act != "language" and _WRITTEN_IN.search(" ".join(words(fold(text)))):
         frame = frame.model_copy(update={"lang": language_asked(text), "lang_set": True})
-    elif own := (own_language(text) if act == "switch_tool" else
-                 own_language(text, MORE_OWN_LANGUAGE_WORDS) if act == "more" else None):
+    elif (least := _OWN_LANGUAGE_WORDS.get(act)) and (own := own_language(text, least)):
         frame = frame.model_copy(update={"lang": own})
     lang = frame.lang
     if slots.ambiguous_journeys and "journey" in fields and act in ("new", "switch_tool") and (

@@ -124,7 +124,9 @@ PLAUSIBLE, SETTLED = 0.05, 0.5
 # asks about this company's customers and keeps its tool.
 _PRACTICE = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|"
                        r"how (?:do|should|can) (?:i|we|you|one|a team)|how to)\b")
-_MAKES = ("roadmap", "persona", "journey_summary", "five_questions")
+# The tools that make a document of their own (a persona, a roadmap, a summary, the five
+# questions), as opposed to the pain points, which show what customers say.
+MAKES = ("roadmap", "persona", "journey_summary", "five_questions")
 # The assistant itself, pointed at: a question about it is help (a closed class of words).
 _THE_ASSISTANT = re.compile(r"\b(?:you|your|this|bot|assistant|ban|em|tro ly|cong cu nay|"
                             r"app nay)\b")
@@ -307,7 +309,7 @@ class Router:
             # names, it asks what the assistant does
             pred = _swap(pred, HELP)
         search = self.registry.fallback.name
-        if (pred.label in _MAKES and dict(pred.ranked).get(search, 0.0) > PLAUSIBLE
+        if (pred.label in MAKES and dict(pred.ranked).get(search, 0.0) > PLAUSIBLE
                 and _PRACTICE.search(folded) and not self.entities(text)):
             pred = _swap(pred, search)
         elif (pred.label == HELP and dict(pred.ranked).get(search, 0.0) > PLAUSIBLE
