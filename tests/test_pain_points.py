@@ -11,6 +11,7 @@ import pytest
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.tools import ToolContext
+from assistant.feedback.render.pain_points_md import render_pain_points
 from assistant.feedback.tools.pain_points import (
     PainPointsInput,
     periods_between,
@@ -174,3 +175,15 @@ def test_the_steps_a_pain_speaks_of_are_shown_by_name(full_kb):
         first = top.steps[0]
         assert f"{atlas.locate(first).step.name.get(lang)} ({top.step_counts[first]})" in text
         assert first not in text  # the id is for the JSON, not the reader
+
+
+
+def test_thin_counts_say_a_comment_may_count_under_several_aspects(full_kb):
+    # Under the minimum of evidence the counts are listed by aspect: a comment naming two is
+    # in two lines, so they can add up to more than the comments in scope; the answer says so.
+    inp = PainPointsInput(journey="delivery", start=date(2020, 4, 1), end=date(2020, 6, 30))
+    out = summarize_pain_points(inp, ToolContext(full_kb, "en"))
+    assert not out.enough_evidence and all(c.count <= out.total for c in out.counts)
+    assert sum(c.count for c in out.counts) > out.total
+    assert (f"a comment may speak of several aspects, so these add up to more than {out.total}"
+            in render_pain_points(out, "en"))

@@ -14,6 +14,8 @@ T = {
         "steps": "Bước mà các phản hồi này nói đến", "up": "tăng", "down": "giảm",
         "flat": "không đổi rõ rệt",
         "too few": "quá ít dữ liệu để so sánh", "what": "Những gì có trong dữ liệu",
+        "what_note": "một phản hồi có thể nhắc nhiều khía cạnh, nên các số cộng lại vượt "
+        "{total}",
         "examples": "Ví dụ", "collect": "Cần thu thập",
         "few": "Vì sao ít", "few_lead": "{total} phản hồi trong phạm vi, cần {need}. Bỏ từng "
         "bộ lọc thì còn:", "without": "không lọc {what}: {n} phản hồi", "enough": "đủ để xếp hạng",
@@ -51,6 +53,8 @@ T = {
         "steps": "Steps these comments speak of", "up": "up", "down": "down",
         "flat": "no clear change",
         "too few": "too few to compare", "what": "What the data holds",
+        "what_note": "a comment may speak of several aspects, so these add up to more than "
+        "{total}",
         "examples": "Examples", "collect": "To collect",
         "few": "Why so few", "few_lead": "{total} comments in scope, {need} needed. Without "
         "each filter:", "without": "without the {what} filter: {n} comments",
@@ -140,7 +144,10 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
     lines = [scope_line(out.scope, lang)]
     if not out.enough_evidence:
         if out.counts:
-            lines.append(f"\n**{t['what']}**")
+            # counted by aspect: a comment naming two is in two lines
+            overlap = sum(c.count for c in out.counts) > out.total
+            note = f" _({t['what_note'].format(total=out.total)})_" if overlap else ""
+            lines.append(f"\n**{t['what']}**{note}")
             lines += [f"- {c.label.get(lang)}: {c.count}" for c in out.counts]
         if out.quotes:
             lines.append(f"\n**{t['examples']}**")
