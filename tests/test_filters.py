@@ -440,3 +440,21 @@ def test_a_day_or_share_alone_is_no_period():
 def test_the_period_said_last_with_instead_replaces_the_first(text):
     # (read as both, they would narrow each other to June)
     assert parsed(text) == {"start": "2020-04-01", "end": "2020-06-30"}
+
+
+# Round 14: a sentence's full stop after a month or a rating is punctuation, not a decimal.
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Lấy phản hồi tính tới hết tháng 4.", {"end": "2020-04-30"}),
+        ("Chỉ xem từ tháng 6.", {"start": "2020-06-01"}),
+        ("Only the reviews rated 2.", {"min_rating": 2, "max_rating": 2}),
+    ],
+)
+def test_a_full_stop_after_a_month_or_a_rating_ends_the_sentence(text, want):
+    got = parsed(text)
+    assert {k: got.get(k) for k in want} == want
+
+
+def test_a_month_with_its_year_after_a_dot_is_not_read_as_the_month_alone():
+    assert "end" not in parsed("số liệu tháng 5.2021 chưa có")

@@ -1150,3 +1150,91 @@ def test_promotion_words_beside_the_price_aspect_name_no_online_journey(agent, t
     answer = agent.ask(text, f"price-promo-{text[:4]}")
     assert answer.tool == "pain_points"
     assert "journey" not in _frame(answer) and _frame(answer)["aspect"] == "PRICE"
+
+
+# Round 14, from four new blind dialogue writers (AR-AU); wordings are the tests' own.
+def test_parents_named_beside_a_period_take_no_period_away(agent):
+    answer = agent.ask("người mua máy cho bố mẹ phàn nàn gì từ tháng 4 tới nay?", "bo-me")
+    assert answer.tool == "pain_points"
+    assert _frame(answer) == {"persona": "parent-buyer", "start": "2020-04-01",
+                              "end": _latest(agent)}
+
+
+def test_a_correction_says_no_step_with_its_own_words(agent):
+    conv = "correction-words"
+    agent.ask("persona cho nhóm dân văn phòng, lấy từ 4 sao trở lên", conv)
+    answer = agent.ask("à không, 1 sao mới đúng", conv)
+    assert (answer.tool, answer.act) == ("persona", "edit")
+    assert _frame(answer) == {"segment": "office-workers", "min_rating": 1, "max_rating": 1}
+
+
+def test_a_star_range_asked_with_a_language_is_an_edit_in_that_language(agent):
+    conv = "stars-and-language"
+    agent.ask("khách kêu gì về camera trong quý 2?", conv)
+    answer = agent.ask("Could you keep just the one and two star reviews, and reply in "
+                       "English this time?", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "edit", "en")
+    assert _frame(answer) == {"aspect": "CAMERA", "start": "2020-04-01", "end": "2020-06-30",
+                              "min_rating": 1, "max_rating": 2}
+
+
+def test_a_data_request_with_filters_after_a_methodology_answer_is_a_new_request(agent):
+    conv = "after-methodology"
+    agent.ask("Touchpoint khác gì moment of truth?", conv)
+    answer = agent.ask("OK, let's see it on real feedback: sum up the delivery journey for "
+                       "students, only reviews with 4 stars or more.", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("journey_summary", "new", "en")
+    assert _frame(answer) == {"journey": "delivery", "segment": "students", "min_rating": 4}
+
+
+def test_translating_the_answer_for_people_in_its_scope_is_only_the_language(agent):
+    conv = "translate"
+    agent.ask("What should we fix first in the delivery journey?", conv)
+    answer = agent.ask("Can you translate this roadmap into Vietnamese? I'll pass it on to "
+                       "the delivery team leads.", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("roadmap", "language", "vi")
+    assert _frame(answer) == {"journey": "delivery"}
+
+
+def test_a_one_pager_named_is_asked_for_over_a_weak_reading_of_another_tool(agent):
+    conv = "one-pager-weak"
+    agent.ask("If we start charging for express delivery, what does that mean for customers? "
+              "Use the five questions.", conv)
+    agent.ask("What are customers complaining about at that step?", conv)
+    answer = agent.ask("Good. Could you make it a one-pager for the exec team? They only "
+                       "have five minutes before the meeting.", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "switch_tool")
+
+
+def test_why_with_the_item_between_its_words_asks_about_the_answer(agent):
+    conv = "why-item"
+    agent.ask("roadmap cho hành trình thu cũ đổi mới năm nay", conv)
+    answer = agent.ask("sao khâu định giá máy cũ lại đứng số 1 thế", conv)
+    assert (answer.tool, answer.act) == ("roadmap", "more")
+    assert _frame(answer) == {"journey": "trade-in", "start": "2020-01-01", "end": _latest(agent)}
+
+
+@pytest.mark.parametrize("text", ["coi giùm em cái báo cáo chị Lan gửi sáng nay nhé",
+                                  "could you look at the report Minh sent yesterday"])
+def test_a_file_named_by_who_sent_it_is_asked_back(agent, text):
+    conv = f"sent-file-{text[:4]}"
+    agent.ask("CES là gì?", conv)
+    answer = agent.ask(text, conv)
+    assert answer.tool == "clarify" and answer.act == "clarify"
+
+
+def test_a_period_told_as_the_context_of_a_decision_is_no_period_of_the_feedback(agent):
+    answer = agent.ask("Tháng trước chi phí giao hàng tăng gấp đôi nên bên mình định bỏ giao "
+                       "hàng miễn phí cho đơn dưới 2 triệu. Áp 5 câu hỏi hành trình cho quyết "
+                       "định này giúp mình.", "decision-context")
+    assert answer.tool == "five_questions"
+    assert not {"start", "end"} & set(_frame(answer))
+
+
+def test_the_journey_told_most_often_is_the_one_a_long_message_is_about(agent):
+    route = agent.route("Context first: the warranty centre is swamped and repair times keep "
+                       "slipping. One option is to move all warranty repairs to an outside "
+                       "partner, with our stores only collecting phones. Run the five "
+                       "questions on this.", "most-told")
+    # what the request says, before the tool places the decision
+    assert route.tool == "five_questions" and route.frame.filters.get("journey") == "warranty"

@@ -68,10 +68,14 @@ _VERSION = re.compile(r"\b(?:(?:vietnamese|english|vn|en|vi) version|(?:ban|phie
                       # "give me this in English for the regional team", "gửi cái này bằng
                       # tiếng Việt": the last answer, pointed at, in a language
                       r"(?:this|it|that|cai nay|cai do|no) (?:in|bang|sang) (?:english|"
+                      r"vietnamese|tieng anh|tieng viet)|"
+                      # "translate the roadmap into Vietnamese", "dịch cái này sang tiếng Anh"
+                      r"(?:translate|dich)\b(?:\s+\w+){0,4}\s+(?:into|to|sang|ra)\s+(?:english|"
                       r"vietnamese|tieng anh|tieng viet))\b")
 # ... said inside a longer request ("làm bản tóm tắt gửi sếp, viết bằng tiếng Anh"): only with
 # a verb or preposition of writing, since a language may also be what the data is about.
-_WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in)\s+"
+_WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in|into|"
+                         r"sang)\s+"
                          r"(?:bang\s+)?(?:english|tieng anh|vietnamese|tieng viet)\b")
 # Words that point back at the last answer's scope ("for this group", "cho nhóm này"): a tool
 # asked for with them keeps the filters. Function words, so a closed list.
@@ -104,7 +108,7 @@ _WHERE_WORDS = frozenset("ay do nay kia giai doan khau cong buoc phan luc cho st
 # "why is #1 first?", "tại sao ưu tiên mục 1", "giải thích thêm vì sao…", "sao họ lại…",
 # "sao nhiều người chê vậy": a question about the answer itself. ("sao" alone opens a why
 # only with the "vậy/thế" that closes it: "sao 1-2" is a star filter.)
-_WHY = re.compile(r"^(?:\w+\s+){0,3}(?:why|how come|tai sao|vi sao|sao lai|sao \w+ lai)\b|"
+_WHY = re.compile(r"^(?:\w+\s+){0,3}(?:why|how come|tai sao|vi sao|sao lai|sao (?:\w+ ){1,6}lai)\b|"
                   r"^(?:\w+\s+)?sao\s+(?!\d|sao\b)(?:\w+\s+){1,8}(?:vay|the|z)$")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
 # "cái thứ hai" (ordinal words in both languages up to five; a ranking shows five).
@@ -234,6 +238,9 @@ MORE_CLOSE = 0.15
 # Below this, an off-topic or help reading of a short turn that names nothing is a question
 # back (see understand).
 VAGUE_BELOW = 0.8
+# A document named in so many words ("turn it into a one-pager") is asked for unless the
+# model reads another tool at least this surely.
+NAMED_OVER = 0.8
 # A change of filters that names none, in a conversation: the next reading, when it is a
 # tool with at least this probability, is asked for on the same scope.
 SWITCH_RUNNER_UP = 0.15
@@ -277,6 +284,11 @@ _LOOK_AT_THIS = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+|pls\s+|ban
                            r"bang|sheet))\s+(?:nay|do|kia)|(?:this|that|the)(?:\s+(?:one|file|doc|document|"
                            r"report|screenshot|link|sheet|deck|attachment))?|"
                            r"the attached(?:\s+\w+)?|"
+                           # "cái file anh Tuấn gửi hôm qua", "the deck Lan sent": named by
+                           # who sent it, never attached
+                           r"(?:cai\s+|the\s+)?(?:file|tai lieu|bao cao|slide|sheet|deck|doc|"
+                           r"document|report)(?:\s+\w+){0,3}\s+(?:gui|send|sent|shared|share|"
+                           r"dinh kem|forward|forwarded)(?:\s+\w+){0,3}?|"
                            r"it)(?:\s+(?:voi|nhe|nha|di|giup|gium|please|pls|for me))*$")
 
 
@@ -396,7 +408,7 @@ def understand(
     reply = context.lang if context is not None else asked  # a question back keeps it
     if context is not None and slots and pred.label != context.tool and (
         pred.label in registry and not registry.get(pred.label).fallback
-    ):
+    ) and not registry.get(context.tool).fallback:  # a methodology answer has no filters
         # "restrict to the daily use journey", "chỉ xét doanh nghiệp nhỏ…": the names pull the
         # model towards a tool (journey -> summary, persona -> persona); what the turn asks
         # is in its other words ("restrict to the"). Read without the filters, a turn that
@@ -472,8 +484,12 @@ def understand(
                                "compares with the period before)")
         return route
     if context is not None:
+        # A star range asked beside the language ("narrow that to 1-2 stars and answer in
+        # English") is an edit, answered in that language (`_routed`).
+        stars = {"min_rating", "max_rating"} & (set(slots.filters) | slots.removed)
         if target and (label == "language" or n_words <= 6 or _VERSION.search(folded)) and (
-                not _scope(slots) or label == "language" and _reason_beside(router, text)) and (
+                not (_scope(slots) or stars) or _said_again(context, slots)
+                or label == "language" and _reason_beside(router, text)) and (
                 set(_tools_named(folded)) <= {context.tool}):  # "a roadmap for this in English"
             frame = context.model_copy(update={"lang": target})
             return _routed(router, frame, "language", text, previous, slots)
@@ -486,7 +502,8 @@ def understand(
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
             or said[0] in MAKES and label != HELP
-            and (label not in registry or registry.get(label).fallback)
+            and (label not in registry or registry.get(label).fallback
+                 or pred.confidence < NAMED_OVER)
             and not (asks_how(folded) or names_concept(text))
         ) and item_asked(folded) is None and not _MORE_EVIDENCE.search(folded):
             # "vậy nên fix gì trước?" after a summary: the model reads a roadmap short of sure,
@@ -494,8 +511,8 @@ def understand(
             # so many words what that tool does, on the same scope. (The reviews behind "step
             # 2" are this answer's evidence, not another tool.) A document it makes named
             # ("turn that into a one-pager for the director") is asked for, however the model
-            # reads the rest (a methodology question, more of the answer), unless the turn
-            # asks how to make one.
+            # reads the rest (a methodology question, more of the answer, another tool short
+            # of NAMED_OVER), unless the turn asks how to make one.
             frame = context.model_copy(update={"tool": said[0], "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
@@ -503,7 +520,9 @@ def understand(
         # about setup in store?" after a persona names a step to explain it, not to narrow
         # it; "sao nhiều người chê màn hình vậy" names what the answer is about), unless it
         # names a concept of the methodology, or new filters without pointing back at it.
-        why = _WHY.search(folded) is not None and (label == "more" or (
+        # An item of it pointed at ("sao khâu X lại đứng số 1") is about it too.
+        why = _WHY.search(folded) is not None and (
+            label == "more" or item_asked(folded) is not None or (
             not registry.get(context.tool).fallback
             and (_BACK.search(folded) is not None or not slots.removed
                  and slots.filters.items() <= _implied(router, context).items())
@@ -516,8 +535,7 @@ def understand(
         # more of this answer: it is asked about below.
         evidence = _MORE_EVIDENCE.search(folded) is not None and n_words <= 12
         # "quay lại bảo hành, cho mình xem thêm trích dẫn": the scope said again, no change
-        said_again = bool(slots.filters) and not slots.removed and not slots.before_that and (
-            slots.filters.items() <= context.filters.items())
+        said_again = _said_again(context, slots)
         if (not slots or why or said_again) and not _POINTING.search(folded) and (
             label == "more" or why or more_close or evidence
             or (unsure(pred) and top2 == {"more", context.tool})
@@ -525,7 +543,9 @@ def understand(
             # "why is battery flagged?" asks about the answer, though it names an aspect
             return _routed(router, context, "more", text, previous, slots)
     pointing = _POINTING.search(folded) is not None
-    if pointing and set(slots.filters) <= {"start", "end"} and not slots.removed:
+    look = _LOOK_AT_THIS.match(folded) is not None or (
+        context is None and _THING_POINTED.search(folded) is not None)
+    if (pointing or look) and set(slots.filters) <= {"start", "end"} and not slots.removed:
         slots = Slots()  # "cái vụ hôm qua": the day dates the thing pointed at, not the data
     # "and their goals?", "how long would that take?", "việc số 3 cần phòng ban nào làm?":
     # after an answer on the data, a turn that points at it (a pronoun, an item of it), names
@@ -551,8 +571,6 @@ def understand(
         pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded) and (
         not about_it)
-    look = _LOOK_AT_THIS.match(folded) is not None or (
-        context is None and _THING_POINTED.search(folded) is not None)
     if not slots and (n_words <= 8 or unsure_aside or ((pointing or look) and n_words <= 12)) and (
         not is_definition(text)) and (
         (label in (*_NOT_A_FRAME, registry.fallback.name) and _vague(folded))
@@ -659,6 +677,10 @@ def understand(
             # Two named equally, or one only by a keyword ("cut the return window", "close
             # every store at 8pm"): a decision of the company, which the situation places.
             filters.pop("journey", None)
+        if label == "five_questions" and not _DATA_WORDS.search(folded):
+            # "quý vừa rồi chi phí tăng, … áp 5 câu hỏi cho quyết định này": a period told as
+            # context of a decision is not a period of the feedback, unless the data is named.
+            filters = {k: v for k, v in filters.items() if k not in ("start", "end")}
         filters |= _sentiment_asked(registry, label, text)
         # A decision: the step it is about, by meaning, when one stands out.
         # Unless it says so, a decision is about a step only when one stands out; the tool
@@ -670,6 +692,9 @@ def understand(
     return _routed(router, frame, "new", text, previous, slots, confidence=pred.confidence)
 
 
+# What the data is called: a period beside it is the feedback's.
+_DATA_WORDS = re.compile(r"\b(?:feedback|danh gia|reviews?|comments?|binh luan|nhan xet|"
+                         r"phan hoi|du lieu|data)\b")
 # Words that narrow the scope ("only the screen", "chỉ phần màn hình", "riêng sinh viên").
 _NARROWING = re.compile(r"\b(?:only|just|chi|rieng|focus|limit|restrict|filter|loc)\b")
 
@@ -683,6 +708,13 @@ def _reason_beside(router: Router, text: str) -> bool:
     return len(clauses) > 1 and len(asked) == 1 and not router.names.entities(asked[0]) and (
         not any(_NARROWING.search(c) for c in clauses))  # "…, chỉ phần màn hình thôi": a filter
 
+
+
+def _said_again(context: Frame, slots: Slots) -> bool:
+    """Whether a turn names only what the last request's scope holds ("… so I can share it
+    with the warranty centre managers" after a warranty roadmap): nothing changes."""
+    return bool(slots.filters) and not slots.removed and not slots.before_that and (
+        slots.filters.items() <= context.filters.items())
 
 
 def _implied(router: Router, frame: Frame) -> dict[str, Any]:

@@ -272,7 +272,7 @@ _ABSOLUTE: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Period | None]
 ]  # fmt: skip
 
 _YEARLESS_MONTH = [
-    re.compile(r"(?P<at>\bthang\s+(?P<m>1[0-2]|0?[1-9])(?![\w/.-]))(?P<mon>)"),
+    re.compile(r"(?P<at>\bthang\s+(?P<m>1[0-2]|0?[1-9])" + _NOT_AFTER + r")(?P<mon>)"),
     re.compile(r"(?P<at>\bthang\s+" + _VI_MONTH_WORD + r"\b)(?P<m>)(?P<mon>)"
                r"(?!\s*,?\s*(?:nam\s+)?\d)"),
     re.compile(r"\b(?:in|since|from|until|till|to|through|during|before|after|of)\s+(?P<at>"
@@ -485,7 +485,7 @@ _RATING = re.compile(
 _RATED = re.compile(
     r"\b(?:rated|rating|ratings)\s+(?:of\s+)?(?:(?P<pre>"
     + _alternatives(_LESS + _AT_MOST + _MORE + _AT_LEAST) + r")\s*)?" + _RNUM
-    + r"(?:\s*(?:-|to|or|and|den|hoac|va|,|/)\s*" + _RNUM + r")?(?![\w.])(?:\s*(?P<post>"
+    + r"(?:\s*(?:-|to|or|and|den|hoac|va|,|/)\s*" + _RNUM + r")?(?!\w|\.\d)(?:\s*(?P<post>"
     + _alternatives(_UP + _DOWN)
     + r")\b)?"
 )  # fmt: skip
