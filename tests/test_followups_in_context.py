@@ -1238,3 +1238,39 @@ def test_the_journey_told_most_often_is_the_one_a_long_message_is_about(agent):
                        "questions on this.", "most-told")
     # what the request says, before the tool places the decision
     assert route.tool == "five_questions" and route.frame.filters.get("journey") == "warranty"
+
+
+def test_what_customers_say_at_a_step_after_the_five_questions_in_chat_words(agent):
+    conv = "feedback-sao"
+    agent.ask("Bên mình định bỏ cuộc gọi xác nhận đơn online. Áp 5 câu hỏi hành trình giúp.",
+              conv)
+    answer = agent.ask("khách ở step xác nhận đơn đang phản hồi ra sao", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "switch_tool")
+    assert _frame(answer)["step"] == "buy-online.confirm-call"
+
+
+def test_asking_what_a_persona_rests_on_is_more_of_it_however_long(agent):
+    conv = "persona-evidence"
+    agent.ask("phác thảo persona nhóm sinh viên", conv)
+    answer = agent.ask("Persona này được dựng dựa vào những phản hồi nào vậy? Cho mình đọc "
+                       "vài câu họ nói với.", conv)
+    assert (answer.tool, answer.act) == ("persona", "more")
+    assert _frame(answer) == {"segment": "students"}
+
+
+def test_a_different_topic_starts_a_new_request(agent):
+    conv = "different-topic"
+    agent.ask("We're moving warranty repairs to an outside partner; run the five questions.",
+              conv)
+    answer = agent.ask("New topic: the design team wants new packaging colours next year. "
+                       "Same five questions for that please.", conv)
+    assert (answer.tool, answer.act) == ("five_questions", "new")
+
+
+def test_a_journey_and_a_language_asked_together_are_an_edit_in_that_language(agent):
+    conv = "journey-and-language"
+    agent.ask("nhóm dân văn phòng chê gì trong năm 2019?", conv)
+    answer = agent.ask("Only the warranty and repair journey, and reply in English please.", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "edit", "en")
+    assert _frame(answer) == {"segment": "office-workers", "journey": "warranty",
+                              "start": "2019-01-01", "end": "2019-12-31"}

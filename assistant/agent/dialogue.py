@@ -93,7 +93,8 @@ _WHAT_ABOUT = re.compile(r"^(?:\w+\s+)?(?:con|the con|vay con|what about|how abo
 _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|new question|"
                         r"different question|cau hoi khac|hoi cau khac|chuyen chu de|chuyen khac|"
                         r"viec khac|unrelated|off topic|off-topic|by the way|btw|nhan tien|"
-                        r"ngoai le|tien the|hoi them cai khac)\b")
+                        r"ngoai le|tien the|hoi them cai khac|(?:different|new|another|other) "
+                        r"topic|change of topic|chu de khac|sang chuyen khac)\b")
 # "À ý mình là khách chê gì lúc…", "I mean, what do…": the request said again in full, a new
 # frame; unless all it says besides names is where ("ko, ý mình là giai đoạn bộ nhớ đầy dần
 # ấy"): a correction of that filter.
@@ -158,7 +159,11 @@ _MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|
                             r"\bvi du cu the\b|^(?:(?:any|some|vai|may)\s+)?(?:examples?|vi du)\b|"
                             # "cmt nào?", "quotes đâu": which ones, where are they
                             r"\b(?:cmts?|comments?|binh luan|trich dan|quotes?|vi du|vd|"
-                            r"phan hoi)\s+(?:nao|dau|gi)\b")
+                            r"phan hoi)\s+(?:nao|dau|gi)\b|"
+                            # "dựa trên những feedback nào?", "based on which reviews?"
+                            r"\b(?:dua tren|dua vao|based on)(?:\s+\w+){0,2}\s+(?:feedback|"
+                            r"phan hoi|binh luan|danh gia|reviews?|comments?|data|du lieu)\b|"
+                            r"\b(?:cau|loi) (?:khach|ho|nguoi mua)(?: hang)? noi\b")
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
@@ -215,7 +220,8 @@ def _tools_named(folded: str) -> list[str]:
 
 
 # Asking what customers say ("đang nói gì", "chê gì", "what are they saying"): a closed set.
-_WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gia) gi\b|"
+_WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gia|feedback|"
+                        r"phan hoi) (?:gi|sao|the nao|ra sao)\b|"
                         r"\bwhat (?:do|are|did) (?:they|customers|people|buyers) "
                         r"(?:say|saying|complain)")
 # "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
@@ -367,7 +373,10 @@ def understand(
             and not registry.get(command.tool).fallback
         ):
             # "persona cho nhóm này", "roadmap for it", "persona đi": the command, on the
-            # last scope.
+            # last scope; the answer's own tool again ("persona này dựa trên feedback nào?")
+            # is about that answer.
+            if command.tool == context.tool and not slots:
+                return _routed(router, context, "more", text, previous, slots)
             frame = context.with_filters(slots.filters, slots.removed)
             frame = frame.model_copy(update={"tool": command.tool, "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
@@ -413,7 +422,8 @@ def understand(
         # model towards a tool (journey -> summary, persona -> persona); what the turn asks
         # is in its other words ("restrict to the"). Read without the filters, a turn that
         # only asks to filter is an edit of the last answer.
-        rest = _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest))))
+        # (A language asked beside them, "…, and answer in English", asks for no tool.)
+        rest = _WRITTEN_IN.sub(" ", _KIND_WORDS.sub(" ", " ".join(words(fold(slots.rest)))))
         # "với kh mua máy cho ba mẹ": nothing but the names and words around them
         only_names = not set(rest.split()) - FILLER_WORDS and not (
             # "Khách ở bước gửi máy hiện đang nói gì?" after the five questions: what
@@ -516,6 +526,13 @@ def understand(
             frame = context.model_copy(update={"tool": said[0], "text": text})
             return _routed(router, frame, "switch_tool", text, previous, slots)
         top2 = {lab for lab, _ in pred.ranked[:2]}
+        if context.tool != "pain_points" and "pain_points" in top2 and (
+            _WHAT_SAID.search(folded) and (not slots or _said_again(context, slots))
+        ):
+            # "khách ở bước đó đang phản hồi ra sao?" after the five questions or a roadmap:
+            # what customers say on the same scope, though the model leans to the last tool
+            frame = context.model_copy(update={"tool": "pain_points", "text": text})
+            return _routed(router, frame, "switch_tool", text, previous, slots)
         # Why, after an answer on the data: about that answer ("Why do they care so much
         # about setup in store?" after a persona names a step to explain it, not to narrow
         # it; "sao nhiều người chê màn hình vậy" names what the answer is about), unless it
@@ -533,7 +550,10 @@ def understand(
                       and pred.confidence < 0.6 and not _vague(folded))  # fmt: skip
         # A turn pointing at something from before ("cái vụ hôm trước thì sao?") is not
         # more of this answer: it is asked about below.
-        evidence = _MORE_EVIDENCE.search(folded) is not None and n_words <= 12
+        # (longer, when it names the answer's own tool and no other document: "Persona này
+        # dựa trên những feedback nào? Cho anh xem vài câu khách nói.")
+        evidence = _MORE_EVIDENCE.search(folded) is not None and (
+            n_words <= 12 or context.tool in said and not set(said) & set(MAKES) - {context.tool})
         # "quay lại bảo hành, cho mình xem thêm trích dẫn": the scope said again, no change
         said_again = _said_again(context, slots)
         if (not slots or why or said_again) and not _POINTING.search(folded) and (
