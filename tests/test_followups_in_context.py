@@ -1274,3 +1274,40 @@ def test_a_journey_and_a_language_asked_together_are_an_edit_in_that_language(ag
     assert (answer.tool, answer.act, answer.lang) == ("pain_points", "edit", "en")
     assert _frame(answer) == {"segment": "office-workers", "journey": "warranty",
                               "start": "2019-01-01", "end": "2019-12-31"}
+
+
+def test_a_period_alone_in_chat_shorthand_edits_the_last_answer(agent):
+    conv = "what-abt"
+    agent.ask("screen complaints from students, Q2", conv)
+    answer = agent.ask("what abt Q3?", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert {k: _applied(answer)[k] for k in ("aspect", "segment", "start")} == {
+        "aspect": "SCREEN", "segment": "students", "start": "2020-07-01"}
+
+
+def test_year_to_date_as_analysts_write_it(agent):
+    answer = agent.ask("top delivery complaints YTD", "ytd")
+    assert _applied(answer) == {"journey": "delivery", "start": "2020-01-01",
+                                "end": _latest(agent)}
+
+
+def test_a_group_instead_of_a_persona_takes_the_persona_away(agent):
+    conv = "instead-of-persona"
+    agent.ask("what do people buying phones for their parents complain about in 2019?", conv)
+    answer = agent.ask("same, but older customers themselves instead of the parent buyers", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"segment": "elderly", "start": "2019-01-01", "end": "2019-12-31"}
+
+
+def test_grandparents_bought_for_are_the_parent_buyer_persona_not_the_elderly(agent):
+    answer = agent.ask("phac thao persona cho nhung nguoi mua dien thoai cho bo me, ong ba",
+                       "grandparents")
+    assert answer.tool == "persona" and _frame(answer) == {"persona": "parent-buyer"}
+
+
+def test_a_step_said_as_khuc_in_a_conversation_about_its_journey(agent):
+    conv = "khuc"
+    agent.ask("tom tat hanh trinh bao hanh cho sep", conv)
+    answer = agent.ask("chi khuc nhan lai may thoi", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"journey": "warranty", "step": "warranty.pick-up"}

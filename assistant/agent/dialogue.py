@@ -44,10 +44,12 @@ from assistant.core.text import (
     VI_PLAIN,
     Lang,
     detect_lang,
+    expand_shorthand,
     fold,
     has_diacritics,
     is_vi_syllable,
     plain_lang,
+    read_form,
     words,
 )
 from assistant.feedback.dates import unit_before
@@ -104,7 +106,7 @@ _I_MEAN = re.compile(r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean
 # chỉ nhóm thích chụp ảnh"): a correction of the frame said before.
 _BACK_AND_NARROW = frozenset("cai luc nay nai hoi earlier before nhung but chi only just thoi "
                              "nhom group".split())
-_WHERE_WORDS = frozenset("ay do nay kia giai doan khau cong buoc phan luc cho stage step part "
+_WHERE_WORDS = frozenset("ay do nay kia giai doan khau khuc cong buoc phan luc cho stage step part "
                          "phase that one bit".split())
 # "why is #1 first?", "tại sao ưu tiên mục 1", "giải thích thêm vì sao…", "sao họ lại…",
 # "sao nhiều người chê vậy": a question about the answer itself. ("sao" alone opens a why
@@ -355,10 +357,10 @@ def understand(
 ) -> Route:
     """The route of one turn, with the frame after it, its act and what it changed."""
     registry = router.registry
-    asked = lang or detect_lang(text)
+    asked = lang or detect_lang(expand_shorthand(text))  # "… là j v" is Vietnamese
     command = router.command(text)
     context = previous if previous is not None and previous.tool in registry else None
-    folded = " ".join(words(fold(text)))
+    folded = read_form(text)
     restated = _restated(folded, slots)
     if _NEW_TOPIC.search(folded) or restated:
         context = None  # "separate question: ...": a fresh frame, whatever it names
@@ -399,10 +401,10 @@ def understand(
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
     if context is None and unsure(pred):
-        # A near-tie between two readings that the request settles in so many words: its
+        # A near-tie among the best readings that the request settles in so many words: its
         # verb for one of them ("khách chê pin thế nào trong hành trình …" names a journey,
         # which pulls towards a summary, and says "chê", which only a pain summary answers).
-        said = [lab for lab, _ in pred.ranked[:2] if _TOOL_NAMES.get(lab, _NOTHING).search(folded)]
+        said = [lab for lab, _ in pred.ranked[:3] if _TOOL_NAMES.get(lab, _NOTHING).search(folded)]
         if len(said) == 1:
             pred = Prediction([(said[0], 1.0)], semantic=pred.semantic)
     if context is not None and (back := _BACK_TO.search(folded)):
@@ -461,13 +463,15 @@ def understand(
             # ask for a tool ("tóm tắt toàn bộ hành trình … cho sếp").
             pred = Prediction([("refine", 1.0)], semantic=False)
     if context is not None and pred.label == registry.fallback.name and (
-        _NOT_THE_METHODS & set(slots.filters)) and not registry.get(context.tool).fallback and not (
+        _NOT_THE_METHODS & set(slots.filters) or _bare_range(text, slots)
+    ) and not registry.get(context.tool).fallback and not (
         is_definition(text) or asks_how(folded) or names_concept(text)
     ):
         # "what if the customer is a busy professional?", "how would that land with
         # gamers?", "ý mình là khâu chuyển dữ liệu": the methodology knows none of the
         # company's personas, groups or journey steps; named after an answer on the data
-        # (and no concept of the methodology with them), they narrow it.
+        # (and no concept of the methodology with them), they narrow it. So does a period or
+        # a star range said in a few words ("what abt Q1?").
         pred = Prediction([("refine", 1.0)], semantic=False)
     label = pred.label
     target = language_asked(text)
@@ -728,6 +732,12 @@ def _reason_beside(router: Router, text: str) -> bool:
     return len(clauses) > 1 and len(asked) == 1 and not router.names.entities(asked[0]) and (
         not any(_NARROWING.search(c) for c in clauses))  # "…, chỉ phần màn hình thôi": a filter
 
+
+
+def _bare_range(text: str, slots: Slots) -> bool:
+    """Whether a turn of a few words names only a period or a star range ("what about Q1?")."""
+    return bool(slots.filters) and len(text.split()) <= 6 and set(slots.filters) <= {
+        "start", "end", "min_rating", "max_rating"}
 
 
 def _said_again(context: Frame, slots: Slots) -> bool:

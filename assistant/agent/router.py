@@ -25,7 +25,7 @@ from assistant.agent.slots import consume_names, persona_named
 from assistant.atlas.model import Atlas
 from assistant.atlas.names import AtlasNames, fuzzy_contains, norm
 from assistant.core.settings import SHIPPED_CORPUS
-from assistant.core.text import Lang, detect_lang, fold, words
+from assistant.core.text import Lang, detect_lang, fold, read_form, words
 from assistant.methodology.glossary import names_concept
 
 HELP, OUT_OF_SCOPE = "help", "out_of_scope"
@@ -129,13 +129,14 @@ _PRACTICE = re.compile(r"^(?:\w+ ){0,3}(?:lam sao|lam the nao|cach|"
 MAKES = ("roadmap", "persona", "journey_summary", "five_questions")
 # The assistant itself, pointed at: a question about it is help (a closed class of words).
 _THE_ASSISTANT = re.compile(r"\b(?:you|your|this|bot|assistant|ban|em|tro ly|cong cu nay|"
-                            r"app nay)\b")
+                            r"app nay|ad|admin)\b")
 
 
 # Asking what the assistant can do, in so many words (a closed set of phrasings).
 # (said to the assistant: "mình làm được gì trong tháng này?" after a roadmap is the work)
 _WHAT_CAN_YOU_DO = re.compile(r"\b(?:what (?:else )?can you do|what are you able to do|"
-                              r"(?:lam|giup) duoc (?:nhung )?(?:gi|viec gi))\b")
+                              r"(?:lam|giup) duoc (?:nhung )?(?:gi|viec gi)|"
+                              r"cach (?:xai|dung|su dung) (?:ban|bot|ad|app|tro ly|cong cu))\b")
 
 
 def asks_how(folded: str) -> bool:
@@ -286,7 +287,7 @@ class Router:
     def classify(self, text: str, follow_up: bool = False) -> Prediction:
         """The intent model's ranking of what `text` asks for."""
         pred = self.intent_model.predict(text, follow_up=follow_up)
-        folded = " ".join(words(fold(text)))
+        folded = read_form(text)
         if (pred.label in ("five_questions", "persona") and "pain_points" in self.registry
                 and _SAY_WHAT.search(folded) and not plans_a_change(folded)
                 and not _DECIDING.search(_CUSTOMERS_WANT.sub(" ", folded))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.atlas.model import OVERALL_ASPECT
 from assistant.atlas.names import FUNCTION_WORDS, AtlasNames, norm
-from assistant.core.text import fold, nfc, words
+from assistant.core.text import expand_shorthand, fold, nfc, words
 from assistant.feedback.cues import fold_aligned
 
 if TYPE_CHECKING:
@@ -100,6 +100,9 @@ _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end
 _FOR_KIDS = re.compile(r"\b(for (their|his|her|my|our) (kids|children|child|son|daughter|teen)s?|"
                        r"for kids|for children|cho (con|con cai|cac con|be)( minh| ho)?\b|"
                        r"mua may cho con)")  # fmt: skip
+_FOR_ELDERS = re.compile(r"\b(?:cho|for)\s+(?:\w+\s+){0,4}?(?:ong ba|ba noi|ong noi|ba ngoai|"
+                         r"ong ngoai|nguoi gia|nguoi lon tuoi|grandparents|elderly (?:parents|"
+                         r"relatives))\b")
 _PARENT_WORDS = re.compile(r"\b(parents?|bo me|ba me|cha me|phu huynh)\b")
 # Buying for employees: the organisation persona (B2B), whatever words name it.
 _FOR_STAFF = re.compile(
@@ -118,8 +121,8 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
 # is described only when words other than the journey's own follow. "lúc/khi/when ...":
 # customers' own words for a step ("lúc chờ sửa máy bảo hành"), dialogue writer C.
 # "trước khi chốt" (before deciding) is a conjunction, not a moment.
-_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|cong doan|moment|when they|luc|(?<!truoc )khi|when|"
-                        r"part where|while|during)\b"
+_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|khuc|cong doan|moment|when they|luc|"
+                        r"(?<!truoc )khi|when|part where|while|during)\b"
                         r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
 # What the data is called ("đánh giá", "reviews"): beside a star filter it names the data
@@ -136,7 +139,7 @@ _CLAUSE = re.compile(r"[,;:.!?()]")
 _STEP_NOUNS = {"buoc", "step", "khau", "cong"}  # "công đoạn"
 _PARTICLES = frozenset("vay di nhe nha thoi a ha nhi luon day nao the ne voi giup gium thi sao "
                        "gi nhu ra".split())
-_SAYS_STEP = re.compile(r"\b(?:buoc|step|khau)\b")
+_SAYS_STEP = re.compile(r"\b(?:buoc|step|khau|khuc)\b")
 _STEP_NAMED = re.compile(r"\b(?:buoc|step)\s+(.+?)(?=\?|$|\s(?:khi|when|trong|in|tai|sau)\s)")
 _SOURCE = re.compile(r"\bsource:(\S+)")
 # A pointer and the noun it points with ("these shoppers", "that group", "nhóm này", "bước
@@ -517,20 +520,6 @@ def removals(text: str) -> set[str]:
             for k in _REMOVED_KEYS[name]}  # fmt: skip
 
 
-# Chat shorthand of Vietnamese offices ("kh", "sv", "nv tư vấn", "bh"): read as the words,
-# so that names, segments and steps are found in them. Requests only: comments are matched
-# on their own words (a closed list of unambiguous forms).
-_SHORTHAND = {"kh": "khách", "khg": "khách hàng", "sv": "sinh viên", "hs": "học sinh",
-              "nv": "nhân viên", "bh": "bảo hành", "dt": "điện thoại", "đt": "điện thoại",
-              "dc": "được", "đc": "được", "ko": "không", "sp": "sản phẩm"}  # fmt: skip
-_SHORTHAND_WORD = re.compile(r"(?<!\w)(" + "|".join(_SHORTHAND) + r")(?!\w)", re.IGNORECASE)
-
-
-def expand_shorthand(text: str) -> str:
-    """`text` with chat shorthand written out ("nhóm sv thì sao" -> "nhóm sinh viên thì sao")."""
-    return _SHORTHAND_WORD.sub(lambda m: _SHORTHAND[m[1].lower()], nfc(text))
-
-
 def read_slots(
     names: AtlasNames,
     text: str,
@@ -607,8 +596,12 @@ def read_slots(
         # "since June": up to the latest feedback, said in the frame as the period's end.
         slots.filters["end"] = max(reference, parsed.start)
         slots.open_start = True
-    if slots.filters.get("segment") == "elderly" and _FOR_KIDS.search(norm(text)):
-        slots.filters.pop("segment")  # "parents buying for their kids": not the elderly
+    if slots.filters.get("segment") == "elderly" and (_FOR_KIDS.search(norm(text)) or (
+        slots.filters.get("persona") == "parent-buyer" and _FOR_ELDERS.search(norm(text))
+    )):
+        # "parents buying for their kids": not the elderly; "mua cho bố mẹ, ông bà": the
+        # elderly are who the buyers buy for, the persona's own people
+        slots.filters.pop("segment")
     if "persona" in slots.filters and "segment" in slots.filters:
         # "dân văn phòng bận rộn": the segment's words are the persona's name.
         segment_words = [norm(m.text) for m in parsed.matched if m.kind == "segment"]
@@ -623,10 +616,15 @@ def read_slots(
         if seg - _PEOPLE and seg - _PEOPLE <= named:
             slots.filters.pop("segment")
     swap = _SWAP.search(norm(text))
+    swapped_out = None  # "elderly customers instead of the parent-buyers": that persona goes
     if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"], request=True)) and (
         "segment" in slots.filters or "persona" not in slots.filters  # its words: a persona's
     ):
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
+        old = swap.string[swap.end("new2"):] if swap["new2"] else swap.string[
+            swap.start():swap.start("new")]
+        if (out := read_names(names, old).get("persona")) == slots.filters.get("persona"):
+            swapped_out = out
     elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
         slots.filters["aspect"] = aspect  # "swap battery for performance": likewise
     asked_by = {kind: [m.text for m in parsed.matched
@@ -667,6 +665,8 @@ def read_slots(
         # "bỏ sinh viên, lấy người lớn tuổi": one segment goes, the last one named comes.
         slots.removed.discard("segment")
         slots.filters["segment"] = mentioned[-1]
+    if swapped_out is not None:
+        slots.removed.add("persona")
     for key in slots.removed:  # "drop the student filter" names the segment it takes away
         slots.filters.pop(key, None)
     return slots

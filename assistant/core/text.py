@@ -54,6 +54,27 @@ def fold(text: str) -> str:
     return nfc(text).lower().translate(_FOLD)
 
 
+# Chat shorthand of Vietnamese offices ("kh", "sv", "nv tư vấn", "bh", "làm dc những j") and
+# of English chat ("abt"): read as the words, so that names, segments, steps and what is asked
+# are found in them. Requests only: comments are matched on their own words (a closed list of
+# unambiguous forms).
+_SHORTHAND = {"kh": "khách", "khg": "khách hàng", "sv": "sinh viên", "hs": "học sinh",
+              "nv": "nhân viên", "bh": "bảo hành", "dt": "điện thoại", "đt": "điện thoại",
+              "dc": "được", "đc": "được", "ko": "không", "sp": "sản phẩm",
+              "abt": "about"}  # fmt: skip
+_SHORTHAND_WORD = re.compile(r"(?<!\w)(" + "|".join(_SHORTHAND) + r")(?!\w)", re.IGNORECASE)
+
+
+def expand_shorthand(text: str) -> str:
+    """`text` with chat shorthand written out ("nhóm sv thì sao" -> "nhóm sinh viên thì sao")."""
+    return _SHORTHAND_WORD.sub(lambda m: _SHORTHAND[m[1].lower()], nfc(text))
+
+
+def read_form(text: str) -> str:
+    """A request as the rules read it: shorthand written out, folded, one space between words."""
+    return " ".join(words(fold(expand_shorthand(text))))
+
+
 def has_diacritics(text: str) -> bool:
     return any(ord(c) > 127 and c.isalpha() for c in text)
 

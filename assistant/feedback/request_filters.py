@@ -356,7 +356,8 @@ def _prefix(before: str, words: str) -> re.Match[str] | None:
 _UNIT = {
     "day": "day", "days": "day", "ngay": "day", "week": "week", "weeks": "week", "tuan": "week",
     "month": "month", "months": "month", "thang": "month", "year": "year", "years": "year",
-    "nam": "year", "quarter": "quarter", "quy": "quarter",
+    "nam": "year", "quarter": "quarter", "quy": "quarter", "ytd": "year", "mtd": "month",
+    "qtd": "quarter",
 }  # fmt: skip
 _LEAD = r"(?:(?:in|over|during|within|for|from|trong)\s+)?(?:the\s+)?"
 _ROLLING_N = [
@@ -407,6 +408,7 @@ _CURRENT = [
     re.compile(r"\b(?:ke\s+)?tu\s+dau\s+(?P<u>nam|thang|quy)\b"
                r"(?!\s+(?:nay\s+)?(?:\d|ngoai|truoc|roi|sau|toi|kia|nao))"),
     re.compile(r"\b(?P<u>year|month|quarter)[\s-]+to[\s-]+date\b"),
+    re.compile(r"\b(?P<u>ytd|mtd|qtd)\b"),  # the same, as analysts write it
     re.compile(r"\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+(?P<u>year|month|quarter)\b"),
 ]
 # "Today" is no period: "what are customers saying today", "thời tiết hôm nay" mean now,
