@@ -1311,3 +1311,45 @@ def test_a_step_said_as_khuc_in_a_conversation_about_its_journey(agent):
     answer = agent.ask("chi khuc nhan lai may thoi", conv)
     assert answer.act == "edit"
     assert _frame(answer) == {"journey": "warranty", "step": "warranty.pick-up"}
+
+
+def test_only_a_step_named_by_an_aspect_word_adds_no_aspect(agent):
+    conv = "only-step"
+    agent.ask("I need a one-pager on how people research phones before buying", conv)
+    answer = agent.ask("only the price comparison step", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"journey": "research", "step": "research.compare-price"}
+
+
+def test_a_number_is_no_word_of_a_language(agent):
+    conv = "numbers-no-words"
+    agent.ask("tóm tắt hành trình bảo hành năm 2019 cho sếp", conv)
+    agent.ask("roadmap luôn", conv)
+    answer = agent.ask("1 pager pls", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("journey_summary", "switch_tool", "vi")
+
+
+def test_widening_a_moment_to_the_whole_stretch_of_its_journey(agent):
+    conv = "ca-quang"
+    agent.ask("khách chê gì lúc mới mở hộp máy?", conv)
+    answer = agent.ask("mở rộng ra cả quãng giao hàng, đừng chỉ lúc mở hộp", conv)
+    assert answer.act == "edit" and _frame(answer) == {"journey": "delivery"}
+
+
+def test_a_thing_named_first_then_looked_at_is_asked_back(agent):
+    answer = agent.ask("cái báo cáo này coi giúp em với", "thing-first")
+    assert answer.tool == "clarify"
+
+
+def test_a_loan_phone_is_no_wish_of_the_company(agent):
+    answer = agent.ask("khi khach gui may bao hanh tai cua hang ma khong duoc muon may khac "
+                       "thi ho noi gi", "may-muon")
+    assert answer.tool == "pain_points"
+    assert _frame(answer) == {"journey": "warranty", "step": "warranty.drop-off"}
+
+
+def test_thanks_after_an_answer_is_not_asked_back(agent):
+    conv = "thanks"
+    agent.ask("what do gamers complain about?", conv)
+    answer = agent.ask("thanks a lot, have a nice evening", conv)
+    assert answer.tool == "out_of_scope"

@@ -269,7 +269,8 @@ _OWN_LANGUAGE_WORDS = {"switch_tool": SWITCH_OWN_LANGUAGE_WORDS, "more": MORE_OW
 def own_language(text: str, least: int = SWITCH_OWN_LANGUAGE_WORDS) -> Lang | None:
     """The language a turn of `least` words or more is plainly written in (None: shorter,
     or not plainly one language)."""
-    return plain_lang(text) if len(words(text)) >= least else None
+    # numbers are no words of a language ("1-pager pls" is two words)
+    return plain_lang(text) if len([w for w in words(text) if w.isalpha()]) >= least else None
 
 
 # What a pointing turn may hold besides pointers ("hmm and the other one?", "còn cái vụ hôm
@@ -298,6 +299,14 @@ _LOOK_AT_THIS = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+|pls\s+|ban
                            r"document|report)(?:\s+\w+){0,3}\s+(?:gui|send|sent|shared|share|"
                            r"dinh kem|forward|forwarded)(?:\s+\w+){0,3}?|"
                            r"it)(?:\s+(?:voi|nhe|nha|di|giup|gium|please|pls|for me))*$")
+
+
+# Thanks and goodbyes: said to the assistant, nothing to ask back about.
+_SOCIAL = re.compile(r"^(?:\w+\s+){0,2}(?:thanks?|thank you|thx|cam on|bye|tam biet|"
+                     r"cuoi tuan vui ve|have a (?:good|nice|great))\b")
+# "cái file này xem giúp mình với": the thing first, then the verb.
+_THING_TO_LOOK_AT = re.compile(r"^(?:cai\s+)?(?:file|tai lieu|bao cao|link|slide|sheet|hinh|anh)\s+"
+                               r"(?:nay|do|kia)\s+(?:xem|coi|check|doc)\b")
 
 
 def _by_kind(filters: dict[str, Any]) -> dict[str, Any]:
@@ -567,7 +576,7 @@ def understand(
             # "why is battery flagged?" asks about the answer, though it names an aspect
             return _routed(router, context, "more", text, previous, slots)
     pointing = _POINTING.search(folded) is not None
-    look = _LOOK_AT_THIS.match(folded) is not None or (
+    look = bool(_LOOK_AT_THIS.match(folded) or _THING_TO_LOOK_AT.match(folded)) or (
         context is None and _THING_POINTED.search(folded) is not None)
     if (pointing or look) and set(slots.filters) <= {"start", "end"} and not slots.removed:
         slots = Slots()  # "cái vụ hôm qua": the day dates the thing pointed at, not the data
@@ -594,7 +603,7 @@ def understand(
     unsure_aside = context is not None and label in _NOT_A_FRAME and (
         pred.confidence < VAGUE_BELOW) and n_words <= 10 and (
         label == OUT_OF_SCOPE or _BACK.search(folded) is not None) and not _letters(folded) and (
-        not about_it)
+        not about_it) and not _SOCIAL.match(folded)  # "thanks bot, have a good weekend"
     if not slots and (n_words <= 8 or unsure_aside or ((pointing or look) and n_words <= 12)) and (
         not is_definition(text)) and (
         (label in (*_NOT_A_FRAME, registry.fallback.name) and _vague(folded))

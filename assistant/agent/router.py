@@ -88,7 +88,9 @@ _PERSONA_WORD = re.compile(r"\b(?:personas?|chan dung|profile)\b")
 # hình", "tình trạng", "tính năng" (the state of things, features), "muốn hiểu/biết/xem" (to
 # learn, not to change), an instalment or payment "plan".
 _DECIDING = re.compile(r"\b(?:(?<!quyet )dinh(?! gia)|du dinh|tinh(?! nang| hinh| trang)|ke hoach|"
-                       r"muon(?! (?:hieu|biet|xem|nam|tim hieu|hoi))|can nhac|nen nghi|luu y|"
+                       # "máy mượn", "được mượn" (a loan phone) fold like "muốn" (want)
+                       r"(?<!may )(?<!duoc )muon(?! (?:hieu|biet|xem|nam|tim hieu|hoi))|"
+                       r"can nhac|nen nghi|luu y|"
                        r"we|our|(?<!instalment )(?<!installment )(?<!payment )plan\w*|decid\w*|"
                        r"consider\w*|should|if we|policy|chinh sach)\b")
 # A planned change: an intention and a change ("công ty muốn chỉ giao hàng trong giờ hành
@@ -97,7 +99,8 @@ _DECIDING = re.compile(r"\b(?:(?<!quyet )dinh(?! gia)|du dinh|tinh(?! nang| hinh
 # as summaries, roadmaps or searches (writer M, evals/data/routing_writer_m.yaml: 24 of 45),
 # and training it on them cost the held-out routing its gate (evals/README.md, fifth round).
 # Words that fold onto others are left out ("dùng"/"dừng", "thấy"/"thay", "giám đốc").
-_INTENDS = re.compile(r"\b(?:dinh|du dinh|tinh(?! nang)|sap|muon|ke hoach|de xuat|quyet dinh|"
+_INTENDS = re.compile(r"\b(?:dinh|du dinh|tinh(?! nang)|sap|(?<!may )(?<!duoc )muon|ke hoach|"
+                      r"de xuat|quyet dinh|"
                       r"neu (?:minh|cong ty|chung ta|ben minh|ta)|plan(?:s|ned|ning)? to|"
                       r"planing to|thinking (?:of|about)|considering|about to|proposal|decision|"
                       r"if we|we(?:re| are) (?:going|looking) to|we want to|wed like to|"

@@ -77,7 +77,7 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
     "journey": re.compile(r"\b(?:all(?: the| of the)?|every|tat ca(?: cac| nhung)?|moi|het|"
                           r"toan bo cac|across(?: all)?(?: the)?) (?:journeys|hanh trinh)\b"),
     "step": re.compile(r"\b(?:whole|entire|all of the|toan bo|ca|toan)\s+(?:\w+\s+){0,3}?"
-                       r"(?:journey|hanh trinh)\b|\b" + _REMOVE_VERB
+                       r"(?:journey|hanh trinh|quang|qua trinh|chang)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
 }  # fmt: skip
 # "exact dates only", "chỉ lấy ngày chính xác", "bỏ ngày ước tính": leave out the comments
@@ -450,8 +450,8 @@ def _aspect_asked(text: str, named: list[str]) -> bool:
     found = set()
     for m in _ASPECT_ASKED.finditer(folded):
         after = folded[_past_focus(folded, m.end() + 1):]
-        if _STEP_WORD.match(after):
-            continue
+        if _STEP_WORD.match(after) or _NAMED_STEP_AFTER.match(after):
+            continue  # "only the price comparison step": a step, named by its words
         near = " ".join(after.split()[:4])
         if m[1] not in ("chi", "only") or any(f" {n} " in f" {near} " for n in named):
             found.add(m[1])
@@ -461,6 +461,7 @@ def _aspect_asked(text: str, named: list[str]) -> bool:
     return bool(found) and ("chỉ" in typed or fold(typed) == typed)
 
 
+_NAMED_STEP_AFTER = re.compile(r"(?:\w+\s+){1,3}(?:step|stage)\b")
 # Words between "only" and the moment it limits to ("chỉ tập trung vào lúc…", "only the part
 # where…", "chỉ xem phần…"): they limit nothing themselves.
 _FOCUS = re.compile(r"(?:(?:tap trung|focus|focusing|xem|look|looking|nhin|vao|on|at|the|phan|"

@@ -255,6 +255,16 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_ao": _dialogue_set("dialogues_writer_ao.yaml"),
     "dialogues_dev_ap": _dialogue_set("dialogues_writer_ap.yaml"),
     "dialogues_dev_aq": _dialogue_set("dialogues_writer_aq.yaml"),
+    "dialogues_dev_ar": _dialogue_set("dialogues_writer_ar.yaml"),
+    "dialogues_dev_as": _dialogue_set("dialogues_writer_as.yaml"),
+    "dialogues_dev_at": _dialogue_set("dialogues_writer_at.yaml"),
+    "dialogues_dev_au": _dialogue_set("dialogues_writer_au.yaml"),
+    "dialogues_dev_av": _dialogue_set("dialogues_writer_av.yaml"),
+    "dialogues_dev_aw": _dialogue_set("dialogues_writer_aw.yaml"),
+    "dialogues_dev_ax": _dialogue_set("dialogues_writer_ax.yaml"),
+    "dialogues_dev_ay": _dialogue_set("dialogues_writer_ay.yaml"),
+    "dialogues_dev_az": _dialogue_set("dialogues_writer_az.yaml"),
+    "dialogues_dev_ba": _dialogue_set("dialogues_writer_ba.yaml"),
     # Requests describing a step: writer W reported, writer U held out (never read);
     # writers S and T train the step model.
     "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
