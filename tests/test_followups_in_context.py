@@ -1353,3 +1353,33 @@ def test_thanks_after_an_answer_is_not_asked_back(agent):
     agent.ask("what do gamers complain about?", conv)
     answer = agent.ask("thanks a lot, have a nice evening", conv)
     assert answer.tool == "out_of_scope"
+
+
+def test_the_problem_part_unaccented_is_no_hesitating_customer(agent):
+    conv = "phan-van-de"
+    agent.ask("tom tat hanh trinh bao hanh cho sep", conv)
+    answer = agent.ask("noi them phan van de lon thu hai", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "more")
+    assert _frame(answer) == {"journey": "warranty"}
+
+
+def test_top_comments_asked_for_in_chat_words_are_more_of_the_answer(agent):
+    conv = "top-cmt"
+    agent.ask("kh chê gì về màn hình năm 2019", conv)
+    answer = agent.ask("top cmts thì sao", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "more")
+
+
+def test_the_other_report_never_named_is_asked_back(agent):
+    conv = "other-report"
+    agent.ask("Is it going to rain in Hue this weekend?", conv)
+    answer = agent.ask("ok forget it. what about the other deck then?", conv)
+    assert answer.tool == "clarify"
+
+
+def test_more_on_a_part_of_a_summary_is_more_of_that_summary(agent):
+    conv = "part-of-summary"
+    agent.ask("Tóm tắt hành trình mua online cho sếp", conv)
+    answer = agent.ask("nói rõ hơn phần điểm đau", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "more")
+    assert _frame(answer) == {"journey": "buy-online"}

@@ -159,6 +159,8 @@ _MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|
                             r"examples?|dan chung|minh hoa|comments?|cmts?|binh luan|cau noi|"
                             r"phan hoi|feedback|reviews?)\b|"
                             r"\bvi du cu the\b|^(?:(?:any|some|vai|may)\s+)?(?:examples?|vi du)\b|"
+                            # "top cmt đi", "top comments pls": the comments at the top
+                            r"\btop (?:cmts?|comments?|quotes?|binh luan|trich dan)\b|"
                             # "cmt nào?", "quotes đâu": which ones, where are they
                             r"\b(?:cmts?|comments?|binh luan|trich dan|quotes?|vi du|vd|"
                             r"phan hoi)\s+(?:nao|dau|gi)\b|"
@@ -175,7 +177,8 @@ _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as 
                        r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao|hoi do|"
                        r"hoi truoc|luc do|back then|that time|tiep tuc|continue|keep going|"
                        r"(?:as|same as) last time|lan truoc|(?:ban|file|cai) (?:hom|lan) truoc|"
-                       r"xong chua)\b")
+                       r"xong chua|the other (?:report|file|doc|document|deck|sheet)|"
+                       r"(?:bao cao|file|tai lieu) kia)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
 # Tools whose answers have a scope a follow-up can edit (not help, out_of_scope).
 _NOT_A_FRAME = (HELP, OUT_OF_SCOPE)
@@ -301,6 +304,12 @@ _LOOK_AT_THIS = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+|pls\s+|ban
                            r"it)(?:\s+(?:voi|nhe|nha|di|giup|gium|please|pls|for me))*$")
 
 
+# A part of the last answer asked about ("more on the pain points part", "nói rõ hơn phần
+# khuyến nghị"): that answer, in more detail, whatever tool the part is named after.
+_SECTION = re.compile(r"\b(?:more|them|detail\w*|expand\w*|elaborate|noi ro|giai thich)\b"
+                      r"(?:\s+\w+){0,2}\s+(?:on|about|ve|hon)?\s*(?:the\s+)?(?:phan|muc)?"
+                      r"(?:\s+\w+){0,3}\s+(?:part|section)\b|\b(?:noi ro|giai thich|them chi tiet)"
+                      r"(?: hon)? (?:phan|muc)\b")
 # Thanks and goodbyes: said to the assistant, nothing to ask back about.
 _SOCIAL = re.compile(r"^(?:\w+\s+){0,2}(?:thanks?|thank you|thx|cam on|bye|tam biet|"
                      r"cuoi tuan vui ve|have a (?:good|nice|great))\b")
@@ -528,7 +537,8 @@ def understand(
             and (label not in registry or registry.get(label).fallback
                  or pred.confidence < NAMED_OVER)
             and not (asks_how(folded) or names_concept(text))
-        ) and item_asked(folded) is None and not _MORE_EVIDENCE.search(folded):
+        ) and item_asked(folded) is None and not (
+            _MORE_EVIDENCE.search(folded) or _SECTION.search(folded)):
             # "vậy nên fix gì trước?" after a summary: the model reads a roadmap short of sure,
             # near "more" ("ok vậy sửa gì trước đây": among its three best); the turn says in
             # so many words what that tool does, on the same scope. (The reviews behind "step
@@ -570,7 +580,7 @@ def understand(
         # "quay lại bảo hành, cho mình xem thêm trích dẫn": the scope said again, no change
         said_again = _said_again(context, slots)
         if (not slots or why or said_again) and not _POINTING.search(folded) and (
-            label == "more" or why or more_close or evidence
+            label == "more" or why or more_close or evidence or _SECTION.search(folded)
             or (unsure(pred) and top2 == {"more", context.tool})
         ):
             # "why is battery flagged?" asks about the answer, though it names an aspect

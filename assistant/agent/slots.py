@@ -30,10 +30,11 @@ if TYPE_CHECKING:
 # Vietnamese compounds that contain a one-syllable aspect name but mean something else:
 # "đánh giá" (a review, a rating), "giá trị" (value), "tăng giá trị" ...; "máy sạc" stays.
 # "look at" (a verb, not the design aspect's "look"). "Đánh giá chung" is the overall verdict
-# aspect's own name.
+# aspect's own name. "vấn đề" (a problem): unaccented, "phần vấn đề" reads "phân vân" (to
+# hesitate, a word of the research journey).
 _COMPOUNDS = re.compile(r"\b(danh gia(?! chung)|gia tri|tri gia|dang gia tien|"
                         r"song song|do dang|mau ma|loa phuong|look at|look into|look through|"
-                        r"take a look|a look)\b")  # fmt: skip
+                        r"take a look|a look|van de)\b")  # fmt: skip
 # The asker's own verb of comparing, opening the request ("compare …", "to compare, give me
 # …", "so sánh …") or after the asker's need ("I need to compare …", "mình muốn so sánh …"),
 # which is also a word of the research journey's name ("Tìm hiểu và so sánh"); "khách so sánh
