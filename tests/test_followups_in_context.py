@@ -1383,3 +1383,22 @@ def test_more_on_a_part_of_a_summary_is_more_of_that_summary(agent):
     answer = agent.ask("nói rõ hơn phần điểm đau", conv)
     assert (answer.tool, answer.act) == ("journey_summary", "more")
     assert _frame(answer) == {"journey": "buy-online"}
+
+
+def test_a_star_emoji_is_a_star_range(agent):
+    conv = "star-emoji"
+    agent.ask("khách chê gì về camera?", conv)
+    answer = agent.ask("4-5 ⭐ thôi", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"aspect": "CAMERA", "min_rating": 4, "max_rating": 5}
+
+
+def test_how_customers_find_a_moment_is_what_they_say_not_a_decision(agent):
+    answer = agent.ask("Lúc khách mang máy cũ đến định giá, họ thấy thế nào?", "thay-sao")
+    assert answer.tool == "pain_points"
+    assert _frame(answer) == {"journey": "trade-in", "step": "trade-in.get-valuation"}
+
+
+def test_swapping_an_old_phone_for_a_new_one_is_trade_in_not_warranty(agent):
+    answer = agent.ask("khách phàn nàn gì lúc đổi máy cũ?", "doi-may-cu")
+    assert answer.tool == "pain_points" and _frame(answer).get("journey") == "trade-in"

@@ -25,7 +25,7 @@ from assistant.agent.slots import consume_names, persona_named
 from assistant.atlas.model import Atlas
 from assistant.atlas.names import AtlasNames, fuzzy_contains, norm
 from assistant.core.settings import SHIPPED_CORPUS
-from assistant.core.text import Lang, detect_lang, fold, read_form, words
+from assistant.core.text import Lang, detect_lang, fold, nfc, read_form, words
 from assistant.methodology.glossary import names_concept
 
 HELP, OUT_OF_SCOPE = "help", "out_of_scope"
@@ -99,8 +99,8 @@ _DECIDING = re.compile(r"\b(?:(?<!quyet )dinh(?! gia)|du dinh|tinh(?! nang| hinh
 # as summaries, roadmaps or searches (writer M, evals/data/routing_writer_m.yaml: 24 of 45),
 # and training it on them cost the held-out routing its gate (evals/README.md, fifth round).
 # Words that fold onto others are left out ("dùng"/"dừng", "thấy"/"thay", "giám đốc").
-_INTENDS = re.compile(r"\b(?:dinh|du dinh|tinh(?! nang)|sap|(?<!may )(?<!duoc )muon|ke hoach|"
-                      r"de xuat|quyet dinh|"
+_INTENDS = re.compile(r"\b(?:dinh(?! gia)|du dinh|tinh(?! nang)|sap|(?<!may )(?<!duoc )muon|"
+                      r"ke hoach|de xuat|quyet dinh|"
                       r"neu (?:minh|cong ty|chung ta|ben minh|ta)|plan(?:s|ned|ning)? to|"
                       r"planing to|thinking (?:of|about)|considering|about to|proposal|decision|"
                       r"if we|we(?:re| are) (?:going|looking) to|we want to|wed like to|"
@@ -133,6 +133,11 @@ MAKES = ("roadmap", "persona", "journey_summary", "five_questions")
 # The assistant itself, pointed at: a question about it is help (a closed class of words).
 _THE_ASSISTANT = re.compile(r"\b(?:you|your|this|bot|assistant|ban|em|tro ly|cong cu nay|"
                             r"app nay|ad|admin)\b")
+
+
+# "khách thấy thế nào?": how customers find it, typed with diacritics ("thấy", to find;
+# folded it reads "thay", to change, which `_SAY_WHAT` leaves out).
+_SEE_HOW = re.compile(r"\bthấy (?:thế nào|ra sao|sao|như thế nào|gì)")
 
 
 # Asking what the assistant can do, in so many words (a closed set of phrasings).
@@ -292,7 +297,8 @@ class Router:
         pred = self.intent_model.predict(text, follow_up=follow_up)
         folded = read_form(text)
         if (pred.label in ("five_questions", "persona") and "pain_points" in self.registry
-                and _SAY_WHAT.search(folded) and not plans_a_change(folded)
+                and (_SAY_WHAT.search(folded) or _SEE_HOW.search(nfc(text).lower()))
+                and not plans_a_change(folded)
                 and not _DECIDING.search(_CUSTOMERS_WANT.sub(" ", folded))
                 and not (pred.label == "persona" and _PERSONA_WORD.search(folded))):
             # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length

@@ -451,7 +451,7 @@ def _current(ref: date, unit: str) -> Period:
 
 
 # Ratings: a number of stars with the words around it that make it a bound.
-_STARS = r"(?:sao|stars?|\*|★)"
+_STARS = r"(?:sao|stars?|\*|★|⭐)"
 _RNUM = r"([1-5]|one|two|three|four|five|mot|hai|ba|bon|nam)"
 _LESS = ("below", "under", "less than", "fewer than", "lower than", "duoi", "it hon", "nho hon",
          "thap hon", "<")  # fmt: skip
