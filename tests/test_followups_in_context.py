@@ -1402,3 +1402,26 @@ def test_how_customers_find_a_moment_is_what_they_say_not_a_decision(agent):
 def test_swapping_an_old_phone_for_a_new_one_is_trade_in_not_warranty(agent):
     answer = agent.ask("khách phàn nàn gì lúc đổi máy cũ?", "doi-may-cu")
     assert answer.tool == "pain_points" and _frame(answer).get("journey") == "trade-in"
+
+
+def test_who_these_customers_are_is_a_persona_of_them(agent):
+    conv = "who-are-they"
+    agent.ask("What do customers say about waiting for repairs? 1-2 stars only", conv)
+    answer = agent.ask("who are these people anyway?", conv)
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+    assert _frame(answer) == {"journey": "warranty", "step": "warranty.wait-repair",
+                              "min_rating": 1, "max_rating": 2}
+
+
+def test_something_to_send_upward_is_a_summary_of_the_same_scope(agent):
+    conv = "send-upward"
+    agent.ask("What are buyers saying about checking stock in our stores? only 2020", conv)
+    answer = agent.ask("ok, turn this into something I can send upstairs", conv)
+    assert (answer.tool, answer.act) == ("journey_summary", "switch_tool")
+
+
+def test_dropping_the_journey_in_so_many_words_takes_it_away(agent):
+    conv = "drop-journey"
+    agent.ask("khách chê gì về pin trong hành trình sử dụng hằng ngày?", conv)
+    answer = agent.ask("thôi bỏ hành trình đi, xem chung thôi", conv)
+    assert answer.act == "edit" and _frame(answer) == {"aspect": "BATTERY"}

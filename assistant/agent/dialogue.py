@@ -208,9 +208,16 @@ _TOOL_NAMES = {"pain_points": re.compile(
                    r"frustrat\w*|prais\w*|say|saying|said|feedback|reviews?|than|than phien|"
                    r"phan nan|che|hai long|(?<!giai )thich|loves?|enjoy\w*|happy with|satisf\w*|"
                    r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
-               "persona": re.compile(r"\b(?:personas?|chan dung)\b"),
+               # "who are these people?": a portrait of them
+               "persona": re.compile(r"\b(?:personas?|chan dung|who are (?:they|these|those)"
+                                     r"(?: people| customers)?|(?:nhung|may) (?:nguoi|khach) "
+                                     r"(?:nay|do) la ai|ho la ai)\b"),
+               # ... and what goes up to managers ("something I can send upward"; "gửi sếp"
+               # is only who an answer is for: "in English, để gửi cho sếp")
                "journey_summary": re.compile(
-                   r"\b(?:(?:one|1|mot)[ -]?(?:pager|page|trang)|summary|summari[sz]e|tom tat)\b"),
+                   r"\b(?:(?:one|1|mot)[ -]?(?:pager|page|trang)|summary|summari[sz]e|tom tat|"
+                   r"send (?:\w+ )?(?:up|upward|upwards|upstairs|to leadership|to my boss)|"
+                   r"gui len tren)\b"),
                "five_questions": re.compile(
                    r"\b(?:5|five|nam) (?:journey[- ]thinking |journey )?(?:questions|cau hoi)\b"),
                # what to do first: the order of work is what a roadmap gives
@@ -533,7 +540,7 @@ def understand(
         said = _tools_named(folded)
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
-            or said[0] in MAKES and label != HELP
+            or said[0] in MAKES and (label != HELP or pred.confidence < VAGUE_BELOW)
             and (label not in registry or registry.get(label).fallback
                  or pred.confidence < NAMED_OVER)
             and not (asks_how(folded) or names_concept(text))

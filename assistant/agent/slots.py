@@ -76,7 +76,10 @@ _REMOVALS: dict[str, re.Pattern[str]] = {
     # "all journeys", "tất cả các hành trình", "mọi hành trình" ("cả hành trình" is one
     # whole journey: the step below).
     "journey": re.compile(r"\b(?:all(?: the| of the)?|every|tat ca(?: cac| nhung)?|moi|het|"
-                          r"toan bo cac|across(?: all)?(?: the)?) (?:journeys|hanh trinh)\b"),
+                          r"toan bo cac|across(?: all)?(?: the)?) (?:journeys|hanh trinh)\b|"
+                          # "thôi bỏ hành trình đi", "drop the journey filter"
+                          r"\b" + _REMOVE_VERB + r"\b(?: \w+)?? (?:journey|hanh trinh)\b"
+                          r"(?! \w+ \w+)"),
     "step": re.compile(r"\b(?:whole|entire|all of the|toan bo|ca|toan)\s+(?:\w+\s+){0,3}?"
                        r"(?:journey|hanh trinh|quang|qua trinh|chang)\b|\b" + _REMOVE_VERB
                        + r"\b.{0,15}\b(step|buoc)\b"),
