@@ -66,6 +66,9 @@ def main() -> None:
            "route_p95_ms": round(pct(lat, 0.95), 1)}  # fmt: skip
     env = os.environ.copy()
     env.pop("OPENAI_API_KEY", None)
+    # The CLI of this tree, not the one the environment installed (an editable install points
+    # at its own checkout): a worktree of an older commit measures that commit.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cold: dict[str, float] = {}
     for args in COLD:
         times = []

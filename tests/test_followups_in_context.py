@@ -1425,3 +1425,37 @@ def test_dropping_the_journey_in_so_many_words_takes_it_away(agent):
     agent.ask("khách chê gì về pin trong hành trình sử dụng hằng ngày?", conv)
     answer = agent.ask("thôi bỏ hành trình đi, xem chung thôi", conv)
     assert answer.act == "edit" and _frame(answer) == {"aspect": "BATTERY"}
+
+
+def test_a_back_to_school_campaign_goes_back_to_no_earlier_answer(agent):
+    conv = "back-to-school"
+    agent.ask("What do students complain about at checkout online? Only Q2", conv)
+    answer = agent.ask("Could you draft a persona from this for our back-to-school push?", conv)
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+
+
+def test_the_team_a_translation_is_for_names_no_journey(agent):
+    conv = "paste-to-team"
+    agent.ask("older customers, what do they complain about regarding the screen?", conv)
+    answer = agent.ask("Vietnamese please, I want to forward this to the delivery team", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "language", "vi")
+    assert _frame(answer) == {"segment": "elderly", "aspect": "SCREEN"}
+
+
+def test_another_decision_after_the_five_questions_is_new_and_names_no_aspect(agent):
+    conv = "another-decision"
+    agent.ask("Bên mình định bỏ hotline bảo hành ngày Chủ nhật. Áp 5 câu hỏi hành trình giúp.",
+              conv)
+    answer = agent.ask("Another one: we plan to start charging for screen protector fitting "
+                       "at the store counter.", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("five_questions", "new", "en")
+    assert not {"aspect", "persona", "start", "end"} & set(_frame(answer))
+
+
+def test_a_persona_instead_of_the_group_takes_the_group_away(agent):
+    conv = "persona-for-segment"
+    agent.ask("what did students complain about in 2019?", conv)
+    answer = agent.ask("use the first-time online buyer persona instead of the segment", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"persona": "first-time-online-buyer", "start": "2019-01-01",
+                              "end": "2019-12-31"}

@@ -19,6 +19,7 @@ is written in another one, or another tool is asked for in words plainly of one 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.agent.frame import Frame
@@ -96,7 +97,10 @@ _NEW_TOPIC = re.compile(r"^(?:\w+\s+){0,2}(?:separate question|another question|
                         r"different question|cau hoi khac|hoi cau khac|chuyen chu de|chuyen khac|"
                         r"viec khac|unrelated|off topic|off-topic|by the way|btw|nhan tien|"
                         r"ngoai le|tien the|hoi them cai khac|(?:different|new|another|other) "
-                        r"topic|change of topic|chu de khac|sang chuyen khac)\b")
+                        r"topic|change of topic|chu de khac|sang chuyen khac|"
+                        # "Another one: we plan to …", "Thêm một việc: bên anh định …"
+                        r"(?:another|one more) (?:decision|idea|question|thing)|"
+                        r"another one(?= \w+ \w+ \w+ \w+)|them mot (?:viec|quyet dinh)(?: nua)?)\b")
 # "À ý mình là khách chê gì lúc…", "I mean, what do…": the request said again in full, a new
 # frame; unless all it says besides names is where ("ko, ý mình là giai đoạn bộ nhớ đầy dần
 # ấy"): a correction of that filter.
@@ -237,7 +241,8 @@ _WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gi
                         r"\bwhat (?:do|are|did) (?:they|customers|people|buyers) "
                         r"(?:say|saying|complain)")
 # "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
-_BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b")
+# ("a back-to-school campaign" goes back to nothing)
+_BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b(?! school| basics)")
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
 _PEOPLE = {"persona", "segment"}
@@ -667,7 +672,9 @@ def understand(
                 # English: a request in full of the same tool that keeps nothing of the last
                 # one (two filters or more, all replaced) is a new request, in its own
                 # language; one filter replaced is an edit ("đổi sang người mua cho bố mẹ").
-                filters = {k: v for k, v in frame.filters.items() if k != "sentiment"}
+                # (a decision's words name no filter of the five questions: `_told`)
+                filters = _told(label, replace(slots, filters={
+                    k: v for k, v in frame.filters.items() if k != "sentiment"}))
                 filters |= _sentiment_asked(registry, label, text)
                 frame = Frame(tool=label, lang=own, text=text).with_filters(filters, set())
                 return _routed(router, frame, "new", text, previous, slots,

@@ -547,7 +547,8 @@ def read_slots(
     for m in parsed.matched:
         if m.kind in ("period", "rating", "unsupported"):  # "Shopee" is no shop journey
             rest = rest[: m.span[0]] + " " * (m.span[1] - m.span[0]) + rest[m.span[1]:]
-    for pattern in (_POINTED, _AUDIENCE, WHAT_FIRST, _NUMBERED, _NOT_THAT, _CORRECTION):
+    # (the audience first: in "paste this to the store team", "this to" is no pointer)
+    for pattern in (_AUDIENCE, _POINTED, WHAT_FIRST, _NUMBERED, _NOT_THAT, _CORRECTION):
         rest = _blank(rest, pattern)
     hits = list(book.request_matcher().find(rest))
     for hit in hits:  # "người lớn tuổi nói chung": the group as a whole, no verdict aspect
@@ -621,15 +622,17 @@ def read_slots(
         if seg - _PEOPLE and seg - _PEOPLE <= named:
             slots.filters.pop("segment")
     swap = _SWAP.search(norm(text))
-    swapped_out = None  # "elderly customers instead of the parent-buyers": that persona goes
+    swapped_out = set()  # "elderly customers instead of the parent-buyers": that persona goes
+    old = "" if swap is None else swap.string[swap.end("new2"):] if swap["new2"] else (
+        swap.string[swap.start():swap.start("new")])
     if swap and (new := book.segments_mentioned(swap["new"] or swap["new2"], request=True)) and (
         "segment" in slots.filters or "persona" not in slots.filters  # its words: a persona's
     ):
         slots.filters["segment"] = new[0]  # "swap students for gamers": the second one
-        old = swap.string[swap.end("new2"):] if swap["new2"] else swap.string[
-            swap.start():swap.start("new")]
-        if (out := read_names(names, old).get("persona")) == slots.filters.get("persona"):
-            swapped_out = out
+        if read_names(names, old).get("persona") == slots.filters.get("persona"):
+            swapped_out.add("persona")
+    elif swap and "persona" in slots.filters and re.search(r"\b(?:segments?|groups?|nhom)\b", old):
+        swapped_out.add("segment")  # "the busy professional persona instead of the segment"
     elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
         slots.filters["aspect"] = aspect  # "swap battery for performance": likewise
     asked_by = {kind: [m.text for m in parsed.matched
@@ -670,8 +673,7 @@ def read_slots(
         # "bỏ sinh viên, lấy người lớn tuổi": one segment goes, the last one named comes.
         slots.removed.discard("segment")
         slots.filters["segment"] = mentioned[-1]
-    if swapped_out is not None:
-        slots.removed.add("persona")
+    slots.removed |= swapped_out
     for key in slots.removed:  # "drop the student filter" names the segment it takes away
         slots.filters.pop(key, None)
     return slots
