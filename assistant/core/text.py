@@ -54,7 +54,7 @@ def fold(text: str) -> str:
     return nfc(text).lower().translate(_FOLD)
 
 
-# Chat shorthand of Vietnamese offices ("kh", "sv", "nv tư vấn", "bh", "làm dc những j") and
+# Chat shorthand of Vietnamese offices ("kh", "sv", "nv tư vấn", "bh", "làm dc những gì") and
 # of English chat ("abt"): read as the words, so that names, segments, steps and what is asked
 # are found in them. Requests only: comments are matched on their own words (a closed list of
 # unambiguous forms).
