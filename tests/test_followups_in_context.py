@@ -1459,3 +1459,10 @@ def test_a_persona_instead_of_the_group_takes_the_group_away(agent):
     assert answer.act == "edit"
     assert _frame(answer) == {"persona": "first-time-online-buyer", "start": "2019-01-01",
                               "end": "2019-12-31"}
+
+
+@pytest.mark.parametrize("text", ["Which step of buying online gets the worst reviews in 2020?",
+                                  "khâu nào của hành trình bảo hành bị chê nhiều nhất năm nay?"])
+def test_a_step_asked_for_is_no_step_told(agent, text):
+    answer = agent.ask(text, f"which-step-{text[:5]}")
+    assert "step" not in _frame(answer)

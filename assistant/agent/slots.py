@@ -125,9 +125,10 @@ _SWAP = re.compile(r"\b(?:swap|replace|change|switch|thay|doi)\b.{1,30}?\b(?:for
 # is described only when words other than the journey's own follow. "lúc/khi/when ...":
 # customers' own words for a step ("lúc chờ sửa máy bảo hành"), dialogue writer C.
 # "trước khi chốt" (before deciding) is a conjunction, not a moment.
-_STEP_WORD = re.compile(r"\b(?:buoc|step|khau|khuc|cong doan|moment|when they|luc|"
-                        r"(?<!truoc )khi|when|part where|while|during)\b"
-                        r"(?!\s+(?:nay|do|ay|kia|this|that|these|those|it)\b)"
+# "which step of …", "bước nào": a step asked for, not told.
+_STEP_WORD = re.compile(r"(?<!which )(?<!what )\b(?:buoc|step|khau|khuc|cong doan|moment|"
+                        r"when they|luc|(?<!truoc )khi|when|part where|while|during)\b"
+                        r"(?!\s+(?:nay|do|ay|kia|nao|this|that|these|those|it)\b)"
                         r"(?P<after>(?:\s+\w+){2,})")
 # What the data is called ("đánh giá", "reviews"): beside a star filter it names the data
 # filtered, not the step where customers read reviews.
