@@ -681,7 +681,7 @@ def understand(
                                confidence=pred.confidence)
             return _routed(router, frame, "edit", text, previous, slots)
         if switch and not registry.get(context.tool).fallback and (
-            _BACK.search(" ".join(words(fold(text)))) or not _scope(slots)
+            _BACK.search(folded) or not _scope(slots)
             # "làm persona từ đống feedback pin 1 sao vừa rồi": the scope said again, in two
             # filters or more (one named alone, "roadmap cho hành trình giao hàng", is new)
             or len(_by_kind(slots.filters)) >= 2
@@ -764,7 +764,6 @@ def _reason_beside(router: Router, text: str) -> bool:
     asked = [c for c in clauses if _WRITTEN_IN.search(c)]
     return len(clauses) > 1 and len(asked) == 1 and not router.names.entities(asked[0]) and (
         not any(_NARROWING.search(c) for c in clauses))  # "…, chỉ phần màn hình thôi": a filter
-
 
 
 def _bare_range(text: str, slots: Slots) -> bool:
