@@ -562,20 +562,3 @@ def test_cli_json_every_claim_has_evidence(full_kb, cli_env, capsys, argv, lang)
     assert main([*argv, "--lang", lang]) == 0
     text = capsys.readouterr().out
     assert HEADINGS[command][lang] in text
-
-
-def test_star_based_kpis_are_not_measured_in_a_scope_kept_to_some_stars(full_kb):
-    # Kept to 1-2 stars, the scope fixes its own mean rating and net stars: no baseline or
-    # target for them (the service complaint share still has one), and the text says why.
-    out = summarize_journey(JourneySummaryInput(journey="buy-store", max_rating=2),
-                            ToolContext(full_kb, "en"))
-    kpis = {k.id: k for k in out.brief.kpis}
-    for star_based in ("mean_rating", "net_stars"):
-        assert kpis[star_based].baseline is None and kpis[star_based].target is None
-        assert kpis[star_based].star_filtered
-    assert kpis["service_complaints"].baseline is not None
-    text = render_journey_summary(out, "en")
-    assert text.count("not measured in a scope filtered by stars") == 2
-    unfiltered = summarize_journey(JourneySummaryInput(journey="buy-store"),
-                                   ToolContext(full_kb, "en"))
-    assert all(k.baseline is not None for k in unfiltered.brief.kpis)

@@ -38,8 +38,6 @@ class Kpi(BaseModel):
     baseline: float | None = Field(None, description="Measured on the records in scope.")
     n: int = Field(0, description="Records behind the baseline (never more than in scope).")
     target: float | None = Field(None, description="Baseline plus the playbook's change.")
-    star_filtered: bool = Field(False, description="A star-based KPI left unmeasured because "
-                                "the scope keeps only some star ratings.")
     evidence: list[Evidence] = Field(default_factory=list)
 
 
@@ -55,9 +53,6 @@ def headline_kpis(playbook: Playbook, sel: Selection, lang: Lang) -> list[Kpi]:
     service = playbook.service_aspects
     rated = sorted(r for r in meta if meta[r][0] is not None)
     stars = [meta[r][0] for r in rated]
-    # Kept to some ratings ("only 1-2 stars"), the scope fixes its own mean rating and net
-    # stars: a baseline there says nothing a cycle could move, so none is given.
-    star_filtered = any(sel.scope.filters.get(k) is not None for k in ("min_rating", "max_rating"))
     out = []
     for rule in playbook.roadmap.kpis:
         kpi = Kpi(id=rule.id, group=rule.group, name=rule.name.get(lang),
@@ -70,9 +65,6 @@ def headline_kpis(playbook: Playbook, sel: Selection, lang: Lang) -> list[Kpi]:
                 kpi.baseline = round(len(hits) / len(meta), 4)
                 kpi.target = _target(rule, kpi.baseline, 0.0, 1.0)
             kpi.evidence = [Evidence(kind="feedback", ref=r) for r in hits[:5]]
-        elif rule.id in ("mean_rating", "net_stars") and star_filtered:
-            kpi.unit, kpi.n = ("stars" if rule.id == "mean_rating" else "share"), len(stars)
-            kpi.star_filtered = True
         elif rule.id == "mean_rating":
             kpi.unit, kpi.n = "stars", len(stars)
             if enough and stars:

@@ -39,7 +39,6 @@ T = {
         "why_item": "{title} — giải quyết “{aspect}”: {n} phản hồi, điểm tác động {score} "
                     "(tác động {impact}); công sức {effort}: {rule}",
         "too_few": "quá ít để kết luận", "need": "cần", "none": "không có",
-        "star_filtered": "không đo trong phạm vi đã lọc theo số sao",
         "curve": "Đường cảm xúc", "map": "bản đồ", "feedback": "phản hồi",
         "curve_note": "bản đồ hành trình theo từng bước; phản hồi: cảm xúc ròng của giai đoạn = "
                       "2 × (khen − chê) / số phản hồi, cùng thang −2…+2",
@@ -74,7 +73,6 @@ T = {
         "why_item": "{title} — answers “{aspect}”: {n} comments, impact score {score} "
                     "({impact} impact); {effort} effort: {rule}",
         "too_few": "too few to conclude", "need": "need", "none": "none",
-        "star_filtered": "not measured in a scope filtered by stars",
         "curve": "Emotion curve", "map": "journey map", "feedback": "feedback",
         "curve_note": "journey map per step; feedback: the stage's net sentiment = 2 × (praise "
                       "− complaints) / comments, on the same −2…+2 scale",
@@ -123,7 +121,7 @@ def _kpi_line(k: Kpi, lang: str, define: bool = False) -> str:
     t = T[lang]
     name = f"{k.name} ({k.definition})" if define and k.definition else k.name
     if k.baseline is None:
-        return f"{name}: {t['star_filtered'] if k.star_filtered else t['too_few']} (n={k.n})"
+        return f"{name}: {t['too_few']} (n={k.n})"
     return (f"{name}: {kpi_value(k, k.baseline, lang)} → {kpi_value(k, k.target, lang)} "
             f"(n={number(k.n, lang)})")  # fmt: skip
 
