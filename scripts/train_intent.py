@@ -11,8 +11,8 @@ Training data (never the held-out sets in evals/*_heldout.yaml, written by other
 
 It also trains the step model (corpus/routing/step_model.npz: which journey step a request
 describes, or `none`), the same kind of model on other labels:
-- evals/data/step_examples_s.yaml: writer S's requests, each describing one step in its own
-  words, or none (the whole journey, an aspect, a group);
+- evals/data/step_examples_{s,t,w}.yaml: step writers S's, T's and W's requests, each
+  describing one step in its own words, or none (the whole journey, an aspect, a group);
 - evals/data/decisions_writer_d.yaml: writer D's company decisions, each in English,
   Vietnamese and unaccented Vietnamese, at the step where customers meet them;
   (the placement model, corpus/routing/decision_model.npz, with which the five questions
@@ -52,8 +52,8 @@ from assistant.agent.intent import (  # noqa: E402
 OUT = ROOT / "corpus" / "routing" / "intent_model.npz"
 STEP_MODEL = OUT.parent / "step_model.npz"
 DIALOGUE_WRITERS = ("dialogues_train.yaml", "dialogues_writer_c.yaml", "dialogues_writer_h.yaml")
-# Step writers S and T (contract_steps, blind); writer U is held out.
-STEP_WRITERS = ("step_examples_s.yaml", "step_examples_t.yaml")
+# Step writers S, T and W (contract_steps, blind); writer U is held out.
+STEP_WRITERS = ("step_examples_s.yaml", "step_examples_t.yaml", "step_examples_w.yaml")
 # Decision writer D (contract_decisions, blind): each decision in three forms, at its step;
 # writer Y is development data and writer Z held out (evals/decisions_heldout.yaml).
 DECISION_WRITERS = ("decisions_writer_d.yaml",)

@@ -267,9 +267,8 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_ba": _dialogue_set("dialogues_writer_ba.yaml"),
     "dialogues_dev_bb": _dialogue_set("dialogues_writer_bb.yaml"),
     "dialogues_dev_bc": _dialogue_set("dialogues_writer_bc.yaml"),
-    # Requests describing a step: writer W reported, writer U held out (never read);
-    # writers S and T train the step model.
-    "step_requests_dev_w": _step_requests("data/step_examples_w.yaml"),
+    # Requests describing a step: writer U held out (never read); writers S, T and W train
+    # the step model.
     "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
     # Decisions placed on a step: writer Y reported, writer Z held out (never read);
     # writer D trains the step model.
