@@ -11,12 +11,12 @@ Training data (never the held-out sets in evals/*_heldout.yaml, written by other
 
 It also trains the step model (corpus/routing/step_model.npz: which journey step a request
 describes, or `none`), the same kind of model on other labels:
-- evals/data/step_examples_{s,t,w}.yaml: step writers S's, T's and W's requests, each
-  describing one step in its own words, or none (the whole journey, an aspect, a group);
+- evals/data/step_examples_*.yaml: step writers S's, T's, W's, BD's, BE's and BF's requests,
+  each describing one step in its own words, or none (the whole journey, an aspect, a group);
 - evals/data/decisions_writer_d.yaml: writer D's company decisions, each in English,
   Vietnamese and unaccented Vietnamese, at the step where customers meet them;
   (the placement model, corpus/routing/decision_model.npz, with which the five questions
-  place a decision, learns the same and writer G's decisions too);
+  place a decision, learns the same and writers G's, BG's and BH's decisions too);
 - the atlas's own sentences of each step (name, intent, actions, thoughts, expectations,
   pains, both languages), and its journeys and aspects as a whole, labelled `none`;
 - the turns of the dialogue writers above and of every development dialogue writer but AK
@@ -52,8 +52,9 @@ from assistant.agent.intent import (  # noqa: E402
 OUT = ROOT / "corpus" / "routing" / "intent_model.npz"
 STEP_MODEL = OUT.parent / "step_model.npz"
 DIALOGUE_WRITERS = ("dialogues_train.yaml", "dialogues_writer_c.yaml", "dialogues_writer_h.yaml")
-# Step writers S, T and W (contract_steps, blind); writer U is held out.
-STEP_WRITERS = ("step_examples_s.yaml", "step_examples_t.yaml", "step_examples_w.yaml")
+# Step writers S, T, W, BD, BE and BF (contract_steps, blind); writer U is held out.
+STEP_WRITERS = ("step_examples_s.yaml", "step_examples_t.yaml", "step_examples_w.yaml",
+                "step_examples_bd.yaml", "step_examples_be.yaml", "step_examples_bf.yaml")
 # Decision writer D (contract_decisions, blind): each decision in three forms, at its step;
 # writer Y is development data and writer Z held out (evals/decisions_heldout.yaml).
 DECISION_WRITERS = ("decisions_writer_d.yaml",)
@@ -61,8 +62,9 @@ DECISION_FORMS = ("en", "vi", "vi_nodiac")
 # Decision writer G (the same contract, fees and policies weighed more) trains only the
 # placement model (corpus/routing/decision_model.npz, what the five questions place a
 # decision with): in the step model it cost the dialogues' step turns (evals/README.md,
-# tenth round).
-PLACEMENT_WRITERS = ("decisions_writer_g.yaml",)
+# tenth round). Writers BG and BH (round 15) train it too.
+PLACEMENT_WRITERS = ("decisions_writer_g.yaml", "decisions_writer_bg.yaml",
+                     "decisions_writer_bh.yaml")
 # Development dialogue writer AK is measured, never read and never trained on.
 UNREAD = ("dialogues_writer_ak.yaml",)
 PLACEMENT_MODEL = OUT.parent / "decision_model.npz"

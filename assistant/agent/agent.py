@@ -39,7 +39,13 @@ from assistant.agent.router import (
     asks_for_chart,
     default_intent_path,
 )
-from assistant.agent.slots import Slots, last_added, read_slots, removes_that_filter
+from assistant.agent.slots import (
+    Slots,
+    last_added,
+    read_slots,
+    removes_that_filter,
+    without_going_back,
+)
 from assistant.agent.steps import StepMatcher
 from assistant.agent.toolset import FilteredToolset, Toolset
 from assistant.atlas.model import Atlas
@@ -169,7 +175,7 @@ class Agent:
         if earlier := gone_back_to(self.router, question, frames):
             previous = earlier  # "quay lại roadmap lúc nãy": that answer, not the aside since
         near = previous.filters.get("journey") if previous is not None else None
-        slots = self.slots(question, near)
+        slots = self.slots(without_going_back(question) if frames else question, near)
         if not slots and len(frames) >= 2 and previous is frames[-1] and (
             frames[-2].tool == previous.tool and removes_that_filter(question)
         ):

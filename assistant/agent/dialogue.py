@@ -38,7 +38,7 @@ from assistant.agent.router import (
     is_definition,
     unsure,
 )
-from assistant.agent.slots import FILLER_WORDS, WHAT_FIRST, Slots
+from assistant.agent.slots import BACK_TO, FILLER_WORDS, WHAT_FIRST, Slots
 from assistant.atlas.names import fuzzy_contains, norm
 from assistant.core.text import (
     EN_STOP,
@@ -242,7 +242,6 @@ _WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gi
                         r"(?:say|saying|complain)")
 # "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
 # ("a back-to-school campaign" goes back to nothing)
-_BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b(?! school| basics)")
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
 _PEOPLE = {"persona", "segment"}
@@ -350,7 +349,7 @@ def _restated(folded: str, slots: Slots) -> bool:
     if (m := _I_MEAN.search(folded)) is None or len(folded[m.end():].split()) < 5:
         return False
     rest = " ".join(words(fold(slots.rest))) if slots else folded
-    said = _BACK_TO.sub(" ", _I_MEAN.sub(" ", rest, count=1))
+    said = BACK_TO.sub(" ", _I_MEAN.sub(" ", rest, count=1))
     return any(w not in FILLER_WORDS and w not in _WHERE_WORDS and w not in _BACK_AND_NARROW
                for w in said.split())  # fmt: skip
 
@@ -437,7 +436,7 @@ def understand(
         said = [lab for lab, _ in pred.ranked[:3] if _TOOL_NAMES.get(lab, _NOTHING).search(folded)]
         if len(said) == 1:
             pred = Prediction([(said[0], 1.0)], semantic=pred.semantic)
-    if context is not None and (back := _BACK_TO.search(folded)):
+    if context is not None and (back := BACK_TO.search(folded)):
         # "quay lại điểm đau đi", "back to the persona": the tool named after "back to"
         named = _tools_named(folded[back.end():])
         if len(named) == 1 and named[0] != context.tool:
@@ -795,7 +794,7 @@ def gone_back_to(router: Router, text: str, frames: list[Frame]) -> Frame | None
     naming none (or two: "quay lại phần đọc đánh giá, lập roadmap cho nó"), the latest answer
     on the data before a methodology question asked since."""
     folded = " ".join(words(fold(text)))
-    back = _BACK_TO.search(folded)
+    back = BACK_TO.search(folded)
     registry = router.registry
     data = [f for f in frames if f.tool in registry and not registry.get(f.tool).fallback]
     if back is None or not data:

@@ -136,6 +136,8 @@ _STEP_WORD = re.compile(r"(?<!which )(?<!what )\b(?:buoc|step|khau|khuc|cong doa
 # reading or watching reviews ("đọc đánh giá", "xem video đánh giá", "read reviews").
 _REVIEWS = re.compile(r"(?<!doc )(?<!xem )(?<!video )(?<!read )(?<!watch )(?<!buyer )"
                       r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
+# Going back to an earlier answer ("quay lại roadmap lúc nãy", "back to the persona").
+BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b(?! school| basics)")
 _JOURNEY_SAID = re.compile(r"\b(?:hanh trinh|journey)\b")
 _AS_A_WHOLE = re.compile(r"\s+(?:noi chung|in general|as a whole)\b")
 _STEP_LAST = re.compile(r"(?P<before>(?:\w+\s+){2,4})step\s*$")
@@ -202,6 +204,13 @@ class Slots:
 
     def __bool__(self) -> bool:
         return bool(self.filters or self.removed or self.before_that)
+
+
+def without_going_back(text: str) -> str:
+    """`text` with its words of going back ("quay lại", "back to") blanked, offsets kept:
+    they tell where the conversation goes, not a customer's moment ("quay lai" alone reads
+    as customers coming back, the loyalty perks)."""
+    return _blank(text, BACK_TO)
 
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
