@@ -120,3 +120,17 @@ def test_only_the_sqlite_backends_import_sqlite3():
         if p.relative_to(PKG) not in allowed and "sqlite3" in _imports(p)
     ]
     assert offenders == []
+
+
+def test_the_cold_ask_path_imports_no_sqlalchemy():
+    # SQLAlchemy costs ~0.2 s of a cold `cx-assistant ask` (BENCHMARKS.md, round 15): only
+    # the stores import it, when they are opened, not the types and tools that route a request.
+    import subprocess
+    import sys
+
+    code = ("import sys, assistant.surfaces.cli, assistant.chat.conversation, "
+            "assistant.agent.agent, assistant.agent.registry, assistant.kb.base; "
+            "print('sqlalchemy' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PKG.parent, check=True)  # fmt: skip
+    assert out.stdout.strip() == "False"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from assistant.agent.frame import Frame
 from assistant.core.lru import LRUMap
-from assistant.storage.shared_state import ConversationTurns
+
+if TYPE_CHECKING:  # SQLAlchemy (~0.15 s) is imported by the instances that share memory only
+    from sqlalchemy import Engine
 
 MEMORY_TURNS = 10  # messages kept per conversation
 
@@ -73,6 +73,8 @@ class StoredMemory(ConversationMemory):
     turn, so every read goes to the database."""
 
     def __init__(self, engine: Engine, window: int = MEMORY_TURNS) -> None:
+        from assistant.storage.shared_state import ConversationTurns
+
         super().__init__(window)
         self._store = ConversationTurns(engine, window)
 

@@ -22,13 +22,12 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from assistant.agent.agent import Agent, Request
 from assistant.agent.memory import MEMORY_TURNS, Turn
 from assistant.agent.registry import Registry
 from assistant.agent.router import OUT_OF_SCOPE
-from assistant.chat.ratings import RatingsStore, open_ratings_store
 from assistant.core.answers import Answer
 from assistant.core.errors import (
     AssistantError,
@@ -46,6 +45,9 @@ from assistant.feedback.ingest import IngestLimits, IngestReport
 from assistant.feedback.store import source_slug
 from assistant.methodology.glossary import expand_query
 from assistant.methodology.loaders import read_catalog
+
+if TYPE_CHECKING:  # SQLAlchemy: imported when answers are stored for ratings, not by `ask`
+    from assistant.chat.ratings import RatingsStore
 
 log = logging.getLogger(__name__)
 
@@ -268,11 +270,12 @@ class Conversations:
 
     @classmethod
     def open(cls, agent: Agent, settings: Settings, ratings: bool = True) -> Conversations:
-        return cls(
-            agent=agent,
-            policy=AccessPolicy(settings, agent.registry),
-            ratings=open_ratings_store(settings) if ratings else None,
-        )
+        store = None
+        if ratings:
+            from assistant.chat.ratings import open_ratings_store
+
+            store = open_ratings_store(settings)
+        return cls(agent=agent, policy=AccessPolicy(settings, agent.registry), ratings=store)
 
     def ask(
         self,
