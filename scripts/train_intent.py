@@ -120,10 +120,10 @@ def _decisions(root: Path, writers: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def placement_training_items(root: Path = ROOT) -> list[tuple[str, str]]:
-    """The step model's examples and writer G's decisions: the placement model's. Of the
-    dialogues it learns only the intent model's writers: with every development writer's
-    turns it placed writer Z's decisions less alike across en, vi and unaccented vi (0.650 ->
-    0.600; evals/README.md, fifteenth round)."""
+    """The step model's examples and writers G's, BG's and BH's decisions: the placement
+    model's. Of the dialogues it learns only the intent model's writers: with every
+    development writer's turns it placed writer Z's decisions less alike across en, vi and
+    unaccented vi (0.650 -> 0.600; evals/README.md, fifteenth round)."""
     held_out = heldout_texts(root)
     return step_training_items(root, DIALOGUE_WRITERS) + [
         (t, lab) for t, lab in _decisions(root, PLACEMENT_WRITERS) if t not in held_out]

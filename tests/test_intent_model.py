@@ -58,8 +58,8 @@ def test_the_shipped_step_model_matches_its_training_data_and_no_held_out_reques
     model = IntentModel(default_intent_path().parent / "step_model.npz")
     assert model.digest == training_digest(items)
     trained = {t for t, _ in items}
-    # Neither the held-out writer (U) is trained on, nor dialogue writer AK, whose failures
-    # are never read.
+    # The held-out writer (U) is not trained on, nor dialogue writer AK, whose failures are
+    # never read.
     unseen = yaml.safe_load((REPO / "evals" / "step_requests_heldout.yaml").read_text("utf-8"))
     assert unseen and not trained & {c["text"] for c in unseen}
     writers = _module().step_dialogue_writers(REPO)

@@ -240,8 +240,6 @@ _WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gi
                         r"phan hoi) (?:gi|sao|the nao|ra sao)\b|"
                         r"\bwhat (?:do|are|did) (?:they|customers|people|buyers) "
                         r"(?:say|saying|complain)")
-# "back to …", "quay lại …", "trở lại …": the tool of an earlier answer, asked for again.
-# ("a back-to-school campaign" goes back to nothing)
 _NOTHING = re.compile(r"(?!)")
 # Filters that say who the customers are.
 _PEOPLE = {"persona", "segment"}

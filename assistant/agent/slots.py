@@ -136,7 +136,8 @@ _STEP_WORD = re.compile(r"(?<!which )(?<!what )\b(?:buoc|step|khau|khuc|cong doa
 # reading or watching reviews ("đọc đánh giá", "xem video đánh giá", "read reviews").
 _REVIEWS = re.compile(r"(?<!doc )(?<!xem )(?<!video )(?<!read )(?<!watch )(?<!buyer )"
                       r"\b(danh gia|reviews?|ratings?|comments?|binh luan|nhan xet|phan hoi)\b")
-# Going back to an earlier answer ("quay lại roadmap lúc nãy", "back to the persona").
+# "back to …", "quay lại …", "trở lại …": going back to an earlier answer ("quay lại roadmap
+# lúc nãy", "back to the persona"); "a back-to-school campaign" goes back to nothing.
 BACK_TO = re.compile(r"\b(?:back to|go back to|quay lai|tro lai|ve lai)\b(?! school| basics)")
 _JOURNEY_SAID = re.compile(r"\b(?:hanh trinh|journey)\b")
 _AS_A_WHOLE = re.compile(r"\s+(?:noi chung|in general|as a whole)\b")

@@ -267,11 +267,11 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_ba": _dialogue_set("dialogues_writer_ba.yaml"),
     "dialogues_dev_bb": _dialogue_set("dialogues_writer_bb.yaml"),
     "dialogues_dev_bc": _dialogue_set("dialogues_writer_bc.yaml"),
-    # Requests describing a step: writer U held out (never read); writers S, T and W train
-    # the step model.
+    # Requests describing a step: writer U held out (never read); writers S, T, W, BD, BE
+    # and BF train the step model.
     "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
     # Decisions placed on a step: writer Y reported, writer Z held out (never read);
-    # writer D trains the step model.
+    # writer D trains the step model, writers G, BG and BH the placement model.
     "decisions_dev_y": _decisions("data/decisions_writer_y.yaml"),
     "decisions_heldout": _decisions("decisions_heldout.yaml"),
     "methodology_heldout": _methodology_heldout,
