@@ -109,3 +109,17 @@ def test_with_another_embedder_the_learned_models_read_the_words_only(full_kb):
     assert agent.router.intent_model.embed is None
     route = agent.route("xem giúp mình cái vụ hôm trước với")  # unsure: no embedding asked
     assert route.tool and agent._steps is not None and agent._steps.model.embed is None
+
+
+def test_after_an_answer_the_follow_up_acts_weigh_as_in_the_training_dialogues():
+    """The shipped bias is the one the training data gives (retrain after changing it), and
+    it favours the follow-up acts only after an answer."""
+    module = _module()
+    model = IntentModel(default_intent_path())
+    expected = module.follow_bias(_training_items(), REPO)
+    assert list(model.follow_bias.round(6)) == list(expected.round(6))
+    acts = [model.follow_bias[model.labels.index(a)] for a in ("more", "language", "refine")]
+    assert min(acts) > 0 > model.follow_bias[model.labels.index("search")]
+    text = "ok and the reasons behind that?"
+    alone, after = model.predict(text), model.predict(text, follow_up=True)
+    assert after.prob("search") < alone.prob("search")

@@ -14,7 +14,10 @@ Two feature sets, one cascade:
 
 Labels are the tools, `help`, `out_of_scope` and three follow-up acts that only mean
 something after an earlier answer: `more` (why? more quotes), `language` (now in English)
-and `refine` (a change of filters only). Without an earlier answer they are masked out.
+and `refine` (a change of filters only). Without an earlier answer they are masked out;
+after one, every label's log-odds move towards how often the training dialogues' later turns
+ask for it (`follow_bias`): the routing writers write first requests only, so the training
+counts alone would make a follow-up look like a fresh request.
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ class IntentModel:
         self.digest = str(data["digest"])
         # When the fast model is surer than this, the embedding is not computed.
         self.fast_enough = float(data["fast_enough"])
+        # Added to the logits of a turn that follows an answer (module docstring).
+        self.follow_bias = (data["follow_bias"].astype(np.float64) if "follow_bias" in data
+                            else np.zeros(len(self.labels)))  # fmt: skip
         self.embed = embed
 
     def predict(self, text: str, follow_up: bool = False) -> Prediction:
@@ -141,7 +147,9 @@ class IntentModel:
 
     def _softmax(self, logits: np.ndarray, follow_up: bool) -> np.ndarray:
         logits = logits.astype(np.float64)
-        if not follow_up:
+        if follow_up:
+            logits = logits + self.follow_bias
+        else:
             for act in FOLLOW_UP_ACTS:
                 if act in self.labels:
                     logits[self.labels.index(act)] = -np.inf
