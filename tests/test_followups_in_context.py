@@ -1466,3 +1466,16 @@ def test_a_persona_instead_of_the_group_takes_the_group_away(agent):
 def test_a_step_asked_for_is_no_step_told(agent, text):
     answer = agent.ask(text, f"which-step-{text[:5]}")
     assert "step" not in _frame(answer)
+
+
+def test_a_document_asked_for_from_the_comments_shown_is_made_on_the_same_scope(agent):
+    """"based on those reviews" points at the evidence, yet the turn asks for a persona."""
+    for n, text in enumerate(("soạn persona cho nhóm khách này dựa trên các feedback vừa rồi",
+                              "now write a persona for this group based on those reviews")):
+        conv = f"persona-from-evidence-{n}"
+        agent.ask("khách chê gì về pin, chỉ 1-2 sao", conv)
+        answer = agent.ask(text, conv)
+        assert (answer.tool, answer.act) == ("persona", "switch_tool"), text
+        assert _frame(answer) == {"aspect": "BATTERY", "min_rating": 1, "max_rating": 2}
+    more = agent.ask("show me a few more of those comments", conv)
+    assert (more.tool, more.act) == ("persona", "more")

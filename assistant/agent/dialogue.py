@@ -582,10 +582,11 @@ def understand(
                       and pred.confidence < 0.6 and not _vague(folded))  # fmt: skip
         # A turn pointing at something from before ("cái vụ hôm trước thì sao?") is not
         # more of this answer: it is asked about below.
-        # (longer, when it names the answer's own tool and no other document: "Persona này
-        # dựa trên những feedback nào? Cho anh xem vài câu khách nói.")
+        # (longer, when it names the answer's own tool: "Persona này dựa trên những feedback
+        # nào? Cho anh xem vài câu khách nói."). Another document named is made from them:
+        # "viết persona cho nhóm này dựa trên mấy review đó" after a pain summary.
         evidence = _MORE_EVIDENCE.search(folded) is not None and (
-            n_words <= 12 or context.tool in said and not set(said) & set(MAKES) - {context.tool})
+            n_words <= 12 or context.tool in said) and not set(said) & set(MAKES) - {context.tool}
         # "quay lại bảo hành, cho mình xem thêm trích dẫn": the scope said again, no change
         said_again = _said_again(context, slots)
         if (not slots or why or said_again) and not _POINTING.search(folded) and (
