@@ -227,6 +227,9 @@ EVAL_SETS: dict[str, EvalSet] = {
     "routing_heldout": _first_requests("routing_heldout.yaml"),  # writer C, the gate
     # writer M, never trained on: reported, not gated (evals/README.md says why)
     "routing_dev_m": _first_requests("data/routing_writer_m.yaml"),
+    # writers BP and BQ (round 16, first requests), never trained on: reported
+    "routing_dev_bp": _first_requests("data/routing_writer_bp.yaml"),
+    "routing_dev_bq": _first_requests("data/routing_writer_bq.yaml"),
     "dialogues": _dialogues,
     "dialogues_train": _dialogue_set("dialogues_train.yaml"),  # writer A, trained on
     "dialogues_dev": _dialogue_set("dialogues_writer_c.yaml"),  # writer C, trained on
@@ -273,6 +276,8 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_dev_bj": _dialogue_set("dialogues_writer_bj.yaml"),
     "dialogues_dev_bk": _dialogue_set("dialogues_writer_bk.yaml"),
     "dialogues_dev_bl": _dialogue_set("dialogues_writer_bl.yaml"),
+    "dialogues_dev_br": _dialogue_set("dialogues_writer_br.yaml"),
+    "dialogues_dev_bs": _dialogue_set("dialogues_writer_bs.yaml"),
     # Requests describing a step: writer U held out (never read); writers S, T, W, BD, BE
     # and BF train the step model.
     "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
