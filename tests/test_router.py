@@ -195,3 +195,25 @@ def test_words_that_only_look_like_a_decision_keep_a_feedback_question(text):
 ])
 def test_asking_what_the_assistant_can_do_is_help_whatever_else_it_names(text):
     assert ROUTER.route(text).tool == "help"
+
+
+@pytest.mark.parametrize(("text", "tool"), [
+    # a moment asked about, no change stated: what customers say there
+    ("What happens for customers when the phone restarts for its first update after unboxing?",
+     "pain_points"),
+    ("How smooth is it for customers to hand in the old phone and pay the difference?",
+     "pain_points"),
+    # a change asked about as a question is still a decision
+    ("Có nên bỏ quầy bảo hành ở cửa hàng nhỏ không?", "five_questions"),
+    ("Should we stop giving a free case with every phone?", "five_questions"),
+])  # fmt: skip
+def test_a_question_about_a_moment_is_no_decision_unless_it_names_a_change(agent, text, tool):
+    assert agent.route(text).tool == tool
+
+
+@pytest.fixture(scope="module")
+def agent(full_kb):
+    """The assistant's own router: the intent model with its embedding, as users get it."""
+    from assistant.agent.agent import Agent
+
+    return Agent(full_kb)
