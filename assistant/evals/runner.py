@@ -218,6 +218,15 @@ def _methodology_set(name: str) -> EvalSet:
     return run
 
 
+# Development dialogue writers (evals/data/dialogues_writer_<id>.yaml, each reported as
+# `dialogues_dev_<id>`): the intent model never learns them, the step model learns every
+# one but AK, whose failures are never read (scripts/train_intent.py).
+DEV_DIALOGUE_WRITERS = ("e", "i", "k", "l", "n", "o", "p", "q", "r", "x", "aa", "ad", "ae",
+                        "af", "ah", "ai", "aj", "ak", "al", "am", "an", "ao", "ap", "aq", "ar",
+                        "as", "at", "au", "av", "aw", "ax", "ay", "az", "ba", "bb", "bc", "bi",
+                        "bj", "bk", "bl", "br", "bs")  # fmt: skip
+
+
 # Every eval set, registered in one place: name -> function(kb, evals folder).
 EVAL_SETS: dict[str, EvalSet] = {
     "methodology_qa": _methodology_qa,
@@ -234,50 +243,8 @@ EVAL_SETS: dict[str, EvalSet] = {
     "dialogues_train": _dialogue_set("dialogues_train.yaml"),  # writer A, trained on
     "dialogues_dev": _dialogue_set("dialogues_writer_c.yaml"),  # writer C, trained on
     "dialogues_train_h": _dialogue_set("dialogues_writer_h.yaml"),  # writer H, trained on
-    # Development dialogue writers: the intent model never learns them, the step model learns
-    # every one but AK, whose failures are never read (scripts/train_intent.py).
-    "dialogues_dev_e": _dialogue_set("dialogues_writer_e.yaml"),
-    "dialogues_dev_i": _dialogue_set("dialogues_writer_i.yaml"),
-    "dialogues_dev_k": _dialogue_set("dialogues_writer_k.yaml"),
-    "dialogues_dev_l": _dialogue_set("dialogues_writer_l.yaml"),
-    "dialogues_dev_n": _dialogue_set("dialogues_writer_n.yaml"),
-    "dialogues_dev_o": _dialogue_set("dialogues_writer_o.yaml"),
-    "dialogues_dev_p": _dialogue_set("dialogues_writer_p.yaml"),
-    "dialogues_dev_q": _dialogue_set("dialogues_writer_q.yaml"),
-    "dialogues_dev_r": _dialogue_set("dialogues_writer_r.yaml"),
-    "dialogues_dev_x": _dialogue_set("dialogues_writer_x.yaml"),
-    "dialogues_dev_aa": _dialogue_set("dialogues_writer_aa.yaml"),
-    "dialogues_dev_ad": _dialogue_set("dialogues_writer_ad.yaml"),
-    "dialogues_dev_ae": _dialogue_set("dialogues_writer_ae.yaml"),
-    "dialogues_dev_af": _dialogue_set("dialogues_writer_af.yaml"),
-    "dialogues_dev_ah": _dialogue_set("dialogues_writer_ah.yaml"),
-    "dialogues_dev_ai": _dialogue_set("dialogues_writer_ai.yaml"),
-    "dialogues_dev_aj": _dialogue_set("dialogues_writer_aj.yaml"),
-    "dialogues_dev_ak": _dialogue_set("dialogues_writer_ak.yaml"),  # failures never read
-    "dialogues_dev_al": _dialogue_set("dialogues_writer_al.yaml"),
-    "dialogues_dev_am": _dialogue_set("dialogues_writer_am.yaml"),
-    "dialogues_dev_an": _dialogue_set("dialogues_writer_an.yaml"),
-    "dialogues_dev_ao": _dialogue_set("dialogues_writer_ao.yaml"),
-    "dialogues_dev_ap": _dialogue_set("dialogues_writer_ap.yaml"),
-    "dialogues_dev_aq": _dialogue_set("dialogues_writer_aq.yaml"),
-    "dialogues_dev_ar": _dialogue_set("dialogues_writer_ar.yaml"),
-    "dialogues_dev_as": _dialogue_set("dialogues_writer_as.yaml"),
-    "dialogues_dev_at": _dialogue_set("dialogues_writer_at.yaml"),
-    "dialogues_dev_au": _dialogue_set("dialogues_writer_au.yaml"),
-    "dialogues_dev_av": _dialogue_set("dialogues_writer_av.yaml"),
-    "dialogues_dev_aw": _dialogue_set("dialogues_writer_aw.yaml"),
-    "dialogues_dev_ax": _dialogue_set("dialogues_writer_ax.yaml"),
-    "dialogues_dev_ay": _dialogue_set("dialogues_writer_ay.yaml"),
-    "dialogues_dev_az": _dialogue_set("dialogues_writer_az.yaml"),
-    "dialogues_dev_ba": _dialogue_set("dialogues_writer_ba.yaml"),
-    "dialogues_dev_bb": _dialogue_set("dialogues_writer_bb.yaml"),
-    "dialogues_dev_bc": _dialogue_set("dialogues_writer_bc.yaml"),
-    "dialogues_dev_bi": _dialogue_set("dialogues_writer_bi.yaml"),
-    "dialogues_dev_bj": _dialogue_set("dialogues_writer_bj.yaml"),
-    "dialogues_dev_bk": _dialogue_set("dialogues_writer_bk.yaml"),
-    "dialogues_dev_bl": _dialogue_set("dialogues_writer_bl.yaml"),
-    "dialogues_dev_br": _dialogue_set("dialogues_writer_br.yaml"),
-    "dialogues_dev_bs": _dialogue_set("dialogues_writer_bs.yaml"),
+    **{f"dialogues_dev_{w}": _dialogue_set(f"dialogues_writer_{w}.yaml")
+       for w in DEV_DIALOGUE_WRITERS},
     # Requests describing a step: writer U held out (never read); writers S, T, W, BD, BE
     # and BF train the step model.
     "step_requests_heldout": _step_requests("step_requests_heldout.yaml"),
