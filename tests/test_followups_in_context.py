@@ -1034,6 +1034,16 @@ def test_more_written_as_a_whole_sentence_is_answered_in_its_language(agent):
     assert answer.lang == "en" and _frame(answer) == {"aspect": "BATTERY"}
 
 
+def test_an_edit_written_as_a_whole_sentence_is_answered_in_its_language(agent):
+    conv = "edit-own-language"
+    agent.ask("What do customers complain about when the courier delivers the phone?", conv)
+    short = agent.ask("chỉ 1 sao", conv)
+    assert (short.act, short.lang) == ("edit", "en")  # a few words keep the language in use
+    answer = agent.ask("bỏ lọc sao đi, mình muốn xem lại tất cả các mức đánh giá của khách", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "edit", "vi")
+    assert "min_rating" not in _frame(answer) and _frame(answer)["journey"] == "delivery"
+
+
 def test_why_naming_what_the_step_is_about_asks_about_the_answer(agent):
     conv = "why-step-aspect"
     agent.ask("khách phàn nàn gì ở bước định giá máy cũ?", conv)
