@@ -1044,6 +1044,15 @@ def test_an_edit_written_as_a_whole_sentence_is_answered_in_its_language(agent):
     assert "min_rating" not in _frame(answer) and _frame(answer)["journey"] == "delivery"
 
 
+def test_say_it_in_another_language_is_the_same_answer_in_it(agent):
+    conv = "say-it-in"
+    first = agent.ask("We want to close the repair counter in small stores. Run the five "
+                      "questions on it.", conv)
+    answer = agent.ask("could you say that in Vietnamese?", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("five_questions", "language", "vi")
+    assert _frame(answer) == _frame(first)
+
+
 def test_why_naming_what_the_step_is_about_asks_about_the_answer(agent):
     conv = "why-step-aspect"
     agent.ask("khách phàn nàn gì ở bước định giá máy cũ?", conv)

@@ -211,6 +211,15 @@ def test_a_question_about_a_moment_is_no_decision_unless_it_names_a_change(agent
     assert agent.route(text).tool == tool
 
 
+@pytest.mark.parametrize("text", [
+    # what customers will think is asked, yet the five questions are named for it
+    "Tháng sau shop sẽ ngừng tặng sạc nhanh kèm máy, khách sẽ nghĩ gì? Phân tích theo 5 câu hỏi",
+    "stores stop lending a spare phone during repairs; what do buyers say, by the five questions",
+])
+def test_the_five_questions_named_are_asked_for_whatever_the_request_describes(agent, text):
+    assert agent.route(text).tool == "five_questions"
+
+
 @pytest.fixture(scope="module")
 def agent(full_kb):
     """The assistant's own router: the intent model with its embedding, as users get it."""

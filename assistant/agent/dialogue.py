@@ -26,6 +26,7 @@ from assistant.agent.frame import Frame
 from assistant.agent.intent import Prediction
 from assistant.agent.registry import Registry, strip_command_words
 from assistant.agent.router import (
+    FIVE_QUESTIONS_NAMED,
     HELP,
     MAKES,
     OUT_OF_SCOPE,
@@ -209,7 +210,9 @@ _THIS_THING = re.compile(r"\b(?:cai|viec|ke hoach|lo trinh|dieu) (?:nay|do)\b")
 # này": the tool's name, and for the voice of the customer its verbs. A closed set.
 _TOOL_NAMES = {"pain_points": re.compile(
                    r"\b(?:pain ?points?|pains|diem dau|noi dau|complain\w*|gripe\w*|hate|"
-                   r"frustrat\w*|prais\w*|say|saying|said|feedback|reviews?|than|than phien|"
+                   # (what customers say; "say it in Vietnamese" is the answer said again)
+                   r"frustrat\w*|prais\w*|say(?! (?:it|that|this)\b)|saying|said|feedback|"
+                   r"reviews?|than|than phien|"
                    r"phan nan|che|hai long|(?<!giai )thich|loves?|enjoy\w*|happy with|satisf\w*|"
                    r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
                # "who are these people?": a portrait of them
@@ -222,8 +225,7 @@ _TOOL_NAMES = {"pain_points": re.compile(
                    r"\b(?:(?:one|1|mot)[ -]?(?:pager|page|trang)|summary|summari[sz]e|tom tat|"
                    r"send (?:\w+ )?(?:up|upward|upwards|upstairs|to leadership|to my boss)|"
                    r"gui len tren)\b"),
-               "five_questions": re.compile(
-                   r"\b(?:5|five|nam) (?:journey[- ]thinking |journey )?(?:questions|cau hoi)\b"),
+               "five_questions": FIVE_QUESTIONS_NAMED,
                # what to do first: the order of work is what a roadmap gives
                "roadmap": re.compile(
                    r"\b(?:roadmaps?|lo trinh|action plan|improvement plan|ke hoach cai thien|"

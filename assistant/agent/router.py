@@ -83,6 +83,12 @@ _SAY_WHAT = re.compile(r"\b(?:than|keu|che|phan nan|than phien|keu ca|noi|khen|d
                        r"(?:\w+ ){0,2}(?:customers|shoppers|buyers|people|users|they) "
                        r"(?:have|face|run into|hit|meet)\b")
 _PERSONA_WORD = re.compile(r"\b(?:personas?|chan dung|profile)\b")
+# The five questions named ("theo năm câu hỏi hành trình", "5 cau hoi", "the five
+# journey-thinking questions"): a closed set.
+FIVE_QUESTIONS_NAMED = re.compile(
+    r"\b(?:5|five|nam) (?:journey[- ]thinking |journey )?(?:questions|cau hoi)\b")
+# A tool named in so many words is asked for, whatever the rest of the request describes.
+_NAMED = {"persona": _PERSONA_WORD, "five_questions": FIVE_QUESTIONS_NAMED}
 # (Read without what customers themselves weigh up: "khách đang cân nhắc có nên lên đời".)
 # Words that fold onto these and decide nothing are left out: "định giá" (a valuation), "tình
 # hình", "tình trạng", "tính năng" (the state of things, features), "muốn hiểu/biết/xem" (to
@@ -307,7 +313,7 @@ class Router:
                 and (_SAY_WHAT.search(folded) or _SEE_HOW.search(nfc(text).lower()))
                 and not plans_a_change(folded)
                 and not _DECIDING.search(_CUSTOMERS_WANT.sub(" ", folded))
-                and not (pred.label == "persona" and _PERSONA_WORD.search(folded))):
+                and not _NAMED[pred.label].search(folded)):
             # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
             # reads like a decision to the model ("tuần đầu dùng máy khách cảm thấy sao" like
             # a portrait), yet it asks what customers say.
