@@ -1053,6 +1053,20 @@ def test_say_it_in_another_language_is_the_same_answer_in_it(agent):
     assert _frame(answer) == _frame(first)
 
 
+@pytest.mark.parametrize("aside", [
+    "btw năm 2018 ai vô địch AFF Cup nhỉ?",  # a year, yet nothing asked of the data
+    "who won the champions league in 2019 btw?",
+])
+def test_an_aside_naming_a_year_is_off_topic_and_keeps_the_answer(agent, aside):
+    conv = f"aside-year-{aside[:8]}"
+    agent.ask("top complaints about the warranty journey", conv)
+    answer = agent.ask(aside, conv)
+    assert answer.tool == "out_of_scope"
+    edit = agent.ask("only 2019", conv)  # the answer before the aside is still the frame
+    assert (edit.tool, edit.act) == ("pain_points", "edit")
+    assert _frame(edit)["journey"] == "warranty" and _frame(edit)["start"] == "2019-01-01"
+
+
 def test_why_naming_what_the_step_is_about_asks_about_the_answer(agent):
     conv = "why-step-aspect"
     agent.ask("khách phàn nàn gì ở bước định giá máy cũ?", conv)

@@ -220,6 +220,16 @@ def test_the_five_questions_named_are_asked_for_whatever_the_request_describes(a
     assert agent.route(text).tool == "five_questions"
 
 
+@pytest.mark.parametrize("text", [
+    "When the courier calls to set a delivery time, what goes wrong? A one-pager on that step "
+    "please",
+    "Khách hay so sánh giá online và tại cửa hàng trước khi chốt mua. Làm giúp mình bản tóm tắt "
+    "bước đó để gửi team marketing",
+])
+def test_a_summary_named_is_asked_for_after_a_moment_told_at_length(agent, text):
+    assert agent.route(text).tool == "journey_summary"
+
+
 @pytest.fixture(scope="module")
 def agent(full_kb):
     """The assistant's own router: the intent model with its embedding, as users get it."""
