@@ -559,6 +559,16 @@ def test_a_step_asked_by_its_word_and_the_first_months_of_the_year(agent):
     assert filters.filters.get("journey") == "delivery" and "step" not in filters.filters
 
 
+def test_a_step_said_in_words_of_the_journey_named_stays_in_that_journey(agent):
+    # "transferring data" is also the name of a delivery step; "in the store" names the
+    # store journey, whose set-up step says the same words
+    text = ("How do people feel about staff setting up their phone and transferring data in "
+            "the store?")
+    assert agent.slots(text).filters.get("step") == "buy-store.setup-in-store"
+    text = "What goes wrong when customers transfer data and install apps after delivery?"
+    assert agent.slots(text).filters.get("step") == "delivery.transfer-data"
+
+
 def test_chat_shorthand_is_read_as_the_words(agent):
     routes = _talk(agent, "shorthand", ["Khách chê gì về thiết kế, chỉ 5 sao", "nhóm sv thì sao"])
     assert routes[1].act == "edit" and routes[1].frame.filters.get("segment") == "students"

@@ -325,9 +325,17 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     step = steps[0][0] if steps else None
     if step and journey and not step.startswith(f"{journey}."):
         # A step of another journey: trust the step when it matches better (a tie, as a
-        # one-word step name against the journey named, "online shoppers … pay", keeps it).
-        journey = step.split(".")[0] if steps[0][1] > journeys[0][1] else journey
-        step = step if step.startswith(f"{journey}.") else None
+        # one-word step name against the journey named, "online shoppers … pay", keeps it);
+        # unless the journey named has a step of its own whose words are said as much
+        # ("setting up the phone and transferring data at the store": the store's set-up,
+        # not the delivered phone's data transfer).
+        shares = names.says_step(text)
+        own = [(sid, share) for sid, share in shares if sid.startswith(f"{journey}.")]
+        if own and own[0][1] >= dict(shares).get(step, 0.0):
+            step = own[0][0]
+        else:
+            journey = step.split(".")[0] if steps[0][1] > journeys[0][1] else journey
+            step = step if step.startswith(f"{journey}.") else None
     if not step and (named := _STEP_NAMED.search(folded)):
         step = names.resolve("step", named.group(1), within=journey)
     if not step and _SAYS_STEP.search(folded):
