@@ -569,6 +569,15 @@ def test_a_step_said_in_words_of_the_journey_named_stays_in_that_journey(agent):
     assert agent.slots(text).filters.get("step") == "delivery.transfer-data"
 
 
+def test_a_step_said_in_words_of_two_journeys_is_the_one_of_the_journey_in_use(agent):
+    # "fill in details and pay" is the online checkout's name; "pay" alone the store's till
+    for first, step in (("top complaints when buying a phone online", "buy-online.checkout"),
+                        ("top complaints in the in-store buying journey", "buy-store.pay")):
+        routes = _talk(agent, f"pay-{step}", [first, "ok, the part where they fill in details "
+                                                     "and pay?"])
+        assert routes[1].act == "edit" and routes[1].frame.filters.get("step") == step
+
+
 def test_chat_shorthand_is_read_as_the_words(agent):
     routes = _talk(agent, "shorthand", ["Khách chê gì về thiết kế, chỉ 5 sao", "nhóm sv thì sao"])
     assert routes[1].act == "edit" and routes[1].frame.filters.get("segment") == "students"

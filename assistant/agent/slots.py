@@ -281,6 +281,14 @@ def _most_told(names: AtlasNames, text: str,
     return journeys
 
 
+def _said_as_much(names: AtlasNames, text: str, journey: str, step: str) -> str | None:
+    """The step of `journey` whose own words `text` says at least as much as those of
+    `step` (a step of another journey), if any."""
+    shares = names.says_step(text)
+    own = [(sid, share) for sid, share in shares if sid.startswith(f"{journey}.")]
+    return own[0][0] if own and own[0][1] >= dict(shares).get(step, 0.0) else None
+
+
 def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
     """Journey, step (JOURNEY.STEP), aspect, persona and source named in `text`. Each name
     takes its words: what a persona's or a step's name says is not read again as a journey
@@ -329,10 +337,8 @@ def read_names(names: AtlasNames, text: str) -> dict[str, Any]:
         # unless the journey named has a step of its own whose words are said as much
         # ("setting up the phone and transferring data at the store": the store's set-up,
         # not the delivered phone's data transfer).
-        shares = names.says_step(text)
-        own = [(sid, share) for sid, share in shares if sid.startswith(f"{journey}.")]
-        if own and own[0][1] >= dict(shares).get(step, 0.0):
-            step = own[0][0]
+        if own := _said_as_much(names, text, journey, step):
+            step = own
         else:
             journey = step.split(".")[0] if steps[0][1] > journeys[0][1] else journey
             step = step if step.startswith(f"{journey}.") else None
@@ -579,6 +585,12 @@ def read_slots(
         unsegmented = unsegmented[: hit.start] + " " * (hit.end - hit.start) + unsegmented[hit.end:]
     if hits and not _persona_beyond(names, found.get("persona"), rest, hits):
         found = read_names(names, unsegmented)
+    if near and "step" in found and not found["step"].startswith(f"{near}.") and not (
+        names.entities(rest).get("journey")
+    ) and (own := _said_as_much(names, rest, near, found["step"])):
+        # "And when they fill in their details and pay?" in a talk about buying online: the
+        # words of its checkout as much as of the store's till; the journey in use decides.
+        found["step"], found["journey"] = own, near
     # "the in-store stock check step": a step described, not named; found by meaning.
     described = _described(names, rest, found)
     # Two journeys named equally ("thanh toán … tại cửa hàng"): the step settles which, so it
