@@ -13,7 +13,8 @@ Given the conversation's frame (tool, filters, language of the last request), a 
 
 The intent model (trained with the follow-up acts as labels) says which; the slots say what
 changes. The language is the first request's until a turn asks for another, a new request
-is written in another one, or another tool is asked for in words plainly of one language.
+is written in another one, another tool is asked for in words plainly of one language, or
+an edit or "more" is written as a whole sentence in one (see *_OWN_LANGUAGE_WORDS).
 """
 
 from __future__ import annotations
