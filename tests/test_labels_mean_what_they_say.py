@@ -283,6 +283,21 @@ def test_a_period_says_how_many_dates_were_estimated_and_exact_dates_leaves_them
     assert summarize_pain_points(PainPointsInput(), ToolContext(kb)).estimated_dates is None
 
 
+@pytest.mark.parametrize(("counts", "said"), [
+    ({"estimated_dates": 1}, "1 of them has a date estimated from a relative phrase"),
+    ({"estimated_dates": 3}, "3 of them have dates estimated from relative phrases"),
+    ({"estimated_dates": 0, "exact_dates_left_out": 1},
+     "1 comment with a date estimated from a relative phrase left out"),
+])
+def test_the_estimated_dates_line_agrees_in_number(counts, said):
+    from assistant.feedback.render.scope_md import scope_line
+    from assistant.feedback.scope import Scope
+
+    scope = Scope(filters={"start": "2020-07-01", "end": "2020-08-17"}, total=3,
+                  corpus_total=7786, min_evidence=30, **counts)
+    assert said in scope_line(scope, "en")
+
+
 def test_exact_dates_is_a_switch_of_the_command_line(kb, capsys, monkeypatch):
     from assistant.surfaces.cli import main
 

@@ -35,6 +35,10 @@ T = {
         "estimated": "{n} of them have dates estimated from relative phrases such as “2 tuần "
                      "trước” (say “exact dates only” to leave them out)",
         "left_out": "{n} comments with dates estimated from relative phrases left out",
+        # one of them: English agrees in number ("1 of them has a date estimated")
+        "estimated_one": "{n} of them has a date estimated from a relative phrase such as "
+                         "“2 tuần trước” (say “exact dates only” to leave it out)",
+        "left_out_one": "{n} comment with a date estimated from a relative phrase left out",
     },
 }  # fmt: skip
 
@@ -118,10 +122,11 @@ def scope_line(scope: Scope, lang: str) -> str:
         what += f" ({t['data_ends']} {scope.data_ends})"
     line = (f"_{t['scope']}: {what} — {number(scope.total, lang)} {t['of']} "
             f"{number(scope.corpus_total, lang)} {t['comments']}._")  # fmt: skip
-    if scope.exact_dates_left_out:
-        line += f"\n_{t['left_out'].format(n=number(scope.exact_dates_left_out, lang))}._"
-    elif scope.estimated_dates:
-        line += f"\n_{t['estimated'].format(n=number(scope.estimated_dates, lang))}._"
+    for key, n in (("left_out", scope.exact_dates_left_out), ("estimated", scope.estimated_dates)):
+        if n:
+            said = t.get(f"{key}_one", t[key]) if n == 1 else t[key]
+            line += f"\n_{said.format(n=number(n, lang))}._"
+            break
     if scope.unapplied:
         line += f"\n_{t['unapplied']}: {said_unapplied(scope.unapplied, lang)}._"
     if not scope.enough:
