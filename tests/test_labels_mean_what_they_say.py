@@ -298,6 +298,17 @@ def test_the_estimated_dates_line_agrees_in_number(counts, said):
     assert said in scope_line(scope, "en")
 
 
+@pytest.mark.parametrize(("n", "lang", "said"), [
+    (1, "en", "1 comment"), (2, "en", "2 comments"), (1234, "en", "1,234 comments"),
+    (1, "vi", "1 phản hồi"), (1234, "vi", "1.234 phản hồi"),
+])
+def test_counts_of_comments_agree_in_number_and_group_thousands(n, lang, said):
+    # what "why so few?", "without the … filter" and each ranked item say their counts with
+    from assistant.feedback.render.pain_points_md import comments
+
+    assert comments(n, lang) == said
+
+
 def test_exact_dates_is_a_switch_of_the_command_line(kb, capsys, monkeypatch):
     from assistant.surfaces.cli import main
 

@@ -17,8 +17,8 @@ T = {
         "what_note": "một phản hồi có thể nhắc nhiều khía cạnh, nên các số cộng lại vượt "
         "{total}",
         "examples": "Ví dụ", "collect": "Cần thu thập",
-        "few": "Vì sao ít", "few_lead": "{total} phản hồi trong phạm vi, cần {need}. Bỏ từng "
-        "bộ lọc thì còn:", "without": "không lọc {what}: {n} phản hồi", "enough": "đủ để xếp hạng",
+        "few": "Vì sao ít", "few_lead": "{total} trong phạm vi, cần {need}. Bỏ từng "
+        "bộ lọc thì còn:", "without": "không lọc {what}: {n}", "enough": "đủ để xếp hạng",
         "widen": {"min_rating": "sao", "start": "thời gian", "segment": "nhóm khách",
                   "aspect": "khía cạnh", "step": "bước", "journey": "hành trình",
                   "journey_step": "hành trình và bước", "source": "nguồn"},
@@ -34,7 +34,7 @@ T = {
         "why_rule": "mỗi phản hồi trong phạm vi được gắn khía cạnh và chiều khen/chê; các mục "
                     "được xếp theo tác động = số phản hồi × (5 − sao TB) / 4 (với lời khen: "
                     "× (sao TB − 1) / 4), nên nhiều phản hồi với ít sao đứng trước.",
-        "why_item": "#{n} {label}: {count} phản hồi ({share:.0%} phạm vi), sao TB {mean} → "
+        "why_item": "#{n} {label}: {count} ({share:.0%} phạm vi), sao TB {mean} → "
                     "tác động {impact:.0f}",
         "subject": ("1 phản hồi", "{n} phản hồi"),
         "noise_pos": "{subject} được gắn nhãn khen nhưng chỉ chấm 1-2 sao (nhãn nhiễu): "
@@ -56,8 +56,8 @@ T = {
         "what_note": "a comment may speak of several aspects, so these add up to more than "
         "{total}",
         "examples": "Examples", "collect": "To collect",
-        "few": "Why so few", "few_lead": "{total} comments in scope, {need} needed. Without "
-        "each filter:", "without": "without the {what} filter: {n} comments",
+        "few": "Why so few", "few_lead": "{total} in scope, {need} needed. Without "
+        "each filter:", "without": "without the {what} filter: {n}",
         "enough": "enough to rank",
         "widen": {"min_rating": "stars", "start": "period", "segment": "segment",
                   "aspect": "aspect", "step": "step", "journey": "journey",
@@ -74,7 +74,7 @@ T = {
                     "praises; items are ranked by impact = count × (5 − mean rating) / 4 (for "
                     "praise: × (mean rating − 1) / 4), so many comments with few stars come "
                     "first.",
-        "why_item": "#{n} {label}: {count} comments ({share:.0%} of the scope), mean rating "
+        "why_item": "#{n} {label}: {count} ({share:.0%} of the scope), mean rating "
                     "{mean} → impact {impact:.0f}",
         "subject": ("1 comment is", "{n} comments are"),
         "noise_pos": "{subject} labelled praise but rated 1-2 stars (label noise): "
@@ -106,6 +106,12 @@ def trend_text(tr: Trend, lang: str) -> str:
     )
 
 
+def comments(n: int, lang: str) -> str:
+    """A count of comments in words, in number with it: "1 comment", "1,234 comments"."""
+    t = T[lang]
+    return f"{number(n, lang)} {t['record' if n == 1 else 'records']}"
+
+
 def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     t = T[lang]
     sev = []
@@ -114,7 +120,7 @@ def _item(n: int, p: PainPoint, lang: str) -> list[str]:
     if p.low_rating_share is not None:
         sev.append(f"{p.low_rating_share:.0%} {t['low']}")
     lines = [
-        f"{n}. **{p.label.get(lang)}** — {p.count} {t['record' if p.count == 1 else 'records']} "
+        f"{n}. **{p.label.get(lang)}** — {comments(p.count, lang)} "
         f"({p.share:.0%}), {', '.join(sev)}; {t['impact']} {p.impact:.0f}"
     ]
     if p.trend:
@@ -154,13 +160,13 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
             lines += [f"> “{q.text}” — {q.rating or ''}★ [{q.record_id}]" for q in out.quotes]
         if out.widened:  # "why?": what each filter costs
             lines.append(f"\n**{t['few']}**: " + t["few_lead"].format(
-                total=out.total, need=out.min_evidence))
+                total=comments(out.total, lang), need=out.min_evidence))
             for name, n in sorted(out.widened.items(), key=lambda kv: -kv[1]):
                 # a step goes with its journey (scope.WIDENINGS): said, so 546 against the
                 # step's 35 does not read as the journey filter alone
                 both = name == "journey" and "step" in out.widened
                 said = t["without"].format(what=t["widen"]["journey_step" if both else name],
-                                           n=n)  # fmt: skip
+                                           n=comments(n, lang))  # fmt: skip
                 lines.append(f"- {said}" + (f" ({t['enough']})" if n >= out.min_evidence else ""))
         if out.collect:
             lines.append(f"\n**{t['collect']}**: {out.collect.get(lang)}")
@@ -184,7 +190,8 @@ def render_pain_points(out: PainPointsOutput, lang: str = "vi") -> str:
         lines.append(f"\n**{t['why']}**: {t['why_rule']}")
         lines += [
             "- " + t["why_item"].format(
-                n=n, label=p.label.get(lang), count=p.count, share=p.share, impact=p.impact,
+                n=n, label=p.label.get(lang), count=comments(p.count, lang), share=p.share,
+                impact=p.impact,
                 mean="–" if p.mean_rating is None else f"{p.mean_rating:.1f}")
             for n, p in enumerate(sections[0][1][:3], out.focus or 1)
         ]  # fmt: skip
