@@ -681,7 +681,8 @@ def understand(
         # so does a longer one that names a journey, a step, a group or a persona ("đổi qua
         # người đi làm bận rộn, ko có thời gian"): off-topic talk does not name them.
         # (Or a longer one the model is unsure about: "ít quá, mở rộng ra từ đầu năm nay".)
-        bare = label == OUT_OF_SCOPE and (n_words <= 8 or _scope(slots) or (
+        # (only a turn naming a filter can be one: `_aside_beside` reads the model again)
+        bare = bool(slots) and label == OUT_OF_SCOPE and (n_words <= 8 or _scope(slots) or (
             pred.confidence < VAGUE_BELOW and n_words <= 12)) and not (
             n_words > 8 and pred.confidence >= SURE_ASIDE and _only_described(router, slots, text)
         ) and not _aside_beside(router, slots)
