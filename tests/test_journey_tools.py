@@ -454,14 +454,18 @@ VI_LETTERS = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫ
 def _english_label_words() -> set[str]:
     """Every English label the manager renderer emits, except those Vietnamese shares
     (KPI, JCXM, figures)."""
+    from assistant.feedback.render import pain_points_md
     from assistant.feedback.render.manager_md import T
 
     def flat(d: dict) -> list[str]:
         return [x for v in d.values() for x in (flat(v) if isinstance(v, dict) else [v])]
 
-    vi = set(flat(T["vi"]))
+    # its counts of comments are said by pain_points_md.comments
+    counted = {lang: {k: pain_points_md.T[lang][k] for k in ("record", "records")}
+               for lang in ("vi", "en")}  # fmt: skip
+    vi = set(flat(T["vi"]) + flat(counted["vi"]))
     words = set()
-    for label in flat(T["en"]):
+    for label in flat(T["en"]) + flat(counted["en"]):
         if label not in vi:
             words |= {w.lower() for w in re.findall(r"[A-Za-z]{3,}", label)} - {"kpis"}
     return words

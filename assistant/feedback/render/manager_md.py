@@ -13,7 +13,7 @@ from assistant.core.text import number
 from assistant.core.tools import Claim, Evidence
 from assistant.feedback.journey_stats import StageStats
 from assistant.feedback.kpis import Kpi
-from assistant.feedback.render.pain_points_md import direction_word, trend_text
+from assistant.feedback.render.pain_points_md import comments, direction_word, trend_text
 from assistant.feedback.render.scope_md import scope_line
 from assistant.feedback.tools.journey_summary import JourneySummaryOutput
 from assistant.feedback.tools.pain_points import PainPoint
@@ -22,7 +22,7 @@ from assistant.feedback.tools.roadmap import Brief, Initiative, RoadmapOutput
 T = {
     "vi": {
         "roadmap": "Lộ trình CX", "summary": "tóm tắt cho quản lý", "goal": "Mục tiêu",
-        "conf": "Độ tin cậy", "comments": "phản hồi", "issues": "Ba vấn đề lớn nhất",
+        "conf": "Độ tin cậy", "issues": "Ba vấn đề lớn nhất",
         "ranked_by": "xếp theo tác động = số phản hồi × (5 − sao TB) / 4",
         "actions": "Ba hành động", "kpis": "KPI (hiện tại → mục tiêu)", "pilot": "Thí điểm",
         "details": "Chi tiết", "current": "Hiện trạng", "stages": "Theo giai đoạn",
@@ -36,7 +36,7 @@ T = {
         "why_rule": "thắng nhanh trước (tác động không thấp, công sức thấp), rồi theo mức tác "
                     "động (cao: từ 2/3 tác động của vấn đề nặng nhất, trung bình: từ 1/3), "
                     "rồi theo điểm tác động = số phản hồi × (5 − sao TB) / 4",
-        "why_item": "{title} — giải quyết “{aspect}”: {n} phản hồi, điểm tác động {score} "
+        "why_item": "{title} — giải quyết “{aspect}”: {n}, điểm tác động {score} "
                     "(tác động {impact}); công sức {effort}: {rule}",
         "too_few": "quá ít để kết luận", "need": "cần", "none": "không có",
         "curve": "Đường cảm xúc", "map": "bản đồ", "feedback": "phản hồi",
@@ -56,7 +56,7 @@ T = {
     },
     "en": {
         "roadmap": "CX roadmap", "summary": "summary for managers", "goal": "Goal",
-        "conf": "Confidence", "comments": "comments", "issues": "Top three issues",
+        "conf": "Confidence", "issues": "Top three issues",
         "ranked_by": "ranked by impact = comments × (5 − mean rating) / 4",
         "actions": "Three actions", "kpis": "KPIs (now → target)", "pilot": "Pilot",
         "details": "Details", "current": "Current state", "stages": "By stage",
@@ -70,7 +70,7 @@ T = {
         "why_rule": "quick wins first (impact not low, effort low), then by impact level (high: "
                     "2/3 or more of the heaviest pain's impact, medium: 1/3 or more), then by "
                     "impact score = comments × (5 − mean rating) / 4",
-        "why_item": "{title} — answers “{aspect}”: {n} comments, impact score {score} "
+        "why_item": "{title} — answers “{aspect}”: {n}, impact score {score} "
                     "({impact} impact); {effort} effort: {rule}",
         "too_few": "too few to conclude", "need": "need", "none": "none",
         "curve": "Emotion curve", "map": "journey map", "feedback": "feedback",
@@ -139,7 +139,7 @@ def _why(i: Initiative, lang: str) -> str:
     """What an action answers and weighs, for "why this order"."""
     t = T[lang]
     said = t["why_item"].format(
-        title=i.title, aspect=i.aspect_name, n=number(i.complaints, lang),
+        title=i.title, aspect=i.aspect_name, n=comments(i.complaints, lang),
         score=f"{i.impact_score:.0f}", impact=t["levels"][i.impact],
         effort=t["levels"][i.effort], rule=i.effort_rule)  # fmt: skip
     return said + (f"; **{t['quick']}**" if i.quick_win else "")
@@ -158,7 +158,7 @@ def brief_lines(b: Brief, enough: bool, lang: str) -> list[str]:
     for n, i in enumerate(b.top_issues, 1):
         mean = f", {t['mean']} {i.mean_rating:.1f}" if i.mean_rating is not None else ""
         trend = f"; {t['trend']}: {direction_word(i.trend, lang)}" if i.trend else ""
-        lines.append(f"{n}. {i.label} — {number(i.count, lang)} {t['comments']} "
+        lines.append(f"{n}. {i.label} — {comments(i.count, lang)} "
                      f"({_pct(i.share)}){mean}, {t['impact']} {i.impact:.0f}{trend}")  # fmt: skip
     if not b.top_issues:
         lines.append(f"- {t['no_issues'] if enough else t['too_few']}")
@@ -182,7 +182,7 @@ def _pain(n: int, p: PainPoint, lang: str) -> list[str]:
     t = T[lang]
     mean = f", {t['mean']} {p.mean_rating:.1f}" if p.mean_rating is not None else ""
     low = f", {_pct(p.low_rating_share)} 1-2★" if p.low_rating_share is not None else ""
-    lines = [f"{n}. **{p.label.get(lang)}** — {number(p.count, lang)} {t['comments']} "
+    lines = [f"{n}. **{p.label.get(lang)}** — {comments(p.count, lang)} "
              f"({_pct(p.share)}){mean}{low}"]  # fmt: skip
     if p.trend:
         lines.append(f"   {t['trend']}: {trend_text(p.trend, lang)}")
@@ -232,10 +232,10 @@ def render_roadmap(o: RoadmapOutput, lang: str) -> str:
     lines.append(f"\n**{t['stages']}**")
     for s in o.stage_metrics:
         if s.mean_rating is None:
-            lines.append(f"- {s.name.get(lang)}: {number(s.records, lang)} {t['comments']} — "
+            lines.append(f"- {s.name.get(lang)}: {comments(s.records, lang)} — "
                          f"{t['too_few']}")  # fmt: skip
         else:
-            lines.append(f"- {s.name.get(lang)}: {number(s.records, lang)} {t['comments']}, "
+            lines.append(f"- {s.name.get(lang)}: {comments(s.records, lang)}, "
                          f"{t['mean']} {s.mean_rating:.1f}, {_pct(s.low_rating_share or 0)} "
                          "1-2★")  # fmt: skip
     if sum(s.records for s in o.stage_metrics) > o.total:
@@ -256,7 +256,7 @@ def render_journey_summary(o: JourneySummaryOutput, lang: str) -> str:
     t = T[lang]
     lines = [scope_line(o.scope, lang), f"\n## {o.name} — {t['summary']}",
              f"{t['goal']}: {o.goal}",
-             f"{t['volume']}: {number(o.total, lang)} {t['comments']} ({_pct(o.volume_share)} "
+             f"{t['volume']}: {comments(o.total, lang)} ({_pct(o.volume_share)} "
              f"{t['of_all']}); {t['conf']}: {ranking_confidence(o.brief, lang)}"]  # fmt: skip
     lines += brief_lines(o.brief, o.enough_evidence, lang)
     if o.chart:
@@ -279,7 +279,7 @@ def render_journey_summary(o: JourneySummaryOutput, lang: str) -> str:
             lines += _pain(n, p, lang)
     if o.delights:
         lines.append(f"\n**{t['delights']}**")
-        lines += [f"{n}. {p.label.get(lang)} — {number(p.count, lang)} {t['comments']} "
+        lines += [f"{n}. {p.label.get(lang)} — {comments(p.count, lang)} "
                   f"({_pct(p.share)})" for n, p in enumerate(o.delights, 1)]  # fmt: skip
     lines.append(f"\n**{t['metrics']}**")
     lines += [f"- {t['groups'][g]}: {', '.join(names) or t['none']}"

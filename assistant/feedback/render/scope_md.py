@@ -17,9 +17,10 @@ T = {
         "named": "các phản hồi nhắc đến {tp} ({n})",
         "fallback": "các bước có điểm chạm {tp} ({steps}), vì chỉ {n} phản hồi nhắc đến "
                     "{tp} (cần ít nhất {min})",
-        "estimated": "{n} trong số đó có ngày ước tính từ cụm từ tương đối như “2 tuần "
-                     "trước” (nói “chỉ ngày chính xác” để bỏ chúng ra)",
-        "left_out": "Đã bỏ {n} phản hồi có ngày ước tính từ cụm từ tương đối",
+        # (one, many), as pain_points_md's "subject": Vietnamese says both alike
+        "estimated": ("{n} trong số đó có ngày ước tính từ cụm từ tương đối như “2 tuần "
+                      "trước” (nói “chỉ ngày chính xác” để bỏ chúng ra)",) * 2,
+        "left_out": ("Đã bỏ {n} phản hồi có ngày ước tính từ cụm từ tương đối",) * 2,
     },
     "en": {
         "scope": "Scope", "data_ends": "the data ends", "all": "all feedback", "of": "of",
@@ -32,13 +33,12 @@ T = {
         "named": "comments that mention the {tp} ({n})",
         "fallback": "the steps where the {tp} is a touchpoint ({steps}), because only {n} "
                     "comments mention the {tp} (at least {min} needed)",
-        "estimated": "{n} of them have dates estimated from relative phrases such as “2 tuần "
-                     "trước” (say “exact dates only” to leave them out)",
-        "left_out": "{n} comments with dates estimated from relative phrases left out",
-        # one of them: English agrees in number ("1 of them has a date estimated")
-        "estimated_one": "{n} of them has a date estimated from a relative phrase such as "
-                         "“2 tuần trước” (say “exact dates only” to leave it out)",
-        "left_out_one": "{n} comment with a date estimated from a relative phrase left out",
+        "estimated": ("{n} of them has a date estimated from a relative phrase such as “2 tuần "
+                      "trước” (say “exact dates only” to leave it out)",
+                      "{n} of them have dates estimated from relative phrases such as “2 tuần "
+                      "trước” (say “exact dates only” to leave them out)"),
+        "left_out": ("{n} comment with a date estimated from a relative phrase left out",
+                     "{n} comments with dates estimated from relative phrases left out"),
     },
 }  # fmt: skip
 
@@ -88,6 +88,11 @@ def stars_text(lo: int | None, hi: int | None, lang: str) -> str | None:
     return f"{stars} {'star' if one else T[lang]['stars']}"
 
 
+def _counted(forms: tuple[str, str], n: int, lang: str) -> str:
+    """The (one, many) form of a sentence that counts `n`, with the count in it."""
+    return forms[0 if n == 1 else 1].format(n=number(n, lang))
+
+
 def scope_line(scope: Scope, lang: str) -> str:
     """'Scope: journey Delivery and setup; 1–2 stars — 61 of 7,786 comments.'"""
     t = T[lang]
@@ -122,11 +127,10 @@ def scope_line(scope: Scope, lang: str) -> str:
         what += f" ({t['data_ends']} {scope.data_ends})"
     line = (f"_{t['scope']}: {what} — {number(scope.total, lang)} {t['of']} "
             f"{number(scope.corpus_total, lang)} {t['comments']}._")  # fmt: skip
-    for key, n in (("left_out", scope.exact_dates_left_out), ("estimated", scope.estimated_dates)):
-        if n:
-            said = t.get(f"{key}_one", t[key]) if n == 1 else t[key]
-            line += f"\n_{said.format(n=number(n, lang))}._"
-            break
+    if scope.exact_dates_left_out:
+        line += f"\n_{_counted(t['left_out'], scope.exact_dates_left_out, lang)}._"
+    elif scope.estimated_dates:
+        line += f"\n_{_counted(t['estimated'], scope.estimated_dates, lang)}._"
     if scope.unapplied:
         line += f"\n_{t['unapplied']}: {said_unapplied(scope.unapplied, lang)}._"
     if not scope.enough:
