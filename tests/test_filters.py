@@ -458,3 +458,15 @@ def test_a_full_stop_after_a_month_or_a_rating_ends_the_sentence(text, want):
 
 def test_a_month_with_its_year_after_a_dot_is_not_read_as_the_month_alone():
     assert "end" not in parsed("số liệu tháng 5.2021 chưa có")
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("bỏ hết mấy đánh giá 5 sao đi", (None, 4)),
+    ("leave out the 1-star reviews", (2, None)),
+    ("loai het review 1 sao", (2, None)),
+    ("drop 5 stars, keep 1 to 3 stars", (1, 3)),
+    ("bỏ lọc ngày, lấy 5 sao thôi", (5, 5)),  # the removal is of the dates
+])
+def test_an_end_of_the_scale_left_out_keeps_the_other_ratings(text, want):
+    parsed = parse_filters(text, None)
+    assert (parsed.min_rating, parsed.max_rating) == want

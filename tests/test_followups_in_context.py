@@ -1512,3 +1512,91 @@ def test_a_document_asked_for_from_the_comments_shown_is_made_on_the_same_scope(
         assert _frame(answer) == {"aspect": "BATTERY", "min_rating": 1, "max_rating": 2}
     more = agent.ask("show me a few more of those comments", conv)
     assert (more.tool, more.act) == ("persona", "more")
+
+
+def test_the_word_persona_naming_whom_a_complaint_question_is_about_asks_for_pains(agent):
+    """"persona X … phàn nàn gì": the word says which atlas persona, no portrait asked."""
+    answer = agent.ask("persona người mua cho bố mẹ thường phàn nàn gì khi đi bảo hành?", "pw1")
+    assert (answer.tool, answer.act) == ("pain_points", "new")
+    assert _frame(answer) == {"journey": "warranty", "persona": "parent-buyer"}
+    assert _applied(answer)["journey"] == "warranty"
+    drafted = agent.ask("persona first-time online buyer with complaints and goals", "pw2")
+    assert drafted.tool == "persona"
+
+
+def test_what_annoys_a_group_after_its_persona_is_their_pain_summary(agent):
+    conv = "annoys-after-persona"
+    agent.ask("Draft a persona of office workers", conv)
+    answer = agent.ask("nhóm này khó chịu điều gì nhất?", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "switch_tool")
+    assert _frame(answer) == {"segment": "office-workers"}
+
+
+def test_dropping_the_aspect_part_keeps_the_step(agent):
+    conv = "drop-aspect-part"
+    agent.ask("khách chê gì về pin lúc cầm thử máy ở cửa hàng?", conv)
+    answer = agent.ask("bỏ phần pin đi, xem hết mọi thứ ở bước đó", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"journey": "buy-store", "step": "buy-store.try-device"}
+
+
+def test_moving_to_a_step_told_by_its_words_is_an_edit_without_its_aspect(agent):
+    conv = "moved-to-step"
+    agent.ask("khách chê gì khi xem web tìm máy theo tầm giá", conv)
+    answer = agent.ask("chuyển sang lúc họ so sánh giá giữa các shop", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _frame(answer) == {"journey": "research", "step": "research.compare-price"}
+    again = agent.ask("đổi qua khúc hỏi người quen tư vấn", conv)
+    assert (again.tool, again.act) == ("pain_points", "edit")
+    assert _frame(again) == {"journey": "research", "step": "research.ask-advice"}
+
+
+def test_the_audience_of_a_translation_names_no_journey(agent):
+    conv = "store-leads"
+    agent.ask("What do customers complain about in warranty?", conv)
+    answer = agent.ask("Vietnamese version please, for the store leads", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("pain_points", "language", "vi")
+    assert _frame(answer) == {"journey": "warranty"}
+    managers = agent.ask("tóm tắt một trang về hành trình bảo hành cho các quản lý khu vực", "qlkv")
+    assert managers.tool == "journey_summary" and "(khu vực)" not in managers.answer
+
+
+def test_a_moment_of_the_journey_in_use_wins_over_a_word_of_another(agent):
+    """"pay" names the store's till; in a talk about trade-in, paying the rest of the swap
+    is trade-in's own step."""
+    conv = "trade-in-top-up"
+    agent.ask("what do customers complain about when getting their old phone valued?", conv)
+    answer = agent.ask("and when they say yes to our offer and pay what's left?", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"journey": "trade-in", "step": "trade-in.accept-offer"}
+
+
+def test_the_question_after_a_moment_tells_no_step(agent):
+    """"khi mua online thì …": the journey, then the question; no step is described."""
+    answer = agent.ask("Sinh viên khi mua online thì than phiền gì?", "asked-tail")
+    assert _frame(answer) == {"journey": "buy-online", "segment": "students"}
+    staff = agent.ask("công ty đặt 15-20 máy cho nhân viên thì khâu giao hàng có vấn đề gì không",
+                      "staff-range")
+    assert _frame(staff) == {"journey": "delivery", "persona": "small-business-buyer"}
+
+
+def test_a_document_made_from_the_same_data_keeps_the_scope(agent):
+    conv = "same-data"
+    agent.ask("Tóm tắt hành trình bảo hành của sinh viên cho sếp", conv)
+    answer = agent.ask("dựng persona từ chính dữ liệu này", conv)
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+    assert _frame(answer) == {"journey": "warranty", "segment": "students"}
+    conv = "same-group-command"
+    agent.ask("game thủ chê gì về pin?", conv)
+    command = agent.ask("persona game thủ từ dữ liệu đó", conv)
+    assert (command.tool, command.act) == ("persona", "switch_tool")
+    assert _frame(command) == {"aspect": "BATTERY", "segment": "gamers"}
+
+
+def test_leaving_out_the_top_rating_edits_the_stars(agent):
+    conv = "left-out-stars"
+    agent.ask("khách nói gì về camera?", conv)
+    answer = agent.ask("bỏ mấy đánh giá 5 sao đi", conv)
+    assert answer.act == "edit"
+    assert _frame(answer) == {"aspect": "CAMERA", "max_rating": 4}
+    assert _applied(answer)["max_rating"] == 4

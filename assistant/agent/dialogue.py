@@ -215,7 +215,9 @@ _TOOL_NAMES = {"pain_points": re.compile(
                    r"frustrat\w*|prais\w*|say(?! (?:it|that|this)\b)|saying|said|feedback|"
                    r"reviews?|than|than phien|"
                    r"phan nan|che|hai long|(?<!giai )thich|loves?|enjoy\w*|happy with|satisf\w*|"
-                   r"khen|keu|buc|buc minh|noi gi|phan hoi|danh gia)\b"),
+                   r"khen|keu|buc|buc minh|buc xuc|kho chiu|noi gi|phan hoi|danh gia|"
+                   # what they run into ("họ gặp khó gì?", "bị vướng ở đâu")
+                   r"gap (?:kho|van de|rac roi|truc trac)\w*|vuong|annoy\w*|struggl\w*)\b"),
                # "who are these people?": a portrait of them
                "persona": re.compile(r"\b(?:personas?|chan dung|who are (?:they|these|those)"
                                      r"(?: people| customers)?|(?:nhung|may) (?:nguoi|khach) "
@@ -244,6 +246,15 @@ _WHAT_SAID = re.compile(r"\b(?:noi|che|than|khen|phan nan|than phien|keu|danh gi
                         r"\bwhat (?:do|are|did) (?:they|customers|people|buyers) "
                         r"(?:say|saying|complain)")
 _NOTHING = re.compile(r"(?!)")
+# The data of the last answer pointed at ("từ cùng dữ liệu đó", "from the same data", "on
+# this feedback"): a document made from it, whatever concept its name also is.
+_THIS_DATA = re.compile(r"\b(?:(?:du lieu|data|feedback|phan hoi|reviews?|scope|pham vi)\s+"
+                        r"(?:do|nay|ay|vua roi|tren|this|that)|(?:the same|this|that|cung)\s+"
+                        r"(?:du lieu|data|feedback|reviews|scope|pham vi)\b)")
+# "đổi qua mấy cái như loa, vân tay", "chuyển sang đoạn nhân viên tư vấn", "switch to the
+# checkout": the scope moved to what the turn names, no tool named (grammar, a closed set).
+_MOVED_TO = re.compile(r"^(?:\w+\s+)?(?:doi|chuyen|switch|change|move|jump|nhay)\s+"
+                       r"(?:qua|sang|over to|to|ve)\b")
 # Filters that say who the customers are.
 _PEOPLE = {"persona", "segment"}
 # Filters only the company's data knows (the methodology has no personas, groups or steps of
@@ -415,7 +426,9 @@ def understand(
     if context is not None and not context.lang_set:
         context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
     if command is not None:
-        if context is not None and command.tool in registry and not _scope(slots) and (
+        if context is not None and command.tool in registry and (
+            not _scope(slots) or _said_again(context, slots)  # "persona game thủ từ data này"
+        ) and (
             (_BACK.search(folded) or not command.args)
             and not registry.get(command.tool).fallback
         ):
@@ -491,7 +504,7 @@ def understand(
         people = bool(_PEOPLE & set(slots.filters))
         if only_names or correcting or (
             pred.label == "persona" and people and not _MAKE_PERSONA.search(rest)
-        ):
+        ) or (_MOVED_TO.match(rest) and not _tools_named(folded)):
             # "với persona người mua cho bố mẹ thì sao", "giả sử khách là người đi làm bận
             # rộn": the people named pull the model towards a persona; asked for, one is
             # drafted ("phác thảo persona cho…"), else they narrow the last answer.
@@ -573,7 +586,7 @@ def understand(
             or said[0] in MAKES and (label != HELP or pred.confidence < VAGUE_BELOW)
             and (label not in registry or registry.get(label).fallback
                  or pred.confidence < NAMED_OVER)
-            and not (asks_how(folded) or names_concept(text))
+            and not (asks_how(folded) or names_concept(text) and not _THIS_DATA.search(folded))
         ) and item_asked(folded) is None and not (
             _MORE_EVIDENCE.search(folded) or _SECTION.search(folded)):
             # "vậy nên fix gì trước?" after a summary: the model reads a roadmap short of sure,

@@ -87,6 +87,13 @@ _PERSONA_WORD = re.compile(r"\b(?:personas?|chan dung|profile)\b")
 # journey-thinking questions"): a closed set.
 FIVE_QUESTIONS_NAMED = re.compile(
     r"\b(?:5|five|nam) (?:journey[- ]thinking |journey )?(?:questions|cau hoi)\b")
+# What a persona is asked for with: a need ("cần", "muốn", "I need") or its contents (goals,
+# frustrations, quotes, who they are). A closed class of words.
+_PORTRAIT = re.compile(r"\b(?:can|muon|need|want|please|lam|dung|ve|phac\w*|build|cho (?:minh|em|"
+                       r"toi|chi|anh)|goals?|frustrations?|quotes?|muc tieu|trich dan|la ai|"
+                       r"who (?:they|are)|nhu the nao|what .* like)\b")
+# The pain summary named in so many words ("pain points", "top complaints").
+_PAINS_NAMED = re.compile(r"\b(?:pain ?points?|complaints?|phan nan|than phien|che gi)\b")
 # A tool named in so many words is asked for, whatever the rest of the request describes.
 _NAMED = {"persona": _PERSONA_WORD, "five_questions": FIVE_QUESTIONS_NAMED}
 # (Read without what customers themselves weigh up: "khách đang cân nhắc có nên lên đời".)
@@ -303,6 +310,10 @@ class Router:
             # "Persona nên được build từ những nguồn data nào?": a question that starts with
             # a command's word, about the method (as the intent model reads it)
             return None
+        if _SAY_WHAT.search(folded) and self.classify(text).label != spec.name:
+            # "persona busy professional đang gặp gì ở khâu…": a question of what customers
+            # say, after a command's word that only names whom it is about
+            return None
         return self.with_args(spec.name, rest, text, reason="command")
 
     def classify(self, text: str, follow_up: bool = False) -> Prediction:
@@ -310,10 +321,12 @@ class Router:
         pred = self.intent_model.predict(text, follow_up=follow_up)
         folded = read_form(text)
         if (pred.label in ("five_questions", "persona") and "pain_points" in self.registry
-                and (_SAY_WHAT.search(folded) or _SEE_HOW.search(nfc(text).lower()))
+                and (_SAY_WHAT.search(folded) or _SEE_HOW.search(nfc(text).lower())
+                     or (pred.label == "persona" and _PAINS_NAMED.search(folded)))
                 and not plans_a_change(folded)
                 and not _DECIDING.search(_CUSTOMERS_WANT.sub(" ", folded))
-                and not _NAMED[pred.label].search(folded)):
+                and not (_NAMED[pred.label].search(folded)
+                         and not self._designates_persona(text, folded))):
             # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
             # reads like a decision to the model ("tuần đầu dùng máy khách cảm thấy sao" like
             # a portrait), yet it asks what customers say.
@@ -350,6 +363,13 @@ class Router:
             # practice of the method, not how to use the assistant ("how do I use this?").
             pred = _swap(pred, search)
         return pred
+
+    def _designates_persona(self, text: str, folded: str) -> bool:
+        """Whether the word "persona" only says which of the atlas's personas a question is
+        about ("persona busy professional đang gặp gì…", "the busy professional persona"),
+        no persona being asked for (no making verb, need, or portrait contents)."""
+        return (persona_named(self.names, text) is not None
+                and not _ACTION.search(folded) and not _PORTRAIT.search(folded))
 
     def route(self, text: str) -> Route:
         """A request on its own (no conversation): a command exactly, else the intent

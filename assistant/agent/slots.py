@@ -93,7 +93,9 @@ _EXACT_DATES = re.compile(
 )
 _ASPECT_ASKED = re.compile(r"\b(aspect|khia canh|filter|loc|only|chi)\b")
 _NAMED_REMOVED = re.compile(r"\b" + _REMOVE_VERB + r"\b.{0,25}\b(filter|loc|focus)\b|"
-                            r"\b(bo|xoa) loc\b")
+                            r"\b(bo|xoa) loc\b|"
+                            # "bỏ phần màn hình", "drop the camera part": a part of the scope
+                            r"\b" + _REMOVE_VERB + r"\s+(?:the\s+)?(?:phan|cai|mang|vu|chuyen)\b")
 _REMOVED_KEYS = {"stars": ("min_rating", "max_rating"), "period": ("start", "end"),
                  "segment": ("segment",), "aspect": ("aspect",), "step": ("step",),
                  "journey": ("journey", "step"),
@@ -113,7 +115,7 @@ _FOR_STAFF = re.compile(
     r"\b(for (their|its|our|the) (staff|employees|team|workers)|for staff|for employees|"
     r"business customers?|corporate (customers?|clients?|buyers?)|b2b|"
     # bought or issued for the staff, not handed to a staff member ("đưa máy cho nhân viên")
-    r"(?:(?:doanh nghiep|cong ty) )?(?:mua|cap|trang bi|sam|dat)\s+(?:\w+\s+){0,3}?"
+    r"(?:(?:doanh nghiep|cong ty) )?(?:mua|cap|trang bi|sam|dat)\s+(?:\S+\s+){0,3}?"
     r"cho (?:cac |toan bo )?nhan vien|khach doanh nghiep|doanh nghiep mua|cong ty mua|"
     r"khach hang doanh nghiep|khach to chuc)\b"
 )
@@ -177,11 +179,12 @@ _NUMBERED = re.compile(r"\b(?:buoc|step)\s+\d{1,2}\b")
 
 # Who the answer is for ("for the store team", "gửi team cửa hàng"): an audience, not a scope.
 _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
-                       r"(?:team|teams|department|dept|manager|managers|director|directors|boss|"
-                       r"head|lead|board)\b|\b(?:cho|gui|de gui)\s+"
-                       r"(?:team|doi|phong|bo phan|anh em|sep|quan ly|giam doc|truong phong|"
-                       r"ban giam doc)(?:\s+(?:trung tam|cua hang|chi nhanh|khu vuc|vung|mien|"
-                       r"kho))?(?:\s+\w+){0,2}")  # "cho quản lý trung tâm bảo hành"
+                       r"(?:teams?|department|dept|managers?|directors?|boss|bosses|heads?|"
+                       r"leads?|leaders?|board|execs?|executives?)\b|\b(?:cho|gui|de gui)\s+"
+                       r"(?:(?:cac|nhung|may|ca)\s+)?(?:team|doi|phong|bo phan|anh em|sep|quan ly|"
+                       r"giam doc|truong phong|ban giam doc)(?:\s+(?:trung tam|cua hang|chi nhanh|"
+                       # "cho quản lý trung tâm bảo hành"
+                       r"khu vuc|vung|mien|kho))?(?:\s+\w+){0,2}")
 
 
 @dataclass
@@ -420,6 +423,13 @@ _PEOPLE = frozenset("khach hang nguoi may ban cac nhung customers customer peopl
                     "buyers buyer nhom".split())
 
 
+# The question asked about a moment, which tells nothing of it: "thì …", "có vấn đề gì",
+# "hay kêu ca gì", "gặp khó gì" (grammar, a closed set).
+_ASKED_TAIL = re.compile(r"\s+(?:thi|co (?:van de|gi|bi|loi|kho khan)|(?:(?:hay|thuong|dang|co)\s+)?"
+                         r"(?:keu ca|keu|than phien|than|phan nan|che|noi|gap|bi)\s+(?:\w+\s+)?"
+                         r"(?:gi|nao|sao|the nao|ra sao))\b.*$")
+
+
 def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
     """Whether the text describes a step in words of its own ("the in-store stock check
     step", "bước khách nhận hàng từ shipper"), not only by the journey's name."""
@@ -436,7 +446,9 @@ def _described(names: AtlasNames, text: str, found: dict[str, Any]) -> bool:
         if found.get("journey"):
             own = norm(consume_names(names, own, "journey", found["journey"]))
         return len(set(own.split()) - FUNCTION_WORDS) >= 2
-    after = m["after"]
+    # "khi mua online thì kêu ca gì", "khâu giao hàng có vấn đề gì không": the moment ends
+    # where the question about it begins.
+    after = _ASKED_TAIL.sub("", m["after"])
     if m[0].split()[0] in _MOMENT_WORDS and _says_step_name(names, after):
         # "lúc nhận hàng từ shipper": a moment told with most of a step's name is that step,
         # though the journey's words ("nhận hàng", "shipper") are in it; "khi bảo hành" is not.
@@ -565,6 +577,12 @@ def read_slots(
 
     slots = Slots(unread=list(unread or []))
     parsed = parse_filters(text, reference, book=book)
+    audience = [m.span() for m in _AUDIENCE.finditer(fold_aligned(text).lower())]
+    if said_for := [m for m in parsed.matched if m.kind == "unsupported" and any(
+            a <= m.span[0] and m.span[1] <= b for a, b in audience)]:
+        # Who the answer is for asks for no filter ("cho các quản lý khu vực": no region).
+        parsed.matched = [m for m in parsed.matched if m not in said_for]
+        parsed.unsupported = sorted({m.value for m in parsed.matched if m.kind == "unsupported"})
     # Atlas names are read in what the period and star filters did not take ("đánh giá 1-2
     # sao"), and not in the words that name a segment ("gamers" is not the gaming aspect),
     # unless they are part of a persona's name ("dân văn phòng bận rộn").
@@ -590,6 +608,14 @@ def read_slots(
     ) and (own := _said_as_much(names, rest, near, found["step"])):
         # "And when they fill in their details and pay?" in a talk about buying online: the
         # words of its checkout as much as of the store's till; the journey in use decides.
+        found["step"], found["journey"] = own, near
+    elif near and "step" in found and not found["step"].startswith(f"{near}.") and not (
+        names.entities(rest).get("journey")
+    ) and steps is not None and (own := steps(rest, near, True, False)) and own.startswith(
+            f"{near}."):
+        # "and once they agree to the price and pay the difference?" in a talk about
+        # trade-in: "pay" names the store's till, yet by meaning the moment is trade-in's own
+        # (the journey in use), as the step matcher reads it.
         found["step"], found["journey"] = own, near
     # "the in-store stock check step": a step described, not named; found by meaning.
     described = _described(names, rest, found)
@@ -617,13 +643,14 @@ def read_slots(
     if described and "step" in found and (m := _STEP_WORD.search(fold_aligned(told_rest).lower())):
         told_rest = told_rest[: m.start()] + " " * (m.end() - m.start()) + told_rest[m.end():]
     slots.rest = " ".join(told_rest.split())
+    told_step = None  # an aspect whose words only describe the step named
     if "step" in found and "aspect" in found and not (
         _aspect_asked(rest, names.of("aspect", found["aspect"]))
         or _aspect_about(names, rest, found["aspect"])
     ):
         # "bước chọn mẫu vì hết màu hoặc dung lượng": the aspect's word describes the step;
         # an aspect filter on a step is asked in words ("chỉ khía cạnh pin", "aspect storage").
-        found.pop("aspect")
+        told_step = found.pop("aspect")
     slots.filters.update(found)
     for key in ("start", "end", "min_rating", "max_rating", "segment"):
         value = getattr(parsed, key)
@@ -664,7 +691,8 @@ def read_slots(
             swapped_out.add("persona")
     elif swap and "persona" in slots.filters and re.search(r"\b(?:segments?|groups?|nhom)\b", old):
         swapped_out.add("segment")  # "the busy professional persona instead of the segment"
-    elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")):
+    elif swap and (aspect := read_names(names, swap["new"] or swap["new2"]).get("aspect")) and (
+            aspect != told_step):  # "đổi sang lúc họ so giá": to a step, told by its words
         slots.filters["aspect"] = aspect  # "swap battery for performance": likewise
     asked_by = {kind: [m.text for m in parsed.matched
                        if m.kind == "unsupported" and m.value == kind]
@@ -686,6 +714,8 @@ def read_slots(
     # A removal verb inside a step's name ("the drop-off step") takes nothing away.
     said_text = consume_names(names, text, "step", found["step"]) if "step" in found else text
     slots.removed = removals(said_text)
+    if parsed.stars_left_out:  # "bỏ mấy review 1 sao đi": the others kept, no removal
+        slots.removed -= set(_REMOVED_KEYS["stars"])
     if exact:  # "bỏ những phản hồi có ngày ước tính": some dates go, not the period
         slots.removed -= set(_REMOVED_KEYS["period"])
     folded = norm(text)

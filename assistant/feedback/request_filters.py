@@ -19,8 +19,9 @@ The rules, all in Vietnamese and English, typed with or without diacritics:
   `unresolved`, not guessed;
 - star ratings: "1-2 sao", "5 sao", "dưới 3 sao / below 3" (max 2), "tối đa 2 / at most 2"
   (max 2), "từ 4 sao trở lên / at least 4" (min 4), "trên 3 / more than 3" (min 4), in words
-  "low ratings / sao thấp" (max 2), "highly rated / sao cao" (min 4); a number without
-  "sao / star(s)" is not a rating ("top 5 pain points");
+  "low ratings / sao thấp" (max 2), "highly rated / sao cao" (min 4); an end of the scale
+  left out, "loại 5 sao / exclude 1-star" (max 4 / min 2); a number without "sao / star(s)"
+  is not a rating ("top 5 pain points");
 - segments and filters the data has no field for (location, gender, age, channel) are found
   by cue words kept as data in `corpus/playbook/segments.yaml`.
 
@@ -81,6 +82,11 @@ class ParsedFilters(BaseModel):
         None, description="'the month before', 'quý trước đó': the unit before the period "
         "already in use; 'same period last year', 'cùng kỳ năm ngoái': that period a year "
         "earlier (a follow-up's; the conversation knows which period that is).",
+    )
+
+    stars_left_out: bool = Field(
+        False, description="A star level was left out ('loại 5 sao', 'exclude 1-star'): the "
+        "other ratings are kept, which no removal of the star filter undoes.",
     )
 
     def is_empty(self) -> bool:
@@ -854,6 +860,13 @@ _DATA_AFTER = re.compile(r"\s*(?:reviews?|comments?|ratings?|feedback|responses?
                          r"phan hoi|binh luan|nhan xet)\b")
 
 
+# A star level left out of the data, said just before it (grammar, a closed set).
+_LEFT_OUT = re.compile(r"\b(?:loai|bo|tru|ngoai tru|khong tinh|khong lay|exclude|excluding|"
+                       r"except|without|minus|leave out|leaving out|drop|remove|filter out)"
+                       r"(?:\s+(?:the|all|any|cac|nhung|may|het|review|reviews|danh gia|"
+                       r"phan hoi|comments?|binh luan|nhan xet))*\s*$")
+
+
 def _ratings(scan: _Scan, out: ParsedFilters) -> None:
     found: list[tuple[int, int, int | None, int | None]] = []
     for m in scan.matches(_RATING_RANGE):
@@ -875,6 +888,10 @@ def _ratings(scan: _Scan, out: ParsedFilters) -> None:
     for m in scan.matches(_RATED_IN_WORDS):
         found.append((*m.span(), None, 2) if m["low"] else (*m.span(), 4, None))
     for s, e, lo, hi in sorted(found):
+        if lo == hi and lo in (1, 5) and _LEFT_OUT.search(scan.folded[max(0, s - 40):s]):
+            # "loại review 5 sao ra", "exclude the 1-star ones": every other rating is kept
+            lo, hi = (2, None) if lo == 1 else (None, 4)
+            out.stars_left_out = True
         if (lo is not None and not 1 <= lo <= 5) or (hi is not None and not 1 <= hi <= 5):
             continue  # "below 1 star", "more than 5 stars": nothing to keep
         if lo is not None:
