@@ -1600,3 +1600,28 @@ def test_leaving_out_the_top_rating_edits_the_stars(agent):
     assert answer.act == "edit"
     assert _frame(answer) == {"aspect": "CAMERA", "max_rating": 4}
     assert _applied(answer)["max_rating"] == 4
+
+
+def test_a_tool_name_mistyped_by_a_letter_still_switches_tool(agent):
+    conv = "typo-tool"
+    agent.ask("khách chê gì về màn hình trong quý 2?", conv)
+    answer = agent.ask("ok giờ presona", conv)
+    assert (answer.tool, answer.act) == ("persona", "switch_tool")
+    assert _frame(answer) == {"aspect": "SCREEN", "start": "2020-04-01", "end": "2020-06-30"}
+    plan = agent.ask("roadamp nữa", conv)
+    assert (plan.tool, plan.act) == ("roadmap", "switch_tool")
+
+
+def test_a_person_is_no_persona_mistyped():
+    from assistant.agent.dialogue import _tools_named
+
+    assert _tools_named("what does a person buying online complain about") == ["pain_points"]
+    assert _tools_named("lam persna di") == ["persona"]
+
+
+def test_a_document_asked_in_the_other_language_is_written_in_it(agent):
+    conv = "summary-in-english"
+    agent.ask("khách chê gì về bảo hành?", conv)
+    answer = agent.ask("soạn summary tiếng Anh cho sếp vùng", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("journey_summary", "switch_tool", "en")
+    assert _frame(answer) == {"journey": "warranty"}

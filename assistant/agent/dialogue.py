@@ -81,7 +81,12 @@ _VERSION = re.compile(r"\b(?:(?:vietnamese|english|vn|en|vi) version|(?:ban|phie
 # a verb or preposition of writing, since a language may also be what the data is about.
 _WRITTEN_IN = re.compile(r"\b(?:viet|tra loi|answer|reply|respond|write|written|bang|in|into|"
                          r"sang)\s+"
-                         r"(?:bang\s+)?(?:english|tieng anh|vietnamese|tieng viet)\b")
+                         r"(?:bang\s+)?(?:english|tieng anh|vietnamese|tieng viet)\b|"
+                         # "viết summary tiếng Anh", "an English one-pager": the document's
+                         r"\b(?:summary|tom tat|version|ban|roadmap|lo trinh|persona|pager|"
+                         r"report|bao cao)\s+(?:english|tieng anh|vietnamese|tieng viet)\b|"
+                         r"\b(?:english|vietnamese)\s+(?:summary|version|roadmap|persona|"
+                         r"one pager|report)\b")
 # Words that point back at the last answer's scope ("for this group", "cho nhóm này"): a tool
 # asked for with them keeps the filters. Function words, so a closed list.
 _BACK = re.compile(
@@ -235,9 +240,33 @@ _TOOL_NAMES = {"pain_points": re.compile(
                    r"prioriti[sz]e)\b|" + WHAT_FIRST.pattern)}  # fmt: skip
 
 
+# A tool's one-word name mistyped by a letter ("giờ persna", "roadmp"): still that tool.
+# English words one letter away are not typos of them ("person", "personal", "summery").
+_ONE_WORD_NAMES = {"persona": "persona", "roadmap": "roadmap", "summary": "journey_summary"}
+_REAL_WORDS = frozenset({"person", "personal", "personas", "roadmaps", "summery"})
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` is `b` with one letter added, dropped, changed, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 def _tools_named(folded: str) -> list[str]:
-    """The tools a (folded) text asks for in their own words (`_TOOL_NAMES`)."""
-    return [tool for tool, rx in _TOOL_NAMES.items() if rx.search(folded)]
+    """The tools a (folded) text asks for in their own words (`_TOOL_NAMES`), or by a
+    one-word name mistyped."""
+    named = [tool for tool, rx in _TOOL_NAMES.items() if rx.search(folded)]
+    for token in folded.split():
+        if len(token) >= 6 and token not in _REAL_WORDS:
+            named += [tool for name, tool in _ONE_WORD_NAMES.items()
+                      if tool not in named and _one_edit(token, name)]  # fmt: skip
+    return named
 
 
 # Asking what customers say ("đang nói gì", "chê gì", "what are they saying"): a closed set.
