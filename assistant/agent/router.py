@@ -89,9 +89,12 @@ FIVE_QUESTIONS_NAMED = re.compile(
     r"\b(?:5|five|nam) (?:journey[- ]thinking |journey )?(?:questions|cau hoi)\b")
 # What a persona is asked for with: a need ("cần", "muốn", "I need") or its contents (goals,
 # frustrations, quotes, who they are). A closed class of words.
-_PORTRAIT = re.compile(r"\b(?:can|muon|need|want|please|lam|dung|ve|phac\w*|build|cho (?:minh|em|"
-                       r"toi|chi|anh)|goals?|frustrations?|quotes?|muc tieu|trich dan|la ai|"
-                       r"who (?:they|are)|nhu the nao|what .* like)\b")
+# ("về", about, folds like "vẽ", to draw; "dùng", to use, like "dựng": making verbs count
+# only before the word persona.)
+_PORTRAIT = re.compile(r"\b(?:can|muon|need|want|please|(?:lam|dung|ve|phac\w*|build)\s+"
+                       r"(?:\w+\s+)?(?:personas?|chan dung|profile)|cho (?:minh|em|toi|chi|anh)|"
+                       r"goals?|frustrations?|quotes?|muc tieu|trich dan|la ai|who (?:they|are)|"
+                       r"nhu the nao|what .* like)\b")
 # The pain summary named in so many words ("pain points", "top complaints").
 _PAINS_NAMED = re.compile(r"\b(?:pain ?points?|complaints?|phan nan|than phien|che gi)\b")
 # A tool named in so many words is asked for, whatever the rest of the request describes.
@@ -306,11 +309,13 @@ class Router:
             return None
         if spec.fallback:
             return self.fallback(rest.strip(), reason="command")
-        if text.rstrip().endswith("?") and self.classify(text).label == self.registry.fallback.name:
+        asked = text.rstrip().endswith("?")
+        label = self.classify(text).label if asked or _SAY_WHAT.search(folded) else spec.name
+        if asked and label == self.registry.fallback.name:
             # "Persona nên được build từ những nguồn data nào?": a question that starts with
             # a command's word, about the method (as the intent model reads it)
             return None
-        if _SAY_WHAT.search(folded) and self.classify(text).label != spec.name:
+        if label != spec.name and _SAY_WHAT.search(folded):
             # "persona busy professional đang gặp gì ở khâu…": a question of what customers
             # say, after a command's word that only names whom it is about
             return None

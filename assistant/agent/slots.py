@@ -425,7 +425,8 @@ _PEOPLE = frozenset("khach hang nguoi may ban cac nhung customers customer peopl
 
 # The question asked about a moment, which tells nothing of it: "thì …", "có vấn đề gì",
 # "hay kêu ca gì", "gặp khó gì" (grammar, a closed set).
-_ASKED_TAIL = re.compile(r"\s+(?:thi|co (?:van de|gi|bi|loi|kho khan)|(?:(?:hay|thuong|dang|co)\s+)?"
+_ASKED_TAIL = re.compile(r"\s+(?:thi|co (?:van de|gi|bi|loi|kho khan)|"
+                         r"(?:(?:hay|thuong|dang|co)\s+)?"
                          r"(?:keu ca|keu|than phien|than|phan nan|che|noi|gap|bi)\s+(?:\w+\s+)?"
                          r"(?:gi|nao|sao|the nao|ra sao))\b.*$")
 
