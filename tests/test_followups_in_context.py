@@ -1625,3 +1625,14 @@ def test_a_document_asked_in_the_other_language_is_written_in_it(agent):
     answer = agent.ask("soạn summary tiếng Anh cho sếp vùng", conv)
     assert (answer.tool, answer.act, answer.lang) == ("journey_summary", "switch_tool", "en")
     assert _frame(answer) == {"journey": "warranty"}
+
+
+@pytest.mark.parametrize("text", [
+    "Tuần này em phải gửi báo cáo cho sếp: khách chê gì về giao hàng trong quý 2?",
+    "This week I have to brief the board: what did customers complain about in delivery in Q2?",
+])
+def test_when_the_asker_must_report_is_no_period_of_the_data(agent, text):
+    answer = agent.ask(text, f"work-time-{text[:6]}")
+    assert answer.tool == "pain_points"
+    assert _applied(answer) == {"journey": "delivery", "start": "2020-04-01", "end": "2020-06-30"}
+    assert "one period at a time" not in answer.answer and "mỗi lần một kỳ" not in answer.answer

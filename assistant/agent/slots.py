@@ -186,6 +186,13 @@ _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
                        # "cho quản lý trung tâm bảo hành"
                        r"khu vuc|vung|mien|kho))?(?:\s+\w+){0,2}")
 
+# When the asker must do something ("Tuần này mình phải trình bày với giám đốc: …", "This week
+# I need to brief the director: …"): their deadline, not the period of the data.
+_WORK_TIME = re.compile(r"\b(?:tuan nay|hom nay|thang nay|sang nay|chieu nay|toi nay|ngay mai|"
+                        r"sang mai|chieu mai|tuan sau|tuan toi|cuoi tuan|cuoi thang|this week|"
+                        r"today|tonight|tomorrow|next week|this afternoon)\b(?=(?:\s+\w+){0,2}\s+"
+                        r"(?:phai|can|se|sap|need|needs|have to|has to|must|will|gotta|am)\b)")
+
 
 @dataclass
 class Slots:
@@ -577,7 +584,7 @@ def read_slots(
     from assistant.feedback.request_filters import parse_filters
 
     slots = Slots(unread=list(unread or []))
-    parsed = parse_filters(text, reference, book=book)
+    parsed = parse_filters(_blank(text, _WORK_TIME), reference, book=book)
     audience = [m.span() for m in _AUDIENCE.finditer(fold_aligned(text).lower())]
     if said_for := [m for m in parsed.matched if m.kind == "unsupported" and any(
             a <= m.span[0] and m.span[1] <= b for a, b in audience)]:
