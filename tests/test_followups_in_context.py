@@ -1559,6 +1559,8 @@ def test_the_audience_of_a_translation_names_no_journey(agent):
     assert _frame(answer) == {"journey": "warranty"}
     managers = agent.ask("tóm tắt một trang về hành trình bảo hành cho các quản lý khu vực", "qlkv")
     assert managers.tool == "journey_summary" and "(khu vực)" not in managers.answer
+    stores = agent.ask("tóm tắt một trang về giao hàng cho các cửa hàng trưởng", "chtr")
+    assert (stores.tool, _frame(stores)) == ("journey_summary", {"journey": "delivery"})
 
 
 def test_a_moment_of_the_journey_in_use_wins_over_a_word_of_another(agent):

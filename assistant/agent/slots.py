@@ -181,8 +181,9 @@ _NUMBERED = re.compile(r"\b(?:buoc|step)\s+\d{1,2}\b")
 _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
                        r"(?:teams?|department|dept|managers?|directors?|boss|bosses|heads?|"
                        r"leads?|leaders?|board|execs?|executives?)\b|\b(?:cho|gui|de gui)\s+"
-                       r"(?:(?:cac|nhung|may|ca)\s+)?(?:team|doi|phong|bo phan|anh em|sep|quan ly|"
-                       r"giam doc|truong phong|ban giam doc)(?:\s+(?:trung tam|cua hang|chi nhanh|"
+                       r"(?:(?:cac|nhung|may|ca)\s+)?(?:team|doi|phong|bo phan|anh em|sep|"
+                       r"quan ly|giam doc|truong phong|ban giam doc|cua hang truong|"
+                       r"truong (?:nhom|vung))(?:\s+(?:trung tam|cua hang|chi nhanh|"
                        # "cho quản lý trung tâm bảo hành"
                        r"khu vuc|vung|mien|kho))?(?:\s+\w+){0,2}")
 
