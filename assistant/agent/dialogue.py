@@ -41,7 +41,7 @@ from assistant.agent.router import (
     unsure,
 )
 from assistant.agent.slots import BACK_TO, FILLER_WORDS, WHAT_FIRST, Slots
-from assistant.atlas.names import fuzzy_contains, norm
+from assistant.atlas.names import fuzzy_contains, norm, one_swap
 from assistant.core.text import (
     EN_STOP,
     VI_PLAIN,
@@ -251,9 +251,7 @@ def _one_edit(a: str, b: str) -> bool:
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or one_swap(a, b)
     short, long_ = sorted((a, b), key=len)
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 

@@ -309,13 +309,13 @@ class Router:
             return None
         if spec.fallback:
             return self.fallback(rest.strip(), reason="command")
-        asked = text.rstrip().endswith("?")
-        label = self.classify(text).label if asked or _SAY_WHAT.search(folded) else spec.name
+        asked, says = text.rstrip().endswith("?"), _SAY_WHAT.search(folded) is not None
+        label = self.classify(text).label if asked or says else spec.name
         if asked and label == self.registry.fallback.name:
             # "Persona nên được build từ những nguồn data nào?": a question that starts with
             # a command's word, about the method (as the intent model reads it)
             return None
-        if label != spec.name and _SAY_WHAT.search(folded):
+        if label != spec.name and says:
             # "persona busy professional đang gặp gì ở khâu…": a question of what customers
             # say, after a command's word that only names whom it is about
             return None

@@ -614,17 +614,14 @@ def read_slots(
         found = read_names(names, unsegmented)
     if near and "step" in found and not found["step"].startswith(f"{near}.") and not (
         names.entities(rest).get("journey")
-    ) and (own := _said_as_much(names, rest, near, found["step"])):
-        # "And when they fill in their details and pay?" in a talk about buying online: the
-        # words of its checkout as much as of the store's till; the journey in use decides.
-        found["step"], found["journey"] = own, near
-    elif near and "step" in found and not found["step"].startswith(f"{near}.") and not (
-        names.entities(rest).get("journey")
-    ) and steps is not None and (own := steps(rest, near, True, False)) and own.startswith(
-            f"{near}."):
-        # "and once they agree to the price and pay the difference?" in a talk about
-        # trade-in: "pay" names the store's till, yet by meaning the moment is trade-in's own
-        # (the journey in use), as the step matcher reads it.
+    ) and (own := _said_as_much(names, rest, near, found["step"]) or (
+        steps(rest, near, True, False) if steps is not None else None
+    )) and own.startswith(f"{near}."):
+        # A step of another journey named, none said: the journey in use decides when its
+        # own step's words are said as much ("And when they fill in their details and pay?"
+        # about buying online: its checkout, not the store's till), or when the step
+        # matcher reads the moment as its own ("and once they agree to the price and pay
+        # the difference?" about trade-in: "pay" names the till, the moment is the top-up).
         found["step"], found["journey"] = own, near
     # "the in-store stock check step": a step described, not named; found by meaning.
     described = _described(names, rest, found)

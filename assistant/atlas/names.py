@@ -67,13 +67,13 @@ def _word_ratio(word: str, other: str) -> float:
     upper bounds first: routing compares every word of a request with every atlas name)."""
     if 2 * min(len(word), len(other)) < 0.75 * (len(word) + len(other)):
         return 0.0
-    if len(word) == len(other) and _one_swap(word, other):
+    if len(word) == len(other) and one_swap(word, other):
         return 0.9  # "camrea", "battrey": two letters typed the wrong way round
     matcher = difflib.SequenceMatcher(None, word, other)
     return matcher.ratio() if matcher.quick_ratio() >= 0.75 else 0.0
 
 
-def _one_swap(word: str, other: str) -> bool:
+def one_swap(word: str, other: str) -> bool:
     """Whether two words of one length differ by two neighbouring letters swapped."""
     diff = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
     return (len(diff) == 2 and diff[1] == diff[0] + 1
