@@ -466,6 +466,8 @@ def test_a_month_with_its_year_after_a_dot_is_not_read_as_the_month_alone():
     ("loai het review 1 sao", (2, None)),
     ("drop 5 stars, keep 1 to 3 stars", (1, 3)),
     ("bỏ lọc ngày, lấy 5 sao thôi", (5, 5)),  # the removal is of the dates
+    ("Bỏ qua các đánh giá 5 sao.", (None, 4)),
+    ("ignore the 5 star ones", (None, 4)),
 ])
 def test_an_end_of_the_scale_left_out_keeps_the_other_ratings(text, want):
     parsed = parse_filters(text, None)

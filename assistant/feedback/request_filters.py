@@ -861,8 +861,9 @@ _DATA_AFTER = re.compile(r"\s*(?:reviews?|comments?|ratings?|feedback|responses?
 
 
 # A star level left out of the data, said just before it (grammar, a closed set).
-_LEFT_OUT = re.compile(r"\b(?:loai|bo|tru|ngoai tru|khong tinh|khong lay|exclude|excluding|"
-                       r"except|without|minus|leave out|leaving out|drop|remove|filter out)"
+_LEFT_OUT = re.compile(r"\b(?:loai|loai bo|loai tru|bo|bo qua|tru|ngoai tru|khong tinh|khong lay|"
+                       r"khong xet|exclude|excluding|except|without|minus|leave out|leaving out|"
+                       r"drop|remove|filter out|skip|skipping|ignore|ignoring|set aside)"
                        r"(?:\s+(?:the|all|any|cac|nhung|may|het|review|reviews|danh gia|"
                        r"phan hoi|comments?|binh luan|nhan xet))*\s*$")
 
