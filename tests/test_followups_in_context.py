@@ -1638,3 +1638,69 @@ def test_when_the_asker_must_report_is_no_period_of_the_data(agent, text):
     assert answer.tool == "pain_points"
     assert _applied(answer) == {"journey": "delivery", "start": "2020-04-01", "end": "2020-06-30"}
     assert "one period at a time" not in answer.answer and "mỗi lần một kỳ" not in answer.answer
+
+
+def test_what_a_group_hates_after_its_persona_is_their_pain_summary(agent):
+    """No pain word said, the model reads the pains; what only a persona holds (their goals,
+    what they care about) stays more of the persona."""
+    conv = "hates-after-persona"
+    agent.ask("persona cho dân văn phòng", conv)
+    answer = agent.ask("điều gì làm họ ghét nhất?", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "switch_tool")
+    assert _applied(answer) == {"segment": "office-workers"}
+    conv = "cares-after-persona"
+    agent.ask("persona cho dân văn phòng", conv)
+    kept = agent.ask("họ quan tâm nhất điều gì?", conv)
+    assert (kept.tool, kept.act) == ("persona", "more")
+
+
+def test_a_question_about_personas_after_a_methodology_answer_is_methodology(agent):
+    conv = "persona-method"
+    agent.ask("Persona là gì?", conv)
+    answer = agent.ask("Is it OK to make up details in a persona?", conv)
+    assert (answer.tool, answer.act) == ("search", "new")
+
+
+def test_the_other_tool_named_beside_the_group_pointed_at_is_asked_for(agent):
+    """"persona nhóm này … pain point": the persona word says which group; the methodology
+    knows no group of ours."""
+    conv = "group-pointed"
+    agent.ask("persona cho game thủ", conv)
+    answer = agent.ask("vậy persona nhóm này có pain point gì", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "switch_tool")
+    assert _applied(answer) == {"segment": "gamers"}
+
+
+@pytest.mark.parametrize("first, text", [
+    ("khách chê gì về pin?", "thêm mấy cái kia luôn"),  # "the other thing": which?
+    (None, "vụ khách hôm trước ấy, xem lại giúp"),  # a thing of an earlier conversation
+    (None, "nên làm vậy không?"),  # "do that", with nothing said before
+])
+def test_pointing_at_what_was_never_said_gets_a_question_back(agent, first, text):
+    conv = f"never-said-{text}"
+    if first:
+        agent.ask(first, conv)
+    answer = agent.ask(text, conv)
+    assert answer.status == "clarify" and answer.tool not in ("out_of_scope", "help")
+
+
+@pytest.mark.parametrize("text, frame", [
+    ("Nhóm sinh viên là ai, họ quan tâm gì khi mua máy?", {"segment": "students"}),
+    ("Gamers, what are they like?", {"segment": "gamers"}),
+    ("persona ng mua onl lan dau", {"persona": "first-time-online-buyer"}),  # chat shorthand
+])
+def test_who_a_group_is_asked_is_their_portrait(agent, text, frame):
+    answer = agent.ask(text, f"portrait-{text}")
+    assert (answer.tool, _frame(answer)) == ("persona", frame)
+
+
+def test_a_question_number_after_the_five_questions_is_no_quarter(agent):
+    conv = "q-number"
+    first = agent.ask("we plan to stop free data transfer at delivery, run the five questions",
+                      conv)
+    assert first.tool == "five_questions"
+    answer = agent.ask("nói rõ hơn Q3", conv)
+    assert (answer.tool, answer.act) == ("five_questions", "more")
+    assert _frame(answer) == _frame(first)
+    quarter = agent.ask("khách chê gì về giao hàng trong Q3 2019?", "q-with-year")
+    assert _applied(quarter)["start"] == "2019-07-01"

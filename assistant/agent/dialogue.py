@@ -138,6 +138,11 @@ _ORDINAL_RX = re.compile(
     r"thing|quote|comment)s?\b")
 
 
+# One of the five questions by its number ("Q2", "q3 nói rõ hơn"), no year or data beside it.
+_QUESTION_NO = re.compile(r"^(?!.*\b(?:19|20)\d\d\b)(?!.*\b(?:feedback|reviews?|data|du lieu|"
+                          r"danh gia|binh luan|comments?)\b).*\bq[1-5]\b")
+
+
 def scope_only_text(router: Router, slots: Slots, lang: Lang) -> str:
     """The question back for a bare name ("pin"): what can be done about it."""
     atlas = router.atlas
@@ -182,12 +187,15 @@ _MORE_EVIDENCE = re.compile(r"\b(?:them|more|another|extra|nua|vai|cho|lay|show|
 # Words that only point ("the thing from before", "cái đó", "làm tiếp"): nothing to act on.
 _POINTING = re.compile(r"\b(the thing|that thing|the other thing|from before|as before|"
                        r"same as before|do it again|lam tiep|tiep di|cai do thi sao|"
-                       r"cai kia thi sao|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
-                       r"lam lai cai|(?:cai )?vu hom (?:qua|truoc)|cai (?:do|nay|kia) lam lai|"
+                       r"cai kia|vu do|vu kia|nhu hom truoc|giong hom qua|cai do sao|"
+                       r"lam lai cai|cai (?:do|nay) lam lai|"
                        r"do (?:it|that|the same) (?:again|for)|redo (?:it|that)|"
-                       r"cai (?:hom|bua) (?:qua|truoc|kia)|cai (?:nay|do|kia) sao|hoi do|"
+                       # "cái nhóm hôm trước ấy", "vụ hôm qua", "file lần trước": a thing
+                       # of an earlier conversation
+                       r"(?:cai|vu|ban|file|nhom)(?: \w+){0,2} (?:hom|bua|lan) (?:qua|truoc|kia)|"
+                       r"cai (?:nay|do) sao|hoi do|"
                        r"hoi truoc|luc do|back then|that time|tiep tuc|continue|keep going|"
-                       r"(?:as|same as) last time|lan truoc|(?:ban|file|cai) (?:hom|lan) truoc|"
+                       r"(?:as|same as) last time|lan truoc|"
                        r"xong chua|the other (?:report|file|doc|document|deck|sheet)|"
                        r"(?:bao cao|file|tai lieu) kia)\b")
 _SCOPE_KEYS = ("journey", "step", "aspect", "segment", "persona", "source")
@@ -205,9 +213,14 @@ _ABOUT_IT = re.compile(r"\b(?:they|them|their|theirs|it|its|that|those|these|ho|
                        r"nhom nay|nhom do|cai do|cai nay|viec do|viec nay|dieu do|ke hoach nay|"
                        r"ke hoach do|the whole thing|toan bo|there|trong do|o do|cua no|"
                        r"ve no)\b")
+# The people of the last answer pointed at ("nhóm này", "these customers"): a closed class.
+_THE_GROUP = re.compile(r"\b(?:(?:nhom|tap|nhung|cac) (?:khach (?:hang )?)?(?:nay|do|ay)|"
+                        r"(?:this|that) (?:group|segment)|(?:these|those) (?:customers|buyers|"
+                        r"people|users))\b")
 # A thing pointed at with no noun ("cái này khách có hay chê ko", "so với bên kia thì sao"):
 # in a first request, there is nothing it can be.
-_THING_POINTED = re.compile(r"\b(?:cai (?:nay|do|kia)|ben kia|this one|that one|the other one)\b")
+_THING_POINTED = re.compile(r"\b(?:cai (?:nay|do|kia)|ben kia|this one|that one|the other one|"
+                            r"lam (?:nhu )?vay|do that)\b")
 # A thing pointed at in so many words ("cái này mất bao lâu?", "việc đó ai làm?"): after an
 # answer on the data, it is in that answer, however off-topic the question sounds.
 _THIS_THING = re.compile(r"\b(?:cai|viec|ke hoach|lo trinh|dieu) (?:nay|do)\b")
@@ -287,12 +300,26 @@ _PEOPLE = {"persona", "segment"}
 # Filters only the company's data knows (the methodology has no personas, groups or steps of
 # this company's journeys).
 _NOT_THE_METHODS = _PEOPLE | {"step"}
+# What a persona holds that a pain summary does not: the group's goals, needs, habits and
+# worries ("what do they care about most?", "họ cần gì nhất ở điện thoại?", "họ thường lo
+# lắng gì nhất?"): more of the persona.
+# What bothers them is the pain summary of the group for most development writers ("what
+# bugs them the most?", "họ ghét nhất điều gì"), though a persona lists pains too (writer N
+# alone keeps them in the persona). The persona's section names and their verbs, a closed set.
+_PERSONA_OWN = re.compile(r"\b(?:goals?|aims?|motivat\w*|needs?|wants?|care\w*|values?|habits?|"
+                          r"behaviou?r\w*|prefer\w*|muc tieu|dong luc|nhu cau|can (?:gi|nhat|co)|"
+                          r"muon gi|mong muon|mong doi|quan tam|thoi quen|hanh vi|uu tien|"
+                          r"worr\w*|fears?|lo lang|lo ngai|noi lo)\b")
 # A persona asked for, beside the people it is about: a verb that makes one, or the tool's
 # name introducing them ("persona cho…", "a persona of…"). The tool's own words, a closed set.
 _MAKE_PERSONA = re.compile(
     r"\b(?:draft|sketch|create|build|write|generate|phac thao|phac hoa|xay dung|soan|tao)\b|"
     r"\b(?:lam|ve|viet|(?<!ap )dung|make|need|can|muon)\s+(?:\w+\s+)?(?:persona|chan dung|profile)|"
     r"\b(?:persona|personas|chan dung|profile)\s+(?:cho|for|of|ve|about|di|nhe|nha)\b")
+# After a methodology answer, how surely a turn that names no filter must read, alone, as a
+# question about the method to stay one (see understand): 0.3 / 0.5 / 0.7 handle the same
+# development dialogues whole (none of the older writers' turns is between).
+METHOD_ALONE = 0.5
 # How likely `more` must be, among the two best readings, for a turn that names nothing to
 # ask for more of the answer rather than another tool (see understand).
 MORE_CLOSE = 0.15
@@ -452,6 +479,12 @@ def understand(
     correcting = context is not None and not restated and _I_MEAN.search(folded) is not None
     if context is not None and not context.lang_set:
         context = previous = context.model_copy(update={"lang": asked, "lang_set": True})
+    if context is not None and context.tool == "five_questions" and (
+        _QUESTION_NO.search(folded) and set(slots.filters) <= {"start", "end"} and not slots.removed
+    ):
+        # "Explain Q2 in more detail" after the five questions: its second question, not the
+        # second quarter (a year or the data named beside it makes it one: `_QUESTION_NO`)
+        return _routed(router, context, "more", text, previous, Slots())
     if command is not None:
         if context is not None and command.tool in registry and (
             not _scope(slots) or _said_again(context, slots)  # "persona game thủ từ data này"
@@ -485,6 +518,16 @@ def understand(
                       text=text, lang_set=kept or vi_words or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
+    if context is not None and registry.get(context.tool).fallback and not slots and (
+        pred.label in registry and not registry.get(pred.label).fallback
+    ):
+        # After a methodology answer, a question about the method that names a tool's
+        # subject ("Persona có nhất thiết phải có ảnh và tên không?") is another methodology
+        # question: the follow-up bias, learned mostly after answers on the data, pulls it
+        # to the tool. Read alone, the model says so (METHOD_ALONE).
+        alone = router.classify(text)
+        if alone.label == registry.fallback.name and alone.confidence >= METHOD_ALONE:
+            pred = alone
     if context is None and unsure(pred):
         # A near-tie among the best readings that the request settles in so many words: its
         # verb for one of them ("khách chê pin thế nào trong hành trình …" names a journey,
@@ -608,6 +651,16 @@ def understand(
             # "cái thứ hai", "số 3 thì sao?": an item of the last answer's ranking.
             return _routed(router, context, "more", text, previous, slots)
         said = _tools_named(folded)
+        if not slots and label == registry.fallback.name and _THE_GROUP.search(folded) and (
+            not registry.get(context.tool).fallback
+        ):
+            # "persona của nhóm này pain point là gì" after a persona: the methodology knows
+            # no group of this company's customers; the answer's own tool named beside the
+            # group only says which group, the other one is asked for.
+            said = [tool for tool in said if tool != context.tool]
+            if len(said) == 1 and said[0] in registry:
+                frame = context.model_copy(update={"tool": said[0], "text": text})
+                return _routed(router, frame, "switch_tool", text, previous, slots)
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
             or said[0] in MAKES and (label != HELP or pred.confidence < VAGUE_BELOW)
@@ -712,7 +765,7 @@ def understand(
         switch = data_tool and label != context.tool and not unsure(pred)
         if switch and not slots and label in registry.get(context.tool).covers and not (
             _TOOL_NAMES.get(label, _NOTHING).search(folded)
-        ):
+        ) and (context.tool != "persona" or _PERSONA_OWN.search(folded)):
             # "họ thường lo lắng gì nhất?" after a persona, "which customers would this hurt
             # most?" after the five questions: the answer holds it already.
             return _routed(router, context, "more", text, previous, slots)

@@ -67,7 +67,10 @@ _SAY_WHAT = re.compile(r"\b(?:than|keu|che|phan nan|than phien|keu ca|noi|khen|d
                        r"\bare (?:they|customers|people) (?:happy|satisfied)\b|"
                        r"\bwhat (?:do|did|are) (?:the )?"
                        r"(?:customers?|custmers?|people|users?|buyers?|they|clients?) "
-                       r"(?:say|said|saying|complain\w*|hate|dislike|like|love|think)\b|"
+                       r"(?:say|said|saying|complain\w*|hate|dislike|love|think)\b|"
+                       # ("what are they like?" asks what they are: a portrait)
+                       r"\bwhat (?:do|did) (?:the )?(?:customers?|people|users?|buyers?|they) "
+                       r"like\b|"
                        # what they go through: "gặp vấn đề gì", "băn khoăn gì", "phản ứng ra
                        # sao", "what confuses them", "where do shoppers struggle"
                        r"\b(?:gap|bi) (?:(?:van de|kho khan|issue|loi|rac roi|truc trac|su co|"
@@ -95,6 +98,9 @@ _PORTRAIT = re.compile(r"\b(?:can|muon|need|want|please|(?:lam|dung|ve|phac\w*|b
                        r"(?:\w+\s+)?(?:personas?|chan dung|profile)|cho (?:minh|em|toi|chi|anh)|"
                        r"goals?|frustrations?|quotes?|muc tieu|trich dan|la ai|who (?:they|are)|"
                        r"nhu the nao|what .* like)\b")
+# Who the people are, asked ("họ là ai, hay mua gì, quan tâm gì"): a portrait, whatever else
+# it asks of them.
+_WHO_THEY_ARE = re.compile(r"\b(?:la ai|who (?:they are|are they|are these|are those))\b")
 # The pain summary named in so many words ("pain points", "top complaints").
 _PAINS_NAMED = re.compile(r"\b(?:pain ?points?|complaints?|phan nan|than phien|che gi)\b")
 # A tool named in so many words is asked for, whatever the rest of the request describes.
@@ -331,7 +337,8 @@ class Router:
                 and not plans_a_change(folded)
                 and not _DECIDING.search(_CUSTOMERS_WANT.sub(" ", folded))
                 and not (_NAMED[pred.label].search(folded)
-                         and not self._designates_persona(text, folded))):
+                         and not self._designates_persona(text, folded))
+                and not (pred.label == "persona" and _WHO_THEY_ARE.search(folded))):
             # "Lúc khách nhận ra máy cũ sắp hư… thì họ than gì?": a moment told at length
             # reads like a decision to the model ("tuần đầu dùng máy khách cảm thấy sao" like
             # a portrait), yet it asks what customers say.
