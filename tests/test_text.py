@@ -37,6 +37,9 @@ def test_detect_lang_vietnamese_typed_without_diacritics():
     assert detect_lang("nine dimensions of data quality") == "en"
     # Acronyms belong to both languages.
     assert detect_lang("NPS CSAT CES") == "en"
+    # A word plain in both ("do": "đó") weighs for neither.
+    assert detect_lang("what do they say?") == "en"
+    assert detect_lang("sao lai do") == "vi"
     assert detect_lang("chi can doi ten phong CSKH thanh bo phan trai nghiem") == "vi"
 
 

@@ -129,6 +129,8 @@ _EN_SYLLABLE_LIKE = frozenset(
     "a an at be by can do go he hi in me no not on so than the them then to up use map team "
     "ten men let get set bad big cat dog man".split()
 )
+# Words plain in both languages weigh for neither.
+_BOTH = VI_PLAIN & (EN_STOP | _EN_SYLLABLE_LIKE)
 _VI_LETTERS = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
 
 
@@ -154,6 +156,8 @@ def detect_lang(text: str) -> Lang:
         if _VI_LETTERS.search(tok):
             vi += 1 if name else 3
             marked = marked or not name
+        elif tok in _BOTH:
+            continue  # "do": "what do they say?", "cái đó" typed without accents
         elif tok in VI_PLAIN:
             vi += 2
         elif tok in EN_STOP or tok in _EN_SYLLABLE_LIKE or not is_vi_syllable(tok):
