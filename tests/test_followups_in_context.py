@@ -1704,3 +1704,30 @@ def test_a_question_number_after_the_five_questions_is_no_quarter(agent):
     assert _frame(answer) == _frame(first)
     quarter = agent.ask("khách chê gì về giao hàng trong Q3 2019?", "q-with-year")
     assert _applied(quarter)["start"] == "2019-07-01"
+
+
+def test_a_concept_of_the_method_asked_after_the_data_is_searched_not_off_topic(agent):
+    conv = "concept-after-five"
+    agent.ask("chúng tôi định thu phí giao hàng nhanh 30k, áp dụng 5 câu hỏi", conv)
+    answer = agent.ask("ủa mà năm câu hỏi đó là mấy câu nào nhỉ, quên mất", conv)
+    assert (answer.tool, answer.act) == ("search", "new")
+
+
+def test_i_mean_add_a_group_to_the_last_analysis_is_an_edit(agent):
+    conv = "i-mean-add"
+    agent.ask("khách chê gì về giao hàng", conv)
+    answer = agent.ask("ý là thêm nhóm sinh viên vào phân tích vừa rồi", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _applied(answer) == {"journey": "delivery", "segment": "students"}
+
+
+@pytest.mark.parametrize("text", [
+    "việc bắt khách đặt cọc 30% khi đặt trước máy mới, khách sẽ thấy sao?",
+    "cửa hàng không nhận sửa máy ngoài giờ hành chính nữa, khách sẽ phản ứng thế nào?",
+])
+def test_how_a_change_will_land_is_the_five_questions(agent, text):
+    """Asked how customers will take what is told, the telling is a decision to come; "chê
+    gì về việc phải chờ…" stays a question about what they went through."""
+    assert agent.ask(text, f"will-land-{text}").tool == "five_questions"
+    asked = agent.ask("khách chê gì về việc phải chờ lâu không ai tư vấn nữa?", "went-through")
+    assert asked.tool == "pain_points"

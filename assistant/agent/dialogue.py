@@ -116,7 +116,9 @@ _I_MEAN = re.compile(r"^(?:\w+\s+){0,2}(?:y minh la|y la|y em la|y toi la|i mean
 # ... nor does going back to it and narrowing it ("ý em là quay lại cái bộ nhớ lúc nãy, nhưng
 # chỉ nhóm thích chụp ảnh"): a correction of the frame said before.
 _BACK_AND_NARROW = frozenset("cai luc nay nai hoi earlier before nhung but chi only just thoi "
-                             "nhom group".split())
+                             "nhom group "
+                             # "ý là thêm nhóm X vào phân tích vừa rồi": added to the last answer
+                             "them vao add to into vua roi phan tich analysis".split())
 _WHERE_WORDS = frozenset("ay do nay kia giai doan khau khuc cong buoc phan luc cho stage step part "
                          "phase that one bit".split())
 # "why is #1 first?", "tại sao ưu tiên mục 1", "giải thích thêm vì sao…", "sao họ lại…",
@@ -141,6 +143,10 @@ _ORDINAL_RX = re.compile(
 # One of the five questions by its number ("Q2", "q3 nói rõ hơn"), no year or data beside it.
 _QUESTION_NO = re.compile(r"^(?!.*\b(?:19|20)\d\d\b)(?!.*\b(?:feedback|reviews?|data|du lieu|"
                           r"danh gia|binh luan|comments?)\b).*\bq[1-5]\b")
+
+
+# A question asked (its word or mark): "… là gì", "câu nào", "what/how/which …", "?".
+_ASKS = re.compile(r"\b(?:gi|nao|sao|the nao|ra sao|what|which|how|why)\b|\?")
 
 
 def scope_only_text(router: Router, slots: Slots, lang: Lang) -> str:
@@ -753,6 +759,14 @@ def understand(
         # something without saying what: a question back, the frame kept.
         return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="vague",
                      confidence=pred.confidence, frame=previous, act="clarify")
+    if context is not None and label == OUT_OF_SCOPE and not slots and names_concept(text) and (
+        _ASKS.search(folded)
+    ):
+        # "mà 5 câu hỏi là 5 câu nào vậy, em chưa rõ lắm" after the five questions: a question
+        # about a concept of the method, which the model, in a talk about the data, reads as
+        # off-topic; the methodology answers it.
+        frame = Frame(tool=registry.fallback.name, lang=asked, text=text)
+        return _routed(router, frame, "new", text, previous, slots)
     if is_definition(text) and label not in _NOT_A_FRAME:  # off-topic "X là gì" stays so
         frame = Frame(tool=registry.fallback.name, lang=asked, text=text)
         return _routed(router, frame, "new", text, previous, slots)

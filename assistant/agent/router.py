@@ -133,6 +133,10 @@ _CHANGES = re.compile(r"\b(?:bo|giam(?! doc)|tang(?! kem)|chuyen|thu phi|tinh ph
                       r"remov\w*|replac\w*|move|moving|charg\w*|requir\w*|shorten\w*|clos\w*|"
                       r"rais\w*|lower\w*|merg\w*|no more|only accept\w*|switch\w*|introduc\w*|"
                       r"launch\w*|outsourc\w*)\b")
+# How a change will land, asked ("khách sẽ thấy sao?", "how will customers react?"): what is
+# told before it is something to come, a decision, not a moment customers went through.
+_WILL_LAND = re.compile(r"\b(?:(?:khach|ho|nguoi mua) se (?:cam thay|thay|phan ung)|"
+                        r"how (?:will|would) (?:customers|they|people) (?:feel|react|take))\b")
 _IF_CHANGED = re.compile(r"\bneu (?:bo|giam|tang|chuyen|thu phi|tinh phi|cat|gop|ngung|rut ngan|"
                          r"keo dai|yeu cau|chi)\b")
 
@@ -191,7 +195,7 @@ def plans_a_change(folded: str) -> bool:
     """Whether a (folded) request describes a change someone plans to make."""
     ours = _CUSTOMERS_WANT.sub(" ", folded)
     planned = bool(_INTENDS.search(ours) and _CHANGES.search(ours))
-    return (planned or bool(_IF_CHANGED.search(folded))) and not (
+    return (planned or bool(_IF_CHANGED.search(folded) or _WILL_LAND.search(folded))) and not (
         _PRACTICE.search(folded) or is_definition(folded))
 
 
