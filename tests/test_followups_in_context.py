@@ -1731,3 +1731,30 @@ def test_how_a_change_will_land_is_the_five_questions(agent, text):
     assert agent.ask(text, f"will-land-{text}").tool == "five_questions"
     asked = agent.ask("khách chê gì về việc phải chờ lâu không ai tư vấn nữa?", "went-through")
     assert asked.tool == "pain_points"
+
+
+def test_a_filter_after_a_methodology_aside_edits_the_last_answer_on_the_data(agent):
+    """A methodology answer has no filters to edit."""
+    conv = "edit-after-aside"
+    agent.ask("khách chê gì về pin?", conv)
+    agent.ask("à mà moment of truth là gì vậy?", conv)
+    answer = agent.ask("ok, pin tiếp nhé: chỉ nhóm sinh viên", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "edit")
+    assert _applied(answer) == {"aspect": "BATTERY", "segment": "students"}
+
+
+def test_a_group_named_after_a_methodology_answer_alone_is_a_request_of_its_own(agent):
+    conv = "one-for-students"
+    agent.ask("Persona là gì?", conv)
+    answer = agent.ask("Cool, draft one for students", conv)
+    assert (answer.tool, answer.act) == ("persona", "new")
+    assert _frame(answer) == {"segment": "students"}
+
+
+def test_a_numbered_step_of_a_methodology_answer_is_more_of_it(agent):
+    """"bước thứ hai" is the answer's second step, no step of a journey."""
+    conv = "second-step"
+    agent.ask("Làm sao để bắt đầu một chương trình CX?", conv)
+    answer = agent.ask("nói rõ hơn bước thứ hai", conv)
+    assert (answer.tool, answer.act) == ("search", "more")
+    assert _frame(answer) == {}

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.agent.composer import compose_tool_answer
-from assistant.agent.dialogue import gone_back_to, own_language, understand
+from assistant.agent.dialogue import asks_for_more, gone_back_to, own_language, understand
 from assistant.agent.frame import (
     TOOL_NAMES,
     describe_changes,
@@ -182,6 +182,17 @@ class Agent:
             slots.removed = last_added(frames[-2].filters, previous.filters)
         route = understand(self.router, question, previous, slots, lang,
                            steps=self.step_by_meaning)  # fmt: skip
+        registry = self.router.registry
+        if route.act == "edit" and previous is not None and (
+            registry.get(previous.tool).fallback
+        ) and not asks_for_more(question):
+            # A methodology answer has no filters: "ờ ok, bộ nhớ tiếp nhé: chỉ nhóm
+            # photographer" after a question on the method edits the last answer on the data;
+            # with none before, "Cool, build one for first-time online buyers" is a request of
+            # its own. ("nói rõ hơn bước thứ ba" is more of the methodology answer.)
+            data = [f for f in frames if f.tool in registry and not registry.get(f.tool).fallback]
+            route = understand(self.router, question, data[-1] if data else None, slots, lang,
+                               steps=self.step_by_meaning)  # fmt: skip
         if route.aside and route.frame is not None:  # by name, in the answer's language
             route.unapplied += describe_filters(route.aside, route.frame.lang, self.shown_name)
         if route.act not in ("new", "clarify") and route.frame is not None:

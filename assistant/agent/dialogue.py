@@ -164,6 +164,20 @@ def scope_only_text(router: Router, slots: Slots, lang: Lang) -> str:
             "persona, an improvement roadmap or a summary for managers?")
 
 
+def asks_for_more(text: str) -> bool:
+    """Whether a turn asks for more of the last answer in so many words ("nói rõ hơn bước
+    thứ ba", "cho thêm ví dụ", "why?", "#2")."""
+    folded = read_form(text)
+    return bool(_ELABORATE.search(folded) or _SECTION.search(folded)
+                or _MORE_EVIDENCE.search(folded) or _WHY.search(folded)
+                or item_asked(folded) is not None)
+
+
+# Asked to say more of it: a closed class of verbs.
+_ELABORATE = re.compile(r"\b(?:noi ro|giai thich|(?:chi tiet|cu the|ky) hon|elaborate|explain|"
+                        r"more detail|in detail|go deeper|expand on)\b")
+
+
 def item_asked(folded: str) -> int | None:
     """The rank a follow-up points at ("comments behind #2" -> 2), if any."""
     if m := _ITEM.search(folded):

@@ -173,9 +173,11 @@ _NOT_THAT = re.compile(r"\b(?:chu\s+)?khong\s+phai(?:\s+la)?(?:\s+\w+){1,5}\s*\W
 # A correction's own words ("à không, dưới 3 sao mới đúng"): "mới" is no new phone there.
 _CORRECTION = re.compile(r"\b(?:moi|thi moi)\s+(?:dung|phai|chuan|chinh xac)\b|^\W*a\s+khong\b")
 
-# "bước 3 trong lộ trình", "step 2 of the plan": an item of an answer; the journeys' steps
-# are never told by number.
-_NUMBERED = re.compile(r"\b(?:buoc|step)\s+\d{1,2}\b")
+# "bước 3 trong lộ trình", "step 2 of the plan", "bước thứ hai", "the third step": an item of
+# an answer; the journeys' steps are never told by number.
+_NUMBERED = re.compile(r"\b(?:buoc|step)\s+(?:\d{1,2}|(?:thu\s+)?(?:nhat|hai|ba|tu|nam|sau)|"
+                       r"dau tien|one|two|three|four|five)\b|"
+                       r"\b(?:first|second|third|fourth|fifth) step\b")
 
 # Who the answer is for ("for the store team", "gửi team cửa hàng"): an audience, not a scope.
 _AUDIENCE = re.compile(r"\b(?:for|to)\s+(?:the|my|our)\s+(?:\w+\s+){0,2}"
