@@ -67,12 +67,13 @@ DECISION_FORMS = ("en", "vi", "vi_nodiac")
 PLACEMENT_WRITERS = ("decisions_writer_g.yaml", "decisions_writer_bg.yaml",
                      "decisions_writer_bh.yaml")
 # Development dialogue writer AK is measured, never read and never trained on. Writers BT
-# and BU (round 18), BV and BW (round 19) are read for failure analysis and never trained on,
+# and BU (round 18), BV, BW, BX and BY (round 19) are read for failure analysis and never
+# trained on,
 # so the rules have development writers that no model has seen (trained on BT and BU, the
 # step model took the held-out dialogues from 61 to 60 of 70: evals/README.md, eighteenth
 # round).
 UNREAD = ("dialogues_writer_ak.yaml",)
-UNTRAINED = (*UNREAD, *(f"dialogues_writer_{w}.yaml" for w in ("bt", "bu", "bv", "bw")))
+UNTRAINED = (*UNREAD, *(f"dialogues_writer_{w}.yaml" for w in ("bt", "bu", "bv", "bw", "bx", "by")))
 PLACEMENT_MODEL = OUT.parent / "decision_model.npz"
 TOOLS = {"search", "five_questions", "persona", "pain_points", "roadmap", "journey_summary",
          "help", "out_of_scope"}  # fmt: skip

@@ -220,12 +220,13 @@ def _methodology_set(name: str) -> EvalSet:
 
 # Development dialogue writers (evals/data/dialogues_writer_<id>.yaml, each reported as
 # `dialogues_dev_<id>`): the intent model never learns them, the step model learns every
-# one but AK (never read), BT, BU, BV and BW (read, kept unseen by the models:
+# one but AK (never read), BT, BU, BV, BW, BX and BY (read, kept unseen by the models:
 # scripts/train_intent.py).
 DEV_DIALOGUE_WRITERS = ("e", "i", "k", "l", "n", "o", "p", "q", "r", "x", "aa", "ad", "ae",
                         "af", "ah", "ai", "aj", "ak", "al", "am", "an", "ao", "ap", "aq", "ar",
                         "as", "at", "au", "av", "aw", "ax", "ay", "az", "ba", "bb", "bc", "bi",
-                        "bj", "bk", "bl", "br", "bs", "bt", "bu", "bv", "bw")  # fmt: skip
+                        "bj", "bk", "bl", "br", "bs", "bt", "bu", "bv", "bw",
+                        "bx", "by")  # fmt: skip
 
 
 # Every eval set, registered in one place: name -> function(kb, evals folder).
