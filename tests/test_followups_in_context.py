@@ -1758,3 +1758,30 @@ def test_a_numbered_step_of_a_methodology_answer_is_more_of_it(agent):
     answer = agent.ask("nói rõ hơn bước thứ hai", conv)
     assert (answer.tool, answer.act) == ("search", "more")
     assert _frame(answer) == {}
+
+
+def test_a_roadmap_made_from_the_answer_in_another_language_is_no_concept_question(agent):
+    """"roadmap" is a concept of the method too; made ("create a roadmap from these"), it is
+    the tool, on the same scope, in the language asked."""
+    conv = "roadmap-from-these"
+    agent.ask("khách chê gì về bảo hành năm nay?", conv)
+    answer = agent.ask("Create a roadmap from these, in English pls", conv)
+    assert (answer.tool, answer.act, answer.lang) == ("roadmap", "switch_tool", "en")
+    assert _frame(answer)["journey"] == "warranty"
+
+
+def test_look_at_this_after_an_aside_is_a_question_back(agent):
+    conv = "ok-look"
+    agent.ask("khách chê gì về pin?", conv)
+    agent.ask("mai trời mưa không nhỉ", conv)
+    answer = agent.ask("ok xem giùm cái này nha", conv)
+    assert answer.status == "clarify"
+
+
+def test_a_period_in_chat_shorthand_is_read(agent):
+    """"tháng trc" is "tháng trước": the latest date is read for it as for the full words."""
+    conv = "trc"
+    agent.ask("khách chê gì về giao hàng?", conv)
+    answer = agent.ask("chỉ tháng trc", conv)
+    assert answer.act == "edit"
+    assert _applied(answer)["start"] == "2020-07-01" and _applied(answer)["end"] == "2020-07-31"

@@ -52,7 +52,7 @@ from assistant.atlas.model import Atlas
 from assistant.core.answers import Answer, Attachment
 from assistant.core.errors import AssistantError, LLMUnavailable
 from assistant.core.lru import LRUMap
-from assistant.core.text import Lang, detect_lang
+from assistant.core.text import Lang, detect_lang, expand_shorthand
 from assistant.core.tools import ToolContext
 from assistant.core.uploads import upload_owner_of
 from assistant.feedback.render.scope_md import said_unapplied
@@ -241,7 +241,7 @@ class Agent:
             log.warning("segments not read: %s", exc)
             book, unread = SegmentBook(), [str(self.kb.settings.playbook_dir / "segments.yaml")]
         reference = None
-        first = parse_filters(question, None, book=book)
+        first = parse_filters(expand_shorthand(question), None, book=book)  # as read_slots
         # A relative period needs the latest feedback date, and so does an open one ("since
         # June", "từ tháng 6/2020 trở đi"), which runs to it.
         if first.unresolved or (first.start is not None and first.end is None):

@@ -36,6 +36,7 @@ from assistant.agent.router import (
     asks_for_complaints,
     asks_for_praise,
     asks_how,
+    asks_to_make,
     clarify_text,
     is_definition,
     unsure,
@@ -400,7 +401,8 @@ _FILLERS = frozenset(
 
 # "xem giúp cái này", "check this one for me": asked to look at a thing never shown. Even as
 # a first request there is nothing to answer about (an off-topic answer would be wrong too).
-_LOOK_AT_THIS = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+|pls\s+|ban\s+|bot\s+|nho\s+)*"
+_LOOK_AT_THIS = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+|pls\s+|ban\s+|bot\s+|nho\s+|"
+                           r"ok\s+|oke\s+|u\s+|a\s+|uh\s+|um\s+|hey\s+|oi\s+)*"
                            r"(?:(?:xem|coi|check|look at|look into|doc|review|nhin)\s+)"
                            # "giúp chị", "giùm e", "for me": whoever it is for
                            r"(?:(?:giup|gium|dum|ho|minh|em|e|chi|anh|a|toi|for me)\s+)*"
@@ -686,7 +688,9 @@ def understand(
             or said[0] in MAKES and (label != HELP or pred.confidence < VAGUE_BELOW)
             and (label not in registry or registry.get(label).fallback
                  or pred.confidence < NAMED_OVER)
-            and not (asks_how(folded) or names_concept(text) and not _THIS_DATA.search(folded))
+            # ("make me a roadmap from this": one made, not the concept asked about)
+            and not (asks_how(folded) or names_concept(text) and not (
+                _THIS_DATA.search(folded) or asks_to_make(folded)))
         ) and item_asked(folded) is None and not (
             _MORE_EVIDENCE.search(folded) or _SECTION.search(folded)):
             # "vậy nên fix gì trước?" after a summary: the model reads a roadmap short of sure,

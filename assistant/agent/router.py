@@ -525,6 +525,17 @@ _NOT_A_TERM = re.compile(r"\b(most|biggest|largest|worst|main|top|key|here|this|
                          r"(?:step|journey|stage))\b")
 
 
+# A document of the tools made, its name the verb's object ("create a roadmap from these",
+# "soạn lộ trình"; "make up details in a persona" makes none).
+_MAKES_ONE = re.compile(_ACTION.pattern + r"\s+(?:\w+\s+){0,2}(?:roadmaps?|lo trinh|personas?|"
+                        r"chan dung|summary|tom tat|one pager)\b")
+
+
+def asks_to_make(folded: str) -> bool:
+    """Whether a (folded) request asks to make one of the tools' documents."""
+    return _MAKES_ONE.search(folded) is not None
+
+
 def is_definition(text: str) -> bool:
     """Whether the request only asks what a term means ("X là gì", "what is X", "what does
     X mean", "explain X"), or how two terms of the articles differ."""

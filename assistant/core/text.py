@@ -61,7 +61,7 @@ def fold(text: str) -> str:
 _SHORTHAND = {"kh": "khách", "khg": "khách hàng", "sv": "sinh viên", "hs": "học sinh",
               "nv": "nhân viên", "bh": "bảo hành", "dt": "điện thoại", "đt": "điện thoại",
               "dc": "được", "đc": "được", "ko": "không", "sp": "sản phẩm",
-              "onl": "online", "ng": "người", "abt": "about"}  # fmt: skip
+              "onl": "online", "ng": "người", "trc": "trước", "abt": "about"}  # fmt: skip
 _SHORTHAND_WORD = re.compile(r"(?<!\w)(" + "|".join(_SHORTHAND) + r")(?!\w)", re.IGNORECASE)
 
 
