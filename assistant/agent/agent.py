@@ -21,7 +21,13 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.agent.composer import compose_tool_answer
-from assistant.agent.dialogue import asks_for_more, gone_back_to, own_language, understand
+from assistant.agent.dialogue import (
+    answers_on_data,
+    asks_for_more,
+    gone_back_to,
+    own_language,
+    understand,
+)
 from assistant.agent.frame import (
     TOOL_NAMES,
     describe_changes,
@@ -190,7 +196,7 @@ class Agent:
             # photographer" after a question on the method edits the last answer on the data;
             # with none before, "Cool, build one for first-time online buyers" is a request of
             # its own. ("nói rõ hơn bước thứ ba" is more of the methodology answer.)
-            data = [f for f in frames if f.tool in registry and not registry.get(f.tool).fallback]
+            data = answers_on_data(registry, frames)
             route = understand(self.router, question, data[-1] if data else None, slots, lang,
                                steps=self.step_by_meaning)  # fmt: skip
         if route.aside and route.frame is not None:  # by name, in the answer's language

@@ -941,6 +941,11 @@ def _implied(router: Router, frame: Frame) -> dict[str, Any]:
     return frame.filters
 
 
+def answers_on_data(registry: Registry, frames: list[Frame]) -> list[Frame]:
+    """The frames of the answers on the data (not on the method), oldest first."""
+    return [f for f in frames if f.tool in registry and not registry.get(f.tool).fallback]
+
+
 def gone_back_to(router: Router, text: str, frames: list[Frame]) -> Frame | None:
     """The earlier frame a turn goes back to ("quay lại roadmap lúc nãy", "back to the
     persona"), when it is not the last one: the latest of the tool named after "back to";
@@ -949,7 +954,7 @@ def gone_back_to(router: Router, text: str, frames: list[Frame]) -> Frame | None
     folded = " ".join(words(fold(text)))
     back = BACK_TO.search(folded)
     registry = router.registry
-    data = [f for f in frames if f.tool in registry and not registry.get(f.tool).fallback]
+    data = answers_on_data(registry, frames)
     if back is None or not data:
         return None
     named = _tools_named(folded[back.end():])
