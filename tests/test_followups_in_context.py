@@ -1785,3 +1785,11 @@ def test_a_period_in_chat_shorthand_is_read(agent):
     answer = agent.ask("chỉ tháng trc", conv)
     assert answer.act == "edit"
     assert _applied(answer)["start"] == "2020-07-01" and _applied(answer)["end"] == "2020-07-31"
+
+
+def test_a_question_on_a_concept_after_an_answer_on_the_data_is_methodology(agent):
+    """"persona" named in a question about the practice, after a pain summary: the method."""
+    conv = "concept-after-pains"
+    agent.ask("khách chê gì về giao hàng?", conv)
+    answer = agent.ask("à mà persona thì nên cập nhật bao lâu một lần?", conv)
+    assert (answer.tool, answer.act) == ("search", "new")

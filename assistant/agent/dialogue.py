@@ -146,8 +146,14 @@ _QUESTION_NO = re.compile(r"^(?!.*\b(?:19|20)\d\d\b)(?!.*\b(?:feedback|reviews?|
                           r"danh gia|binh luan|comments?)\b).*\bq[1-5]\b")
 
 
-# A question asked (its word or mark): "… là gì", "câu nào", "what/how/which …", "?".
-_ASKS = re.compile(r"\b(?:gi|nao|sao|the nao|ra sao|what|which|how|why)\b|\?")
+# A question asked, by its word ("… là gì", "câu nào", "bao lâu", "what/how/which …"); its
+# mark is read on the text itself (`_asks`).
+_ASKS = re.compile(r"\b(?:gi|nao|sao|the nao|ra sao|bao lau|bao nhieu|khi nao|what|which|how|"
+                   r"why|when)\b")
+
+
+def _asks(text: str, folded: str) -> bool:
+    return text.rstrip().endswith("?") or _ASKS.search(folded) is not None
 
 
 def scope_only_text(router: Router, slots: Slots, lang: Lang) -> str:
@@ -337,10 +343,11 @@ _MAKE_PERSONA = re.compile(
     r"\b(?:draft|sketch|create|build|write|generate|phac thao|phac hoa|xay dung|soan|tao)\b|"
     r"\b(?:lam|ve|viet|(?<!ap )dung|make|need|can|muon)\s+(?:\w+\s+)?(?:persona|chan dung|profile)|"
     r"\b(?:persona|personas|chan dung|profile)\s+(?:cho|for|of|ve|about|di|nhe|nha)\b")
-# After a methodology answer, how surely a turn that names no filter must read, alone, as a
-# question about the method to stay one (see understand): 0.3 / 0.5 / 0.7 handle the same
-# development dialogues whole (none of the older writers' turns is between).
-METHOD_ALONE = 0.5
+# After a methodology answer, or asking about a concept of the method after any answer, how
+# surely a turn that names no filter must read, alone, as a question about the method to be
+# one (see understand): 0.3 / 0.5 / 0.7 handle the same development dialogues whole; 0.3
+# takes "à mà persona thì nên cập nhật bao lâu một lần?" after a pain summary (0.39 alone).
+METHOD_ALONE = 0.3
 # How likely `more` must be, among the two best readings, for a turn that names nothing to
 # ask for more of the answer rather than another tool (see understand).
 MORE_CLOSE = 0.15
@@ -540,13 +547,14 @@ def understand(
                       text=text, lang_set=kept or vi_words or lang is not None)  # fmt: skip
         return _routed(router, frame, "new", text, previous, slots, command)
     pred = router.classify(text, follow_up=context is not None)
-    if context is not None and registry.get(context.tool).fallback and not slots and (
-        pred.label in registry and not registry.get(pred.label).fallback
-    ):
+    if context is not None and not slots and (
+        registry.get(context.tool).fallback or names_concept(text) and _asks(text, folded)
+    ) and pred.label in registry and not registry.get(pred.label).fallback:
         # After a methodology answer, a question about the method that names a tool's
         # subject ("Persona có nhất thiết phải có ảnh và tên không?") is another methodology
-        # question: the follow-up bias, learned mostly after answers on the data, pulls it
-        # to the tool. Read alone, the model says so (METHOD_ALONE).
+        # question, and so is one asked about a concept after any answer ("à mà persona thì
+        # nên cập nhật bao lâu một lần?"): the follow-up bias, learned mostly after answers
+        # on the data, pulls it to the tool. Read alone, the model says so (METHOD_ALONE).
         alone = router.classify(text)
         if alone.label == registry.fallback.name and alone.confidence >= METHOD_ALONE:
             pred = alone
@@ -778,7 +786,7 @@ def understand(
         return Route(tool="clarify", clarify=clarify_text(pred, reply), reason="vague",
                      confidence=pred.confidence, frame=previous, act="clarify")
     if context is not None and label == OUT_OF_SCOPE and not slots and names_concept(text) and (
-        _ASKS.search(folded)
+        _asks(text, folded)
     ):
         # "mà 5 câu hỏi là 5 câu nào vậy, em chưa rõ lắm" after the five questions: a question
         # about a concept of the method, which the model, in a talk about the data, reads as
