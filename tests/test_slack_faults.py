@@ -233,7 +233,9 @@ def test_sigterm_with_work_in_flight_loses_nothing(full_kb, tmp_path):
     # `cx-assistant slack` in HTTP mode takes them, is stopped with SIGTERM, and the next
     # start (on the same job table) answers the rest: each exactly once.
     slack = FakeSlack()
-    slack.delays["chat.postMessage"] = 0.3  # Slack is a little slow: work is in flight
+    # Slack is slow: work is in flight when the signal comes, however slowly a loaded machine
+    # takes the twelve requests (at 0.3 s a post, one loaded run had answered all twelve)
+    slack.delays["chat.postMessage"] = 1.0
     port = free_port()
     state = tmp_path / "state.sqlite"
     env = {**os.environ, "CX_DATA_DIR": str(full_kb.settings.cx_data_dir),
