@@ -327,16 +327,6 @@ _PEOPLE = {"persona", "segment"}
 # Filters only the company's data knows (the methodology has no personas, groups or steps of
 # this company's journeys).
 _NOT_THE_METHODS = _PEOPLE | {"step"}
-# What a persona holds that a pain summary does not: the group's goals, needs, habits and
-# worries ("what do they care about most?", "họ cần gì nhất ở điện thoại?", "họ thường lo
-# lắng gì nhất?"): more of the persona.
-# What bothers them is the pain summary of the group for most development writers ("what
-# bugs them the most?", "họ ghét nhất điều gì"), though a persona lists pains too (writer N
-# alone keeps them in the persona). The persona's section names and their verbs, a closed set.
-_PERSONA_OWN = re.compile(r"\b(?:goals?|aims?|motivat\w*|needs?|wants?|care\w*|values?|habits?|"
-                          r"behaviou?r\w*|prefer\w*|muc tieu|dong luc|nhu cau|can (?:gi|nhat|co)|"
-                          r"muon gi|mong muon|mong doi|quan tam|thoi quen|hanh vi|uu tien|"
-                          r"worr\w*|fears?|lo lang|lo ngai|noi lo)\b")
 # A persona asked for, beside the people it is about: a verb that makes one, or the tool's
 # name introducing them ("persona cho…", "a persona of…"). The tool's own words, a closed set.
 _MAKE_PERSONA = re.compile(
@@ -687,9 +677,9 @@ def understand(
             # "persona của nhóm này pain point là gì" after a persona: the methodology knows
             # no group of this company's customers; the answer's own tool named beside the
             # group only says which group, the other one is asked for.
-            said = [tool for tool in said if tool != context.tool]
-            if len(said) == 1 and said[0] in registry:
-                frame = context.model_copy(update={"tool": said[0], "text": text})
+            others = [tool for tool in said if tool != context.tool]
+            if len(others) == 1 and others[0] in registry:
+                frame = context.model_copy(update={"tool": others[0], "text": text})
                 return _routed(router, frame, "switch_tool", text, previous, slots)
         if not slots and len(said) == 1 and said[0] != context.tool and said[0] in registry and (
             said[0] == label or unsure(pred) and said[0] in {lab for lab, _ in pred.ranked[:3]}
@@ -803,9 +793,10 @@ def understand(
             # for again, naming nothing, is about that answer, not a fresh one on no scope
             return _routed(router, context, "more", text, previous, slots)
         switch = data_tool and label != context.tool and not unsure(pred)
-        if switch and not slots and label in registry.get(context.tool).covers and not (
+        last = registry.get(context.tool)
+        if switch and not slots and label in last.covers and not (
             _TOOL_NAMES.get(label, _NOTHING).search(folded)
-        ) and (context.tool != "persona" or _PERSONA_OWN.search(folded)):
+        ) and (last.own_parts is None or last.own_parts.search(folded)):
             # "họ thường lo lắng gì nhất?" after a persona, "which customers would this hurt
             # most?" after the five questions: the answer holds it already.
             return _routed(router, context, "more", text, previous, slots)

@@ -105,6 +105,18 @@ def _persona_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     return {"segment": segment} if segment else {}
 
 
+# What a persona holds that a pain summary does not: the group's goals, needs, habits and
+# worries ("what do they care about most?", "họ cần gì nhất ở điện thoại?", "họ thường lo
+# lắng gì nhất?"): more of the persona (ToolSpec.own_parts).
+# What bothers them is the pain summary of the group for most development writers ("what
+# bugs them the most?", "họ ghét nhất điều gì"), though a persona lists pains too (writer N
+# alone keeps them in the persona). The persona's section names and their verbs, a closed set.
+_PERSONA_OWN = re.compile(r"\b(?:goals?|aims?|motivat\w*|needs?|wants?|care\w*|values?|habits?|"
+                          r"behaviou?r\w*|prefer\w*|muc tieu|dong luc|nhu cau|can (?:gi|nhat|co)|"
+                          r"muon gi|mong muon|mong doi|quan tam|thoi quen|hanh vi|uu tien|"
+                          r"worr\w*|fears?|lo lang|lo ngai|noi lo)\b")
+
+
 def _pains_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     return {k: v for k, v in args.items() if k in ("journey", "aspect", "source", "sentiment")}
 
@@ -152,6 +164,7 @@ def register_tools() -> list[ToolSpec]:
                   "vi": "`persona <hành trình, phân khúc, khía cạnh hoặc persona>`: persona nháp "
                         "từ dữ liệu"},
             shape_args=_persona_args, one_subject=True, covers=("pain_points",),
+            own_parts=_PERSONA_OWN,
         ),
         ToolSpec(
             name="pain_points", input_model=PainPointsInput, output_model=PainPointsOutput,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,10 @@ class ToolSpec:
     - `covers`: the tools whose answer its own already holds (a persona's pains and delights
       are a pain summary's): a follow-up that names no filter and reads as one of them is
       more of its answer, unless it names that tool ("add their pain points");
+    - `own_parts`: optional; what only its answer holds, as a (folded) text names it (a
+      persona's goals, needs, habits, worries): with it, only a follow-up naming one of them
+      is more of its answer by `covers` ("what do they care about most?"); what bothers the
+      group is their pain summary ("what bugs them the most?");
     - `one_subject`: its input is about one group of people (an atlas persona or a
       segment): a follow-up naming one kind replaces the other;
     - `answer(question, args, ctx, run) -> Answer`: optional; the tool's own offline answer
@@ -116,6 +121,7 @@ class ToolSpec:
     about_method: Callable[[str, dict[str, Any], bool], bool] | None = None
     one_subject: bool = False
     covers: tuple[str, ...] = ()
+    own_parts: re.Pattern[str] | None = None
     situated: bool = False
     answer: Callable[[str, dict[str, Any], ToolContext, Callable[[dict[str, Any]], BaseModel]],
                      Answer] | None = None  # fmt: skip
