@@ -574,3 +574,14 @@ def test_cli_json_every_claim_has_evidence(full_kb, cli_env, capsys, argv, lang)
     assert main([*argv, "--lang", lang]) == 0
     text = capsys.readouterr().out
     assert HEADINGS[command][lang] in text
+
+
+def test_a_roadmap_on_one_comment_says_so_in_the_singular(full_kb):
+    """Found by a manager's question ("For students buying online, what should we fix
+    first?"): "only 1 comments in scope"."""
+    from assistant.feedback.tools.roadmap import RoadmapInput, propose_roadmap
+
+    out = propose_roadmap(RoadmapInput(journey="buy-online", segment="students"),
+                          ToolContext(full_kb, "en"))
+    assert out.total == 1  # counted from the data: one student comment on buying online
+    assert "only 1 comment in scope" in out.pilot.text

@@ -271,8 +271,8 @@ def choose_pilot(
         return Pilot(**none, text=(
             f"Chưa đề xuất thí điểm: chỉ có {scope.total} phản hồi trong phạm vi (cần ít nhất "
             f"{minimum})." if vi else
-            f"No pilot proposed: only {scope.total} comments in scope (at least {minimum} "
-            "needed).")), None  # fmt: skip
+            f"No pilot proposed: only {scope.total} comment{'' if scope.total == 1 else 's'} "
+            f"in scope (at least {minimum} needed).")), None  # fmt: skip
     ready = [s for s in steps if s.records >= minimum and s.complaints > 0]
     best = max(ready, key=lambda s: (s.moment_of_truth, s.impact, s.step), default=None)
     if best is None:
