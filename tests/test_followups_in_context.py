@@ -1793,3 +1793,12 @@ def test_a_question_on_a_concept_after_an_answer_on_the_data_is_methodology(agen
     agent.ask("khách chê gì về giao hàng?", conv)
     answer = agent.ask("à mà persona thì nên cập nhật bao lâu một lần?", conv)
     assert (answer.tool, answer.act) == ("search", "new")
+
+
+def test_sao_the_alone_asks_why_the_ranking_is_what_it_is(agent):
+    """"sao thế?" ("why's that?") after a pain summary, as "why?": the ranking explained."""
+    conv = "sao-the"
+    agent.ask("khách hay kêu ca gì về bảo hành vậy", conv)
+    answer = agent.ask("ủa sao thế?", conv)
+    assert (answer.tool, answer.act) == ("pain_points", "more")
+    assert answer.result.explain and "tác động" in answer.answer

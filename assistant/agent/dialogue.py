@@ -126,7 +126,7 @@ _WHERE_WORDS = frozenset("ay do nay kia giai doan khau khuc cong buoc phan luc c
 # "sao nhiều người chê vậy": a question about the answer itself. ("sao" alone opens a why
 # only with the "vậy/thế" that closes it: "sao 1-2" is a star filter.)
 _WHY = re.compile(r"^(?:\w+\s+){0,3}(?:why|how come|tai sao|vi sao|sao lai|sao (?:\w+ ){1,6}lai)\b|"
-                  r"^(?:\w+\s+)?sao\s+(?!\d|sao\b)(?:\w+\s+){1,8}(?:vay|the|z)$")
+                  r"^(?:\w+\s+)?sao\s+(?!\d|sao\b)(?:\w+\s+){0,8}(?:vay|the|z)$")
 # The item of a ranking a follow-up asks about: "#2", "số 2", "item 3", "the second one",
 # "cái thứ hai" (ordinal words in both languages up to five; a ranking shows five).
 _ITEM = re.compile(r"(?:#|\b(?:so|muc|item|number|thu|cai|diem|cau|question|buoc|step)\s+)"
